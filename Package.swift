@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+// dmfsweep — sweeps of gradient descent on deep matrix factorizations.
+//
+// Dependencies point one way:
+//   dmfsweep (CLI) → Cluster → (SummaryStore, Sweeps, ZeroMQ) → Factorization → C libraries.
+// C libraries enter only through the `systemLibrary` targets below (Debian -dev packages).
+import PackageDescription
+
+let strict: [SwiftSetting] = []
+
+let package = Package(
+    name: "dmfsweep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dmfsweep", targets: ["dmfsweep"]),
+        .library(name: "Factorization", targets: ["Factorization"]),
+    ],
+    targets: [
+        // MARK: C libraries (Debian packages; see .ci/install-deps)
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+
+        // MARK: Modules
+        .target(name: "Factorization", dependencies: ["CBLAS"], swiftSettings: strict),
+        .target(name: "Sweeps", dependencies: ["Factorization", "CYAML", "CCrypto"], swiftSettings: strict),
+        .target(name: "SummaryStore", dependencies: ["Sweeps", "Factorization", "CSQLite"], swiftSettings: strict),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .target(
+            name: "Cluster", dependencies: ["ZeroMQ", "SummaryStore", "Sweeps", "Factorization"],
+            swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["SummaryStore"], swiftSettings: strict),
+        .executableTarget(
+            name: "dmfsweep",
+            dependencies: ["Factorization", "Sweeps", "SummaryStore", "ZeroMQ", "Cluster", "Reports"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "dmfsweep-bench",
+            dependencies: ["CBLAS", "Factorization", "Sweeps", "SummaryStore", "Cluster"],
+            path: "Benchmarks/dmfsweep-bench", swiftSettings: strict),
+
+        // MARK: Tests
+        .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "CBLAS"]),
+        .testTarget(name: "SweepsTests", dependencies: ["Sweeps"]),
+        .testTarget(name: "SummaryStoreTests", dependencies: ["SummaryStore", "Sweeps", "Factorization"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "SummaryStore"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

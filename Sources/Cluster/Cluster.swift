@@ -1,0 +1,1 @@
+// Module Cluster: see Package.swift for its place in the architecture.

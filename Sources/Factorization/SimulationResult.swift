@@ -1,0 +1,123 @@
+/// How a run ended.
+public enum RunStatus: String, Codable, Sendable, CaseIterable {
+    /// Ran all steps.
+    case finished
+    /// The loss fell below `stopLoss`.
+    case converged
+    /// The loss became non-finite or exploded; the run stopped at once and kept what it recorded.
+    case diverged
+}
+
+/// One recorded step of a trajectory.
+public struct TrajectoryPoint: Codable, Sendable, Hashable {
+    /// Number of GD updates before this iterate (0 is the initialisation).
+    public var step: Int
+    /// The problem's loss.
+    public var loss: Double
+    /// Roy–Vetterli effective rank of the product matrix.
+    public var erank: Double
+    /// `‖W‖_* / ‖W‖_op` of the product matrix.
+    public var erankRatio: Double
+    /// `‖W − Y_clean‖_F` when the target is noisy, else `nil`.
+    public var cleanError: Double?
+
+    public init(step: Int, loss: Double, erank: Double, erankRatio: Double, cleanError: Double? = nil) {
+        self.step = step
+        self.loss = loss
+        self.erank = erank
+        self.erankRatio = erankRatio
+        self.cleanError = cleanError
+    }
+}
+
+/// The measured early-stopping interval for one rank r.
+public struct IntervalStat: Codable, Sendable, Hashable {
+    /// r, from 1 to rank(Y).
+    public var rank: Int
+    /// `erank(Y_r)`.
+    public var target: Double
+    /// First step of the longest qualifying run, `nil` when no recorded step qualifies.
+    public var start: Int?
+    /// Last step of that run.
+    public var end: Int?
+    /// `end − start`, 0 when empty.
+    public var length: Int
+    /// `‖W(k) − Y_r‖_F` at the recorded step nearest the interval's middle.
+    public var middleError: Double?
+
+    public init(rank: Int, target: Double, start: Int?, end: Int?, length: Int, middleError: Double? = nil) {
+        self.rank = rank
+        self.target = target
+        self.start = start
+        self.end = end
+        self.length = length
+        self.middleError = middleError
+    }
+}
+
+/// The theory's prediction of the interval for rank r (small-init gradient-flow approximation).
+public struct PredictedInterval: Codable, Sendable, Hashable {
+    /// r.
+    public var rank: Int
+    /// Predicted step at which eigenvalue λ_r switches on (reaches half its value).
+    public var start: Double?
+    /// Predicted switch-on step of λ_{r+1} (`nil` when λ_{r+1} = 0: the plateau never ends).
+    public var end: Double?
+
+    public init(rank: Int, start: Double?, end: Double?) {
+        self.rank = rank
+        self.start = start
+        self.end = end
+    }
+}
+
+/// Everything one run produces.
+public struct SimulationResult: Codable, Sendable, Hashable {
+    /// How the run ended.
+    public var status: RunStatus
+    /// The path that actually ran (`full` or `spectral`, never `auto`).
+    public var path: SolverPath
+    /// Number of GD updates performed.
+    public var steps: Int
+    /// Loss at the last recorded step (finite; for a diverged run the last finite value).
+    public var finalLoss: Double
+    /// Effective rank at the last recorded step.
+    public var finalErank: Double
+    /// `erank(Y_r)` for r = 1..rank(Y).
+    public var targets: [Double]
+    /// Measured intervals, one per r.
+    public var intervals: [IntervalStat]
+    /// Predicted intervals, one per r.
+    public var predicted: [PredictedInterval]
+    /// The recorded steps.
+    public var trajectory: [TrajectoryPoint]
+    /// For a noisy target: the recorded step with the smallest error to the clean Y.
+    public var bestStep: Int?
+    /// That smallest error.
+    public var bestCleanError: Double?
+    /// Whether `bestStep` lies inside some measured interval.
+    public var bestInsideInterval: Bool?
+    /// Wall-clock seconds of the run.
+    public var seconds: Double
+
+    public init(
+        status: RunStatus, path: SolverPath, steps: Int, finalLoss: Double, finalErank: Double,
+        targets: [Double], intervals: [IntervalStat], predicted: [PredictedInterval],
+        trajectory: [TrajectoryPoint], bestStep: Int? = nil, bestCleanError: Double? = nil,
+        bestInsideInterval: Bool? = nil, seconds: Double
+    ) {
+        self.status = status
+        self.path = path
+        self.steps = steps
+        self.finalLoss = finalLoss
+        self.finalErank = finalErank
+        self.targets = targets
+        self.intervals = intervals
+        self.predicted = predicted
+        self.trajectory = trajectory
+        self.bestStep = bestStep
+        self.bestCleanError = bestCleanError
+        self.bestInsideInterval = bestInsideInterval
+        self.seconds = seconds
+    }
+}

@@ -1,0 +1,1 @@
+// Module Reports: see Package.swift for its place in the architecture.

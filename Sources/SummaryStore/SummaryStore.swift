@@ -1,0 +1,1 @@
+// Module SummaryStore: see Package.swift for its place in the architecture.

@@ -1,0 +1,1 @@
+// Module Sweeps: see Package.swift for its place in the architecture.

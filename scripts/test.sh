@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command (README, "Tests"): installs what is needed, builds, runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+swift build --build-tests 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+swift test --skip-build
