@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSupport"),
 
         // MARK: Modules
         .target(name: "Factorization", dependencies: ["CBLAS"], swiftSettings: strict),
@@ -34,7 +35,9 @@ let package = Package(
         .target(name: "Reports", dependencies: ["SummaryStore"], swiftSettings: strict),
         .executableTarget(
             name: "dmfsweep",
-            dependencies: ["Factorization", "Sweeps", "SummaryStore", "ZeroMQ", "Cluster", "Reports"],
+            dependencies: [
+                "CSupport", "Factorization", "Sweeps", "SummaryStore", "ZeroMQ", "Cluster", "Reports",
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "dmfsweep-bench",
