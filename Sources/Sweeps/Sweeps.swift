@@ -1,1 +1,0 @@
-// Module Sweeps: see Package.swift for its place in the architecture.
