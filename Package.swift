@@ -45,13 +45,14 @@ let package = Package(
             path: "Benchmarks/dmfsweep-bench", swiftSettings: strict),
 
         // MARK: Tests
-        .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "CBLAS"]),
-        .testTarget(name: "SweepsTests", dependencies: ["Sweeps"]),
-        .testTarget(name: "SummaryStoreTests", dependencies: ["SummaryStore", "Sweeps", "Factorization"]),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "SummaryStore"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"]),
+        .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"]),
+        .testTarget(name: "SummaryStoreTests", dependencies: ["TestSupport", "SummaryStore", "Sweeps", "Factorization"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ"]),
+        .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
+        .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "SummaryStore"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "dmfsweep"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,60 @@
+/// xoshiro256** 1.0 (Blackman & Vigna, https://prng.di.unimi.it/xoshiro256starstar.c), seeded
+/// through SplitMix64 as its authors recommend. Implemented here so that a seed gives the same
+/// numbers on every machine, every OS and every Swift version (Swift's own generator is not
+/// reproducible).
+public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+
+    /// Seeds the four words of state from `seed` with SplitMix64.
+    public init(seed: UInt64) {
+        var sm = SplitMix64(seed: seed)
+        s = (sm.next(), sm.next(), sm.next(), sm.next())
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        let result = rotl(s.1 &* 5, 7) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
+        s.2 ^= t
+        s.3 = rotl(s.3, 45)
+        return result
+    }
+
+    /// A uniform double in [0, 1) with 53 random bits.
+    public mutating func nextUnit() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.s.0 == b.s.0 && a.s.1 == b.s.1 && a.s.2 == b.s.2 && a.s.3 == b.s.3
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(s.0)
+        h.combine(s.1)
+        h.combine(s.2)
+        h.combine(s.3)
+    }
+
+    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+}
+
+/// SplitMix64 (Steele, Lea & Flood; https://prng.di.unimi.it/splitmix64.c): seeds xoshiro and
+/// derives independent sub-seeds.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
