@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ"]),
         .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "SummaryStore"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "dmfsweep"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "dmfsweep", "CYAML"]),
     ],
     swiftLanguageModes: [.v6]
 )
