@@ -197,7 +197,9 @@ enum InvocationScanner {
         var i = 0
         while i < tokens.count {
             let token = tokens[i]
-            let bare = token.trimmingCharacters(in: quoteCharacters)
+            // `rows=$("$DMFSWEEP"` names the binary too: look after the last `(` or `=`.
+            let tail = token.split(whereSeparator: { $0 == "(" || $0 == "=" }).last.map(String.init) ?? token
+            let bare = tail.trimmingCharacters(in: quoteCharacters)
             let namesBinary = bare == "$DMFSWEEP" || bare == "${DMFSWEEP}" || bare.split(separator: "/").last == "dmfsweep"
             i += 1
             // `dmfsweep` closing an inline code span is a mention of the program, not a command line.
@@ -205,13 +207,13 @@ enum InvocationScanner {
             let command = tokens[i].trimmingCharacters(in: quoteCharacters)
             guard commands.contains(command) else { continue }
             var flags: [String] = []
-            var ended = tokens[i].hasSuffix("`")
+            var ended = tokens[i].contains("`")
             i += 1
             while i < tokens.count, !ended {
                 let t = tokens[i]
                 i += 1
                 if ["|", "||", "&&", ";", "&", ")", "#"].contains(t) { break }
-                ended = t.hasSuffix("`") || t.hasSuffix(";")
+                ended = t.contains("`") || t.hasSuffix(";")
                 if let name = arrayReference(t), let more = arrays[name] {
                     flags += more
                     continue
