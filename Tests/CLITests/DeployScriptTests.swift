@@ -134,16 +134,18 @@ let runtimeCommandsBuilt: Bool = ["coordinator", "worker", "keys", "status", "qu
         var problems: [String] = []
         var total = 0
         for file in Self.sources {
-            var text = try Deploy.text(file)
+            let text = try Deploy.text(file)
+            var found = InvocationScanner.invocations(in: text, origin: file, commands: commands)
             if file.hasSuffix(".yaml") {
-                // Command lines in manifests are lists: add each container's as one line.
+                // Command lines in manifests are lists: scan each container's as one line.
                 for doc in try ManifestReader.documents(text: text, name: file) {
                     for c in doc.at("spec.template.spec.containers")?.items ?? [] {
-                        text += "\n" + Deploy.commandLine(of: c).joined(separator: " ")
+                        found += InvocationScanner.invocations(
+                            in: Deploy.commandLine(of: c).joined(separator: " "),
+                            origin: "\(file) (container \(c["name"]?.text ?? "?"))", commands: commands)
                     }
                 }
             }
-            let found = InvocationScanner.invocations(in: text, origin: file, commands: commands)
             if file != "deploy/slurm/local-cluster.sh" && file != "deploy/container/Containerfile" {
                 #expect(!found.isEmpty, "no dmfsweep command found in \(file)")
             }
