@@ -129,8 +129,9 @@ enum ManifestReader {
                 return documents
             case YAML_SCALAR_EVENT:
                 let s = event.data.scalar
-                try add(.scalar(String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)),
-                        line: line)
+                try add(
+                    .scalar(String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)),
+                    line: line)
             case YAML_SEQUENCE_START_EVENT:
                 stack.append(.sequence([]))
             case YAML_MAPPING_START_EVENT:
@@ -200,7 +201,8 @@ enum InvocationScanner {
             // `rows=$("$DMFSWEEP"` names the binary too: look after the last `(` or `=`.
             let tail = token.split(whereSeparator: { $0 == "(" || $0 == "=" }).last.map(String.init) ?? token
             let bare = tail.trimmingCharacters(in: quoteCharacters)
-            let namesBinary = bare == "$DMFSWEEP" || bare == "${DMFSWEEP}" || bare.split(separator: "/").last == "dmfsweep"
+            let namesBinary =
+                bare == "$DMFSWEEP" || bare == "${DMFSWEEP}" || bare.split(separator: "/").last == "dmfsweep"
             i += 1
             // `dmfsweep` closing an inline code span is a mention of the program, not a command line.
             guard namesBinary, !token.hasSuffix("`"), i < tokens.count else { continue }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ContainerfileTests {
     /// The Debian runtime package of each library a `systemLibrary` target links.
@@ -13,13 +13,17 @@ import TestSupport
     static func aptPackages(stage: String?) throws -> Set<String> {
         let text = try Deploy.text("deploy/container/Containerfile").replacingOccurrences(of: "\\\n", with: " ")
         let stages = text.components(separatedBy: "\nFROM ").dropFirst()
-        let body = try #require(stage.map { s in stages.first { $0.hasSuffix("AS \(s)") || $0.contains(" AS \(s)\n") } }
-            ?? stages.last)
+        let body = try #require(
+            stage.map { s in stages.first { $0.hasSuffix("AS \(s)") || $0.contains(" AS \(s)\n") } }
+                ?? stages.last)
         let words = body.split(whereSeparator: \.isWhitespace).map(String.init)
         var out: Set<String> = []
         var inInstall = false
         for w in words {
-            if w == "install" { inInstall = true; continue }
+            if w == "install" {
+                inInstall = true
+                continue
+            }
             if w == "&&" { inInstall = false }
             if inInstall, !w.hasPrefix("-") { out.insert(w) }
         }
@@ -31,13 +35,16 @@ import TestSupport
         let modules = try FileManager.default.contentsOfDirectory(atPath: sources)
         var linked: Set<String> = []
         for m in modules {
-            guard let map = try? String(contentsOfFile: "\(sources)/\(m)/module.modulemap", encoding: .utf8) else { continue }
+            guard let map = try? String(contentsOfFile: "\(sources)/\(m)/module.modulemap", encoding: .utf8) else {
+                continue
+            }
             for match in map.matches(of: /link\s+"([^"]+)"/) { linked.insert(String(match.1)) }
         }
         #expect(linked.isSuperset(of: ["zmq", "yaml", "sqlite3", "openblas"]))
         let runtime = try Self.aptPackages(stage: nil)
         for library in linked.sorted() {
-            let package = try #require(Self.runtimePackages[library], "add the runtime package of lib\(library) here and to the Containerfile")
+            let package = try #require(
+                Self.runtimePackages[library], "add the runtime package of lib\(library) here and to the Containerfile")
             #expect(runtime.contains(package), "runtime stage lacks \(package) (lib\(library))")
         }
         #expect(runtime.allSatisfy { !$0.hasSuffix("-dev") }, "no -dev packages at run time")
@@ -55,7 +62,9 @@ import TestSupport
         var tops: Set<String> = ["Sources", "Tests"]
         for m in package.matches(of: /path:\s*"([^"\/]+)/) { tops.insert(String(m.1)) }
         let containerfile = try Deploy.text("deploy/container/Containerfile")
-        for top in tops { #expect(containerfile.contains("COPY \(top) ./\(top)"), "Containerfile does not copy \(top)/") }
+        for top in tops {
+            #expect(containerfile.contains("COPY \(top) ./\(top)"), "Containerfile does not copy \(top)/")
+        }
         #expect(package.contains(".executable(name: \"dmfsweep\""))
         #expect(containerfile.contains("swift build -c release --product dmfsweep"))
     }
@@ -66,8 +75,9 @@ import TestSupport
         let text = try Deploy.text("deploy/slurm/dmfsweep.sbatch")
         let options = text.split(separator: "\n").filter { $0.hasPrefix("#SBATCH ") }.map { String($0.dropFirst(8)) }
         let signal = try #require(options.first { $0.hasPrefix("--signal=") })
-        let lead = try #require(signal.wholeMatch(of: /--signal=B:TERM@(\d+)/).flatMap { Int($0.1) },
-                                "the batch shell (B:) must get SIGTERM before the limit")
+        let lead = try #require(
+            signal.wholeMatch(of: /--signal=B:TERM@(\d+)/).flatMap { Int($0.1) },
+            "the batch shell (B:) must get SIGTERM before the limit")
         let grace = try #require(text.firstMatch(of: /GRACE=\$\{DMFSWEEP_GRACE:-(\d+)\}/).flatMap { Int($0.1) })
         #expect(lead >= grace + 10, "the stop must finish before Slurm kills at the limit")
         for required in ["--requeue", "--exclusive", "--open-mode=append"] {
@@ -118,17 +128,20 @@ let runtimeCommandsBuilt: Bool = ["coordinator", "worker", "keys", "status", "qu
             srun -N 2 /opt/bin/dmfsweep worker --jobs 2 | tee --append log
             n=$("$DMFSWEEP" query --raw | wc -l)
             """
-        let found = InvocationScanner.invocations(in: text, origin: "t", commands: ["status", "coordinator", "worker", "query"])
+        let found = InvocationScanner.invocations(
+            in: text, origin: "t", commands: ["status", "coordinator", "worker", "query"])
         #expect(found.map(\.command) == ["status", "coordinator", "worker", "query"])
-        #expect(found.map(\.flags) == [["--store"], ["--bind", "--store", "--curve", "--keys"], ["--jobs"], ["--raw"]])
+        #expect(
+            found.map(\.flags) == [["--store"], ["--bind", "--store", "--curve", "--keys"], ["--jobs"], ["--raw"]])
         #expect(found.map(\.origin) == ["t:1", "t:3", "t:5", "t:6"])
     }
 
     @Test(.enabled(if: runtimeCommandsBuilt, "the runtime commands (issue 5) are not built yet"))
     func everyDmfsweepFlagInDeploymentFilesExists() throws {
         let top = try runProcess(["--help"])
-        let commands = Set(top.stdout.split(separator: "\n").drop { !$0.hasPrefix("commands:") }.dropFirst()
-            .prefix { $0.hasPrefix("  ") }.compactMap { $0.split(separator: " ").first.map(String.init) })
+        let commands = Set(
+            top.stdout.split(separator: "\n").drop { !$0.hasPrefix("commands:") }.dropFirst()
+                .prefix { $0.hasPrefix("  ") }.compactMap { $0.split(separator: " ").first.map(String.init) })
         #expect(commands.isSuperset(of: ["coordinator", "worker", "keys", "status", "query"]))
         var help: [String: Set<String>] = [:]
         var problems: [String] = []
@@ -153,10 +166,11 @@ let runtimeCommandsBuilt: Bool = ["coordinator", "worker", "keys", "status", "qu
                 total += 1
                 if help[invocation.command] == nil {
                     let out = try runProcess([invocation.command, "--help"])
-                    help[invocation.command] = Set(out.stdout.split(separator: "\n").compactMap { line in
-                        let t = line.trimmingCharacters(in: .whitespaces)
-                        return t.hasPrefix("--") ? t.split(separator: " ").first.map(String.init) : nil
-                    })
+                    help[invocation.command] = Set(
+                        out.stdout.split(separator: "\n").compactMap { line in
+                            let t = line.trimmingCharacters(in: .whitespaces)
+                            return t.hasPrefix("--") ? t.split(separator: " ").first.map(String.init) : nil
+                        })
                 }
                 for flag in invocation.flags where !(help[invocation.command] ?? []).contains(flag) {
                     problems.append("\(invocation.origin): 'dmfsweep \(invocation.command)' has no \(flag)")

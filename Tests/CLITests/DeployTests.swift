@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 // Consistency of everything under deploy/: the Kubernetes manifests with each other, with the
 // Containerfile and with the package; the Slurm script's options and key names; and every
@@ -80,8 +80,9 @@ enum Deploy {
             let docs = try ManifestReader.documents(atPath: Deploy.path("deploy/k8s/" + r))
             #expect(!docs.isEmpty, "\(r) has no document")
             for d in docs {
-                #expect(d["apiVersion"]?.text != nil && d["kind"]?.text != nil && d.at("metadata.name")?.text != nil,
-                        "\(r): apiVersion, kind and metadata.name are required")
+                #expect(
+                    d["apiVersion"]?.text != nil && d["kind"]?.text != nil && d.at("metadata.name")?.text != nil,
+                    "\(r): apiVersion, kind and metadata.name are required")
             }
         }
         for file in (k["configMapGenerator"]?.items ?? []).flatMap({ $0["files"]?.items ?? [] }).compactMap(\.text) {
@@ -139,7 +140,9 @@ enum Deploy {
 
         for workload in [coordinator, workers] {
             let container = try Deploy.container(of: workload)
-            let claims = (workload.at("spec.volumeClaimTemplates")?.items ?? []).compactMap { $0.at("metadata.name")?.text }
+            let claims = (workload.at("spec.volumeClaimTemplates")?.items ?? []).compactMap {
+                $0.at("metadata.name")?.text
+            }
             let volumes = (workload.at("spec.template.spec.volumes")?.items ?? []).compactMap { $0["name"]?.text }
             for (name, _) in Deploy.mounts(of: container) {
                 #expect(volumes.contains(name) || claims.contains(name), "mount \(name) has no volume")
@@ -166,14 +169,17 @@ enum Deploy {
         let sweepKey = try #require(Deploy.generatorKeys(configMap).first)
         #expect(cLine.count > 1 && cLine[1] == (cMounts["sweep"] ?? "?") + "/" + sweepKey)
         let cItems = (Deploy.volume("keys", of: coordinator)?.at("secret.items")?.items ?? [])
-        let cPaths = Dictionary(uniqueKeysWithValues: cItems.compactMap { i in
-            i["path"]?.text.flatMap { p in i["key"]?.text.map { (p, $0) } } })
+        let cPaths = Dictionary(
+            uniqueKeysWithValues: cItems.compactMap { i in
+                i["path"]?.text.flatMap { p in i["key"]?.text.map { (p, $0) } }
+            })
         #expect(cPaths["coordinator.secret"] == "coordinator.secret")
 
         // Worker: the coordinator's public key and its own pair, whose public half is authorised.
         let wLine = Deploy.commandLine(of: try Deploy.container(of: workers))
         let keyName = Deploy.value(of: "--key-name", in: wLine) ?? "worker"
-        let wPaths = Set((Deploy.volume("keys", of: workers)?.at("secret.items")?.items ?? []).compactMap { $0["path"]?.text })
+        let wPaths = Set(
+            (Deploy.volume("keys", of: workers)?.at("secret.items")?.items ?? []).compactMap { $0["path"]?.text })
         #expect(wPaths == ["coordinator.pub", keyName + ".secret"])
         #expect(cPaths["authorized/\(keyName).pub"] == keyName + ".pub")
     }
@@ -195,7 +201,8 @@ enum Deploy {
         let coordinator = try Deploy.object("StatefulSet", in: try Deploy.objects())
         let line = Deploy.commandLine(of: try Deploy.container(of: coordinator))
         let grace = try #require(Deploy.value(of: "--grace", in: line).flatMap { Int($0) })
-        let period = try #require(coordinator.at("spec.template.spec.terminationGracePeriodSeconds")?.text.flatMap { Int($0) })
+        let period = try #require(
+            coordinator.at("spec.template.spec.terminationGracePeriodSeconds")?.text.flatMap { Int($0) })
         #expect(period >= grace + 10, "Kubernetes kills at \(period)s; the coordinator needs \(grace)s + commit")
     }
 
