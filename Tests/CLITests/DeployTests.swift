@@ -221,4 +221,43 @@ enum Deploy {
         #expect(containerfile.contains("/out/usr/local/bin/dmfsweep"))
         #expect(FileManager.default.fileExists(atPath: Deploy.path("deploy/container/stay-after-success.sh")))
     }
+
+    /// `kubectl kustomize` (kubectl's built-in kustomize, offline) renders the directory, and the
+    /// generated ConfigMap and Secret names, which carry a content hash, are the ones the
+    /// workloads reference.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl"), "kubectl is not installed"))
+    func kustomizeRendersAndWiresTheGeneratedNames() throws {
+        let dir = try TemporaryDirectory(prefix: "dmfsweep-k8s")
+        let k8s = dir.path("k8s")
+        try FileManager.default.copyItem(atPath: Deploy.path("deploy/k8s"), toPath: k8s)
+        try FileManager.default.createDirectory(atPath: k8s + "/keys", withIntermediateDirectories: true)
+        for name in ["coordinator.pub", "coordinator.secret", "worker.pub", "worker.secret"] {
+            try "placeholder \(name)\n".write(toFile: "\(k8s)/keys/\(name)", atomically: true, encoding: .utf8)
+        }
+        let out = try runProcess(["kustomize", k8s], executable: URL(fileURLWithPath: "/usr/bin/kubectl"))
+        try #require(out.status == 0, "kubectl kustomize failed: \(out.stderr)")
+        let rendered = try ManifestReader.documents(text: out.stdout, name: "kustomize output")
+        let configMaps = Set(
+            rendered.filter { $0["kind"]?.text == "ConfigMap" }.compactMap { $0.at("metadata.name")?.text })
+        let secrets = Set(rendered.filter { $0["kind"]?.text == "Secret" }.compactMap { $0.at("metadata.name")?.text })
+        #expect(configMaps.count == 1 && secrets.count == 1)
+        #expect(
+            configMaps.allSatisfy { $0.hasPrefix("dmfsweep-sweep-") }
+                && secrets.allSatisfy { $0.hasPrefix("dmfsweep-keys-") })
+        var referenced = 0
+        for workload in rendered where workload.at("spec.template") != nil {
+            for volume in workload.at("spec.template.spec.volumes")?.items ?? [] {
+                if let name = volume.at("configMap.name")?.text {
+                    #expect(configMaps.contains(name), "\(name) is not a rendered ConfigMap")
+                    referenced += 1
+                }
+                if let name = volume.at("secret.secretName")?.text {
+                    #expect(secrets.contains(name), "\(name) is not a rendered Secret")
+                    referenced += 1
+                }
+            }
+            #expect(try Deploy.container(of: workload)["image"]?.text?.hasSuffix(":0.1.0") == true)
+        }
+        #expect(referenced == 3)
+    }
 }
