@@ -167,16 +167,19 @@ cmd_up() {
     echo "export SLURM_CONF=$CONF"
 }
 
-stop_pidfile() {
-    local f=$1 pid i
-    pid=$(alive_pid "$f") || { rm -f "$f"; return 0; }
-    kill -TERM "$pid" 2>/dev/null || true
+# Stops the daemons named by pid files together: SIGTERM to all, up to 10 s, then SIGKILL.
+stop_pidfiles() {
+    local f pid pids=() i
+    for f in "$@"; do
+        pid=$(alive_pid "$f") && pids+=("$pid") && kill -TERM "$pid" 2>/dev/null
+    done
     for i in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || { rm -f "$f"; return 0; }
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && break; pid=""; done
+        [ -z "${pid:-}" ] && break
         sleep 0.1
     done
-    kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$f"
+    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    rm -f "$@"
 }
 
 cmd_down() {
@@ -190,16 +193,15 @@ cmd_down() {
             sleep 0.2
         done
     fi
-    stop_pidfile "$DIR/run/slurmd.pid"
+    stop_pidfiles "$DIR/run/slurmd.pid" "$DIR/run/slurmctld.pid"
     # Job step daemons (slurmstepd) outlive slurmd; end those started by this cluster's slurmd,
-    # recognised by the SLURM_CONF they inherited, with their process groups (the job's tasks).
+    # recognised by the SLURM_CONF they inherited (their jobs were cancelled above).
     for pid in $(pgrep -x slurmstepd || true); do
         if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "SLURM_CONF=$CONF"; then
             kill -KILL "$pid" 2>/dev/null || true
         fi
     done
-    stop_pidfile "$DIR/run/slurmctld.pid"
-    stop_pidfile "$DIR/munge/munged.pid"
+    stop_pidfiles "$DIR/munge/munged.pid"
     rm -rf "$DIR"
     log "stopped; removed $DIR"
 }
