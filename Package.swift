@@ -46,7 +46,9 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"]),
+        .testTarget(
+            name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"]),
         .testTarget(name: "SummaryStoreTests", dependencies: ["TestSupport", "SummaryStore", "Sweeps", "Factorization"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ"]),

@@ -1,11 +1,45 @@
+import Foundation
+
 /// Runs one simulation: builds the problem and init from the seed, runs gradient descent on the
 /// chosen path, records the trajectory and extracts the intervals.
 public enum Simulation {
     /// Runs `config` to completion.
     /// - Returns: the result; a diverged run is a result with status `.diverged`, not an error.
-    /// - Throws: `ParameterError` when the configuration is invalid (see `SimulationConfig.validate()`).
+    /// - Throws: `ParameterError` when the configuration is invalid (see `SimulationConfig.validate()`),
+    ///   or the sensing operator would exceed the memory limit.
     public static func run(_ config: SimulationConfig) throws(ParameterError) -> SimulationResult {
-        // SKELETON: replaced by the numerical core (issue 3).
-        throw ParameterError(parameter: "path", message: "not implemented yet")
+        try config.validate()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let path = resolvedPath(config)
+        let instance = try ProblemInstance(config: config, needMatrices: path == .full)
+        let driver = DescentDriver(config: config, truth: instance.truth, noisy: instance.noisy)
+        let engine: any DescentEngine = try makeEngine(config, instance: instance, path: path)
+        let recording = driver.run(engine)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return driver.result(recording, path: path, seconds: seconds)
+    }
+
+    /// The path that runs for `config`: `auto` becomes `spectral` when it is exact, else `full`.
+    public static func resolvedPath(_ config: SimulationConfig) -> SolverPath {
+        switch config.path {
+        case .auto: return config.spectralIsExact ? .spectral : .full
+        case .full, .spectral: return config.path
+        }
+    }
+
+    /// Builds the solver for `path`.
+    static func makeEngine(_ config: SimulationConfig, instance: ProblemInstance, path: SolverPath)
+        throws(ParameterError) -> any DescentEngine
+    {
+        if path == .spectral {
+            do {
+                return try SpectralSolver(instance: instance, alpha: config.alpha, depth: config.depth, eta: config.eta)
+            } catch {
+                throw ParameterError(parameter: "seed", message: "\(error) on the noisy target; try another seed")
+            }
+        }
+        let initial = try Initialization.factors(
+            config.initKind, n: instance.n, depth: config.depth, alpha: config.alpha, seed: config.seed)
+        return FullPathSolver(instance: instance, initial: initial, eta: config.eta)
     }
 }

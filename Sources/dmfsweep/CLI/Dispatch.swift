@@ -6,7 +6,7 @@ enum Dispatch {
     /// Each command lives in `Commands/<Name>Command.swift` as `static let command`.
     static let commands: [Command] = [
         // Issue 3
-        // SimulateCommand.command,
+        SimulateCommand.command,
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
         // Issue 7: PlotCommand, ReportCommand
