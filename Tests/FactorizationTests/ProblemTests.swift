@@ -115,6 +115,17 @@ import Testing
             ])
     }
 
+    @Test func fullPathTooLargeIsAParameterErrorButSpectralRuns() throws {
+        var c = Self.base(.estimation)
+        c.n = 20_000
+        c.spectrum = [1]
+        c.steps = 3
+        c.path = .full
+        #expect(throws: ParameterError.self) { try Simulation.run(c) }
+        c.path = .auto
+        #expect(try Simulation.run(c).path == .spectral)
+    }
+
     @Test func sensingOperatorTooLargeIsAParameterError() {
         var c = Self.base(.sensing)
         c.n = 400
