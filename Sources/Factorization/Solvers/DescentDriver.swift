@@ -38,12 +38,12 @@ struct DescentDriver {
         let every = config.recordEvery
         let expectedRecords = total / every + 2
         var rec = Recording()
-        rec.trajectory.reserveCapacity(expectedRecords)
-        if expectedRecords * rank <= Self.maximumStoredErrors {
-            rec.truncationErrors!.reserveCapacity(expectedRecords * rank)
-        } else {
-            rec.truncationErrors = nil
-        }
+        // Locals, not `rec`'s fields: appending through an optional's `!` may copy the array.
+        var trajectory: [TrajectoryPoint] = []
+        trajectory.reserveCapacity(expectedRecords)
+        let keepErrors = rank > 0 && expectedRecords * rank <= Self.maximumStoredErrors
+        var errors: [Double] = []
+        if keepErrors { errors.reserveCapacity(expectedRecords * rank) }
         let sigma = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1))
         let q = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(rank, 1))
         defer {
@@ -51,6 +51,7 @@ struct DescentDriver {
             q.deallocate()
         }
         var limit = Double.infinity
+        var lastCleanError: Double? = nil
         var k = 0
         while true {
             let loss = engine.evaluate()
@@ -67,19 +68,19 @@ struct DescentDriver {
                 }
                 let s = UnsafeBufferPointer(sigma)
                 let e2 = engine.cleanErrorSquared()
-                rec.trajectory.append(
+                trajectory.append(
                     TrajectoryPoint(
                         step: k, loss: loss, erank: EffectiveRank.royVetterli(s),
                         erankRatio: EffectiveRank.nuclearToOperatorRatio(s), cleanError: noisy ? e2.squareRoot() : nil))
-                rec.finalCleanError = e2.squareRoot()
-                if rank > 0 && rec.truncationErrors != nil {
+                lastCleanError = e2.squareRoot()
+                if keepErrors {
                     engine.truncationProjections(into: q)
                     // ‖W − Y_r‖² = ‖W − Y‖² + Σ_{k>r} λ_k (2 q_k − λ_k); accumulated from r = R down.
+                    let base = errors.count
+                    for _ in 0..<rank { errors.append(0) }
                     var acc = e2
-                    let base = rec.truncationErrors!.count
-                    rec.truncationErrors!.append(contentsOf: repeatElement(0, count: rank))
                     for r in stride(from: rank, through: 1, by: -1) {
-                        rec.truncationErrors![base + r - 1] = max(acc, 0).squareRoot()
+                        errors[base + r - 1] = max(acc, 0).squareRoot()
                         let l = lambdas[r - 1]
                         acc += l * (2 * q[r - 1] - l)
                     }
@@ -93,6 +94,9 @@ struct DescentDriver {
             engine.descend()
             k += 1
         }
+        rec.trajectory = trajectory
+        rec.truncationErrors = keepErrors ? errors : nil
+        rec.finalCleanError = lastCleanError
         rec.steps = k
         return rec
     }
