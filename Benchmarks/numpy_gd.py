@@ -8,7 +8,7 @@ W_j ← W_j − η T_j P_{j−1}ᵀ — 3(N−1) matrix products, written the na
 numpy ships its own OpenBLAS (scipy-openblas 0.3.31 here), dmfsweep uses the system's (0.3.21):
 the comparison is "numpy + its OpenBLAS" against "dmfsweep + system OpenBLAS".
 
-    python3 Benchmarks/numpy_gd.py [--quick]    # prints a table and RESULT lines
+    python3 Benchmarks/numpy_gd.py [--quick] [--rounds K]    # prints a table and RESULT lines
 """
 import os
 import sys
@@ -44,33 +44,38 @@ def step(y, ws, eta):
     return loss
 
 
-def seconds_per_step(n, depth):
+def timed(n, depth, steps):
+    """Mean seconds per step over `steps` steps from a fresh setup (after two warm-up steps)."""
     y, ws = setup(n, depth)
     for _ in range(2):
         step(y, ws, 0.002)
     t0 = time.perf_counter()
-    step(y, ws, 0.002)
-    step(y, ws, 0.002)
-    probe = (time.perf_counter() - t0) / 2
-    steps = max(5, min(2000, int(0.3 / probe)))
-    best = float("inf")
-    for _ in range(3):  # best of three rounds, as dmfsweep-bench does
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step(y, ws, 0.002)
-        best = min(best, (time.perf_counter() - t0) / steps)
+    for _ in range(steps):
+        step(y, ws, 0.002)
+    return (time.perf_counter() - t0) / steps
+
+
+def seconds_per_step(n, depths, rounds):
+    """Best of `rounds` interleaved rounds of about 0.25 s per depth, as dmfsweep-bench does."""
+    counts = [max(5, min(2000, int(0.25 / timed(n, d, 3)))) for d in depths]
+    best = [float("inf")] * len(depths)
+    for _ in range(rounds):
+        for i, d in enumerate(depths):
+            best[i] = min(best[i], timed(n, d, counts[i]))
     return best
 
 
 def main():
     quick = "--quick" in sys.argv
+    rounds = 2 if quick else 5
+    if "--rounds" in sys.argv:
+        rounds = int(sys.argv[sys.argv.index("--rounds") + 1])
     cfg = np.__config__.CONFIG["Build Dependencies"]["blas"]
     print(f"numpy {np.__version__} with {cfg.get('name')} {cfg.get('version')} — "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     print(f"{'n':>8}{'N':>6}{'step ms':>12}")
     for n in ([100] if quick else [100, 200, 500]):
-        for depth in [3, 5]:
-            s = seconds_per_step(n, depth)
+        for depth, s in zip([3, 5], seconds_per_step(n, [3, 5], rounds)):
             print(f"{n:>8}{depth:>6}{s * 1e3:>12.3f}")
             print(f"RESULT numpy n={n} N={depth} ms={s * 1e3}")
 
