@@ -102,3 +102,59 @@ import Testing
         #expect(close(r.trajectory[1].loss, 0.5 * (2.1 * 2.1 + 0.6 * 0.6), rel: 1e-13))
     }
 }
+
+/// The recorded distances to the truncations Y_r against a direct computation from matrices.
+@Suite struct TruncationErrorTests {
+    @Test(arguments: [SolverPath.full, .spectral])
+    func errorsToBestRankRApproximations(_ path: SolverPath) throws {
+        var c = SimulationConfig()
+        c.n = 6
+        c.spectrum = [4, -2, 1, 0.5]
+        c.noise = 0.3
+        c.alpha = 0.9
+        c.seed = 21
+        let inst = try ProblemInstance(config: c, needMatrices: true)
+        let engine: any DescentEngine =
+            path == .full
+            ? FullPathSolver(
+                instance: inst, initial: try Initialization.factors(.identity, n: 6, depth: 3, alpha: 0.9, seed: 21),
+                eta: 0.01)
+            : try SpectralSolver(instance: inst, alpha: 0.9, depth: 3, eta: 0.01)
+        for _ in 0..<40 {
+            _ = engine.evaluate()
+            engine.descend()
+        }
+        _ = engine.evaluate()
+        // W itself: the spectral solver's W is U diag(w³) Uᵀ with U the noisy target's eigenbasis.
+        let w: Matrix
+        if let full = engine as? FullPathSolver {
+            w = full.currentProduct
+        } else {
+            let spectral = try #require(engine as? SpectralSolver)
+            let (_, u) = try inst.target!.symmetricEigen()
+            w = u * Matrix.diagonal(spectral.factorEigenvalues.map { $0 * $0 * $0 }) * u.transposed
+        }
+        let rank = inst.truth.rank
+        var q = [Double](repeating: 0, count: rank)
+        q.withUnsafeMutableBufferPointer { engine.truncationProjections(into: $0) }
+        var errors = [Double](repeating: 0, count: rank)
+        q.withUnsafeBufferPointer { qp in
+            errors.withUnsafeMutableBufferPointer { out in
+                DescentDriver.truncationErrors(
+                    cleanErrorSquared: engine.cleanErrorSquared(), projections: qp, lambdas: inst.truth.sortedNonZero,
+                    into: out)
+            }
+        }
+        #expect(close(engine.cleanErrorSquared().squareRoot(), (w - inst.clean!).frobeniusNorm, rel: 1e-10))
+        let v = try #require(inst.basis)
+        let order = [0, 1, 2, 3]  // |λ| = 4, 2, 1, 0.5 are already in decreasing order
+        for r in 1...rank {
+            var yr = Matrix(rows: 6, columns: 6)
+            for k in order.prefix(r) {
+                let col = Matrix(rows: 6, columns: 1, columnMajor: v.column(k))
+                yr = yr + c.spectrum![k] * (col * col.transposed)
+            }
+            #expect(close(errors[r - 1], (w - yr).frobeniusNorm, rel: 1e-10), "r = \(r)")
+        }
+    }
+}

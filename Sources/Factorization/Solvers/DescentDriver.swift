@@ -75,14 +75,12 @@ struct DescentDriver {
                 lastCleanError = e2.squareRoot()
                 if keepErrors {
                     engine.truncationProjections(into: q)
-                    // ‖W − Y_r‖² = ‖W − Y‖² + Σ_{k>r} λ_k (2 q_k − λ_k); accumulated from r = R down.
                     let base = errors.count
                     for _ in 0..<rank { errors.append(0) }
-                    var acc = e2
-                    for r in stride(from: rank, through: 1, by: -1) {
-                        errors[base + r - 1] = max(acc, 0).squareRoot()
-                        let l = lambdas[r - 1]
-                        acc += l * (2 * q[r - 1] - l)
+                    errors.withUnsafeMutableBufferPointer { out in
+                        Self.truncationErrors(
+                            cleanErrorSquared: e2, projections: UnsafeBufferPointer(q), lambdas: lambdas,
+                            into: UnsafeMutableBufferPointer(rebasing: out[base..<(base + rank)]))
                     }
                 }
             }
@@ -99,6 +97,21 @@ struct DescentDriver {
         rec.finalCleanError = lastCleanError
         rec.steps = k
         return rec
+    }
+
+    /// `‖W − Y_r‖_F` for r = 1…R from `‖W − Y‖_F²` and the projections `q_k = v_kᵀ W v_k`:
+    /// `‖W − Y_r‖² = ‖W − Y‖² + Σ_{k>r} λ_k (2 q_k − λ_k)` (expand `W − Y_r = (W − Y) + Σ_{k>r} λ_k v_k v_kᵀ`),
+    /// accumulated from r = R down. No cancellation at r = R, where the error may be tiny.
+    static func truncationErrors(
+        cleanErrorSquared e2: Double, projections q: UnsafeBufferPointer<Double>, lambdas: [Double],
+        into out: UnsafeMutableBufferPointer<Double>
+    ) {
+        var acc = e2
+        for r in stride(from: lambdas.count, through: 1, by: -1) {
+            out[r - 1] = max(acc, 0).squareRoot()
+            let l = lambdas[r - 1]
+            acc += l * (2 * q[r - 1] - l)
+        }
     }
 
     /// Builds the result from a recording.
