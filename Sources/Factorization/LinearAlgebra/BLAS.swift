@@ -46,4 +46,11 @@ enum BLAS {
         let lda32 = Int32(lda)
         cblas_dgemv(CblasColMajor, t, m32, n32, alpha, a, lda32, x, 1, beta, y, 1)
     }
+
+    /// `Σ x_i y_i` over `count` contiguous entries (`cblas_ddot`, vectorised).
+    @inline(__always)
+    static func dot(_ count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+        let n32 = Int32(count)
+        return cblas_ddot(n32, x, 1, y, 1)
+    }
 }

@@ -105,7 +105,7 @@ final class FullPathSolver: DescentEngine {
             for j in 2...depth { BLAS.gemm(n, factor(j), prefix(j - 1), into: prefix(j)) }
         }
         let w = product
-        var loss = 0.0
+        // The residual loops below carry no reduction, so they vectorise; the sums are `ddot`s.
         if let sensing, let residual {
             let m = sensing.count
             // residual = A vec(W) − y ; G = Aᵀ residual.
@@ -117,21 +117,13 @@ final class FullPathSolver: DescentEngine {
                     transpose: true, m: m, n: n2, alpha: 1, a: a.baseAddress!, lda: m, x: residual, beta: 0,
                     y: gradient)
             }
-            for i in 0..<m { loss += residual[i] * residual[i] }
+            return 0.5 * BLAS.dot(m, residual, residual)
         } else if let mask {
-            for k in 0..<n2 {
-                let g = mask[k] * (w[k] - target[k])
-                gradient[k] = g
-                loss += g * g
-            }
+            for k in 0..<n2 { gradient[k] = mask[k] * (w[k] - target[k]) }
         } else {
-            for k in 0..<n2 {
-                let g = w[k] - target[k]
-                gradient[k] = g
-                loss += g * g
-            }
+            for k in 0..<n2 { gradient[k] = w[k] - target[k] }
         }
-        return 0.5 * loss
+        return 0.5 * BLAS.dot(n2, gradient, gradient)
     }
 
     func descend() {
