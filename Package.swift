@@ -47,7 +47,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"]),
-        .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"]),
+        .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"], exclude: ["Fixtures"]),
         .testTarget(name: "SummaryStoreTests", dependencies: ["TestSupport", "SummaryStore", "Sweeps", "Factorization"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ"]),
         .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
