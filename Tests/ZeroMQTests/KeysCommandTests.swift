@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import ZeroMQ
 
 @Suite("dmfsweep keys (built binary)")
@@ -18,7 +18,9 @@ struct KeysCommandTests {
         #expect(first.stdout.contains(pair.publicKey))
         #expect(!first.stdout.contains(pair.secretKey), "the secret key is never printed")
         #expect(try dir.readPublicKey("coordinator") == pair.publicKey)
-        let mode = try FileManager.default.attributesOfItem(atPath: dir.secretKeyPath("coordinator"))[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: dir.secretKeyPath("coordinator"))[.posixPermissions]
+            as? Int
         #expect(mode == 0o600)
 
         let again = try runProcess(["keys", "generate", "--keys", keys, "--name", "coordinator"], timeout: 30)
@@ -27,11 +29,13 @@ struct KeysCommandTests {
         #expect(again.stderr.split(separator: "\n").count == 1)
         #expect(try dir.readKeyPair("coordinator") == pair, "a refused run leaves the key intact")
 
-        let forced = try runProcess(["keys", "generate", "--keys", keys, "--name", "coordinator", "--force"], timeout: 30)
+        let forced = try runProcess(
+            ["keys", "generate", "--keys", keys, "--name", "coordinator", "--force"], timeout: 30)
         #expect(forced.status == 0)
         #expect(try dir.readKeyPair("coordinator") != pair)
 
-        let worker = try runProcess(["keys", "generate", "--keys", keys, "--name", "worker", "--authorize"], timeout: 30)
+        let worker = try runProcess(
+            ["keys", "generate", "--keys", keys, "--name", "worker", "--authorize"], timeout: 30)
         #expect(worker.status == 0, "\(worker.stderr)")
         let workerKey = try dir.readPublicKey("worker")
         #expect(try dir.authorizedKeys() == ["worker.pub": workerKey])
@@ -49,12 +53,17 @@ struct KeysCommandTests {
         #expect(try CurveConfig.server(keysDirectory: keys).authorizedKeys.keys.sorted() == ["node-2", "worker"])
     }
 
-    @Test("usage errors exit 2 with one line", arguments: [
-        (["keys", "generate", "--name", "x"], "--keys DIR is required"),
-        (["keys", "generate", "--keys", "/tmp/unused-dmfsweep-keys"], "--name NAME is required"),
-        (["keys", "rotate", "--keys", "/tmp/unused-dmfsweep-keys", "--name", "x"], "unknown action 'rotate'"),
-        (["keys", "generate", "--keys", "/tmp/unused-dmfsweep-keys", "--name", "../evil"], "invalid key name '../evil'"),
-    ])
+    @Test(
+        "usage errors exit 2 with one line",
+        arguments: [
+            (["keys", "generate", "--name", "x"], "--keys DIR is required"),
+            (["keys", "generate", "--keys", "/tmp/unused-dmfsweep-keys"], "--name NAME is required"),
+            (["keys", "rotate", "--keys", "/tmp/unused-dmfsweep-keys", "--name", "x"], "unknown action 'rotate'"),
+            (
+                ["keys", "generate", "--keys", "/tmp/unused-dmfsweep-keys", "--name", "../evil"],
+                "invalid key name '../evil'"
+            ),
+        ])
     func usageErrors(arguments: [String], message: String) throws {
         let result = try runProcess(arguments, timeout: 30)
         #expect(result.status == 2)
