@@ -43,6 +43,7 @@ let package = Package(
             name: "dmfsweep-bench",
             dependencies: ["CBLAS", "Factorization", "Sweeps", "SummaryStore", "Cluster"],
             path: "Benchmarks/dmfsweep-bench", swiftSettings: strict),
+        .executableTarget(name: "zmq-raw", dependencies: ["ZeroMQ"], path: "Benchmarks/zmq-raw", swiftSettings: strict),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
