@@ -49,7 +49,13 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"]),
         .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"], exclude: ["Fixtures"]),
-        .testTarget(name: "SummaryStoreTests", dependencies: ["TestSupport", "SummaryStore", "Sweeps", "Factorization"]),
+        // A child process for the store's crash test (killed with SIGKILL mid-write).
+        .executableTarget(
+            name: "dmfsweep-store-writer", dependencies: ["SummaryStore", "Sweeps", "Factorization"],
+            path: "Tests/StoreWriter", swiftSettings: strict),
+        .testTarget(
+            name: "SummaryStoreTests",
+            dependencies: ["TestSupport", "SummaryStore", "Sweeps", "Factorization", "dmfsweep-store-writer"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ"]),
         .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "SummaryStore"]),
