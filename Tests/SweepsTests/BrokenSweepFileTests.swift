@@ -57,7 +57,7 @@ import TestSupport
         ("int-uniform-real-bound.yaml", "5:43: 'min' of int_uniform must be an integer, got 1.5"),
         ("count-zero.yaml", "3:8: 'count' must be an integer ≥ 1, got 0"),
         ("count-missing.yaml", "1:1: missing 'count' (method random draws this many tasks)"),
-        ("grid-too-large.yaml", "3:1: grid has 16777216 tasks; the limit is 10000000"),
+        ("grid-too-large.yaml", "3:1: grid has 16777216 tasks; the limit is 1000000"),
         ("grid-overflow.yaml", "19:3: grid size overflows at 'stop_loss': more than 9223372036854775807 tasks"),
         ("list-with-values.yaml",
          "4:11: 'values' is not allowed with method list; write one entry per task under 'runs'"),
