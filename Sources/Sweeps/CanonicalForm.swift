@@ -39,37 +39,42 @@ public enum CanonicalForm {
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
             out.append(contentsOf: "\":".utf8)
         }
-        func integer<T: BinaryInteger>(_ v: T?) {
-            if let v { out.append(contentsOf: String(v).utf8) } else { out.append(contentsOf: "null".utf8) }
+        func integer<T: BinaryInteger>(_ name: StaticString, _ v: T?) {
+            member(name)
+            out.append(contentsOf: (v.map { String($0) } ?? "null").utf8)
         }
-        func real(_ v: Double?) {
+        func real(_ name: StaticString, _ v: Double?) {
+            member(name)
             if let v { appendNumber(v, to: &out) } else { out.append(contentsOf: "null".utf8) }
         }
-        func word(_ v: String) { out.append(contentsOf: string(v).utf8) }
-        member("v"); integer(version)
-        member("problem"); word(config.problem.rawValue)
-        member("n"); integer(config.resolvedN)
-        member("depth"); integer(config.depth)
+        func word(_ name: StaticString, _ v: String) {
+            member(name)
+            out.append(contentsOf: string(v).utf8)
+        }
+        integer("v", version)
+        word("problem", config.problem.rawValue)
+        integer("n", config.resolvedN)
+        integer("depth", config.depth)
         member("spectrum")
         if config.spectrum == nil && config.rank != nil {
             out.append(contentsOf: "null".utf8)
         } else {
             appendList(config.resolvedSpectrum, to: &out)
         }
-        member("rank"); integer(config.rank)
-        member("decay"); real(config.decay)
-        member("noise"); real(config.noise)
-        member("init"); word(config.initKind.rawValue)
-        member("alpha"); real(config.alpha)
-        member("eta"); real(config.eta)
-        member("steps"); integer(config.steps)
-        member("record_every"); integer(config.recordEvery)
-        member("tolerance"); real(config.tolerance)
-        member("seed"); integer(config.seed)
-        member("path"); word(config.path.rawValue)
-        member("measurements"); integer(config.measurements)
-        member("observed"); real(config.observed)
-        member("stop_loss"); real(config.stopLoss)
+        integer("rank", config.rank)
+        real("decay", config.decay)
+        real("noise", config.noise)
+        word("init", config.initKind.rawValue)
+        real("alpha", config.alpha)
+        real("eta", config.eta)
+        integer("steps", config.steps)
+        integer("record_every", config.recordEvery)
+        real("tolerance", config.tolerance)
+        integer("seed", config.seed)
+        word("path", config.path.rawValue)
+        integer("measurements", config.measurements)
+        real("observed", config.observed)
+        real("stop_loss", config.stopLoss)
         // The evolution rule, applied automatically: a parameter added after version 1 is
         // written only when it differs from its default.
         for spec in SimulationConfig.parameters.dropFirst(versionOneParameters.count) {

@@ -82,12 +82,14 @@ struct SweepReader {
         }
         guard let entries = root.entries else {
             throw fail(
-                root.mark, "a sweep file must be a mapping with name, method and parameters, got \(root.shortDescription)")
+                root.mark,
+                "a sweep file must be a mapping with name, method and parameters, got \(root.shortDescription)")
         }
         var fields: [String: YAMLNode.Entry] = [:]
         for entry in entries {
             guard SweepFile.topLevelKeys.contains(entry.key) else {
-                let hint = Suggestion.closest(to: entry.key, among: SweepFile.topLevelKeys).map { "did you mean '\($0)'?" }
+                let hint =
+                    Suggestion.closest(to: entry.key, among: SweepFile.topLevelKeys).map { "did you mean '\($0)'?" }
                     ?? "expected name, description, method, parameters, count, seed or runs"
                 throw fail(entry.keyMark, "unknown key '\(entry.key)' (\(hint))")
             }
@@ -99,7 +101,9 @@ struct SweepReader {
         guard let name = nameEntry.value.scalar?.text, nameEntry.value.scalar?.resolved != .null,
             !name.contains("\n"), !name.trimmingCharacters(in: .whitespaces).isEmpty
         else {
-            throw fail(nameEntry.value.mark, "'name' must be non-empty text on one line, got \(nameEntry.value.shortDescription)")
+            throw fail(
+                nameEntry.value.mark,
+                "'name' must be non-empty text on one line, got \(nameEntry.value.shortDescription)")
         }
         var description: String?
         if let entry = fields["description"], entry.value.scalar?.resolved != .null {
@@ -138,7 +142,8 @@ struct SweepReader {
             }
             for item in items { parameters.append(try readParameter(item, method: method)) }
         } else if method != .list {
-            throw fail(root.mark, "missing 'parameters' (a mapping from parameter names to {value: …} or {values: […]})")
+            throw fail(
+                root.mark, "missing 'parameters' (a mapping from parameter names to {value: …} or {values: […]})")
         }
 
         // method-specific keys and the task count
@@ -183,11 +188,14 @@ struct SweepReader {
                 throw fail(root.mark, "missing 'runs' (method list runs the parameter mappings listed there)")
             }
             guard let items = entry.value.items else {
-                throw fail(entry.value.mark, "'runs' must be a list of parameter mappings, got \(entry.value.shortDescription)")
+                throw fail(
+                    entry.value.mark, "'runs' must be a list of parameter mappings, got \(entry.value.shortDescription)"
+                )
             }
             guard !items.isEmpty else { throw fail(entry.value.mark, "'runs' must list at least one run") }
             guard items.count <= SweepFile.maximumTaskCount else {
-                throw fail(entry.value.mark, "'runs' lists \(items.count) runs; the limit is \(SweepFile.maximumTaskCount)")
+                throw fail(
+                    entry.value.mark, "'runs' lists \(items.count) runs; the limit is \(SweepFile.maximumTaskCount)")
             }
             for item in items { runs.append(try readRun(item)) }
             taskCount = runs.count
@@ -201,7 +209,8 @@ struct SweepReader {
                 swept.append(p.name)
             }
         case .list:
-            for spec in SimulationConfig.parameters where runs.contains(where: { $0.parameters.contains { $0.name == spec.name } }) {
+            for spec in SimulationConfig.parameters
+            where runs.contains(where: { $0.parameters.contains { $0.name == spec.name } }) {
                 swept.append(spec.name)
             }
         }
@@ -213,7 +222,8 @@ struct SweepReader {
 
     private func readRun(_ node: YAMLNode) throws(SweepError) -> SweepRun {
         guard let entries = node.entries else {
-            throw fail(node.mark, "each run must be a mapping of parameter names to values, got \(node.shortDescription)")
+            throw fail(
+                node.mark, "each run must be a mapping of parameter names to values, got \(node.shortDescription)")
         }
         var parameters: [SweepParameter] = []
         for entry in entries {

@@ -1,7 +1,7 @@
 import Factorization
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Sweeps
 
@@ -78,8 +78,9 @@ import TestSupport
     @Test func sha256KnownAnswers() {
         // FIPS 180-2 test vectors.
         #expect(SHA256Digest.hex(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256Digest.hex(of: Array("abc".utf8))
-            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256Digest.hex(of: Array("abc".utf8))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     // MARK: Same task, different spellings
@@ -97,15 +98,23 @@ import TestSupport
         ("  steps: {value: 10000}\n", "  steps: {value: 1e4}\n"),
         ("  noise: {value: -0.0}\n", "  noise: {value: 0}\n"),
         ("  n: {value: 6}\n  spectrum: {value: [10, 5, 2]}\n", "  spectrum: {value: [10, 5, 2, 0, 0, 0]}\n"),
-        ("  n: {value: 6}\n  spectrum: {value: [10, 5, 2]}\n",
-         "  spectrum: {value: [10.0, 5.0, 2.0, 0.0, 0.0, 0.0]}\n  n: {value: 6}\n"),
+        (
+            "  n: {value: 6}\n  spectrum: {value: [10, 5, 2]}\n",
+            "  spectrum: {value: [10.0, 5.0, 2.0, 0.0, 0.0, 0.0]}\n  n: {value: 6}\n"
+        ),
         ("  n: {value: 5}\n", "  n: {value: null}\n"),
-        ("  problem: {value: sensing}\n  depth: {value: 4}\n", "  depth: {value: 4}\n  problem: {value: \"sensing\"}\n"),
-        ("  depth: {values: [2, 3]}\n  alpha: {values: [0.1, 0.2]}\n",
-         "  alpha: {values: [0.1, 0.2]}\n  depth:\n    values:\n      - 2\n      - 3\n"),
+        (
+            "  problem: {value: sensing}\n  depth: {value: 4}\n",
+            "  depth: {value: 4}\n  problem: {value: \"sensing\"}\n"
+        ),
+        (
+            "  depth: {values: [2, 3]}\n  alpha: {values: [0.1, 0.2]}\n",
+            "  alpha: {values: [0.1, 0.2]}\n  depth:\n    values:\n      - 2\n      - 3\n"
+        ),
     ])
     func sameTaskSameKey(a: String, b: String) throws {
-        let ka = try Self.keys(a), kb = try Self.keys(b)
+        let ka = try Self.keys(a)
+        let kb = try Self.keys(b)
         #expect(Set(ka) == Set(kb))
         #expect(ka.count == kb.count)
     }
