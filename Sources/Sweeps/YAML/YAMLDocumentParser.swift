@@ -83,7 +83,8 @@ final class YAMLDocumentParser {
                 let keyEvent = try next()
                 if case .mappingEnd = keyEvent.kind { break }
                 guard case .scalar(let key) = keyEvent.kind else {
-                    throw YAMLError(mark: keyEvent.mark, message: "mapping keys must be words or strings, not lists or mappings")
+                    throw YAMLError(
+                        mark: keyEvent.mark, message: "mapping keys must be words or strings, not lists or mappings")
                 }
                 if let first = seen[key.text] {
                     throw YAMLError(
