@@ -62,7 +62,7 @@ public enum SweepFile {
         } catch {
             throw SweepError(file: fileName, mark: error.mark, message: error.message)
         }
-        var reader = SweepReader(fileName: fileName)
+        let reader = SweepReader(fileName: fileName)
         let text = String(decoding: bytes, as: UTF8.self)
         return try reader.read(root, text: text)
     }
@@ -76,7 +76,7 @@ struct SweepReader {
         SweepError(file: fileName, mark: mark, message: message)
     }
 
-    mutating func read(_ root: YAMLNode?, text: String) throws(SweepError) -> SweepSpec {
+    func read(_ root: YAMLNode?, text: String) throws(SweepError) -> SweepSpec {
         guard let root, root.scalar?.resolved != .null else {
             throw fail(.start, "empty sweep file (expected a mapping with name, method and parameters)")
         }
