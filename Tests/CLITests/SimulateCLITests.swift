@@ -24,7 +24,8 @@ import Testing
             #expect(line?.contains("(default: ") == true, "\(flag) is listed with a default")
         }
         #expect(out.stdout.contains("(default: 0.05)"))  // --alpha
-        #expect(out.stdout.contains("(default: 10.0,5.0,2.0,1.0,0.5)"))  // --spectrum
+        #expect(out.stdout.contains("(default: 10,5,2,1,0.5)"))  // --spectrum
+        #expect(!out.stdout.contains("(default 10"))  // each default shown once
         let top = try runProcess(["--help"])
         #expect(top.stdout.contains("simulate"))
     }

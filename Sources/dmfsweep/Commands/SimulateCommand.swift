@@ -36,12 +36,16 @@ enum SimulateCommand {
         let shownDefault: String
         switch spec.name {
         case "n": shownDefault = "length of the spectrum"
-        case "spectrum": shownDefault = SimulationConfig.defaultSpectrum.map { "\($0)" }.joined(separator: ",")
+        case "spectrum":
+            shownDefault = SimulationConfig.defaultSpectrum.map { String(format: "%g", $0) }.joined(separator: ",")
         case "rank", "stop_loss": shownDefault = "none"
         case "measurements": shownDefault = "min(n², 5·n·rank)"
         default: shownDefault = SimulationConfig().value(of: spec.name)?.description ?? "none"
         }
-        return OptionSpec(flag: spec.flag, valueName: valueName, help: spec.help, defaultValue: shownDefault)
+        // The registry's help may already name its default in parentheses; show it once, uniformly.
+        var help = spec.help
+        if let paren = help.range(of: " (default") { help = String(help[..<paren.lowerBound]) }
+        return OptionSpec(flag: spec.flag, valueName: valueName, help: help, defaultValue: shownDefault)
     }
 
     /// Turns the flags into a validated configuration.
