@@ -74,6 +74,7 @@ import TestSupport
         let rows = Self.parseCSV(try rawOutput(store, RawQuery(sweep: "s"), format: .csv))
         let header = try #require(rows.first)
         #expect(header.contains("r3_length") && !header.contains("r4_length"))
+        #expect(Set(header).count == header.count, "column names must be unique for pandas")
         #expect(rows.count == tasks.count + 1)
         func col(_ row: [String], _ name: String) -> String { row[header.firstIndex(of: name)!] }
         for (row, (task, result)) in zip(rows.dropFirst(), zip(tasks, results)) {
@@ -85,6 +86,8 @@ import TestSupport
             #expect(Double(col(row, "final_loss")) == result.finalLoss)
             #expect(Double(col(row, "best_error")) == result.bestCleanError)
             #expect(col(row, "status") == result.status.rawValue)
+            #expect(Int(col(row, "steps_run")) == result.steps && Int(col(row, "steps")) == task.config.steps)
+            #expect(col(row, "path_used") == "spectral" && col(row, "path") == "auto")
             for iv in result.intervals {
                 #expect(Int(col(row, "r\(iv.rank)_length")) == iv.length)
                 #expect(Int(col(row, "r\(iv.rank)_start")) == iv.start)

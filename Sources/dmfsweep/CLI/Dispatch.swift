@@ -8,6 +8,8 @@ enum Dispatch {
         // Issue 3
         // SimulateCommand.command,
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
+        QueryCommand.command,
+        SweepsCommand.command,
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
         // Issue 7: PlotCommand, ReportCommand
     ]
