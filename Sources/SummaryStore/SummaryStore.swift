@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// The summary store: one SQLite file holding sweeps, tasks, results, intervals and trajectories.
@@ -46,4 +47,9 @@ public final class SummaryStore {
 
     /// Seconds since the Unix epoch, the store's time format.
     static var now: Double { Date().timeIntervalSince1970 }
+}
+
+extension SummaryStore {
+    /// The SQLite library version in use (`3.40.1`), for benchmark and report headers.
+    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
 }
