@@ -43,11 +43,12 @@ let package = Package(
             name: "dmfsweep-bench",
             dependencies: ["CBLAS", "Factorization", "Sweeps", "SummaryStore", "Cluster"],
             path: "Benchmarks/dmfsweep-bench", swiftSettings: strict),
+        .executableTarget(name: "zmq-raw", dependencies: ["ZeroMQ"], path: "Benchmarks/zmq-raw", swiftSettings: strict),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"]),
-        .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"]),
+        .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"], exclude: ["Fixtures"]),
         // A child process for the store's crash test (killed with SIGKILL mid-write).
         .executableTarget(
             name: "dmfsweep-store-writer", dependencies: ["SummaryStore", "Sweeps", "Factorization"],

@@ -11,6 +11,7 @@ enum Dispatch {
         QueryCommand.command,
         SweepsCommand.command,
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
+        KeysCommand.command,
         // Issue 7: PlotCommand, ReportCommand
     ]
 
