@@ -98,16 +98,22 @@ extension SummaryStore {
         return tasks
     }
 
+    /// Which of `keys` already have a result (keys not in the store are not done).
+    /// - Throws: `StoreError.sqlite`.
+    public func doneKeys(among keys: [TaskKey]) throws(StoreError) -> Set<TaskKey> {
+        let stmt = try connection.cached("SELECT status = 'done' FROM tasks WHERE key = ?")
+        var done = Set<TaskKey>()
+        for key in Set(keys) {
+            try stmt.bind([.text(key.hex)])
+            if try stmt.step(), stmt.int(at: 0) == 1 { done.insert(key) }
+        }
+        return done
+    }
+
     /// How many of `keys` already have a result (keys not in the store count as not done).
     /// - Throws: `StoreError.sqlite`.
     public func doneCount(keys: [TaskKey]) throws(StoreError) -> Int {
-        let stmt = try connection.cached("SELECT status = 'done' FROM tasks WHERE key = ?")
-        var done = 0
-        for key in Set(keys) {
-            try stmt.bind([.text(key.hex)])
-            if try stmt.step(), stmt.int(at: 0) == 1 { done += 1 }
-        }
-        return done
+        try doneKeys(among: keys).count
     }
 
     /// Marks tasks as handed out: state `running`, worker and start time set, attempts + 1.

@@ -163,3 +163,66 @@ import TestSupport
         #expect(counts == counts.sorted())
     }
 }
+
+/// `dmfsweep plan` and `dmfsweep run --inline` end to end.
+@Suite struct PlanRunCLITests {
+    static let sweep = """
+        name: demo
+        method: grid
+        parameters:
+          depth: {values: [2, 3, 4]}
+          alpha: {values: [0.01, 0.1]}
+          seed: {values: [0, 1, 2]}
+          steps: {value: 400}
+          record_every: {value: 20}
+        """
+
+    private func write(_ text: String, in dir: TemporaryDirectory, as name: String = "demo.yaml") throws -> String {
+        let path = dir.path(name)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(arguments: [["run", "--inline"], ["plan"]])
+    func invalidSweepIsReportedAndTouchesNoStore(command: [String]) throws {
+        let dir = try TemporaryDirectory(prefix: "cli-invalid")
+        let sweep = try write(Self.sweep.replacingOccurrences(of: "  seed:", with: "  sed:"), in: dir)
+        let store = dir.path("never.sqlite")
+        let out = try runProcess([command[0], sweep] + command.dropFirst() + ["--store", store])
+        #expect(out.status == 2)
+        #expect(out.stderr.hasPrefix("dmfsweep: error: \(sweep):6:3: unknown parameter 'sed'"), "\(out.stderr)")
+        #expect(out.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: store))
+    }
+
+    @Test func planCountsWhatTheStoreHasWithoutWriting() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-plan")
+        let sweep = try write(Self.sweep, in: dir)
+        let tasks = try SweepFile.load(path: sweep).expand()
+        #expect(tasks.count == 18)
+        let storePath = dir.path("s.sqlite")
+        do {
+            let store = try SummaryStore(path: storePath, create: true)
+            try store.registerSweep(name: "demo", spec: "", tasks: tasks)
+            let result = SimulationResult(
+                status: .finished, path: .spectral, steps: 400, finalLoss: 0, finalErank: 1, targets: [], intervals: [],
+                predicted: [], trajectory: [], seconds: 0)
+            try store.recordResults([0, 4, 5, 11, 17].map { CompletedTask(key: tasks[$0].key, result: result) })
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: storePath))
+        let out = try runProcess(["plan", sweep, "--store", storePath, "--show", "3"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "sweep demo (grid, \(sweep)): 18 task(s)")
+        #expect(lines.contains("varying: depth, alpha, seed"))
+        #expect(lines.contains("#  key           depth  alpha  seed"))
+        #expect(lines.contains("1  \(tasks[0].key.short)  2      0.01   0"))
+        #expect(lines.contains("… 15 more"))
+        #expect(lines.contains("store \(storePath): 5 of 18 already done, 13 to run"))
+        #expect(lines.last?.hasPrefix("cost: ") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: storePath)) == before)
+        let missing = try runProcess(["plan", sweep, "--store", dir.path("absent.sqlite")])
+        #expect(missing.stdout.contains("does not exist yet: all 18 to run"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("absent.sqlite")))
+    }
+}
