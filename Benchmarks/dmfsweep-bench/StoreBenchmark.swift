@@ -40,8 +40,10 @@ func runStoreBenchmark(arguments: [String] = []) -> Int32 {
     func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 
     do {
-        say("store benchmark: \(tasksCount) tasks × \(ranks) ranks = \(tasksCount * ranks) interval rows, "
-            + "batches of \(batch), \(points)-point trajectories, SQLite \(SummaryStore.sqliteVersion), file \(path)")
+        say(
+            "store benchmark: \(tasksCount) tasks × \(ranks) ranks = \(tasksCount * ranks) interval rows, "
+                + "batches of \(batch), \(points)-point trajectories, SQLite \(SummaryStore.sqliteVersion), file \(path)"
+        )
         let depths = [2, 3, 4, 5, 6]
         let alphas = [0.001, 0.003, 0.01, 0.03, 0.1]
         var tasks: [SweepTask] = []
@@ -68,27 +70,39 @@ func runStoreBenchmark(arguments: [String] = []) -> Int32 {
         for start in stride(from: 0, to: tasksCount, by: batch) {
             results.removeAll(keepingCapacity: true)
             for t in start..<min(start + batch, tasksCount) {
-                results.append(CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
+                results.append(
+                    CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
             }
             t0 = clock()
             try store.recordResults(results)
             writing += clock() - t0
         }
         let rows = Double(tasksCount * ranks)
-        say(String(format: "record results: %.2f s → %.0f interval rows/s (%.0f results/s; target ≥ 100000 rows/s)",
-                   writing, rows / writing, Double(tasksCount) / writing))
+        say(
+            String(
+                format: "record results: %.2f s → %.0f interval rows/s (%.0f results/s; target ≥ 100000 rows/s)",
+                writing, rows / writing, Double(tasksCount) / writing))
 
         let reader = try SummaryStore(path: path, readOnly: true)
         let queries: [(String, AggregateQuery)] = [
-            ("interval.length by depth,alpha,rank (all \(tasksCount * ranks) rows)",
-             try AggregateQuery(groupBy: ["depth", "alpha", "rank"], metric: Metric(parsing: "interval.length"))),
-            ("interval.length --rank 2 by depth,alpha (\(tasksCount) rows)",
-             try AggregateQuery(groupBy: ["depth", "alpha"], metric: Metric(parsing: "interval.length"), rank: 2)),
-            ("interval.length --sweep bench by rank (all rows, sweep join)",
-             try AggregateQuery(sweep: "bench", groupBy: ["rank"], metric: Metric(parsing: "interval.length"))),
-            ("final_loss --where depth>=4 by depth",
-             try AggregateQuery(filters: [Filter(parsing: "depth>=4")], groupBy: ["depth"],
-                                metric: Metric(parsing: "final_loss"))),
+            (
+                "interval.length by depth,alpha,rank (all \(tasksCount * ranks) rows)",
+                try AggregateQuery(groupBy: ["depth", "alpha", "rank"], metric: Metric(parsing: "interval.length"))
+            ),
+            (
+                "interval.length --rank 2 by depth,alpha (\(tasksCount) rows)",
+                try AggregateQuery(groupBy: ["depth", "alpha"], metric: Metric(parsing: "interval.length"), rank: 2)
+            ),
+            (
+                "interval.length --sweep bench by rank (all rows, sweep join)",
+                try AggregateQuery(sweep: "bench", groupBy: ["rank"], metric: Metric(parsing: "interval.length"))
+            ),
+            (
+                "final_loss --where depth>=4 by depth",
+                try AggregateQuery(
+                    filters: [Filter(parsing: "depth>=4")], groupBy: ["depth"],
+                    metric: Metric(parsing: "final_loss"))
+            ),
         ]
         for (label, query) in queries {
             var best = Double.infinity
@@ -128,7 +142,8 @@ private func syntheticResult(_ t: Int, ranks: Int, points: Int) -> SimulationRes
         return TrajectoryPoint(step: k * 20, loss: 1 / (x + offset), erank: 1 + x * 0.05, erankRatio: 1.1)
     }
     return SimulationResult(
-        status: t % 50 == 0 ? .diverged : .finished, path: .spectral, steps: 1000, finalLoss: 1e-6 * Double(t % 1000 + 1),
+        status: t % 50 == 0 ? .diverged : .finished, path: .spectral, steps: 1000,
+        finalLoss: 1e-6 * Double(t % 1000 + 1),
         finalErank: 3.2, targets: (1...ranks).map { Double($0) * 0.9 }, intervals: intervals, predicted: predicted,
         trajectory: trajectory, seconds: 0.002)
 }

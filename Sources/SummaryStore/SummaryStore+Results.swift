@@ -116,7 +116,8 @@ extension SummaryStore {
                         length: rows.int(at: 5) ?? 0, middleError: rows.double(at: 6)))
             }
             if rows.int(at: 7) == 1 {
-                result.predicted.append(PredictedInterval(rank: rank, start: rows.double(at: 8), end: rows.double(at: 9)))
+                result.predicted.append(
+                    PredictedInterval(rank: rank, start: rows.double(at: 8), end: rows.double(at: 9)))
             }
         }
 

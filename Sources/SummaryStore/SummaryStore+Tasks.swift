@@ -210,7 +210,8 @@ extension SummaryStore {
         let stmt = try connection.prepare("SELECT id, name, created, updated FROM sweeps ORDER BY created, id")
         var rows: [(Int, String, Double, Double)] = []
         while try stmt.step() {
-            rows.append((stmt.int(at: 0) ?? 0, stmt.string(at: 1) ?? "", stmt.double(at: 2) ?? 0, stmt.double(at: 3) ?? 0))
+            rows.append(
+                (stmt.int(at: 0) ?? 0, stmt.string(at: 1) ?? "", stmt.double(at: 2) ?? 0, stmt.double(at: 3) ?? 0))
         }
         var out: [SweepSummary] = []
         for (id, name, created, updated) in rows {
@@ -234,7 +235,8 @@ extension SummaryStore {
     public func task(_ key: TaskKey) throws(StoreError) -> StoredTask? {
         let columns = SimulationConfig.parameters.map(ParameterColumns.quoted)
         let stmt = try connection.cached(
-            "SELECT status, attempts, worker, error, canonical, \(columns.joined(separator: ", ")) FROM tasks WHERE key = ?")
+            "SELECT status, attempts, worker, error, canonical, \(columns.joined(separator: ", ")) FROM tasks WHERE key = ?"
+        )
         try stmt.bind([.text(key.hex)])
         guard try stmt.step() else { return nil }
         guard let state = TaskState(rawValue: stmt.string(at: 0) ?? "") else {

@@ -2,8 +2,8 @@ import Factorization
 import Foundation
 import SummaryStore
 import Sweeps
-import Testing
 import TestSupport
+import Testing
 
 /// `dmfsweep query` and `dmfsweep sweeps` end to end, on stores built here with known contents.
 @Suite struct StoreCLITests {
@@ -21,7 +21,9 @@ import TestSupport
                 let key = TaskKey(hex: String(repeating: "a", count: 60) + String(format: "%04x", tasks.count))
                 tasks.append(SweepTask(key: key, config: config, canonicalJSON: "{}"))
                 let intervals = (1...2).map { r in
-                    IntervalStat(rank: r, target: Double(r), start: 5, end: 5 + 10 * depth + seed + r, length: 10 * depth + seed + r)
+                    IntervalStat(
+                        rank: r, target: Double(r), start: 5, end: 5 + 10 * depth + seed + r,
+                        length: 10 * depth + seed + r)
                 }
                 let result = SimulationResult(
                     status: seed == 3 ? .diverged : .finished, path: .spectral, steps: 100, finalLoss: Double(seed),
@@ -87,9 +89,15 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (["--metric", "interval.lenght", "--rank", "1"], "unknown metric 'interval.lenght' (did you mean 'interval.length'?)"),
+        (
+            ["--metric", "interval.lenght", "--rank", "1"],
+            "unknown metric 'interval.lenght' (did you mean 'interval.length'?)"
+        ),
         (["--metric", "interval.length"], "metric interval.length is per rank: give --rank R (or --group-by rank)"),
-        (["--metric", "steps", "--group-by", "detph"], "--group-by: unknown parameter 'detph' (did you mean 'depth'?)"),
+        (
+            ["--metric", "steps", "--group-by", "detph"],
+            "--group-by: unknown parameter 'detph' (did you mean 'depth'?)"
+        ),
         (["--metric", "steps", "--where", "depth>>3"], "--where 'depth>>3': unknown operator '>>'"),
         (["--metric", "steps", "--where", "depth>=x"], "--where: depth takes an integer, got 'x'"),
         (["--metric", "steps", "--sweep", "gird"], "no sweep named 'gird' in the store (did you mean 'grid'?)"),
@@ -113,8 +121,9 @@ import TestSupport
         for command in [["query", "--store", path, "--metric", "steps"], ["sweeps", "--store", path]] {
             let out = try runProcess(command)
             #expect(out.status == 2)
-            #expect(out.stderr == "dmfsweep: error: no summary store at '\(path)' "
-                + "(create one with 'dmfsweep run SWEEP.yaml --inline --store \(path)')\n")
+            #expect(
+                out.stderr == "dmfsweep: error: no summary store at '\(path)' "
+                    + "(create one with 'dmfsweep run SWEEP.yaml --inline --store \(path)')\n")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).isEmpty)
     }
@@ -153,7 +162,10 @@ import TestSupport
         var counts: [Int] = []
         for _ in 0..<4 {
             let out = try runProcess(
-                ["query", "--store", path, "--sweep", "crash", "--metric", "interval.length", "--rank", "1", "--format", "csv"])
+                [
+                    "query", "--store", path, "--sweep", "crash", "--metric", "interval.length", "--rank", "1",
+                    "--format", "csv",
+                ])
             #expect(out.status == 0, "\(out.stderr)")
             let fields = out.stdout.split(separator: "\n").last?.split(separator: ",") ?? []
             counts.append(Int(fields.first ?? "") ?? -1)

@@ -3,8 +3,8 @@ import Factorization
 import Foundation
 import SummaryStore
 import Sweeps
-import Testing
 import TestSupport
+import Testing
 
 /// The inline runner against a real store, with an injected simulation (hand-built results).
 @Suite struct InlineRunnerTests {
@@ -27,7 +27,8 @@ import TestSupport
         if c.depth == 4 && c.seed == 1 { throw ParameterError(parameter: "depth", message: "injected failure") }
         return SimulationResult(
             status: c.seed == 2 ? .diverged : .finished, path: .spectral, steps: 100 * c.depth + Int(c.seed),
-            finalLoss: 0.5, finalErank: 1.5, targets: [1], intervals: [IntervalStat(rank: 1, target: 1, start: 1, end: 3, length: 2)],
+            finalLoss: 0.5, finalErank: 1.5, targets: [1],
+            intervals: [IntervalStat(rank: 1, target: 1, start: 1, end: 3, length: 2)],
             predicted: [], trajectory: [TrajectoryPoint(step: 0, loss: 1, erank: 1, erankRatio: 1)], seconds: 0.01)
     }
 
@@ -64,8 +65,12 @@ import TestSupport
             return try Self.fake(c)
         }
         var checks = 0
-        let first = try InlineRunner(store: store, options: .init(batchSize: 100, batchInterval: 3600), simulate: counting)
-            .run(tasks, shouldStop: {
+        let first = try InlineRunner(
+            store: store, options: .init(batchSize: 100, batchInterval: 3600), simulate: counting
+        )
+        .run(
+            tasks,
+            shouldStop: {
                 checks += 1
                 return checks > 7  // a stop request arrives while task 7 runs
             })
@@ -89,8 +94,10 @@ import TestSupport
     @Test func zeroIntervalCommitsEveryResult() throws {
         let (_, store, tasks) = try setUp()
         var sizes: [Int] = []
-        let summary = try InlineRunner(store: store, options: .init(batchSize: 1000, batchInterval: 0), simulate: Self.fake)
-            .run(Array(tasks.prefix(4)), progress: { sizes.append($0.keys.count) })
+        let summary = try InlineRunner(
+            store: store, options: .init(batchSize: 1000, batchInterval: 0), simulate: Self.fake
+        )
+        .run(Array(tasks.prefix(4)), progress: { sizes.append($0.keys.count) })
         #expect(summary.succeeded == 4)
         #expect(sizes == [1, 1, 1, 1])
     }

@@ -1,8 +1,8 @@
 import Factorization
 import Foundation
 import Sweeps
-import Testing
 import TestSupport
+import Testing
 
 @testable import SummaryStore
 
@@ -54,8 +54,9 @@ import TestSupport
     private func rawOutput(_ store: SummaryStore, _ query: RawQuery, format: OutputFormat) throws -> String {
         var text = ""
         var writer: TableWriter? = nil
-        try store.raw(query, header: { writer = TableWriter(columns: $0, format: format) { text += $0 } },
-                      row: { writer?.add($0) })
+        try store.raw(
+            query, header: { writer = TableWriter(columns: $0, format: format) { text += $0 } },
+            row: { writer?.add($0) })
         writer?.finish()
         return text
     }
@@ -119,7 +120,8 @@ import TestSupport
         let (_, store, _, _) = try storeWithResults()
         let table = try store.aggregate(
             try AggregateQuery(groupBy: ["alpha"], metric: Metric(parsing: "final_loss")))
-        var json = "", csv = ""
+        var json = ""
+        var csv = ""
         var w1 = TableWriter(columns: table.columns, format: .json) { json += $0 }
         var w2 = TableWriter(columns: table.columns, format: .csv) { csv += $0 }
         for row in table.cells {
@@ -141,7 +143,9 @@ import TestSupport
     }
 
     @Test func writerEscapesAndMarksMissingValues() {
-        var csv = "", json = "", table = ""
+        var csv = ""
+        var json = ""
+        var table = ""
         let cols = ["a", "b"]
         var w1 = TableWriter(columns: cols, format: .csv) { csv += $0 }
         var w2 = TableWriter(columns: cols, format: .json) { json += $0 }

@@ -1,7 +1,7 @@
 import CSQLite
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import SummaryStore
 
@@ -30,7 +30,9 @@ import TestSupport
             let error = #expect(throws: StoreError.self) { try SummaryStore(path: path, migrate: migrate) }
             #expect(error == .schemaVersion(path: path, found: version, expected: SummaryStore.schemaVersion))
             let text = error?.description ?? ""
-            #expect(text.contains("schema version \(version)") && text.contains("reads version \(SummaryStore.schemaVersion)"))
+            #expect(
+                text.contains("schema version \(version)")
+                    && text.contains("reads version \(SummaryStore.schemaVersion)"))
         }
         // Refusing must not have changed the file.
         let raw = try Connection(path: path, mode: .readOnly)

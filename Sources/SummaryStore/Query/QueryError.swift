@@ -20,11 +20,13 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownMetric(let name, let suggestion):
-            return "unknown metric '\(name)'" + Self.hint(suggestion) + "; metrics: " + Metric.names.joined(separator: ", ")
+            return "unknown metric '\(name)'" + Self.hint(suggestion) + "; metrics: "
+                + Metric.names.joined(separator: ", ")
         case .unknownColumn(let name, let option, let suggestion):
             return "\(option): unknown parameter '\(name)'" + Self.hint(suggestion)
         case .malformedWhere(let text, let reason):
-            return "--where '\(text)': \(reason); expected PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3')"
+            return
+                "--where '\(text)': \(reason); expected PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3')"
         case .badValue(let parameter, let value, let expected):
             return "--where: \(parameter) takes \(expected), got '\(value)'"
         case .badOperator(let parameter, let op, let reason):

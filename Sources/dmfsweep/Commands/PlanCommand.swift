@@ -127,7 +127,8 @@ enum CostModel {
                 let measured = max(Date().timeIntervalSince(start), 1e-6)
                 // Scale the model so that it matches the measured probe.
                 total *= measured / seconds(probe)
-                how = String(format: "calibrated on task %@ (%d steps in %.3f s)", tasks[0].key.short, probe.steps, measured)
+                how = String(
+                    format: "calibrated on task %@ (%d steps in %.3f s)", tasks[0].key.short, probe.steps, measured)
             } catch {
                 how += "; could not measure: \(error)"
             }

@@ -6,7 +6,8 @@ enum QueryCommand {
     static let command = Command(
         name: "query",
         summary: "aggregate a metric by parameter groups (count, mean, std, min, max, 95% CI), or dump raw rows",
-        usage: "--store FILE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M [--rank R] [--format F] | --raw",
+        usage:
+            "--store FILE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M [--rank R] [--format F] | --raw",
         discussion: """
             Metrics: \(Metric.names.joined(separator: ", ")).
             interval.* and predicted.* are per rank: give --rank R or --group-by rank. status.S is 1 for a task
@@ -24,21 +25,27 @@ enum QueryCommand {
         options: [
             OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep's tasks", defaultValue: "all"),
-            OptionSpec(flag: "--where", valueName: "COND", help: "condition on a parameter, e.g. 'depth>=3'", repeatable: true),
-            OptionSpec(flag: "--group-by", valueName: "P,Q", help: "parameters (and rank) to group by", defaultValue: "none"),
+            OptionSpec(
+                flag: "--where", valueName: "COND", help: "condition on a parameter, e.g. 'depth>=3'", repeatable: true),
+            OptionSpec(
+                flag: "--group-by", valueName: "P,Q", help: "parameters (and rank) to group by", defaultValue: "none"),
             OptionSpec(flag: "--metric", valueName: "M", help: "what to aggregate (see above)"),
             OptionSpec(flag: "--rank", valueName: "R", help: "the rank of an interval.*/predicted.* metric"),
-            OptionSpec(flag: "--format", valueName: "table|csv|json", help: "output format",
-                       defaultValue: "table; csv with --raw"),
+            OptionSpec(
+                flag: "--format", valueName: "table|csv|json", help: "output format",
+                defaultValue: "table; csv with --raw"),
             OptionSpec(flag: "--raw", valueName: nil, help: "one row per task with every parameter and metric"),
         ],
         run: run)
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "nothing")
-        guard let path = args.string("--store") else { throw UsageError("missing --store FILE; see 'dmfsweep query --help'") }
+        guard let path = args.string("--store") else {
+            throw UsageError("missing --store FILE; see 'dmfsweep query --help'")
+        }
         let raw = args.has("--raw")
-        let format = try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init)
+        let format =
+            try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init)
             ?? (raw ? .csv : .table)
         let rank = try args.int("--rank", in: 1...Int.max)
         let sweep = args.string("--sweep")

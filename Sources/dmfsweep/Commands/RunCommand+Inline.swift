@@ -18,8 +18,9 @@ enum InlineRun {
     static let options: [OptionSpec] = [
         OptionSpec(flag: "--inline", valueName: nil, help: "run the tasks in this process, one after another"),
         OptionSpec(flag: "--batch", valueName: "N", help: "--inline: commit after N results", defaultValue: "100"),
-        OptionSpec(flag: "--batch-seconds", valueName: "S", help: "--inline: commit results at least every S seconds",
-                   defaultValue: "0.5"),
+        OptionSpec(
+            flag: "--batch-seconds", valueName: "S", help: "--inline: commit results at least every S seconds",
+            defaultValue: "0.5"),
         OptionSpec(flag: "--limit", valueName: "N", help: "--inline: run at most N tasks", defaultValue: "all"),
         OptionSpec(flag: "--quiet", valueName: nil, help: "--inline: no progress lines, only the summary"),
     ]
@@ -70,7 +71,8 @@ enum InlineRun {
                 progress: { p in
                     guard !quiet else { return }
                     let width = String(p.planned).count
-                    let done = String(repeating: " ", count: max(0, width - String(p.finished).count)) + String(p.finished)
+                    let done =
+                        String(repeating: " ", count: max(0, width - String(p.finished).count)) + String(p.finished)
                     print(
                         String(
                             format: "[%@/%d] +%d result(s), %d diverged, %d failed, %.1f s", done, p.planned,
@@ -83,11 +85,14 @@ enum InlineRun {
         let counts = (try? store.statusCounts(sweep: spec.name)) ?? StatusCounts()
         var lines = ["sweep \(spec.name): \(counts.done)/\(counts.total) done, \(counts.failed) failed"]
         if summary.interrupted {
-            lines[0] += ", \(counts.total - counts.done - counts.failed) not done (interrupted; run the same command again to resume)"
+            lines[0] +=
+                ", \(counts.total - counts.done - counts.failed) not done (interrupted; run the same command again to resume)"
         }
         let ran = summary.succeeded + summary.failed
         lines.append(
-            String(format: "this run: %d task(s) in %.1f s (%.0f/s)", ran, summary.seconds, Double(ran) / max(summary.seconds, 1e-3)))
+            String(
+                format: "this run: %d task(s) in %.1f s (%.0f/s)", ran, summary.seconds,
+                Double(ran) / max(summary.seconds, 1e-3)))
         if counts.failed > 0 { lines.append("failed tasks are retried with --retry-failed") }
         lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
@@ -122,7 +127,9 @@ final class StopRequest: Sendable {
             while true {
                 var received: Int32 = 0
                 guard sigwait(&mask, &received) == 0 else { continue }
-                if request.value.compareExchange(expected: 0, desired: received, ordering: .acquiringAndReleasing).exchanged {
+                if request.value.compareExchange(expected: 0, desired: received, ordering: .acquiringAndReleasing)
+                    .exchanged
+                {
                     FileHandle.standardError.write(
                         Data("dmfsweep: stopping after the current task (signal again to quit at once)\n".utf8))
                 } else {

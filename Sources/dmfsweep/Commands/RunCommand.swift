@@ -25,6 +25,7 @@ enum RunCommand {
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let sweepPath = try args.positionals(exactly: 1, names: "SWEEP.yaml")[0]
         if args.has("--inline") { return try InlineRun.run(args, sweepPath: sweepPath) }
-        throw UsageError("the distributed runner is not part of this build yet: use 'dmfsweep run \(sweepPath) --inline'")
+        throw UsageError(
+            "the distributed runner is not part of this build yet: use 'dmfsweep run \(sweepPath) --inline'")
     }
 }

@@ -15,8 +15,11 @@ enum SweepsCommand {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "nothing")
-        guard let path = args.string("--store") else { throw UsageError("missing --store FILE; see 'dmfsweep sweeps --help'") }
-        let format = try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init) ?? .table
+        guard let path = args.string("--store") else {
+            throw UsageError("missing --store FILE; see 'dmfsweep sweeps --help'")
+        }
+        let format =
+            try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init) ?? .table
         let store = try StoreAccess.open(path, readOnly: true)
         let sweeps: [SweepSummary]
         do {
@@ -32,7 +35,8 @@ enum SweepsCommand {
             format: format, write: out.write)
         for s in sweeps {
             let c = s.counts
-            let progress = format == .table
+            let progress =
+                format == .table
                 ? DatabaseValue.text(String(format: "%.1f%%", 100 * c.progress)) : DatabaseValue.real(c.progress)
             writer.add([
                 .text(s.name), .integer(c.total), .integer(c.done), .integer(c.running), .integer(c.pending),
