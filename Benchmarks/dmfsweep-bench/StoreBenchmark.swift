@@ -86,16 +86,16 @@ func runStoreBenchmark(arguments: [String] = []) -> Int32 {
         let reader = try SummaryStore(path: path, readOnly: true)
         let queries: [(String, AggregateQuery)] = [
             (
-                "interval.length by depth,alpha,rank (all \(tasksCount * ranks) rows)",
-                try AggregateQuery(groupBy: ["depth", "alpha", "rank"], metric: Metric(parsing: "interval.length"))
+                "interval.length by depth,alpha,r (all \(tasksCount * ranks) rows)",
+                try AggregateQuery(groupBy: ["depth", "alpha", "r"], metric: Metric(parsing: "interval.length"))
             ),
             (
                 "interval.length --rank 2 by depth,alpha (\(tasksCount) rows)",
                 try AggregateQuery(groupBy: ["depth", "alpha"], metric: Metric(parsing: "interval.length"), rank: 2)
             ),
             (
-                "interval.length --sweep bench by rank (all rows, sweep join)",
-                try AggregateQuery(sweep: "bench", groupBy: ["rank"], metric: Metric(parsing: "interval.length"))
+                "interval.length --sweep bench by r (all rows, sweep join)",
+                try AggregateQuery(sweep: "bench", groupBy: ["r"], metric: Metric(parsing: "interval.length"))
             ),
             (
                 "final_loss --where depth>=4 by depth",

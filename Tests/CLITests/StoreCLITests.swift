@@ -93,7 +93,7 @@ import Testing
             ["--metric", "interval.lenght", "--rank", "1"],
             "unknown metric 'interval.lenght' (did you mean 'interval.length'?)"
         ),
-        (["--metric", "interval.length"], "metric interval.length is per rank: give --rank R (or --group-by rank)"),
+        (["--metric", "interval.length"], "metric interval.length is per rank: give --rank R (or --group-by r)"),
         (
             ["--metric", "steps", "--group-by", "detph"],
             "--group-by: unknown parameter 'detph' (did you mean 'depth'?)"

@@ -81,7 +81,7 @@ import Testing
 
         ran = []
         let missing = try store.unfinishedTasks(sweep: "t")
-        #expect(missing == Array(tasks.suffix(5)))
+        #expect(missing.map(\.key) == Array(tasks.suffix(5)).map(\.key))
         let second = try InlineRunner(store: store, simulate: counting).run(missing)
         #expect(!second.interrupted && second.succeeded + second.failed == 5)
         #expect(ran == Array(tasks.suffix(5)).map(\.key))

@@ -112,7 +112,8 @@ import Testing
             #expect((object["r2_length"] as? NSNumber)?.intValue == result.intervals[1].length)
             #expect(same(object["final_erank"], result.finalErank))
             #expect(same(object["alpha"], task.config.alpha))
-            #expect(object["n"] is NSNull)
+            #expect((object["n"] as? NSNumber)?.intValue == 3)  // resolved from the spectrum
+            #expect(object["rank"] is NSNull)
         }
     }
 

@@ -121,8 +121,13 @@ import Testing
     @Test func groupByRankCoversEveryRank() throws {
         let (_, store, rows) = try populated()
         let table = try store.aggregate(
-            try AggregateQuery(sweep: "other", groupBy: ["rank"], metric: Metric(parsing: "interval.target")))
+            try AggregateQuery(sweep: "other", groupBy: ["r"], metric: Metric(parsing: "interval.target")))
+        #expect(table.columns.first == "r")
         #expect(table.rows.map { $0.group[0].intValue! } == [1, 2, 3])
+        // `rank` is the parameter (rank of a generated spectrum): unset here, one NULL group.
+        let byParameter = try store.aggregate(try AggregateQuery(groupBy: ["rank"], metric: Metric(parsing: "steps")))
+        #expect(byParameter.rows.map(\.group) == [[.null]])
+        #expect(byParameter.rows.first?.count == rows.filter { $0.1 != nil }.count)
         let done = rows.filter { $0.0.config.depth == 5 && $0.1 != nil }.count
         for row in table.rows {
             #expect(row.count == done)
@@ -180,6 +185,7 @@ import Testing
         #expect(throws: QueryError.rankNotApplicable(metric: "final_loss")) {
             try AggregateQuery(metric: Metric(parsing: "final_loss"), rank: 1)
         }
+        #expect(throws: QueryError.self) { try AggregateQuery(groupBy: ["r"], metric: Metric(parsing: "steps")) }
         #expect(throws: QueryError.unknownColumn(name: "alhpa", option: "--group-by", suggestion: "alpha")) {
             try AggregateQuery(groupBy: ["alhpa"], metric: length, rank: 1)
         }

@@ -72,7 +72,12 @@ import Testing
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         try store.recordResults([CompletedTask(key: tasks[2].key, result: Fixtures.result(seed: 2))])
         let open = try store.unfinishedTasks(sweep: "s")
-        #expect(open == tasks.enumerated().filter { $0.offset != 2 }.map(\.element))
+        let expected = tasks.enumerated().filter { $0.offset != 2 }.map(\.element)
+        #expect(open.map(\.key) == expected.map(\.key))
+        #expect(open.map(\.canonicalJSON) == expected.map(\.canonicalJSON))
+        // Rebuilt from resolved columns: the same task (same canonical form), n and spectrum explicit.
+        #expect(open.map { CanonicalForm.json(for: $0.config) } == expected.map { CanonicalForm.json(for: $0.config) })
+        #expect(open.allSatisfy { $0.config.n == 3 && $0.config.spectrum == [10, 5, 2.5] })
         #expect(try store.unfinishedTasks(sweep: "s", limit: 2) == Array(open.prefix(2)))
         // The typed columns hold what a user queries: check two of them straight from SQL.
         let depth = try store.connection.scalarInt("SELECT p_depth FROM tasks WHERE key = ?", [.text(tasks[7].key.hex)])
@@ -80,6 +85,8 @@ import Testing
         let spectrum = try store.connection.scalarText(
             "SELECT p_spectrum FROM tasks WHERE key = ?", [.text(tasks[0].key.hex)])
         #expect(spectrum == "10.0,5.0,2.5")
+        // n was left to its default: the column holds the resolved dimension.
+        #expect(try store.connection.scalarInt("SELECT p_n FROM tasks WHERE key = ?", [.text(tasks[0].key.hex)]) == 3)
     }
 
     @Test func failuresRetriesAndUnknownKeys() throws {

@@ -13,7 +13,8 @@ public struct AggregateQuery: Sendable, Hashable {
     public var sweep: String?
     /// Conditions on parameters, all of which must hold.
     public var filters: [Filter]
-    /// Parameter names (and `rank` for per-rank metrics) to group by, in order.
+    /// Parameter names (and `r`, the interval's rank, for per-rank metrics) to group by, in order.
+    /// `rank` is the parameter (rank of a generated spectrum), not the interval's rank.
     public var groupBy: [String]
     /// What to aggregate.
     public var metric: Metric
@@ -33,12 +34,15 @@ public struct AggregateQuery: Sendable, Hashable {
         var columns: [String] = []
         for raw in groupBy {
             let name = raw.replacingOccurrences(of: "-", with: "_")
-            if name == "rank" {
+            if name == AggregateQuery.intervalRankColumn {
                 guard metric.isPerRank else {
-                    throw QueryError.conflict("--group-by rank applies only to interval.* and predicted.* metrics")
+                    throw QueryError.conflict(
+                        "--group-by r (the interval's rank) applies only to interval.* and predicted.* metrics")
                 }
             } else if SimulationConfig.parameter(named: name) == nil {
-                let names = SimulationConfig.parameters.map(\.name) + (metric.isPerRank ? ["rank"] : [])
+                let names =
+                    SimulationConfig.parameters.map(\.name)
+                    + (metric.isPerRank ? [AggregateQuery.intervalRankColumn] : [])
                 throw QueryError.unknownColumn(
                     name: raw, option: "--group-by", suggestion: EditDistance.closest(to: name, among: names))
             }
@@ -46,17 +50,20 @@ public struct AggregateQuery: Sendable, Hashable {
             columns.append(name)
         }
         self.groupBy = columns
-        if metric.isPerRank && rank == nil && !columns.contains("rank") {
+        if metric.isPerRank && rank == nil && !columns.contains(Self.intervalRankColumn) {
             throw QueryError.needsRank(metric: metric.description)
         }
         if !metric.isPerRank && rank != nil { throw QueryError.rankNotApplicable(metric: metric.description) }
     }
 
-    /// Whether the group-by includes the rank (per-rank metrics only).
-    var groupsByRank: Bool { groupBy.contains("rank") }
+    /// The group-by name of the interval's rank r (the parameter `rank` is a different thing).
+    public static let intervalRankColumn = "r"
+
+    /// Whether the group-by includes the interval's rank (per-rank metrics only).
+    var groupsByRank: Bool { groupBy.contains(Self.intervalRankColumn) }
 
     /// The parameters among the group-by columns, in order.
-    var groupParameters: [String] { groupBy.filter { $0 != "rank" } }
+    var groupParameters: [String] { groupBy.filter { $0 != Self.intervalRankColumn } }
 
     /// The row source: one row per value, `task id, [rank,] group parameters…, value`, in the
     /// tables' natural order (task id, then rank), with the bound values. Selection, joins and
@@ -224,7 +231,9 @@ extension SummaryStore {
         var rows: [AggregateRow] = []
         for (key, accumulator) in zip(keys, accumulators) {
             var group = parameterValues[key.parameters]
-            if byRank, let at = query.groupBy.firstIndex(of: "rank") { group.insert(.integer(key.rank), at: at) }
+            if byRank, let at = query.groupBy.firstIndex(of: AggregateQuery.intervalRankColumn) {
+                group.insert(.integer(key.rank), at: at)
+            }
             rows.append(AggregateRow(group: group, accumulator: accumulator))
         }
         if rows.isEmpty && query.groupBy.isEmpty {

@@ -32,7 +32,7 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badOperator(let parameter, let op, let reason):
             return "--where: '\(op)' does not apply to \(parameter): \(reason)"
         case .needsRank(let metric):
-            return "metric \(metric) is per rank: give --rank R (or --group-by rank)"
+            return "metric \(metric) is per rank: give --rank R (or --group-by r)"
         case .rankNotApplicable(let metric):
             return "--rank applies only to interval.* and predicted.* metrics, not \(metric)"
         case .conflict(let message):

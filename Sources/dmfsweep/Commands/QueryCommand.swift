@@ -10,7 +10,8 @@ enum QueryCommand {
             "--store FILE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M [--rank R] [--format F] | --raw",
         discussion: """
             Metrics: \(Metric.names.joined(separator: ", ")).
-            interval.* and predicted.* are per rank: give --rank R or --group-by rank. status.S is 1 for a task
+            interval.* and predicted.* are per rank: give --rank R or --group-by r (r is the
+            interval's rank; rank is the parameter). status.S is 1 for a task
             whose outcome is S (failed: the task failed without a result) and 0 for any other outcome, so its
             mean is the fraction of S. Values that are missing (an empty interval's start) are not counted.
             --where PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3', 'init=identity',
@@ -28,7 +29,8 @@ enum QueryCommand {
             OptionSpec(
                 flag: "--where", valueName: "COND", help: "condition on a parameter, e.g. 'depth>=3'", repeatable: true),
             OptionSpec(
-                flag: "--group-by", valueName: "P,Q", help: "parameters (and rank) to group by", defaultValue: "none"),
+                flag: "--group-by", valueName: "P,Q", help: "parameters (and r, the interval rank) to group by",
+                defaultValue: "none"),
             OptionSpec(flag: "--metric", valueName: "M", help: "what to aggregate (see above)"),
             OptionSpec(flag: "--rank", valueName: "R", help: "the rank of an interval.*/predicted.* metric"),
             OptionSpec(
