@@ -137,8 +137,9 @@ enum CostModel {
             format: "cost: %.2g flops ≈ %@ on one core (%@)", totalFlops, duration(total), how)
     }
 
-    /// "42 ms", "3.1 s", "12 min", "5.2 h".
+    /// "80 µs", "42 ms", "3.1 s", "12 min", "5.2 h".
     static func duration(_ s: Double) -> String {
+        if s < 0.001 { return String(format: "%.0f µs", s * 1e6) }
         if s < 1 { return String(format: "%.0f ms", s * 1000) }
         if s < 120 { return String(format: "%.1f s", s) }
         if s < 7200 { return String(format: "%.0f min", s / 60) }
