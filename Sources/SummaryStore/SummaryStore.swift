@@ -28,8 +28,12 @@ public final class SummaryStore {
     /// - Throws: `StoreError.missingStore`, `.notAStore`, `.schemaVersion`, `.parameterColumns`, `.sqlite`.
     public init(path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws(StoreError) {
         let mode: Connection.Mode = readOnly ? .readOnly : (create ? .create : .readWrite)
-        connection = try Connection(path: path, mode: mode)
-        try Schema.prepare(connection, migrate: migrate)
+        do {
+            connection = try Connection(path: path, mode: mode)
+            try Schema.prepare(connection, migrate: migrate)
+        } catch let error where error.sqliteCode == SQLITE_NOTADB {
+            throw StoreError.notAStore(path: path, reason: "the file is not an SQLite database")
+        }
     }
 
     /// The schema version this build reads and writes.

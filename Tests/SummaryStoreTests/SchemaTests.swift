@@ -53,6 +53,19 @@ import Testing
         }
     }
 
+    @Test func textFileIsNotAStoreAndIsLeftAlone() throws {
+        let dir = try TemporaryDirectory(prefix: "store-text")
+        let path = dir.path("notes.txt")
+        let text = String(repeating: "not a database\n", count: 100)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        for create in [false, true] {
+            #expect(throws: StoreError.notAStore(path: path, reason: "the file is not an SQLite database")) {
+                try SummaryStore(path: path, create: create)
+            }
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+    }
+
     @Test func missingStoreIsReportedAndNotCreated() throws {
         let dir = try TemporaryDirectory(prefix: "store-missing")
         let path = dir.path("nope.sqlite")
