@@ -61,7 +61,9 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ"]),
         .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "SummaryStore"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "dmfsweep"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TestSupport", "dmfsweep", "SummaryStore", "Sweeps", "Factorization", "dmfsweep-store-writer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,6 +8,10 @@ enum Dispatch {
         // Issue 3
         SimulateCommand.command,
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
+        PlanCommand.command,
+        RunCommand.command,
+        QueryCommand.command,
+        SweepsCommand.command,
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
         KeysCommand.command,
         // Issue 7: PlotCommand, ReportCommand
