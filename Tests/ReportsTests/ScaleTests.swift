@@ -19,7 +19,9 @@ import Testing
         #expect(Scale.nice(0.3...9.7, kind: .linear, target: 6) == 0...10)
         // Round-off just above a tick must not add a whole step.
         #expect(Scale.nice(0...5.000000000000001, kind: .linear, target: 6) == 0...5)
-        #expect(Scale.nice(3...4000, kind: .log) == 1...10000)
+        #expect(Scale.nice(3...4000, kind: .log) == 2...5000)
+        #expect(Scale.nice(10...1000, kind: .log) == 10...1000)
+        #expect(Scale.nice(0.7...90, kind: .log) == 0.5...100)
         #expect(Scale.nice(-7...(-2), kind: .linear, target: 5) == -7...(-2))
     }
 

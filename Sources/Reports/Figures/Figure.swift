@@ -58,8 +58,9 @@ public struct Figure: Sendable, Hashable {
         let legendWidth = Chrome.legendWidth(legend)
         let right = legend.isEmpty ? 24.0 : legendWidth + 28
         let rect = Rect(x: 76, y: top, width: max(width - 76 - right, 60), height: max(height - top - 52, 60))
-        var xd = resolve(x, values: layers.flatMap(\.xValues))
-        var yd = resolve(y, values: layers.flatMap(\.yValues))
+        let extents = layers.map { $0.extent(x: x.scale, y: y.scale) }
+        var xd = resolve(x, values: extents.flatMap(\.xs))
+        var yd = resolve(y, values: extents.flatMap(\.ys))
         if equalAxes && x.domain == nil && y.domain == nil && x.scale == y.scale {
             let common = min(xd.lowerBound, yd.lowerBound)...max(xd.upperBound, yd.upperBound)
             xd = common

@@ -148,26 +148,28 @@ public enum Layer: Sendable, Hashable {
         }
     }
 
-    /// The x values this layer needs visible.
-    var xValues: [Double] {
-        switch self {
-        case .xSpan(let s): return [s.from, s.to]
-        case .band(let b): return b.x
-        case .reference, .diagonal: return []
-        case .line(let l): return l.points.map(\.x)
-        case .scatter(let s): return s.points.map(\.x)
+    /// The x and y values this layer needs visible on axes of the given kinds. Points that cannot
+    /// be drawn (non-finite, or ≤ 0 on a log axis, in either coordinate) do not count.
+    func extent(x xKind: ScaleKind, y yKind: ScaleKind) -> (xs: [Double], ys: [Double]) {
+        func ok(_ v: Double, _ kind: ScaleKind) -> Bool { v.isFinite && (kind == .linear || v > 0) }
+        func pairs(_ pts: [Point]) -> ([Double], [Double]) {
+            let kept = pts.filter { ok($0.x, xKind) && ok($0.y, yKind) }
+            return (kept.map(\.x), kept.map(\.y))
         }
-    }
-
-    /// The y values this layer needs visible.
-    var yValues: [Double] {
         switch self {
-        case .xSpan(let s): return s.yRange.map { [$0.lowerBound, $0.upperBound] } ?? []
-        case .diagonal: return []
-        case .band(let b): return b.lower + b.upper
-        case .reference(let r): return [r.y]
-        case .line(let l): return l.points.map(\.y)
-        case .scatter(let s): return s.points.map(\.y)
+        case .xSpan(let s): return ([s.from, s.to], s.yRange.map { [$0.lowerBound, $0.upperBound] } ?? [])
+        case .band(let b):
+            var xs: [Double] = [], ys: [Double] = []
+            for i in 0..<min(b.x.count, b.lower.count, b.upper.count)
+            where ok(b.x[i], xKind) && ok(b.lower[i], yKind) && ok(b.upper[i], yKind) {
+                xs.append(b.x[i])
+                ys += [b.lower[i], b.upper[i]]
+            }
+            return (xs, ys)
+        case .reference(let r): return ([], [r.y])
+        case .diagonal: return ([], [])
+        case .line(let l): return pairs(l.points)
+        case .scatter(let s): return pairs(s.points)
         }
     }
 }

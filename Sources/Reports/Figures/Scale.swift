@@ -84,10 +84,21 @@ public struct Scale: Sendable, Hashable {
             return lo...max(hi, lo + step)
         case .log:
             guard domain.lowerBound > 0 else { return domain }
-            let lo = pow(10, (log10(domain.lowerBound) + 1e-9).rounded(.down))
-            let hi = pow(10, (log10(domain.upperBound) - 1e-9).rounded(.up))
-            return lo...max(hi, lo * 10)
+            // Round outward to 1, 2 or 5 × 10^k: whole decades would waste most of a decade of width.
+            let lo = niceLogBound(domain.lowerBound, up: false)
+            let hi = niceLogBound(domain.upperBound, up: true)
+            return lo...max(hi, lo * 2)
         }
+    }
+
+    /// The nearest 1, 2 or 5 × 10^k at or beyond `v` (upwards or downwards).
+    static func niceLogBound(_ v: Double, up: Bool) -> Double {
+        let e = log10(v).rounded(.down)
+        let base = pow(10, e)
+        let f = v / base
+        let candidates: [Double] = [1, 2, 5, 10]
+        if up { return (candidates.first { $0 >= f * (1 - 1e-9) } ?? 10) * base }
+        return (candidates.last { $0 <= f * (1 + 1e-9) } ?? 1) * base
     }
 
     /// The smallest 1, 2, 5 × 10^k that is ≥ `raw`.
@@ -116,7 +127,7 @@ public struct Scale: Sendable, Hashable {
         let first = Int((lo - 1e-9).rounded(.up)), last = Int((hi + 1e-9).rounded(.down))
         let decades = hi - lo
         var multipliers: [Double] = [1]
-        if decades < 1.5 { multipliers = [1, 2, 5] }
+        if decades < 2.5 { multipliers = [1, 2, 5] }
         if decades < 0.7 { multipliers = [1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9] }
         var ticks: [Double] = []
         // Decades that span many orders of magnitude are thinned to every 2nd, 3rd, … power.

@@ -37,7 +37,7 @@ public struct StatusData: Sendable, Hashable, SVGRenderable {
 
     public func svg(id: String? = nil) -> String {
         let legend = statuses.enumerated().map { LegendEntry(label: $0.element, swatch: .area(Palette.status($0.element), opacity: 1)) }
-        let top = (subtitle?.isEmpty == false) ? 50.0 : 36.0
+        let top = (subtitle?.isEmpty == false) ? 62.0 : 48.0  // room for the n= labels
         let right = Chrome.legendWidth(legend) + 28
         let plot = Rect(x: 76, y: top, width: max(width - 76 - right, 60), height: max(height - top - 52, 60))
         let y = Scale(kind: .linear, domain: 0...1, range: (plot.maxY, plot.y))

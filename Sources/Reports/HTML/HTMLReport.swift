@@ -117,7 +117,7 @@ public enum HTMLReport {
         figcaption { font-size: 13px; padding: 4px 6px 2px; }
         .table-wrap { overflow-x: auto; margin-top: 16px; }
         table { border-collapse: collapse; font-size: 13px; }
-        caption { text-align: left; font-weight: 600; padding: 4px 0 6px; }
+        caption { text-align: left; font-weight: 600; padding: 4px 0 6px; white-space: nowrap; }
         table.data th, table.data td { padding: 4px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; }
         table.data thead th { background: var(--bg); text-align: left; }
         table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }

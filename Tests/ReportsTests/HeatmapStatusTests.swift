@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@testable import Reports
+
+@Suite struct HeatmapStatusTests {
+    static let heatmap = HeatmapData(
+        title: "mean interval length, r = 2", xLabel: "α", yLabel: "depth", xValues: ["0.01", "0.03", "0.1", "0.3"],
+        yValues: ["2", "3", "4"],
+        values: [[10, 20, 30, 40], [100, nil, 300, 400], [1000, 2000, 3000, 4000]],
+        colorLabel: "steps", logColor: true)
+
+    @Test func everyCellIsDrawnAndEmptyOnesAreMarked() throws {
+        let xml = try ParsedXML(Self.heatmap.svg())
+        #expect(xml.withClass("cell").count == 12)
+        #expect(xml.withClass("empty").count == 1)
+        #expect(xml.withClass("colorbar").count == 1)
+        let texts = xml.elements("text").map(\.text)
+        for label in ["0.01", "0.03", "0.1", "0.3", "depth", "α", "steps", "4000", "–"] {
+            #expect(texts.contains(label), "missing text \(label)")
+        }
+    }
+
+    @Test func colourScaleSpansTheValues() throws {
+        let scale = try #require(Self.heatmap.colorScale)
+        #expect(scale.kind == .log)
+        #expect(scale.domain == 10...4000)
+        // The smallest value gets the dark end of viridis, the largest the yellow end.
+        #expect(Palette.viridis(scale.position(10)).hex == "#440154")
+        #expect(Palette.viridis(scale.position(4000)).hex == "#fde725")
+        var linear = Self.heatmap
+        linear.values[0][0] = -5
+        #expect(linear.colorScale?.kind == .linear)  // log colour needs positive values
+    }
+
+    @Test func rowsRunBottomToTop() throws {
+        let xml = try ParsedXML(Self.heatmap.svg())
+        // The first row's first cell (value 10) lies below the last row's (value 1000).
+        let cellRects = xml.elements("rect").filter { $0.attributes["fill"]?.hasPrefix("#") == true && $0.attributes["stroke"] == "#ffffff" }
+        #expect(cellRects.count == 12)
+        let first = Double(cellRects[0].attributes["y"]!)!, lastRowFirst = Double(cellRects[8].attributes["y"]!)!
+        #expect(first > lastRowFirst)
+    }
+
+    @Test func viridisIsPerceptuallyOrdered() {
+        // Luminance increases monotonically along viridis.
+        let lum = stride(from: 0.0, through: 1.0, by: 0.05).map { Palette.viridis($0).luminance }
+        for (a, b) in zip(lum, lum.dropFirst()) { #expect(b > a) }
+    }
+
+    static let status = StatusData(
+        title: "status by η", xLabel: "η", categories: ["0.01", "0.05", "0.2"],
+        statuses: ["finished", "converged", "diverged"], counts: [[5, 0, 0], [3, 0, 2], [0, 0, 5]])
+
+    @Test func statusBarsStackFractions() throws {
+        #expect(Self.status.fraction(category: 1, status: 2) == 0.4)
+        #expect(Self.status.fraction(category: 2, status: 0) == 0)
+        let xml = try ParsedXML(Self.status.svg())
+        #expect(xml.withClass("bar").count == 3)
+        #expect(xml.withClass("segment").count == 4)  // zero counts draw nothing
+        #expect(xml.withClass("legend-entry").count == 3)
+        let segments = xml.withClass("segment")
+        let heights = segments.map { Double($0.attributes["height"]!)! }
+        // In the middle bar the finished part (3 of 5) is 1.5× the diverged part (2 of 5).
+        #expect(abs(heights[1] / heights[2] - 1.5) < 0.02)
+        // Every full bar has the same total height.
+        #expect(abs(heights[0] - (heights[1] + heights[2])) < 0.02)
+        #expect(abs(heights[0] - heights[3]) < 0.02)
+        #expect(xml.elements("text").map(\.text).contains("n=5"))
+    }
+}
