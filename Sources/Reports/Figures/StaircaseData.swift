@@ -43,11 +43,14 @@ public struct StaircaseData: Sendable, Hashable {
     public var xScale: ScaleKind?
     /// The y-axis label.
     public var yLabel: String
+    /// The y-axis scale (log for losses and errors).
+    public var yScale: ScaleKind
 
     public init(
         title: String, subtitle: String? = nil, series: [Series], targets: [Double], xScale: ScaleKind? = nil,
-        yLabel: String = "effective rank"
+        yLabel: String = "effective rank", yScale: ScaleKind = .linear
     ) {
+        self.yScale = yScale
         self.title = title
         self.subtitle = subtitle
         self.series = series
@@ -74,8 +77,9 @@ public struct StaircaseData: Sendable, Hashable {
         for (i, s) in series.enumerated() {
             let color = Palette.series(i)
             for iv in s.intervals where iv.end >= iv.start {
-                if single {
-                    layers.append(.xSpan(XSpan(from: iv.start, to: iv.end, annotation: "r=\(iv.rank)", color: color)))
+                if single || targets.isEmpty {
+                    layers.append(.xSpan(XSpan(from: iv.start, to: iv.end, annotation: single ? "r=\(iv.rank)" : nil,
+                                               color: color, opacity: single ? 0.12 : 0.07)))
                 } else if iv.rank >= 1 && iv.rank <= targets.count {
                     let t = targets[iv.rank - 1]
                     layers.append(.xSpan(XSpan(from: iv.start, to: iv.end, color: color, opacity: 0.35,
@@ -99,11 +103,13 @@ public struct StaircaseData: Sendable, Hashable {
             layers.append(.line(LineSeries(label: s.label, points: pts, color: Palette.series(i))))
         }
         let hasBand = series.contains { $0.std != nil }
-        let note = hasBand ? "mean ± std over seeds; " : ""
-        let shading = single ? "shaded: measured intervals" : "bars on the targets: measured intervals"
+        let note = hasBand ? "mean ± std over seeds" : ""
+        let anyInterval = series.contains { !$0.intervals.isEmpty }
+        let shading = !anyInterval ? "" : single || targets.isEmpty
+            ? "shaded: measured intervals" : "bars on the targets: measured intervals"
         return Figure(
-            title: title, subtitle: subtitle ?? (note + shading),
-            x: AxisSpec("step", scale: resolvedXScale), y: AxisSpec(yLabel, includeZero: true), layers: layers)
+            title: title, subtitle: subtitle ?? [note, shading].filter { !$0.isEmpty }.joined(separator: "; "),
+            x: AxisSpec("step", scale: resolvedXScale), y: AxisSpec(yLabel, scale: yScale, includeZero: yScale == .linear), layers: layers)
     }
 }
 
