@@ -86,3 +86,36 @@ enum DemoReport {
         return ReportData(metadata: meta, sweeps: [sweep1, sweep2])
     }
 }
+
+import Factorization
+
+extension DemoReport {
+    /// A depth × α sweep as task records, from the fixture recursion (targets, intervals, predictions).
+    static func records() -> SweepRecords {
+        let targets = Fixtures.targets(lambda)
+        var tasks: [TaskRecord] = []
+        for depth in [2, 3, 4] {
+            for alpha in [0.1, 0.2] {
+                var c = SimulationConfig()
+                c.depth = depth
+                c.alpha = alpha
+                c.eta = 0.005
+                c.steps = 40000
+                c.recordEvery = 20
+                let traj = Fixtures.trajectory(lambda: lambda, depth: depth, alpha: alpha, eta: 0.005, steps: 40000, every: 20)
+                let intervals = targets.enumerated().map { r, t -> IntervalRecord in
+                    let iv = Fixtures.interval(traj, target: t, tol: 0.1)
+                    let predicted: Double? = depth >= 3
+                        ? 1 / (Double(depth - 2) * 0.005 * lambda[r] * pow(alpha, Double(depth - 2))) : nil
+                    return IntervalRecord(rank: r + 1, target: t, start: iv?.0, end: iv?.1, length: iv.map { $0.1 - $0.0 } ?? 0,
+                                          predictedStart: predicted)
+                }
+                tasks.append(TaskRecord(
+                    key: "d\(depth)a\(alpha)", config: c, status: "finished", finalLoss: 1e-12, finalErank: traj.last!.erank,
+                    steps: 40000, seconds: 0.01, intervals: intervals,
+                    trajectory: traj.map { TrajectoryPoint(step: $0.step, loss: 0, erank: $0.erank, erankRatio: 1) }))
+            }
+        }
+        return SweepRecords(name: "demo-depth-alpha", specText: "# Question: demo\nname: demo-depth-alpha\n", tasks: tasks)
+    }
+}

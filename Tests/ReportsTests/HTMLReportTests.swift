@@ -9,6 +9,8 @@ import Testing
         let html = HTMLReport.render(data)
         if let path = ProcessInfo.processInfo.environment["DMFSWEEP_REPORT_DEMO"] {
             try html.write(toFile: path, atomically: true, encoding: .utf8)
+            let built = ReportBuilder.report([DemoReport.records()], metadata: data.metadata)
+            try HTMLReport.render(built).write(toFile: path + ".records.html", atomically: true, encoding: .utf8)
         }
         let xml = try ParsedXML(html)
         #expect(xml.root == "html")
