@@ -83,24 +83,36 @@ public struct SweepRecords: Sendable, Hashable {
     /// The sweep file as stored.
     public var specText: String
     public var tasks: [TaskRecord]
+    /// The sweep file's `description:`, if it has one.
+    public var description: String?
 
-    public init(name: String, specText: String = "", tasks: [TaskRecord]) {
+    public init(name: String, specText: String = "", tasks: [TaskRecord], description: String? = nil) {
         self.name = name
         self.specText = specText
         self.tasks = tasks
+        self.description = description
     }
 
-    /// The question from the sweep file's leading comment (`# Question: …`), if any.
+    /// The sweep's question: its `description:`, else the leading comment `# Question: …`
+    /// (continued on following comment lines indented by more than `# `).
     public var question: String? {
-        for line in specText.split(separator: "\n").prefix(12) {
-            let t = line.trimmingCharacters(in: .whitespaces)
-            guard t.hasPrefix("#") else { continue }
-            let body = t.drop { $0 == "#" || $0 == " " }
-            if body.lowercased().hasPrefix("question:") {
-                return body.dropFirst("question:".count).trimmingCharacters(in: .whitespaces)
+        if let description, !description.isEmpty { return description }
+        var parts: [String] = []
+        for line in specText.split(separator: "\n", omittingEmptySubsequences: false).prefix(40) {
+            guard line.hasPrefix("#") else { break }
+            let body = line.drop { $0 == "#" }
+            if parts.isEmpty {
+                let text = body.trimmingCharacters(in: .whitespaces)
+                if text.lowercased().hasPrefix("question:") {
+                    parts.append(text.dropFirst("question:".count).trimmingCharacters(in: .whitespaces))
+                }
+            } else if body.hasPrefix("  ") {
+                parts.append(body.trimmingCharacters(in: .whitespaces))
+            } else {
+                break
             }
         }
-        return nil
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 }
 

@@ -10,7 +10,9 @@ enum Dispatch {
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
         KeysCommand.command,
-        // Issue 7: PlotCommand, ReportCommand
+        // Issue 7
+        PlotCommand.command,
+        ReportCommand.command,
     ]
 
     static var help: String {
