@@ -68,4 +68,14 @@ import Testing
         #expect(abs(heights[0] - heights[3]) < 0.02)
         #expect(xml.elements("text").map(\.text).contains("n=5"))
     }
+
+    @Test func crowdedCategoryLabelsAreSlanted() throws {
+        let many = (1...14).map { "seed-\($0)-long" }
+        let crowded = StatusData(title: "t", xLabel: "x", categories: many, statuses: ["finished"],
+                                 counts: many.map { _ in [1] })
+        let ticks = try ParsedXML(crowded.svg()).withClass("tick").filter { $0.text.hasPrefix("seed") }
+        #expect(ticks.count == 14 && ticks.allSatisfy { $0.attributes["transform"]?.hasPrefix("rotate(-30") == true })
+        let few = try ParsedXML(Self.status.svg()).withClass("tick").filter { ["0.01", "0.05"].contains($0.text) }
+        #expect(few.count == 2 && few.allSatisfy { $0.attributes["transform"] == nil })
+    }
 }

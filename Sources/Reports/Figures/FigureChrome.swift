@@ -43,10 +43,11 @@ enum Chrome {
     }
 
     /// The legend as a column starting at (`x`, `y`).
-    static func legend(_ b: inout SVGBuilder, _ entries: [LegendEntry], x: Double, y: Double) {
+    /// At most `maxEntries` are drawn; the rest are summarised as "+ k more".
+    static func legend(_ b: inout SVGBuilder, _ entries: [LegendEntry], x: Double, y: Double, maxEntries: Int = 16) {
         guard !entries.isEmpty else { return }
         b.open("g", [("class", "legend")])
-        for (i, e) in entries.enumerated() {
+        for (i, e) in entries.prefix(maxEntries).enumerated() {
             let cy = y + Double(i) * 18 + 6
             b.open("g", [("class", "legend-entry")])
             switch e.swatch {
@@ -61,6 +62,10 @@ enum Chrome {
             b.text("text", [("x", svgNumber(x + 26)), ("y", svgNumber(cy + 4)), ("font-size", "11"),
                             ("fill", Palette.text)], truncate(e.label, width: 220, fontSize: 11))
             b.close("g")
+        }
+        if entries.count > maxEntries {
+            b.text("text", [("x", svgNumber(x)), ("y", svgNumber(y + Double(maxEntries) * 18 + 10)), ("font-size", "11"),
+                            ("fill", Palette.muted)], "+ \(entries.count - maxEntries) more")
         }
         b.close("g")
     }
@@ -80,16 +85,28 @@ enum Chrome {
     }
 
     /// The x axis line at the bottom of `plot`, with ticks at pixel positions and their labels.
+    /// Category labels wider than their slot are drawn slanted.
     static func xAxis(_ b: inout SVGBuilder, plot: Rect, ticks: [(Double, Double)], labels: [String], label: String) {
         b.open("g", [("class", "x-axis"), ("fill", Palette.text)])
         b.line(plot.x, plot.maxY, plot.maxX, plot.maxY, [("stroke", Palette.axis)])
+        let slot = ticks.count > 1 ? abs(ticks[1].0 - ticks[0].0) : plot.width
+        let widest = labels.map { estimatedTextWidth($0, fontSize: tickSize) }.max() ?? 0
+        let slanted = widest > slot - 6
         for ((px, _), text) in zip(ticks, labels) {
             b.line(px, plot.maxY, px, plot.maxY + 5, [("stroke", Palette.axis)])
-            b.text("text", [("class", "tick"), ("x", svgNumber(px)), ("y", svgNumber(plot.maxY + 18)),
-                            ("text-anchor", "middle"), ("font-size", svgNumber(tickSize))], text)
+            if slanted {
+                let y = plot.maxY + 14
+                b.text("text", [("class", "tick"), ("x", svgNumber(px)), ("y", svgNumber(y)), ("text-anchor", "end"),
+                                ("font-size", svgNumber(tickSize - 1)),
+                                ("transform", "rotate(-30 \(svgNumber(px)) \(svgNumber(y)))")],
+                       truncate(text, width: 60, fontSize: tickSize - 1))
+            } else {
+                b.text("text", [("class", "tick"), ("x", svgNumber(px)), ("y", svgNumber(plot.maxY + 18)),
+                                ("text-anchor", "middle"), ("font-size", svgNumber(tickSize))], text)
+            }
         }
         b.text("text", [("class", "axis-label"), ("x", svgNumber(plot.x + plot.width / 2)),
-                        ("y", svgNumber(plot.maxY + 38)), ("text-anchor", "middle"),
+                        ("y", svgNumber(plot.maxY + (slanted ? 48 : 38))), ("text-anchor", "middle"),
                         ("font-size", svgNumber(labelSize))], label)
         b.close("g")
     }
