@@ -2,11 +2,23 @@
 # Renders an HTML report with headless Chromium and fails on an empty or broken render.
 #
 #   scripts/check-report-render.sh REPORT.html [OUT.png] [WIDTHxHEIGHT]
+#   scripts/check-report-render.sh              (CI: builds dmfsweep, runs sweeps/quickstart.yaml inline
+#                                                into a temporary store, makes its report, checks that)
 #
 # Installs Debian `chromium` when missing (idempotent, quiet). The PNG (default: REPORT.png next to
 # the report) is decoded with Python's standard library only; the check fails when it is missing,
 # tiny, nearly uniform (a blank page), or has almost no dark "ink" pixels (no text or axes drawn).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ $# -eq 0 ]; then
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    swift build --product dmfsweep -q
+    bin=$(swift build --show-bin-path)/dmfsweep
+    "$bin" run sweeps/quickstart.yaml --inline --store "$work/store.sqlite" >/dev/null
+    "$bin" report --store "$work/store.sqlite" --out "$work/report.html"
+    set -- "$work/report.html"
+fi
 html=${1:?usage: check-report-render.sh REPORT.html [OUT.png] [WIDTHxHEIGHT]}
 png=${2:-${html%.*}.png}
 size=${3:-1280x2400}
@@ -24,7 +36,7 @@ fi
 rm -f "$png"
 abs_html=$(cd "$(dirname "$html")" && pwd)/$(basename "$html")
 profile=$(mktemp -d)
-trap 'rm -rf "$profile"' EXIT
+trap 'rm -rf "$profile" ${work:+"$work"}' EXIT
 # A throwaway profile keeps runs independent; --virtual-time-budget lets layout settle.
 timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
     --user-data-dir="$profile" --virtual-time-budget=2000 \
