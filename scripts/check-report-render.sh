@@ -9,6 +9,10 @@
 # the report) is decoded with Python's standard library only; the check fails when it is missing,
 # tiny, nearly uniform (a blank page), or has almost no dark "ink" pixels (no text or axes drawn).
 set -euo pipefail
+# Arguments are relative to the caller's directory; the no-argument mode works in the repository.
+abspath() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+[ $# -ge 1 ] && set -- "$(abspath "$1")" "${@:2}"
+[ $# -ge 2 ] && set -- "$1" "$(abspath "$2")" "${@:3}"
 cd "$(dirname "$0")/.."
 if [ $# -eq 0 ]; then
     work=$(mktemp -d)
