@@ -28,9 +28,14 @@ import Testing
         // The smallest value gets the dark end of viridis, the largest the yellow end.
         #expect(Palette.viridis(scale.position(10)).hex == "#440154")
         #expect(Palette.viridis(scale.position(4000)).hex == "#fde725")
-        var linear = Self.heatmap
-        linear.values[0][0] = -5
-        #expect(linear.colorScale?.kind == .linear)  // log colour needs positive values
+        // Log colour spans the positive values; a zero cell takes the darkest colour.
+        var withZero = Self.heatmap
+        withZero.values[0][0] = 0
+        #expect(withZero.colorScale?.kind == .log && withZero.colorScale?.domain == 20...4000)
+        #expect(Palette.viridis(withZero.colorScale!.position(0)).hex == "#440154")
+        var nonPositive = Self.heatmap
+        nonPositive.values = [[0, -1]]
+        #expect(nonPositive.colorScale?.kind == .linear && nonPositive.colorScale?.domain == -1...0)
     }
 
     @Test func rowsRunBottomToTop() throws {

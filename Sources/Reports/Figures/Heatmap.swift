@@ -45,12 +45,15 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
         self.height = height
     }
 
-    /// The colour scale: linear or log over the finite values' range (`nil` without any value).
+    /// The colour scale over the finite values' range (`nil` without any value). With `logColor`
+    /// it is logarithmic over the positive values; cells ≤ 0 then take the darkest colour.
     public var colorScale: Scale? {
         let finite = values.flatMap { $0 }.compactMap { $0 }.filter(\.isFinite)
         guard let lo = finite.min(), let hi = finite.max() else { return nil }
-        let kind: ScaleKind = logColor && lo > 0 ? .log : .linear
-        return Scale(kind: kind, domain: lo...hi, range: (0, 1))
+        if logColor, let positiveLow = finite.filter({ $0 > 0 }).min() {
+            return Scale(kind: .log, domain: positiveLow...hi, range: (0, 1))
+        }
+        return Scale(kind: .linear, domain: lo...hi, range: (0, 1))
     }
 
     public func svg(id: String? = nil) -> String {
