@@ -121,7 +121,7 @@ import Testing
         #expect(xml.withClass("point").count == 4)  // the non-positive prediction is not drawn on log axes
         #expect(xml.withClass("diagonal").count == 1)
         let legend = xml.nodes.filter { $0.name == "text" }.map(\.text)
-        #expect(legend.contains("depth 3 (mean rel. err. 10.0%)"))
+        #expect(legend.contains("depth 3 · error 10%") && legend.contains("depth 4 · error 20%"))
     }
 
     @Test func textIsEscapedAndTheDocumentParses() throws {

@@ -54,4 +54,16 @@ import Testing
         let t = ReportTable(caption: "c", columns: ["a", "b"], rows: [["1", "x,y"], ["2", "say \"hi\""]])
         #expect(t.csv == "a,b\n1,\"x,y\"\n2,\"say \"\"hi\"\"\"")
     }
+
+    @Test func longTablesAreFolded() throws {
+        let long = ReportTable(caption: "many", columns: ["i"], rows: (1...30).map { ["\($0)"] })
+        let short = ReportTable(caption: "few", columns: ["i"], rows: [["1"]])
+        let meta = RunMetadata(generated: Date(), entries: [])
+        let html = HTMLReport.render(ReportData(metadata: meta, sweeps: [SweepReport(name: "s", tables: [long, short])]))
+        let xml = try ParsedXML(html)
+        #expect(xml.withClass("long").count == 1)
+        #expect(xml.texts("summary").contains("many — 30 rows"))
+        #expect(xml.withClass("data").count == 2)
+        #expect(xml.elements("tr").count == 30 + 1 + 1 + 1)
+    }
 }

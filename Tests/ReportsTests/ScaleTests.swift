@@ -83,6 +83,16 @@ import Testing
         #expect(TickFormat.number(2.5e-7) == "2.5e-07")
         #expect(TickFormat.number(.nan) == "NaN")
         #expect(TickFormat.subscriptDigits(12) == "₁₂")
+        #expect(TickFormat.number(19_980.4) == "19980")
+        #expect(TickFormat.number(2e15) == "2e+15")
+    }
+
+    @Test func meanAndSpread() {
+        #expect(TickFormat.meanStd(2.532, 0.003713) == "2.5320 ± 0.0037")
+        #expect(TickFormat.meanStd(484, 116.1) == "484 ± 116")
+        #expect(TickFormat.meanStd(11480, 19880) == "11480 ± 19880")
+        #expect(TickFormat.meanStd(0.4824, 0.02874) == "0.482 ± 0.029")
+        #expect(TickFormat.meanStd(3.5, 0) == "3.5")
     }
 }
 

@@ -13,7 +13,7 @@ public enum SweepTables {
 
     static func meanStd(_ s: Summary?) -> String {
         guard let s else { return "–" }
-        return s.count > 1 ? "\(TickFormat.number(s.mean)) ± \(TickFormat.number(s.std))" : TickFormat.number(s.mean)
+        return s.count > 1 ? TickFormat.meanStd(s.mean, s.std) : TickFormat.number(s.mean)
     }
 
     /// Tasks grouped by every varied parameter (seeds pooled), in a stable order.

@@ -240,18 +240,30 @@ public enum TickFormat {
         return s
     }
 
-    /// A compact number for tables and tooltips: 4 significant digits, exponent for extremes.
+    /// A compact number for tables and tooltips: whole numbers from 1000 on, else 4 significant
+    /// digits; an exponent only below 0.001 or from 10¹⁵ on.
     public static func number(_ v: Double) -> String {
         guard v.isFinite else { return v.isNaN ? "NaN" : (v > 0 ? "∞" : "−∞") }
         if v == 0 { return "0" }
         let mag = abs(v)
-        if mag >= 1e6 || mag < 1e-3 { return String(format: "%.3g", v) }
-        if v == v.rounded() { return String(Int(v)) }
+        if mag >= 1e15 || mag < 1e-3 { return String(format: "%.3g", v) }
+        if mag >= 1000 || v == v.rounded() { return String(Int(v.rounded())) }
         var s = String(format: "%.4g", v)
-        if s.contains(".") && !s.contains("e") {
+        if s.contains(".") {
             while s.hasSuffix("0") { s.removeLast() }
             if s.hasSuffix(".") { s.removeLast() }
         }
         return s
+    }
+
+    /// `mean ± std` with the standard deviation to two significant digits (whole numbers from 10
+    /// on) and the mean to the same decimal place; just the mean when `std` is 0.
+    public static func meanStd(_ mean: Double, _ std: Double) -> String {
+        guard std > 0, std.isFinite, mean.isFinite else { return number(mean) }
+        let decimals = min(max(0, 1 - Int(log10(std).rounded(.down))), 6)
+        if abs(mean) >= 1e15 || (abs(mean) < 1e-3 && mean != 0) || std < 1e-6 {
+            return number(mean) + " ± " + String(format: "%.2g", std)
+        }
+        return String(format: "%.\(decimals)f", mean) + " ± " + String(format: "%.\(decimals)f", std)
     }
 }

@@ -56,8 +56,14 @@ public enum HTMLReport {
         return h + "</section>\n"
     }
 
+    /// Tables longer than this are folded into a `<details>` element (open it to read).
+    static let foldRows = 24
+
     static func table(_ t: ReportTable) -> String {
-        var h = "<div class=\"table-wrap\"><table class=\"data\">\n<caption>\(xmlEscape(t.caption))</caption>\n<thead><tr>"
+        let folded = t.rows.count > foldRows
+        var h = folded
+            ? "<details class=\"long\"><summary>\(xmlEscape(t.caption)) — \(t.rows.count) rows</summary>\n" : ""
+        h += "<div class=\"table-wrap\"><table class=\"data\">\n<caption>\(xmlEscape(t.caption))</caption>\n<thead><tr>"
         for c in t.columns { h += "<th>\(xmlEscape(c))</th>" }
         h += "</tr></thead>\n<tbody>\n"
         for row in t.rows {
@@ -68,7 +74,7 @@ public enum HTMLReport {
             }
             h += "</tr>\n"
         }
-        return h + "</tbody>\n</table></div>\n"
+        return h + "</tbody>\n</table></div>\n" + (folded ? "</details>\n" : "")
     }
 
     static func keyValueTable(_ entries: [KeyValue], class cls: String) -> String {
@@ -124,8 +130,9 @@ public enum HTMLReport {
         table.data tbody tr:hover { background: #fafafc; }
         table.meta th { text-align: left; font-weight: 600; padding: 2px 18px 2px 0; color: var(--muted); }
         table.meta td { padding: 2px 0; }
-        details.spec { margin-top: 14px; }
-        details.spec summary { cursor: pointer; color: var(--accent); }
+        details.spec, details.long { margin-top: 14px; }
+        details.spec summary, details.long summary { cursor: pointer; color: var(--accent); }
+        details.long summary { font-weight: 600; font-size: 13px; }
         pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px;
           overflow-x: auto; font-size: 12.5px; }
         .empty { color: var(--muted); }
