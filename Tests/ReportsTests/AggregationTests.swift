@@ -122,6 +122,11 @@ import Testing
         let t = try #require(SweepTables.earlyStopping(s))
         // Best step 20; r = 2 intervals start at 30 + seed: only r = 1 (5…8) and none contain 20 → 0/3.
         #expect(t.rows == [["3", "20", "1", "5", "0/3", "–"]])  // no spread: just the mean
+        let clean = try SweepFigures.staircase(s, measure: .cleanError)
+        // Clean error (k − 2)² + 1 at steps 10k; best step 20 with error 1 in every seed.
+        #expect(clean.series[0].mean == [5, 2, 1, 2, 5])
+        #expect(clean.series[0].markers == [Point(20, 1)])
+        #expect(try ParsedXML(clean.figure().svg()).withClass("point").count == 1)
         let section = ReportBuilder.section(s)
         #expect(section.figures.contains { if case .staircase(let d) = $0.content { return d.yScale == .log } else { return false } })
     }

@@ -85,10 +85,15 @@ public enum SweepFigures {
                 intervals.append(.init(rank: r, start: a.mean, end: b.mean))
             }
             let label = (group.map { "\($0) = \(v)" } ?? "all runs") + (seeds > 1 ? " (\(seeds) seeds)" : "")
+            var markers: [Point] = []
+            if measure == .cleanError, let k = Summary(runs.compactMap { $0.bestStep.map(Double.init) }),
+                let e = Summary(runs.compactMap(\.bestCleanError)) {
+                markers.append(Point(k.mean, e.mean))
+            }
             series.append(.init(
                 label: label, steps: steps.map(Double.init), mean: stats.map(\.mean),
                 std: stats.contains { $0.count > 1 } ? stats.map(\.std) : nil,
-                intervals: measure == .erank || measure == .erankRatio ? intervals : []))
+                intervals: measure == .erank || measure == .erankRatio ? intervals : [], markers: markers))
         }
         let targets = measure == .erank
             ? (subset.first?.intervals.sorted { $0.rank < $1.rank }.map(\.target) ?? []) : []
@@ -99,6 +104,7 @@ public enum SweepFigures {
         var data = StaircaseData(
             title: title, series: series, targets: targets, yLabel: measure.label,
             yScale: measure == .loss || measure == .cleanError ? .log : .linear)
+        if measure == .cleanError { notes.insert("dots: mean best early-stopping step", at: 0) }
         if !notes.isEmpty {
             let hasBand = series.contains { $0.std != nil }
             data.subtitle = (hasBand ? "mean ± std over seeds; " : "") + notes.joined(separator: "; ")

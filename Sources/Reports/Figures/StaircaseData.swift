@@ -12,9 +12,15 @@ public struct StaircaseData: Sendable, Hashable {
         public var std: [Double]?
         /// Mean measured intervals of this group.
         public var intervals: [Interval]
+        /// Points to mark on this curve (e.g. the mean best early-stopping step and its error).
+        public var markers: [Point]
 
-        public init(label: String, steps: [Double], mean: [Double], std: [Double]? = nil, intervals: [Interval] = []) {
+        public init(
+            label: String, steps: [Double], mean: [Double], std: [Double]? = nil, intervals: [Interval] = [],
+            markers: [Point] = []
+        ) {
             self.label = label
+            self.markers = markers
             self.steps = steps
             self.mean = mean
             self.std = std
@@ -101,6 +107,9 @@ public struct StaircaseData: Sendable, Hashable {
         for (i, s) in series.enumerated() {
             let pts = zip(s.steps, s.mean).map { Point($0, $1) }
             layers.append(.line(LineSeries(label: s.label, points: pts, color: Palette.series(i))))
+        }
+        for (i, s) in series.enumerated() where !s.markers.isEmpty {
+            layers.append(.scatter(ScatterSeries(label: nil, points: s.markers, color: Palette.series(i), radius: 5)))
         }
         let hasBand = series.contains { $0.std != nil }
         let note = hasBand ? "mean ± std over seeds" : ""
