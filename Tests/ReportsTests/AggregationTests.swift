@@ -142,13 +142,17 @@ import Testing
             case .figure: return "figure"
             }
         }
-        #expect(kinds == ["staircase", "heatmap", "pvm", "status"])
+        // One staircase panel per alpha (the second varied parameter), each grouped by depth.
+        #expect(kinds == ["staircase", "staircase", "heatmap", "pvm", "status"])
+        let panels = try SweepFigures.staircases(Self.grid)
+        #expect(panels.map(\.title) == ["grid: effective rank vs step, alpha = 0.05", "grid: effective rank vs step, alpha = 0.1"])
+        #expect(panels.allSatisfy { $0.series.map(\.label) == ["depth = 3 (2 seeds)", "depth = 4 (2 seeds)"] })
         #expect(section.tables.count == 3)
         #expect(section.summary.contains(KeyValue("tasks", "8")))
         #expect(section.summary.contains(KeyValue("compute", "4.00 s")))
         let html = HTMLReport.render(ReportBuilder.report([Self.grid], metadata: RunMetadata(generated: Date(), entries: [])))
         let xml = try ParsedXML(html)
-        #expect(xml.elements("svg").count == 4)
+        #expect(xml.elements("svg").count == 5)
         #expect(xml.withClass("data").count == 3)
     }
 

@@ -8,12 +8,13 @@ public enum ReportBuilder {
     public static func section(_ s: SweepRecords) -> SweepReport {
         var figures: [ReportFigure] = []
         let varied = ParameterValues.varied(in: s.tasks)
-        if let d = try? SweepFigures.staircase(s) {
+        for d in (try? SweepFigures.staircases(s)) ?? [] {
             figures.append(ReportFigure(.staircase(d), caption: "Effective rank against step; dashed lines: targets erank(Yᵣ)."))
         }
-        if s.tasks.contains(where: { $0.config.noise > 0 }),
-            let d = try? SweepFigures.staircase(s, measure: .cleanError) {
-            figures.append(ReportFigure(.staircase(d), caption: "Error to the clean target: its minimum is the best early-stopping point."))
+        if s.tasks.contains(where: { $0.config.noise > 0 }) {
+            for d in (try? SweepFigures.staircases(s, measure: .cleanError)) ?? [] {
+                figures.append(ReportFigure(.staircase(d), caption: "Error to the clean target: its minimum is the best early-stopping point."))
+            }
         }
         if varied.count >= 2 {
             let rank = maxRank(s) >= 2 ? 2 : 1

@@ -22,7 +22,7 @@ struct Summary: Sendable, Hashable {
 enum ParameterValues {
     /// Parameters in the order a reader expects them as grouping keys.
     static let preference = [
-        "depth", "init", "problem", "measurements", "observed", "noise", "alpha", "eta", "n", "rank", "decay",
+        "init", "problem", "depth", "measurements", "observed", "noise", "alpha", "eta", "n", "rank", "decay",
         "spectrum", "steps", "record_every", "tolerance", "path", "stop_loss",
     ]
 

@@ -140,6 +140,26 @@ public enum SweepFigures {
             colorLabel: "interval length (steps)", logColor: true)
     }
 
+    /// Small multiples: one staircase per value of the second varied parameter (at most `maxPanels`),
+    /// each grouped by the first; a single staircase when fewer than two parameters vary.
+    public static func staircases(
+        _ s: SweepRecords, measure: Measure = .erank, maxPanels: Int = 4
+    ) throws(ReportError) -> [StaircaseData] {
+        let varied = ParameterValues.varied(in: s.tasks)
+        guard varied.count >= 2 else { return [try staircase(s, measure: measure)] }
+        let panel = varied[1]
+        var out: [StaircaseData] = []
+        for v in ParameterValues.distinct(panel, in: s.tasks).prefix(maxPanels) {
+            var subset = s
+            subset.tasks = s.tasks.filter { $0.parameter(panel) == v }
+            guard var d = try? staircase(subset, groupBy: varied[0], measure: measure) else { continue }
+            d.title += ", \(panel) = \(v)"
+            out.append(d)
+        }
+        guard !out.isEmpty else { throw .nothingToPlot("sweep '\(s.name)' has no recorded trajectories yet") }
+        return out
+    }
+
     /// Measured interval starts against the predicted switch-on steps, one marker group per value
     /// of `groupBy` (default: depth).
     /// - Throws: `ReportError` when no run has both a measured start and a prediction.
