@@ -83,4 +83,18 @@ import Testing
         let few = try ParsedXML(Self.status.svg()).withClass("tick").filter { ["0.01", "0.05"].contains($0.text) }
         #expect(few.count == 2 && few.allSatisfy { $0.attributes["transform"] == nil })
     }
+
+    @Test func longRowLabelsPushTheAxisLabelLeft() throws {
+        var h = Self.heatmap
+        h.yValues = ["identity", "orthogonal", "gaussian"]
+        let xml = try ParsedXML(h.svg())
+        let axisLabel = try #require(xml.withClass("axis-label").first { $0.text == "depth" })
+        let labelX = Double(axisLabel.attributes["x"]!)!
+        #expect(labelX > 0)
+        for tick in xml.withClass("tick") where h.yValues.contains(tick.text) {
+            let right = Double(tick.attributes["x"]!)!
+            // Generous width estimate: the rotated label (half its 12.5 px line height) stays clear.
+            #expect(labelX + 7 < right - Double(tick.text.count) * 6.6)  // DejaVu Sans ≈ 0.6 em at 11 px
+        }
+    }
 }

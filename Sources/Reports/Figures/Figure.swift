@@ -57,7 +57,7 @@ public struct Figure: Sendable, Hashable {
         let top = (subtitle?.isEmpty == false) ? 50.0 : 36.0
         let legendWidth = Chrome.legendWidth(legend)
         let right = legend.isEmpty ? 24.0 : legendWidth + 28
-        let rect = Rect(x: 76, y: top, width: max(width - 76 - right, 60), height: max(height - top - 52, 60))
+        let plotHeight = max(height - top - 52, 60)
         let extents = layers.map { $0.extent(x: x.scale, y: y.scale) }
         var xd = resolve(x, values: extents.flatMap(\.xs))
         var yd = resolve(y, values: extents.flatMap(\.ys))
@@ -66,6 +66,11 @@ public struct Figure: Sendable, Hashable {
             xd = common
             yd = common
         }
+        // The y tick labels depend only on the domain and the plot height (as in `Chrome.axes`).
+        let yProbe = Scale(kind: y.scale, domain: yd, range: (plotHeight, 0))
+        let yLabels = TickFormat.labels(yProbe.ticks(target: max(2, Int(plotHeight / 55))), kind: y.scale)
+        let left = Chrome.leftMargin(yLabels)
+        let rect = Rect(x: left, y: top, width: max(width - left - right, 60), height: plotHeight)
         return Layout(
             rect: rect,
             xScale: Scale(kind: x.scale, domain: xd, range: (rect.x, rect.maxX)),

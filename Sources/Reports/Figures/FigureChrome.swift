@@ -120,11 +120,18 @@ enum Chrome {
             b.text("text", [("class", "tick"), ("x", svgNumber(plot.x - 8)), ("y", svgNumber(py + 4)),
                             ("text-anchor", "end"), ("font-size", svgNumber(tickSize))], text)
         }
-        let cx = plot.x - 52, cy = plot.y + plot.height / 2
+        // The rotated label sits just left of the widest tick label.
+        let widest = labels.map { estimatedTextWidth($0, fontSize: tickSize) }.max() ?? 0
+        let cx = plot.x - max(widest + 20, 40), cy = plot.y + plot.height / 2
         b.text("text", [("class", "axis-label"), ("x", svgNumber(cx)), ("y", svgNumber(cy)),
                         ("text-anchor", "middle"), ("font-size", svgNumber(labelSize)),
                         ("transform", "rotate(-90 \(svgNumber(cx)) \(svgNumber(cy)))")], label)
         b.close("g")
+    }
+
+    /// The left margin that fits tick labels of the given texts plus a rotated axis label.
+    static func leftMargin(_ labels: [String]) -> Double {
+        max(76, (labels.map { estimatedTextWidth($0, fontSize: tickSize) }.max() ?? 0) + 40)
     }
 
     /// Shortens `text` with an ellipsis to fit `width` pixels.

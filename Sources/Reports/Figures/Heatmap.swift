@@ -59,7 +59,8 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
     public func svg(id: String? = nil) -> String {
         let top = (subtitle?.isEmpty == false) ? 50.0 : 36.0
         let barWidth = 16.0, barGap = 24.0, barLabels = 70.0
-        let plot = Rect(x: 76, y: top, width: max(width - 76 - barGap - barWidth - barLabels - 24, 60),
+        let left = Chrome.leftMargin(yValues)
+        let plot = Rect(x: left, y: top, width: max(width - left - barGap - barWidth - barLabels - 24, 60),
                         height: max(height - top - 52, 60))
         let cols = max(xValues.count, 1), rows = max(yValues.count, 1)
         let cw = plot.width / Double(cols), ch = plot.height / Double(rows)

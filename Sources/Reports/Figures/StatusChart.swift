@@ -39,7 +39,8 @@ public struct StatusData: Sendable, Hashable, SVGRenderable {
         let legend = statuses.enumerated().map { LegendEntry(label: $0.element, swatch: .area(Palette.status($0.element), opacity: 1)) }
         let top = (subtitle?.isEmpty == false) ? 62.0 : 48.0  // room for the n= labels
         let right = Chrome.legendWidth(legend) + 28
-        let plot = Rect(x: 76, y: top, width: max(width - 76 - right, 60), height: max(height - top - 52, 60))
+        let plot = Rect(x: Chrome.leftMargin(["0.8"]), y: top, width: max(width - 76 - right, 60),
+                        height: max(height - top - 52, 60))
         let y = Scale(kind: .linear, domain: 0...1, range: (plot.maxY, plot.y))
         let n = max(categories.count, 1)
         let slot = plot.width / Double(n)

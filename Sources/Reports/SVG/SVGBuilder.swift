@@ -93,18 +93,19 @@ struct SVGBuilder {
 }
 
 /// Approximate rendered width of `text` in pixels for a sans-serif font of size `fontSize`
-/// (used for layout: legend width, label placement). Deliberately generous.
+/// (used for layout: legend width, label placement). Deliberately generous: calibrated on DejaVu
+/// Sans, the widest of the fonts the figures ask for.
 func estimatedTextWidth(_ text: String, fontSize: Double) -> Double {
     var units = 0.0
     for ch in text {
         if "il.,:;|!'".contains(ch) {
-            units += 0.3
+            units += 0.32
         } else if "mwMW@".contains(ch) {
-            units += 0.85
+            units += 0.92
         } else if ch.isUppercase {
-            units += 0.68
+            units += 0.74
         } else {
-            units += 0.56
+            units += 0.63
         }
     }
     return units * fontSize
