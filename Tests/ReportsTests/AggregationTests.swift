@@ -147,6 +147,11 @@ import Testing
         let panels = try SweepFigures.staircases(Self.grid)
         #expect(panels.map(\.title) == ["grid: effective rank vs step, alpha = 0.05", "grid: effective rank vs step, alpha = 0.1"])
         #expect(panels.allSatisfy { $0.series.map(\.label) == ["depth = 3 (2 seeds)", "depth = 4 (2 seeds)"] })
+        // Ten values of the panel parameter: four panels spread from the first to the last.
+        let wide = SweepRecords(name: "w", tasks: [3, 4].flatMap { d in
+            (0..<10).map { i in Self.task(depth: d, alpha: 0.01 * Double(i + 1), seed: 0) } })
+        let spread = try SweepFigures.staircases(wide).map { $0.title.components(separatedBy: "alpha = ").last! }
+        #expect(spread == ["0.01", "0.04", "0.07", "0.1"])
         #expect(section.tables.count == 3)
         #expect(section.summary.contains(KeyValue("tasks", "8")))
         #expect(section.summary.contains(KeyValue("compute", "4.00 s")))

@@ -140,8 +140,9 @@ public enum SweepFigures {
             colorLabel: "interval length (steps)", logColor: true)
     }
 
-    /// Small multiples: one staircase per value of the second varied parameter (at most `maxPanels`),
-    /// each grouped by the first; a single staircase when fewer than two parameters vary.
+    /// Small multiples: one staircase per value of the second varied parameter (at most `maxPanels`,
+    /// spread evenly from its first to its last value), each grouped by the first varied parameter;
+    /// a single staircase when fewer than two parameters vary.
     public static func staircases(
         _ s: SweepRecords, measure: Measure = .erank, maxPanels: Int = 4
     ) throws(ReportError) -> [StaircaseData] {
@@ -149,7 +150,11 @@ public enum SweepFigures {
         guard varied.count >= 2 else { return [try staircase(s, measure: measure)] }
         let panel = varied[1]
         var out: [StaircaseData] = []
-        for v in ParameterValues.distinct(panel, in: s.tasks).prefix(maxPanels) {
+        let values = ParameterValues.distinct(panel, in: s.tasks)
+        let picked = values.count <= maxPanels
+            ? values
+            : (0..<maxPanels).map { values[Int((Double($0) * Double(values.count - 1) / Double(maxPanels - 1)).rounded())] }
+        for v in picked {
             var subset = s
             subset.tasks = s.tasks.filter { $0.parameter(panel) == v }
             guard var d = try? staircase(subset, groupBy: varied[0], measure: measure) else { continue }
