@@ -6,7 +6,9 @@ import Testing
 
 /// Synthetic sweeps with hand-chosen numbers, so every aggregate has an obvious expected value.
 @Suite struct AggregationTests {
-    static func task(depth: Int, alpha: Double, seed: UInt64, status: String = "finished", noise: Double = 0) -> TaskRecord {
+    static func task(depth: Int, alpha: Double, seed: UInt64, status: String = "finished", noise: Double = 0)
+        -> TaskRecord
+    {
         var c = SimulationConfig()
         c.depth = depth
         c.alpha = alpha
@@ -17,8 +19,9 @@ import Testing
         let start = 10 * depth + Int(seed)
         let intervals = [
             IntervalRecord(rank: 1, target: 1, start: 5, end: 8, length: 3, predictedStart: 5, predictedEnd: 10),
-            IntervalRecord(rank: 2, target: 1.89, start: start, end: start + length, length: length,
-                           predictedStart: Double(start) * 1.25, predictedEnd: nil),
+            IntervalRecord(
+                rank: 2, target: 1.89, start: start, end: start + length, length: length,
+                predictedStart: Double(start) * 1.25, predictedEnd: nil),
         ]
         // erank = depth + seed at every recorded step; clean error falls then rises.
         var traj: [TrajectoryPoint] = []
@@ -26,7 +29,8 @@ import Testing
             let erank = Double(depth) + Double(seed)
             let dip = (k - 2) * (k - 2) + 1
             let clean: Double? = noise > 0 ? Double(dip) : nil
-            traj.append(TrajectoryPoint(step: 10 * k, loss: 1 / Double(k + 1), erank: erank, erankRatio: 1, cleanError: clean))
+            traj.append(
+                TrajectoryPoint(step: 10 * k, loss: 1 / Double(k + 1), erank: erank, erankRatio: 1, cleanError: clean))
         }
         return TaskRecord(
             key: "k\(depth)-\(alpha)-\(seed)", config: c, status: status, finalLoss: 0.2, finalErank: Double(depth),
@@ -36,7 +40,9 @@ import Testing
 
     static let grid = SweepRecords(
         name: "grid", specText: "# Question: does depth help?\nname: grid\n",
-        tasks: [3, 4].flatMap { d in [0.05, 0.1].flatMap { a in [0, 1].map { s in task(depth: d, alpha: a, seed: UInt64(s)) } } })
+        tasks: [3, 4].flatMap { d in
+            [0.05, 0.1].flatMap { a in [0, 1].map { s in task(depth: d, alpha: a, seed: UInt64(s)) } }
+        })
 
     @Test func variedParametersInPreferenceOrder() {
         #expect(ParameterValues.varied(in: Self.grid.tasks) == ["depth", "alpha"])
@@ -118,7 +124,8 @@ import Testing
     }
 
     @Test func earlyStoppingForNoisyTargets() throws {
-        let s = SweepRecords(name: "noisy", tasks: [0, 1, 2].map { Self.task(depth: 3, alpha: 0.1, seed: UInt64($0), noise: 0.1) })
+        let s = SweepRecords(
+            name: "noisy", tasks: [0, 1, 2].map { Self.task(depth: 3, alpha: 0.1, seed: UInt64($0), noise: 0.1) })
         let t = try #require(SweepTables.earlyStopping(s))
         // Best step 20; r = 2 intervals start at 30 + seed: only r = 1 (5…8) and none contain 20 → 0/3.
         #expect(t.rows == [["3", "20", "1", "5", "0/3", "–"]])  // no spread: just the mean
@@ -128,7 +135,10 @@ import Testing
         #expect(clean.series[0].markers == [Point(20, 1)])
         #expect(try ParsedXML(clean.figure().svg()).withClass("point").count == 1)
         let section = ReportBuilder.section(s)
-        #expect(section.figures.contains { if case .staircase(let d) = $0.content { return d.yScale == .log } else { return false } })
+        #expect(
+            section.figures.contains {
+                if case .staircase(let d) = $0.content { return d.yScale == .log } else { return false }
+            })
     }
 
     @Test func sectionsHoldEveryFigureTheDataSupports() throws {
@@ -145,17 +155,24 @@ import Testing
         // One staircase panel per alpha (the second varied parameter), each grouped by depth.
         #expect(kinds == ["staircase", "staircase", "heatmap", "pvm", "status"])
         let panels = try SweepFigures.staircases(Self.grid)
-        #expect(panels.map(\.title) == ["grid: effective rank vs step, alpha = 0.05", "grid: effective rank vs step, alpha = 0.1"])
+        #expect(
+            panels.map(\.title) == [
+                "grid: effective rank vs step, alpha = 0.05", "grid: effective rank vs step, alpha = 0.1",
+            ])
         #expect(panels.allSatisfy { $0.series.map(\.label) == ["depth = 3 (2 seeds)", "depth = 4 (2 seeds)"] })
         // Ten values of the panel parameter: four panels spread from the first to the last.
-        let wide = SweepRecords(name: "w", tasks: [3, 4].flatMap { d in
-            (0..<10).map { i in Self.task(depth: d, alpha: 0.01 * Double(i + 1), seed: 0) } })
+        let wide = SweepRecords(
+            name: "w",
+            tasks: [3, 4].flatMap { d in
+                (0..<10).map { i in Self.task(depth: d, alpha: 0.01 * Double(i + 1), seed: 0) }
+            })
         let spread = try SweepFigures.staircases(wide).map { $0.title.components(separatedBy: "alpha = ").last! }
         #expect(spread == ["0.01", "0.04", "0.07", "0.1"])
         #expect(section.tables.count == 3)
         #expect(section.summary.contains(KeyValue("tasks", "8")))
         #expect(section.summary.contains(KeyValue("compute", "4.00 s")))
-        let html = HTMLReport.render(ReportBuilder.report([Self.grid], metadata: RunMetadata(generated: Date(), entries: [])))
+        let html = HTMLReport.render(
+            ReportBuilder.report([Self.grid], metadata: RunMetadata(generated: Date(), entries: [])))
         let xml = try ParsedXML(html)
         #expect(xml.elements("svg").count == 5)
         #expect(xml.withClass("data").count == 3)

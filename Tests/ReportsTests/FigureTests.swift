@@ -16,8 +16,12 @@ import Testing
             }
         }
         return StaircaseData(
-            title: "Staircase", series: [.init(label: "depth 3", steps: traj.map { Double($0.step) },
-                                                mean: traj.map(\.erank), intervals: intervals)],
+            title: "Staircase",
+            series: [
+                .init(
+                    label: "depth 3", steps: traj.map { Double($0.step) },
+                    mean: traj.map(\.erank), intervals: intervals)
+            ],
             targets: targets)
     }
 
@@ -73,16 +77,21 @@ import Testing
     }
 
     @Test func nonFiniteValuesBreakLinesAndLogAxesDropNonPositive() throws {
-        let line = LineSeries(label: "x", points: [Point(1, 1), Point(2, 2), Point(3, .nan), Point(4, 3), Point(5, 4)],
-                              color: Palette.series(0))
+        let line = LineSeries(
+            label: "x", points: [Point(1, 1), Point(2, 2), Point(3, .nan), Point(4, 3), Point(5, 4)],
+            color: Palette.series(0))
         let fig = Figure(title: "gaps", x: AxisSpec("x"), y: AxisSpec("y"), layers: [.line(line)])
         let xml = try ParsedXML(fig.svg())
         #expect(xml.elements("polyline").count == 2)
 
         let logFig = Figure(
             title: "log", x: AxisSpec("step", scale: .log), y: AxisSpec("loss", scale: .log),
-            layers: [.line(LineSeries(label: nil, points: [Point(0, 1), Point(10, 1e-3), Point(100, 1e-9)],
-                                      color: Palette.series(0)))])
+            layers: [
+                .line(
+                    LineSeries(
+                        label: nil, points: [Point(0, 1), Point(10, 1e-3), Point(100, 1e-9)],
+                        color: Palette.series(0)))
+            ])
         let polylines = try ParsedXML(logFig.svg()).elements("polyline")
         #expect(polylines.count == 1)
         #expect(polylines[0].attributes["points"]?.split(separator: " ").count == 2)
@@ -94,8 +103,9 @@ import Testing
     @Test func longSeriesAreThinnedButKeepTheirExtremes() throws {
         // 100k points oscillating; every pixel column keeps its min and max.
         let pts = (0..<100_000).map { Point(Double($0), $0 == 54_321 ? 50 : Double($0 % 7)) }
-        let fig = Figure(title: "long", x: AxisSpec("x"), y: AxisSpec("y"),
-                         layers: [.line(LineSeries(label: nil, points: pts, color: Palette.series(0)))])
+        let fig = Figure(
+            title: "long", x: AxisSpec("x"), y: AxisSpec("y"),
+            layers: [.line(LineSeries(label: nil, points: pts, color: Palette.series(0)))])
         let layout = fig.layout()
         let polyline = try #require(try ParsedXML(fig.svg()).elements("polyline").first)
         let coords = polyline.attributes["points"]!.split(separator: " ").map {
@@ -107,10 +117,12 @@ import Testing
     }
 
     @Test func predictedVsMeasuredSharesOneDomainAndDrawsTheDiagonal() throws {
-        let data = PredictedVsMeasuredData(title: "switch-on", groups: [
-            .init(label: "depth 3", points: [Point(100, 110), Point(1000, 900)]),
-            .init(label: "depth 4", points: [Point(50, 60), Point(5000, 4000), Point(-1, 3)]),
-        ])
+        let data = PredictedVsMeasuredData(
+            title: "switch-on",
+            groups: [
+                .init(label: "depth 3", points: [Point(100, 110), Point(1000, 900)]),
+                .init(label: "depth 4", points: [Point(50, 60), Point(5000, 4000), Point(-1, 3)]),
+            ])
         #expect(abs(data.groups[0].meanRelativeError! - 0.1) < 1e-12)
         #expect(abs(data.groups[1].meanRelativeError! - (0.2 + 0.2) / 2) < 1e-12)
         let fig = data.figure()
@@ -126,8 +138,9 @@ import Testing
 
     @Test func textIsEscapedAndTheDocumentParses() throws {
         let nasty = "a<b & \"c\" 'd' >e\u{1}</svg><script>"
-        let fig = Figure(title: nasty, subtitle: nasty, x: AxisSpec(nasty), y: AxisSpec("y"),
-                         layers: [.line(LineSeries(label: nasty, points: [Point(0, 0), Point(1, 1)], color: Palette.series(0)))])
+        let fig = Figure(
+            title: nasty, subtitle: nasty, x: AxisSpec(nasty), y: AxisSpec("y"),
+            layers: [.line(LineSeries(label: nasty, points: [Point(0, 0), Point(1, 1)], color: Palette.series(0)))])
         let svg = fig.svg()
         #expect(!svg.contains("<script>"))
         let xml = try ParsedXML(svg)

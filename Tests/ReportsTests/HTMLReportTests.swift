@@ -22,7 +22,9 @@ import Testing
         #expect(xml.elements("pre").count == 2)
         // Self-contained: no scripts, no external references.
         #expect(xml.elements("script").isEmpty && xml.elements("link").isEmpty && xml.elements("img").isEmpty)
-        #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"))
+        #expect(
+            !html.contains("http://")
+                || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"))
         #expect(!html.contains("https://"))
         // The spec text is shown verbatim, escaped.
         #expect(xml.texts("pre").contains { $0.contains("<script>alert(1)</script>") })
@@ -41,7 +43,8 @@ import Testing
     }
 
     @Test func metadataAndEmptyStores() throws {
-        let meta = RunMetadata(generated: Date(timeIntervalSince1970: 0), entries: [KeyValue("dmfsweep", "9.9"), KeyValue("tasks", "0")])
+        let meta = RunMetadata(
+            generated: Date(timeIntervalSince1970: 0), entries: [KeyValue("dmfsweep", "9.9"), KeyValue("tasks", "0")])
         let xml = try ParsedXML(HTMLReport.render(ReportData(metadata: meta, sweeps: [])))
         #expect(xml.elements("svg").isEmpty)
         #expect(xml.withClass("empty").count == 1)
@@ -59,7 +62,8 @@ import Testing
         let long = ReportTable(caption: "many", columns: ["i"], rows: (1...30).map { ["\($0)"] })
         let short = ReportTable(caption: "few", columns: ["i"], rows: [["1"]])
         let meta = RunMetadata(generated: Date(), entries: [])
-        let html = HTMLReport.render(ReportData(metadata: meta, sweeps: [SweepReport(name: "s", tables: [long, short])]))
+        let html = HTMLReport.render(
+            ReportData(metadata: meta, sweeps: [SweepReport(name: "s", tables: [long, short])]))
         let xml = try ParsedXML(html)
         #expect(xml.withClass("long").count == 1)
         #expect(xml.texts("summary").contains("many — 30 rows"))

@@ -41,9 +41,12 @@ import Testing
     @Test func rowsRunBottomToTop() throws {
         let xml = try ParsedXML(Self.heatmap.svg())
         // The first row's first cell (value 10) lies below the last row's (value 1000).
-        let cellRects = xml.elements("rect").filter { $0.attributes["fill"]?.hasPrefix("#") == true && $0.attributes["stroke"] == "#ffffff" }
+        let cellRects = xml.elements("rect").filter {
+            $0.attributes["fill"]?.hasPrefix("#") == true && $0.attributes["stroke"] == "#ffffff"
+        }
         #expect(cellRects.count == 12)
-        let first = Double(cellRects[0].attributes["y"]!)!, lastRowFirst = Double(cellRects[8].attributes["y"]!)!
+        let first = Double(cellRects[0].attributes["y"]!)!
+        let lastRowFirst = Double(cellRects[8].attributes["y"]!)!
         #expect(first > lastRowFirst)
     }
 
@@ -76,8 +79,9 @@ import Testing
 
     @Test func crowdedCategoryLabelsAreSlanted() throws {
         let many = (1...14).map { "seed-\($0)-long" }
-        let crowded = StatusData(title: "t", xLabel: "x", categories: many, statuses: ["finished"],
-                                 counts: many.map { _ in [1] })
+        let crowded = StatusData(
+            title: "t", xLabel: "x", categories: many, statuses: ["finished"],
+            counts: many.map { _ in [1] })
         let ticks = try ParsedXML(crowded.svg()).withClass("tick").filter { $0.text.hasPrefix("seed") }
         #expect(ticks.count == 14 && ticks.allSatisfy { $0.attributes["transform"]?.hasPrefix("rotate(-30") == true })
         let few = try ParsedXML(Self.status.svg()).withClass("tick").filter { ["0.01", "0.05"].contains($0.text) }

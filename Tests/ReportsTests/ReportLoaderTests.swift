@@ -28,19 +28,23 @@ import Testing
     /// A result from the independent fixture recursion, with predictions k* = 1/((N−2) η λ α^(N−2)).
     static func result(for c: SimulationConfig) -> SimulationResult {
         let lambda = SimulationConfig.defaultSpectrum
-        let traj = Fixtures.trajectory(lambda: lambda, depth: c.depth, alpha: c.alpha, eta: c.eta, steps: c.steps, every: c.recordEvery)
+        let traj = Fixtures.trajectory(
+            lambda: lambda, depth: c.depth, alpha: c.alpha, eta: c.eta, steps: c.steps, every: c.recordEvery)
         let targets = Fixtures.targets(lambda)
         let intervals = targets.enumerated().map { r, t in
             let iv = Fixtures.interval(traj, target: t, tol: c.tolerance)
             return IntervalStat(rank: r + 1, target: t, start: iv?.0, end: iv?.1, length: iv.map { $0.1 - $0.0 } ?? 0)
         }
         let predicted = lambda.indices.map { i in
-            PredictedInterval(rank: i + 1, start: 1 / (Double(c.depth - 2) * c.eta * lambda[i] * pow(c.alpha, Double(c.depth - 2))), end: nil)
+            PredictedInterval(
+                rank: i + 1, start: 1 / (Double(c.depth - 2) * c.eta * lambda[i] * pow(c.alpha, Double(c.depth - 2))),
+                end: nil)
         }
         return SimulationResult(
             status: .finished, path: .spectral, steps: c.steps, finalLoss: 1e-9, finalErank: traj.last!.erank,
             targets: targets, intervals: intervals, predicted: predicted,
-            trajectory: traj.map { TrajectoryPoint(step: $0.step, loss: 1, erank: $0.erank, erankRatio: 1) }, seconds: 0.25)
+            trajectory: traj.map { TrajectoryPoint(step: $0.step, loss: 1, erank: $0.erank, erankRatio: 1) },
+            seconds: 0.25)
     }
 
     /// A store holding the sweep: three tasks done, one failed.
@@ -50,7 +54,8 @@ import Testing
         let tasks = try spec.expand()
         let store = try SummaryStore(path: path, create: true)
         try store.registerSweep(name: spec.name, spec: yaml, tasks: tasks)
-        _ = try store.recordResults(tasks.prefix(3).map { CompletedTask(key: $0.key, result: result(for: $0.config), worker: "w1") })
+        _ = try store.recordResults(
+            tasks.prefix(3).map { CompletedTask(key: $0.key, result: result(for: $0.config), worker: "w1") })
         _ = try store.markFailed([TaskFailure(key: tasks[3].key, error: "boom")])
         return (path, tasks)
     }
@@ -89,7 +94,9 @@ import Testing
         #expect(section.figures.count == 3)
         #expect(section.summary.contains(KeyValue("failed", "1")))
         let keys = data.metadata.entries.map(\.key)
-        for k in ["dmfsweep", "store", "total compute", "workers", "solver paths"] { #expect(keys.contains(k), "missing \(k)") }
+        for k in ["dmfsweep", "store", "total compute", "workers", "solver paths"] {
+            #expect(keys.contains(k), "missing \(k)")
+        }
         #expect(data.metadata.entries.contains(KeyValue("total compute", "0.75 s")))
         let xml = try ParsedXML(HTMLReport.render(data))
         #expect(xml.elements("svg").count == 3)

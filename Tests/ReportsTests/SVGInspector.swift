@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
@@ -28,8 +29,9 @@ struct ParsedXML {
         let collector = Collector()
         parser.delegate = collector
         guard parser.parse() else {
-            throw Malformed(message: parser.parserError.map { String(describing: $0) } ?? "unknown error"
-                + " at line \(parser.lineNumber)")
+            throw Malformed(
+                message: parser.parserError.map { String(describing: $0) } ?? "unknown error"
+                    + " at line \(parser.lineNumber)")
         }
         nodes = collector.nodes
         root = collector.nodes.first?.name ?? ""

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Reports
@@ -12,7 +13,10 @@ import Testing
         let ticks = Scale(kind: .linear, domain: 0...1, range: (0, 100)).ticks(target: 5)
         #expect(ticks.count == 6)
         for (t, e) in zip(ticks, [0, 0.2, 0.4, 0.6, 0.8, 1.0]) { #expect(abs(t - e) < 1e-12) }
-        #expect(Scale(kind: .linear, domain: 0...3000, range: (0, 1)).ticks(target: 6) == [0, 500, 1000, 1500, 2000, 2500, 3000])
+        #expect(
+            Scale(kind: .linear, domain: 0...3000, range: (0, 1)).ticks(target: 6) == [
+                0, 500, 1000, 1500, 2000, 2500, 3000,
+            ])
     }
 
     @Test func niceDomainsEndOnTicks() {
@@ -95,5 +99,3 @@ import Testing
         #expect(TickFormat.meanStd(3.5, 0) == "3.5")
     }
 }
-
-import Foundation

@@ -39,8 +39,10 @@ import Testing
     }
 
     @Test func everyShippedSweepIsListed() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.repositoryRoot.appendingPathComponent("sweeps").path)
-            .filter { $0.hasSuffix(".yaml") }
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: TestPaths.repositoryRoot.appendingPathComponent("sweeps").path
+        )
+        .filter { $0.hasSuffix(".yaml") }
         #expect(Set(files) == Set(Self.expected.map(\.file)))
     }
 
@@ -51,7 +53,9 @@ import Testing
                 let c = t.config
                 if c.path == .full || !c.spectralIsExact {
                     #expect(c.resolvedN <= 20, "\(file): full path with n = \(c.resolvedN)")
-                    #expect(c.steps * c.depth * c.resolvedN * c.resolvedN * c.resolvedN <= 200_000_000, "\(file): too costly")
+                    #expect(
+                        c.steps * c.depth * c.resolvedN * c.resolvedN * c.resolvedN <= 200_000_000,
+                        "\(file): too costly")
                 }
                 #expect(c.steps / c.recordEvery <= 20_000, "\(file): too many recorded steps")
             }

@@ -9,11 +9,15 @@ public enum ReportBuilder {
         var figures: [ReportFigure] = []
         let varied = ParameterValues.varied(in: s.tasks)
         for d in (try? SweepFigures.staircases(s)) ?? [] {
-            figures.append(ReportFigure(.staircase(d), caption: "Effective rank against step; dashed lines: targets erank(Yᵣ)."))
+            figures.append(
+                ReportFigure(.staircase(d), caption: "Effective rank against step; dashed lines: targets erank(Yᵣ)."))
         }
         if s.tasks.contains(where: { $0.config.noise > 0 }) {
             for d in (try? SweepFigures.staircases(s, measure: .cleanError)) ?? [] {
-                figures.append(ReportFigure(.staircase(d), caption: "Error to the clean target: its minimum is the best early-stopping point."))
+                figures.append(
+                    ReportFigure(
+                        .staircase(d),
+                        caption: "Error to the clean target: its minimum is the best early-stopping point."))
             }
         }
         if varied.count >= 2 {
@@ -23,20 +27,29 @@ public enum ReportBuilder {
             }
         }
         if let d = try? SweepFigures.predictedVsMeasured(s) {
-            figures.append(ReportFigure(.predictedVsMeasured(d), caption: "Points on the diagonal: the theory predicts the measured start exactly."))
+            figures.append(
+                ReportFigure(
+                    .predictedVsMeasured(d),
+                    caption: "Points on the diagonal: the theory predicts the measured start exactly."))
         }
         if let d = try? SweepFigures.status(s) {
-            figures.append(ReportFigure(.status(d), caption: "Run outcomes; diverged runs stopped at the first non-finite loss."))
+            figures.append(
+                ReportFigure(.status(d), caption: "Run outcomes; diverged runs stopped at the first non-finite loss."))
         }
-        let tables = [SweepTables.runs(s)] + [
-            SweepTables.intervals(s), SweepTables.agreementByDepth(s), SweepTables.earlyStopping(s),
-        ].compactMap { $0 }
-        return SweepReport(name: s.name, question: s.question, summary: summary(s), figures: figures, tables: tables,
-                           specText: s.specText)
+        let tables =
+            [SweepTables.runs(s)]
+            + [
+                SweepTables.intervals(s), SweepTables.agreementByDepth(s), SweepTables.earlyStopping(s),
+            ].compactMap { $0 }
+        return SweepReport(
+            name: s.name, question: s.question, summary: summary(s), figures: figures, tables: tables,
+            specText: s.specText)
     }
 
     /// The whole report.
-    public static func report(_ sweeps: [SweepRecords], metadata: RunMetadata, title: String = "dmfsweep report") -> ReportData {
+    public static func report(_ sweeps: [SweepRecords], metadata: RunMetadata, title: String = "dmfsweep report")
+        -> ReportData
+    {
         ReportData(title: title, metadata: metadata, sweeps: sweeps.map(section))
     }
 

@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 
 /// Summary statistics of a sample.
@@ -55,7 +56,8 @@ enum ParameterValues {
 
     static func closest(_ word: String, _ candidates: [String]) -> String? {
         func distance(_ a: String, _ b: String) -> Int {
-            let a = Array(a), b = Array(b)
+            let a = Array(a)
+            let b = Array(b)
             var row = Array(0...b.count)
             for i in 1...max(a.count, 1) where !a.isEmpty {
                 var prev = row[0]
@@ -73,5 +75,3 @@ enum ParameterValues {
         return best.0
     }
 }
-
-import Factorization

@@ -8,7 +8,10 @@ import Foundation
 public enum SweepFigures {
     /// Which recorded quantity a trajectory figure plots.
     public enum Measure: String, Sendable, CaseIterable {
-        case erank, erankRatio = "erank_ratio", loss, cleanError = "clean_error"
+        case erank
+        case erankRatio = "erank_ratio"
+        case loss
+        case cleanError = "clean_error"
 
         var label: String {
             switch self {
@@ -43,7 +46,9 @@ public enum SweepFigures {
     }
 
     /// The grouping parameter: the one asked for (checked), else the first varied one, else none.
-    static func groupParameter(_ asked: String?, _ s: SweepRecords, prefer: [String] = []) throws(ReportError) -> String? {
+    static func groupParameter(_ asked: String?, _ s: SweepRecords, prefer: [String] = []) throws(ReportError)
+        -> String?
+    {
         if let asked {
             try ParameterValues.check(asked)
             guard ParameterValues.distinct(asked, in: s.tasks).count > 1 else {
@@ -71,7 +76,9 @@ public enum SweepFigures {
             let runs = group.map { g in subset.filter { $0.parameter(g) == v } } ?? subset
             var byStep: [Int: [Double]] = [:]
             for run in runs {
-                for p in run.trajectory { if let y = measure.value(p), y.isFinite { byStep[p.step, default: []].append(y) } }
+                for p in run.trajectory {
+                    if let y = measure.value(p), y.isFinite { byStep[p.step, default: []].append(y) }
+                }
             }
             let steps = byStep.keys.sorted()
             let stats = steps.map { Summary(byStep[$0]!)! }
@@ -87,15 +94,18 @@ public enum SweepFigures {
             let label = (group.map { "\($0) = \(v)" } ?? "all runs") + (seeds > 1 ? " (\(seeds) seeds)" : "")
             var markers: [Point] = []
             if measure == .cleanError, let k = Summary(runs.compactMap { $0.bestStep.map(Double.init) }),
-                let e = Summary(runs.compactMap(\.bestCleanError)) {
+                let e = Summary(runs.compactMap(\.bestCleanError))
+            {
                 markers.append(Point(k.mean, e.mean))
             }
-            series.append(.init(
-                label: label, steps: steps.map(Double.init), mean: stats.map(\.mean),
-                std: stats.contains { $0.count > 1 } ? stats.map(\.std) : nil,
-                intervals: measure == .erank || measure == .erankRatio ? intervals : [], markers: markers))
+            series.append(
+                .init(
+                    label: label, steps: steps.map(Double.init), mean: stats.map(\.mean),
+                    std: stats.contains { $0.count > 1 } ? stats.map(\.std) : nil,
+                    intervals: measure == .erank || measure == .erankRatio ? intervals : [], markers: markers))
         }
-        let targets = measure == .erank
+        let targets =
+            measure == .erank
             ? (subset.first?.intervals.sorted { $0.rank < $1.rank }.map(\.target) ?? []) : []
         var notes: [String] = []
         if !fixed.isEmpty { notes.append(fixed) }
@@ -115,22 +125,29 @@ public enum SweepFigures {
     /// Mean interval length for rank `rank` over a grid of two parameters (`y` rows × `x` columns).
     /// Runs without an interval for r count as length 0; diverged runs are left out.
     /// - Throws: `ReportError` when fewer than two parameters vary or a named one is unknown/constant.
-    public static func heatmap(_ s: SweepRecords, x: String? = nil, y: String? = nil, rank: Int = 2) throws(ReportError) -> HeatmapData {
+    public static func heatmap(_ s: SweepRecords, x: String? = nil, y: String? = nil, rank: Int = 2) throws(ReportError)
+        -> HeatmapData
+    {
         let varied = ParameterValues.varied(in: s.tasks)
         let yName = try groupParameter(y, s) ?? ""
-        let xName = try x.map { name throws(ReportError) in try groupParameter(name, s)! }
+        let xName =
+            try x.map { name throws(ReportError) in try groupParameter(name, s)! }
             ?? varied.first { $0 != yName }
         guard let xName, !yName.isEmpty, xName != yName else {
-            throw .nothingToPlot("a heatmap needs two varied parameters; sweep '\(s.name)' varies "
-                + (varied.isEmpty ? "none" : varied.joined(separator: ", ")))
+            throw .nothingToPlot(
+                "a heatmap needs two varied parameters; sweep '\(s.name)' varies "
+                    + (varied.isEmpty ? "none" : varied.joined(separator: ", ")))
         }
         let usable = s.tasks.filter { $0.status == "finished" || $0.status == "converged" }
         let (subset, fixed) = holdOthers(usable, keep: [xName, yName])
-        let xs = ParameterValues.distinct(xName, in: s.tasks), ys = ParameterValues.distinct(yName, in: s.tasks)
+        let xs = ParameterValues.distinct(xName, in: s.tasks)
+        let ys = ParameterValues.distinct(yName, in: s.tasks)
         let values: [[Double?]] = ys.map { yv in
             xs.map { xv in
                 let cell = subset.filter { $0.parameter(xName) == xv && $0.parameter(yName) == yv }
-                return Summary(cell.map { Double($0.interval(rank: rank)?.start == nil ? 0 : $0.interval(rank: rank)!.length) })?.mean
+                return Summary(
+                    cell.map { Double($0.interval(rank: rank)?.start == nil ? 0 : $0.interval(rank: rank)!.length) })?
+                    .mean
             }
         }
         return HeatmapData(
@@ -151,9 +168,12 @@ public enum SweepFigures {
         let panel = varied[1]
         var out: [StaircaseData] = []
         let values = ParameterValues.distinct(panel, in: s.tasks)
-        let picked = values.count <= maxPanels
+        let picked =
+            values.count <= maxPanels
             ? values
-            : (0..<maxPanels).map { values[Int((Double($0) * Double(values.count - 1) / Double(maxPanels - 1)).rounded())] }
+            : (0..<maxPanels).map {
+                values[Int((Double($0) * Double(values.count - 1) / Double(maxPanels - 1)).rounded())]
+            }
         for v in picked {
             var subset = s
             subset.tasks = s.tasks.filter { $0.parameter(panel) == v }
@@ -168,14 +188,19 @@ public enum SweepFigures {
     /// Measured interval starts against the predicted switch-on steps, one marker group per value
     /// of `groupBy` (default: depth).
     /// - Throws: `ReportError` when no run has both a measured start and a prediction.
-    public static func predictedVsMeasured(_ s: SweepRecords, groupBy: String? = nil) throws(ReportError) -> PredictedVsMeasuredData {
+    public static func predictedVsMeasured(_ s: SweepRecords, groupBy: String? = nil) throws(ReportError)
+        -> PredictedVsMeasuredData
+    {
         let group = try groupParameter(groupBy, s, prefer: ["depth"])
         let values = group.map { ParameterValues.distinct($0, in: s.tasks) } ?? [""]
         var groups: [PredictedVsMeasuredData.Group] = []
         let varied = ParameterValues.varied(in: s.tasks)
         for v in values {
-            let runs = s.tasks.filter { $0.hasResult && $0.status != "diverged" && (group == nil || $0.parameter(group!) == v) }
-            var points: [Point] = [], tips: [String] = []
+            let runs = s.tasks.filter {
+                $0.hasResult && $0.status != "diverged" && (group == nil || $0.parameter(group!) == v)
+            }
+            var points: [Point] = []
+            var tips: [String] = []
             for run in runs {
                 for iv in run.intervals {
                     guard let start = iv.start, let p = iv.predictedStart, p > 0, start > 0 else { continue }
@@ -184,7 +209,9 @@ public enum SweepFigures {
                     tips.append("\(params) r=\(iv.rank): predicted \(TickFormat.number(p)), measured \(start)")
                 }
             }
-            if !points.isEmpty { groups.append(.init(label: group.map { "\($0) = \(v)" } ?? "all runs", points: points, tooltips: tips)) }
+            if !points.isEmpty {
+                groups.append(.init(label: group.map { "\($0) = \(v)" } ?? "all runs", points: points, tooltips: tips))
+            }
         }
         guard !groups.isEmpty else {
             throw .nothingToPlot("sweep '\(s.name)' has no run with both a measured interval start and a prediction")

@@ -41,18 +41,22 @@ public enum SweepTables {
         var rows: [[String]] = []
         for (key, runs) in groups(s.tasks, by: varied).prefix(maxRows) {
             let done = runs.filter(\.hasResult)
-            rows.append(key + [
-                "\(runs.count)", "\(runs.filter { $0.status == "finished" }.count)",
-                "\(runs.filter { $0.status == "converged" }.count)", "\(runs.filter { $0.status == "diverged" }.count)",
-                meanStd(Summary(done.compactMap(\.finalErank))),
-                cell(Summary(done.compactMap(\.finalLoss))?.mean),
-                cell(Summary(done.compactMap { $0.steps.map(Double.init) })?.mean),
-                cell(Summary(done.compactMap(\.seconds))?.mean),
-            ])
+            rows.append(
+                key + [
+                    "\(runs.count)", "\(runs.filter { $0.status == "finished" }.count)",
+                    "\(runs.filter { $0.status == "converged" }.count)",
+                    "\(runs.filter { $0.status == "diverged" }.count)",
+                    meanStd(Summary(done.compactMap(\.finalErank))),
+                    cell(Summary(done.compactMap(\.finalLoss))?.mean),
+                    cell(Summary(done.compactMap { $0.steps.map(Double.init) })?.mean),
+                    cell(Summary(done.compactMap(\.seconds))?.mean),
+                ])
         }
         return ReportTable(
             caption: "Runs" + (varied.isEmpty ? "" : " by " + varied.joined(separator: ", ")) + " (seeds pooled)",
-            columns: varied + ["runs", "finished", "converged", "diverged", "final erank", "final loss", "steps", "seconds"],
+            columns: varied + [
+                "runs", "finished", "converged", "diverged", "final erank", "final loss", "steps", "seconds",
+            ],
             rows: rows)
     }
 
@@ -70,22 +74,28 @@ public enum SweepTables {
                     guard let p = iv.predictedStart, p > 0 else { return nil }
                     return abs(Double(iv.start!) - p) / p
                 }
-                rows.append(key + [
-                    "\(r)", cell(ivs.first?.target, digits: 3), "\(found.count)/\(ivs.count)",
-                    meanStd(Summary(found.map { Double($0.start!) })),
-                    cell(Summary(ivs.compactMap(\.predictedStart))?.mean),
-                    rel.isEmpty ? "–" : String(format: "%.1f%%", 100 * Summary(rel)!.mean),
-                    meanStd(Summary(found.map { Double($0.length) })),
-                    cell(Summary(ivs.compactMap { iv in iv.predictedEnd.flatMap { e in iv.predictedStart.map { e - $0 } } })?.mean),
-                ])
+                rows.append(
+                    key + [
+                        "\(r)", cell(ivs.first?.target, digits: 3), "\(found.count)/\(ivs.count)",
+                        meanStd(Summary(found.map { Double($0.start!) })),
+                        cell(Summary(ivs.compactMap(\.predictedStart))?.mean),
+                        rel.isEmpty ? "–" : String(format: "%.1f%%", 100 * Summary(rel)!.mean),
+                        meanStd(Summary(found.map { Double($0.length) })),
+                        cell(
+                            Summary(
+                                ivs.compactMap { iv in iv.predictedEnd.flatMap { e in iv.predictedStart.map { e - $0 } }
+                                })?.mean),
+                    ])
                 if rows.count >= maxRows { break }
             }
         }
         guard !rows.isEmpty else { return nil }
         return ReportTable(
             caption: "Early-stopping intervals by rank r (seeds pooled)",
-            columns: varied + ["r", "target", "found", "start", "predicted start", "start rel. error", "length",
-                               "predicted length"],
+            columns: varied + [
+                "r", "target", "found", "start", "predicted start", "start rel. error", "length",
+                "predicted length",
+            ],
             rows: rows)
     }
 
@@ -100,8 +110,10 @@ public enum SweepTables {
                 }
             guard let sum = Summary(errs) else { continue }
             let sorted = errs.sorted()
-            rows.append([depth, "\(sum.count)", String(format: "%.1f%%", 100 * sum.mean),
-                         String(format: "%.1f%%", 100 * sorted[sorted.count / 2])])
+            rows.append([
+                depth, "\(sum.count)", String(format: "%.1f%%", 100 * sum.mean),
+                String(format: "%.1f%%", 100 * sorted[sorted.count / 2]),
+            ])
         }
         guard !rows.isEmpty else { return nil }
         return ReportTable(
@@ -120,23 +132,28 @@ public enum SweepTables {
             var ranks: [Int] = []
             for run in runs {
                 let k = run.bestStep!
-                if let iv = run.intervals.first(where: { $0.start.map { $0 <= k } == true && $0.end.map { k <= $0 } == true }) {
+                if let iv = run.intervals.first(where: {
+                    $0.start.map { $0 <= k } == true && $0.end.map { k <= $0 } == true
+                }) {
                     inside += 1
                     ranks.append(iv.rank)
                 }
             }
             let finalErr = runs.compactMap { run in run.trajectory.last?.cleanError }
-            rows.append(key + [
-                "\(runs.count)", meanStd(Summary(runs.map { Double($0.bestStep!) })),
-                meanStd(Summary(runs.compactMap(\.bestCleanError))), cell(Summary(finalErr)?.mean),
-                "\(inside)/\(runs.count)",
-                ranks.isEmpty ? "–" : Set(ranks).sorted().map(String.init).joined(separator: ","),
-            ])
+            rows.append(
+                key + [
+                    "\(runs.count)", meanStd(Summary(runs.map { Double($0.bestStep!) })),
+                    meanStd(Summary(runs.compactMap(\.bestCleanError))), cell(Summary(finalErr)?.mean),
+                    "\(inside)/\(runs.count)",
+                    ranks.isEmpty ? "–" : Set(ranks).sorted().map(String.init).joined(separator: ","),
+                ])
         }
         return ReportTable(
             caption: "Denoising by early stopping: best step (smallest error to the clean Y)",
-            columns: varied + ["runs", "best step", "best clean error", "final clean error", "inside an interval",
-                               "interval ranks"],
+            columns: varied + [
+                "runs", "best step", "best clean error", "final clean error", "inside an interval",
+                "interval ranks",
+            ],
             rows: rows)
     }
 }

@@ -114,7 +114,9 @@ public struct Figure: Sendable, Hashable {
     /// - Parameter id: a prefix unique within the embedding document (for the clip path).
     public func svg(id: String? = nil) -> String {
         let lay = layout()
-        let r = lay.rect, xs = lay.xScale, ys = lay.yScale
+        let r = lay.rect
+        let xs = lay.xScale
+        let ys = lay.yScale
         let clip = (id ?? Chrome.stableID(title + (subtitle ?? ""))) + "-clip"
         var b = SVGBuilder()
         b.append(raw: svgHeader(width: width, height: height, title: title))
@@ -138,10 +140,12 @@ public struct Figure: Sendable, Hashable {
         switch layer {
         case .xSpan(let s):
             guard xs.accepts(s.from), xs.accepts(s.to) else { return }
-            let a = xs.position(s.from), c = xs.position(s.to)
+            let a = xs.position(s.from)
+            let c = xs.position(s.to)
             // A zero-length interval stays visible as a hairline.
             let w = max(abs(c - a), 1.5)
-            var top = r.y, height = r.height
+            var top = r.y
+            var height = r.height
             if let yr = s.yRange, ys.accepts(yr.lowerBound), ys.accepts(yr.upperBound) {
                 top = ys.position(yr.upperBound)
                 height = ys.position(yr.lowerBound) - top
@@ -149,48 +153,75 @@ public struct Figure: Sendable, Hashable {
             b.open("g", [("class", "interval")])
             b.rect(min(a, c), top, w, height, [("fill", s.color.hex), ("fill-opacity", svgNumber(s.opacity))])
             if let text = s.annotation {
-                b.text("text", [("x", svgNumber(min(a, c) + 3)), ("y", svgNumber(top + 12)), ("font-size", "10"),
-                                ("fill", Palette.muted)], text)
+                b.text(
+                    "text",
+                    [
+                        ("x", svgNumber(min(a, c) + 3)), ("y", svgNumber(top + 12)), ("font-size", "10"),
+                        ("fill", Palette.muted),
+                    ], text)
             }
             b.close("g")
         case .band(let band):
-            var upper: [(Double, Double)] = [], lower: [(Double, Double)] = []
+            var upper: [(Double, Double)] = []
+            var lower: [(Double, Double)] = []
             for i in 0..<min(band.x.count, band.lower.count, band.upper.count)
             where xs.accepts(band.x[i]) && ys.accepts(band.lower[i]) && ys.accepts(band.upper[i]) {
                 upper.append((xs.position(band.x[i]), ys.position(band.upper[i])))
                 lower.append((xs.position(band.x[i]), ys.position(band.lower[i])))
             }
             guard upper.count >= 2 else { return }
-            b.element("polygon", [("class", "band"), ("points", SVGBuilder.points(upper + lower.reversed())),
-                                  ("fill", band.color.hex), ("fill-opacity", svgNumber(band.opacity)),
-                                  ("stroke", "none")])
+            b.element(
+                "polygon",
+                [
+                    ("class", "band"), ("points", SVGBuilder.points(upper + lower.reversed())),
+                    ("fill", band.color.hex), ("fill-opacity", svgNumber(band.opacity)),
+                    ("stroke", "none"),
+                ])
         case .reference(let ref):
             guard ys.accepts(ref.y) else { return }
             let py = ys.position(ref.y)
             b.open("g", [("class", "reference")])
-            b.line(r.x, py, r.maxX, py, [("stroke", ref.color.hex), ("stroke-width", "1.1"),
-                                          ("stroke-dasharray", ref.dashed ? "6 4" : nil)])
+            b.line(
+                r.x, py, r.maxX, py,
+                [
+                    ("stroke", ref.color.hex), ("stroke-width", "1.1"),
+                    ("stroke-dasharray", ref.dashed ? "6 4" : nil),
+                ])
             if let text = ref.annotation {
-                b.text("text", [("x", svgNumber(r.maxX - 4)), ("y", svgNumber(py - 4)), ("text-anchor", "end"),
-                                ("font-size", "10"), ("fill", Palette.muted)], text)
+                b.text(
+                    "text",
+                    [
+                        ("x", svgNumber(r.maxX - 4)), ("y", svgNumber(py - 4)), ("text-anchor", "end"),
+                        ("font-size", "10"), ("fill", Palette.muted),
+                    ], text)
             }
             b.close("g")
         case .line(let l):
             let segments = Self.segments(l.points, xs: xs, ys: ys, maxPoints: Int(r.width) * 4)
-            b.open("g", [("class", "series"), ("fill", "none"), ("stroke", l.color.hex),
-                         ("stroke-width", svgNumber(l.width)), ("stroke-linejoin", "round"),
-                         ("stroke-dasharray", l.dashed ? "6 4" : nil)])
+            b.open(
+                "g",
+                [
+                    ("class", "series"), ("fill", "none"), ("stroke", l.color.hex),
+                    ("stroke-width", svgNumber(l.width)), ("stroke-linejoin", "round"),
+                    ("stroke-dasharray", l.dashed ? "6 4" : nil),
+                ])
             if let label = l.label { b.tooltip(label) }
             for seg in segments where seg.count >= 2 {
                 b.element("polyline", [("points", SVGBuilder.points(seg))])
             }
             b.close("g")
         case .scatter(let s):
-            b.open("g", [("class", "scatter"), ("fill", s.color.hex), ("fill-opacity", "0.8"),
-                         ("stroke", "#ffffff"), ("stroke-width", "0.6")])
+            b.open(
+                "g",
+                [
+                    ("class", "scatter"), ("fill", s.color.hex), ("fill-opacity", "0.8"),
+                    ("stroke", "#ffffff"), ("stroke-width", "0.6"),
+                ])
             for (i, p) in s.points.enumerated() where xs.accepts(p.x) && ys.accepts(p.y) {
-                let attrs = [("class", "point"), ("cx", svgNumber(xs.position(p.x))),
-                             ("cy", svgNumber(ys.position(p.y))), ("r", svgNumber(s.radius))]
+                let attrs = [
+                    ("class", "point"), ("cx", svgNumber(xs.position(p.x))),
+                    ("cy", svgNumber(ys.position(p.y))), ("r", svgNumber(s.radius)),
+                ]
                 if let tips = s.tooltips, i < tips.count {
                     b.open("circle", attrs)
                     b.tooltip(tips[i])
@@ -205,9 +236,12 @@ public struct Figure: Sendable, Hashable {
             let lo = max(xs.domain.lowerBound, ys.domain.lowerBound)
             let hi = min(xs.domain.upperBound, ys.domain.upperBound)
             guard hi > lo else { return }
-            b.line(xs.position(lo), ys.position(lo), xs.position(hi), ys.position(hi),
-                   [("class", "diagonal"), ("stroke", "#888888"), ("stroke-width", "1.2"),
-                    ("stroke-dasharray", "6 4")])
+            b.line(
+                xs.position(lo), ys.position(lo), xs.position(hi), ys.position(hi),
+                [
+                    ("class", "diagonal"), ("stroke", "#888888"), ("stroke-width", "1.2"),
+                    ("stroke-dasharray", "6 4"),
+                ])
         }
     }
 
@@ -234,7 +268,8 @@ public struct Figure: Sendable, Hashable {
         while i < pts.count {
             let column = pts[i].0.rounded(.down)
             var j = i
-            var lo = i, hi = i
+            var lo = i
+            var hi = i
             while j < pts.count && pts[j].0.rounded(.down) == column {
                 if pts[j].1 < pts[lo].1 { lo = j }
                 if pts[j].1 > pts[hi].1 { hi = j }

@@ -28,11 +28,19 @@ enum Chrome {
 
     /// Title (and optional subtitle) at the top left.
     static func title(_ b: inout SVGBuilder, _ title: String, subtitle: String?, x: Double) {
-        b.text("text", [("class", "title"), ("x", svgNumber(x)), ("y", "20"), ("font-size", svgNumber(titleSize)),
-                        ("font-weight", "600"), ("fill", Palette.text)], title)
+        b.text(
+            "text",
+            [
+                ("class", "title"), ("x", svgNumber(x)), ("y", "20"), ("font-size", svgNumber(titleSize)),
+                ("font-weight", "600"), ("fill", Palette.text),
+            ], title)
         if let subtitle, !subtitle.isEmpty {
-            b.text("text", [("class", "subtitle"), ("x", svgNumber(x)), ("y", "36"), ("font-size", "11"),
-                            ("fill", Palette.muted)], subtitle)
+            b.text(
+                "text",
+                [
+                    ("class", "subtitle"), ("x", svgNumber(x)), ("y", "36"), ("font-size", "11"),
+                    ("fill", Palette.muted),
+                ], subtitle)
         }
     }
 
@@ -52,20 +60,32 @@ enum Chrome {
             b.open("g", [("class", "legend-entry")])
             switch e.swatch {
             case .line(let c, let dashed):
-                b.line(x, cy, x + 20, cy, [("stroke", c.hex), ("stroke-width", "2.2"),
-                                            ("stroke-dasharray", dashed ? "5 3" : nil)])
+                b.line(
+                    x, cy, x + 20, cy,
+                    [
+                        ("stroke", c.hex), ("stroke-width", "2.2"),
+                        ("stroke-dasharray", dashed ? "5 3" : nil),
+                    ])
             case .area(let c, let opacity):
                 b.rect(x, cy - 6, 20, 12, [("fill", c.hex), ("fill-opacity", svgNumber(max(opacity, 0.25)))])
             case .marker(let c):
                 b.element("circle", [("cx", svgNumber(x + 10)), ("cy", svgNumber(cy)), ("r", "4"), ("fill", c.hex)])
             }
-            b.text("text", [("x", svgNumber(x + 26)), ("y", svgNumber(cy + 4)), ("font-size", "11"),
-                            ("fill", Palette.text)], truncate(e.label, width: 220, fontSize: 11))
+            b.text(
+                "text",
+                [
+                    ("x", svgNumber(x + 26)), ("y", svgNumber(cy + 4)), ("font-size", "11"),
+                    ("fill", Palette.text),
+                ], truncate(e.label, width: 220, fontSize: 11))
             b.close("g")
         }
         if entries.count > maxEntries {
-            b.text("text", [("x", svgNumber(x)), ("y", svgNumber(y + Double(maxEntries) * 18 + 10)), ("font-size", "11"),
-                            ("fill", Palette.muted)], "+ \(entries.count - maxEntries) more")
+            b.text(
+                "text",
+                [
+                    ("x", svgNumber(x)), ("y", svgNumber(y + Double(maxEntries) * 18 + 10)), ("font-size", "11"),
+                    ("fill", Palette.muted),
+                ], "+ \(entries.count - maxEntries) more")
         }
         b.close("g")
     }
@@ -75,13 +95,21 @@ enum Chrome {
         let xt = x.ticks(target: max(2, Int(plot.width / 90)))
         let yt = y.ticks(target: max(2, Int(plot.height / 55)))
         b.open("g", [("class", "grid"), ("stroke", Palette.grid), ("stroke-width", "1")])
-        for t in xt { let px = x.position(t); b.line(px, plot.y, px, plot.maxY, []) }
-        for t in yt { let py = y.position(t); b.line(plot.x, py, plot.maxX, py, []) }
+        for t in xt {
+            let px = x.position(t)
+            b.line(px, plot.y, px, plot.maxY, [])
+        }
+        for t in yt {
+            let py = y.position(t)
+            b.line(plot.x, py, plot.maxX, py, [])
+        }
         b.close("g")
-        xAxis(&b, plot: plot, ticks: xt.map { (x.position($0), $0) }, labels: TickFormat.labels(xt, kind: x.kind),
-              label: xLabel)
-        yAxis(&b, plot: plot, ticks: yt.map { (y.position($0), $0) }, labels: TickFormat.labels(yt, kind: y.kind),
-              label: yLabel)
+        xAxis(
+            &b, plot: plot, ticks: xt.map { (x.position($0), $0) }, labels: TickFormat.labels(xt, kind: x.kind),
+            label: xLabel)
+        yAxis(
+            &b, plot: plot, ticks: yt.map { (y.position($0), $0) }, labels: TickFormat.labels(yt, kind: y.kind),
+            label: yLabel)
     }
 
     /// The x axis line at the bottom of `plot`, with ticks at pixel positions and their labels.
@@ -96,18 +124,30 @@ enum Chrome {
             b.line(px, plot.maxY, px, plot.maxY + 5, [("stroke", Palette.axis)])
             if slanted {
                 let y = plot.maxY + 14
-                b.text("text", [("class", "tick"), ("x", svgNumber(px)), ("y", svgNumber(y)), ("text-anchor", "end"),
-                                ("font-size", svgNumber(tickSize - 1)),
-                                ("transform", "rotate(-30 \(svgNumber(px)) \(svgNumber(y)))")],
-                       truncate(text, width: 60, fontSize: tickSize - 1))
+                b.text(
+                    "text",
+                    [
+                        ("class", "tick"), ("x", svgNumber(px)), ("y", svgNumber(y)), ("text-anchor", "end"),
+                        ("font-size", svgNumber(tickSize - 1)),
+                        ("transform", "rotate(-30 \(svgNumber(px)) \(svgNumber(y)))"),
+                    ],
+                    truncate(text, width: 60, fontSize: tickSize - 1))
             } else {
-                b.text("text", [("class", "tick"), ("x", svgNumber(px)), ("y", svgNumber(plot.maxY + 18)),
-                                ("text-anchor", "middle"), ("font-size", svgNumber(tickSize))], text)
+                b.text(
+                    "text",
+                    [
+                        ("class", "tick"), ("x", svgNumber(px)), ("y", svgNumber(plot.maxY + 18)),
+                        ("text-anchor", "middle"), ("font-size", svgNumber(tickSize)),
+                    ], text)
             }
         }
-        b.text("text", [("class", "axis-label"), ("x", svgNumber(plot.x + plot.width / 2)),
-                        ("y", svgNumber(plot.maxY + (slanted ? 48 : 38))), ("text-anchor", "middle"),
-                        ("font-size", svgNumber(labelSize))], label)
+        b.text(
+            "text",
+            [
+                ("class", "axis-label"), ("x", svgNumber(plot.x + plot.width / 2)),
+                ("y", svgNumber(plot.maxY + (slanted ? 48 : 38))), ("text-anchor", "middle"),
+                ("font-size", svgNumber(labelSize)),
+            ], label)
         b.close("g")
     }
 
@@ -117,15 +157,24 @@ enum Chrome {
         b.line(plot.x, plot.y, plot.x, plot.maxY, [("stroke", Palette.axis)])
         for ((py, _), text) in zip(ticks, labels) {
             b.line(plot.x - 5, py, plot.x, py, [("stroke", Palette.axis)])
-            b.text("text", [("class", "tick"), ("x", svgNumber(plot.x - 8)), ("y", svgNumber(py + 4)),
-                            ("text-anchor", "end"), ("font-size", svgNumber(tickSize))], text)
+            b.text(
+                "text",
+                [
+                    ("class", "tick"), ("x", svgNumber(plot.x - 8)), ("y", svgNumber(py + 4)),
+                    ("text-anchor", "end"), ("font-size", svgNumber(tickSize)),
+                ], text)
         }
         // The rotated label sits just left of the widest tick label.
         let widest = labels.map { estimatedTextWidth($0, fontSize: tickSize) }.max() ?? 0
-        let cx = plot.x - max(widest + 20, 40), cy = plot.y + plot.height / 2
-        b.text("text", [("class", "axis-label"), ("x", svgNumber(cx)), ("y", svgNumber(cy)),
-                        ("text-anchor", "middle"), ("font-size", svgNumber(labelSize)),
-                        ("transform", "rotate(-90 \(svgNumber(cx)) \(svgNumber(cy)))")], label)
+        let cx = plot.x - max(widest + 20, 40)
+        let cy = plot.y + plot.height / 2
+        b.text(
+            "text",
+            [
+                ("class", "axis-label"), ("x", svgNumber(cx)), ("y", svgNumber(cy)),
+                ("text-anchor", "middle"), ("font-size", svgNumber(labelSize)),
+                ("transform", "rotate(-90 \(svgNumber(cx)) \(svgNumber(cy)))"),
+            ], label)
         b.close("g")
     }
 

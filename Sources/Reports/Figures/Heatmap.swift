@@ -58,12 +58,17 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
 
     public func svg(id: String? = nil) -> String {
         let top = (subtitle?.isEmpty == false) ? 50.0 : 36.0
-        let barWidth = 16.0, barGap = 24.0, barLabels = 70.0
+        let barWidth = 16.0
+        let barGap = 24.0
+        let barLabels = 70.0
         let left = Chrome.leftMargin(yValues)
-        let plot = Rect(x: left, y: top, width: max(width - left - barGap - barWidth - barLabels - 24, 60),
-                        height: max(height - top - 52, 60))
-        let cols = max(xValues.count, 1), rows = max(yValues.count, 1)
-        let cw = plot.width / Double(cols), ch = plot.height / Double(rows)
+        let plot = Rect(
+            x: left, y: top, width: max(width - left - barGap - barWidth - barLabels - 24, 60),
+            height: max(height - top - 52, 60))
+        let cols = max(xValues.count, 1)
+        let rows = max(yValues.count, 1)
+        let cw = plot.width / Double(cols)
+        let ch = plot.height / Double(rows)
         let scale = colorScale
         var b = SVGBuilder()
         b.append(raw: svgHeader(width: width, height: height, title: title))
@@ -73,8 +78,10 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
         let showText = cw >= 34 && ch >= 16
         for (ri, row) in values.enumerated() where ri < yValues.count {
             for (ci, value) in row.enumerated() where ci < xValues.count {
-                let x = plot.x + Double(ci) * cw, y = plot.maxY - Double(ri + 1) * ch
-                let tip = "\(xLabel) = \(xValues[ci]), \(yLabel) = \(yValues[ri]): "
+                let x = plot.x + Double(ci) * cw
+                let y = plot.maxY - Double(ri + 1) * ch
+                let tip =
+                    "\(xLabel) = \(xValues[ci]), \(yLabel) = \(yValues[ri]): "
                     + (value.map(TickFormat.number) ?? "no data")
                 b.open("g", [("class", value == nil ? "cell empty" : "cell")])
                 b.tooltip(tip)
@@ -82,16 +89,24 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
                     let color = Palette.viridis(scale.position(v))
                     b.rect(x, y, cw, ch, [("fill", color.hex), ("stroke", "#ffffff"), ("stroke-width", "1")])
                     if showText {
-                        b.text("text", [("x", svgNumber(x + cw / 2)), ("y", svgNumber(y + ch / 2 + 4)),
-                                        ("text-anchor", "middle"), ("font-size", "10.5"),
-                                        ("fill", color.luminance > 0.35 ? "#111111" : "#ffffff")],
-                               TickFormat.number(v))
+                        b.text(
+                            "text",
+                            [
+                                ("x", svgNumber(x + cw / 2)), ("y", svgNumber(y + ch / 2 + 4)),
+                                ("text-anchor", "middle"), ("font-size", "10.5"),
+                                ("fill", color.luminance > 0.35 ? "#111111" : "#ffffff"),
+                            ],
+                            TickFormat.number(v))
                     }
                 } else {
                     b.rect(x, y, cw, ch, [("fill", "#f0f0f0"), ("stroke", "#ffffff"), ("stroke-width", "1")])
                     if showText {
-                        b.text("text", [("x", svgNumber(x + cw / 2)), ("y", svgNumber(y + ch / 2 + 4)),
-                                        ("text-anchor", "middle"), ("font-size", "10.5"), ("fill", "#999999")], "–")
+                        b.text(
+                            "text",
+                            [
+                                ("x", svgNumber(x + cw / 2)), ("y", svgNumber(y + ch / 2 + 4)),
+                                ("text-anchor", "middle"), ("font-size", "10.5"), ("fill", "#999999"),
+                            ], "–")
                     }
                 }
                 b.close("g")
@@ -102,7 +117,9 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
         let yTicks = yValues.indices.map { (plot.maxY - (Double($0) + 0.5) * ch, Double($0)) }
         Chrome.xAxis(&b, plot: plot, ticks: xTicks, labels: xValues, label: xLabel)
         Chrome.yAxis(&b, plot: plot, ticks: yTicks, labels: yValues, label: yLabel)
-        if let scale { colorBar(&b, scale: scale, x: plot.maxX + barGap, y: plot.y, width: barWidth, height: plot.height) }
+        if let scale {
+            colorBar(&b, scale: scale, x: plot.maxX + barGap, y: plot.y, width: barWidth, height: plot.height)
+        }
         b.close("svg")
         return b.markup
     }
@@ -113,8 +130,9 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
         for i in 0..<steps {
             let t0 = Double(i) / Double(steps)
             let h = height / Double(steps)
-            b.rect(x, y + height - Double(i + 1) * h, width, h + 0.5,
-                   [("fill", Palette.viridis(t0 + 0.5 / Double(steps)).hex)])
+            b.rect(
+                x, y + height - Double(i + 1) * h, width, h + 0.5,
+                [("fill", Palette.viridis(t0 + 0.5 / Double(steps)).hex)])
         }
         b.rect(x, y, width, height, [("fill", "none"), ("stroke", Palette.axis), ("stroke-width", "0.8")])
         let bar = Scale(kind: scale.kind, domain: scale.domain, range: (y + height, y))
@@ -123,13 +141,22 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
         for (t, label) in zip(ticks, TickFormat.labels(ticks, kind: scale.kind)) {
             let py = bar.position(t)
             b.line(x + width, py, x + width + 4, py, [("stroke", Palette.axis)])
-            b.text("text", [("x", svgNumber(x + width + 7)), ("y", svgNumber(py + 4)), ("font-size", "10.5"),
-                            ("fill", Palette.text)], label)
+            b.text(
+                "text",
+                [
+                    ("x", svgNumber(x + width + 7)), ("y", svgNumber(py + 4)), ("font-size", "10.5"),
+                    ("fill", Palette.text),
+                ], label)
         }
-        let cx = x + width + 58, cy = y + height / 2
-        b.text("text", [("class", "axis-label"), ("x", svgNumber(cx)), ("y", svgNumber(cy)),
-                        ("text-anchor", "middle"), ("font-size", "11.5"), ("fill", Palette.text),
-                        ("transform", "rotate(90 \(svgNumber(cx)) \(svgNumber(cy)))")], colorLabel)
+        let cx = x + width + 58
+        let cy = y + height / 2
+        b.text(
+            "text",
+            [
+                ("class", "axis-label"), ("x", svgNumber(cx)), ("y", svgNumber(cy)),
+                ("text-anchor", "middle"), ("font-size", "11.5"), ("fill", Palette.text),
+                ("transform", "rotate(90 \(svgNumber(cx)) \(svgNumber(cy)))"),
+            ], colorLabel)
         b.close("g")
     }
 }

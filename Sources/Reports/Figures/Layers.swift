@@ -19,7 +19,9 @@ public struct AxisSpec: Sendable, Hashable {
     /// Whether an automatic linear domain must include 0.
     public var includeZero: Bool
 
-    public init(_ label: String, scale: ScaleKind = .linear, domain: ClosedRange<Double>? = nil, includeZero: Bool = false) {
+    public init(
+        _ label: String, scale: ScaleKind = .linear, domain: ClosedRange<Double>? = nil, includeZero: Bool = false
+    ) {
         self.label = label
         self.scale = scale
         self.domain = domain
@@ -53,7 +55,8 @@ public struct Band: Sendable, Hashable {
     public var color: RGB
     public var opacity: Double
 
-    public init(label: String? = nil, x: [Double], lower: [Double], upper: [Double], color: RGB, opacity: Double = 0.2) {
+    public init(label: String? = nil, x: [Double], lower: [Double], upper: [Double], color: RGB, opacity: Double = 0.2)
+    {
         self.label = label
         self.x = x
         self.lower = lower
@@ -73,7 +76,10 @@ public struct ReferenceLine: Sendable, Hashable {
     public var color: RGB
     public var dashed: Bool
 
-    public init(y: Double, annotation: String? = nil, label: String? = nil, color: RGB = RGB(0.45, 0.45, 0.45), dashed: Bool = true) {
+    public init(
+        y: Double, annotation: String? = nil, label: String? = nil, color: RGB = RGB(0.45, 0.45, 0.45),
+        dashed: Bool = true
+    ) {
         self.y = y
         self.annotation = annotation
         self.label = label
@@ -159,7 +165,8 @@ public enum Layer: Sendable, Hashable {
         switch self {
         case .xSpan(let s): return ([s.from, s.to], s.yRange.map { [$0.lowerBound, $0.upperBound] } ?? [])
         case .band(let b):
-            var xs: [Double] = [], ys: [Double] = []
+            var xs: [Double] = []
+            var ys: [Double] = []
             for i in 0..<min(b.x.count, b.lower.count, b.upper.count)
             where ok(b.x[i], xKind) && ok(b.lower[i], yKind) && ok(b.upper[i], yKind) {
                 xs.append(b.x[i])

@@ -44,7 +44,9 @@ public enum Palette {
     ].map { RGB(hex: $0) }
 
     /// The i-th series colour (cycling).
-    public static func series(_ i: Int) -> RGB { categorical[((i % categorical.count) + categorical.count) % categorical.count] }
+    public static func series(_ i: Int) -> RGB {
+        categorical[((i % categorical.count) + categorical.count) % categorical.count]
+    }
 
     /// Viridis (matplotlib), sampled at nine equally spaced points; perceptually uniform.
     static let viridisStops: [RGB] = [

@@ -49,9 +49,14 @@ public struct PredictedVsMeasuredData: Sendable, Hashable {
         var layers: [Layer] = [.diagonal(label: "measured = predicted")]
         for (i, g) in groups.enumerated() {
             var label = g.label
-            if let e = g.meanRelativeError { label += String(format: e < 0.1 ? " · error %.1f%%" : " · error %.0f%%", 100 * e) }
-            layers.append(.scatter(ScatterSeries(label: label, points: g.points, color: Palette.series(i),
-                                                 tooltips: g.tooltips)))
+            if let e = g.meanRelativeError {
+                label += String(format: e < 0.1 ? " · error %.1f%%" : " · error %.0f%%", 100 * e)
+            }
+            layers.append(
+                .scatter(
+                    ScatterSeries(
+                        label: label, points: g.points, color: Palette.series(i),
+                        tooltips: g.tooltips)))
         }
         return Figure(
             title: title, subtitle: subtitle, x: AxisSpec(xLabel, scale: scale), y: AxisSpec(yLabel, scale: scale),

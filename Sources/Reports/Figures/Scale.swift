@@ -21,11 +21,15 @@ public struct Scale: Sendable, Hashable {
     public init(kind: ScaleKind, domain: ClosedRange<Double>, range: (Double, Double)) {
         self.kind = kind
         self.range = range
-        var lo = domain.lowerBound, hi = domain.upperBound
+        var lo = domain.lowerBound
+        var hi = domain.upperBound
         if kind == .log {
             lo = max(lo, Double.leastNormalMagnitude)
             hi = max(hi, lo)
-            if hi / lo < 1.000001 { lo /= 2; hi *= 2 }
+            if hi / lo < 1.000001 {
+                lo /= 2
+                hi *= 2
+            }
         } else if hi - lo < 1e-12 * max(1, abs(lo)) {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
             lo -= pad
@@ -56,7 +60,8 @@ public struct Scale: Sendable, Hashable {
         case .linear:
             t = (v - domain.lowerBound) / (domain.upperBound - domain.lowerBound)
         case .log:
-            let l = log10(domain.lowerBound), h = log10(domain.upperBound)
+            let l = log10(domain.lowerBound)
+            let h = log10(domain.upperBound)
             t = (log10(max(v, Double.leastNormalMagnitude)) - l) / (h - l)
         }
         return range.0 + t * (range.1 - range.0)
@@ -123,8 +128,10 @@ public struct Scale: Sendable, Hashable {
     }
 
     static func logTicks(_ d: ClosedRange<Double>) -> [Double] {
-        let lo = log10(d.lowerBound), hi = log10(d.upperBound)
-        let first = Int((lo - 1e-9).rounded(.up)), last = Int((hi + 1e-9).rounded(.down))
+        let lo = log10(d.lowerBound)
+        let hi = log10(d.upperBound)
+        let first = Int((lo - 1e-9).rounded(.up))
+        let last = Int((hi + 1e-9).rounded(.down))
         let decades = hi - lo
         var multipliers: [Double] = [1]
         if decades < 2.5 { multipliers = [1, 2, 5] }

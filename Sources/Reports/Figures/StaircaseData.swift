@@ -84,25 +84,35 @@ public struct StaircaseData: Sendable, Hashable {
             let color = Palette.series(i)
             for iv in s.intervals where iv.end >= iv.start {
                 if single || targets.isEmpty {
-                    layers.append(.xSpan(XSpan(from: iv.start, to: iv.end, annotation: single ? "r=\(iv.rank)" : nil,
-                                               color: color, opacity: single ? 0.12 : 0.07)))
+                    layers.append(
+                        .xSpan(
+                            XSpan(
+                                from: iv.start, to: iv.end, annotation: single ? "r=\(iv.rank)" : nil,
+                                color: color, opacity: single ? 0.12 : 0.07)))
                 } else if iv.rank >= 1 && iv.rank <= targets.count {
                     let t = targets[iv.rank - 1]
-                    layers.append(.xSpan(XSpan(from: iv.start, to: iv.end, color: color, opacity: 0.35,
-                                               yRange: (t - 0.06)...(t + 0.06))))
+                    layers.append(
+                        .xSpan(
+                            XSpan(
+                                from: iv.start, to: iv.end, color: color, opacity: 0.35,
+                                yRange: (t - 0.06)...(t + 0.06))))
                 }
             }
         }
         for (i, s) in series.enumerated() {
             guard let std = s.std, std.count == s.mean.count else { continue }
-            layers.append(.band(Band(
-                x: s.steps, lower: zip(s.mean, std).map { $0 - $1 }, upper: zip(s.mean, std).map { $0 + $1 },
-                color: Palette.series(i), opacity: 0.18)))
+            layers.append(
+                .band(
+                    Band(
+                        x: s.steps, lower: zip(s.mean, std).map { $0 - $1 }, upper: zip(s.mean, std).map { $0 + $1 },
+                        color: Palette.series(i), opacity: 0.18)))
         }
         for (r, t) in targets.enumerated() {
-            layers.append(.reference(ReferenceLine(
-                y: t, annotation: "t\(TickFormat.subscriptDigits(r + 1)) = \(String(format: "%.2f", t))",
-                label: r == 0 ? "target erank(Yᵣ)" : nil)))
+            layers.append(
+                .reference(
+                    ReferenceLine(
+                        y: t, annotation: "t\(TickFormat.subscriptDigits(r + 1)) = \(String(format: "%.2f", t))",
+                        label: r == 0 ? "target erank(Yᵣ)" : nil)))
         }
         for (i, s) in series.enumerated() {
             let pts = zip(s.steps, s.mean).map { Point($0, $1) }
@@ -114,11 +124,15 @@ public struct StaircaseData: Sendable, Hashable {
         let hasBand = series.contains { $0.std != nil }
         let note = hasBand ? "mean ± std over seeds" : ""
         let anyInterval = series.contains { !$0.intervals.isEmpty }
-        let shading = !anyInterval ? "" : single || targets.isEmpty
-            ? "shaded: measured intervals" : "bars on the targets: measured intervals"
+        let shading =
+            !anyInterval
+            ? ""
+            : single || targets.isEmpty
+                ? "shaded: measured intervals" : "bars on the targets: measured intervals"
         return Figure(
             title: title, subtitle: subtitle ?? [note, shading].filter { !$0.isEmpty }.joined(separator: "; "),
-            x: AxisSpec("step", scale: resolvedXScale), y: AxisSpec(yLabel, scale: yScale, includeZero: yScale == .linear), layers: layers)
+            x: AxisSpec("step", scale: resolvedXScale),
+            y: AxisSpec(yLabel, scale: yScale, includeZero: yScale == .linear), layers: layers)
     }
 }
 

@@ -36,11 +36,14 @@ public struct StatusData: Sendable, Hashable, SVGRenderable {
     }
 
     public func svg(id: String? = nil) -> String {
-        let legend = statuses.enumerated().map { LegendEntry(label: $0.element, swatch: .area(Palette.status($0.element), opacity: 1)) }
+        let legend = statuses.enumerated().map {
+            LegendEntry(label: $0.element, swatch: .area(Palette.status($0.element), opacity: 1))
+        }
         let top = (subtitle?.isEmpty == false) ? 62.0 : 48.0  // room for the n= labels
         let right = Chrome.legendWidth(legend) + 28
-        let plot = Rect(x: Chrome.leftMargin(["0.8"]), y: top, width: max(width - 76 - right, 60),
-                        height: max(height - top - 52, 60))
+        let plot = Rect(
+            x: Chrome.leftMargin(["0.8"]), y: top, width: max(width - 76 - right, 60),
+            height: max(height - top - 52, 60))
         let y = Scale(kind: .linear, domain: 0...1, range: (plot.maxY, plot.y))
         let n = max(categories.count, 1)
         let slot = plot.width / Double(n)
@@ -62,23 +65,33 @@ public struct StatusData: Sendable, Hashable, SVGRenderable {
             for (si, status) in statuses.enumerated() {
                 let f = fraction(category: ci, status: si)
                 guard f > 0 else { continue }
-                let y0 = y.position(acc), y1 = y.position(acc + f)
-                b.open("rect", [("class", "segment"), ("x", svgNumber(cx - barWidth / 2)), ("y", svgNumber(y1)),
-                                ("width", svgNumber(barWidth)), ("height", svgNumber(y0 - y1)),
-                                ("fill", Palette.status(status).hex)])
+                let y0 = y.position(acc)
+                let y1 = y.position(acc + f)
+                b.open(
+                    "rect",
+                    [
+                        ("class", "segment"), ("x", svgNumber(cx - barWidth / 2)), ("y", svgNumber(y1)),
+                        ("width", svgNumber(barWidth)), ("height", svgNumber(y0 - y1)),
+                        ("fill", Palette.status(status).hex),
+                    ])
                 b.tooltip("\(xLabel) = \(name): \(status) \(counts[ci][si]) of \(total)")
                 b.close("rect")
                 acc += f
             }
-            b.text("text", [("x", svgNumber(cx)), ("y", svgNumber(y.position(max(acc, 0)) - 4)),
-                            ("text-anchor", "middle"), ("font-size", "10"), ("fill", Palette.muted)], "n=\(total)")
+            b.text(
+                "text",
+                [
+                    ("x", svgNumber(cx)), ("y", svgNumber(y.position(max(acc, 0)) - 4)),
+                    ("text-anchor", "middle"), ("font-size", "10"), ("fill", Palette.muted),
+                ], "n=\(total)")
             b.close("g")
         }
         b.close("g")
         let xTicks = categories.indices.map { (plot.x + (Double($0) + 0.5) * slot, Double($0)) }
         Chrome.xAxis(&b, plot: plot, ticks: xTicks, labels: categories, label: xLabel)
-        Chrome.yAxis(&b, plot: plot, ticks: yt.map { (y.position($0), $0) },
-                     labels: TickFormat.labels(yt, kind: .linear), label: "fraction of runs")
+        Chrome.yAxis(
+            &b, plot: plot, ticks: yt.map { (y.position($0), $0) },
+            labels: TickFormat.labels(yt, kind: .linear), label: "fraction of runs")
         Chrome.legend(&b, legend, x: plot.maxX + 18, y: plot.y + 4)
         b.close("svg")
         return b.markup

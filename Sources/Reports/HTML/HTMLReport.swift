@@ -11,10 +11,13 @@ public enum HTMLReport {
         h += "<meta name=\"generator\" content=\"dmfsweep\"/>\n"
         h += "<title>\(xmlEscape(data.title))</title>\n<style>\n\(stylesheet)</style>\n</head>\n<body>\n"
         h += "<header>\n<h1>\(xmlEscape(data.title))</h1>\n"
-        h += "<p class=\"lede\">Gradient descent on deep matrix factorizations: effective rank, "
+        h +=
+            "<p class=\"lede\">Gradient descent on deep matrix factorizations: effective rank, "
             + "early-stopping intervals and the theory's predictions. Generated "
             + "\(xmlEscape(timestamp(data.metadata.generated))).</p>\n</header>\n<main>\n"
-        h += "<section id=\"run\">\n<h2>Run</h2>\n" + keyValueTable(data.metadata.entries, class: "meta") + "</section>\n"
+        h +=
+            "<section id=\"run\">\n<h2>Run</h2>\n" + keyValueTable(data.metadata.entries, class: "meta")
+            + "</section>\n"
         if data.sweeps.isEmpty {
             h += "<section><p class=\"empty\">The store holds no sweeps yet.</p></section>\n"
         } else {
@@ -27,7 +30,8 @@ public enum HTMLReport {
             h += "</ol>\n</nav>\n"
         }
         for (i, s) in data.sweeps.enumerated() { h += section(s, index: i) }
-        h += "</main>\n<footer>dmfsweep \(xmlEscape(data.metadata.entries.first { $0.key == "dmfsweep" }?.value ?? ""))"
+        h +=
+            "</main>\n<footer>dmfsweep \(xmlEscape(data.metadata.entries.first { $0.key == "dmfsweep" }?.value ?? ""))"
             + " · self-contained report: figures are inline SVG.</footer>\n</body>\n</html>\n"
         return h
     }
@@ -51,7 +55,8 @@ public enum HTMLReport {
         }
         for t in s.tables { h += table(t) }
         if !s.specText.isEmpty {
-            h += "<details class=\"spec\"><summary>Sweep file</summary>\n<pre>\(xmlEscape(s.specText))</pre>\n</details>\n"
+            h +=
+                "<details class=\"spec\"><summary>Sweep file</summary>\n<pre>\(xmlEscape(s.specText))</pre>\n</details>\n"
         }
         return h + "</section>\n"
     }
@@ -61,7 +66,8 @@ public enum HTMLReport {
 
     static func table(_ t: ReportTable) -> String {
         let folded = t.rows.count > foldRows
-        var h = folded
+        var h =
+            folded
             ? "<details class=\"long\"><summary>\(xmlEscape(t.caption)) — \(t.rows.count) rows</summary>\n" : ""
         h += "<div class=\"table-wrap\"><table class=\"data\">\n<caption>\(xmlEscape(t.caption))</caption>\n<thead><tr>"
         for c in t.columns { h += "<th>\(xmlEscape(c))</th>" }

@@ -126,7 +126,8 @@ public struct ReportTable: Sendable, Hashable {
     /// As CSV (RFC 4180 quoting), for copying into other tools.
     public var csv: String {
         func q(_ s: String) -> String {
-            s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            s.contains(where: { ",\"\n".contains($0) })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         return ([columns] + rows).map { $0.map(q).joined(separator: ",") }.joined(separator: "\n")
     }

@@ -70,8 +70,10 @@ struct SVGBuilder {
     mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ extra: [(String, String?)]) {
         element(
             "rect",
-            [("x", svgNumber(x)), ("y", svgNumber(y)), ("width", svgNumber(max(w, 0))),
-             ("height", svgNumber(max(h, 0)))] + extra)
+            [
+                ("x", svgNumber(x)), ("y", svgNumber(y)), ("width", svgNumber(max(w, 0))),
+                ("height", svgNumber(max(h, 0))),
+            ] + extra)
     }
 
     /// Appends already-built markup (from another builder).
@@ -113,7 +115,8 @@ func estimatedTextWidth(_ text: String, fontSize: Double) -> Double {
 
 /// The opening `<svg>` tag of a standalone figure (XML namespace, viewBox, font and accessible title).
 func svgHeader(width: Double, height: Double, title: String) -> String {
-    let w = svgNumber(width), h = svgNumber(height)
+    let w = svgNumber(width)
+    let h = svgNumber(height)
     return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" "
         + "role=\"img\" aria-label=\"\(xmlEscape(title))\" "
         + "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">"

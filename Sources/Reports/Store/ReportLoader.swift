@@ -98,7 +98,8 @@ public struct ReportLoader {
         if try stmt.step(), let total = stmt.double(at: 0) {
             out.append(KeyValue("total compute", ReportBuilder.formatDuration(total)))
             if let lo = stmt.double(at: 1), let hi = stmt.double(at: 2) {
-                out.append(KeyValue("per task", "\(ReportBuilder.formatDuration(lo)) – \(ReportBuilder.formatDuration(hi))"))
+                out.append(
+                    KeyValue("per task", "\(ReportBuilder.formatDuration(lo)) – \(ReportBuilder.formatDuration(hi))"))
             }
         }
         let span = try c.prepare("SELECT min(started), max(finished) FROM tasks WHERE finished IS NOT NULL")
@@ -118,7 +119,8 @@ public struct ReportLoader {
     /// - Parameters:
     ///   - version: the dmfsweep version, recorded in the metadata.
     ///   - sweeps: restrict to these sweeps (`nil`: all).
-    public func report(version: String, sweeps: [String]? = nil, title: String = "dmfsweep report") throws -> ReportData {
+    public func report(version: String, sweeps: [String]? = nil, title: String = "dmfsweep report") throws -> ReportData
+    {
         let names = try sweeps ?? sweepNames()
         let records = try names.map { try sweep($0) }
         var entries = RunMetadata.environment(version: version)

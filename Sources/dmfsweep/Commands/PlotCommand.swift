@@ -32,32 +32,39 @@ enum PlotCommand {
             OptionSpec(flag: "--x", valueName: "PARAM", help: "parameter on the x axis / grouping parameter"),
             OptionSpec(flag: "--y", valueName: "PARAM", help: "parameter on the y axis (heatmap)"),
             OptionSpec(flag: "--rank", valueName: "R", help: "interval rank (heatmap)", defaultValue: "2"),
-            OptionSpec(flag: "--measure", valueName: "M",
-                       help: "staircase quantity: " + SweepFigures.Measure.allCases.map(\.rawValue).joined(separator: "|"),
-                       defaultValue: "erank"),
+            OptionSpec(
+                flag: "--measure", valueName: "M",
+                help: "staircase quantity: " + SweepFigures.Measure.allCases.map(\.rawValue).joined(separator: "|"),
+                defaultValue: "erank"),
         ],
         run: run)
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "nothing")
-        guard let path = args.string("--store") else { throw UsageError("missing --store FILE; see 'dmfsweep plot --help'") }
+        guard let path = args.string("--store") else {
+            throw UsageError("missing --store FILE; see 'dmfsweep plot --help'")
+        }
         guard let kind = try args.choice("--kind", kinds) else {
             throw UsageError("missing --kind: one of " + kinds.joined(separator: "|"))
         }
         guard let out = args.string("--out") else { throw UsageError("missing --out FILE.svg (or - for stdout)") }
         let rank = try args.int("--rank", in: 1...Int.max) ?? 2
-        let measure = try args.choice("--measure", SweepFigures.Measure.allCases.map(\.rawValue))
+        let measure =
+            try args.choice("--measure", SweepFigures.Measure.allCases.map(\.rawValue))
             .flatMap(SweepFigures.Measure.init(rawValue:)) ?? .erank
-        let x = args.string("--x"), y = args.string("--y")
+        let x = args.string("--x")
+        let y = args.string("--y")
         let svg: String
         do {
             let loader = try ReportLoader(path: path)
             let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
             let records = try loader.sweep(name, trajectories: kind == "staircase")
             switch kind {
-            case "staircase": svg = try SweepFigures.staircase(records, groupBy: x, measure: measure).figure().svg(id: "fig")
+            case "staircase":
+                svg = try SweepFigures.staircase(records, groupBy: x, measure: measure).figure().svg(id: "fig")
             case "heatmap": svg = try SweepFigures.heatmap(records, x: x, y: y, rank: rank).svg(id: "fig")
-            case "predicted-vs-measured": svg = try SweepFigures.predictedVsMeasured(records, groupBy: x).figure().svg(id: "fig")
+            case "predicted-vs-measured":
+                svg = try SweepFigures.predictedVsMeasured(records, groupBy: x).figure().svg(id: "fig")
             default: svg = try SweepFigures.status(records, x: x).svg(id: "fig")
             }
         } catch let e as ReportError {

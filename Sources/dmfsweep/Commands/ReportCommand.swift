@@ -18,14 +18,17 @@ enum ReportCommand {
         options: [
             OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
             OptionSpec(flag: "--out", valueName: "FILE", help: "the HTML file to write (- for stdout)"),
-            OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep", defaultValue: "all", repeatable: true),
+            OptionSpec(
+                flag: "--sweep", valueName: "NAME", help: "only this sweep", defaultValue: "all", repeatable: true),
             OptionSpec(flag: "--title", valueName: "TEXT", help: "the report's title", defaultValue: "dmfsweep report"),
         ],
         run: run)
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "nothing")
-        guard let path = args.string("--store") else { throw UsageError("missing --store FILE; see 'dmfsweep report --help'") }
+        guard let path = args.string("--store") else {
+            throw UsageError("missing --store FILE; see 'dmfsweep report --help'")
+        }
         guard let out = args.string("--out") else { throw UsageError("missing --out FILE.html (or - for stdout)") }
         let data: ReportData
         do {
@@ -34,8 +37,9 @@ enum ReportCommand {
             if !args.strings("--sweep").isEmpty {
                 sweeps = try args.strings("--sweep").map { try ReportAccess.sweepName($0, loader: loader) }
             }
-            data = try loader.report(version: Version.string, sweeps: sweeps,
-                                     title: args.string("--title") ?? "dmfsweep report")
+            data = try loader.report(
+                version: Version.string, sweeps: sweeps,
+                title: args.string("--title") ?? "dmfsweep report")
         } catch let e as ReportError {
             throw ReportAccess.failure(e)
         } catch let e as StoreError {
@@ -46,8 +50,9 @@ enum ReportCommand {
         if out != "-" {
             let figures = data.sweeps.map(\.figures.count).reduce(0, +)
             let tables = data.sweeps.map(\.tables.count).reduce(0, +)
-            print("wrote \(out): \(data.sweeps.count) sweeps, \(figures) figures, \(tables) tables, "
-                + "\(html.utf8.count / 1024 + 1) KiB")
+            print(
+                "wrote \(out): \(data.sweeps.count) sweeps, \(figures) figures, \(tables) tables, "
+                    + "\(html.utf8.count / 1024 + 1) KiB")
         }
         return 0
     }
@@ -63,8 +68,11 @@ enum ReportAccess {
             return asked
         }
         guard names.count == 1 else {
-            throw UsageError(names.isEmpty ? "the store holds no sweeps yet; run one with 'dmfsweep run'"
-                : "the store holds \(names.count) sweeps; choose one with --sweep: " + names.joined(separator: ", "))
+            throw UsageError(
+                names.isEmpty
+                    ? "the store holds no sweeps yet; run one with 'dmfsweep run'"
+                    : "the store holds \(names.count) sweeps; choose one with --sweep: " + names.joined(separator: ", ")
+            )
         }
         return names[0]
     }
