@@ -135,11 +135,3 @@ public struct StaircaseData: Sendable, Hashable {
             y: AxisSpec(yLabel, scale: yScale, includeZero: yScale == .linear), layers: layers)
     }
 }
-
-extension TickFormat {
-    /// Unicode subscript digits (`12` → `₁₂`).
-    public static func subscriptDigits(_ n: Int) -> String {
-        let digits: [Character] = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"]
-        return String(String(n).compactMap { $0.wholeNumberValue.map { digits[$0] } })
-    }
-}
