@@ -118,23 +118,28 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
         Chrome.xAxis(&b, plot: plot, ticks: xTicks, labels: xValues, label: xLabel)
         Chrome.yAxis(&b, plot: plot, ticks: yTicks, labels: yValues, label: yLabel)
         if let scale {
-            colorBar(&b, scale: scale, x: plot.maxX + barGap, y: plot.y, width: barWidth, height: plot.height)
+            let gradient = (id ?? Chrome.stableID(title + (subtitle ?? ""))) + "-viridis"
+            colorBar(
+                &b, scale: scale, x: plot.maxX + barGap, y: plot.y, width: barWidth, height: plot.height, id: gradient)
         }
         b.close("svg")
         return b.markup
     }
 
-    private func colorBar(_ b: inout SVGBuilder, scale: Scale, x: Double, y: Double, width: Double, height: Double) {
+    /// A vertical bar filled with a viridis gradient (bottom: low), ticked on the right.
+    private func colorBar(
+        _ b: inout SVGBuilder, scale: Scale, x: Double, y: Double, width: Double, height: Double, id: String
+    ) {
         b.open("g", [("class", "colorbar")])
-        let steps = 48
-        for i in 0..<steps {
-            let t0 = Double(i) / Double(steps)
-            let h = height / Double(steps)
-            b.rect(
-                x, y + height - Double(i + 1) * h, width, h + 0.5,
-                [("fill", Palette.viridis(t0 + 0.5 / Double(steps)).hex)])
+        b.open("defs")
+        b.open("linearGradient", [("id", id), ("x1", "0"), ("y1", "1"), ("x2", "0"), ("y2", "0")])
+        for i in 0...16 {
+            let t = Double(i) / 16
+            b.element("stop", [("offset", svgNumber(t)), ("stop-color", Palette.viridis(t).hex)])
         }
-        b.rect(x, y, width, height, [("fill", "none"), ("stroke", Palette.axis), ("stroke-width", "0.8")])
+        b.close("linearGradient")
+        b.close("defs")
+        b.rect(x, y, width, height, [("fill", "url(#\(id))"), ("stroke", Palette.axis), ("stroke-width", "0.8")])
         let bar = Scale(kind: scale.kind, domain: scale.domain, range: (y + height, y))
         var ticks = bar.ticks(target: 5)
         if ticks.count < 2 { ticks = [scale.domain.lowerBound, scale.domain.upperBound] }
