@@ -48,6 +48,10 @@ import Testing
         #expect(ParameterValues.varied(in: Self.grid.tasks) == ["depth", "alpha"])
         #expect(ParameterValues.distinct("alpha", in: Self.grid.tasks) == ["0.05", "0.1"])
         #expect(Self.grid.question == "does depth help?")
+        var t = Self.task(depth: 3, alpha: 0.05, seed: 0)
+        t.config.noise = 0
+        t.config.eta = 1e-5
+        #expect([t.parameter("noise"), t.parameter("eta"), t.parameter("alpha"), t.parameter("n")] == ["0", "1e-05", "0.05", "auto"])
     }
 
     @Test func staircaseAveragesSeedsAndHoldsOthersFixed() throws {
@@ -179,7 +183,9 @@ import Testing
     }
 
     @Test func durations() {
-        #expect(ReportBuilder.formatDuration(0.4242) == "0.42 s")
+        #expect(ReportBuilder.formatDuration(0.4242) == "424 ms")
+        #expect(ReportBuilder.formatDuration(0.0002) == "< 1 ms")
+        #expect(ReportBuilder.formatDuration(4.2) == "4.20 s")
         #expect(ReportBuilder.formatDuration(245) == "4 min 05 s")
         #expect(ReportBuilder.formatDuration(7380) == "2 h 03 min")
     }

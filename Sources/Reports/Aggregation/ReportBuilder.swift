@@ -70,8 +70,10 @@ public enum ReportBuilder {
         return out
     }
 
-    /// `0.42 s`, `12.3 s`, `4 min 05 s`, `2 h 03 min`.
+    /// `< 1 ms`, `42 ms`, `4.20 s`, `12.3 s`, `4 min 05 s`, `2 h 03 min`.
     public static func formatDuration(_ s: Double) -> String {
+        if s < 0.001 { return "< 1 ms" }
+        if s < 1 { return String(format: "%.0f ms", s * 1000) }
         if s < 10 { return String(format: "%.2f s", s) }
         if s < 60 { return String(format: "%.1f s", s) }
         if s < 3600 { return String(format: "%d min %02d s", Int(s) / 60, Int(s) % 60) }

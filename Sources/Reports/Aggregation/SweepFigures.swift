@@ -92,6 +92,7 @@ public enum SweepFigures {
                 intervals.append(.init(rank: r, start: a.mean, end: b.mean))
             }
             let label = (group.map { "\($0) = \(v)" } ?? "all runs") + (seeds > 1 ? " (\(seeds) seeds)" : "")
+            guard !steps.isEmpty else { continue }  // e.g. no clean error recorded for a noiseless target
             var markers: [Point] = []
             if measure == .cleanError, let k = Summary(runs.compactMap { $0.bestStep.map(Double.init) }),
                 let e = Summary(runs.compactMap(\.bestCleanError))
@@ -103,6 +104,9 @@ public enum SweepFigures {
                     label: label, steps: steps.map(Double.init), mean: stats.map(\.mean),
                     std: stats.contains { $0.count > 1 } ? stats.map(\.std) : nil,
                     intervals: measure == .erank || measure == .erankRatio ? intervals : [], markers: markers))
+        }
+        guard !series.isEmpty else {
+            throw .nothingToPlot("sweep '\(s.name)' recorded no \(measure.label) values")
         }
         let targets =
             measure == .erank

@@ -45,8 +45,16 @@ public struct TaskRecord: Sendable, Hashable {
     /// Whether the run produced a result (finished, converged or diverged).
     public var hasResult: Bool { ["finished", "converged", "diverged"].contains(status) }
 
-    /// The value of a parameter as text (`0.05`, `identity`, `auto` when unset).
-    public func parameter(_ name: String) -> String { config.value(of: name)?.description ?? "" }
+    /// The value of a parameter as text (`0.05`, `0`, `identity`, `auto` when unset): Swift's
+    /// shortest round-trip form, without a trailing `.0`.
+    public func parameter(_ name: String) -> String {
+        guard let value = config.value(of: name) else { return "" }
+        if case .real(let v) = value {
+            let text = String(v)
+            return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+        }
+        return value.description
+    }
 
     /// The interval record for rank r.
     public func interval(rank r: Int) -> IntervalRecord? { intervals.first { $0.rank == r } }
