@@ -51,7 +51,10 @@ import Testing
         var t = Self.task(depth: 3, alpha: 0.05, seed: 0)
         t.config.noise = 0
         t.config.eta = 1e-5
-        #expect([t.parameter("noise"), t.parameter("eta"), t.parameter("alpha"), t.parameter("n")] == ["0", "1e-05", "0.05", "auto"])
+        #expect(
+            [t.parameter("noise"), t.parameter("eta"), t.parameter("alpha"), t.parameter("n")] == [
+                "0", "1e-05", "0.05", "auto",
+            ])
     }
 
     @Test func staircaseAveragesSeedsAndHoldsOthersFixed() throws {
