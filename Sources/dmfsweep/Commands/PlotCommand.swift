@@ -70,7 +70,7 @@ enum PlotCommand {
         } catch let e as ReportError {
             throw ReportAccess.failure(e)
         } catch let e as StoreError {
-            throw ReportAccess.failure(e)
+            throw StoreAccess.failure(e)
         }
         try ReportAccess.write(svg + "\n", to: out)
         if out != "-" { print("wrote \(out) (\(kind), \(svg.utf8.count / 1024 + 1) KiB)") }

@@ -43,7 +43,7 @@ enum ReportCommand {
         } catch let e as ReportError {
             throw ReportAccess.failure(e)
         } catch let e as StoreError {
-            throw ReportAccess.failure(e)
+            throw StoreAccess.failure(e)
         }
         let html = HTMLReport.render(data)
         try ReportAccess.write(html, to: out)
@@ -81,15 +81,6 @@ enum ReportAccess {
     static func failure(_ e: ReportError) -> Error {
         if case .nothingToPlot = e { return CommandFailure(e.description) }
         return UsageError(e.description)
-    }
-
-    /// Store errors a user fixes by changing the command line (wrong path, not a store, another
-    /// schema version, unknown sweep) exit with status 2; the rest (I/O, corruption) with 1.
-    static func failure(_ e: StoreError) -> Error {
-        switch e {
-        case .missingStore, .notAStore, .schemaVersion, .unknownSweep: return UsageError(e.description)
-        default: return CommandFailure(e.description)
-        }
     }
 
     /// Writes `text` to a file (atomically) or to standard output for `-`.
