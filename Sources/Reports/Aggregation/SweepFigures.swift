@@ -146,9 +146,11 @@ public enum SweepFigures {
         let (subset, fixed) = holdOthers(usable, keep: [xName, yName])
         let xs = ParameterValues.distinct(xName, in: s.tasks)
         let ys = ParameterValues.distinct(yName, in: s.tasks)
+        var largestCell = 0
         let values: [[Double?]] = ys.map { yv in
             xs.map { xv in
                 let cell = subset.filter { $0.parameter(xName) == xv && $0.parameter(yName) == yv }
+                largestCell = max(largestCell, cell.count)
                 return Summary(
                     cell.map { Double($0.interval(rank: rank)?.start == nil ? 0 : $0.interval(rank: rank)!.length) })?
                     .mean
@@ -156,7 +158,8 @@ public enum SweepFigures {
         }
         return HeatmapData(
             title: "\(s.name): mean interval length, r = \(rank)",
-            subtitle: fixed.isEmpty ? "mean over seeds; diverged runs left out" : "mean over seeds; \(fixed)",
+            subtitle: ([largestCell > 1 ? "mean over seeds" : "one run per cell", "diverged runs left out"]
+                + (fixed.isEmpty ? [] : [fixed])).joined(separator: "; "),
             xLabel: xName, yLabel: yName, xValues: xs, yValues: ys, values: values,
             colorLabel: "interval length (steps)", logColor: true)
     }
