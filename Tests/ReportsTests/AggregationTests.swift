@@ -192,4 +192,23 @@ import Testing
         #expect(ReportBuilder.formatDuration(245) == "4 min 05 s")
         #expect(ReportBuilder.formatDuration(7380) == "2 h 03 min")
     }
+
+    @Test func trajectoriesOfTheDrawnTasksSuffice() throws {
+        // depth × 6 alphas × 2 seeds: four alpha panels are drawn, two alphas are not.
+        let tasks = [3, 4].flatMap { d in
+            [0.05, 0.1, 0.15, 0.2, 0.25, 0.3].flatMap { a in
+                [0, 1].map { Self.task(depth: d, alpha: a, seed: UInt64($0)) }
+            }
+        }
+        let full = SweepRecords(name: "sel", tasks: tasks)
+        let keys = SweepFigures.staircaseTaskKeys(full)
+        #expect(keys.count == 2 * 4 * 2)
+        var thin = full
+        for i in thin.tasks.indices where !keys.contains(thin.tasks[i].key) { thin.tasks[i].trajectory = [] }
+        #expect(try SweepFigures.staircases(thin) == SweepFigures.staircases(full))
+        // Without a second varied parameter: every task with a result of the one panel.
+        var one = SweepRecords(name: "one", tasks: [3, 4].map { Self.task(depth: $0, alpha: 0.1, seed: 0) })
+        one.tasks[1].status = "pending"
+        #expect(SweepFigures.staircaseTaskKeys(one) == [one.tasks[0].key])
+    }
 }

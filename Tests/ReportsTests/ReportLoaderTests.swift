@@ -81,6 +81,8 @@ import Testing
         }
         #expect(first.intervals.map(\.predictedStart) == expected.predicted.map(\.start))
         #expect(s.tasks[3].intervals.isEmpty && s.tasks[3].trajectory.isEmpty)
+        let bare = try loader.sweep("loader-test", trajectories: .none)
+        #expect(bare.tasks.allSatisfy(\.trajectory.isEmpty) && bare.tasks[0].intervals == first.intervals)
         #expect(throws: ReportError.unknownSweep(name: "nope", available: ["loader-test"])) { try loader.sweep("nope") }
     }
 

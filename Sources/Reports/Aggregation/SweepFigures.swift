@@ -170,10 +170,24 @@ public enum SweepFigures {
     public static func staircases(
         _ s: SweepRecords, measure: Measure = .erank, maxPanels: Int = 4
     ) throws(ReportError) -> [StaircaseData] {
-        let varied = ParameterValues.varied(in: s.tasks)
-        guard varied.count >= 2 else { return [try staircase(s, measure: measure)] }
-        let panel = varied[1]
+        let all = panels(s, maxPanels: maxPanels)
+        if all.count == 1 && all[0].title == nil { return [try staircase(s, measure: measure)] }
         var out: [StaircaseData] = []
+        for p in all {
+            guard var d = try? staircase(p.records, groupBy: p.group, measure: measure) else { continue }
+            d.title += p.title ?? ""
+            out.append(d)
+        }
+        guard !out.isEmpty else { throw .nothingToPlot("sweep '\(s.name)' has no recorded trajectories yet") }
+        return out
+    }
+
+    /// The panels `staircases` draws: for each picked value of the second varied parameter, its
+    /// tasks and the grouping parameter; one untitled panel of every task when fewer than two vary.
+    static func panels(_ s: SweepRecords, maxPanels: Int) -> [(title: String?, records: SweepRecords, group: String?)] {
+        let varied = ParameterValues.varied(in: s.tasks)
+        guard varied.count >= 2 else { return [(nil, s, varied.first)] }
+        let panel = varied[1]
         let values = ParameterValues.distinct(panel, in: s.tasks)
         let picked =
             values.count <= maxPanels
@@ -181,15 +195,24 @@ public enum SweepFigures {
             : (0..<maxPanels).map {
                 values[Int((Double($0) * Double(values.count - 1) / Double(maxPanels - 1)).rounded())]
             }
-        for v in picked {
+        return picked.map { v in
             var subset = s
             subset.tasks = s.tasks.filter { $0.parameter(panel) == v }
-            guard var d = try? staircase(subset, groupBy: varied[0], measure: measure) else { continue }
-            d.title += ", \(panel) = \(v)"
-            out.append(d)
+            return (", \(panel) = \(v)", subset, varied[0])
         }
-        guard !out.isEmpty else { throw .nothingToPlot("sweep '\(s.name)' has no recorded trajectories yet") }
-        return out
+    }
+
+    /// Keys of the tasks whose trajectories the report's staircases draw (a superset when in
+    /// doubt), so a loader can fetch those trajectories only. Decided from parameters and
+    /// statuses alone, before any trajectory is loaded.
+    public static func staircaseTaskKeys(_ s: SweepRecords, maxPanels: Int = 4, maxGroups: Int = 8) -> Set<String> {
+        var keys: Set<String> = []
+        for p in panels(s, maxPanels: maxPanels) {
+            let (subset, _) = holdOthers(p.records.tasks.filter(\.hasResult), keep: p.group.map { [$0] } ?? [])
+            let shown = p.group.map { Set(ParameterValues.distinct($0, in: subset).prefix(maxGroups)) }
+            for t in subset where p.group == nil || shown!.contains(t.parameter(p.group!)) { keys.insert(t.key) }
+        }
+        return keys
     }
 
     /// Measured interval starts against the predicted switch-on steps, one marker group per value

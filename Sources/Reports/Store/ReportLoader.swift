@@ -24,10 +24,20 @@ public struct ReportLoader {
     /// The names of the store's sweeps, oldest first.
     public func sweepNames() throws(StoreError) -> [String] { try store.sweeps().map(\.name) }
 
+    /// Which recorded trajectories `sweep(_:trajectories:)` loads.
+    public enum Trajectories: Sendable {
+        /// None (tables, heatmaps, status and predicted-vs-measured figures need none).
+        case none
+        /// Only those the report's staircase panels draw (`SweepFigures.staircaseTaskKeys`).
+        case forReport
+        /// Every task's.
+        case all
+    }
+
     /// One sweep with every task: parameters, state, and the result when there is one.
-    /// - Parameter trajectories: load recorded steps too (needed for staircase figures).
+    /// - Parameter trajectories: which recorded steps to load (they dominate time and memory).
     /// - Throws: `ReportError.unknownSweep`, `StoreError`.
-    public func sweep(_ name: String, trajectories: Bool = true) throws -> SweepRecords {
+    public func sweep(_ name: String, trajectories: Trajectories = .forReport) throws -> SweepRecords {
         let names = try sweepNames()
         guard names.contains(name) else { throw ReportError.unknownSweep(name: name, available: names) }
         let spec = try store.sweepSpec(name)
@@ -45,9 +55,17 @@ public struct ReportLoader {
                 record.bestStep = result.bestStep
                 record.bestCleanError = result.bestCleanError
                 record.intervals = Self.intervals(result)
-                if trajectories { record.trajectory = result.trajectory }
+                if trajectories == .all { record.trajectory = result.trajectory }
             }
             tasks.append(record)
+        }
+        if trajectories == .forReport {
+            // A second pass for the few tasks whose curves are drawn keeps memory bounded by the
+            // figures, not by the size of the sweep.
+            let wanted = SweepFigures.staircaseTaskKeys(SweepRecords(name: name, tasks: tasks))
+            for i in tasks.indices where wanted.contains(tasks[i].key) {
+                tasks[i].trajectory = try store.result(for: TaskKey(hex: tasks[i].key))?.trajectory ?? []
+            }
         }
         var records = SweepRecords(name: name, specText: spec, tasks: tasks)
         // A `description:` in the sweep file wins over the `# Question:` comment.

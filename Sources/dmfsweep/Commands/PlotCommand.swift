@@ -58,7 +58,7 @@ enum PlotCommand {
         do {
             let loader = try ReportLoader(path: path)
             let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
-            let records = try loader.sweep(name, trajectories: kind == "staircase")
+            let records = try loader.sweep(name, trajectories: kind == "staircase" ? .all : .none)
             switch kind {
             case "staircase":
                 svg = try SweepFigures.staircase(records, groupBy: x, measure: measure).figure().svg(id: "fig")
