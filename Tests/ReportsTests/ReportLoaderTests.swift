@@ -95,6 +95,7 @@ import Testing
         // Only depth varies: staircase, predicted vs measured, status (no heatmap).
         #expect(section.figures.count == 3)
         #expect(section.summary.contains(KeyValue("failed", "1")))
+        #expect(section.summary.contains { $0.key == "registered" && $0.value.hasSuffix("UTC") })
         let keys = data.metadata.entries.map(\.key)
         for k in ["dmfsweep", "store", "total compute", "workers", "solver paths"] {
             #expect(keys.contains(k), "missing \(k)")

@@ -67,7 +67,7 @@ public enum ReportBuilder {
         if !varied.isEmpty { out.append(KeyValue("varied", varied.joined(separator: " × "))) }
         let seeds = Set(s.tasks.map(\.config.seed)).count
         if seeds > 1 { out.append(KeyValue("seeds", "\(seeds)")) }
-        return out
+        return out + s.runFacts
     }
 
     /// `< 1 ms`, `42 ms`, `4.20 s`, `12.3 s`, `4 min 05 s`, `2 h 03 min`.

@@ -8,6 +8,8 @@ public struct SweepRecords: Sendable, Hashable {
     public var tasks: [TaskRecord]
     /// The sweep file's `description:`, if it has one.
     public var description: String?
+    /// Facts from the store about how the sweep ran (wall clock, workers, registration date).
+    public var runFacts: [KeyValue] = []
 
     public init(name: String, specText: String = "", tasks: [TaskRecord], description: String? = nil) {
         self.name = name

@@ -68,6 +68,7 @@ public struct ReportLoader {
             }
         }
         var records = SweepRecords(name: name, specText: spec, tasks: tasks)
+        records.runFacts = try runFacts(sweep: name)
         // A `description:` in the sweep file wins over the `# Question:` comment.
         if let text = (try? SweepFile.parse(text: spec, fileName: name))?.description, !text.isEmpty {
             records.description = text
@@ -103,6 +104,28 @@ public struct ReportLoader {
         var rows: [TaskRow] = []
         while try stmt.step() { rows.append(TaskRow(key: stmt.string(at: 0) ?? "")) }
         return rows
+    }
+
+    /// How one sweep ran: wall clock from its first start to its last finish, distinct workers,
+    /// and when it was registered (read-only query on the store's tables).
+    func runFacts(sweep: String) throws(StoreError) -> [KeyValue] {
+        let stmt = try store.connection.prepare(
+            """
+            SELECT min(t.started), max(t.finished), count(DISTINCT t.worker), s.created
+            FROM sweeps s JOIN sweep_tasks st ON st.sweep_id = s.id JOIN tasks t ON t.id = st.task_id
+            WHERE s.name = ?
+            """)
+        try stmt.bind([.text(sweep)])
+        guard try stmt.step() else { return [] }
+        var out: [KeyValue] = []
+        if let a = stmt.double(at: 0), let b = stmt.double(at: 1), b >= a {
+            out.append(KeyValue("wall clock", ReportBuilder.formatDuration(b - a)))
+        }
+        if let workers = stmt.int(at: 2), workers > 1 { out.append(KeyValue("workers", "\(workers)")) }
+        if let created = stmt.double(at: 3) {
+            out.append(KeyValue("registered", HTMLReport.timestamp(Date(timeIntervalSince1970: created))))
+        }
+        return out
     }
 
     /// Timing facts over the whole store: tasks, results, compute seconds, wall-clock span, workers.
