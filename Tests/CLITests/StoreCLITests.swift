@@ -321,10 +321,11 @@ import Testing
         return (child.terminationStatus, child.terminationReason, text, stderr, committed)
     }
 
-    @Test func ctrlCStopsAfterTheCurrentTaskAndResumes() throws {
-        let dir = try TemporaryDirectory(prefix: "cli-sigint")
-        let run = try interrupted(dir, signal: SIGINT, lines: 3)
-        #expect(run.reason == .exit && run.status == 130, "\(run.stdout) \(run.stderr)")
+    @Test(arguments: [SIGINT, SIGTERM])
+    func stopSignalEndsAfterTheCurrentTaskAndResumes(signal: Int32) throws {
+        let dir = try TemporaryDirectory(prefix: "cli-stop")
+        let run = try interrupted(dir, signal: signal, lines: 3)
+        #expect(run.reason == .exit && run.status == 128 + signal, "\(run.stdout) \(run.stderr)")
         #expect(run.stderr.contains("stopping after the current task"))
         #expect(run.stdout.contains("interrupted; run the same command again to resume"))
         let store = try SummaryStore(path: dir.path("s.sqlite"))
