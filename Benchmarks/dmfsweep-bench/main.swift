@@ -12,8 +12,11 @@ struct BenchSuite {
 
 let suites: [BenchSuite] = [
     BenchSuite(
-        name: "core", summary: "numerical core: full-path step rate vs dgemm, spectral vs full", run: CoreBench.run)
-    // store: added by the store module; cluster: added by the cluster module.
+        name: "core", summary: "numerical core: full-path step rate vs dgemm, spectral vs full", run: CoreBench.run),
+    BenchSuite(
+        name: "store", summary: "summary store: batched insert rate, group-by aggregates over 1M interval rows",
+        run: StoreBench.run),
+    // cluster: added by the cluster module.
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
