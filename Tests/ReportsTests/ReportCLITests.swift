@@ -51,6 +51,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.path("x.svg")))
     }
 
+    @Test func plotToStdoutWithAnotherMeasure() throws {
+        let dir = try TemporaryDirectory()
+        let (store, _) = try ReportLoaderTests.makeStore(dir)
+        let r = try runProcess(["plot", "--store", store, "--kind", "staircase", "--measure", "loss", "--out", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let xml = try ParsedXML(r.stdout)
+        #expect(xml.withClass("title").first?.text == "loader-test: loss vs step")
+        #expect(xml.withClass("reference").isEmpty)  // targets belong to the effective rank only
+    }
+
+    @Test func reportOfChosenSweepsWithATitle() throws {
+        let dir = try TemporaryDirectory()
+        let (store, _) = try ReportLoaderTests.makeStore(dir)
+        let ok = try runProcess([
+            "report", "--store", store, "--sweep", "loader-test", "--title", "A & B", "--out", "-",
+        ])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(try ParsedXML(ok.stdout).texts("h1") == ["A & B"])
+        let bad = try runProcess(["report", "--store", store, "--sweep", "loader", "--out", "-"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("no sweep named 'loader' in the store; it has: loader-test"))
+        #expect(bad.stdout.isEmpty)
+    }
+
     @Test func missingStoreIsAUsageError() throws {
         let dir = try TemporaryDirectory()
         let r = try runProcess(["report", "--store", dir.path("none.sqlite"), "--out", dir.path("r.html")])
