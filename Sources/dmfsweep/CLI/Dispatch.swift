@@ -9,6 +9,7 @@ enum Dispatch {
         // SimulateCommand.command,
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
+        WorkerCommand.command,
         // Issue 7: PlotCommand, ReportCommand
     ]
 
