@@ -189,6 +189,10 @@ public final class Coordinator {
             from: nil, socket: socket)
         // Give the shutdown messages a moment to leave before the socket closes.
         try socket.setLinger(500)
+        socket.close()
+        self.socket = nil
+        authenticator?.stop()
+        authenticator = nil
         let state = liveState(now: monotonicSeconds())
         try? ledger.publish(state)
         let s = state.scheduler

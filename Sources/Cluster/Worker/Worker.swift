@@ -249,7 +249,7 @@ public final class Worker {
                 guard plain.isEmpty, pool.outstanding == 0 else { break }
                 send(.started([task.key]))
                 // Let the announcement reach the wire before a possible crash.
-                usleep(2000)
+                usleep(20_000)
                 isolatedKey = task.key
                 pool.submit([task])
                 taken += 1
