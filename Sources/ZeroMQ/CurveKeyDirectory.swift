@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A directory of CURVE key files, laid out as dmfsweep expects:
@@ -42,7 +43,8 @@ public struct CurveKeyDirectory: Sendable, Equatable {
         -> (publicKey: String, secretKey: String)
     {
         try Self.validate(name: name)
-        let pub = publicKeyPath(name), sec = secretKeyPath(name)
+        let pub = publicKeyPath(name)
+        let sec = secretKeyPath(name)
         if !force {
             for p in [pub, sec] where FileManager.default.fileExists(atPath: p) { throw .exists(path: p) }
         }
@@ -134,7 +136,8 @@ public struct CurveKeyDirectory: Sendable, Equatable {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         guard lines.count == 1 else {
-            throw .invalidKeyFile(path: path, reason: "expected one line with a 40-character Z85 key, found \(lines.count) lines")
+            throw .invalidKeyFile(
+                path: path, reason: "expected one line with a 40-character Z85 key, found \(lines.count) lines")
         }
         do {
             try Z85.validateKey(lines[0], what: "public key")
@@ -151,7 +154,9 @@ public struct CurveKeyDirectory: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .io(path: path, reason: "not readable (\(String(cString: strerror(errno))))")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw .invalidKeyFile(path: path, reason: "not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .invalidKeyFile(path: path, reason: "not UTF-8 text")
+        }
         return text
     }
 

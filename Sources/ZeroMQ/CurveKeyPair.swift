@@ -30,7 +30,9 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible {
         guard zmq_curve_public(&pub, secretKey) == 0 else {
             throw .invalidKey(what: "secret key", reason: String(cString: zmq_strerror(zmq_errno())))
         }
-        self.init(uncheckedPublic: String(decoding: pub.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self), secret: secretKey)
+        self.init(
+            uncheckedPublic: String(decoding: pub.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self),
+            secret: secretKey)
     }
 
     /// The key pair of `secretKey`, checking that `publicKey` belongs to it.
@@ -53,7 +55,8 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible {
 /// Z85 encoding (ZeroMQ RFC 32), as used for CURVE keys.
 public enum Z85 {
     /// The 85 characters of the Z85 alphabet.
-    public static let alphabet = Set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#")
+    public static let alphabet = Set(
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#")
 
     /// Encodes `bytes` (length a multiple of 4) as Z85 text.
     /// - Returns: the text, or `nil` if the length is not a multiple of 4.

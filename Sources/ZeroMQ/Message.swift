@@ -45,7 +45,9 @@ public final class Message {
     /// Calls `body` with the frame's bytes, without copying. The buffer is valid only inside `body`.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let n = zmq_msg_size(pointer)
-        guard n > 0, let base = zmq_msg_data(pointer) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard n > 0, let base = zmq_msg_data(pointer) else {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
         return try body(UnsafeRawBufferPointer(start: base, count: n))
     }
 

@@ -65,30 +65,44 @@ extension Socket {
     // MARK: Lifetime and queues
 
     /// Milliseconds pending messages are kept after `close()` (`ZMQ_LINGER`; 0 by default here).
-    public func setLinger(_ milliseconds: Int32) throws(ZMQError) { try setOption(ZMQ_LINGER, int32: milliseconds, "ZMQ_LINGER") }
+    public func setLinger(_ milliseconds: Int32) throws(ZMQError) {
+        try setOption(ZMQ_LINGER, int32: milliseconds, "ZMQ_LINGER")
+    }
 
     /// Outgoing high-water mark in messages per peer (`ZMQ_SNDHWM`, libzmq default 1000; 0 = none).
-    public func setSendHighWaterMark(_ messages: Int32) throws(ZMQError) { try setOption(ZMQ_SNDHWM, int32: messages, "ZMQ_SNDHWM") }
+    public func setSendHighWaterMark(_ messages: Int32) throws(ZMQError) {
+        try setOption(ZMQ_SNDHWM, int32: messages, "ZMQ_SNDHWM")
+    }
 
     /// Incoming high-water mark in messages per peer (`ZMQ_RCVHWM`).
-    public func setReceiveHighWaterMark(_ messages: Int32) throws(ZMQError) { try setOption(ZMQ_RCVHWM, int32: messages, "ZMQ_RCVHWM") }
+    public func setReceiveHighWaterMark(_ messages: Int32) throws(ZMQError) {
+        try setOption(ZMQ_RCVHWM, int32: messages, "ZMQ_RCVHWM")
+    }
 
     /// Largest accepted incoming message in bytes (`ZMQ_MAXMSGSIZE`; -1 = unlimited). A peer that
     /// sends a bigger one is disconnected by libzmq before the message reaches the application.
-    public func setMaxMessageSize(_ bytes: Int64) throws(ZMQError) { try setOption(ZMQ_MAXMSGSIZE, int64: bytes, "ZMQ_MAXMSGSIZE") }
+    public func setMaxMessageSize(_ bytes: Int64) throws(ZMQError) {
+        try setOption(ZMQ_MAXMSGSIZE, int64: bytes, "ZMQ_MAXMSGSIZE")
+    }
 
     /// The current `ZMQ_MAXMSGSIZE`.
     public func maxMessageSize() throws(ZMQError) -> Int64 { try int64Option(ZMQ_MAXMSGSIZE, "ZMQ_MAXMSGSIZE") }
 
     /// Blocking receive timeout (`ZMQ_RCVTIMEO`; -1 = forever). On expiry `receive` returns `nil`.
-    public func setReceiveTimeout(_ milliseconds: Int32) throws(ZMQError) { try setOption(ZMQ_RCVTIMEO, int32: milliseconds, "ZMQ_RCVTIMEO") }
+    public func setReceiveTimeout(_ milliseconds: Int32) throws(ZMQError) {
+        try setOption(ZMQ_RCVTIMEO, int32: milliseconds, "ZMQ_RCVTIMEO")
+    }
 
     /// Blocking send timeout (`ZMQ_SNDTIMEO`; -1 = forever). On expiry `send` returns `false`.
-    public func setSendTimeout(_ milliseconds: Int32) throws(ZMQError) { try setOption(ZMQ_SNDTIMEO, int32: milliseconds, "ZMQ_SNDTIMEO") }
+    public func setSendTimeout(_ milliseconds: Int32) throws(ZMQError) {
+        try setOption(ZMQ_SNDTIMEO, int32: milliseconds, "ZMQ_SNDTIMEO")
+    }
 
     /// Queue messages only to completed connections (`ZMQ_IMMEDIATE`): a DEALER then does not
     /// queue into a peer that has not connected yet (or went away).
-    public func setImmediate(_ on: Bool) throws(ZMQError) { try setOption(ZMQ_IMMEDIATE, int32: on ? 1 : 0, "ZMQ_IMMEDIATE") }
+    public func setImmediate(_ on: Bool) throws(ZMQError) {
+        try setOption(ZMQ_IMMEDIATE, int32: on ? 1 : 0, "ZMQ_IMMEDIATE")
+    }
 
     // MARK: Routing
 
@@ -99,7 +113,9 @@ extension Socket {
     }
 
     /// The routing id (empty if none was set).
-    public func routingId() throws(ZMQError) -> [UInt8] { try bytesOption(ZMQ_ROUTING_ID, capacity: 256, "ZMQ_ROUTING_ID") }
+    public func routingId() throws(ZMQError) -> [UInt8] {
+        try bytesOption(ZMQ_ROUTING_ID, capacity: 256, "ZMQ_ROUTING_ID")
+    }
 
     /// ROUTER: report unroutable messages as `EHOSTUNREACH` instead of dropping them silently
     /// (`ZMQ_ROUTER_MANDATORY`).
@@ -113,7 +129,9 @@ extension Socket {
     }
 
     /// SUB: subscribe to messages starting with `prefix` (empty = everything).
-    public func subscribe(_ prefix: [UInt8] = []) throws(ZMQError) { try setOption(ZMQ_SUBSCRIBE, bytes: prefix, "ZMQ_SUBSCRIBE") }
+    public func subscribe(_ prefix: [UInt8] = []) throws(ZMQError) {
+        try setOption(ZMQ_SUBSCRIBE, bytes: prefix, "ZMQ_SUBSCRIBE")
+    }
 
     // MARK: Reconnection and liveness
 
@@ -164,7 +182,9 @@ extension Socket {
     }
 
     /// Act as CURVE server (`ZMQ_CURVE_SERVER`); also set `setCurveSecretKey`.
-    public func setCurveServer(_ on: Bool) throws(ZMQError) { try setOption(ZMQ_CURVE_SERVER, int32: on ? 1 : 0, "ZMQ_CURVE_SERVER") }
+    public func setCurveServer(_ on: Bool) throws(ZMQError) {
+        try setOption(ZMQ_CURVE_SERVER, int32: on ? 1 : 0, "ZMQ_CURVE_SERVER")
+    }
 
     /// This socket's long-term CURVE public key, 40 Z85 characters (`ZMQ_CURVE_PUBLICKEY`).
     public func setCurvePublicKey(z85 key: String) throws(ZMQError) {

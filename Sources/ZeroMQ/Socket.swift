@@ -140,7 +140,8 @@ public final class Socket {
         let h = try live("zmq_msg_send")
         var flags: Int32 = more ? ZMQ_SNDMORE : 0
         if dontWait { flags |= ZMQ_DONTWAIT }
-        return try zmqCheck("zmq_msg_send(\(type))", allowAgain: true) { zmq_msg_send(message.pointer, h, flags) } != nil
+        return try zmqCheck("zmq_msg_send(\(type))", allowAgain: true) { zmq_msg_send(message.pointer, h, flags) }
+            != nil
     }
 
     // MARK: Receiving
@@ -168,7 +169,8 @@ public final class Socket {
     public func receive(into message: Message, dontWait: Bool = false) throws(ZMQError) -> Bool {
         let h = try live("zmq_msg_recv")
         let flags: Int32 = dontWait ? ZMQ_DONTWAIT : 0
-        return try zmqCheck("zmq_msg_recv(\(type))", allowAgain: true) { zmq_msg_recv(message.pointer, h, flags) } != nil
+        return try zmqCheck("zmq_msg_recv(\(type))", allowAgain: true) { zmq_msg_recv(message.pointer, h, flags) }
+            != nil
     }
 
     private func receiveFrames<Frame>(dontWait: Bool, _ convert: (Message) -> Frame) throws(ZMQError) -> [Frame]? {
@@ -177,7 +179,10 @@ public final class Socket {
         var flags: Int32 = dontWait ? ZMQ_DONTWAIT : 0
         while true {
             // Frames of one message arrive atomically: after the first, the rest never block.
-            guard try zmqCheck("zmq_msg_recv(\(type))", allowAgain: frames.isEmpty, { zmq_msg_recv(scratch.pointer, h, flags) }) != nil
+            guard
+                try zmqCheck(
+                    "zmq_msg_recv(\(type))", allowAgain: frames.isEmpty, { zmq_msg_recv(scratch.pointer, h, flags) })
+                    != nil
             else { return nil }
             frames.append(convert(scratch))
             if !scratch.hasMore { return frames }

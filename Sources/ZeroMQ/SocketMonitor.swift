@@ -47,7 +47,9 @@ extension Socket {
     /// - Throws: `ZMQError`.
     public func monitor(_ endpoint: String, events: MonitorEvents = .all) throws(ZMQError) -> Socket {
         let h = try live("zmq_socket_monitor(\(endpoint))")
-        _ = try zmqRequire("zmq_socket_monitor(\(endpoint))") { zmq_socket_monitor(h, endpoint, Int32(events.rawValue)) }
+        _ = try zmqRequire("zmq_socket_monitor(\(endpoint))") {
+            zmq_socket_monitor(h, endpoint, Int32(events.rawValue))
+        }
         let reader = try Socket(context, type: .pair)
         try reader.connect(endpoint)
         return reader
@@ -58,7 +60,9 @@ extension Socket {
     /// - Returns: the event, or `nil` on `EAGAIN` or for a malformed event message.
     /// - Throws: `ZMQError`.
     public func receiveMonitorEvent(dontWait: Bool = false) throws(ZMQError) -> MonitorEvent? {
-        guard let frames = try receiveBytes(dontWait: dontWait), frames.count == 2, frames[0].count == 6 else { return nil }
+        guard let frames = try receiveBytes(dontWait: dontWait), frames.count == 2, frames[0].count == 6 else {
+            return nil
+        }
         // First frame: 16-bit event number then 32-bit value, in host byte order (zmq_socket_monitor(3)).
         let f = frames[0]
         let event = UInt16(f[0]) | UInt16(f[1]) << 8

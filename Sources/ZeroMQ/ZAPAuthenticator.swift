@@ -36,7 +36,9 @@ public final class ZAPAuthenticator: Sendable {
     ///   - authorizedKeys: accepted Z85 public keys by name (e.g. `CurveServerConfig.authorizedKeys`).
     ///   - domain: accept requests only for this ZAP domain (`nil`: any domain).
     /// - Throws: `ZMQError` (`EADDRINUSE` if a handler already runs in this context).
-    public init(context: Context, authorizedKeys: [String: String], domain: String? = CurveConfig.zapDomain) throws(ZMQError) {
+    public init(context: Context, authorizedKeys: [String: String], domain: String? = CurveConfig.zapDomain)
+        throws(ZMQError)
+    {
         let core = Core(domain: domain, keys: authorizedKeys)
         self.core = core
         let socket = try Socket(context, type: .rep)
@@ -55,7 +57,9 @@ public final class ZAPAuthenticator: Sendable {
 
     /// Starts a handler for `config`'s allow-list.
     /// - Throws: `ZMQError`.
-    public convenience init(context: Context, config: CurveServerConfig, domain: String? = CurveConfig.zapDomain) throws(ZMQError) {
+    public convenience init(context: Context, config: CurveServerConfig, domain: String? = CurveConfig.zapDomain)
+        throws(ZMQError)
+    {
         try self.init(context: context, authorizedKeys: config.authorizedKeys, domain: domain)
     }
 

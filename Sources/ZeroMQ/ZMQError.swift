@@ -63,7 +63,9 @@ func zmqRequire(_ operation: @autoclosure () -> String, _ call: () -> Int32) thr
 
 /// The version of the linked libzmq, e.g. `(4, 3, 4)`.
 public var zmqVersion: (major: Int, minor: Int, patch: Int) {
-    var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+    var major: Int32 = 0
+    var minor: Int32 = 0
+    var patch: Int32 = 0
     zmq_version(&major, &minor, &patch)
     return (Int(major), Int(minor), Int(patch))
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import ZeroMQ
 
 /// Waits until `condition` holds, checking every 10 ms, for at most `seconds`.
@@ -33,7 +33,9 @@ struct CurveKeyTests {
         #expect(a.publicKey.count == 40 && a.secretKey.count == 40)
         #expect(Z85.decode(a.publicKey)?.count == 32)
         #expect(try CurveKeyPair(secretKey: a.secretKey) == a)
-        #expect(throws: CurveKeyError.mismatchedKeys(path: nil)) { try CurveKeyPair(publicKey: b.publicKey, secretKey: a.secretKey) }
+        #expect(throws: CurveKeyError.mismatchedKeys(path: nil)) {
+            try CurveKeyPair(publicKey: b.publicKey, secretKey: a.secretKey)
+        }
         #expect(!a.description.contains(a.secretKey))
         let short = try #require(throws: CurveKeyError.self) { try CurveKeyPair(secretKey: "abc") }
         #expect(short.description.contains("expected 40 Z85 characters, got 3"))
@@ -52,7 +54,9 @@ struct CurveKeyTests {
         #expect(try dir.readKeyPair("node-1") == pair)
         #expect(try dir.readPublicKey("node-1") == pair.publicKey)
 
-        #expect(throws: CurveKeyError.exists(path: paths.publicKey)) { try dir.write(CurveKeyPair.generate(), name: "node-1") }
+        #expect(throws: CurveKeyError.exists(path: paths.publicKey)) {
+            try dir.write(CurveKeyPair.generate(), name: "node-1")
+        }
         #expect(try dir.readKeyPair("node-1") == pair, "a refused write leaves the old key")
         let other = try CurveKeyPair.generate()
         try dir.write(other, name: "node-1", force: true)
@@ -182,7 +186,8 @@ struct CurveTransportTests {
         let router = try Socket(context, type: .router)
         try router.makeCurveServer(CurveServerConfig(keyPair: coordinator, authorizedKeys: ["w": worker.publicKey]))
         let failures = try router.monitor(
-            "inproc://monitor-noauth", events: [.handshakeFailedNoDetail, .handshakeFailedAuth, .handshakeFailedProtocol])
+            "inproc://monitor-noauth",
+            events: [.handshakeFailedNoDetail, .handshakeFailedAuth, .handshakeFailedProtocol])
         let endpoint = try router.bindReturningEndpoint("tcp://127.0.0.1:*")
         let client = try Socket(context, type: .dealer)
         try client.makeCurveClient(CurveClientConfig(keyPair: worker, serverPublicKey: coordinator.publicKey))

@@ -1,10 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import ZeroMQ
 
 /// Binds a socket of `type` on a free loopback port and returns it with its resolved endpoint.
-func boundSocket(_ context: Context, _ type: SocketType, configure: (Socket) throws -> Void = { _ in }) throws -> (Socket, String) {
+func boundSocket(_ context: Context, _ type: SocketType, configure: (Socket) throws -> Void = { _ in }) throws -> (
+    Socket, String
+) {
     let socket = try Socket(context, type: type)
     try configure(socket)
     let endpoint = try socket.bindReturningEndpoint("tcp://127.0.0.1:*")
@@ -28,7 +30,8 @@ struct SocketTests {
         let dir = try TemporaryDirectory(prefix: "zmq-ipc")
         do {
             let router = try Socket(context, type: .router)
-            let endpoint = transport == "tcp"
+            let endpoint =
+                transport == "tcp"
                 ? try router.bindReturningEndpoint("tcp://127.0.0.1:*")
                 : try router.bindReturningEndpoint("ipc://" + dir.path("r.sock"))
             #expect(endpoint.hasPrefix(transport + "://"))
@@ -172,6 +175,14 @@ final class ResultBox: @unchecked Sendable {
     // Safe: guarded by `lock`.
     private let lock = NSLock()
     private var stored: Bool?
-    func set(_ v: Bool) { lock.lock(); stored = v; lock.unlock() }
-    var value: Bool? { lock.lock(); defer { lock.unlock() }; return stored }
+    func set(_ v: Bool) {
+        lock.lock()
+        stored = v
+        lock.unlock()
+    }
+    var value: Bool? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
 }

@@ -10,6 +10,7 @@ enum Dispatch {
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
         WorkerCommand.command,
+        KeysCommand.command,
         // Issue 7: PlotCommand, ReportCommand
     ]
 

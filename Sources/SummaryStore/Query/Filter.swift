@@ -1,0 +1,116 @@
+import Factorization
+import Foundation
+
+/// One `--where` condition: `PARAM OP VALUE`, typed against the parameter registry and bound as
+/// an SQL parameter (values are never spliced into SQL text).
+///
+/// Grammar: `name` is a parameter's sweep name (`record_every`); `OP` is one of
+/// `= == != < <= > >=`; `VALUE` is an integer, a number, a choice word or a comma-separated list,
+/// as the parameter's kind requires. `auto` (or `null`) matches an unset optional parameter
+/// (with `=`/`!=` only). Lists and choices take only `=` and `!=`.
+public struct Filter: Sendable, Hashable, CustomStringConvertible {
+    /// A comparison operator.
+    public enum Operator: String, Sendable, Hashable, CaseIterable {
+        case equal = "="
+        case notEqual = "!="
+        case less = "<"
+        case lessOrEqual = "<="
+        case greater = ">"
+        case greaterOrEqual = ">="
+
+        var isEquality: Bool { self == .equal || self == .notEqual }
+    }
+
+    /// The parameter.
+    public let parameter: ParameterSpec
+    /// The comparison.
+    public let op: Operator
+    /// The typed value (`.unset` for `auto`/`null`).
+    public let value: ParameterValue
+
+    /// Parses and type-checks one condition.
+    /// - Throws: `QueryError.malformedWhere`, `.unknownColumn`, `.badValue`, `.badOperator`.
+    public init(parsing text: String) throws(QueryError) {
+        let chars = Array(text)
+        var i = 0
+        while i < chars.count, chars[i] == " " { i += 1 }
+        let nameStart = i
+        while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" || chars[i] == "-" { i += 1 }
+        let name = String(chars[nameStart..<i]).replacingOccurrences(of: "-", with: "_")
+        guard !name.isEmpty else { throw QueryError.malformedWhere(text: text, reason: "no parameter name") }
+        while i < chars.count, chars[i] == " " { i += 1 }
+        var opText = ""
+        while i < chars.count, "=!<>".contains(chars[i]) {
+            opText.append(chars[i])
+            i += 1
+        }
+        if opText == "==" { opText = "=" }
+        guard let op = Operator(rawValue: opText) else {
+            throw QueryError.malformedWhere(
+                text: text, reason: opText.isEmpty ? "no operator after '\(name)'" : "unknown operator '\(opText)'")
+        }
+        let raw = String(chars[i...]).trimmingCharacters(in: .whitespaces)
+        guard !raw.isEmpty else { throw QueryError.malformedWhere(text: text, reason: "no value after '\(opText)'") }
+        let names = SimulationConfig.parameters.map(\.name)
+        guard let spec = SimulationConfig.parameter(named: name) else {
+            throw QueryError.unknownColumn(
+                name: name, option: "--where", suggestion: EditDistance.closest(to: name, among: names))
+        }
+        self.parameter = spec
+        self.op = op
+        self.value = try Self.parseValue(raw, spec: spec, op: op)
+    }
+
+    private static func parseValue(_ raw: String, spec: ParameterSpec, op: Operator) throws(QueryError) -> ParameterValue {
+        let name = spec.name
+        if spec.optional && (raw == "auto" || raw == "null") {
+            guard op.isEquality else {
+                throw QueryError.badOperator(parameter: name, op: op.rawValue, reason: "'\(raw)' takes only = and !=")
+            }
+            return .unset
+        }
+        switch spec.kind {
+        case .integer:
+            guard let v = Int(raw) else { throw QueryError.badValue(parameter: name, value: raw, expected: "an integer") }
+            return .integer(v)
+        case .real:
+            guard let v = Double(raw), v.isFinite else {
+                throw QueryError.badValue(parameter: name, value: raw, expected: "a finite number")
+            }
+            return .real(v)
+        case .choice(let words):
+            guard op.isEquality else {
+                throw QueryError.badOperator(parameter: name, op: op.rawValue, reason: "a choice takes only = and !=")
+            }
+            guard words.contains(raw) else {
+                throw QueryError.badValue(parameter: name, value: raw, expected: "one of " + words.joined(separator: "|"))
+            }
+            return .text(raw)
+        case .realList:
+            guard op.isEquality else {
+                throw QueryError.badOperator(parameter: name, op: op.rawValue, reason: "a list takes only = and !=")
+            }
+            let stripped = raw.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+            var list: [Double] = []
+            for part in stripped.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                    throw QueryError.badValue(parameter: name, value: raw, expected: "a comma-separated list of numbers")
+                }
+                list.append(v)
+            }
+            return .realList(list)
+        }
+    }
+
+    /// The SQL condition over alias `t` (tasks) and its bound values.
+    var sql: (text: String, values: [DatabaseValue]) {
+        let column = "t." + ParameterColumns.quoted(parameter)
+        if case .unset = value {
+            return (op == .equal ? "\(column) IS NULL" : "\(column) IS NOT NULL", [])
+        }
+        // `!=` keeps unset (NULL) values out, as SQL does; say "auto" explicitly to match them.
+        return ("\(column) \(op.rawValue) ?", [ParameterColumns.databaseValue(value)])
+    }
+
+    public var description: String { "\(parameter.name)\(op.rawValue)\(value)" }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// How query output is printed.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    /// Aligned columns for a terminal; reals with 6 significant digits, NULL as `-`.
+    case table
+    /// RFC 4180 CSV with a header row; reals in shortest round-trip form, NULL as an empty field.
+    case csv
+    /// A JSON array of objects; reals in shortest round-trip form, NULL and non-finite as `null`.
+    case json
+}
+
+/// Writes rows of `DatabaseValue`s as a table, CSV or JSON.
+///
+/// CSV and JSON stream row by row (so a million raw rows never sit in memory); the table format
+/// buffers to align its columns.
+public struct TableWriter {
+    /// The column names.
+    public let columns: [String]
+    /// The format.
+    public let format: OutputFormat
+    private let write: (String) -> Void
+    private var buffered: [[String]] = []
+    private var rowCount = 0
+
+    /// Starts a table; CSV writes its header at once.
+    /// - Parameters:
+    ///   - columns: the column names.
+    ///   - format: table, CSV or JSON.
+    ///   - write: receives the text, in order.
+    public init(columns: [String], format: OutputFormat, write: @escaping (String) -> Void) {
+        self.columns = columns
+        self.format = format
+        self.write = write
+        if format == .csv { write(columns.map(Self.csvField).joined(separator: ",") + "\n") }
+        if format == .json { write("[") }
+    }
+
+    /// Adds one row (as many values as columns).
+    public mutating func add(_ row: [DatabaseValue]) {
+        switch format {
+        case .table:
+            buffered.append(row.map(Self.tableCell))
+        case .csv:
+            write(row.map { Self.csvField(Self.exact($0) ?? "") }.joined(separator: ",") + "\n")
+        case .json:
+            let fields = zip(columns, row).map { Self.jsonString($0) + ": " + Self.jsonValue($1) }
+            write((rowCount == 0 ? "\n  {" : ",\n  {") + fields.joined(separator: ", ") + "}")
+        }
+        rowCount += 1
+    }
+
+    /// Ends the output (prints the buffered table, closes the JSON array).
+    public mutating func finish() {
+        switch format {
+        case .table:
+            var widths = columns.map(\.count)
+            for row in buffered {
+                for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+            }
+            func line(_ cells: [String]) -> String {
+                zip(cells, widths).map { c, w in String(repeating: " ", count: max(0, w - c.count)) + c }
+                    .joined(separator: "  ")
+            }
+            write(line(columns) + "\n")
+            for row in buffered { write(line(row) + "\n") }
+            buffered = []
+        case .csv:
+            break
+        case .json:
+            write(rowCount == 0 ? "]\n" : "\n]\n")
+        }
+    }
+
+    /// The exact text of a value (shortest round-trip reals), `nil` for NULL and non-finite reals.
+    static func exact(_ v: DatabaseValue) -> String? {
+        switch v {
+        case .null: return nil
+        case .integer(let i): return String(i)
+        case .real(let d): return d.isFinite ? String(d) : nil
+        case .text(let s): return s
+        case .blob(let b): return b.base64EncodedString()
+        }
+    }
+
+    static func tableCell(_ v: DatabaseValue) -> String {
+        if case .real(let d) = v, d.isFinite { return String(format: "%.6g", d) }
+        return exact(v) ?? "-"
+    }
+
+    static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func jsonValue(_ v: DatabaseValue) -> String {
+        switch v {
+        case .integer(let i): return String(i)
+        case .real(let d): return d.isFinite ? String(d) : "null"
+        case .text(let s): return jsonString(s)
+        case .null: return "null"
+        case .blob: return jsonString(exact(v) ?? "")
+        }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

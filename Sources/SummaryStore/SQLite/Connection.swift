@@ -1,0 +1,171 @@
+import CSQLite
+import Foundation
+
+/// One open SQLite database: the single owner of an `sqlite3*` handle.
+///
+/// A connection is used from one thread at a time (it is deliberately not `Sendable`); open one
+/// per thread or process. Read/write connections use WAL journaling with `synchronous=NORMAL`,
+/// so readers in other connections or processes never block the writer and never see a
+/// transaction half-done.
+public final class Connection {
+    /// How to open the file.
+    public enum Mode: Sendable {
+        /// Read only; the file must exist.
+        case readOnly
+        /// Read and write; the file must exist.
+        case readWrite
+        /// Read and write; the file is created when missing.
+        case create
+    }
+
+    /// How a transaction takes its lock.
+    public enum TransactionKind: String, Sendable {
+        /// Takes the lock on first access.
+        case deferred = "DEFERRED"
+        /// Takes the write lock at once (no lock upgrade deadlocks between writers).
+        case immediate = "IMMEDIATE"
+    }
+
+    /// The path the connection was opened with.
+    public let path: String
+    /// The open mode.
+    public let mode: Mode
+    let db: OpaquePointer
+    private var cache: [String: Statement] = [:]
+    private var transactionDepth = 0
+
+    /// Opens (or creates) a database file.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - mode: read-only, read-write, or create when missing.
+    ///   - busyTimeout: seconds to wait for another connection's lock before failing with `SQLITE_BUSY`.
+    /// - Throws: `StoreError.missingStore` when the file is missing and `mode` is not `.create`;
+    ///   `StoreError.sqlite` when SQLite cannot open it.
+    public init(path: String, mode: Mode, busyTimeout: Double = 10) throws(StoreError) {
+        self.path = path
+        self.mode = mode
+        if mode != .create && !FileManager.default.fileExists(atPath: path) {
+            throw StoreError.missingStore(path: path)
+        }
+        var flags: Int32 = SQLITE_OPEN_NOMUTEX  // one thread per connection: no per-call mutex needed
+        switch mode {
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE
+        case .create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        }
+        var handle: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            if let handle { sqlite3_close_v2(handle) }
+            throw StoreError.sqlite(code: rc, operation: "opening '\(path)'", message: message)
+        }
+        db = handle
+        sqlite3_extended_result_codes(db, 1)
+        try check(sqlite3_busy_timeout(db, Int32(busyTimeout * 1000)), "setting the busy timeout", db: db)
+        try execute("PRAGMA foreign_keys = ON")
+        if mode != .readOnly {
+            // WAL: readers never block the writer and see only committed transactions.
+            // synchronous=NORMAL: in WAL mode a power loss may drop the last commits but never
+            // corrupts the file (https://sqlite.org/pragma.html#pragma_synchronous).
+            let journal = try scalarText("PRAGMA journal_mode = WAL")
+            if journal?.lowercased() != "wal" && path != ":memory:" {
+                throw StoreError.sqlite(
+                    code: SQLITE_ERROR, operation: "enabling WAL on '\(path)'",
+                    message: "journal_mode is \(journal ?? "unknown")")
+            }
+            try execute("PRAGMA synchronous = NORMAL")
+        }
+    }
+
+    deinit {
+        cache.removeAll()
+        // close_v2: if a caller still holds a Statement, the handle is freed once it is finalized.
+        sqlite3_close_v2(db)
+    }
+
+    /// Runs one or more SQL statements that take no parameters and return no rows of interest.
+    /// - Throws: `StoreError.sqlite`.
+    public func execute(_ sql: String) throws(StoreError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(db, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db))
+            sqlite3_free(errorMessage)
+            throw StoreError.sqlite(code: rc, operation: "executing \(Self.abbreviate(sql))", message: message)
+        }
+    }
+
+    /// Compiles a statement (not cached).
+    /// - Throws: `StoreError.sqlite` for a syntax error or unknown table/column.
+    public func prepare(_ sql: String) throws(StoreError) -> Statement {
+        try Statement(db: db, sql: sql)
+    }
+
+    /// A compiled statement kept for reuse by this connection (reset and unbound before it is returned).
+    /// - Throws: `StoreError.sqlite` when it does not compile.
+    public func cached(_ sql: String) throws(StoreError) -> Statement {
+        if let s = cache[sql] {
+            s.reset()
+            return s
+        }
+        let s = try prepare(sql)
+        cache[sql] = s
+        return s
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Nested calls join the outer transaction.
+    /// - Parameters:
+    ///   - kind: `.immediate` (default) takes the write lock up front.
+    ///   - body: the work.
+    /// - Returns: what `body` returns.
+    /// - Throws: what `body` throws, or `StoreError.sqlite` when BEGIN/COMMIT fails.
+    public func transaction<T>(
+        _ kind: TransactionKind = .immediate, _ body: () throws(StoreError) -> T
+    ) throws(StoreError) -> T {
+        if transactionDepth > 0 {
+            transactionDepth += 1
+            defer { transactionDepth -= 1 }
+            return try body()
+        }
+        try execute("BEGIN \(kind.rawValue)")
+        transactionDepth = 1
+        defer { transactionDepth = 0 }
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if sqlite3_get_autocommit(db) == 0 { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Rows changed by the last INSERT/UPDATE/DELETE.
+    public var changes: Int { Int(sqlite3_changes(db)) }
+
+    /// The rowid of the last successful INSERT.
+    public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(db)) }
+
+    /// The first column of the first row of a query, as text.
+    /// - Throws: `StoreError.sqlite`.
+    public func scalarText(_ sql: String, _ values: [DatabaseValue] = []) throws(StoreError) -> String? {
+        let s = try prepare(sql)
+        try s.bind(values)
+        return try s.step() ? s.string(at: 0) : nil
+    }
+
+    /// The first column of the first row of a query, as an integer.
+    /// - Throws: `StoreError.sqlite`.
+    public func scalarInt(_ sql: String, _ values: [DatabaseValue] = []) throws(StoreError) -> Int? {
+        let s = try prepare(sql)
+        try s.bind(values)
+        return try s.step() ? s.int(at: 0) : nil
+    }
+
+    static func abbreviate(_ sql: String) -> String {
+        let flat = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return flat.count > 80 ? String(flat.prefix(77)) + "…" : flat
+    }
+}

@@ -1,0 +1,75 @@
+import CSQLite
+
+/// Everything that can go wrong opening or writing a summary store.
+///
+/// Each case carries what a user needs to act on it; `description` is one line.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An SQLite call failed: the result code, what we were doing, and `sqlite3_errmsg`.
+    case sqlite(code: Int32, operation: String, message: String)
+    /// The store file does not exist (and we were not asked to create it).
+    case missingStore(path: String)
+    /// The file exists but is not a dmfsweep summary store.
+    case notAStore(path: String, reason: String)
+    /// The store was written with another schema version; never migrated silently.
+    case schemaVersion(path: String, found: Int, expected: Int)
+    /// The store's parameter columns differ from this build's parameter registry.
+    case parameterColumns(path: String, missing: [String], extra: [String])
+    /// A sweep name that is not in the store.
+    case unknownSweep(name: String, suggestion: String?)
+    /// A stored value could not be turned back into a Swift value.
+    case corruptValue(table: String, column: String, detail: String)
+
+    /// The SQLite primary result code for `.sqlite`, else `nil`.
+    public var sqliteCode: Int32? {
+        if case .sqlite(let code, _, _) = self { return code & 0xff }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let code, let operation, let message):
+            return "SQLite error \(code) (\(Self.codeName(code))) while \(operation): \(message)"
+        case .missingStore(let path):
+            return "no summary store at '\(path)' (create one with 'dmfsweep run SWEEP.yaml --inline --store \(path)')"
+        case .notAStore(let path, let reason):
+            return "'\(path)' is not a dmfsweep summary store: \(reason)"
+        case .schemaVersion(let path, let found, let expected):
+            let hint =
+                found > expected
+                ? "it was written by a newer dmfsweep; use that version"
+                : "it was written by an older dmfsweep; no migration from version \(found) exists"
+            return "store '\(path)' has schema version \(found), this dmfsweep reads version \(expected): \(hint)"
+        case .parameterColumns(let path, let missing, let extra):
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("missing parameter columns " + missing.joined(separator: ", ")) }
+            if !extra.isEmpty { parts.append("unknown parameter columns " + extra.joined(separator: ", ")) }
+            return "store '\(path)' was written with another parameter set (\(parts.joined(separator: "; ")))"
+        case .unknownSweep(let name, let suggestion):
+            return "no sweep named '\(name)' in the store"
+                + (suggestion.map { " (did you mean '\($0)'?)" } ?? "") + "; list them with 'dmfsweep sweeps'"
+        case .corruptValue(let table, let column, let detail):
+            return "corrupt value in \(table).\(column): \(detail)"
+        }
+    }
+
+    /// The symbolic name of an SQLite primary result code (`SQLITE_BUSY`), from `sqlite3_errstr`.
+    static func codeName(_ code: Int32) -> String {
+        String(cString: sqlite3_errstr(code))
+    }
+}
+
+/// Turns an SQLite result code into `StoreError.sqlite` unless it is one of `accepted`.
+/// - Parameters:
+///   - code: the value an `sqlite3_*` call returned.
+///   - operation: what we were doing, for the message ("preparing SELECT …").
+///   - db: the connection whose `sqlite3_errmsg` explains the failure (may be `nil`).
+///   - accepted: codes that are not errors (default `SQLITE_OK`).
+/// - Returns: `code`, when accepted.
+@discardableResult
+func check(
+    _ code: Int32, _ operation: @autoclosure () -> String, db: OpaquePointer?, accepted: Set<Int32> = [SQLITE_OK]
+) throws(StoreError) -> Int32 {
+    if accepted.contains(code) { return code }
+    let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+    throw StoreError.sqlite(code: code, operation: operation(), message: message)
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// The store's tables, indexes and version.
+///
+/// The version lives in `PRAGMA user_version`; `PRAGMA application_id` marks the file as a
+/// dmfsweep store. A store of another version is refused with a message naming both versions,
+/// unless the caller asked to migrate and a migration path exists (`Schema.migrations`).
+enum Schema {
+    /// The schema version this build reads and writes.
+    static let version = 1
+
+    /// `PRAGMA application_id`: "dmfs" in ASCII.
+    static let applicationID: Int32 = 0x646D_6673
+
+    /// A step from one schema version to the next; run inside the opening transaction.
+    struct Migration {
+        let from: Int
+        let sql: String
+    }
+
+    /// Registered migrations, keyed by the version they start from. Version 1 is the first
+    /// released schema, so there are none yet; a version-2 schema adds `Migration(from: 1, …)`.
+    static let migrations: [Migration] = []
+
+    /// The statements that create a version-`version` store.
+    static var creation: [String] {
+        [
+            """
+            CREATE TABLE meta (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE sweeps (
+                id      INTEGER PRIMARY KEY,
+                name    TEXT NOT NULL UNIQUE,
+                spec    TEXT NOT NULL,         -- the sweep file's text, as registered last
+                created REAL NOT NULL,         -- Unix seconds
+                updated REAL NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE tasks (
+                id        INTEGER PRIMARY KEY,
+                key       TEXT NOT NULL UNIQUE,  -- 64 hex digits, SHA-256 of the canonical form
+            \(ParameterColumns.definitions.map { "    " + $0 + "," }.joined(separator: "\n"))
+                canonical TEXT NOT NULL,
+                status    TEXT NOT NULL DEFAULT 'pending'
+                          CHECK (status IN ('pending', 'running', 'done', 'failed')),
+                attempts  INTEGER NOT NULL DEFAULT 0,  -- times the task was started
+                worker    TEXT,
+                created   REAL NOT NULL,
+                started   REAL,
+                finished  REAL,
+                error     TEXT
+            )
+            """,
+            "CREATE INDEX tasks_status ON tasks (status)",
+            """
+            CREATE TABLE sweep_tasks (
+                sweep_id INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+                task_id  INTEGER NOT NULL REFERENCES tasks (id),
+                position INTEGER NOT NULL,     -- order in the expanded sweep
+                PRIMARY KEY (sweep_id, task_id)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX sweep_tasks_task ON sweep_tasks (task_id)",
+            "CREATE UNIQUE INDEX sweep_tasks_position ON sweep_tasks (sweep_id, position)",
+            """
+            CREATE TABLE results (
+                task_id     INTEGER PRIMARY KEY REFERENCES tasks (id),
+                status      TEXT NOT NULL CHECK (status IN ('finished', 'converged', 'diverged')),
+                path        TEXT NOT NULL,
+                steps       INTEGER NOT NULL,
+                final_loss  REAL,
+                final_erank REAL,
+                seconds     REAL NOT NULL,
+                best_step   INTEGER,
+                best_error  REAL,
+                best_inside INTEGER,
+                targets     BLOB NOT NULL,     -- little-endian float64 per rank
+                recorded    REAL NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE intervals (
+                task_id         INTEGER NOT NULL REFERENCES tasks (id),
+                rank            INTEGER NOT NULL,
+                target          REAL,
+                measured        INTEGER NOT NULL,  -- 1 when the result had an IntervalStat for this rank
+                start           INTEGER,
+                "end"           INTEGER,
+                length          INTEGER,
+                middle_error    REAL,
+                predicted       INTEGER NOT NULL,  -- 1 when the result had a PredictedInterval
+                predicted_start REAL,
+                predicted_end   REAL,
+                PRIMARY KEY (task_id, rank)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE trajectories (
+                task_id     INTEGER PRIMARY KEY REFERENCES tasks (id),
+                points      INTEGER NOT NULL,
+                steps       BLOB NOT NULL,     -- little-endian int64 per point
+                loss        BLOB NOT NULL,     -- little-endian float64 per point
+                erank       BLOB NOT NULL,
+                erank_ratio BLOB NOT NULL,
+                clean_error BLOB               -- NULL when no point has one; NaN marks a missing value
+            )
+            """,
+        ]
+    }
+
+    /// Creates the schema in an empty database, or checks (and, when asked, migrates) an existing one.
+    /// - Parameters:
+    ///   - connection: a read-write connection (read-only connections only check).
+    ///   - migrate: whether an older store may be migrated in place.
+    /// - Throws: `StoreError.notAStore`, `.schemaVersion`, `.parameterColumns`, `.sqlite`.
+    static func prepare(_ connection: Connection, migrate: Bool) throws(StoreError) {
+        let path = connection.path
+        let version = try connection.scalarInt("PRAGMA user_version") ?? 0
+        let application = try connection.scalarInt("PRAGMA application_id") ?? 0
+        let tables = try connection.scalarInt("SELECT count(*) FROM sqlite_schema") ?? 0
+        if version == 0 && application == 0 && tables == 0 {
+            guard connection.mode != .readOnly else {
+                throw StoreError.notAStore(path: path, reason: "the file is empty")
+            }
+            try connection.transaction { () throws(StoreError) in
+                for sql in creation { try connection.execute(sql) }
+                try connection.cached("INSERT INTO meta (key, value) VALUES (?, ?)")
+                    .execute(["parameters", .text(ParameterColumns.all.joined(separator: ","))])
+                try connection.execute("PRAGMA application_id = \(applicationID)")
+                try connection.execute("PRAGMA user_version = \(Schema.version)")
+            }
+            return
+        }
+        guard application == Int(applicationID) else {
+            throw StoreError.notAStore(
+                path: path, reason: "it is an SQLite database of another application (application_id \(application))")
+        }
+        if version != Schema.version {
+            guard migrate, version < Schema.version, connection.mode != .readOnly,
+                let steps = migrationPath(from: version)
+            else {
+                throw StoreError.schemaVersion(path: path, found: version, expected: Schema.version)
+            }
+            try connection.transaction { () throws(StoreError) in
+                for step in steps { try connection.execute(step.sql) }
+                try connection.execute("PRAGMA user_version = \(Schema.version)")
+            }
+        }
+        try checkParameterColumns(connection)
+    }
+
+    /// The migrations leading from `version` to the current one, or `nil` when there is no path.
+    static func migrationPath(from version: Int) -> [Migration]? {
+        var steps: [Migration] = []
+        var v = version
+        while v < Schema.version {
+            guard let step = migrations.first(where: { $0.from == v }) else { return nil }
+            steps.append(step)
+            v += 1
+        }
+        return steps
+    }
+
+    /// Checks that the tasks table has exactly this build's parameter columns.
+    private static func checkParameterColumns(_ connection: Connection) throws(StoreError) {
+        let stmt = try connection.prepare("SELECT name FROM pragma_table_info('tasks') WHERE name LIKE 'p\\_%' ESCAPE '\\'")
+        var stored: [String] = []
+        while try stmt.step() { stored.append(stmt.string(at: 0) ?? "") }
+        let expected = ParameterColumns.all
+        let missing = expected.filter { !stored.contains($0) }.map { String($0.dropFirst(2)) }
+        let extra = stored.filter { !expected.contains($0) }.map { String($0.dropFirst(2)) }
+        if !missing.isEmpty || !extra.isEmpty {
+            throw StoreError.parameterColumns(path: connection.path, missing: missing, extra: extra)
+        }
+    }
+}

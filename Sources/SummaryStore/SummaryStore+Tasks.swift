@@ -1,0 +1,276 @@
+import Factorization
+import Foundation
+import Sweeps
+
+extension SummaryStore {
+    /// Registers a sweep and inserts the tasks the store does not have yet, in one transaction.
+    ///
+    /// The sweep's membership becomes exactly `tasks` (in their order); tasks already in the store
+    /// (same key, from any sweep) keep their state and results. Registering the same sweep again
+    /// is cheap and changes nothing but `updated`.
+    /// - Parameters:
+    ///   - name: the sweep's name.
+    ///   - spec: the sweep file's text (kept for reference).
+    ///   - tasks: the expanded tasks; duplicates (same key) count once.
+    /// - Returns: counts of distinct tasks: total, new, existing, done.
+    /// - Throws: `StoreError.sqlite`.
+    @discardableResult
+    public func registerSweep(name: String, spec: String, tasks: [SweepTask]) throws(StoreError) -> SweepRegistration {
+        let now = Self.now
+        return try connection.transaction { () throws(StoreError) -> SweepRegistration in
+            try connection.cached(
+                """
+                INSERT INTO sweeps (name, spec, created, updated) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated = excluded.updated
+                """
+            ).execute([.text(name), .text(spec), .real(now), .real(now)])
+            guard let sweepID = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) else {
+                throw StoreError.unknownSweep(name: name, suggestion: nil)
+            }
+            try connection.cached("DELETE FROM sweep_tasks WHERE sweep_id = ?").execute([.integer(sweepID)])
+            let columns = SimulationConfig.parameters.map(ParameterColumns.quoted)
+            let insertTask = try connection.cached(
+                "INSERT INTO tasks (key, \(columns.joined(separator: ", ")), canonical, created) VALUES (?, "
+                    + Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
+                    + ") ON CONFLICT (key) DO NOTHING")
+            let findTask = try connection.cached("SELECT id FROM tasks WHERE key = ?")
+            let addMember = try connection.cached(
+                "INSERT OR IGNORE INTO sweep_tasks (sweep_id, task_id, position) VALUES (?, ?, ?)")
+            var registration = SweepRegistration(total: 0, new: 0, existing: 0, done: 0)
+            var position = 0
+            for task in tasks {
+                try insertTask.execute(
+                    [.text(task.key.hex)] + ParameterColumns.values(of: task.config) + [
+                        .text(task.canonicalJSON), .real(now),
+                    ])
+                let taskID: Int
+                let isNew = connection.changes == 1
+                if isNew {
+                    taskID = connection.lastInsertRowID
+                } else {
+                    try findTask.bind([.text(task.key.hex)])
+                    guard try findTask.step(), let id = findTask.int(at: 0) else {
+                        throw StoreError.corruptValue(table: "tasks", column: "key", detail: "lost \(task.key)")
+                    }
+                    taskID = id
+                }
+                try addMember.execute([.integer(sweepID), .integer(taskID), .integer(position)])
+                if connection.changes == 1 {
+                    position += 1
+                    registration.total += 1
+                    if isNew { registration.new += 1 } else { registration.existing += 1 }
+                }
+            }
+            registration.done = try countByState(sweepID: sweepID).done
+            return registration
+        }
+    }
+
+    /// The tasks of a sweep that have no result yet (pending or running, optionally failed), in
+    /// sweep order. Running tasks are included: after a crash nobody is running them.
+    /// - Parameters:
+    ///   - sweep: the sweep's name.
+    ///   - includeFailed: also return failed tasks (default: they wait for `resetFailed`).
+    ///   - limit: at most this many.
+    /// - Throws: `StoreError.unknownSweep`, `.corruptValue`, `.sqlite`.
+    public func unfinishedTasks(sweep: String, includeFailed: Bool = false, limit: Int? = nil) throws(StoreError)
+        -> [SweepTask]
+    {
+        let sweepID = try self.sweepID(sweep)
+        let columns = SimulationConfig.parameters.map { "t." + ParameterColumns.quoted($0) }
+        let states = includeFailed ? "('pending', 'running', 'failed')" : "('pending', 'running')"
+        let stmt = try connection.prepare(
+            """
+            SELECT t.key, t.canonical, \(columns.joined(separator: ", "))
+            FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
+            WHERE m.sweep_id = ? AND t.status IN \(states)
+            ORDER BY m.position LIMIT ?
+            """)
+        try stmt.bind([.integer(sweepID), .integer(limit ?? -1)])
+        var tasks: [SweepTask] = []
+        while try stmt.step() {
+            let values = (0..<columns.count).map { stmt.value(at: $0 + 2) }
+            tasks.append(
+                SweepTask(
+                    key: TaskKey(hex: stmt.string(at: 0) ?? ""), config: try ParameterColumns.config(from: values),
+                    canonicalJSON: stmt.string(at: 1) ?? ""))
+        }
+        return tasks
+    }
+
+    /// How many of `keys` already have a result (keys not in the store count as not done).
+    /// - Throws: `StoreError.sqlite`.
+    public func doneCount(keys: [TaskKey]) throws(StoreError) -> Int {
+        let stmt = try connection.cached("SELECT status = 'done' FROM tasks WHERE key = ?")
+        var done = 0
+        for key in Set(keys) {
+            try stmt.bind([.text(key.hex)])
+            if try stmt.step(), stmt.int(at: 0) == 1 { done += 1 }
+        }
+        return done
+    }
+
+    /// Marks tasks as handed out: state `running`, worker and start time set, attempts + 1.
+    /// Tasks that are already done are left alone.
+    /// - Throws: `StoreError.sqlite`.
+    public func markRunning(_ keys: [TaskKey], worker: String? = nil) throws(StoreError) {
+        let now = Self.now
+        try connection.transaction { () throws(StoreError) in
+            let stmt = try connection.cached(
+                """
+                UPDATE tasks SET status = 'running', worker = ?, started = ?, attempts = attempts + 1
+                WHERE key = ? AND status != 'done'
+                """)
+            for key in keys { try stmt.execute([DatabaseValue(worker), .real(now), .text(key.hex)]) }
+        }
+    }
+
+    /// Records failed attempts in one transaction: state `failed`, the error text, attempts at least 1.
+    /// A task that is already done keeps its result and state.
+    /// - Returns: how many were written and which keys are unknown.
+    /// - Throws: `StoreError.sqlite`.
+    @discardableResult
+    public func markFailed(_ failures: [TaskFailure]) throws(StoreError) -> RecordSummary {
+        let now = Self.now
+        return try connection.transaction { () throws(StoreError) -> RecordSummary in
+            let stmt = try connection.cached(
+                """
+                UPDATE tasks SET status = 'failed', error = ?, worker = coalesce(?, worker), finished = ?,
+                    attempts = max(attempts, 1)
+                WHERE key = ? AND status != 'done'
+                """)
+            let exists = try connection.cached("SELECT 1 FROM tasks WHERE key = ?")
+            var summary = RecordSummary(recorded: 0, unknown: [])
+            for f in failures {
+                try stmt.execute([.text(f.error), DatabaseValue(f.worker), .real(now), .text(f.key.hex)])
+                if connection.changes == 1 {
+                    summary.recorded += 1
+                } else {
+                    try exists.bind([.text(f.key.hex)])
+                    if try !exists.step() { summary.unknown.append(f.key) }
+                }
+            }
+            return summary
+        }
+    }
+
+    /// Puts failed tasks back to `pending` (attempts are kept) so they run again.
+    /// - Parameter sweep: only this sweep's tasks; `nil` for every failed task.
+    /// - Returns: the number of tasks reset.
+    /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
+    @discardableResult
+    public func resetFailed(sweep: String? = nil) throws(StoreError) -> Int {
+        try resetState(.failed, sweep: sweep)
+    }
+
+    /// Puts `running` tasks back to `pending` (after a runner or coordinator died).
+    /// - Returns: the number of tasks reset.
+    /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
+    @discardableResult
+    public func resetRunning(sweep: String? = nil) throws(StoreError) -> Int {
+        try resetState(.running, sweep: sweep)
+    }
+
+    private func resetState(_ state: TaskState, sweep: String?) throws(StoreError) -> Int {
+        let stateValue = DatabaseValue.text(state.rawValue)
+        return try connection.transaction { () throws(StoreError) -> Int in
+            if let sweep {
+                let id = try sweepID(sweep)
+                try connection.prepare(
+                    """
+                    UPDATE tasks SET status = 'pending', error = NULL
+                    WHERE status = ? AND id IN (SELECT task_id FROM sweep_tasks WHERE sweep_id = ?)
+                    """
+                ).execute([stateValue, .integer(id)])
+            } else {
+                try connection.prepare("UPDATE tasks SET status = 'pending', error = NULL WHERE status = ?")
+                    .execute([stateValue])
+            }
+            return connection.changes
+        }
+    }
+
+    /// Task counts by state, for one sweep or the whole store.
+    /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
+    public func statusCounts(sweep: String? = nil) throws(StoreError) -> StatusCounts {
+        if let sweep { return try countByState(sweepID: try sweepID(sweep)) }
+        let stmt = try connection.cached("SELECT status, count(*) FROM tasks GROUP BY status")
+        return try readCounts(stmt)
+    }
+
+    /// Every sweep with its progress, oldest first.
+    /// - Throws: `StoreError.sqlite`.
+    public func sweeps() throws(StoreError) -> [SweepSummary] {
+        let stmt = try connection.prepare("SELECT id, name, created, updated FROM sweeps ORDER BY created, id")
+        var rows: [(Int, String, Double, Double)] = []
+        while try stmt.step() {
+            rows.append((stmt.int(at: 0) ?? 0, stmt.string(at: 1) ?? "", stmt.double(at: 2) ?? 0, stmt.double(at: 3) ?? 0))
+        }
+        var out: [SweepSummary] = []
+        for (id, name, created, updated) in rows {
+            out.append(
+                SweepSummary(
+                    name: name, created: Date(timeIntervalSince1970: created),
+                    updated: Date(timeIntervalSince1970: updated), counts: try countByState(sweepID: id)))
+        }
+        return out
+    }
+
+    /// The spec text a sweep was last registered with.
+    /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
+    public func sweepSpec(_ name: String) throws(StoreError) -> String {
+        _ = try sweepID(name)
+        return try connection.scalarText("SELECT spec FROM sweeps WHERE name = ?", [.text(name)]) ?? ""
+    }
+
+    /// The bookkeeping of one task, or `nil` when the key is unknown.
+    /// - Throws: `StoreError.corruptValue`, `.sqlite`.
+    public func task(_ key: TaskKey) throws(StoreError) -> StoredTask? {
+        let columns = SimulationConfig.parameters.map(ParameterColumns.quoted)
+        let stmt = try connection.cached(
+            "SELECT status, attempts, worker, error, canonical, \(columns.joined(separator: ", ")) FROM tasks WHERE key = ?")
+        try stmt.bind([.text(key.hex)])
+        guard try stmt.step() else { return nil }
+        guard let state = TaskState(rawValue: stmt.string(at: 0) ?? "") else {
+            throw StoreError.corruptValue(table: "tasks", column: "status", detail: stmt.string(at: 0) ?? "NULL")
+        }
+        let values = (0..<columns.count).map { stmt.value(at: $0 + 5) }
+        return StoredTask(
+            key: key, state: state, attempts: stmt.int(at: 1) ?? 0, worker: stmt.string(at: 2),
+            error: stmt.string(at: 3), config: try ParameterColumns.config(from: values),
+            canonicalJSON: stmt.string(at: 4) ?? "")
+    }
+
+    /// The names of every sweep (for suggestions).
+    func sweepNames() throws(StoreError) -> [String] {
+        let stmt = try connection.cached("SELECT name FROM sweeps")
+        var names: [String] = []
+        while try stmt.step() { names.append(stmt.string(at: 0) ?? "") }
+        return names
+    }
+
+    /// The row id of a sweep.
+    /// - Throws: `StoreError.unknownSweep` with a suggestion.
+    func sweepID(_ name: String) throws(StoreError) -> Int {
+        if let id = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) { return id }
+        throw StoreError.unknownSweep(name: name, suggestion: EditDistance.closest(to: name, among: try sweepNames()))
+    }
+
+    private func countByState(sweepID: Int) throws(StoreError) -> StatusCounts {
+        let stmt = try connection.cached(
+            """
+            SELECT t.status, count(*) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
+            WHERE m.sweep_id = ? GROUP BY t.status
+            """)
+        try stmt.bind([.integer(sweepID)])
+        return try readCounts(stmt)
+    }
+
+    private func readCounts(_ stmt: Statement) throws(StoreError) -> StatusCounts {
+        var counts = StatusCounts()
+        while try stmt.step() {
+            if let state = TaskState(rawValue: stmt.string(at: 0) ?? "") { counts[state] = stmt.int(at: 1) ?? 0 }
+        }
+        return counts
+    }
+}

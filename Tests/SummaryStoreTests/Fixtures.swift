@@ -1,0 +1,65 @@
+import Factorization
+import Foundation
+import Sweeps
+import TestSupport
+
+@testable import SummaryStore
+
+/// Hand-built tasks and results (the numerical core is not needed to test the store).
+enum Fixtures {
+    /// A task whose key is derived from `index` (any 64 hex digits will do for the store).
+    static func task(_ index: Int, depth: Int = 3, alpha: Double = 0.05, seed: UInt64 = 0) -> SweepTask {
+        var config = SimulationConfig()
+        config.depth = depth
+        config.alpha = alpha
+        config.seed = seed
+        config.spectrum = [10, 5, 2.5]
+        config.stopLoss = index % 2 == 0 ? nil : 1e-12
+        let hex = String(repeating: "0", count: 48) + String(format: "%016llx", UInt64(index))
+        return SweepTask(key: TaskKey(hex: hex), config: config, canonicalJSON: "{\"i\":\(index)}")
+    }
+
+    /// A grid of tasks: depths × alphas × seeds, keys numbered from `base`.
+    static func grid(depths: [Int], alphas: [Double], seeds: Int, base: Int = 0) -> [SweepTask] {
+        var tasks: [SweepTask] = []
+        for d in depths {
+            for a in alphas {
+                for s in 0..<seeds {
+                    tasks.append(task(base + tasks.count, depth: d, alpha: a, seed: UInt64(s)))
+                }
+            }
+        }
+        return tasks
+    }
+
+    /// A result whose numbers are a deterministic function of `seed` (no two alike).
+    static func result(seed: Int, ranks: Int = 3, status: RunStatus = .finished, noisy: Bool = false) -> SimulationResult {
+        let s = Double(seed)
+        let intervals = (1...ranks).map { r in
+            r == ranks && seed % 3 == 0
+                ? IntervalStat(rank: r, target: Double(r) * 0.9, start: nil, end: nil, length: 0)
+                : IntervalStat(
+                    rank: r, target: Double(r) * 0.9, start: 100 * r + seed, end: 100 * r + seed + 10 * (seed % 7 + 1),
+                    length: 10 * (seed % 7 + 1), middleError: 0.01 * s + Double(r))
+        }
+        let predicted = (1...ranks).map { r in
+            PredictedInterval(rank: r, start: 95.5 * Double(r) + s, end: r == ranks ? nil : 190.25 * Double(r) + s)
+        }
+        let trajectory = (0..<5).map { k in
+            TrajectoryPoint(
+                step: k * 10, loss: 1 / (s + Double(k) + 1), erank: 1 + Double(k) * 0.3, erankRatio: 1 + Double(k) * 0.25,
+                cleanError: noisy ? 0.5 / Double(k + 1) : nil)
+        }
+        return SimulationResult(
+            status: status, path: .spectral, steps: 40 + seed, finalLoss: 1e-3 * (s + 1), finalErank: 2 + 0.001 * s,
+            targets: (1...ranks).map { Double($0) * 0.9 }, intervals: intervals, predicted: predicted,
+            trajectory: trajectory, bestStep: noisy ? 20 : nil, bestCleanError: noisy ? 0.125 + s : nil,
+            bestInsideInterval: noisy ? seed % 2 == 0 : nil, seconds: 0.5 + s / 1000)
+    }
+
+    /// A fresh store in a temporary directory (kept alive by the returned directory).
+    static func store() throws -> (TemporaryDirectory, SummaryStore) {
+        let dir = try TemporaryDirectory(prefix: "store-test")
+        return (dir, try SummaryStore(path: dir.path("s.sqlite"), create: true))
+    }
+}

@@ -1,0 +1,89 @@
+import CSQLite
+import Foundation
+import Testing
+import TestSupport
+
+@testable import SummaryStore
+
+@Suite struct SchemaTests {
+    @Test func newStoreHasVersionWALAndIntegrity() throws {
+        let (dir, store) = try Fixtures.store()
+        #expect(try store.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)
+        #expect(try store.connection.scalarText("PRAGMA journal_mode") == "wal")
+        #expect(try store.connection.scalarInt("PRAGMA synchronous") == 1)  // NORMAL
+        #expect(try store.connection.scalarInt("PRAGMA foreign_keys") == 1)
+        #expect(try store.integrityCheck() == ["ok"])
+        // Reopening a store of the right version works, read-only too.
+        _ = try SummaryStore(path: dir.path("s.sqlite"))
+        _ = try SummaryStore(path: dir.path("s.sqlite"), readOnly: true)
+    }
+
+    @Test(arguments: [0, 2, 99])
+    func otherSchemaVersionIsRefusedNamingBothVersions(version: Int) throws {
+        let dir = try TemporaryDirectory(prefix: "store-version")
+        let path = dir.path("s.sqlite")
+        do {
+            let store = try SummaryStore(path: path, create: true)
+            try store.connection.execute("PRAGMA user_version = \(version)")
+        }
+        for migrate in [false, true] {
+            let error = #expect(throws: StoreError.self) { try SummaryStore(path: path, migrate: migrate) }
+            #expect(error == .schemaVersion(path: path, found: version, expected: SummaryStore.schemaVersion))
+            let text = error?.description ?? ""
+            #expect(text.contains("schema version \(version)") && text.contains("reads version \(SummaryStore.schemaVersion)"))
+        }
+        // Refusing must not have changed the file.
+        let raw = try Connection(path: path, mode: .readOnly)
+        #expect(try raw.scalarInt("PRAGMA user_version") == version)
+    }
+
+    @Test func foreignSQLiteFileIsNotAStore() throws {
+        let dir = try TemporaryDirectory(prefix: "store-foreign")
+        let path = dir.path("other.sqlite")
+        do {
+            let c = try Connection(path: path, mode: .create)
+            try c.execute("CREATE TABLE x (a)")
+        }
+        let error = #expect(throws: StoreError.self) { try SummaryStore(path: path) }
+        guard case .notAStore = error else {
+            Issue.record("expected notAStore, got \(String(describing: error))")
+            return
+        }
+    }
+
+    @Test func missingStoreIsReportedAndNotCreated() throws {
+        let dir = try TemporaryDirectory(prefix: "store-missing")
+        let path = dir.path("nope.sqlite")
+        #expect(throws: StoreError.missingStore(path: path)) { try SummaryStore(path: path) }
+        #expect(throws: StoreError.missingStore(path: path)) { try SummaryStore(path: path, readOnly: true) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func changedParameterColumnsAreRefused() throws {
+        let dir = try TemporaryDirectory(prefix: "store-columns")
+        let path = dir.path("s.sqlite")
+        do {
+            let store = try SummaryStore(path: path, create: true)
+            try store.connection.execute("ALTER TABLE tasks ADD COLUMN p_warp REAL")
+        }
+        #expect(throws: StoreError.parameterColumns(path: path, missing: [], extra: ["warp"])) {
+            try SummaryStore(path: path)
+        }
+    }
+
+    @Test func sqliteErrorsCarryCodeOperationAndMessage() throws {
+        let (_, store) = try Fixtures.store()
+        let error = #expect(throws: StoreError.self) { try store.connection.prepare("SELECT nope FROM tasks") }
+        #expect(error?.sqliteCode == SQLITE_ERROR)
+        #expect(error?.description.contains("no such column: nope") == true)
+        #expect(error?.description.contains("preparing SELECT nope FROM tasks") == true)
+        // A constraint violation inside a transaction rolls the whole transaction back.
+        #expect(throws: StoreError.self) {
+            try store.connection.transaction { () throws(StoreError) in
+                try store.connection.execute("INSERT INTO sweeps (name, spec, created, updated) VALUES ('x', '', 0, 0)")
+                try store.connection.execute("INSERT INTO sweeps (name, spec, created, updated) VALUES ('x', '', 0, 0)")
+            }
+        }
+        #expect(try store.connection.scalarInt("SELECT count(*) FROM sweeps") == 0)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Sweeps
+
+/// Broken sweep files (`Fixtures/broken/`) and the exact one-line error each must give. Columns
+/// were counted by hand from the fixture text; libyaml's syntax messages are its own.
+@Suite struct BrokenSweepFileTests {
+    static let directory = TestPaths.repositoryRoot.appendingPathComponent("Tests/SweepsTests/Fixtures/broken")
+
+    static let cases: [(file: String, expected: String)] = [
+        ("empty.yaml", "1:1: empty sweep file (expected a mapping with name, method and parameters)"),
+        ("comments-only.yaml", "1:1: empty sweep file (expected a mapping with name, method and parameters)"),
+        ("unclosed-flow.yaml",
+         "4:24: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 4, column 19)"),
+        ("tab-indent.yaml",
+         "4:1: invalid YAML: found character that cannot start any token (while scanning for the next token at line 4, column 1)"),
+        ("invalid-utf8.yaml", "1:11: invalid YAML: invalid trailing UTF-8 octet"),
+        ("root-list.yaml", "1:1: a sweep file must be a mapping with name, method and parameters, got a list"),
+        ("two-documents.yaml", "4:1: a sweep file holds a single YAML document"),
+        ("anchors.yaml", "4:10: anchors and aliases (&name, *name) are not supported in sweep files"),
+        ("duplicate-parameter.yaml", "6:3: duplicate key 'depth' (first at line 4, column 3)"),
+        ("duplicate-top-level.yaml", "3:1: duplicate key 'name' (first at line 1, column 1)"),
+        ("unknown-top-level-key.yaml", "3:1: unknown key 'paramters' (did you mean 'parameters'?)"),
+        ("wandb-metric.yaml",
+         "3:1: unknown key 'metric' (expected name, description, method, parameters, count, seed or runs)"),
+        ("missing-name.yaml", "2:1: missing 'name' (the sweep's name)"),
+        ("missing-method.yaml", "1:1: missing 'method' (grid, random or list)"),
+        ("missing-parameters.yaml",
+         "1:1: missing 'parameters' (a mapping from parameter names to {value: …} or {values: […]})"),
+        ("unknown-method.yaml", "2:9: method must be grid, random or list, got 'gird' (did you mean 'grid'?)"),
+        ("seed-on-grid.yaml",
+         "3:1: 'seed' is only used by method random; to set the simulation seed write parameters: {seed: {value: …}}"),
+        ("unknown-parameter.yaml", "5:3: unknown parameter 'alpah' (did you mean 'alpha'?)"),
+        ("unknown-parameter-no-hint.yaml", "4:3: unknown parameter 'learning_rate'"),
+        ("flag-spelling.yaml", "4:3: unknown parameter 'record-every' (did you mean 'record_every'?)"),
+        ("broken.json", "1:48: unknown parameter 'depht' (did you mean 'depth'?)"),
+        ("parameter-not-mapping.yaml",
+         "4:10: parameter 'depth' must be a mapping such as {value: …} or {values: […]}, got 3"),
+        ("value-and-values.yaml", "4:21: parameter 'depth' has both 'value' and 'values'; give one"),
+        ("non-integer.yaml", "4:23: depth: expected an integer, got 2.5"),
+        ("not-finite.yaml", "4:16: eta: expected a finite number, got .inf"),
+        ("quoted-number.yaml", "4:18: alpha: expected a finite number, got \"0.1\""),
+        ("bad-choice.yaml",
+         "4:29: init: expected one of identity|orthogonal|gaussian, got orthogonl (did you mean 'orthogonal'?)"),
+        ("spectrum-scalars.yaml",
+         "4:23: spectrum: expected a list of finite numbers, got 10 (write a list such as [10, 5, 2])"),
+        ("negative-seed.yaml", "4:22: seed: must be an integer ≥ 0, got -1"),
+        ("empty-values.yaml", "4:19: 'values' of 'alpha' is empty"),
+        ("out-of-range.yaml", "4:25: alpha: must be > 0, got -0.5"),
+        ("distribution-on-grid.yaml", "4:11: 'distribution' needs method random (grid takes value or values)"),
+        ("unknown-distribution.yaml",
+         "5:25: distribution must be uniform, log_uniform_values or int_uniform, got 'normal'"),
+        ("min-greater-than-max.yaml", "5:39: min 0.5 is greater than max 0.1"),
+        ("log-uniform-nonpositive.yaml", "5:48: log_uniform_values needs min > 0, got 0"),
+        ("int-uniform-real-bound.yaml", "5:43: 'min' of int_uniform must be an integer, got 1.5"),
+        ("count-zero.yaml", "3:8: 'count' must be an integer ≥ 1, got 0"),
+        ("count-missing.yaml", "1:1: missing 'count' (method random draws this many tasks)"),
+        ("grid-too-large.yaml", "3:1: grid has 16777216 tasks; the limit is 10000000"),
+        ("grid-overflow.yaml", "19:3: grid size overflows at 'stop_loss': more than 9223372036854775807 tasks"),
+        ("list-with-values.yaml",
+         "4:11: 'values' is not allowed with method list; write one entry per task under 'runs'"),
+        ("list-missing-runs.yaml", "1:1: missing 'runs' (method list runs the parameter mappings listed there)"),
+        ("list-run-unknown.yaml", "5:6: unknown parameter 'deph' (did you mean 'depth'?)"),
+        ("list-run-wrapped.yaml", "4:12: in 'runs' write each parameter's value itself (depth: …), not {value: …}"),
+        // Valid on their own; the combination fails `SimulationConfig.validate()` during expansion.
+        ("invalid-combination.yaml",
+         "5:17: path: spectral is exact only for problem estimation with init identity (got sensing, identity); "
+            + "use full or auto"),
+    ]
+
+    @Test(arguments: cases)
+    func brokenFileGivesItsError(file: String, expected: String) {
+        let path = Self.directory.appendingPathComponent(file).path
+        do {
+            let spec = try SweepFile.load(path: path)
+            _ = try spec.expand()
+            Issue.record("\(file) was accepted")
+        } catch {
+            #expect(error.file == path)
+            #expect(error.description == "\(path):\(expected)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func everyFixtureHasAnExpectation() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
+        #expect(Set(files) == Set(Self.cases.map(\.file)))
+        #expect(files.count >= 20)
+    }
+
+    @Test func unreadableFileIsReportedAtItsStart() {
+        #expect(
+            throws: SweepError(
+                file: "/nonexistent/x.yaml", line: 1, column: 1, message: "cannot read sweep file: no such file")
+        ) {
+            try SweepFile.load(path: "/nonexistent/x.yaml")
+        }
+    }
+}
