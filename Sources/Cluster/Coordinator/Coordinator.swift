@@ -68,7 +68,7 @@ public final class Coordinator {
     private(set) public var boundEndpoint = ""
 
     private var names: [PeerID: String] = [:]
-    private var completed: [CompletedTask] = []
+    private var completed: [FinishedTask] = []
     private var failed: [FailedTask] = []
     private var oldestUncommitted: Double?
     private var ackDue: [PeerID: UInt64] = [:]
@@ -229,7 +229,7 @@ public final class Coordinator {
                 try send(message, to: to, socket: socket)
             case .record(let key, let result, let seconds):
                 let name = peer.flatMap { names[$0] } ?? "?"
-                completed.append(CompletedTask(key: key, result: result, seconds: seconds, workerID: name))
+                completed.append(FinishedTask(key: key, result: result, seconds: seconds, workerID: name))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .fail(let key, let error, let attempts):
                 failed.append(FailedTask(key: key, error: error, attempts: attempts))

@@ -3,7 +3,7 @@ import Foundation
 import Sweeps
 
 /// A result the coordinator commits: the task's key, what it produced, and the worker's timing.
-public struct CompletedTask: Sendable, Hashable {
+public struct FinishedTask: Sendable, Hashable {
     public var key: TaskKey
     public var result: SimulationResult
     /// Worker-side seconds.
@@ -72,7 +72,7 @@ public protocol TaskLedger: AnyObject {
     /// Commits results and failures in one transaction; idempotent by key (a key already done is
     /// left alone). Only after it returns are the results acknowledged to workers.
     /// - Throws: store errors (the coordinator then stops: nothing unacknowledged is lost).
-    func commit(_ completed: [CompletedTask], failed: [FailedTask]) throws
+    func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws
     /// Publishes the live state for `status` (best effort).
     func publish(_ state: LiveState) throws
 }
@@ -82,7 +82,7 @@ public final class InMemoryLedger: TaskLedger, @unchecked Sendable {
     // Safe: every member is guarded by `lock` (tests read it from other threads).
     private let lock = NSLock()
     private var tasks: [ScheduledTask]
-    private var done: [TaskKey: CompletedTask] = [:]
+    private var done: [TaskKey: FinishedTask] = [:]
     private var failed: [TaskKey: FailedTask] = [:]
     private var commits = 0
     private var duplicateCommits = 0
@@ -97,7 +97,7 @@ public final class InMemoryLedger: TaskLedger, @unchecked Sendable {
 
     public func doneCount() throws -> Int { lock.withLock { done.count } }
 
-    public func commit(_ completed: [CompletedTask], failed newFailed: [FailedTask]) throws {
+    public func commit(_ completed: [FinishedTask], failed newFailed: [FailedTask]) throws {
         lock.withLock {
             commits += 1
             for c in completed {
@@ -110,7 +110,7 @@ public final class InMemoryLedger: TaskLedger, @unchecked Sendable {
     public func publish(_ state: LiveState) throws { lock.withLock { self.state = state } }
 
     /// Committed results by key.
-    public var completed: [TaskKey: CompletedTask] { lock.withLock { done } }
+    public var completed: [TaskKey: FinishedTask] { lock.withLock { done } }
     /// Failed tasks by key.
     public var failures: [TaskKey: FailedTask] { lock.withLock { failed } }
     /// Number of commit transactions.

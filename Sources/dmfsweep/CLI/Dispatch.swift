@@ -9,7 +9,9 @@ enum Dispatch {
         // SimulateCommand.command,
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
+        CoordinatorCommand.command,
         WorkerCommand.command,
+        StatusCommand.command,
         KeysCommand.command,
         // Issue 7: PlotCommand, ReportCommand
     ]
