@@ -9,6 +9,7 @@ enum Dispatch {
         // SimulateCommand.command,
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
+        RunCommand.command,
         CoordinatorCommand.command,
         WorkerCommand.command,
         StatusCommand.command,

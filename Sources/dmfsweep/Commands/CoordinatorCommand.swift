@@ -143,7 +143,7 @@ struct SweepSession {
         let done = counts?.done ?? (outcome.state.doneBefore + s.done)
         let failed = counts?.failed ?? s.failed
         let total = counts?.total ?? registration.total
-        let elapsed = max(0.001, Date().timeIntervalSince1970 - outcome.state.startedAt)
+        let elapsed = max(0.001, outcome.state.updatedAt - outcome.state.startedAt)
         var lines = [
             "sweep \(spec.name): \(done)/\(total) done, \(failed) failed"
                 + (outcome.interrupted ? ", \(total - done - failed) not done (interrupted; run the same command again to resume)" : "")
@@ -153,8 +153,8 @@ struct SweepSession {
                 format: "this run: %d task(s) in %.1f s (%.0f/s), %d worker death(s), %d re-queued, %d bad message(s) dropped",
                 s.done + s.failed, elapsed, Double(s.done + s.failed) / elapsed, s.deaths, s.requeues,
                 outcome.state.badMessageTotal))
-        if failed > 0 { lines.append("failed tasks: dmfsweep query --store \(storePath) --sweep \(spec.name) --status failed") }
-        lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name)")
+        if failed > 0 { lines.append("failed tasks and errors: dmfsweep status --store \(storePath) --sweep \(spec.name)") }
+        lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
         if outcome.interrupted { return 130 }
         return failed > 0 ? 3 : 0

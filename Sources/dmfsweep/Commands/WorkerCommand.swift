@@ -22,6 +22,7 @@ enum WorkerCommand {
             OptionSpec(flag: "--give-up-after", valueName: "S", help: "seconds without a coordinator before exiting", defaultValue: "300"),
             OptionSpec(flag: "--name", valueName: "NAME", help: "worker name in logs and status", defaultValue: "HOST-PID"),
             OptionSpec(flag: "--log-format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
+            OptionSpec(flag: "--quiet", valueName: nil, help: "log only warnings and errors"),
         ],
         run: run)
 
@@ -38,7 +39,9 @@ enum WorkerCommand {
         }
         if let name = args.string("--name") { options.workerID = name }
         options.curve = try ClusterCLI.curveClient(args)
-        let log = try ClusterCLI.logSink(args, component: "worker")
+        let sink = try ClusterCLI.logSink(args, component: "worker")
+        let quiet = args.has("--quiet")
+        let log: LogSink = { if !quiet || $0.level != .info { sink($0) } }
         let worker = try Worker(options: options, log: log)
         let stop = worker.stop
         let watch = TerminationSignals.watch { _ in stop.request() }
