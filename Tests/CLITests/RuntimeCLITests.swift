@@ -1,0 +1,183 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// End-to-end tests of `run`, `coordinator`, `worker` and `status` with real processes, sockets
+/// and store files. Tasks are no-ops with an injected delay (`--noop`, `DMFSWEEP_FAULT_TASK_SLEEP_MS`)
+/// so they exercise the runtime, not the numerics.
+@Suite(.serialized) struct RuntimeCLITests {
+    /// A grid of `count` tasks (seeds 0..<count).
+    static func sweep(_ dir: TemporaryDirectory, count: Int, name: String = "rt") throws -> String {
+        let path = dir.path("\(name).yaml")
+        let seeds = (0..<count).map(String.init).joined(separator: ", ")
+        try "name: \(name)\nmethod: grid\nparameters:\n  seed: {values: [\(seeds)]}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// `SELECT …` on a store with the sqlite3 shell, one row per line.
+    static func sql(_ store: String, _ query: String) throws -> [String] {
+        let out = try runProcess([store, query], executable: URL(fileURLWithPath: "/usr/bin/sqlite3"), timeout: 20)
+        return out.stdout.split(separator: "\n").map(String.init)
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    @Test func runWithTwoWorkersStoresEveryTaskOnce() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 300)
+        let store = dir.path("s.sqlite")
+        let r = try runProcess(["run", sweep, "--store", store, "--workers", "2", "--noop"], timeout: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("300/300 done, 0 failed"))
+        #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["300|300"])
+        #expect(try Self.sql(store, "SELECT status, count(*) FROM tasks GROUP BY status") == ["done|300"])
+        let status = try runProcess(["status", "--store", store], timeout: 20)
+        #expect(status.stdout.contains("rt: 300/300 done") && status.stdout.contains("coordinator: finished"))
+    }
+
+    @Test func coordinatorKilledAndRestartedFinishesWithoutRecomputingCommittedTasks() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 200)
+        let store = dir.path("s.sqlite")
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let common = ["--store", store, "--bind", endpoint, "--noop", "--heartbeat-interval", "0.2"]
+        let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10"]
+        let first = try Spawned(["coordinator", sweep] + common)
+        let workers = try (0..<2).map { i in
+            try Spawned(["worker", "--connect", endpoint, "--name", "w\(i)", "--give-up-after", "30"], environment: slow)
+        }
+        #expect(eventually(timeout: 30) { ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 40 })
+        first.signal(SIGKILL)
+        first.wait(timeout: 10)
+        let before = try Self.sql(store, "SELECT t.key, t.finished FROM tasks t WHERE t.status = 'done' ORDER BY t.key")
+        #expect(before.count >= 40 && before.count < 200)
+        let second = try Spawned(["coordinator", sweep] + common)
+        #expect(second.wait(timeout: 60) == 0, "\(second.text)")
+        #expect(second.text.contains("\(200 - before.count) task(s) to run, \(before.count) already done"))
+        let after = try Self.sql(store, "SELECT t.key, t.finished FROM tasks t WHERE t.status = 'done' ORDER BY t.key")
+        #expect(after.count == 200)
+        // Committed before the kill: untouched (not recomputed, not rewritten).
+        #expect(Set(before).isSubset(of: Set(after)))
+        #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["200|200"])
+        for w in workers { #expect(w.wait(timeout: 15) == 0, "\(w.text)") }
+    }
+
+    @Test func interruptedRunExitsResumableAndTheRerunDoesOnlyTheRest() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 300)
+        let store = dir.path("s.sqlite")
+        let run = try Spawned(
+            ["run", sweep, "--store", store, "--workers", "2", "--noop"], environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "20"])
+        #expect(eventually(timeout: 30) { ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 30 })
+        let workerPIDs = Self.children(of: run.pid)
+        #expect(workerPIDs.count == 2)
+        run.signal(SIGINT)
+        #expect(run.wait(timeout: 30) == 130, "\(run.text)")
+        #expect(run.text.contains("interrupted"))
+        let done = Int(try Self.sql(store, "SELECT count(*) FROM tasks WHERE status = 'done'").first ?? "") ?? -1
+        #expect(done >= 30 && done < 300)
+        #expect(try Self.sql(store, "SELECT count(*) FROM tasks WHERE status = 'running'") == ["0"])
+        // The run stopped its workers.
+        #expect(eventually(timeout: 10) { workerPIDs.allSatisfy { kill($0, 0) != 0 } })
+        let rerun = try runProcess(["run", sweep, "--store", store, "--workers", "2", "--noop"], timeout: 60)
+        #expect(rerun.status == 0)
+        #expect(rerun.stdout.contains("this run: \(300 - done) task(s)"))
+        #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["300|300"])
+    }
+
+    @Test func coordinatorRefusesAPublicPlainTextBind() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 3)
+        let r = try runProcess(["coordinator", sweep, "--store", dir.path("s.sqlite"), "--bind", "tcp://0.0.0.0:5555"], timeout: 20)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("without encryption") && r.stderr.contains("--curve") && r.stderr.contains("--insecure"))
+    }
+
+    @Test func workerGivesUpWithoutACoordinator() throws {
+        let r = try runProcess(["worker", "--connect", "tcp://127.0.0.1:\(Self.freePort())", "--give-up-after", "1"], timeout: 30)
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("giving up"))
+    }
+
+    /// Process ids of the `dmfsweep worker` children of `parent`.
+    static func children(of parent: Int32) -> [Int32] {
+        let out = (try? runProcess(["-eo", "pid,ppid,args"], executable: URL(fileURLWithPath: "/bin/ps"), timeout: 10))?.stdout ?? ""
+        return out.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ", maxSplits: 2)
+            guard f.count == 3, Int32(f[1]) == parent, f[2].contains("dmfsweep worker") else { return nil }
+            return Int32(f[0])
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms for at most `timeout` seconds.
+func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}
+
+/// A `dmfsweep` child process; SIGKILLed when released if still running.
+final class Spawned: @unchecked Sendable {
+    // Safe: `process` is configured before `run()`; `output` is appended under `lock`.
+    private let process = Process()
+    private let exited = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var output = Data()
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = TestPaths.dmfsweep
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            if d.isEmpty { h.readabilityHandler = nil } else { self?.lock.withLock { self?.output.append(d) } }
+        }
+        let done = exited
+        process.terminationHandler = { _ in done.signal() }
+        try process.run()
+    }
+
+    var text: String { lock.withLock { String(decoding: output, as: UTF8.self) } }
+
+    var pid: Int32 { process.processIdentifier }
+
+    @discardableResult
+    func wait(timeout: Double) -> Int32? {
+        if exited.wait(timeout: .now() + timeout) == .timedOut { return nil }
+        exited.signal()
+        return process.terminationStatus
+    }
+
+    func signal(_ sig: Int32) { if process.isRunning { kill(process.processIdentifier, sig) } }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            _ = exited.wait(timeout: .now() + 5)
+        }
+    }
+}
