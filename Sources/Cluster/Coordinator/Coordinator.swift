@@ -77,6 +77,7 @@ public final class Coordinator {
     private let startedWall = Date().timeIntervalSince1970
     private var rateSamples: [(t: Double, done: Int)] = []
     private var phase = "running"
+    private var pipeline: CommitPipeline?
 
     /// Creates a coordinator for the tasks the ledger says are pending.
     /// - Throws: ledger errors, `ZMQError`.
@@ -124,8 +125,11 @@ public final class Coordinator {
     public func run(progress: (CoordinatorProgress) -> Void = { _ in }) throws -> CoordinatorOutcome {
         if socket == nil { try bind() }
         guard let socket else { throw CoordinatorError("no socket") }
+        let pipeline = try CommitPipeline(ledger: ledger)
+        self.pipeline = pipeline
         let poller = Poller()
         _ = poller.add(socket)
+        _ = poller.add(fileDescriptor: pipeline.wakeFD)
         let start = monotonicSeconds()
         var nextTick = start
         var nextProgress = start
@@ -134,7 +138,7 @@ public final class Coordinator {
         var interrupted = false
         let tickEvery = min(options.scheduler.heartbeatInterval / 4, 0.1)
         emit(.info, "started", "listening on \(boundEndpoint); \(scheduler.snapshot(now: start).total) task(s) to run, \(doneBefore) already done")
-        try publish(now: start)
+        pipeline.publish(liveState(now: start))
 
         while true {
             var now = monotonicSeconds()
@@ -163,13 +167,14 @@ public final class Coordinator {
             let mustCommit = completed.count + failed.count >= options.commitBatch
                 || (oldestUncommitted.map { now - $0 >= options.commitInterval } ?? false)
                 || scheduler.isComplete || graceDeadline != nil
-            if mustCommit { try commit(socket: socket) } else if completed.isEmpty && failed.isEmpty { try sendAcks(socket) }
+            if mustCommit || (completed.isEmpty && failed.isEmpty) { submit(pipeline) }
+            for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
             if now >= nextProgress {
                 progress(CoordinatorProgress(state: liveState(now: now), elapsed: now - start))
                 nextProgress = now + options.progressInterval
             }
             if now >= nextPublish {
-                try? publish(now: now)
+                pipeline.publish(liveState(now: now))
                 nextPublish = now + options.publishInterval
             }
             if scheduler.isComplete && !interrupted {
@@ -181,7 +186,9 @@ public final class Coordinator {
                 break
             }
         }
-        try commit(socket: socket)
+        submit(pipeline)
+        for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
+        self.pipeline = nil
         let complete = scheduler.isComplete
         let reason: ShutdownReason = complete ? .complete : .stopping
         try perform(
@@ -194,7 +201,7 @@ public final class Coordinator {
         authenticator?.stop()
         authenticator = nil
         let state = liveState(now: monotonicSeconds())
-        try? ledger.publish(state)
+        try? ledger.publish(state)  // the commit thread has ended: the ledger is ours again
         let s = state.scheduler
         emit(
             .info, phase, "\(phase): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
@@ -258,20 +265,18 @@ public final class Coordinator {
         _ = try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true)
     }
 
-    private func commit(socket: Socket) throws {
-        if !completed.isEmpty || !failed.isEmpty {
-            try ledger.commit(completed, failed: failed)
-            completed.removeAll(keepingCapacity: true)
-            failed.removeAll(keepingCapacity: true)
-            oldestUncommitted = nil
-        }
-        try sendAcks(socket)
+    /// Hands buffered results, failures and due acknowledgements to the commit thread.
+    private func submit(_ pipeline: CommitPipeline) {
+        guard !completed.isEmpty || !failed.isEmpty || !ackDue.isEmpty else { return }
+        pipeline.submit(completed: completed, failed: failed, acks: ackDue)
+        completed.removeAll(keepingCapacity: true)
+        failed.removeAll(keepingCapacity: true)
+        ackDue.removeAll(keepingCapacity: true)
+        oldestUncommitted = nil
     }
 
-    private func sendAcks(_ socket: Socket) throws {
-        guard !ackDue.isEmpty else { return }
-        for (peer, batch) in ackDue { try send(.ack(batch: batch), to: peer, socket: socket) }
-        ackDue.removeAll(keepingCapacity: true)
+    private func sendAcks(_ acks: [PeerID: UInt64], _ socket: Socket) {
+        for (peer, batch) in acks { try? send(.ack(batch: batch), to: peer, socket: socket) }
     }
 
     // MARK: State
@@ -290,8 +295,6 @@ public final class Coordinator {
             pid: Int(ProcessInfo.processInfo.processIdentifier), host: ProcessInfo.processInfo.hostName, phase: phase,
             scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages)
     }
-
-    private func publish(now: Double) throws { try ledger.publish(liveState(now: now)) }
 
     private func emit(_ level: LogRecord.Level, _ event: String, _ message: String, _ fields: [String: String] = [:]) {
         log(LogRecord(level, event, message, fields: fields))
