@@ -171,8 +171,10 @@ final class WorkerSupervisor: @unchecked Sendable {
         sigaddset(&defaults, SIGTERM)
         posix_spawnattr_setsigdefault(&attr, &defaults)
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + args).map { strdup($0) } + [nil]
-        let env: [UnsafeMutablePointer<CChar>?] =
-            ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        // K single-task workers share the cores: one BLAS thread each, unless the user chose.
+        var environment = ProcessInfo.processInfo.environment
+        if environment["OPENBLAS_NUM_THREADS"] == nil { environment["OPENBLAS_NUM_THREADS"] = "1" }
+        let env: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for p in argv { free(p) }
             for p in env { free(p) }

@@ -11,7 +11,8 @@ enum WorkerCommand {
             Connects to a coordinator, runs K tasks at once and sends the results back. Reconnects with
             backoff when the coordinator goes away and carries on with a restarted one; gives up after
             --give-up-after seconds without any coordinator. Exits 0 when told the sweep is complete,
-            3 after giving up, 130 on SIGINT/SIGTERM.
+            3 after giving up, 130 on SIGINT/SIGTERM. With --jobs K > 1, set OPENBLAS_NUM_THREADS=1 so K
+            tasks do not each start a BLAS thread per core.
             """,
         options: [
             OptionSpec(flag: "--connect", valueName: "ENDPOINT", help: "the coordinator, e.g. tcp://node1:5555"),
