@@ -101,6 +101,27 @@ import Testing
         #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["300|300"])
     }
 
+    @Test func poisonTaskFailsInARunWhileCrashedWorkersAreReplaced() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 30)
+        let store = dir.path("s.sqlite")
+        // Register the sweep (a coordinator without workers, interrupted) to learn a task key.
+        let port = Self.freePort()
+        let register = try Spawned(["coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(port)", "--noop"])
+        #expect(eventually(timeout: 20) { (try? Self.sql(store, "SELECT count(*) FROM tasks"))?.first == "30" })
+        register.signal(SIGINT)
+        #expect(register.wait(timeout: 20) == 130)
+        let poison = try Self.sql(store, "SELECT key FROM tasks ORDER BY key LIMIT 1 OFFSET 7")[0]
+        let r = try runProcess(
+            ["run", sweep, "--store", store, "--workers", "2", "--noop", "--heartbeat-interval", "0.2",
+             "--heartbeat-liveness", "4", "--max-attempts", "3"],
+            environment: ["DMFSWEEP_FAULT_CRASH_KEY": poison], timeout: 90)
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(r.stdout.contains("29/30 done, 1 failed"))
+        #expect(r.stderr.contains("starting a new one"))
+        #expect(try Self.sql(store, "SELECT key, status, attempts FROM tasks WHERE status != 'done'") == ["\(poison)|failed|3"])
+    }
+
     @Test func coordinatorRefusesAPublicPlainTextBind() throws {
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 3)
