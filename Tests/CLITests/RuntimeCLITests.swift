@@ -122,6 +122,28 @@ import Testing
         #expect(try Self.sql(store, "SELECT key, status, attempts FROM tasks WHERE status != 'done'") == ["\(poison)|failed|3"])
     }
 
+    @Test func curveCoordinatorServesAllowListedWorkersOnly() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 50)
+        let store = dir.path("s.sqlite")
+        let keys = dir.path("keys")
+        for (name, authorize) in [("coordinator", false), ("worker", true), ("intruder", false)] {
+            let g = try runProcess(["keys", "generate", "--keys", keys, "--name", name] + (authorize ? ["--authorize"] : []))
+            #expect(g.status == 0, "\(g.stderr)")
+        }
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let coordinator = try Spawned(["coordinator", sweep, "--store", store, "--bind", endpoint, "--noop", "--curve", "--keys", keys])
+        let intruder = try runProcess(
+            ["worker", "--connect", endpoint, "--curve", "--keys", keys, "--key-name", "intruder", "--give-up-after", "2"],
+            timeout: 30)
+        #expect(intruder.status == 3)
+        #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["0"])
+        let worker = try runProcess(["worker", "--connect", endpoint, "--curve", "--keys", keys], timeout: 60)
+        #expect(worker.status == 0, "\(worker.stderr)")
+        #expect(coordinator.wait(timeout: 20) == 0, "\(coordinator.text)")
+        #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["50"])
+    }
+
     @Test func coordinatorRefusesAPublicPlainTextBind() throws {
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 3)
