@@ -46,14 +46,23 @@ enum ClusterBench {
                 + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset")")
         if o.noop {
             let ceiling = try storeCeiling(tasks: o.tasks)
-            print(String(format: "cluster noop: store alone (StoreLedger.commit, batches of 4096, no sockets) tasks/s=%.0f", ceiling))
+            print(
+                String(
+                    format: "cluster noop: store alone (StoreLedger.commit, batches of 4096, no sockets) tasks/s=%.0f",
+                    ceiling))
             for k in o.workers {
                 let r = try noopRun(tasks: o.tasks, workers: k, store: true)
-                print(String(format: "cluster noop: workers=%d tasks=%d store=sqlite seconds=%.3f tasks/s=%.0f", k, o.tasks, r.seconds, r.rate))
+                print(
+                    String(
+                        format: "cluster noop: workers=%d tasks=%d store=sqlite seconds=%.3f tasks/s=%.0f", k, o.tasks,
+                        r.seconds, r.rate))
             }
             for k in o.workers {
                 let r = try noopRun(tasks: o.tasks, workers: k, store: false)
-                print(String(format: "cluster noop: workers=%d tasks=%d store=memory seconds=%.3f tasks/s=%.0f", k, o.tasks, r.seconds, r.rate))
+                print(
+                    String(
+                        format: "cluster noop: workers=%d tasks=%d store=memory seconds=%.3f tasks/s=%.0f", k, o.tasks,
+                        r.seconds, r.rate))
             }
         }
         if o.compute {
@@ -61,7 +70,11 @@ enum ClusterBench {
             for k in [1, 2] {
                 let r = try computeRun(tasks: o.computeTasks, steps: o.computeSteps, workers: k)
                 seconds[k] = r.seconds
-                print(String(format: "cluster compute: workers=%d tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f", k, o.computeTasks, o.computeSteps, r.seconds, r.rate))
+                print(
+                    String(
+                        format:
+                            "cluster compute: workers=%d tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f",
+                        k, o.computeTasks, o.computeSteps, r.seconds, r.rate))
             }
             if let one = seconds[1], let two = seconds[2] {
                 print(String(format: "cluster compute: speed-up 2 workers vs 1 = %.2fx (target >= 1.9x)", one / two))
@@ -75,7 +88,8 @@ enum ClusterBench {
     }
 
     static var workerBinary: String {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let me =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("dmfsweep").path
     }
 
@@ -87,7 +101,8 @@ enum ClusterBench {
     static func noopRun(tasks: Int, workers: Int, store: Bool) throws -> Figure {
         let spec = try SweepFile.parse(text: sweepText(name: "noop-bench", count: tasks), fileName: "noop-bench.yaml")
         let expanded = try spec.expand()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dmfsweep-cluster-bench-\(UUID().uuidString.prefix(8))")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dmfsweep-cluster-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let ledger: TaskLedger
@@ -105,7 +120,8 @@ enum ClusterBench {
     static func storeCeiling(tasks: Int) throws -> Double {
         let spec = try SweepFile.parse(text: sweepText(name: "noop-bench", count: tasks), fileName: "noop-bench.yaml")
         let expanded = try spec.expand()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dmfsweep-cluster-bench-\(UUID().uuidString.prefix(8))")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dmfsweep-cluster-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let s = try SummaryStore(path: dir.appendingPathComponent("bench.sqlite").path, create: true)
@@ -136,7 +152,8 @@ enum ClusterBench {
               record_every: {value: 10}
 
             """
-        let spec = try SweepFile.parse(text: sweepText(name: "compute-bench", count: tasks, extra: extra), fileName: "compute-bench.yaml")
+        let spec = try SweepFile.parse(
+            text: sweepText(name: "compute-bench", count: tasks, extra: extra), fileName: "compute-bench.yaml")
         let ledger = InMemoryLedger(tasks: try spec.expand().map { ScheduledTask(key: $0.key, config: $0.config) })
         return try timed(ledger: ledger, workers: workers, environment: ["OPENBLAS_NUM_THREADS": "1"], expected: tasks)
     }

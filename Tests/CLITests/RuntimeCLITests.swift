@@ -34,7 +34,9 @@ import Testing
         addr.sin_port = 0
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
@@ -60,9 +62,13 @@ import Testing
         let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10"]
         let first = try Spawned(["coordinator", sweep] + common)
         let workers = try (0..<2).map { i in
-            try Spawned(["worker", "--connect", endpoint, "--name", "w\(i)", "--give-up-after", "30"], environment: slow)
+            try Spawned(
+                ["worker", "--connect", endpoint, "--name", "w\(i)", "--give-up-after", "30"], environment: slow)
         }
-        #expect(eventually(timeout: 30) { ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 40 })
+        #expect(
+            eventually(timeout: 30) {
+                ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 40
+            })
         first.signal(SIGKILL)
         first.wait(timeout: 10)
         let before = try Self.sql(store, "SELECT t.key, t.finished FROM tasks t WHERE t.status = 'done' ORDER BY t.key")
@@ -83,8 +89,12 @@ import Testing
         let sweep = try Self.sweep(dir, count: 300)
         let store = dir.path("s.sqlite")
         let run = try Spawned(
-            ["run", sweep, "--store", store, "--workers", "2", "--noop"], environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "20"])
-        #expect(eventually(timeout: 30) { ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 30 })
+            ["run", sweep, "--store", store, "--workers", "2", "--noop"],
+            environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "20"])
+        #expect(
+            eventually(timeout: 30) {
+                ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 30
+            })
         let workerPIDs = Self.children(of: run.pid)
         #expect(workerPIDs.count == 2)
         run.signal(SIGINT)
@@ -107,19 +117,26 @@ import Testing
         let store = dir.path("s.sqlite")
         // Register the sweep (a coordinator without workers, interrupted) to learn a task key.
         let port = Self.freePort()
-        let register = try Spawned(["coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(port)", "--noop"])
+        let register = try Spawned([
+            "coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(port)", "--noop",
+        ])
         #expect(eventually(timeout: 20) { (try? Self.sql(store, "SELECT count(*) FROM tasks"))?.first == "30" })
         register.signal(SIGINT)
         #expect(register.wait(timeout: 20) == 130)
         let poison = try Self.sql(store, "SELECT key FROM tasks ORDER BY key LIMIT 1 OFFSET 7")[0]
         let r = try runProcess(
-            ["run", sweep, "--store", store, "--workers", "2", "--noop", "--heartbeat-interval", "0.2",
-             "--heartbeat-liveness", "4", "--max-attempts", "3"],
+            [
+                "run", sweep, "--store", store, "--workers", "2", "--noop", "--heartbeat-interval", "0.2",
+                "--heartbeat-liveness", "4", "--max-attempts", "3",
+            ],
             environment: ["DMFSWEEP_FAULT_CRASH_KEY": poison], timeout: 90)
         #expect(r.status == 3, "\(r.stderr)")
         #expect(r.stdout.contains("29/30 done, 1 failed"))
         #expect(r.stderr.contains("starting a new one"))
-        #expect(try Self.sql(store, "SELECT key, status, attempts FROM tasks WHERE status != 'done'") == ["\(poison)|failed|3"])
+        #expect(
+            try Self.sql(store, "SELECT key, status, attempts FROM tasks WHERE status != 'done'") == [
+                "\(poison)|failed|3"
+            ])
     }
 
     @Test func curveCoordinatorServesAllowListedWorkersOnly() throws {
@@ -128,13 +145,19 @@ import Testing
         let store = dir.path("s.sqlite")
         let keys = dir.path("keys")
         for (name, authorize) in [("coordinator", false), ("worker", true), ("intruder", false)] {
-            let g = try runProcess(["keys", "generate", "--keys", keys, "--name", name] + (authorize ? ["--authorize"] : []))
+            let g = try runProcess(
+                ["keys", "generate", "--keys", keys, "--name", name] + (authorize ? ["--authorize"] : []))
             #expect(g.status == 0, "\(g.stderr)")
         }
         let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
-        let coordinator = try Spawned(["coordinator", sweep, "--store", store, "--bind", endpoint, "--noop", "--curve", "--keys", keys])
+        let coordinator = try Spawned([
+            "coordinator", sweep, "--store", store, "--bind", endpoint, "--noop", "--curve", "--keys", keys,
+        ])
         let intruder = try runProcess(
-            ["worker", "--connect", endpoint, "--curve", "--keys", keys, "--key-name", "intruder", "--give-up-after", "2"],
+            [
+                "worker", "--connect", endpoint, "--curve", "--keys", keys, "--key-name", "intruder", "--give-up-after",
+                "2",
+            ],
             timeout: 30)
         #expect(intruder.status == 3)
         #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["0"])
@@ -147,20 +170,25 @@ import Testing
     @Test func coordinatorRefusesAPublicPlainTextBind() throws {
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 3)
-        let r = try runProcess(["coordinator", sweep, "--store", dir.path("s.sqlite"), "--bind", "tcp://0.0.0.0:5555"], timeout: 20)
+        let r = try runProcess(
+            ["coordinator", sweep, "--store", dir.path("s.sqlite"), "--bind", "tcp://0.0.0.0:5555"], timeout: 20)
         #expect(r.status == 2)
-        #expect(r.stderr.contains("without encryption") && r.stderr.contains("--curve") && r.stderr.contains("--insecure"))
+        #expect(
+            r.stderr.contains("without encryption") && r.stderr.contains("--curve") && r.stderr.contains("--insecure"))
     }
 
     @Test func workerGivesUpWithoutACoordinator() throws {
-        let r = try runProcess(["worker", "--connect", "tcp://127.0.0.1:\(Self.freePort())", "--give-up-after", "1"], timeout: 30)
+        let r = try runProcess(
+            ["worker", "--connect", "tcp://127.0.0.1:\(Self.freePort())", "--give-up-after", "1"], timeout: 30)
         #expect(r.status == 3)
         #expect(r.stderr.contains("giving up"))
     }
 
     /// Process ids of the `dmfsweep worker` children of `parent`.
     static func children(of parent: Int32) -> [Int32] {
-        let out = (try? runProcess(["-eo", "pid,ppid,args"], executable: URL(fileURLWithPath: "/bin/ps"), timeout: 10))?.stdout ?? ""
+        let out =
+            (try? runProcess(["-eo", "pid,ppid,args"], executable: URL(fileURLWithPath: "/bin/ps"), timeout: 10))?
+            .stdout ?? ""
         return out.split(separator: "\n").compactMap { line in
             let f = line.split(separator: " ", maxSplits: 2)
             guard f.count == 3, Int32(f[1]) == parent, f[2].contains("dmfsweep worker") else { return nil }

@@ -15,7 +15,8 @@ import ZeroMQ
 @Suite(.serialized) struct ClusterFaultTests {
     @Test func workerKilledMidTaskIsReplacedByTheOtherWithoutDuplicates() throws {
         let ledger = InMemoryLedger(tasks: noopTasks(150))
-        let running = try RunningCoordinator(Coordinator(options: testOptions(heartbeat: 0.2, liveness: 4), ledger: ledger))
+        let running = try RunningCoordinator(
+            Coordinator(options: testOptions(heartbeat: 0.2, liveness: 4), ledger: ledger))
         let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10"]
         let victim = try Child(["worker", "--connect", running.endpoint, "--name", "victim"], environment: slow)
         #expect(eventually(timeout: 20) { ledger.completed.count >= 20 })
@@ -50,7 +51,8 @@ import ZeroMQ
         while finished.wait(timeout: .now() + 0.05) == .timedOut {
             workers.removeAll { $0.wait(timeout: 0) != nil }
             while workers.count < 2 && started < 12 {
-                workers.append(try Child(["worker", "--connect", running.endpoint, "--name", "w\(started)"], environment: env))
+                workers.append(
+                    try Child(["worker", "--connect", running.endpoint, "--name", "w\(started)"], environment: env))
                 started += 1
             }
         }
@@ -70,7 +72,9 @@ import ZeroMQ
         let first = try RunningCoordinator(Coordinator(options: options, ledger: ledger))
         options.endpoint = first.endpoint  // the restarted one binds the same port
         let env = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "5"]
-        let workers = try (0..<2).map { try Child(["worker", "--connect", first.endpoint, "--name", "w\($0)"], environment: env) }
+        let workers = try (0..<2).map {
+            try Child(["worker", "--connect", first.endpoint, "--name", "w\($0)"], environment: env)
+        }
         #expect(eventually(timeout: 20) { ledger.completed.count >= 50 })
         first.stop.request()
         first.stop.request()  // stop now: in-flight tasks are abandoned
@@ -129,7 +133,11 @@ import ZeroMQ
             }
         }
         attacker.start()
-        let workers = try (0..<2).map { try Child(["worker", "--connect", endpoint, "--name", "w\($0)"], environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "2"]) }
+        let workers = try (0..<2).map {
+            try Child(
+                ["worker", "--connect", endpoint, "--name", "w\($0)"],
+                environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "2"])
+        }
         let outcome = try running.wait(timeout: 60)
         #expect(outcome.complete)
         #expect(ledger.completed.count == 500 && ledger.duplicateCommitCount == 0)

@@ -36,7 +36,9 @@ struct Harness {
     }
 
     mutating func hello(_ p: PeerID, jobs: Int = 1) {
-        receive(.hello(Hello(workerID: "w\(p.bytes[0])", host: "h", pid: 1, cores: 2, jobs: jobs, capabilities: [.noop])), from: p)
+        receive(
+            .hello(Hello(workerID: "w\(p.bytes[0])", host: "h", pid: 1, cores: 2, jobs: jobs, capabilities: [.noop])),
+            from: p)
     }
 
     /// Tasks sent to `p` since the last call (and forgets all sent messages).
@@ -55,15 +57,19 @@ struct Harness {
         let rs = tasks.map {
             WireResult(
                 key: $0.key,
-                outcome: .success(SimulationResult(
-                    status: .finished, path: .spectral, steps: 0, finalLoss: 0, finalErank: 0, targets: [], intervals: [],
-                    predicted: [], trajectory: [], seconds: 0)), seconds: 0)
+                outcome: .success(
+                    SimulationResult(
+                        status: .finished, path: .spectral, steps: 0, finalLoss: 0, finalErank: 0, targets: [],
+                        intervals: [],
+                        predicted: [], trajectory: [], seconds: 0)), seconds: 0)
         }
         receive(.results(batch: batch, rs), from: p)
     }
 }
 
-let a = PeerID([1]), b = PeerID([2]), c = PeerID([3])
+let a = PeerID([1])
+let b = PeerID([2])
+let c = PeerID([3])
 
 @Suite struct SchedulerTests {
     @Test func helloIsWelcomedAndCreditLimitsDispatchInBatches() {
@@ -198,7 +204,9 @@ let a = PeerID([1]), b = PeerID([2]), c = PeerID([3])
             h.receive(.ready(credit: 1), from: a)
             let t = h.takeTasks(for: a)
             #expect(t.count == 1 && t[0].attempt == attempt)
-            h.receive(.results(batch: UInt64(attempt + 1), [WireResult(key: key(0), outcome: .failure("boom"), seconds: 0)]), from: a)
+            h.receive(
+                .results(batch: UInt64(attempt + 1), [WireResult(key: key(0), outcome: .failure("boom"), seconds: 0)]),
+                from: a)
         }
         #expect(h.failed.count == 1 && h.failed[0].1 == "boom" && h.failed[0].2 == 2)
         #expect(h.scheduler.isComplete && h.scheduler.snapshot(now: 0).failed == 1)

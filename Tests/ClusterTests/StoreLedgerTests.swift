@@ -27,8 +27,10 @@ import Testing
         #expect(try ledger.pendingTasks().allSatisfy { $0.kind == .simulate })
         let result = sampleResult()
         try ledger.commit(
-            [FinishedTask(key: tasks[0].key, result: result, seconds: 1, workerID: "w1"),
-             FinishedTask(key: tasks[1].key, result: result, seconds: 1, workerID: "w2")],
+            [
+                FinishedTask(key: tasks[0].key, result: result, seconds: 1, workerID: "w1"),
+                FinishedTask(key: tasks[1].key, result: result, seconds: 1, workerID: "w2"),
+            ],
             failed: [FailedTask(key: tasks[2].key, error: "worker w3 died while running it", attempts: 3)])
         #expect(try ledger.doneCount() == 2)
         #expect(try store.result(for: tasks[0].key)?.trajectory == result.trajectory)

@@ -42,18 +42,24 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
     static func samples() throws -> [WireMessage] {
         let config = try configWithEveryParameterSet()
         return [
-            .hello(Hello(workerID: "node1-42", host: "node1", pid: 42, cores: 8, jobs: 4, capabilities: [.simulate, .noop])),
-            .welcome(Welcome(session: 0xDEAD_BEEF_0102_0304, heartbeatMilliseconds: 250, liveness: 5, maxMessageBytes: 1 << 20)),
+            .hello(
+                Hello(
+                    workerID: "node1-42", host: "node1", pid: 42, cores: 8, jobs: 4, capabilities: [.simulate, .noop])),
+            .welcome(
+                Welcome(
+                    session: 0xDEAD_BEEF_0102_0304, heartbeatMilliseconds: 250, liveness: 5, maxMessageBytes: 1 << 20)),
             .ready(credit: 17),
             .tasks([
                 WireTask(key: key(1), kind: .simulate, attempt: 2, isolated: true, config: config),
                 WireTask(key: key(2), kind: .noop, config: SimulationConfig()),
             ]),
             .started([key(1), key(3)]),
-            .results(batch: 99, [
-                WireResult(key: key(1), outcome: .success(sampleResult()), seconds: 0.5),
-                WireResult(key: key(2), outcome: .failure("n: must be ≥ 1"), seconds: 0),
-            ]),
+            .results(
+                batch: 99,
+                [
+                    WireResult(key: key(1), outcome: .success(sampleResult()), seconds: 0.5),
+                    WireResult(key: key(2), outcome: .failure("n: must be ≥ 1"), seconds: 0),
+                ]),
             .ack(batch: 1 << 40),
             .heartbeat(running: 3, queued: 12),
             .bye(reason: "interrupted"),
@@ -141,7 +147,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         var s = ByteWriter()
         s.u8(9)
         s.string("x")
-        #expect(WireCodec.decode([WireCodec.header(.shutdown), s.bytes]) == .failure(.invalidValue("shutdown", "reason")))
+        #expect(
+            WireCodec.decode([WireCodec.header(.shutdown), s.bytes]) == .failure(.invalidValue("shutdown", "reason")))
     }
 
     @Test func randomGarbageNeverCrashes() throws {
@@ -159,7 +166,9 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             default:  // valid message with random bytes flipped
                 var f = valid[Int(rng.next() % UInt64(valid.count))]
                 if !f[1].isEmpty {
-                    for _ in 0..<3 { f[1][Int(rng.next() % UInt64(f[1].count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
+                    for _ in 0..<3 {
+                        f[1][Int(rng.next() % UInt64(f[1].count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+                    }
                 }
                 frames = f
             }

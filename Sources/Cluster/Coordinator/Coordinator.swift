@@ -137,7 +137,10 @@ public final class Coordinator {
         var graceDeadline: Double?
         var interrupted = false
         let tickEvery = min(options.scheduler.heartbeatInterval / 4, 0.1)
-        emit(.info, "started", "listening on \(boundEndpoint); \(scheduler.snapshot(now: start).total) task(s) to run, \(doneBefore) already done")
+        emit(
+            .info, "started",
+            "listening on \(boundEndpoint); \(scheduler.snapshot(now: start).total) task(s) to run, \(doneBefore) already done"
+        )
         pipeline.publish(liveState(now: start))
 
         while true {
@@ -162,9 +165,13 @@ public final class Coordinator {
                 graceDeadline = now + options.grace
                 phase = "stopping"
                 interrupted = true
-                emit(.warning, "stopping", "stop requested: no new tasks; waiting up to \(options.grace) s for \(scheduler.inFlight) in-flight task(s) (again to stop now)")
+                emit(
+                    .warning, "stopping",
+                    "stop requested: no new tasks; waiting up to \(options.grace) s for \(scheduler.inFlight) in-flight task(s) (again to stop now)"
+                )
             }
-            let mustCommit = completed.count + failed.count >= options.commitBatch
+            let mustCommit =
+                completed.count + failed.count >= options.commitBatch
                 || (oldestUncommitted.map { now - $0 >= options.commitInterval } ?? false)
                 || scheduler.isComplete || graceDeadline != nil
             if mustCommit || (completed.isEmpty && failed.isEmpty) { submit(pipeline) }
@@ -204,7 +211,8 @@ public final class Coordinator {
         try? ledger.publish(state)  // the commit thread has ended: the ledger is ours again
         let s = state.scheduler
         emit(
-            .info, phase, "\(phase): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
+            .info, phase,
+            "\(phase): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
                 + "\(state.badMessageTotal) bad message(s) dropped")
         return CoordinatorOutcome(complete: complete, interrupted: interrupted && !complete, state: state)
     }
@@ -244,7 +252,9 @@ public final class Coordinator {
             case .log(let event):
                 switch event {
                 case .workerJoined(let p, let id, let host, let jobs):
-                    emit(.info, "worker_joined", event.description, ["worker": id, "host": host, "jobs": "\(jobs)", "peer": "\(p)"])
+                    emit(
+                        .info, "worker_joined", event.description,
+                        ["worker": id, "host": host, "jobs": "\(jobs)", "peer": "\(p)"])
                 case .workerLost(let p, let id, _, let n):
                     names[p] = nil
                     ackDue[p] = nil

@@ -36,7 +36,8 @@ public final class StoreLedger: TaskLedger {
         let connection = store.connection
         try connection.transaction { () throws(StoreError) in
             if !completed.isEmpty {
-                try store.recordResults(completed.map { CompletedTask(key: $0.key, result: $0.result, worker: $0.workerID) })
+                try store.recordResults(
+                    completed.map { CompletedTask(key: $0.key, result: $0.result, worker: $0.workerID) })
             }
             if !failed.isEmpty {
                 try store.markFailed(failed.map { TaskFailure(key: $0.key, error: $0.error) })
@@ -74,8 +75,9 @@ public enum LiveStateTable {
     /// The live states in a store, by sweep (empty when no coordinator ever ran on it).
     /// - Throws: `StoreError` for SQLite failures, `DecodingError` for a corrupt row.
     public static func read(from connection: Connection) throws -> [String: LiveState] {
-        let exists = try connection.scalarInt(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'cluster_live'") ?? 0
+        let exists =
+            try connection.scalarInt(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'cluster_live'") ?? 0
         guard exists > 0 else { return [:] }
         let stmt = try connection.prepare("SELECT sweep, state FROM cluster_live")
         var out: [String: LiveState] = [:]

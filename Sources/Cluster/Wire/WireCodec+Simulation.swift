@@ -98,12 +98,15 @@ extension WireCodec {
         let status = try enumValue(&r, RunStatus.allCases, "status")
         let path = try enumValue(&r, SolverPath.allCases, "path")
         let steps = try r.i64()
-        let finalLoss = try r.f64(), finalErank = try r.f64()
+        let finalLoss = try r.f64()
+        let finalErank = try r.f64()
         let targets = try r.f64Array()
         var intervals: [IntervalStat] = []
         for _ in 0..<(try r.count(minimumElementSize: 27)) {
-            let rank = try r.i64(), target = try r.f64()
-            let start = try r.optionalI64(), end = try r.optionalI64()
+            let rank = try r.i64()
+            let target = try r.f64()
+            let start = try r.optionalI64()
+            let end = try r.optionalI64()
             let length = try r.i64()
             let middle = try r.optionalF64()
             intervals.append(
@@ -112,7 +115,8 @@ extension WireCodec {
         var predicted: [PredictedInterval] = []
         for _ in 0..<(try r.count(minimumElementSize: 10)) {
             let rank = try r.i64()
-            let start = try r.optionalF64(), end = try r.optionalF64()
+            let start = try r.optionalF64()
+            let end = try r.optionalF64()
             predicted.append(PredictedInterval(rank: rank, start: start, end: end))
         }
         let points = try r.count(minimumElementSize: 33)
@@ -120,9 +124,12 @@ extension WireCodec {
         trajectory.reserveCapacity(points)
         for _ in 0..<points {
             let step = try r.i64()
-            let loss = try r.f64(), erank = try r.f64(), ratio = try r.f64()
+            let loss = try r.f64()
+            let erank = try r.f64()
+            let ratio = try r.f64()
             let clean = try r.optionalF64()
-            trajectory.append(TrajectoryPoint(step: step, loss: loss, erank: erank, erankRatio: ratio, cleanError: clean))
+            trajectory.append(
+                TrajectoryPoint(step: step, loss: loss, erank: erank, erankRatio: ratio, cleanError: clean))
         }
         let bestStep = try r.optionalI64()
         let bestError = try r.optionalF64()

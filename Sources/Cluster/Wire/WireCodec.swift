@@ -129,9 +129,11 @@ public enum WireCodec {
         case .hello:
             let v = try r.u8()
             guard v == version else { throw WireError.unsupportedVersion(v) }
-            let id = try r.string(), host = try r.string()
+            let id = try r.string()
+            let host = try r.string()
             let pid = try r.i64()
-            let cores = Int(try r.u32()), jobs = Int(try r.u32())
+            let cores = Int(try r.u32())
+            let jobs = Int(try r.u32())
             guard jobs >= 1, jobs <= 4096, id.utf8.count <= 256, host.utf8.count <= 256 else {
                 throw WireError.invalidValue("hello", "worker description")
             }
@@ -143,7 +145,8 @@ public enum WireCodec {
             return .hello(Hello(workerID: id, host: host, pid: pid, cores: cores, jobs: jobs, capabilities: caps))
         case .welcome:
             let session = try r.u64()
-            let hb = Int(try r.u32()), live = Int(try r.u32())
+            let hb = Int(try r.u32())
+            let live = Int(try r.u32())
             let max = Int(clamping: try r.u64())
             return .welcome(Welcome(session: session, heartbeatMilliseconds: hb, liveness: live, maxMessageBytes: max))
         case .ready:

@@ -152,5 +152,6 @@ public enum WireMessage: Sendable, Hashable {
 
 /// Message type codes (frame 0, byte 5).
 public enum WireMessageType: UInt8, Sendable, CaseIterable {
-    case hello = 1, welcome, ready, tasks, started, results, ack, heartbeat, bye, shutdown, reset
+    case hello = 1
+    case welcome, ready, tasks, started, results, ack, heartbeat, bye, shutdown, reset
 }

@@ -128,7 +128,9 @@ public final class Worker {
             let later = monotonicSeconds()
             if socket != nil {
                 if later - lastHeard > heartbeat * Double(liveness) {
-                    emit(.warning, "coordinator_lost", "no word from the coordinator for \(Int(later - lastHeard)) s; reconnecting in \(backoff) s")
+                    emit(
+                        .warning, "coordinator_lost",
+                        "no word from the coordinator for \(Int(later - lastHeard)) s; reconnecting in \(backoff) s")
                     disconnect(now: later)
                 } else if welcomed && later >= nextHeartbeat {
                     let load = pool.load
@@ -176,7 +178,8 @@ public final class Worker {
             .hello(
                 Hello(
                     workerID: options.workerID, host: ProcessInfo.processInfo.hostName,
-                    pid: Int(ProcessInfo.processInfo.processIdentifier), cores: ProcessInfo.processInfo.activeProcessorCount,
+                    pid: Int(ProcessInfo.processInfo.processIdentifier),
+                    cores: ProcessInfo.processInfo.activeProcessorCount,
                     jobs: options.jobs, capabilities: [.simulate, .noop])))
     }
 
@@ -201,7 +204,10 @@ public final class Worker {
         switch message {
         case .welcome(let w):
             if let old = session, old != w.session {
-                emit(.info, "coordinator_restarted", "a new coordinator session started; re-sending \(unacked.reduce(0) { $0 + $1.results.count }) unacknowledged result(s)")
+                emit(
+                    .info, "coordinator_restarted",
+                    "a new coordinator session started; re-sending \(unacked.reduce(0) { $0 + $1.results.count }) unacknowledged result(s)"
+                )
             }
             session = w.session
             heartbeat = max(0.01, Double(w.heartbeatMilliseconds) / 1000)

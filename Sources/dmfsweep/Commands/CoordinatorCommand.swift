@@ -18,9 +18,13 @@ enum CoordinatorCommand {
             a second signal exits at once. Exit status: 0 all done, 3 some tasks failed, 130 interrupted.
             """,
         options: SweepSession.options + [
-            OptionSpec(flag: "--bind", valueName: "ENDPOINT", help: "where workers connect", defaultValue: "tcp://127.0.0.1:5555"),
-            OptionSpec(flag: "--curve", valueName: nil, help: "encrypt and admit only allow-listed workers (needs --keys)"),
-            OptionSpec(flag: "--keys", valueName: "DIR", help: "key directory: coordinator.secret and authorized/*.pub"),
+            OptionSpec(
+                flag: "--bind", valueName: "ENDPOINT", help: "where workers connect",
+                defaultValue: "tcp://127.0.0.1:5555"),
+            OptionSpec(
+                flag: "--curve", valueName: nil, help: "encrypt and admit only allow-listed workers (needs --keys)"),
+            OptionSpec(
+                flag: "--keys", valueName: "DIR", help: "key directory: coordinator.secret and authorized/*.pub"),
             OptionSpec(flag: "--insecure", valueName: nil, help: "allow a non-loopback bind without --curve"),
         ],
         run: run)
@@ -46,7 +50,10 @@ enum CoordinatorCommand {
                             + "and submit results. Use --curve --keys DIR (see 'dmfsweep keys generate'), bind to "
                             + "tcp://127.0.0.1:PORT, or pass --insecure")
                 }
-                log(LogRecord(.warning, "insecure", "listening on \(endpoint) WITHOUT encryption or authentication (--insecure)"))
+                log(
+                    LogRecord(
+                        .warning, "insecure",
+                        "listening on \(endpoint) WITHOUT encryption or authentication (--insecure)"))
             }
         }
         let session = try SweepSession(args, sweepPath: sweepPath, log: log)
@@ -72,14 +79,23 @@ enum CoordinatorCommand {
 struct SweepSession {
     static let options: [OptionSpec] = [
         OptionSpec(flag: "--store", valueName: "FILE", help: "summary store (created if missing)"),
-        OptionSpec(flag: "--max-attempts", valueName: "N", help: "failed runs before a task is marked failed", defaultValue: "3"),
+        OptionSpec(
+            flag: "--max-attempts", valueName: "N", help: "failed runs before a task is marked failed",
+            defaultValue: "3"),
         OptionSpec(flag: "--heartbeat-interval", valueName: "S", help: "seconds between heartbeats", defaultValue: "1"),
-        OptionSpec(flag: "--heartbeat-liveness", valueName: "N", help: "missed heartbeats before a worker is dead", defaultValue: "3"),
-        OptionSpec(flag: "--task-timeout", valueName: "S", help: "seconds a task may run before it is retried", defaultValue: "none"),
+        OptionSpec(
+            flag: "--heartbeat-liveness", valueName: "N", help: "missed heartbeats before a worker is dead",
+            defaultValue: "3"),
+        OptionSpec(
+            flag: "--task-timeout", valueName: "S", help: "seconds a task may run before it is retried",
+            defaultValue: "none"),
         OptionSpec(flag: "--retry-failed", valueName: nil, help: "run failed tasks again"),
-        OptionSpec(flag: "--grace", valueName: "S", help: "seconds to wait for running tasks after Ctrl-C", defaultValue: "30"),
+        OptionSpec(
+            flag: "--grace", valueName: "S", help: "seconds to wait for running tasks after Ctrl-C", defaultValue: "30"),
         OptionSpec(flag: "--log-format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
-        OptionSpec(flag: "--noop", valueName: nil, help: "benchmark only: workers run no-op tasks and store placeholder results"),
+        OptionSpec(
+            flag: "--noop", valueName: nil,
+            help: "benchmark only: workers run no-op tasks and store placeholder results"),
     ]
 
     let spec: SweepSpec
@@ -111,9 +127,11 @@ struct SweepSession {
         } catch let e as StoreError {
             throw CommandFailure(e.description)
         }
-        log(LogRecord(
-            .info, "registered",
-            "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done"))
+        log(
+            LogRecord(
+                .info, "registered",
+                "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done"
+            ))
     }
 
     /// Coordinator options from the shared flags.
@@ -121,7 +139,9 @@ struct SweepSession {
         var o = CoordinatorOptions(endpoint: endpoint)
         o.scheduler.maxAttempts = try args.int("--max-attempts", in: 1...1000) ?? 3
         if let s = try args.double("--heartbeat-interval") {
-            guard s >= 0.01 && s <= 3600 else { throw UsageError("--heartbeat-interval: must be between 0.01 and 3600, got \(s)") }
+            guard s >= 0.01 && s <= 3600 else {
+                throw UsageError("--heartbeat-interval: must be between 0.01 and 3600, got \(s)")
+            }
             o.scheduler.heartbeatInterval = s
         }
         o.scheduler.liveness = try args.int("--heartbeat-liveness", in: 1...1000) ?? 3
@@ -146,14 +166,18 @@ struct SweepSession {
         let elapsed = max(0.001, outcome.state.updatedAt - outcome.state.startedAt)
         var lines = [
             "sweep \(spec.name): \(done)/\(total) done, \(failed) failed"
-                + (outcome.interrupted ? ", \(total - done - failed) not done (interrupted; run the same command again to resume)" : "")
+                + (outcome.interrupted
+                    ? ", \(total - done - failed) not done (interrupted; run the same command again to resume)" : "")
         ]
         lines.append(
             String(
-                format: "this run: %d task(s) in %.1f s (%.0f/s), %d worker death(s), %d re-queued, %d bad message(s) dropped",
+                format:
+                    "this run: %d task(s) in %.1f s (%.0f/s), %d worker death(s), %d re-queued, %d bad message(s) dropped",
                 s.done + s.failed, elapsed, Double(s.done + s.failed) / elapsed, s.deaths, s.requeues,
                 outcome.state.badMessageTotal))
-        if failed > 0 { lines.append("failed tasks and errors: dmfsweep status --store \(storePath) --sweep \(spec.name)") }
+        if failed > 0 {
+            lines.append("failed tasks and errors: dmfsweep status --store \(storePath) --sweep \(spec.name)")
+        }
         lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
         if outcome.interrupted { return 130 }

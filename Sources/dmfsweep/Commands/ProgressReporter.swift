@@ -47,14 +47,17 @@ final class ProgressReporter {
         case .lines, .json:
             guard p.elapsed - lastLine >= lineEvery else { return }
             lastLine = p.elapsed
-            let message = "\(done)/\(total) done, \(s.failed) failed, \(s.leased) running, \(Self.rate(rate))/s, ETA \(eta), \(s.workers.count) worker(s)"
-            log(LogRecord(
-                .info, "progress", message,
-                fields: [
-                    "done": "\(done)", "total": "\(total)", "failed": "\(s.failed)", "running": "\(s.leased)",
-                    "rate": String(format: "%.1f", rate), "eta_seconds": p.state.eta.map { String(format: "%.0f", $0) } ?? "",
-                    "workers": "\(s.workers.count)", "bad_messages": "\(p.state.badMessageTotal)",
-                ]))
+            let message =
+                "\(done)/\(total) done, \(s.failed) failed, \(s.leased) running, \(Self.rate(rate))/s, ETA \(eta), \(s.workers.count) worker(s)"
+            log(
+                LogRecord(
+                    .info, "progress", message,
+                    fields: [
+                        "done": "\(done)", "total": "\(total)", "failed": "\(s.failed)", "running": "\(s.leased)",
+                        "rate": String(format: "%.1f", rate),
+                        "eta_seconds": p.state.eta.map { String(format: "%.0f", $0) } ?? "",
+                        "workers": "\(s.workers.count)", "bad_messages": "\(p.state.badMessageTotal)",
+                    ]))
         }
     }
 

@@ -10,7 +10,7 @@ import Foundation
 enum LocalCluster {
     /// Options `run` adds for the local cluster.
     static let options: [OptionSpec] = [
-        OptionSpec(flag: "--workers", valueName: "K", help: "worker processes", defaultValue: "one per core"),
+        OptionSpec(flag: "--workers", valueName: "K", help: "worker processes", defaultValue: "one per core")
     ]
 
     /// Runs the sweep at `sweepPath` with a local coordinator and K worker processes.
@@ -142,11 +142,18 @@ final class WorkerSupervisor: @unchecked Sendable {
             }
             if !again {
                 if !lock.withLock({ finishing }) && (signal != 0 || code != 0) {
-                    log(LogRecord(.error, "worker_gone", "worker \(slot) ended (\(Self.describe(signal, code))) and is not restarted (restart budget used up)"))
+                    log(
+                        LogRecord(
+                            .error, "worker_gone",
+                            "worker \(slot) ended (\(Self.describe(signal, code))) and is not restarted (restart budget used up)"
+                        ))
                 }
                 return
             }
-            log(LogRecord(.warning, "worker_restarted", "worker \(slot) ended (\(Self.describe(signal, code))); starting a new one"))
+            log(
+                LogRecord(
+                    .warning, "worker_restarted",
+                    "worker \(slot) ended (\(Self.describe(signal, code))); starting a new one"))
             usleep(200_000)
         }
     }

@@ -44,15 +44,20 @@ enum StatusCommand {
                     "done": s.counts.done, "failed": s.counts.failed,
                 ]
                 if let l = live[s.name] {
-                    o["coordinator"] = [
-                        "phase": l.phase, "endpoint": l.endpoint, "host": l.host, "pid": l.pid,
-                        "updated_seconds_ago": now - l.updatedAt, "rate": l.rate, "eta_seconds": l.eta as Any,
-                        "leased": l.scheduler.leased, "deaths": l.scheduler.deaths, "requeues": l.scheduler.requeues,
-                        "bad_messages": l.badMessages, "duplicates": l.scheduler.duplicates,
-                        "workers": l.scheduler.workers.map {
-                            ["id": $0.workerID, "host": $0.host, "jobs": $0.jobs, "leased": $0.leased, "completed": $0.completed]
-                        },
-                    ] as [String: Any]
+                    o["coordinator"] =
+                        [
+                            "phase": l.phase, "endpoint": l.endpoint, "host": l.host, "pid": l.pid,
+                            "updated_seconds_ago": now - l.updatedAt, "rate": l.rate, "eta_seconds": l.eta as Any,
+                            "leased": l.scheduler.leased, "deaths": l.scheduler.deaths,
+                            "requeues": l.scheduler.requeues,
+                            "bad_messages": l.badMessages, "duplicates": l.scheduler.duplicates,
+                            "workers": l.scheduler.workers.map {
+                                [
+                                    "id": $0.workerID, "host": $0.host, "jobs": $0.jobs, "leased": $0.leased,
+                                    "completed": $0.completed,
+                                ]
+                            },
+                        ] as [String: Any]
                 }
                 out.append(o)
             }
@@ -81,7 +86,8 @@ enum StatusCommand {
                 print("  rate \(ProgressReporter.rate(l.rate))/s, ETA \(eta), \(l.scheduler.leased) task(s) running")
                 print("  workers: \(l.scheduler.workers.count)")
                 for w in l.scheduler.workers {
-                    print("    \(w.workerID) on \(w.host): jobs \(w.jobs), running \(w.leased), completed \(w.completed)")
+                    print(
+                        "    \(w.workerID) on \(w.host): jobs \(w.jobs), running \(w.leased), completed \(w.completed)")
                 }
             }
             let bad = l.badMessages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -19,9 +19,14 @@ enum WorkerCommand {
             OptionSpec(flag: "--jobs", valueName: "K", help: "tasks run at once", defaultValue: "1"),
             OptionSpec(flag: "--curve", valueName: nil, help: "encrypt and authenticate with CURVE (needs --keys)"),
             OptionSpec(flag: "--keys", valueName: "DIR", help: "key directory: coordinator.pub and NAME.secret"),
-            OptionSpec(flag: "--key-name", valueName: "NAME", help: "this worker's key pair NAME.secret", defaultValue: "worker"),
-            OptionSpec(flag: "--give-up-after", valueName: "S", help: "seconds without a coordinator before exiting", defaultValue: "300"),
-            OptionSpec(flag: "--name", valueName: "NAME", help: "worker name in logs and status", defaultValue: "HOST-PID"),
+            OptionSpec(
+                flag: "--key-name", valueName: "NAME", help: "this worker's key pair NAME.secret",
+                defaultValue: "worker"),
+            OptionSpec(
+                flag: "--give-up-after", valueName: "S", help: "seconds without a coordinator before exiting",
+                defaultValue: "300"),
+            OptionSpec(
+                flag: "--name", valueName: "NAME", help: "worker name in logs and status", defaultValue: "HOST-PID"),
             OptionSpec(flag: "--log-format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
             OptionSpec(flag: "--quiet", valueName: nil, help: "log only warnings and errors"),
         ],
@@ -53,7 +58,8 @@ enum WorkerCommand {
         case .stopped:
             return 130
         case .gaveUp(let s):
-            throw CommandFailure("no coordinator at \(endpoint) for \(Int(s)) s; giving up (--give-up-after)", status: 3)
+            throw CommandFailure(
+                "no coordinator at \(endpoint) for \(Int(s)) s; giving up (--give-up-after)", status: 3)
         case .refused(let why):
             throw CommandFailure("the coordinator refused this worker: \(why)")
         }
