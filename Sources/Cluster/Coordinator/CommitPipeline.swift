@@ -85,6 +85,13 @@ final class CommitPipeline: @unchecked Sendable {
         }
     }
 
+    /// Waits until everything submitted so far is committed (or a commit failed).
+    func flush() {
+        condition.withLock {
+            while (!queue.isEmpty || busy) && failure == nil { condition.wait() }
+        }
+    }
+
     /// Whether submissions are still waiting or being committed.
     var isIdle: Bool { condition.withLock { queue.isEmpty && !busy } }
 
@@ -123,11 +130,13 @@ final class CommitPipeline: @unchecked Sendable {
                 condition.withLock {
                     committed.append(contentsOf: work.map(\.acks).filter { !$0.isEmpty })
                     busy = false
+                    condition.broadcast()
                 }
             } catch {
                 condition.withLock {
                     failure = error
                     busy = false
+                    condition.broadcast()
                 }
             }
             var one: UInt8 = 1

@@ -22,6 +22,9 @@ public struct CoordinatorOptions: Sendable {
     public var progressInterval = 0.5
     /// Seconds between live-state publications to the ledger.
     public var publishInterval = 2.0
+    /// After the sweep is complete, seconds to keep answering late workers with "complete" while
+    /// connected ones have not said bye.
+    public var farewell = 2.0
 
     public init(endpoint: String) { self.endpoint = endpoint }
 }
@@ -113,7 +116,22 @@ public final class Coordinator {
         try s.setSendHighWaterMark(100_000)
         try s.setReceiveHighWaterMark(100_000)
         try s.setRouterHandover(true)
-        boundEndpoint = try s.bindReturningEndpoint(options.endpoint)
+        // A coordinator restarted right after another one released the port may find it still
+        // held for a moment by libzmq's reaper: retry EADDRINUSE briefly.
+        var attempt = 0
+        while true {
+            let result = Result { () throws(ZMQError) -> String in try s.bindReturningEndpoint(options.endpoint) }
+            switch result {
+            case .success(let endpoint):
+                boundEndpoint = endpoint
+            case .failure(let error):
+                guard error.code == EADDRINUSE, attempt < 40 else { throw error }
+                attempt += 1
+                usleep(50_000)
+                continue
+            }
+            break
+        }
         socket = s
         return boundEndpoint
     }
@@ -135,6 +153,7 @@ public final class Coordinator {
         var nextProgress = start
         var nextPublish = start
         var graceDeadline: Double?
+        var farewellDeadline: Double?
         var interrupted = false
         let tickEvery = min(options.scheduler.heartbeatInterval / 4, 0.1)
         emit(
@@ -185,8 +204,18 @@ public final class Coordinator {
                 nextPublish = now + options.publishInterval
             }
             if scheduler.isComplete && !interrupted {
-                phase = "finished"
-                break
+                if farewellDeadline == nil {
+                    // Commit everything, acknowledge, then tell every worker; linger a moment for
+                    // workers that connect just now (they get the same news) until all said bye.
+                    phase = "finished"
+                    submit(pipeline)
+                    pipeline.flush()
+                    for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
+                    try perform(
+                        scheduler.shutdownAll(.complete, message: "the sweep is complete"), from: nil, socket: socket)
+                    farewellDeadline = now + options.farewell
+                }
+                if scheduler.peers.isEmpty || now >= farewellDeadline! { break }
             }
             if let deadline = graceDeadline, scheduler.inFlight == 0 || now >= deadline || stopCount > 1 {
                 phase = "interrupted"
@@ -197,16 +226,20 @@ public final class Coordinator {
         for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
         self.pipeline = nil
         let complete = scheduler.isComplete
-        let reason: ShutdownReason = complete ? .complete : .stopping
-        try perform(
-            scheduler.shutdownAll(reason, message: complete ? "the sweep is complete" : "the coordinator stopped"),
-            from: nil, socket: socket)
-        // Give the shutdown messages a moment to leave before the socket closes.
+        if farewellDeadline == nil {
+            let reason: ShutdownReason = complete ? .complete : .stopping
+            try perform(
+                scheduler.shutdownAll(reason, message: complete ? "the sweep is complete" : "the coordinator stopped"),
+                from: nil, socket: socket)
+        }
+        // Give the shutdown messages a moment to leave, and free the port before returning (a
+        // restarted coordinator may bind it at once).
         try socket.setLinger(500)
         socket.close()
         self.socket = nil
         authenticator?.stop()
         authenticator = nil
+        context.close()
         let state = liveState(now: monotonicSeconds())
         try? ledger.publish(state)  // the commit thread has ended: the ledger is ours again
         let s = state.scheduler

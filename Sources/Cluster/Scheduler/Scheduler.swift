@@ -49,6 +49,7 @@ public struct Scheduler: Sendable {
     private var queue: [Int]
     private var head = 0
     private var workers: [PeerID: Worker] = [:]
+    private var resetSent: [PeerID: Double] = [:]
     private var counters = SchedulerSnapshot()
     /// Whether new tasks are handed out (false after `stopDispatching()`).
     public private(set) var dispatching = true
@@ -120,6 +121,7 @@ public struct Scheduler: Sendable {
         if case .hello(let hello) = message {
             if workers[peer] != nil { lose(peer, reason: "said hello again", charge: false, into: &out) }
             workers[peer] = Worker(hello: hello, lastSeen: now, lastSent: now)
+            resetSent[peer] = nil
             out.append(.log(.workerJoined(peer, workerID: hello.workerID, host: hello.host, jobs: hello.jobs)))
             out.append(.send(peer, .welcome(welcome)))
             if isComplete {
@@ -131,6 +133,9 @@ public struct Scheduler: Sendable {
         }
         guard workers[peer] != nil else {
             counters.unknownPeerMessages += 1
+            // One reset per stranger and heartbeat interval: a burst of its messages needs one answer.
+            if let last = resetSent[peer], now - last < config.heartbeatInterval { return out }
+            resetSent[peer] = now
             out.append(.send(peer, .reset))
             return out
         }
@@ -161,6 +166,7 @@ public struct Scheduler: Sendable {
     /// re-queued tasks to workers with credit.
     public mutating func tick(now: Double) -> [SchedulerAction] {
         var out: [SchedulerAction] = []
+        resetSent = resetSent.filter { now - $0.value < config.heartbeatInterval }
         for (peer, w) in workers where now - w.lastSeen > config.deadAfter {
             lose(peer, reason: "silent for \(config.liveness) heartbeat intervals", charge: true, into: &out)
         }

@@ -228,6 +228,8 @@ public final class Worker {
             switch reason {
             case .complete:
                 emit(.info, "complete", "the coordinator says: \(text); exiting")
+                send(.bye(reason: "the sweep is complete"))
+                try? socket?.setLinger(200)
                 return .complete
             case .refused:
                 return .refused(text)
@@ -236,6 +238,8 @@ public final class Worker {
                 disconnect(now: now)
             }
         case .reset:
+            // Already saying hello again: later resets answer messages sent before that.
+            guard welcomed else { return nil }
             dropUnstarted()
             sendHello()
         case .hello, .ready, .started, .results, .bye:
