@@ -47,7 +47,9 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"]),
+        .testTarget(
+            name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"], exclude: ["Fixtures"]),
         // A child process for the store's crash test (killed with SIGKILL mid-write).
         .executableTarget(
@@ -59,7 +61,9 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ"]),
         .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "SummaryStore"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "dmfsweep"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TestSupport", "dmfsweep", "SummaryStore", "Sweeps", "Factorization", "dmfsweep-store-writer"]),
     ],
     swiftLanguageModes: [.v6]
 )

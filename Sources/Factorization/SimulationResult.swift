@@ -99,6 +99,8 @@ public struct SimulationResult: Codable, Sendable, Hashable {
     public var bestInsideInterval: Bool?
     /// Wall-clock seconds of the run.
     public var seconds: Double
+    /// `‖W − Y_clean‖_F` at the last recorded step (`nil` when nothing was recorded).
+    public var finalCleanError: Double? = nil
 
     public init(
         status: RunStatus, path: SolverPath, steps: Int, finalLoss: Double, finalErank: Double,

@@ -7,6 +7,12 @@ import Factorization
 /// Types: integers → INTEGER, reals → REAL, choices → TEXT, real lists → TEXT holding the values'
 /// shortest round-trip decimal forms joined by commas (`10.0,5.0,2.0`). Unset optional
 /// parameters are NULL.
+///
+/// The columns hold the values that ran, resolved as the canonical form resolves them
+/// (docs/task-keys.md): `n` is `resolvedN`, `spectrum` is `resolvedSpectrum` (padded with zeros to
+/// n) unless it is generated from `rank`/`decay` (then NULL). So `--where n=5` and `--group-by n`
+/// see the dimension even when the sweep left it to the default, and a configuration rebuilt from
+/// the columns has the same canonical form, hence the same key, as the one stored.
 enum ParameterColumns {
     /// The column of a parameter.
     static func column(_ spec: ParameterSpec) -> String { "p_" + spec.name }
@@ -45,9 +51,12 @@ enum ParameterColumns {
         }
     }
 
-    /// The values of every parameter column of `config`, in registry order.
+    /// The values of every parameter column of `config` (resolved), in registry order.
     static func values(of config: SimulationConfig) -> [DatabaseValue] {
-        SimulationConfig.parameters.map { databaseValue(config.value(of: $0.name) ?? .unset) }
+        var resolved = config
+        resolved.n = config.resolvedN
+        if !(config.spectrum == nil && config.rank != nil) { resolved.spectrum = config.resolvedSpectrum }
+        return SimulationConfig.parameters.map { databaseValue(resolved.value(of: $0.name) ?? .unset) }
     }
 
     /// Decodes a column value back into a parameter value.

@@ -168,7 +168,8 @@ enum Schema {
 
     /// Checks that the tasks table has exactly this build's parameter columns.
     private static func checkParameterColumns(_ connection: Connection) throws(StoreError) {
-        let stmt = try connection.prepare("SELECT name FROM pragma_table_info('tasks') WHERE name LIKE 'p\\_%' ESCAPE '\\'")
+        let stmt = try connection.prepare(
+            "SELECT name FROM pragma_table_info('tasks') WHERE name LIKE 'p\\_%' ESCAPE '\\'")
         var stored: [String] = []
         while try stmt.step() { stored.append(stmt.string(at: 0) ?? "") }
         let expected = ParameterColumns.all

@@ -16,7 +16,7 @@ extension SummaryStore {
     public func recordResults(_ batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
         let now = Self.now
         return try connection.transaction { () throws(StoreError) -> RecordSummary in
-            let findTask = try connection.cached("SELECT id FROM tasks WHERE key = ?")
+            let findTask = try connection.cached("SELECT id, status = 'done' FROM tasks WHERE key = ?")
             let updateTask = try connection.cached(
                 """
                 UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker),
@@ -48,6 +48,8 @@ extension SummaryStore {
                     summary.unknown.append(item.key)
                     continue
                 }
+                // Interval rows exist only for done tasks (results and state change together).
+                let wasDone = findTask.int(at: 1) == 1
                 let r = item.result
                 try updateTask.execute([
                     DatabaseValue(item.worker), DatabaseValue(item.started?.timeIntervalSince1970), .real(now),
@@ -59,7 +61,7 @@ extension SummaryStore {
                     Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
                     .blob(PackedArray.pack(r.targets)), .real(now),
                 ])
-                try clearIntervals.execute([.integer(id)])
+                if wasDone { try clearIntervals.execute([.integer(id)]) }
                 for row in Self.intervalRows(r) {
                     try insertInterval.execute([.integer(id)] + row)
                 }
@@ -114,7 +116,8 @@ extension SummaryStore {
                         length: rows.int(at: 5) ?? 0, middleError: rows.double(at: 6)))
             }
             if rows.int(at: 7) == 1 {
-                result.predicted.append(PredictedInterval(rank: rank, start: rows.double(at: 8), end: rows.double(at: 9)))
+                result.predicted.append(
+                    PredictedInterval(rank: rank, start: rows.double(at: 8), end: rows.double(at: 9)))
             }
         }
 

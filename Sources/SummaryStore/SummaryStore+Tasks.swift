@@ -98,16 +98,22 @@ extension SummaryStore {
         return tasks
     }
 
+    /// Which of `keys` already have a result (keys not in the store are not done).
+    /// - Throws: `StoreError.sqlite`.
+    public func doneKeys(among keys: [TaskKey]) throws(StoreError) -> Set<TaskKey> {
+        let stmt = try connection.cached("SELECT status = 'done' FROM tasks WHERE key = ?")
+        var done = Set<TaskKey>()
+        for key in Set(keys) {
+            try stmt.bind([.text(key.hex)])
+            if try stmt.step(), stmt.int(at: 0) == 1 { done.insert(key) }
+        }
+        return done
+    }
+
     /// How many of `keys` already have a result (keys not in the store count as not done).
     /// - Throws: `StoreError.sqlite`.
     public func doneCount(keys: [TaskKey]) throws(StoreError) -> Int {
-        let stmt = try connection.cached("SELECT status = 'done' FROM tasks WHERE key = ?")
-        var done = 0
-        for key in Set(keys) {
-            try stmt.bind([.text(key.hex)])
-            if try stmt.step(), stmt.int(at: 0) == 1 { done += 1 }
-        }
-        return done
+        try doneKeys(among: keys).count
     }
 
     /// Marks tasks as handed out: state `running`, worker and start time set, attempts + 1.
@@ -204,7 +210,8 @@ extension SummaryStore {
         let stmt = try connection.prepare("SELECT id, name, created, updated FROM sweeps ORDER BY created, id")
         var rows: [(Int, String, Double, Double)] = []
         while try stmt.step() {
-            rows.append((stmt.int(at: 0) ?? 0, stmt.string(at: 1) ?? "", stmt.double(at: 2) ?? 0, stmt.double(at: 3) ?? 0))
+            rows.append(
+                (stmt.int(at: 0) ?? 0, stmt.string(at: 1) ?? "", stmt.double(at: 2) ?? 0, stmt.double(at: 3) ?? 0))
         }
         var out: [SweepSummary] = []
         for (id, name, created, updated) in rows {
@@ -228,7 +235,8 @@ extension SummaryStore {
     public func task(_ key: TaskKey) throws(StoreError) -> StoredTask? {
         let columns = SimulationConfig.parameters.map(ParameterColumns.quoted)
         let stmt = try connection.cached(
-            "SELECT status, attempts, worker, error, canonical, \(columns.joined(separator: ", ")) FROM tasks WHERE key = ?")
+            "SELECT status, attempts, worker, error, canonical, \(columns.joined(separator: ", ")) FROM tasks WHERE key = ?"
+        )
         try stmt.bind([.text(key.hex)])
         guard try stmt.step() else { return nil }
         guard let state = TaskState(rawValue: stmt.string(at: 0) ?? "") else {

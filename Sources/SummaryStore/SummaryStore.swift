@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// The summary store: one SQLite file holding sweeps, tasks, results, intervals and trajectories.
@@ -27,8 +28,12 @@ public final class SummaryStore {
     /// - Throws: `StoreError.missingStore`, `.notAStore`, `.schemaVersion`, `.parameterColumns`, `.sqlite`.
     public init(path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws(StoreError) {
         let mode: Connection.Mode = readOnly ? .readOnly : (create ? .create : .readWrite)
-        connection = try Connection(path: path, mode: mode)
-        try Schema.prepare(connection, migrate: migrate)
+        do {
+            connection = try Connection(path: path, mode: mode)
+            try Schema.prepare(connection, migrate: migrate)
+        } catch let error where error.sqliteCode == SQLITE_NOTADB {
+            throw StoreError.notAStore(path: path, reason: "the file is not an SQLite database")
+        }
     }
 
     /// The schema version this build reads and writes.
@@ -46,4 +51,9 @@ public final class SummaryStore {
 
     /// Seconds since the Unix epoch, the store's time format.
     static var now: Double { Date().timeIntervalSince1970 }
+}
+
+extension SummaryStore {
+    /// The SQLite library version in use (`3.40.1`), for benchmark and report headers.
+    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Reads and validates sweep files (YAML, or JSON with the same structure).
 ///
-/// The format (W&B style; the full reference is `Sweeps.docc/SweepFiles.md`):
+/// The format (W&B style; the full reference is `Sources/Sweeps/Sweeps.docc/SweepFiles.md`):
 /// ```yaml
 /// name: depth-vs-alpha          # required, one line
 /// description: optional text
@@ -20,8 +20,9 @@ import Foundation
 /// Parameter names are `SimulationConfig.parameters`' sweep names; unnamed parameters take their
 /// defaults. Every error is a `SweepError` at the offending node.
 public enum SweepFile {
-    /// The largest number of tasks one sweep may describe.
-    public static let maximumTaskCount = 10_000_000
+    /// The largest number of tasks one sweep may describe (expanded, a million tasks take about
+    /// 0.7 GB and 4 s; split larger studies into several sweeps).
+    public static let maximumTaskCount = 1_000_000
 
     static let topLevelKeys = ["name", "description", "method", "parameters", "count", "seed", "runs"]
 
@@ -61,7 +62,7 @@ public enum SweepFile {
         } catch {
             throw SweepError(file: fileName, mark: error.mark, message: error.message)
         }
-        var reader = SweepReader(fileName: fileName)
+        let reader = SweepReader(fileName: fileName)
         let text = String(decoding: bytes, as: UTF8.self)
         return try reader.read(root, text: text)
     }
@@ -75,18 +76,20 @@ struct SweepReader {
         SweepError(file: fileName, mark: mark, message: message)
     }
 
-    mutating func read(_ root: YAMLNode?, text: String) throws(SweepError) -> SweepSpec {
+    func read(_ root: YAMLNode?, text: String) throws(SweepError) -> SweepSpec {
         guard let root, root.scalar?.resolved != .null else {
             throw fail(.start, "empty sweep file (expected a mapping with name, method and parameters)")
         }
         guard let entries = root.entries else {
             throw fail(
-                root.mark, "a sweep file must be a mapping with name, method and parameters, got \(root.shortDescription)")
+                root.mark,
+                "a sweep file must be a mapping with name, method and parameters, got \(root.shortDescription)")
         }
         var fields: [String: YAMLNode.Entry] = [:]
         for entry in entries {
             guard SweepFile.topLevelKeys.contains(entry.key) else {
-                let hint = Suggestion.closest(to: entry.key, among: SweepFile.topLevelKeys).map { "did you mean '\($0)'?" }
+                let hint =
+                    Suggestion.closest(to: entry.key, among: SweepFile.topLevelKeys).map { "did you mean '\($0)'?" }
                     ?? "expected name, description, method, parameters, count, seed or runs"
                 throw fail(entry.keyMark, "unknown key '\(entry.key)' (\(hint))")
             }
@@ -98,7 +101,9 @@ struct SweepReader {
         guard let name = nameEntry.value.scalar?.text, nameEntry.value.scalar?.resolved != .null,
             !name.contains("\n"), !name.trimmingCharacters(in: .whitespaces).isEmpty
         else {
-            throw fail(nameEntry.value.mark, "'name' must be non-empty text on one line, got \(nameEntry.value.shortDescription)")
+            throw fail(
+                nameEntry.value.mark,
+                "'name' must be non-empty text on one line, got \(nameEntry.value.shortDescription)")
         }
         var description: String?
         if let entry = fields["description"], entry.value.scalar?.resolved != .null {
@@ -137,7 +142,8 @@ struct SweepReader {
             }
             for item in items { parameters.append(try readParameter(item, method: method)) }
         } else if method != .list {
-            throw fail(root.mark, "missing 'parameters' (a mapping from parameter names to {value: …} or {values: […]})")
+            throw fail(
+                root.mark, "missing 'parameters' (a mapping from parameter names to {value: …} or {values: […]})")
         }
 
         // method-specific keys and the task count
@@ -182,11 +188,14 @@ struct SweepReader {
                 throw fail(root.mark, "missing 'runs' (method list runs the parameter mappings listed there)")
             }
             guard let items = entry.value.items else {
-                throw fail(entry.value.mark, "'runs' must be a list of parameter mappings, got \(entry.value.shortDescription)")
+                throw fail(
+                    entry.value.mark, "'runs' must be a list of parameter mappings, got \(entry.value.shortDescription)"
+                )
             }
             guard !items.isEmpty else { throw fail(entry.value.mark, "'runs' must list at least one run") }
             guard items.count <= SweepFile.maximumTaskCount else {
-                throw fail(entry.value.mark, "'runs' lists \(items.count) runs; the limit is \(SweepFile.maximumTaskCount)")
+                throw fail(
+                    entry.value.mark, "'runs' lists \(items.count) runs; the limit is \(SweepFile.maximumTaskCount)")
             }
             for item in items { runs.append(try readRun(item)) }
             taskCount = runs.count
@@ -200,7 +209,8 @@ struct SweepReader {
                 swept.append(p.name)
             }
         case .list:
-            for spec in SimulationConfig.parameters where runs.contains(where: { $0.parameters.contains { $0.name == spec.name } }) {
+            for spec in SimulationConfig.parameters
+            where runs.contains(where: { $0.parameters.contains { $0.name == spec.name } }) {
                 swept.append(spec.name)
             }
         }
@@ -212,7 +222,8 @@ struct SweepReader {
 
     private func readRun(_ node: YAMLNode) throws(SweepError) -> SweepRun {
         guard let entries = node.entries else {
-            throw fail(node.mark, "each run must be a mapping of parameter names to values, got \(node.shortDescription)")
+            throw fail(
+                node.mark, "each run must be a mapping of parameter names to values, got \(node.shortDescription)")
         }
         var parameters: [SweepParameter] = []
         for entry in entries {

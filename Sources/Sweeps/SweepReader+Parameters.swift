@@ -8,7 +8,8 @@ extension SweepReader {
     func parameterSpec(_ entry: YAMLNode.Entry) throws(SweepError) -> ParameterSpec {
         guard let spec = SimulationConfig.parameter(named: entry.key) else {
             let names = SimulationConfig.parameters.map(\.name)
-            throw fail(entry.keyMark, "unknown parameter '\(entry.key)'" + Suggestion.hint(for: entry.key, among: names))
+            throw fail(
+                entry.keyMark, "unknown parameter '\(entry.key)'" + Suggestion.hint(for: entry.key, among: names))
         }
         return spec
     }
@@ -26,7 +27,8 @@ extension SweepReader {
         var keys: [String: YAMLNode.Entry] = [:]
         for item in items {
             guard Self.domainKeys.contains(item.key) else {
-                let hint = Suggestion.closest(to: item.key, among: Self.domainKeys).map { "did you mean '\($0)'?" }
+                let hint =
+                    Suggestion.closest(to: item.key, among: Self.domainKeys).map { "did you mean '\($0)'?" }
                     ?? "expected value, values, or distribution with min and max"
                 throw fail(item.keyMark, "unknown key '\(item.key)' in parameter '\(name)' (\(hint))")
             }
@@ -46,7 +48,8 @@ extension SweepReader {
             if let extra = keys["min"] ?? keys["max"] {
                 throw fail(extra.keyMark, "'\(extra.key)' needs a 'distribution' (method random), not 'value'")
             }
-            return SweepParameter(name: name, mark: entry.keyMark, domain: .value(try checkedValue(item.value, spec: spec)))
+            return SweepParameter(
+                name: name, mark: entry.keyMark, domain: .value(try checkedValue(item.value, spec: spec)))
         }
         if let item = keys["values"] {
             if let extra = keys["min"] ?? keys["max"] {
@@ -58,7 +61,8 @@ extension SweepReader {
             }
             guard let nodes = item.value.items else {
                 throw fail(
-                    item.value.mark, "'values' of '\(name)' must be a list such as [1, 2], got \(item.value.shortDescription)")
+                    item.value.mark,
+                    "'values' of '\(name)' must be a list such as [1, 2], got \(item.value.shortDescription)")
             }
             guard !nodes.isEmpty else { throw fail(item.value.mark, "'values' of '\(name)' is empty") }
             var values: [LocatedValue] = []
@@ -69,7 +73,8 @@ extension SweepReader {
             guard method == .random else {
                 throw fail(
                     item.keyMark,
-                    "'distribution' needs method random (\(method.rawValue) takes \(method == .grid ? "value or values" : "value"))")
+                    "'distribution' needs method random (\(method.rawValue) takes \(method == .grid ? "value or values" : "value"))"
+                )
             }
             return try readDistribution(item, entry: entry, keys: keys, spec: spec)
         }
@@ -99,13 +104,15 @@ extension SweepReader {
             throw fail(item.value.mark, "'\(name)' cannot be drawn from a distribution: use values")
         }
         guard let minEntry = keys["min"], let maxEntry = keys["max"] else {
-            throw fail(entry.value.mark, "distribution \(distribution.rawValue) of '\(name)' needs both 'min' and 'max'")
+            throw fail(
+                entry.value.mark, "distribution \(distribution.rawValue) of '\(name)' needs both 'min' and 'max'")
         }
         func bound(_ e: YAMLNode.Entry) throws(SweepError) -> LocatedValue {
             let resolved = e.value.scalar?.resolved
             if distribution == .intUniform {
                 guard case .integer(let v)? = resolved else {
-                    throw fail(e.value.mark, "'\(e.key)' of int_uniform must be an integer, got \(e.value.shortDescription)")
+                    throw fail(
+                        e.value.mark, "'\(e.key)' of int_uniform must be an integer, got \(e.value.shortDescription)")
                 }
                 return LocatedValue(value: .integer(v), mark: e.value.mark)
             }
@@ -162,7 +169,7 @@ extension SweepReader {
         }
         do {
             try config.validate()
-        } catch where error.parameter == spec.name {
+        } catch  where error.parameter == spec.name {
             throw fail(value.mark, error.description)
         } catch {}
     }
@@ -177,10 +184,14 @@ extension SweepReader {
         }
         let resolved = node.scalar?.resolved
         if resolved == .null {
-            guard spec.optional else { throw fail(node.mark, "\(name): cannot be null (expected \(spec.kind.expected))") }
+            guard spec.optional else {
+                throw fail(node.mark, "\(name): cannot be null (expected \(spec.kind.expected))")
+            }
             return LocatedValue(value: .unset, mark: node.mark)
         }
-        if resolved == .integerOutOfRange { throw fail(node.mark, "\(name): integer out of range: \(node.shortDescription)") }
+        if resolved == .integerOutOfRange {
+            throw fail(node.mark, "\(name): integer out of range: \(node.shortDescription)")
+        }
         let value: ParameterValue
         switch spec.kind {
         case .integer:

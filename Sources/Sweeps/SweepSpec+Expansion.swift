@@ -38,7 +38,9 @@ extension SweepSpec {
             }
             var index = [Int](repeating: 0, count: parameters.count)
             for _ in 0..<taskCount {
-                let choices = parameters.indices.map { Choice(name: parameters[$0].name, value: domains[$0][index[$0]]) }
+                let choices = parameters.indices.map {
+                    Choice(name: parameters[$0].name, value: domains[$0][index[$0]])
+                }
                 try add(choices, fallback: parametersMark, context: "")
                 // Odometer: the last parameter varies fastest.
                 var i = parameters.count - 1

@@ -40,6 +40,52 @@ import Testing
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
+    /// Every stored number of every result, exactly (reals as %.17g, arrays as hex), by task key.
+    static let resultsDump = """
+        SELECT t.key, r.status, r.path, r.steps, printf('%.17g|%.17g|%.17g', r.final_loss, r.final_erank, r.best_error),
+          r.best_step, r.best_inside, hex(r.targets),
+          (SELECT group_concat(rank || ':' || printf('%.17g', coalesce(target, 0)) || ':' || coalesce(start, '') || ':'
+             || coalesce("end", '') || ':' || coalesce(length, '') || ':' || printf('%.17g', coalesce(middle_error, 0))
+             || ':' || printf('%.17g|%.17g', coalesce(predicted_start, 0), coalesce(predicted_end, 0)), ';')
+           FROM (SELECT * FROM intervals i WHERE i.task_id = t.id ORDER BY rank)),
+          (SELECT hex(steps) || hex(loss) || hex(erank) || hex(erank_ratio) || coalesce(hex(clean_error), '')
+           FROM trajectories j WHERE j.task_id = t.id)
+        FROM tasks t JOIN results r ON r.task_id = t.id ORDER BY t.key
+        """
+
+    @Test func distributedRunEqualsInlineRunResultForResult() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = dir.path("mixed.yaml")
+        try """
+            name: mixed
+            method: grid
+            parameters:
+              depth: {values: [2, 3, 4]}
+              alpha: {values: [0.02, 0.05]}
+              path: {values: [auto, full]}
+              problem: {values: [estimation, completion]}
+              init: {values: [identity, gaussian]}
+              seed: {values: [0, 1, 2, 3, 4, 5]}
+              steps: {value: 600}
+              noise: {value: 0.01}
+            """.write(toFile: sweep, atomically: true, encoding: .utf8)
+        let distributed = dir.path("d.sqlite"), inline = dir.path("i.sqlite")
+        let d = try runProcess(["run", sweep, "--store", distributed, "--workers", "2"], timeout: 120)
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(d.stdout.contains("288/288 done, 0 failed"))
+        // Workers run with one BLAS thread each; the same threading makes results bit-for-bit equal
+        // (a multi-threaded BLAS sums in another order and differs in the last digits).
+        let i = try runProcess(
+            ["run", sweep, "--store", inline, "--inline"], environment: ["OPENBLAS_NUM_THREADS": "1"], timeout: 120)
+        #expect(i.status == 0, "\(i.stderr)")
+        #expect(try Self.sql(distributed, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["288|288"])
+        let a = try Self.sql(distributed, Self.resultsDump), b = try Self.sql(inline, Self.resultsDump)
+        #expect(a.count == 288 && b.count == 288)
+        let firstDifference = a.indices.first { $0 >= b.count || a[$0] != b[$0] }
+        #expect(firstDifference == nil, "first difference: \(firstDifference.map { a[$0].prefix(300) } ?? "")")
+        #expect(try Self.sql(distributed, "SELECT count(DISTINCT worker) FROM tasks") == ["2"])
+    }
+
     @Test func runWithTwoWorkersStoresEveryTaskOnce() throws {
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 300)

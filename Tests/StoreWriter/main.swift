@@ -50,9 +50,10 @@ do {
     while true {
         for start in stride(from: 0, to: count, by: batch) {
             let slice = tasks[start..<min(start + batch, count)]
-            try store.recordResults(slice.enumerated().map {
-                CompletedTask(key: $1.key, result: result(start + $0, round: round), worker: "writer")
-            })
+            try store.recordResults(
+                slice.enumerated().map {
+                    CompletedTask(key: $1.key, result: result(start + $0, round: round), worker: "writer")
+                })
             say("committed " + slice.map(\.key.hex).joined(separator: " "))
         }
         round += 1

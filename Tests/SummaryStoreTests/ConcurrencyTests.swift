@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import SummaryStore
 
@@ -26,7 +26,7 @@ import TestSupport
         let reader = Thread {
             do {
                 let store = try SummaryStore(path: path, readOnly: true)
-                let length = try AggregateQuery(groupBy: ["rank"], metric: Metric(parsing: "interval.length"))
+                let length = try AggregateQuery(groupBy: ["r"], metric: Metric(parsing: "interval.length"))
                 while !finished.load(ordering: .acquiring) {
                     // One read transaction, so the three counts come from one snapshot.
                     let (done, results, intervals, measured) = try store.connection.transaction(.deferred) {

@@ -33,7 +33,9 @@ enum Fixtures {
     }
 
     /// A result whose numbers are a deterministic function of `seed` (no two alike).
-    static func result(seed: Int, ranks: Int = 3, status: RunStatus = .finished, noisy: Bool = false) -> SimulationResult {
+    static func result(seed: Int, ranks: Int = 3, status: RunStatus = .finished, noisy: Bool = false)
+        -> SimulationResult
+    {
         let s = Double(seed)
         let intervals = (1...ranks).map { r in
             r == ranks && seed % 3 == 0
@@ -47,7 +49,8 @@ enum Fixtures {
         }
         let trajectory = (0..<5).map { k in
             TrajectoryPoint(
-                step: k * 10, loss: 1 / (s + Double(k) + 1), erank: 1 + Double(k) * 0.3, erankRatio: 1 + Double(k) * 0.25,
+                step: k * 10, loss: 1 / (s + Double(k) + 1), erank: 1 + Double(k) * 0.3,
+                erankRatio: 1 + Double(k) * 0.25,
                 cleanError: noisy ? 0.5 / Double(k + 1) : nil)
         }
         return SimulationResult(

@@ -1,8 +1,8 @@
 import Factorization
 import Foundation
 import Sweeps
-import Testing
 import TestSupport
+import Testing
 
 @testable import SummaryStore
 
@@ -54,8 +54,9 @@ import TestSupport
     private func rawOutput(_ store: SummaryStore, _ query: RawQuery, format: OutputFormat) throws -> String {
         var text = ""
         var writer: TableWriter? = nil
-        try store.raw(query, header: { writer = TableWriter(columns: $0, format: format) { text += $0 } },
-                      row: { writer?.add($0) })
+        try store.raw(
+            query, header: { writer = TableWriter(columns: $0, format: format) { text += $0 } },
+            row: { writer?.add($0) })
         writer?.finish()
         return text
     }
@@ -74,6 +75,7 @@ import TestSupport
         let rows = Self.parseCSV(try rawOutput(store, RawQuery(sweep: "s"), format: .csv))
         let header = try #require(rows.first)
         #expect(header.contains("r3_length") && !header.contains("r4_length"))
+        #expect(Set(header).count == header.count, "column names must be unique for pandas")
         #expect(rows.count == tasks.count + 1)
         func col(_ row: [String], _ name: String) -> String { row[header.firstIndex(of: name)!] }
         for (row, (task, result)) in zip(rows.dropFirst(), zip(tasks, results)) {
@@ -85,6 +87,8 @@ import TestSupport
             #expect(Double(col(row, "final_loss")) == result.finalLoss)
             #expect(Double(col(row, "best_error")) == result.bestCleanError)
             #expect(col(row, "status") == result.status.rawValue)
+            #expect(Int(col(row, "steps_run")) == result.steps && Int(col(row, "steps")) == task.config.steps)
+            #expect(col(row, "path_used") == "spectral" && col(row, "path") == "auto")
             for iv in result.intervals {
                 #expect(Int(col(row, "r\(iv.rank)_length")) == iv.length)
                 #expect(Int(col(row, "r\(iv.rank)_start")) == iv.start)
@@ -108,7 +112,8 @@ import TestSupport
             #expect((object["r2_length"] as? NSNumber)?.intValue == result.intervals[1].length)
             #expect(same(object["final_erank"], result.finalErank))
             #expect(same(object["alpha"], task.config.alpha))
-            #expect(object["n"] is NSNull)
+            #expect((object["n"] as? NSNumber)?.intValue == 3)  // resolved from the spectrum
+            #expect(object["rank"] is NSNull)
         }
     }
 
@@ -116,7 +121,8 @@ import TestSupport
         let (_, store, _, _) = try storeWithResults()
         let table = try store.aggregate(
             try AggregateQuery(groupBy: ["alpha"], metric: Metric(parsing: "final_loss")))
-        var json = "", csv = ""
+        var json = ""
+        var csv = ""
         var w1 = TableWriter(columns: table.columns, format: .json) { json += $0 }
         var w2 = TableWriter(columns: table.columns, format: .csv) { csv += $0 }
         for row in table.cells {
@@ -138,7 +144,9 @@ import TestSupport
     }
 
     @Test func writerEscapesAndMarksMissingValues() {
-        var csv = "", json = "", table = ""
+        var csv = ""
+        var json = ""
+        var table = ""
         let cols = ["a", "b"]
         var w1 = TableWriter(columns: cols, format: .csv) { csv += $0 }
         var w2 = TableWriter(columns: cols, format: .json) { json += $0 }

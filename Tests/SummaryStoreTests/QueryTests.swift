@@ -1,8 +1,8 @@
 import Factorization
 import Foundation
 import Sweeps
-import Testing
 import TestSupport
+import Testing
 
 @testable import SummaryStore
 
@@ -40,7 +40,8 @@ import TestSupport
     private func stats(_ values: [Double]) -> (Int, Double, Double?, Double, Double) {
         let n = Double(values.count)
         let mean = values.reduce(0, +) / n
-        let std = values.count > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot() : nil
+        let std =
+            values.count > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot() : nil
         return (values.count, mean, std, values.min()!, values.max()!)
     }
 
@@ -105,7 +106,8 @@ import TestSupport
     @Test func statusFractionsCountFailedTasksAsOutcomes() throws {
         let (_, store, rows) = try populated()
         for status in ["diverged", "converged", "finished", "failed"] {
-            let table = try store.aggregate(try AggregateQuery(groupBy: ["depth"], metric: Metric(parsing: "status." + status)))
+            let table = try store.aggregate(
+                try AggregateQuery(groupBy: ["depth"], metric: Metric(parsing: "status." + status)))
             for row in table.rows {
                 let depth = row.group[0].intValue!
                 let outcomes = rows.filter { $0.0.config.depth == depth && ($0.1 != nil || $0.2) }
@@ -119,8 +121,13 @@ import TestSupport
     @Test func groupByRankCoversEveryRank() throws {
         let (_, store, rows) = try populated()
         let table = try store.aggregate(
-            try AggregateQuery(sweep: "other", groupBy: ["rank"], metric: Metric(parsing: "interval.target")))
+            try AggregateQuery(sweep: "other", groupBy: ["r"], metric: Metric(parsing: "interval.target")))
+        #expect(table.columns.first == "r")
         #expect(table.rows.map { $0.group[0].intValue! } == [1, 2, 3])
+        // `rank` is the parameter (rank of a generated spectrum): unset here, one NULL group.
+        let byParameter = try store.aggregate(try AggregateQuery(groupBy: ["rank"], metric: Metric(parsing: "steps")))
+        #expect(byParameter.rows.map(\.group) == [[.null]])
+        #expect(byParameter.rows.first?.count == rows.filter { $0.1 != nil }.count)
         let done = rows.filter { $0.0.config.depth == 5 && $0.1 != nil }.count
         for row in table.rows {
             #expect(row.count == done)
@@ -131,18 +138,24 @@ import TestSupport
     @Test func filtersAreTypedAndBound() throws {
         let (_, store, rows) = try populated()
         func count(_ wheres: [String]) throws -> Int {
-            let q = try AggregateQuery(filters: wheres.map { try Filter(parsing: $0) }, metric: Metric(parsing: "steps"))
+            let q = try AggregateQuery(
+                filters: wheres.map { try Filter(parsing: $0) }, metric: Metric(parsing: "steps"))
             return try store.aggregate(q).rows.first?.count ?? 0
         }
         let done = rows.filter { $0.1 != nil }
-        #expect(try count(["depth>=3", "alpha = 0.1"]) == done.filter { $0.0.config.depth >= 3 && $0.0.config.alpha == 0.1 }.count)
+        #expect(
+            try count(["depth>=3", "alpha = 0.1"])
+                == done.filter { $0.0.config.depth >= 3 && $0.0.config.alpha == 0.1 }.count)
         #expect(try count(["depth!=2"]) == done.filter { $0.0.config.depth != 2 }.count)
         #expect(try count(["stop_loss=auto"]) == done.filter { $0.0.config.stopLoss == nil }.count)
         #expect(try count(["stop-loss=1e-12"]) == done.filter { $0.0.config.stopLoss == 1e-12 }.count)
         #expect(try count(["init=identity", "spectrum=10,5,2.5"]) == done.count)
         #expect(try count(["spectrum=[10, 5]"]) == 0)
         // An injection attempt is just a wrong value for a choice.
-        #expect(throws: QueryError.badValue(parameter: "init", value: "identity' OR 1=1 --", expected: "one of identity|orthogonal|gaussian")) {
+        #expect(
+            throws: QueryError.badValue(
+                parameter: "init", value: "identity' OR 1=1 --", expected: "one of identity|orthogonal|gaussian")
+        ) {
             try Filter(parsing: "init=identity' OR 1=1 --")
         }
     }
@@ -172,6 +185,7 @@ import TestSupport
         #expect(throws: QueryError.rankNotApplicable(metric: "final_loss")) {
             try AggregateQuery(metric: Metric(parsing: "final_loss"), rank: 1)
         }
+        #expect(throws: QueryError.self) { try AggregateQuery(groupBy: ["r"], metric: Metric(parsing: "steps")) }
         #expect(throws: QueryError.unknownColumn(name: "alhpa", option: "--group-by", suggestion: "alpha")) {
             try AggregateQuery(groupBy: ["alhpa"], metric: length, rank: 1)
         }
@@ -179,8 +193,10 @@ import TestSupport
 
     @Test func studentQuantilesMatchPublishedTables() {
         // Two-sided 95% critical values from standard t tables.
-        let table: [(Double, Double)] = [(1, 12.7062), (2, 4.3027), (3, 3.1824), (5, 2.5706), (10, 2.2281), (30, 2.0423),
-                                         (100, 1.9840), (1e7, 1.9600)]
+        let table: [(Double, Double)] = [
+            (1, 12.7062), (2, 4.3027), (3, 3.1824), (5, 2.5706), (10, 2.2281), (30, 2.0423),
+            (100, 1.9840), (1e7, 1.9600),
+        ]
         for (df, t) in table {
             #expect(abs(StudentT.quantile(0.975, degreesOfFreedom: df) - t) < 1e-4, "df \(df)")
         }

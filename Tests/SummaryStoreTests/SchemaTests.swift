@@ -1,7 +1,7 @@
 import CSQLite
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import SummaryStore
 
@@ -30,7 +30,9 @@ import TestSupport
             let error = #expect(throws: StoreError.self) { try SummaryStore(path: path, migrate: migrate) }
             #expect(error == .schemaVersion(path: path, found: version, expected: SummaryStore.schemaVersion))
             let text = error?.description ?? ""
-            #expect(text.contains("schema version \(version)") && text.contains("reads version \(SummaryStore.schemaVersion)"))
+            #expect(
+                text.contains("schema version \(version)")
+                    && text.contains("reads version \(SummaryStore.schemaVersion)"))
         }
         // Refusing must not have changed the file.
         let raw = try Connection(path: path, mode: .readOnly)
@@ -49,6 +51,19 @@ import TestSupport
             Issue.record("expected notAStore, got \(String(describing: error))")
             return
         }
+    }
+
+    @Test func textFileIsNotAStoreAndIsLeftAlone() throws {
+        let dir = try TemporaryDirectory(prefix: "store-text")
+        let path = dir.path("notes.txt")
+        let text = String(repeating: "not a database\n", count: 100)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        for create in [false, true] {
+            #expect(throws: StoreError.notAStore(path: path, reason: "the file is not an SQLite database")) {
+                try SummaryStore(path: path, create: create)
+            }
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
     }
 
     @Test func missingStoreIsReportedAndNotCreated() throws {

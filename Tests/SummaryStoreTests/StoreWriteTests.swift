@@ -1,8 +1,8 @@
 import Factorization
 import Foundation
 import Sweeps
-import Testing
 import TestSupport
+import Testing
 
 @testable import SummaryStore
 
@@ -19,10 +19,12 @@ import TestSupport
         try store.recordResults([CompletedTask(key: a[1].key, result: Fixtures.result(seed: 1))])
         // Sweep b shares tasks 4 and 5 with sweep a, and adds two of its own.
         let b = Array(a[4...]) + [Fixtures.task(100), Fixtures.task(101)]
-        #expect(try store.registerSweep(name: "b", spec: "name: b", tasks: b)
-            == SweepRegistration(total: 4, new: 2, existing: 2, done: 0))
-        #expect(try store.registerSweep(name: "a", spec: "name: a", tasks: a)
-            == SweepRegistration(total: 6, new: 0, existing: 6, done: 1))
+        #expect(
+            try store.registerSweep(name: "b", spec: "name: b", tasks: b)
+                == SweepRegistration(total: 4, new: 2, existing: 2, done: 0))
+        #expect(
+            try store.registerSweep(name: "a", spec: "name: a", tasks: a)
+                == SweepRegistration(total: 6, new: 0, existing: 6, done: 1))
         #expect(try rowCount(store, "tasks") == 8)
         #expect(try store.statusCounts(sweep: "a") == StatusCounts(pending: 5, done: 1))
         #expect(try store.statusCounts(sweep: "b") == StatusCounts(pending: 4))
@@ -53,7 +55,9 @@ import TestSupport
         let (_, store) = try Fixtures.store()
         let tasks = Fixtures.grid(depths: [2], alphas: [0.1], seeds: 4)
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
-        let results = tasks.indices.map { Fixtures.result(seed: $0, status: $0 == 2 ? .diverged : .finished, noisy: noisy) }
+        let results = tasks.indices.map {
+            Fixtures.result(seed: $0, status: $0 == 2 ? .diverged : .finished, noisy: noisy)
+        }
         try store.recordResults(zip(tasks, results).map { CompletedTask(key: $0.key, result: $1, worker: "w1") })
         for (task, result) in zip(tasks, results) {
             #expect(try store.result(for: task.key) == result)
@@ -68,13 +72,21 @@ import TestSupport
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         try store.recordResults([CompletedTask(key: tasks[2].key, result: Fixtures.result(seed: 2))])
         let open = try store.unfinishedTasks(sweep: "s")
-        #expect(open == tasks.enumerated().filter { $0.offset != 2 }.map(\.element))
+        let expected = tasks.enumerated().filter { $0.offset != 2 }.map(\.element)
+        #expect(open.map(\.key) == expected.map(\.key))
+        #expect(open.map(\.canonicalJSON) == expected.map(\.canonicalJSON))
+        // Rebuilt from resolved columns: the same task (same canonical form), n and spectrum explicit.
+        #expect(open.map { CanonicalForm.json(for: $0.config) } == expected.map { CanonicalForm.json(for: $0.config) })
+        #expect(open.allSatisfy { $0.config.n == 3 && $0.config.spectrum == [10, 5, 2.5] })
         #expect(try store.unfinishedTasks(sweep: "s", limit: 2) == Array(open.prefix(2)))
         // The typed columns hold what a user queries: check two of them straight from SQL.
         let depth = try store.connection.scalarInt("SELECT p_depth FROM tasks WHERE key = ?", [.text(tasks[7].key.hex)])
         #expect(depth == 4)
-        let spectrum = try store.connection.scalarText("SELECT p_spectrum FROM tasks WHERE key = ?", [.text(tasks[0].key.hex)])
+        let spectrum = try store.connection.scalarText(
+            "SELECT p_spectrum FROM tasks WHERE key = ?", [.text(tasks[0].key.hex)])
         #expect(spectrum == "10.0,5.0,2.5")
+        // n was left to its default: the column holds the resolved dimension.
+        #expect(try store.connection.scalarInt("SELECT p_n FROM tasks WHERE key = ?", [.text(tasks[0].key.hex)]) == 3)
     }
 
     @Test func failuresRetriesAndUnknownKeys() throws {
@@ -84,7 +96,9 @@ import TestSupport
         try store.markRunning([tasks[0].key, tasks[1].key], worker: "host:1")
         #expect(try store.statusCounts(sweep: "s") == StatusCounts(pending: 1, running: 2))
         let unknown = Fixtures.task(500).key
-        let summary = try store.markFailed([TaskFailure(key: tasks[0].key, error: "boom"), TaskFailure(key: unknown, error: "x")])
+        let summary = try store.markFailed([
+            TaskFailure(key: tasks[0].key, error: "boom"), TaskFailure(key: unknown, error: "x"),
+        ])
         #expect(summary == RecordSummary(recorded: 1, unknown: [unknown]))
         let failed = try #require(try store.task(tasks[0].key))
         #expect(failed.state == .failed && failed.error == "boom" && failed.attempts == 1 && failed.worker == "host:1")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Sweeps
 
@@ -12,10 +12,14 @@ import TestSupport
     static let cases: [(file: String, expected: String)] = [
         ("empty.yaml", "1:1: empty sweep file (expected a mapping with name, method and parameters)"),
         ("comments-only.yaml", "1:1: empty sweep file (expected a mapping with name, method and parameters)"),
-        ("unclosed-flow.yaml",
-         "4:24: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 4, column 19)"),
-        ("tab-indent.yaml",
-         "4:1: invalid YAML: found character that cannot start any token (while scanning for the next token at line 4, column 1)"),
+        (
+            "unclosed-flow.yaml",
+            "4:24: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 4, column 19)"
+        ),
+        (
+            "tab-indent.yaml",
+            "4:1: invalid YAML: found character that cannot start any token (while scanning for the next token at line 4, column 1)"
+        ),
         ("invalid-utf8.yaml", "1:11: invalid YAML: invalid trailing UTF-8 octet"),
         ("root-list.yaml", "1:1: a sweep file must be a mapping with name, method and parameters, got a list"),
         ("two-documents.yaml", "4:1: a sweep file holds a single YAML document"),
@@ -23,51 +27,90 @@ import TestSupport
         ("duplicate-parameter.yaml", "6:3: duplicate key 'depth' (first at line 4, column 3)"),
         ("duplicate-top-level.yaml", "3:1: duplicate key 'name' (first at line 1, column 1)"),
         ("unknown-top-level-key.yaml", "3:1: unknown key 'paramters' (did you mean 'parameters'?)"),
-        ("wandb-metric.yaml",
-         "3:1: unknown key 'metric' (expected name, description, method, parameters, count, seed or runs)"),
+        (
+            "wandb-metric.yaml",
+            "3:1: unknown key 'metric' (expected name, description, method, parameters, count, seed or runs)"
+        ),
         ("missing-name.yaml", "2:1: missing 'name' (the sweep's name)"),
         ("missing-method.yaml", "1:1: missing 'method' (grid, random or list)"),
-        ("missing-parameters.yaml",
-         "1:1: missing 'parameters' (a mapping from parameter names to {value: …} or {values: […]})"),
+        (
+            "missing-parameters.yaml",
+            "1:1: missing 'parameters' (a mapping from parameter names to {value: …} or {values: […]})"
+        ),
         ("unknown-method.yaml", "2:9: method must be grid, random or list, got 'gird' (did you mean 'grid'?)"),
-        ("seed-on-grid.yaml",
-         "3:1: 'seed' is only used by method random; to set the simulation seed write parameters: {seed: {value: …}}"),
+        (
+            "seed-on-grid.yaml",
+            "3:1: 'seed' is only used by method random; to set the simulation seed write parameters: {seed: {value: …}}"
+        ),
         ("unknown-parameter.yaml", "5:3: unknown parameter 'alpah' (did you mean 'alpha'?)"),
         ("unknown-parameter-no-hint.yaml", "4:3: unknown parameter 'learning_rate'"),
         ("flag-spelling.yaml", "4:3: unknown parameter 'record-every' (did you mean 'record_every'?)"),
         ("broken.json", "1:48: unknown parameter 'depht' (did you mean 'depth'?)"),
-        ("parameter-not-mapping.yaml",
-         "4:10: parameter 'depth' must be a mapping such as {value: …} or {values: […]}, got 3"),
+        (
+            "parameter-not-mapping.yaml",
+            "4:10: parameter 'depth' must be a mapping such as {value: …} or {values: […]}, got 3"
+        ),
         ("value-and-values.yaml", "4:21: parameter 'depth' has both 'value' and 'values'; give one"),
         ("non-integer.yaml", "4:23: depth: expected an integer, got 2.5"),
         ("not-finite.yaml", "4:16: eta: expected a finite number, got .inf"),
         ("quoted-number.yaml", "4:18: alpha: expected a finite number, got \"0.1\""),
-        ("bad-choice.yaml",
-         "4:29: init: expected one of identity|orthogonal|gaussian, got orthogonl (did you mean 'orthogonal'?)"),
-        ("spectrum-scalars.yaml",
-         "4:23: spectrum: expected a list of finite numbers, got 10 (write a list such as [10, 5, 2])"),
+        (
+            "bad-choice.yaml",
+            "4:29: init: expected one of identity|orthogonal|gaussian, got orthogonl (did you mean 'orthogonal'?)"
+        ),
+        (
+            "spectrum-scalars.yaml",
+            "4:23: spectrum: expected a list of finite numbers, got 10 (write a list such as [10, 5, 2])"
+        ),
         ("negative-seed.yaml", "4:22: seed: must be an integer ≥ 0, got -1"),
         ("empty-values.yaml", "4:19: 'values' of 'alpha' is empty"),
         ("out-of-range.yaml", "4:25: alpha: must be > 0, got -0.5"),
         ("distribution-on-grid.yaml", "4:11: 'distribution' needs method random (grid takes value or values)"),
-        ("unknown-distribution.yaml",
-         "5:25: distribution must be uniform, log_uniform_values or int_uniform, got 'normal'"),
+        (
+            "unknown-distribution.yaml",
+            "5:25: distribution must be uniform, log_uniform_values or int_uniform, got 'normal'"
+        ),
         ("min-greater-than-max.yaml", "5:39: min 0.5 is greater than max 0.1"),
         ("log-uniform-nonpositive.yaml", "5:48: log_uniform_values needs min > 0, got 0"),
         ("int-uniform-real-bound.yaml", "5:43: 'min' of int_uniform must be an integer, got 1.5"),
         ("count-zero.yaml", "3:8: 'count' must be an integer ≥ 1, got 0"),
         ("count-missing.yaml", "1:1: missing 'count' (method random draws this many tasks)"),
-        ("grid-too-large.yaml", "3:1: grid has 16777216 tasks; the limit is 10000000"),
+        ("grid-too-large.yaml", "3:1: grid has 16777216 tasks; the limit is 1000000"),
         ("grid-overflow.yaml", "19:3: grid size overflows at 'stop_loss': more than 9223372036854775807 tasks"),
-        ("list-with-values.yaml",
-         "4:11: 'values' is not allowed with method list; write one entry per task under 'runs'"),
+        (
+            "list-with-values.yaml",
+            "4:11: 'values' is not allowed with method list; write one entry per task under 'runs'"
+        ),
         ("list-missing-runs.yaml", "1:1: missing 'runs' (method list runs the parameter mappings listed there)"),
         ("list-run-unknown.yaml", "5:6: unknown parameter 'deph' (did you mean 'depth'?)"),
         ("list-run-wrapped.yaml", "4:12: in 'runs' write each parameter's value itself (depth: …), not {value: …}"),
+        ("unknown-domain-key.yaml", "4:11: unknown key 'valeus' in parameter 'depth' (did you mean 'values'?)"),
+        ("min-without-distribution.yaml", "4:26: 'min' needs a 'distribution' (method random), not 'values'"),
+        ("distribution-missing-max.yaml", "5:10: distribution uniform of 'alpha' needs both 'min' and 'max'"),
+        ("uniform-on-integer.yaml", "5:25: 'steps' is an integer parameter: use int_uniform (or values)"),
+        ("distribution-on-choice.yaml", "5:24: 'init' cannot be drawn from a distribution: use values"),
+        ("empty-name.yaml", "1:7: 'name' must be non-empty text on one line, got \"\""),
+        ("count-not-integer.yaml", "3:8: 'count' must be an integer ≥ 1, got ten"),
+        ("random-seed-negative.yaml", "4:7: 'seed' must be an integer ≥ 0, got -3"),
+        ("runs-not-list.yaml", "3:7: 'runs' must be a list of parameter mappings, got a mapping"),
+        ("runs-empty.yaml", "3:7: 'runs' must list at least one run"),
+        ("run-not-mapping.yaml", "4:5: each run must be a mapping of parameter names to values, got 3"),
+        ("null-required.yaml", "4:18: depth: cannot be null (expected an integer)"),
+        ("integer-overflow.yaml", "4:18: steps: integer out of range: 99999999999999999999"),
+        ("complex-key.yaml", "4:3: mapping keys must be words or strings, not lists or mappings"),
+        ("tagged.yaml", "4:18: tags (!name, !!type) are not supported in sweep files"),
+        ("description-list.yaml", "2:14: 'description' must be text, got a list"),
+        ("values-not-list.yaml", "4:19: 'values' of 'depth' must be a list such as [1, 2], got 3"),
+        ("yes-is-a-word.yaml", "4:20: problem: expected one of estimation|sensing|completion, got yes"),
+        ("spectrum-word.yaml", "4:26: spectrum: expected a finite number, got five"),
+        ("spectrum-empty.yaml", "4:21: spectrum: must list at least one eigenvalue"),
+        ("spectrum-longer-than-n.yaml", "5:21: spectrum: has 4 eigenvalues but n is 3"),
         // Valid on their own; the combination fails `SimulationConfig.validate()` during expansion.
-        ("invalid-combination.yaml",
-         "5:17: path: spectral is exact only for problem estimation with init identity (got sensing, identity); "
-            + "use full or auto"),
+        (
+            "invalid-combination.yaml",
+            "5:17: path: spectral is exact only for problem estimation with init identity (got sensing, identity); "
+                + "use full or auto"
+        ),
     ]
 
     @Test(arguments: cases)

@@ -1,7 +1,7 @@
 import Factorization
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Sweeps
 
@@ -42,7 +42,8 @@ import TestSupport
     }
 
     @Test func gridWithoutSweptParametersIsOneTask() throws {
-        let spec = try SweepFile.parse(text: "name: one\nmethod: grid\nparameters:\n  depth: {value: 4}\n", fileName: "o")
+        let spec = try SweepFile.parse(
+            text: "name: one\nmethod: grid\nparameters:\n  depth: {value: 4}\n", fileName: "o")
         #expect(spec.taskCount == 1 && spec.sweptParameterNames.isEmpty)
         let tasks = try spec.expand()
         #expect(tasks.count == 1 && tasks[0].config.depth == 4)
@@ -116,10 +117,10 @@ import TestSupport
         }
         #expect(tasks.count == 5)
         for task in tasks {
-            let alpha = 0.01 + 0.08 * Double(rng.next() >> 11) / 9007199254740992
+            let alpha = 0.01 + 0.08 * Double(rng.next() >> 11) / 9_007_199_254_740_992
             let initKind = InitKind.allCases[Int(index(3))]
             let depth = 1 + Int(index(6))
-            let u = Double(rng.next() >> 11) / 9007199254740992
+            let u = Double(rng.next() >> 11) / 9_007_199_254_740_992
             let eta = exp(log(0.0001) + (log(0.01) - log(0.0001)) * u)
             #expect(task.config.alpha == alpha)
             #expect(task.config.initKind == initKind)
@@ -130,7 +131,8 @@ import TestSupport
     }
 
     @Test func smallIntegerDomainsCollapseRepeatedDraws() throws {
-        let text = "name: s\nmethod: random\ncount: 50\nparameters:\n  seed: {distribution: int_uniform, min: 0, max: 3}\n"
+        let text =
+            "name: s\nmethod: random\ncount: 50\nparameters:\n  seed: {distribution: int_uniform, min: 0, max: 3}\n"
         let spec = try SweepFile.parse(text: text, fileName: "s.yaml")
         #expect(spec.taskCount == 50)
         let tasks = try spec.expand()
@@ -168,7 +170,8 @@ import TestSupport
     }
 
     @Test func jsonWithoutSpacesAndUnicodeEscapes() throws {
-        let text = #"{"name":"j","method":"grid","parameters":{"problem":{"value":"\u0073ensing"},"depth":{"values":[2,3]}}}"#
+        let text =
+            #"{"name":"j","method":"grid","parameters":{"problem":{"value":"\u0073ensing"},"depth":{"values":[2,3]}}}"#
         let tasks = try SweepFile.parse(text: text, fileName: "j.json").expand()
         #expect(tasks.map(\.config.depth) == [2, 3])
         #expect(tasks.allSatisfy { $0.config.problem == .sensing })

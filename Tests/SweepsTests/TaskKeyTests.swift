@@ -1,7 +1,7 @@
 import Factorization
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Sweeps
 
@@ -69,11 +69,18 @@ import TestSupport
         #expect(TaskKey(for: c).hex == "f87ed8469ec94a60e37fc6505e525518d16700082ef0cd362d8cac4d4ba34851")
     }
 
+    @Test func versionOneCoversTheWholeRegistry() {
+        // A parameter missing from this list would be left out of keys at its default value.
+        #expect(Array(SimulationConfig.parameters.prefix(18).map(\.name)) == CanonicalForm.versionOneParameters)
+        #expect(SimulationConfig.parameters.count >= 18)
+    }
+
     @Test func sha256KnownAnswers() {
         // FIPS 180-2 test vectors.
         #expect(SHA256Digest.hex(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256Digest.hex(of: Array("abc".utf8))
-            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256Digest.hex(of: Array("abc".utf8))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     // MARK: Same task, different spellings
@@ -91,15 +98,23 @@ import TestSupport
         ("  steps: {value: 10000}\n", "  steps: {value: 1e4}\n"),
         ("  noise: {value: -0.0}\n", "  noise: {value: 0}\n"),
         ("  n: {value: 6}\n  spectrum: {value: [10, 5, 2]}\n", "  spectrum: {value: [10, 5, 2, 0, 0, 0]}\n"),
-        ("  n: {value: 6}\n  spectrum: {value: [10, 5, 2]}\n",
-         "  spectrum: {value: [10.0, 5.0, 2.0, 0.0, 0.0, 0.0]}\n  n: {value: 6}\n"),
+        (
+            "  n: {value: 6}\n  spectrum: {value: [10, 5, 2]}\n",
+            "  spectrum: {value: [10.0, 5.0, 2.0, 0.0, 0.0, 0.0]}\n  n: {value: 6}\n"
+        ),
         ("  n: {value: 5}\n", "  n: {value: null}\n"),
-        ("  problem: {value: sensing}\n  depth: {value: 4}\n", "  depth: {value: 4}\n  problem: {value: \"sensing\"}\n"),
-        ("  depth: {values: [2, 3]}\n  alpha: {values: [0.1, 0.2]}\n",
-         "  alpha: {values: [0.1, 0.2]}\n  depth:\n    values:\n      - 2\n      - 3\n"),
+        (
+            "  problem: {value: sensing}\n  depth: {value: 4}\n",
+            "  depth: {value: 4}\n  problem: {value: \"sensing\"}\n"
+        ),
+        (
+            "  depth: {values: [2, 3]}\n  alpha: {values: [0.1, 0.2]}\n",
+            "  alpha: {values: [0.1, 0.2]}\n  depth:\n    values:\n      - 2\n      - 3\n"
+        ),
     ])
     func sameTaskSameKey(a: String, b: String) throws {
-        let ka = try Self.keys(a), kb = try Self.keys(b)
+        let ka = try Self.keys(a)
+        let kb = try Self.keys(b)
         #expect(Set(ka) == Set(kb))
         #expect(ka.count == kb.count)
     }
@@ -170,7 +185,7 @@ import TestSupport
         (1.0, "1"), (-0.0, "0"), (0.1, "0.1"), (100, "100"), (1.5, "1.5"), (-2.5, "-2.5"), (1e21, "1e+21"),
         (1e20, "100000000000000000000"), (1e-6, "0.000001"), (1e-7, "1e-7"), (2.5e-7, "2.5e-7"),
         (0.1 + 0.2, "0.30000000000000004"), (1.7976931348623157e308, "1.7976931348623157e+308"),
-        (Double.leastNonzeroMagnitude, "5e-324"), (9007199254740993, "9007199254740992"),
+        (Double.leastNonzeroMagnitude, "5e-324"), (0x1p53 + 2, "9007199254740994"),
     ])
     func numbersAreWrittenLikeECMAScript(value: Double, expected: String) {
         #expect(CanonicalForm.number(value) == expected)

@@ -11,6 +11,13 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
         s = (sm.next(), sm.next(), sm.next(), sm.next())
     }
 
+    /// Starts from an explicit state (for known-answer tests against the reference C code).
+    /// - Precondition: the state is not all zero.
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        precondition(state != (0, 0, 0, 0), "xoshiro256** state must not be all zero")
+        s = state
+    }
+
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = rotl(s.1 &* 5, 7) &* 9

@@ -61,7 +61,9 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
         self.value = try Self.parseValue(raw, spec: spec, op: op)
     }
 
-    private static func parseValue(_ raw: String, spec: ParameterSpec, op: Operator) throws(QueryError) -> ParameterValue {
+    private static func parseValue(_ raw: String, spec: ParameterSpec, op: Operator) throws(QueryError)
+        -> ParameterValue
+    {
         let name = spec.name
         if spec.optional && (raw == "auto" || raw == "null") {
             guard op.isEquality else {
@@ -71,7 +73,9 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
         }
         switch spec.kind {
         case .integer:
-            guard let v = Int(raw) else { throw QueryError.badValue(parameter: name, value: raw, expected: "an integer") }
+            guard let v = Int(raw) else {
+                throw QueryError.badValue(parameter: name, value: raw, expected: "an integer")
+            }
             return .integer(v)
         case .real:
             guard let v = Double(raw), v.isFinite else {
@@ -83,7 +87,8 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
                 throw QueryError.badOperator(parameter: name, op: op.rawValue, reason: "a choice takes only = and !=")
             }
             guard words.contains(raw) else {
-                throw QueryError.badValue(parameter: name, value: raw, expected: "one of " + words.joined(separator: "|"))
+                throw QueryError.badValue(
+                    parameter: name, value: raw, expected: "one of " + words.joined(separator: "|"))
             }
             return .text(raw)
         case .realList:
@@ -94,7 +99,8 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
             var list: [Double] = []
             for part in stripped.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-                    throw QueryError.badValue(parameter: name, value: raw, expected: "a comma-separated list of numbers")
+                    throw QueryError.badValue(
+                        parameter: name, value: raw, expected: "a comma-separated list of numbers")
                 }
                 list.append(v)
             }

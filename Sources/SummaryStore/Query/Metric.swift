@@ -16,16 +16,20 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     /// or `failed` (the task failed without a result).
     case status(String)
 
-    static let intervalColumns = ["start": "start", "end": "\"end\"", "length": "length", "target": "target",
-                                  "middle_error": "middle_error"]
+    static let intervalColumns = [
+        "start": "start", "end": "\"end\"", "length": "length", "target": "target",
+        "middle_error": "middle_error",
+    ]
     static let predictedColumns = ["start": "predicted_start", "end": "predicted_end"]
     static let resultColumns = ["final_loss", "final_erank", "steps", "seconds", "best_step", "best_error"]
     static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"]
 
     /// Every metric name, as `--metric` accepts it.
     public static let names: [String] =
-        ["interval.start", "interval.end", "interval.length", "interval.target", "interval.middle_error",
-         "predicted.start", "predicted.end"] + resultColumns + statuses.map { "status." + $0 }
+        [
+            "interval.start", "interval.end", "interval.length", "interval.target", "interval.middle_error",
+            "predicted.start", "predicted.end",
+        ] + resultColumns + statuses.map { "status." + $0 }
 
     /// Parses a metric name.
     /// - Throws: `QueryError.unknownMetric` with a suggestion.

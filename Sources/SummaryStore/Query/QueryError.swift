@@ -20,17 +20,19 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownMetric(let name, let suggestion):
-            return "unknown metric '\(name)'" + Self.hint(suggestion) + "; metrics: " + Metric.names.joined(separator: ", ")
+            return "unknown metric '\(name)'" + Self.hint(suggestion) + "; metrics: "
+                + Metric.names.joined(separator: ", ")
         case .unknownColumn(let name, let option, let suggestion):
             return "\(option): unknown parameter '\(name)'" + Self.hint(suggestion)
         case .malformedWhere(let text, let reason):
-            return "--where '\(text)': \(reason); expected PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3')"
+            return
+                "--where '\(text)': \(reason); expected PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3')"
         case .badValue(let parameter, let value, let expected):
             return "--where: \(parameter) takes \(expected), got '\(value)'"
         case .badOperator(let parameter, let op, let reason):
             return "--where: '\(op)' does not apply to \(parameter): \(reason)"
         case .needsRank(let metric):
-            return "metric \(metric) is per rank: give --rank R (or --group-by rank)"
+            return "metric \(metric) is per rank: give --rank R (or --group-by r)"
         case .rankNotApplicable(let metric):
             return "--rank applies only to interval.* and predicted.* metrics, not \(metric)"
         case .conflict(let message):

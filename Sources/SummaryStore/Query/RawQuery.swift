@@ -2,7 +2,8 @@ import Factorization
 import Foundation
 
 /// One row per finished task: every parameter, every result column and the interval columns of
-/// each rank (`r1_start`, `r1_length`, …, or only `--rank`'s), ready for pandas.
+/// each rank (`r1_start`, `r1_length`, …, or only `--rank`'s), ready for pandas. Column names are
+/// unique.
 public struct RawQuery: Sendable, Hashable {
     /// Only this sweep's tasks.
     public var sweep: String?
@@ -20,13 +21,19 @@ public struct RawQuery: Sendable, Hashable {
     static let resultColumns = [
         "status", "path", "steps", "final_loss", "final_erank", "seconds", "best_step", "best_error", "best_inside",
     ]
+    /// The result columns' names in the output: `path` and `steps` are parameters too, so the result's
+    /// are `path_used` (the path that ran) and `steps_run` (updates performed).
+    static let resultHeaders = [
+        "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step", "best_error",
+        "best_inside",
+    ]
     static let intervalColumns = [
         "target", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
     ]
 
     /// The column names for the given ranks.
     static func columns(ranks: [Int]) -> [String] {
-        ["key"] + SimulationConfig.parameters.map(\.name) + resultColumns
+        ["key"] + SimulationConfig.parameters.map(\.name) + resultHeaders
             + ranks.flatMap { r in intervalColumns.map { "r\(r)_\($0)" } }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// How query output is printed.
 public enum OutputFormat: String, Sendable, CaseIterable {
-    /// Aligned columns for a terminal; reals with 6 significant digits, NULL as `-`.
+    /// Aligned columns for a terminal (text left, numbers right); reals with 6 significant digits, NULL as `-`.
     case table
     /// RFC 4180 CSV with a header row; reals in shortest round-trip form, NULL as an empty field.
     case csv
@@ -21,6 +21,8 @@ public struct TableWriter {
     public let format: OutputFormat
     private let write: (String) -> Void
     private var buffered: [[String]] = []
+    /// Per column: whether some cell is text (then the column is left-aligned).
+    private var textColumns: [Bool]
     private var rowCount = 0
 
     /// Starts a table; CSV writes its header at once.
@@ -32,6 +34,7 @@ public struct TableWriter {
         self.columns = columns
         self.format = format
         self.write = write
+        self.textColumns = Array(repeating: false, count: columns.count)
         if format == .csv { write(columns.map(Self.csvField).joined(separator: ",") + "\n") }
         if format == .json { write("[") }
     }
@@ -41,6 +44,9 @@ public struct TableWriter {
         switch format {
         case .table:
             buffered.append(row.map(Self.tableCell))
+            for (i, v) in row.enumerated() where i < textColumns.count {
+                if case .text = v { textColumns[i] = true }
+            }
         case .csv:
             write(row.map { Self.csvField(Self.exact($0) ?? "") }.joined(separator: ",") + "\n")
         case .json:
@@ -58,9 +64,14 @@ public struct TableWriter {
             for row in buffered {
                 for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
             }
+            let left = textColumns
             func line(_ cells: [String]) -> String {
-                zip(cells, widths).map { c, w in String(repeating: " ", count: max(0, w - c.count)) + c }
-                    .joined(separator: "  ")
+                var parts: [String] = []
+                for (i, (c, w)) in zip(cells, widths).enumerated() {
+                    let pad = String(repeating: " ", count: max(0, w - c.count))
+                    parts.append(left[i] ? c + (i == cells.count - 1 ? "" : pad) : pad + c)
+                }
+                return parts.joined(separator: "  ")
             }
             write(line(columns) + "\n")
             for row in buffered { write(line(row) + "\n") }

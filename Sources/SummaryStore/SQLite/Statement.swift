@@ -90,7 +90,8 @@ public final class Statement {
         let code = rc
         sqlite3_reset(handle)
         throw StoreError.sqlite(
-            code: code, operation: "running \(Connection.abbreviate(sql))", message: String(cString: sqlite3_errmsg(db)))
+            code: code, operation: "running \(Connection.abbreviate(sql))", message: String(cString: sqlite3_errmsg(db))
+        )
     }
 
     /// Binds `values` and runs the statement to completion (INSERT/UPDATE/DELETE).

@@ -83,7 +83,8 @@ final class YAMLDocumentParser {
                 let keyEvent = try next()
                 if case .mappingEnd = keyEvent.kind { break }
                 guard case .scalar(let key) = keyEvent.kind else {
-                    throw YAMLError(mark: keyEvent.mark, message: "mapping keys must be plain words")
+                    throw YAMLError(
+                        mark: keyEvent.mark, message: "mapping keys must be words or strings, not lists or mappings")
                 }
                 if let first = seen[key.text] {
                     throw YAMLError(
@@ -122,7 +123,8 @@ final class YAMLDocumentParser {
             throws(YAMLError)
         {
             if anchor != nil {
-                throw YAMLError(mark: mark, message: "anchors and aliases (&name, *name) are not supported in sweep files")
+                throw YAMLError(
+                    mark: mark, message: "anchors and aliases (&name, *name) are not supported in sweep files")
             }
             if tag != nil {
                 throw YAMLError(mark: mark, message: "tags (!name, !!type) are not supported in sweep files")

@@ -6,10 +6,13 @@ enum Dispatch {
     /// Each command lives in `Commands/<Name>Command.swift` as `static let command`.
     static let commands: [Command] = [
         // Issue 3
-        // SimulateCommand.command,
+        SimulateCommand.command,
         // Issue 4: PlanCommand, RunCommand (--inline), QueryCommand, SweepsCommand
-        // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
+        PlanCommand.command,
         RunCommand.command,
+        QueryCommand.command,
+        SweepsCommand.command,
+        // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
         CoordinatorCommand.command,
         WorkerCommand.command,
         StatusCommand.command,

@@ -7,7 +7,7 @@ import Foundation
 
 /// Progress of a sweep: a bar on a terminal, one log line every few seconds otherwise.
 final class ProgressReporter {
-    enum Mode { case bar, lines, json }
+    enum Mode { case bar, lines, json, none }
 
     private let mode: Mode
     private let log: LogSink
@@ -44,6 +44,8 @@ final class ProgressReporter {
                 s.failed, s.leased, Self.rate(rate), eta, s.workers.count)
             FileHandle.standardError.write(Data(line.utf8))
             drewBar = true
+        case .none:
+            return
         case .lines, .json:
             guard p.elapsed - lastLine >= lineEvery else { return }
             lastLine = p.elapsed

@@ -13,6 +13,12 @@ enum LocalCluster {
         OptionSpec(flag: "--workers", valueName: "K", help: "worker processes", defaultValue: "one per core")
     ]
 
+    /// Flags that make no sense with `--inline`.
+    static let distributedOnlyFlags = [
+        "--workers", "--max-attempts", "--heartbeat-interval", "--heartbeat-liveness", "--task-timeout", "--grace",
+        "--noop",
+    ]
+
     /// Runs the sweep at `sweepPath` with a local coordinator and K worker processes.
     /// - Returns: the exit status (0 all done, 3 some failed, 130 interrupted).
     static func run(_ args: ParsedArguments, sweepPath: String) throws -> Int32 {
@@ -32,7 +38,8 @@ enum LocalCluster {
                 + (args.string("--log-format").map { ["--log-format", $0] } ?? []),
             count: count, restarts: count * (options.scheduler.maxAttempts + 2), log: log)
         supervisor.start()
-        let reporter = ProgressReporter(mode: try ProgressReporter.mode(args, allowBar: true), log: log)
+        let reporter = ProgressReporter(
+            mode: args.has("--quiet") ? .none : try ProgressReporter.mode(args, allowBar: true), log: log)
         let outcome: CoordinatorOutcome
         do {
             outcome = try coordinator.run { reporter.update($0) }

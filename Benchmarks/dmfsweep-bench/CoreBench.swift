@@ -1,0 +1,118 @@
+import CBLAS
+import Factorization
+import Foundation
+
+/// `dmfsweep-bench core`: full-path step time and GFLOP/s against `cblas_dgemm` at the same n,
+/// measured in the same run, and the spectral path against the full path.
+///
+/// The machine is shared, so every figure is the best of several short rounds, and the dgemm and
+/// step rounds are interleaved so both see the same background load.
+/// Prints a table and, for scripts, `RESULT` lines (`RESULT full n=100 N=3 ms=…`).
+/// Options: `--quick` (n = 100 only, two rounds), `--rounds K` (default 5).
+enum CoreBench {
+    static func run(_ args: [String]) throws {
+        let quick = args.contains("--quick")
+        var rounds = quick ? 2 : 5
+        if let i = args.firstIndex(of: "--rounds"), i + 1 < args.count, let k = Int(args[i + 1]), k >= 1 { rounds = k }
+        let env = ProcessInfo.processInfo.environment
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
+        print(
+            "dmfsweep-bench core — OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "(unset)")"
+                + "  OPENBLAS_NUM_THREADS=\(env["OPENBLAS_NUM_THREADS"] ?? "(unset)")")
+        print(
+            "load average \(load?.joined(separator: " ") ?? "?") on \(ProcessInfo.processInfo.activeProcessorCount) "
+                + "cores; best of \(rounds) interleaved rounds")
+        print("system OpenBLAS; estimation, identity init α=0.05, η=0.002, λ=10,5,2,1,0.5 padded with zeros\n")
+        print(pad(["n", "N", "step ms", "GFLOP/s", "dgemm GFLOP/s", "% of dgemm"]))
+        for n in quick ? [100] : [100, 200, 500] {
+            let dgemm = DgemmProbe(n: n)
+            let depths = [3, 5]
+            let configs = depths.map { config(n: n, depth: $0) }
+            let counts = try configs.map { c in
+                max(5, min(2000, Int(0.25 / (try Simulation.secondsPerStep(c, steps: 3)))))
+            }
+            var bestRate = 0.0
+            var bestStep = Array(repeating: Double.infinity, count: depths.count)
+            for _ in 0..<rounds {
+                bestRate = max(bestRate, dgemm.round())
+                for i in depths.indices {
+                    bestStep[i] = min(bestStep[i], try Simulation.secondsPerStep(configs[i], steps: counts[i]))
+                }
+            }
+            for (i, depth) in depths.enumerated() {
+                let seconds = bestStep[i]
+                let rate = Simulation.matrixProductFlopsPerStep(n: n, depth: depth) / seconds / 1e9
+                print(
+                    pad([
+                        "\(n)", "\(depth)", String(format: "%.3f", seconds * 1e3), String(format: "%.1f", rate),
+                        String(format: "%.1f", bestRate), String(format: "%.0f%%", 100 * rate / bestRate),
+                    ]))
+                print("RESULT full n=\(n) N=\(depth) ms=\(seconds * 1e3) gflops=\(rate) dgemm_gflops=\(bestRate)")
+            }
+        }
+        // Spectral vs full at n = 200, N = 4.
+        var full = config(n: 200, depth: 4)
+        var spectral = full
+        spectral.path = .spectral
+        full.path = .full
+        let fullCount = max(5, min(500, Int(0.25 / (try Simulation.secondsPerStep(full, steps: 3)))))
+        var bestFull = Double.infinity
+        var bestSpectral = Double.infinity
+        for _ in 0..<rounds {
+            bestFull = min(bestFull, try Simulation.secondsPerStep(full, steps: fullCount))
+            bestSpectral = min(bestSpectral, try Simulation.secondsPerStep(spectral, steps: 200_000, warmup: 1000))
+        }
+        print(
+            "\nspectral vs full, n=200 N=4: full \(String(format: "%.3f", bestFull * 1e3)) ms/step, spectral "
+                + "\(String(format: "%.3f", bestSpectral * 1e6)) µs/step → "
+                + "\(String(format: "%.0f", bestFull / bestSpectral))× faster")
+        print(
+            "RESULT spectral n=200 N=4 full_ms=\(bestFull * 1e3) spectral_us=\(bestSpectral * 1e6) "
+                + "speedup=\(bestFull / bestSpectral)")
+    }
+
+    static func config(n: Int, depth: Int) -> SimulationConfig {
+        var c = SimulationConfig()
+        c.n = n
+        c.depth = depth
+        c.alpha = 0.05
+        c.eta = 0.002
+        c.spectrum = [10, 5, 2, 1, 0.5]
+        c.path = .full
+        return c
+    }
+
+    /// `cblas_dgemm` on two n×n matrices, in rounds of about 0.2 s.
+    final class DgemmProbe {
+        let n: Int
+        let a: Matrix
+        let b: Matrix
+        var c: Matrix
+        let reps: Int
+
+        init(n: Int) {
+            self.n = n
+            var rng = RandomStream(seed: 1)
+            a = rng.gaussianMatrix(rows: n, columns: n)
+            b = rng.gaussianMatrix(rows: n, columns: n)
+            c = Matrix(rows: n, columns: n)
+            c.multiply(a, b)  // warm-up
+            let start = DispatchTime.now().uptimeNanoseconds
+            c.multiply(a, b)
+            let once = max(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, 1e-7)
+            reps = max(3, Int(0.2 / once))
+        }
+
+        /// One round: the achieved GFLOP/s.
+        func round() -> Double {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<reps { c.multiply(a, b) }
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            return Double(reps) * 2 * Double(n * n * n) / dt / 1e9
+        }
+    }
+
+    static func pad(_ cells: [String]) -> String {
+        cells.map { $0.count >= 14 ? $0 : String(repeating: " ", count: 14 - $0.count) + $0 }.joined()
+    }
+}

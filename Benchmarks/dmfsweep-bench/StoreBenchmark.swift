@@ -1,0 +1,149 @@
+import Factorization
+import Foundation
+import SummaryStore
+import Sweeps
+
+/// The `store` benchmark suite: batched insert throughput and group-by aggregates over 1M interval rows.
+///
+/// Builds a fresh store in a temporary directory (removed afterwards) with `tasks` synthetic
+/// tasks of 4 ranks each (250,000 tasks → 1,000,000 interval rows), each result carrying a
+/// trajectory (50 points by default), then times:
+/// - registering the sweep (task rows),
+/// - recording the results in batches of `batch` (result + 4 interval rows + trajectory per task),
+/// - aggregate queries: interval.length grouped by depth, alpha, rank over all 1M interval rows;
+///   the same for one rank; and final_loss by depth with a `--where`.
+/// - Parameter arguments: `--tasks N` (default 250000), `--batch N` (default 1000), `--points N`
+///   (trajectory length, default 50), `--keep FILE`
+///   (write the store there, replacing it, and keep it afterwards).
+/// - Returns: the exit status.
+func runStoreBenchmark(arguments: [String] = []) -> Int32 {
+    var tasksCount = 250_000
+    var batch = 1000
+    var keep: String? = nil
+    var points = 50
+    var i = 0
+    while i + 1 < arguments.count {
+        if arguments[i] == "--tasks", let v = Int(arguments[i + 1]) { tasksCount = v }
+        if arguments[i] == "--batch", let v = Int(arguments[i + 1]) { batch = v }
+        if arguments[i] == "--keep" { keep = arguments[i + 1] }
+        if arguments[i] == "--points", let v = Int(arguments[i + 1]) { points = v }
+        i += 2
+    }
+    let ranks = 4
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dmfsweep-bench-store-\(getpid())")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = keep ?? dir.appendingPathComponent("bench.sqlite").path
+    if keep != nil { try? FileManager.default.removeItem(atPath: path) }
+
+    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+
+    do {
+        say(
+            "store benchmark: \(tasksCount) tasks × \(ranks) ranks = \(tasksCount * ranks) interval rows, "
+                + "batches of \(batch), \(points)-point trajectories, SQLite \(SummaryStore.sqliteVersion), file \(path)"
+        )
+        let depths = [2, 3, 4, 5, 6]
+        let alphas = [0.001, 0.003, 0.01, 0.03, 0.1]
+        var tasks: [SweepTask] = []
+        tasks.reserveCapacity(tasksCount)
+        for t in 0..<tasksCount {
+            var c = SimulationConfig()
+            c.depth = depths[t % depths.count]
+            c.alpha = alphas[(t / depths.count) % alphas.count]
+            c.seed = UInt64(t / (depths.count * alphas.count))
+            c.spectrum = [10, 5, 2, 1]
+            let hex = String(repeating: "b", count: 48) + String(format: "%016llx", UInt64(t))
+            tasks.append(SweepTask(key: TaskKey(hex: hex), config: c, canonicalJSON: "{\"t\":\(t)}"))
+        }
+        let store = try SummaryStore(path: path, create: true)
+
+        var t0 = clock()
+        try store.registerSweep(name: "bench", spec: "synthetic", tasks: tasks)
+        let register = clock() - t0
+        say(String(format: "register sweep: %.2f s (%.0f tasks/s)", register, Double(tasksCount) / register))
+
+        var results: [CompletedTask] = []
+        results.reserveCapacity(batch)
+        var writing = 0.0
+        for start in stride(from: 0, to: tasksCount, by: batch) {
+            results.removeAll(keepingCapacity: true)
+            for t in start..<min(start + batch, tasksCount) {
+                results.append(
+                    CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
+            }
+            t0 = clock()
+            try store.recordResults(results)
+            writing += clock() - t0
+        }
+        let rows = Double(tasksCount * ranks)
+        say(
+            String(
+                format: "record results: %.2f s → %.0f interval rows/s (%.0f results/s; target ≥ 100000 rows/s)",
+                writing, rows / writing, Double(tasksCount) / writing))
+
+        let reader = try SummaryStore(path: path, readOnly: true)
+        let queries: [(String, AggregateQuery)] = [
+            (
+                "interval.length by depth,alpha,r (all \(tasksCount * ranks) rows)",
+                try AggregateQuery(groupBy: ["depth", "alpha", "r"], metric: Metric(parsing: "interval.length"))
+            ),
+            (
+                "interval.length --rank 2 by depth,alpha (\(tasksCount) rows)",
+                try AggregateQuery(groupBy: ["depth", "alpha"], metric: Metric(parsing: "interval.length"), rank: 2)
+            ),
+            (
+                "interval.length --sweep bench by r (all rows, sweep join)",
+                try AggregateQuery(sweep: "bench", groupBy: ["r"], metric: Metric(parsing: "interval.length"))
+            ),
+            (
+                "final_loss --where depth>=4 by depth",
+                try AggregateQuery(
+                    filters: [Filter(parsing: "depth>=4")], groupBy: ["depth"],
+                    metric: Metric(parsing: "final_loss"))
+            ),
+        ]
+        for (label, query) in queries {
+            var best = Double.infinity
+            var groups = 0
+            for _ in 0..<3 {
+                t0 = clock()
+                groups = try reader.aggregate(query).rows.count
+                best = min(best, clock() - t0)
+            }
+            say(String(format: "query %@: %.3f s (best of 3, %d groups; target < 0.5 s)", label, best, groups))
+        }
+        let size = [path, path + "-wal"].map {
+            (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0
+        }.reduce(0, +)
+        say(String(format: "store file (with WAL): %.1f MB", Double(size) / 1e6))
+        return 0
+    } catch {
+        FileHandle.standardError.write(Data("dmfsweep-bench store: \(error)\n".utf8))
+        return 1
+    }
+}
+
+/// A plausible result for task `t` (deterministic, no two alike).
+private func syntheticResult(_ t: Int, ranks: Int, points: Int) -> SimulationResult {
+    let jitter = t % 97
+    let length = 40 + t % 13
+    let intervals = (1...ranks).map { (r: Int) -> IntervalStat in
+        let start = 100 * r + jitter
+        return IntervalStat(
+            rank: r, target: Double(r) * 0.9, start: start, end: start + length, length: length,
+            middleError: 0.01 * Double(r))
+    }
+    let predicted = (1...ranks).map { r in PredictedInterval(rank: r, start: 95.5 * Double(r), end: 190.0 * Double(r)) }
+    let offset = Double(t % 5 + 1)
+    let trajectory = (0..<points).map { (k: Int) -> TrajectoryPoint in
+        let x = Double(k)
+        return TrajectoryPoint(step: k * 20, loss: 1 / (x + offset), erank: 1 + x * 0.05, erankRatio: 1.1)
+    }
+    return SimulationResult(
+        status: t % 50 == 0 ? .diverged : .finished, path: .spectral, steps: 1000,
+        finalLoss: 1e-6 * Double(t % 1000 + 1),
+        finalErank: 3.2, targets: (1...ranks).map { Double($0) * 0.9 }, intervals: intervals, predicted: predicted,
+        trajectory: trajectory, seconds: 0.002)
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The numerical core's benchmark, side by side with the same GD loop in numpy (README, "Benchmarks").
+#   bash Benchmarks/run-core-bench.sh [--quick]
+# Builds in release mode, runs `dmfsweep-bench core` and `Benchmarks/numpy_gd.py` (venv at /work/venv,
+# created with numpy if missing; falls back to python3 if it already has numpy), prints the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-/work/venv}
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import numpy' 2>/dev/null; then
+    PY="$VENV/bin/python"
+elif python3 -c 'import numpy' 2>/dev/null; then
+    PY=python3
+else
+    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q numpy
+    PY="$VENV/bin/python"
+fi
+swift build -c release --product dmfsweep-bench -q
+swift_out=$(.build/release/dmfsweep-bench core "$@")
+numpy_out=$("$PY" Benchmarks/numpy_gd.py "$@")
+echo "$swift_out" | grep -v '^RESULT'
+echo
+echo "$numpy_out" | grep -v '^RESULT'
+echo
+echo "dmfsweep (system OpenBLAS 0.3.21) vs numpy (its bundled OpenBLAS) — same loop, 3(N−1) products per step:"
+printf '%8s%6s%14s%14s%12s\n' n N "dmfsweep ms" "numpy ms" speedup
+join <(echo "$swift_out" | awk '/^RESULT full/ {sub("n=","",$3); sub("N=","",$4); sub("ms=","",$5); print $3"_"$4, $5}' | sort) \
+     <(echo "$numpy_out" | awk '/^RESULT numpy/ {sub("n=","",$3); sub("N=","",$4); sub("ms=","",$5); print $3"_"$4, $5}' | sort) |
+    sort -t_ -k1,1n -k2,2n |
+    awk '{split($1, k, "_"); printf "%8s%6s%14.3f%14.3f%11.2fx\n", k[1], k[2], $2, $3, $3 / $2}'

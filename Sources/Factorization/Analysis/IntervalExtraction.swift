@@ -1,0 +1,64 @@
+/// Extraction of early-stopping intervals from a recorded trajectory (README, "Definitions").
+public enum IntervalExtraction {
+    /// A maximal run of consecutive recorded points, by index into the trajectory.
+    public struct Run: Sendable, Hashable {
+        /// Index of the run's first point.
+        public var first: Int
+        /// Index of the run's last point (inclusive).
+        public var last: Int
+    }
+
+    /// The longest maximal run of consecutive points whose value is within `tolerance` of `target`
+    /// (`|value − target| ≤ tolerance`).
+    ///
+    /// Runs are compared by their length in steps (`steps[last] − steps[first]`), then by the number
+    /// of points; among equally long runs the **earliest** wins. A run of one point has length 0
+    /// and still counts.
+    /// - Parameters:
+    ///   - values: the measure at each recorded point (effective rank).
+    ///   - steps: the step of each recorded point, increasing; same count as `values`.
+    ///   - target: the value to stay near.
+    ///   - tolerance: the allowed distance.
+    /// - Returns: the run, or `nil` when no point qualifies.
+    public static func longestRun(values: [Double], steps: [Int], target: Double, tolerance: Double) -> Run? {
+        precondition(values.count == steps.count, "values and steps differ in length")
+        var best: Run? = nil
+        var start: Int? = nil
+        func consider(_ run: Run) {
+            guard let b = best else {
+                best = run
+                return
+            }
+            let len = steps[run.last] - steps[run.first]
+            let bestLen = steps[b.last] - steps[b.first]
+            if len > bestLen || (len == bestLen && run.last - run.first > b.last - b.first) { best = run }
+        }
+        for i in values.indices {
+            let inside = abs(values[i] - target) <= tolerance
+            if inside {
+                if start == nil { start = i }
+            } else if let s = start {
+                consider(Run(first: s, last: i - 1))
+                start = nil
+            }
+        }
+        if let s = start { consider(Run(first: s, last: values.count - 1)) }
+        return best
+    }
+
+    /// The index of the point of `run` whose step is nearest the run's middle step
+    /// `(steps[first] + steps[last]) / 2`; on a tie the earlier point.
+    public static func middleIndex(of run: Run, steps: [Int]) -> Int {
+        let twiceMiddle = steps[run.first] + steps[run.last]
+        var best = run.first
+        var bestDistance = Int.max
+        for i in run.first...run.last {
+            let d = abs(2 * steps[i] - twiceMiddle)
+            if d < bestDistance {
+                best = i
+                bestDistance = d
+            }
+        }
+        return best
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Measurement hooks for the benchmark command (`dmfsweep-bench core`): the step loop alone,
+/// without recording, on the path a configuration selects.
+extension Simulation {
+    /// The mean wall-clock seconds of one gradient-descent step (residual + update, no recording)
+    /// for `config`, after `warmup` untimed steps. Setup (ground truth, factors) is not timed.
+    /// - Parameters:
+    ///   - config: the configuration; its `path` selects the solver (`auto` as in `run`).
+    ///   - steps: the number of timed steps (≥ 1).
+    ///   - warmup: untimed steps first (thread pools, caches).
+    /// - Throws: `ParameterError` for an invalid configuration.
+    public static func secondsPerStep(_ config: SimulationConfig, steps: Int, warmup: Int = 2) throws(ParameterError)
+        -> Double
+    {
+        try config.validate()
+        let path = resolvedPath(config)
+        try checkMemory(config, path: path)
+        let instance = try ProblemInstance(config: config, needMatrices: path == .full)
+        let engine = try makeEngine(config, instance: instance, path: path)
+        var sink = 0.0
+        for _ in 0..<warmup {
+            sink += engine.evaluate()
+            engine.descend()
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<max(steps, 1) {
+            sink += engine.evaluate()
+            engine.descend()
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        // Keep the losses observable so the loop cannot be optimised away.
+        if sink.isNaN && steps < 0 { print(sink) }
+        return elapsed / Double(max(steps, 1))
+    }
+
+    /// Floating-point operations in the matrix products of one full-path step: `3(N−1) · 2n³`
+    /// (N−1 prefix products, N−1 back-propagated products, N−1 factor updates).
+    public static func matrixProductFlopsPerStep(n: Int, depth: Int) -> Double {
+        FullPathSolver.flopsPerStep(n: n, depth: depth)
+    }
+}

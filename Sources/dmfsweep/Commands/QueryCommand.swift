@@ -1,0 +1,129 @@
+import Foundation
+import SummaryStore
+
+/// `dmfsweep query`: group-by aggregates of one metric, or one raw row per task, from a store.
+enum QueryCommand {
+    static let command = Command(
+        name: "query",
+        summary: "aggregate a metric by parameter groups (count, mean, std, min, max, 95% CI), or dump raw rows",
+        usage:
+            "--store FILE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M [--rank R] [--format F] | --raw",
+        discussion: """
+            Metrics: \(Metric.names.joined(separator: ", ")).
+            interval.* and predicted.* are per rank: give --rank R or --group-by r (r is the
+            interval's rank; rank is the parameter). status.S is 1 for a task
+            whose outcome is S (failed: the task failed without a result) and 0 for any other outcome, so its
+            mean is the fraction of S. Values that are missing (an empty interval's start) are not counted.
+            --where PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3', 'init=identity',
+            'stop_loss=auto'); conditions combine with AND and are bound as SQL parameters.
+            The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
+            not 1.96), empty when count < 2.
+            --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
+            final_loss, final_erank, seconds, best_step, best_error, best_inside) and, per rank r,
+            r<r>_target, _start, _end, _length, _middle_error, _predicted_start, _predicted_end (only
+            --rank's when given). Exit status 2 for a bad query or a missing store.
+            """,
+        options: [
+            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep's tasks", defaultValue: "all"),
+            OptionSpec(
+                flag: "--where", valueName: "COND", help: "condition on a parameter, e.g. 'depth>=3'", repeatable: true),
+            OptionSpec(
+                flag: "--group-by", valueName: "P,Q", help: "parameters (and r, the interval rank) to group by",
+                defaultValue: "none"),
+            OptionSpec(flag: "--metric", valueName: "M", help: "what to aggregate (see above)"),
+            OptionSpec(flag: "--rank", valueName: "R", help: "the rank of an interval.*/predicted.* metric"),
+            OptionSpec(
+                flag: "--format", valueName: "table|csv|json", help: "output format",
+                defaultValue: "table; csv with --raw"),
+            OptionSpec(flag: "--raw", valueName: nil, help: "one row per task with every parameter and metric"),
+        ],
+        run: run)
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        _ = try args.positionals(exactly: 0, names: "nothing")
+        guard let path = args.string("--store") else {
+            throw UsageError("missing --store FILE; see 'dmfsweep query --help'")
+        }
+        let raw = args.has("--raw")
+        let format =
+            try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init)
+            ?? (raw ? .csv : .table)
+        let rank = try args.int("--rank", in: 1...Int.max)
+        let sweep = args.string("--sweep")
+        var filters: [Filter] = []
+        let out = BufferedOutput()
+        defer { out.flush() }
+        do {
+            for text in args.strings("--where") { filters.append(try Filter(parsing: text)) }
+            if raw {
+                if args.string("--metric") != nil || args.string("--group-by") != nil {
+                    throw QueryError.conflict("--raw prints every metric for every task: drop --metric and --group-by")
+                }
+                let store = try StoreAccess.open(path, readOnly: true)
+                var writer: TableWriter? = nil
+                try store.raw(
+                    RawQuery(sweep: sweep, filters: filters, rank: rank),
+                    header: { writer = TableWriter(columns: $0, format: format, write: out.write) },
+                    row: { writer?.add($0) })
+                writer?.finish()
+                return 0
+            }
+            guard let metricName = args.string("--metric") else {
+                throw UsageError("missing --metric M (or --raw); metrics: " + Metric.names.joined(separator: ", "))
+            }
+            let query = try AggregateQuery(
+                sweep: sweep, filters: filters, groupBy: args.list("--group-by") ?? [],
+                metric: Metric(parsing: metricName), rank: rank)
+            let store = try StoreAccess.open(path, readOnly: true)
+            let table = try store.aggregate(query)
+            var writer = TableWriter(columns: table.columns, format: format, write: out.write)
+            for row in table.cells { writer.add(row) }
+            writer.finish()
+            return 0
+        } catch let error as QueryError {
+            throw UsageError(error.description)
+        } catch let error as StoreError {
+            throw StoreAccess.failure(error)
+        }
+    }
+}
+
+/// Opening stores from commands, and their errors as exit statuses.
+enum StoreAccess {
+    /// Opens a store, mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
+    static func open(_ path: String, create: Bool = false, readOnly: Bool = false) throws -> SummaryStore {
+        do {
+            return try SummaryStore(path: path, create: create, readOnly: readOnly)
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Input problems (a missing store, an unknown sweep, a file that is not a store) exit 2;
+    /// everything else (another schema version, SQLite failures) exits 1.
+    static func failure(_ error: StoreError) -> any Error {
+        switch error {
+        case .missingStore, .unknownSweep, .notAStore: return UsageError(error.description)
+        default: return CommandFailure(error.description)
+        }
+    }
+}
+
+/// Stdout in 64 KiB chunks: a million raw rows should not cost a million write calls.
+final class BufferedOutput {
+    private var buffer = Data()
+
+    /// Appends text, writing out full chunks.
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// Writes everything buffered.
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        FileHandle.standardOutput.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,143 @@
+import Cluster
+import Foundation
+import SummaryStore
+import Sweeps
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `dmfsweep run SWEEP.yaml --inline --store FILE`: runs the missing tasks in this process, one
+/// after another (`InlineRunner`), committing results in batches.
+///
+/// `RunCommand` hands over to `InlineRun.run` when `--inline` is given; `InlineRun.options` are
+/// the options only the inline runner has (`--store` and `--retry-failed` are `run`'s own).
+enum InlineRun {
+    /// Options specific to `--inline`.
+    static let options: [OptionSpec] = [
+        OptionSpec(flag: "--inline", valueName: nil, help: "run the tasks in this process, one after another"),
+        OptionSpec(flag: "--batch", valueName: "N", help: "--inline: commit after N results", defaultValue: "100"),
+        OptionSpec(
+            flag: "--batch-seconds", valueName: "S", help: "--inline: commit results at least every S seconds",
+            defaultValue: "0.5"),
+        OptionSpec(flag: "--limit", valueName: "N", help: "--inline: run at most N tasks", defaultValue: "all"),
+        OptionSpec(flag: "--quiet", valueName: nil, help: "--inline: no progress lines, only the summary"),
+    ]
+
+    /// Runs the sweep inline.
+    ///
+    /// The sweep is validated and expanded before the store is opened, so an invalid sweep never
+    /// creates or touches a store. SIGINT/SIGTERM stop the run after the current task (its
+    /// result committed); a second signal exits at once (committed batches stay).
+    /// - Returns: 0 all done, 3 some tasks failed, 130 interrupted (143 for SIGTERM).
+    static func run(_ args: ParsedArguments, sweepPath: String) throws -> Int32 {
+        guard let storePath = args.string("--store") else { throw UsageError("missing --store FILE") }
+        let batch = try args.int("--batch", in: 1...1_000_000) ?? 100
+        let seconds = try args.double("--batch-seconds") ?? 0.5
+        guard seconds >= 0 else { throw UsageError("--batch-seconds: must be ≥ 0, got \(seconds)") }
+        let limit = try args.int("--limit", in: 0...Int.max)
+        let quiet = args.has("--quiet")
+        let spec: SweepSpec
+        let tasks: [SweepTask]
+        do {
+            spec = try SweepFile.load(path: sweepPath)
+            tasks = try spec.expand()
+        } catch {
+            throw UsageError(error.description)
+        }
+
+        let stop = StopRequest.install()
+        let store = try StoreAccess.open(storePath, create: true)
+        var todo: [SweepTask]
+        let registration: SweepRegistration
+        do {
+            registration = try store.registerSweep(name: spec.name, spec: spec.sourceText, tasks: tasks)
+            if args.has("--retry-failed") { try store.resetFailed(sweep: spec.name) }
+            todo = try store.unfinishedTasks(sweep: spec.name)
+        } catch {
+            throw StoreAccess.failure(error)
+        }
+        if let limit { todo = Array(todo.prefix(limit)) }
+        print(
+            "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done; "
+                + "running \(todo.count) inline")
+
+        let runner = InlineRunner(store: store, options: .init(batchSize: batch, batchInterval: seconds))
+        let summary: InlineRunner.Summary
+        do {
+            summary = try runner.run(
+                todo, shouldStop: { stop.signal != 0 },
+                progress: { p in
+                    guard !quiet else { return }
+                    let width = String(p.planned).count
+                    let done =
+                        String(repeating: " ", count: max(0, width - String(p.finished).count)) + String(p.finished)
+                    print(
+                        String(
+                            format: "[%@/%d] +%d result(s), %d diverged, %d failed, %.1f s", done, p.planned,
+                            p.committed, p.diverged, p.failed, p.elapsed))
+                })
+        } catch {
+            throw StoreAccess.failure(error)
+        }
+
+        let counts = (try? store.statusCounts(sweep: spec.name)) ?? StatusCounts()
+        var lines = ["sweep \(spec.name): \(counts.done)/\(counts.total) done, \(counts.failed) failed"]
+        if summary.interrupted {
+            lines[0] +=
+                ", \(counts.total - counts.done - counts.failed) not done (interrupted; run the same command again to resume)"
+        }
+        let ran = summary.succeeded + summary.failed
+        lines.append(
+            String(
+                format: "this run: %d task(s) in %.1f s (%.0f/s)", ran, summary.seconds,
+                Double(ran) / max(summary.seconds, 1e-3)))
+        if counts.failed > 0 { lines.append("failed tasks are retried with --retry-failed") }
+        lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
+        print(lines.joined(separator: "\n"))
+        if summary.interrupted { return 128 + stop.signal }
+        return summary.failed > 0 ? 3 : 0
+    }
+}
+
+/// A stop request from SIGINT/SIGTERM, set by a thread that waits for them with `sigwait`.
+final class StopRequest: Sendable {
+    private let value = Atomic<Int32>(0)
+
+    /// The first signal received, 0 while none.
+    var signal: Int32 { value.load(ordering: .acquiring) }
+
+    /// Blocks SIGINT and SIGTERM in this thread (and every thread started later: they inherit the
+    /// mask) and starts the thread that waits for them. The first signal requests a stop; a second
+    /// one exits at once with 128 + signal. Called before any other thread of the run starts, so no
+    /// thread can receive them unblocked (see platform notes).
+    static func install() -> StopRequest {
+        let request = StopRequest()
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        let waiter = Thread {
+            var mask = sigset_t()
+            sigemptyset(&mask)
+            sigaddset(&mask, SIGINT)
+            sigaddset(&mask, SIGTERM)
+            while true {
+                var received: Int32 = 0
+                guard sigwait(&mask, &received) == 0 else { continue }
+                if request.value.compareExchange(expected: 0, desired: received, ordering: .acquiringAndReleasing)
+                    .exchanged
+                {
+                    FileHandle.standardError.write(
+                        Data("dmfsweep: stopping after the current task (signal again to quit at once)\n".utf8))
+                } else {
+                    _exit(128 + received)
+                }
+            }
+        }
+        waiter.start()
+        return request
+    }
+}

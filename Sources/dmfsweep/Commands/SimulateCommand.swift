@@ -1,0 +1,100 @@
+import Factorization
+import Foundation
+
+/// `dmfsweep simulate`: runs one simulation and prints its result (JSON or a table).
+///
+/// Its flags are the parameter registry (`SimulationConfig.parameters`), so every flag is a sweep
+/// parameter of the same name (`--record-every` ↔ `record_every`), plus `--format`.
+enum SimulateCommand {
+    static let command = Command(
+        name: "simulate",
+        summary: "run one gradient-descent simulation and print loss, effective rank and intervals",
+        usage: "[options]",
+        discussion: """
+            Runs gradient descent on a deep factorization W = W_N ⋯ W_1 of the ground truth Y = V diag(λ) Vᵀ
+            and reports the trajectory, the targets erank(Y_r) and the longest runs within --tolerance of
+            each target. Output is a table on a terminal and one JSON object otherwise (--format overrides).
+            Exit status 0 for every finished, converged or diverged run; 2 for bad input.
+            """,
+        options: SimulationConfig.parameters.map(option(for:))
+            + [
+                OptionSpec(
+                    flag: "--format", valueName: "json|table", help: "output format",
+                    defaultValue: "table on a terminal, else json")
+            ],
+        run: run)
+
+    /// The help line of one registry parameter.
+    static func option(for spec: ParameterSpec) -> OptionSpec {
+        let valueName: String
+        switch spec.kind {
+        case .integer: valueName = "INT"
+        case .real: valueName = "X"
+        case .choice(let words): valueName = words.joined(separator: "|")
+        case .realList: valueName = "X,Y,…"
+        }
+        let shownDefault: String
+        switch spec.name {
+        case "n": shownDefault = "length of the spectrum"
+        case "spectrum":
+            shownDefault = SimulationConfig.defaultSpectrum.map { String(format: "%g", $0) }.joined(separator: ",")
+        case "rank", "stop_loss": shownDefault = "none"
+        case "measurements": shownDefault = "min(n², 5·n·rank)"
+        default: shownDefault = SimulationConfig().value(of: spec.name)?.description ?? "none"
+        }
+        // The registry's help may already name its default in parentheses; show it once, uniformly.
+        var help = spec.help
+        if let paren = help.range(of: " (default") { help = String(help[..<paren.lowerBound]) }
+        return OptionSpec(flag: spec.flag, valueName: valueName, help: help, defaultValue: shownDefault)
+    }
+
+    /// Turns the flags into a validated configuration.
+    /// - Throws: `UsageError` naming the flag and what it accepts.
+    static func configuration(from args: ParsedArguments) throws -> SimulationConfig {
+        _ = try args.positionals(exactly: 0, names: "nothing")
+        var config = SimulationConfig()
+        for spec in SimulationConfig.parameters {
+            let flag = spec.flag
+            let value: ParameterValue?
+            switch spec.kind {
+            case .integer:
+                let range = spec.name == "seed" ? 0...Int.max : Int.min...Int.max
+                value = try args.int(flag, in: range).map(ParameterValue.integer)
+            case .real: value = try args.double(flag).map(ParameterValue.real)
+            case .choice(let words): value = try args.choice(flag, words).map(ParameterValue.text)
+            case .realList: value = try args.doubles(flag).map(ParameterValue.realList)
+            }
+            guard let value else { continue }
+            do {
+                try config.set(spec.name, to: value)
+            } catch {
+                throw UsageError("\(flag): \(error.message)")
+            }
+        }
+        do {
+            try config.validate()
+        } catch {
+            throw usage(error)
+        }
+        return config
+    }
+
+    /// A `ParameterError` as a usage error naming the flag.
+    static func usage(_ error: ParameterError) -> UsageError {
+        let flag = SimulationConfig.parameter(named: error.parameter)?.flag ?? error.parameter
+        return UsageError("\(flag): \(error.message)")
+    }
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        let config = try configuration(from: args)
+        let format = try args.choice("--format", ["json", "table"]) ?? (isatty(STDOUT_FILENO) != 0 ? "table" : "json")
+        let result: SimulationResult
+        do {
+            result = try Simulation.run(config)
+        } catch {
+            throw usage(error)
+        }
+        print(format == "json" ? result.json() : Table.render(result, config: config))
+        return 0
+    }
+}
