@@ -57,19 +57,20 @@ import Testing
         let dir = try TemporaryDirectory()
         let sweep = dir.path("mixed.yaml")
         try """
-            name: mixed
-            method: grid
-            parameters:
-              depth: {values: [2, 3, 4]}
-              alpha: {values: [0.02, 0.05]}
-              path: {values: [auto, full]}
-              problem: {values: [estimation, completion]}
-              init: {values: [identity, gaussian]}
-              seed: {values: [0, 1, 2, 3, 4, 5]}
-              steps: {value: 600}
-              noise: {value: 0.01}
-            """.write(toFile: sweep, atomically: true, encoding: .utf8)
-        let distributed = dir.path("d.sqlite"), inline = dir.path("i.sqlite")
+        name: mixed
+        method: grid
+        parameters:
+          depth: {values: [2, 3, 4]}
+          alpha: {values: [0.02, 0.05]}
+          path: {values: [auto, full]}
+          problem: {values: [estimation, completion]}
+          init: {values: [identity, gaussian]}
+          seed: {values: [0, 1, 2, 3, 4, 5]}
+          steps: {value: 600}
+          noise: {value: 0.01}
+        """.write(toFile: sweep, atomically: true, encoding: .utf8)
+        let distributed = dir.path("d.sqlite")
+        let inline = dir.path("i.sqlite")
         let d = try runProcess(["run", sweep, "--store", distributed, "--workers", "2"], timeout: 120)
         #expect(d.status == 0, "\(d.stderr)")
         #expect(d.stdout.contains("288/288 done, 0 failed"))
@@ -79,7 +80,8 @@ import Testing
             ["run", sweep, "--store", inline, "--inline"], environment: ["OPENBLAS_NUM_THREADS": "1"], timeout: 120)
         #expect(i.status == 0, "\(i.stderr)")
         #expect(try Self.sql(distributed, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["288|288"])
-        let a = try Self.sql(distributed, Self.resultsDump), b = try Self.sql(inline, Self.resultsDump)
+        let a = try Self.sql(distributed, Self.resultsDump)
+        let b = try Self.sql(inline, Self.resultsDump)
         #expect(a.count == 288 && b.count == 288)
         let firstDifference = a.indices.first { $0 >= b.count || a[$0] != b[$0] }
         #expect(firstDifference == nil, "first difference: \(firstDifference.map { a[$0].prefix(300) } ?? "")")
@@ -104,8 +106,8 @@ import Testing
         let sweep = try Self.sweep(dir, count: 200)
         let store = dir.path("s.sqlite")
         let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
-        let common = ["--store", store, "--bind", endpoint, "--noop", "--heartbeat-interval", "0.2"]
-        let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10"]
+        let common = ["--store", store, "--bind", endpoint, "--heartbeat-interval", "0.2"]
+        let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10", "OPENBLAS_NUM_THREADS": "1"]
         let first = try Spawned(["coordinator", sweep] + common)
         let workers = try (0..<2).map { i in
             try Spawned(
@@ -128,6 +130,15 @@ import Testing
         #expect(Set(before).isSubset(of: Set(after)))
         #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["200|200"])
         for w in workers { #expect(w.wait(timeout: 15) == 0, "\(w.text)") }
+        // The same as an uninterrupted run, result for result.
+        let reference = dir.path("reference.sqlite")
+        let r = try runProcess(
+            ["run", sweep, "--store", reference, "--inline"], environment: ["OPENBLAS_NUM_THREADS": "1"], timeout: 120)
+        #expect(r.status == 0)
+        let a = try Self.sql(store, Self.resultsDump)
+        let b = try Self.sql(reference, Self.resultsDump)
+        let same = a == b  // (not inside #expect: the dump is megabytes)
+        #expect(a.count == 200 && same, "the restarted sweep's results differ from an uninterrupted run's")
     }
 
     @Test func interruptedRunExitsResumableAndTheRerunDoesOnlyTheRest() throws {
