@@ -224,6 +224,22 @@ import Testing
         #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["50"])
     }
 
+    @Test func aSecondCoordinatorOnTheSameSweepIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 5)
+        let store = dir.path("s.sqlite")
+        let first = try Spawned(
+            ["coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--noop"])
+        #expect(eventually(timeout: 20) { first.text.contains("listening on") })
+        let second = try runProcess(
+            ["coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--noop"],
+            timeout: 20)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another coordinator (pid \(first.pid)"))
+        first.signal(SIGTERM)
+        #expect(first.wait(timeout: 20) == 130)
+    }
+
     @Test func coordinatorRefusesAPublicPlainTextBind() throws {
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 3)

@@ -120,6 +120,17 @@ struct SweepSession {
         self.storePath = storePath
         do {
             let store = try SummaryStore(path: storePath, create: true)
+            // Two coordinators on one sweep would hand out every task twice: refuse while another
+            // one is publishing its live state (every 2 s).
+            if let other = try LiveStateTable.read(from: store.connection)[spec.name],
+                other.phase == "running" || other.phase == "stopping",
+                Date().timeIntervalSince1970 - other.updatedAt < 6,
+                other.host != ProcessInfo.processInfo.hostName || kill(pid_t(other.pid), 0) == 0
+            {
+                throw CommandFailure(
+                    "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
+                        + "\(spec.name) on \(storePath); stop it first, or wait 6 s if it was just killed")
+            }
             registration = try store.registerSweep(name: spec.name, spec: spec.sourceText, tasks: tasks)
             ledger = try StoreLedger(
                 store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
