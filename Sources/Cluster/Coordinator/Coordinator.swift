@@ -265,9 +265,10 @@ public final class Coordinator {
             badMessages[e.reason, default: 0] += 1
             return
         }
-        if case .hello(let h) = message { names[peer] = h.workerID }
         if case .results(let batch, _) = message, scheduler.isConnected(peer) { ackDue[peer] = batch }
         try perform(scheduler.receive(message, from: peer, now: now), from: peer, socket: socket)
+        // After the actions: a repeated hello first ends the peer's old session (which forgets it).
+        if case .hello(let h) = message { names[peer] = h.workerID }
     }
 
     private func perform(_ actions: [SchedulerAction], from peer: PeerID?, socket: Socket) throws {
@@ -292,6 +293,10 @@ public final class Coordinator {
                     names[p] = nil
                     ackDue[p] = nil
                     emit(.warning, "worker_lost", event.description, ["worker": id, "requeued": "\(n)"])
+                case .workerLeft(let p, let id, _, let n):
+                    names[p] = nil
+                    ackDue[p] = nil
+                    emit(.info, "worker_left", event.description, ["worker": id, "requeued": "\(n)"])
                 case .taskRetried(let k, _, _):
                     emit(.warning, "task_retried", event.description, ["key": k.hex])
                 case .taskFailed(let k, let n, let e):

@@ -40,6 +40,7 @@ public struct Scheduler: Sendable {
         var leases: Set<Int> = []
         var started: Set<Int> = []
         var completed = 0
+        var running = 0
     }
 
     /// The rules in force.
@@ -89,10 +90,12 @@ public struct Scheduler: Sendable {
         var s = counters
         s.leased = inFlight
         s.queued = s.total - s.done - s.failed - s.leased
+        s.running = workers.values.reduce(0) { $0 + min($1.running, $1.leases.count) }
         s.workers = workers.values.map {
             WorkerSummary(
                 workerID: $0.hello.workerID, host: $0.hello.host, jobs: $0.hello.jobs, leased: $0.leases.count,
-                completed: $0.completed, silentFor: max(0, now - $0.lastSeen))
+                completed: $0.completed, silentFor: max(0, now - $0.lastSeen), running: min($0.running, $0.leases.count)
+            )
         }.sorted { $0.workerID < $1.workerID }
         return s
     }
@@ -151,8 +154,8 @@ public struct Scheduler: Sendable {
             for key in keys {
                 if let i = index[key], workers[peer]!.leases.contains(i) { workers[peer]!.started.insert(i) }
             }
-        case .heartbeat:
-            break
+        case .heartbeat(let running, _):
+            workers[peer]!.running = running
         case .bye(let reason):
             lose(peer, reason: "left: \(reason)", charge: false, into: &out)
             dispatchAll(now: now, into: &out)
@@ -267,7 +270,12 @@ public struct Scheduler: Sendable {
                 requeue(i)
             }
         }
-        out.append(.log(.workerLost(peer, workerID: w.hello.workerID, reason: reason, requeued: w.leases.count)))
+        let id = w.hello.workerID
+        out.append(
+            .log(
+                charge
+                    ? .workerLost(peer, workerID: id, reason: reason, requeued: w.leases.count)
+                    : .workerLeft(peer, workerID: id, reason: reason, requeued: w.leases.count)))
     }
 
     /// Hands queued tasks to every worker with credit; returns whether anything was sent.

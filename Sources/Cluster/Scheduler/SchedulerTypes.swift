@@ -73,7 +73,10 @@ public enum SchedulerAction: Sendable, Hashable {
 /// Notable scheduler events, for logs and tests.
 public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
     case workerJoined(PeerID, workerID: String, host: String, jobs: Int)
+    /// Declared dead (silent too long); its tasks were re-queued.
     case workerLost(PeerID, workerID: String, reason: String, requeued: Int)
+    /// Left on its own (bye, or a new hello); its unfinished tasks were re-queued.
+    case workerLeft(PeerID, workerID: String, reason: String, requeued: Int)
     case taskRetried(TaskKey, attempt: Int, error: String)
     case taskFailed(TaskKey, attempts: Int, error: String)
 
@@ -81,6 +84,8 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .workerJoined(_, let id, let host, let jobs): return "worker \(id) joined from \(host) (jobs \(jobs))"
         case .workerLost(_, let id, let reason, let n): return "worker \(id) lost (\(reason)); \(n) task(s) re-queued"
+        case .workerLeft(_, let id, let reason, let n):
+            return "worker \(id) left (\(reason))" + (n > 0 ? "; \(n) task(s) re-queued" : "")
         case .taskRetried(let k, let a, let e): return "task \(k.short) attempt \(a) failed: \(e); retrying"
         case .taskFailed(let k, let a, let e): return "task \(k.short) failed after \(a) attempt(s): \(e)"
         }
@@ -96,6 +101,8 @@ public struct SchedulerSnapshot: Sendable, Hashable, Codable {
     public var queued = 0
     /// Leased to a worker (running or waiting there).
     public var leased = 0
+    /// Running on workers, as they reported in their last heartbeats.
+    public var running = 0
     public var workers: [WorkerSummary] = []
     /// Results for tasks already done (a slow worker's late copy), ignored.
     public var duplicates = 0
@@ -118,10 +125,12 @@ public struct WorkerSummary: Sendable, Hashable, Codable {
     public var workerID: String
     public var host: String
     public var jobs: Int
-    /// Tasks leased to it now.
+    /// Tasks leased to it now (running there or waiting in its window).
     public var leased: Int
     /// Results it delivered this session.
     public var completed: Int
     /// Seconds since it was last heard from.
     public var silentFor: Double
+    /// Tasks it reported running in its last heartbeat.
+    public var running: Int = 0
 }

@@ -128,8 +128,8 @@ final class ComputePool: @unchecked Sendable {
     }
 
     private func run(_ task: WireTask) -> WireResult {
-        faults.beforeTask(task.key)
         let start = monotonicSeconds()
+        faults.beforeTask(task.key)  // an injected delay counts as work
         let outcome: TaskOutcome
         switch task.kind {
         case .noop:

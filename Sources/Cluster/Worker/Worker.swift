@@ -134,7 +134,9 @@ public final class Worker {
                     disconnect(now: later)
                 } else if welcomed && later >= nextHeartbeat {
                     let load = pool.load
-                    send(.heartbeat(running: load.running, queued: load.queued + held.count))
+                    // Compute threads take tiny tasks in chunks: at most `jobs` of them really run.
+                    let running = min(load.running, options.jobs)
+                    send(.heartbeat(running: running, queued: load.running - running + load.queued + held.count))
                     nextHeartbeat = later + heartbeat
                 }
             }

@@ -41,7 +41,7 @@ final class ProgressReporter {
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             let line = String(
                 format: "\r[%@] %d/%d done, %d failed, %d running · %@/s · ETA %@ · %d worker(s)  ", bar, done, total,
-                s.failed, s.leased, Self.rate(rate), eta, s.workers.count)
+                s.failed, s.running, Self.rate(rate), eta, s.workers.count)
             FileHandle.standardError.write(Data(line.utf8))
             drewBar = true
         case .none:
@@ -50,12 +50,13 @@ final class ProgressReporter {
             guard p.elapsed - lastLine >= lineEvery else { return }
             lastLine = p.elapsed
             let message =
-                "\(done)/\(total) done, \(s.failed) failed, \(s.leased) running, \(Self.rate(rate))/s, ETA \(eta), \(s.workers.count) worker(s)"
+                "\(done)/\(total) done, \(s.failed) failed, \(s.running) running, \(Self.rate(rate))/s, ETA \(eta), \(s.workers.count) worker(s)"
             log(
                 LogRecord(
                     .info, "progress", message,
                     fields: [
-                        "done": "\(done)", "total": "\(total)", "failed": "\(s.failed)", "running": "\(s.leased)",
+                        "done": "\(done)", "total": "\(total)", "failed": "\(s.failed)", "running": "\(s.running)",
+                        "in_flight": "\(s.leased)",
                         "rate": String(format: "%.1f", rate),
                         "eta_seconds": p.state.eta.map { String(format: "%.0f", $0) } ?? "",
                         "workers": "\(s.workers.count)", "bad_messages": "\(p.state.badMessageTotal)",

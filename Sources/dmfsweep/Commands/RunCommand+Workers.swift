@@ -53,10 +53,10 @@ enum LocalCluster {
         return session.summarize(outcome)
     }
 
-    /// The coordinator's log without the per-worker join lines (the supervisor reports restarts).
+    /// The coordinator's log without per-worker join/leave lines (the supervisor reports restarts).
     private static func quiet(_ log: @escaping LogSink) -> LogSink {
         { record in
-            if record.event == "worker_joined" || record.event == "started" { return }
+            if ["worker_joined", "worker_left", "started"].contains(record.event) { return }
             log(record)
         }
     }

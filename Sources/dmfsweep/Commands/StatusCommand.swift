@@ -48,12 +48,13 @@ enum StatusCommand {
                         [
                             "phase": l.phase, "endpoint": l.endpoint, "host": l.host, "pid": l.pid,
                             "updated_seconds_ago": now - l.updatedAt, "rate": l.rate, "eta_seconds": l.eta as Any,
-                            "leased": l.scheduler.leased, "deaths": l.scheduler.deaths,
+                            "leased": l.scheduler.leased, "running": l.scheduler.running, "deaths": l.scheduler.deaths,
                             "requeues": l.scheduler.requeues,
                             "bad_messages": l.badMessages, "duplicates": l.scheduler.duplicates,
                             "workers": l.scheduler.workers.map {
                                 [
                                     "id": $0.workerID, "host": $0.host, "jobs": $0.jobs, "leased": $0.leased,
+                                    "running": $0.running,
                                     "completed": $0.completed,
                                 ]
                             },
@@ -83,11 +84,14 @@ enum StatusCommand {
             print("  coordinator: \(phase) at \(l.endpoint) (\(l.host) pid \(l.pid)), updated \(Int(age)) s ago")
             if l.phase == "running" || l.phase == "stopping" {
                 let eta = l.eta.map { ProgressReporter.duration($0) } ?? "?"
-                print("  rate \(ProgressReporter.rate(l.rate))/s, ETA \(eta), \(l.scheduler.leased) task(s) running")
+                print(
+                    "  rate \(ProgressReporter.rate(l.rate))/s, ETA \(eta), \(l.scheduler.running) task(s) running, \(l.scheduler.leased) handed out"
+                )
                 print("  workers: \(l.scheduler.workers.count)")
                 for w in l.scheduler.workers {
                     print(
-                        "    \(w.workerID) on \(w.host): jobs \(w.jobs), running \(w.leased), completed \(w.completed)")
+                        "    \(w.workerID) on \(w.host): jobs \(w.jobs), running \(w.running), handed out \(w.leased), completed \(w.completed)"
+                    )
                 }
             }
             let bad = l.badMessages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
