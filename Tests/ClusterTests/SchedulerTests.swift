@@ -289,4 +289,29 @@ let c = PeerID([3])
         h.hello(a)
         #expect(h.messages(to: a).contains(.shutdown(.complete, message: "the sweep is complete")))
     }
+
+    @Test func heartbeatsReportRunningTasksCappedByLeases() {
+        var h = Harness(tasks: 5)
+        h.hello(a, jobs: 4)
+        h.receive(.ready(credit: 3), from: a)
+        h.receive(.heartbeat(running: 4, queued: 0), from: a)
+        let s = h.scheduler.snapshot(now: 0)
+        #expect(s.running == 3 && s.leased == 3 && s.workers.first?.running == 3)
+    }
+
+    @Test func leavingIsNotDying() {
+        var h = Harness(tasks: 1)
+        h.hello(a)
+        var events: [SchedulerEvent] = []
+        for action in h.scheduler.receive(.bye(reason: "done"), from: a, now: 0) {
+            if case .log(let e) = action { events.append(e) }
+        }
+        #expect(events == [.workerLeft(a, workerID: "w1", reason: "left: done", requeued: 0)])
+        h.hello(b)
+        events = []
+        for action in h.scheduler.tick(now: 10) {
+            if case .log(let e) = action { events.append(e) }
+        }
+        #expect(events == [.workerLost(b, workerID: "w2", reason: "silent for 3 heartbeat intervals", requeued: 0)])
+    }
 }
