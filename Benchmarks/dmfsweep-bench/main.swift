@@ -16,7 +16,9 @@ let suites: [BenchSuite] = [
     BenchSuite(
         name: "store", summary: "summary store: batched insert rate, group-by aggregates over 1M interval rows",
         run: StoreBench.run),
-    // cluster: added by the cluster module.
+    BenchSuite(
+        name: "cluster", summary: "runtime: no-op tasks/s through coordinator, workers, store; 2 workers vs 1",
+        run: ClusterBench.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

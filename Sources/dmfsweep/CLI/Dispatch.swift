@@ -13,6 +13,9 @@ enum Dispatch {
         QueryCommand.command,
         SweepsCommand.command,
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
+        CoordinatorCommand.command,
+        WorkerCommand.command,
+        StatusCommand.command,
         KeysCommand.command,
         // Issue 7
         PlotCommand.command,
