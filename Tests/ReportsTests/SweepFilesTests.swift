@@ -10,7 +10,7 @@ import Testing
 /// documented number of valid tasks, and says at its top what it asks, what to expect and how long it runs.
 @Suite struct SweepFilesTests {
     static let expected: [(file: String, tasks: Int)] = [
-        ("quickstart.yaml", 6), ("staircase.yaml", 4), ("depth-amplification.yaml", 12), ("random-init.yaml", 60),
+        ("quickstart.yaml", 36), ("staircase.yaml", 4), ("depth-amplification.yaml", 12), ("random-init.yaml", 60),
         ("sensing.yaml", 25), ("completion.yaml", 20), ("denoising.yaml", 45), ("stability.yaml", 90),
     ]
 
