@@ -13,8 +13,13 @@ enum Dispatch {
         QueryCommand.command,
         SweepsCommand.command,
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
+        CoordinatorCommand.command,
+        WorkerCommand.command,
+        StatusCommand.command,
         KeysCommand.command,
-        // Issue 7: PlotCommand, ReportCommand
+        // Issue 7
+        PlotCommand.command,
+        ReportCommand.command,
     ]
 
     static var help: String {

@@ -1,0 +1,190 @@
+// dmfsweep-bench cluster: the distributed runtime's figures.
+//   no-op tasks/s through coordinator → worker processes → store (1 and 2 workers, loopback);
+//   a compute-bound sweep (full path, n = 200) with 2 workers vs 1.
+import Cluster
+import Factorization
+import Foundation
+import SummaryStore
+import Sweeps
+
+enum ClusterBench {
+    struct Options {
+        var tasks = 200_000
+        var workers = [1, 2]
+        var computeTasks = 8
+        var computeSteps = 300
+        var noop = true
+        var compute = true
+    }
+
+    static func run(_ args: [String]) throws {
+        var o = Options()
+        var i = 0
+        func value() throws -> String {
+            i += 1
+            guard i < args.count else { throw BenchError("\(args[i - 1]) needs a value") }
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--tasks": o.tasks = Int(try value()) ?? o.tasks
+            case "--workers": o.workers = try value().split(separator: ",").compactMap { Int($0) }
+            case "--compute-tasks": o.computeTasks = Int(try value()) ?? o.computeTasks
+            case "--compute-steps": o.computeSteps = Int(try value()) ?? o.computeSteps
+            case "--noop-only": o.compute = false
+            case "--compute-only": o.noop = false
+            default:
+                throw BenchError(
+                    "usage: dmfsweep-bench cluster [--tasks N] [--workers 1,2] [--compute-tasks M] [--compute-steps S] "
+                        + "[--noop-only|--compute-only]")
+            }
+            i += 1
+        }
+        let env = ProcessInfo.processInfo.environment
+        print(
+            "cluster: \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback tcp, worker binary \(workerBinary), "
+                + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset")")
+        if o.noop {
+            let ceiling = try storeCeiling(tasks: o.tasks)
+            print(
+                String(
+                    format: "cluster noop: store alone (StoreLedger.commit, batches of 4096, no sockets) tasks/s=%.0f",
+                    ceiling))
+            for k in o.workers {
+                let r = try noopRun(tasks: o.tasks, workers: k, store: true)
+                print(
+                    String(
+                        format: "cluster noop: workers=%d tasks=%d store=sqlite seconds=%.3f tasks/s=%.0f", k, o.tasks,
+                        r.seconds, r.rate))
+            }
+            for k in o.workers {
+                let r = try noopRun(tasks: o.tasks, workers: k, store: false)
+                print(
+                    String(
+                        format: "cluster noop: workers=%d tasks=%d store=memory seconds=%.3f tasks/s=%.0f", k, o.tasks,
+                        r.seconds, r.rate))
+            }
+        }
+        if o.compute {
+            var seconds: [Int: Double] = [:]
+            for k in [1, 2] {
+                let r = try computeRun(tasks: o.computeTasks, steps: o.computeSteps, workers: k)
+                seconds[k] = r.seconds
+                print(
+                    String(
+                        format:
+                            "cluster compute: workers=%d tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f",
+                        k, o.computeTasks, o.computeSteps, r.seconds, r.rate))
+            }
+            if let one = seconds[1], let two = seconds[2] {
+                print(String(format: "cluster compute: speed-up 2 workers vs 1 = %.2fx (target >= 1.9x)", one / two))
+            }
+        }
+    }
+
+    struct Figure {
+        var seconds: Double
+        var rate: Double
+    }
+
+    static var workerBinary: String {
+        let me =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("dmfsweep").path
+    }
+
+    /// A sweep of `count` tasks differing in their seed.
+    static func sweepText(name: String, count: Int, extra: String = "") -> String {
+        "name: \(name)\nmethod: grid\nparameters:\n\(extra)  seed: {values: [\((0..<count).map(String.init).joined(separator: ","))]}\n"
+    }
+
+    static func noopRun(tasks: Int, workers: Int, store: Bool) throws -> Figure {
+        let spec = try SweepFile.parse(text: sweepText(name: "noop-bench", count: tasks), fileName: "noop-bench.yaml")
+        let expanded = try spec.expand()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dmfsweep-cluster-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger: TaskLedger
+        if store {
+            let s = try SummaryStore(path: dir.appendingPathComponent("bench.sqlite").path, create: true)
+            _ = try s.registerSweep(name: spec.name, spec: spec.sourceText, tasks: expanded)
+            ledger = try StoreLedger(store: s, sweep: spec.name, kind: .noop)
+        } else {
+            ledger = InMemoryLedger(tasks: expanded.map { ScheduledTask(key: $0.key, kind: .noop, config: $0.config) })
+        }
+        return try timed(ledger: ledger, workers: workers, environment: [:], expected: tasks)
+    }
+
+    /// Results per second the store takes with no runtime around it: the ceiling for `store=sqlite`.
+    static func storeCeiling(tasks: Int) throws -> Double {
+        let spec = try SweepFile.parse(text: sweepText(name: "noop-bench", count: tasks), fileName: "noop-bench.yaml")
+        let expanded = try spec.expand()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dmfsweep-cluster-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = try SummaryStore(path: dir.appendingPathComponent("bench.sqlite").path, create: true)
+        _ = try s.registerSweep(name: spec.name, spec: spec.sourceText, tasks: expanded)
+        let ledger = try StoreLedger(store: s, sweep: spec.name, kind: .noop)
+        let empty = SimulationResult(
+            status: .finished, path: .spectral, steps: 0, finalLoss: 0, finalErank: 0, targets: [], intervals: [],
+            predicted: [], trajectory: [], seconds: 0)
+        let finished = expanded.map { FinishedTask(key: $0.key, result: empty, seconds: 0, workerID: "bench") }
+        let start = Date()
+        var i = 0
+        while i < finished.count {
+            let chunk = Array(finished[i..<min(i + 4096, finished.count)])
+            try ledger.commit(chunk, failed: [])
+            i += chunk.count
+        }
+        return Double(tasks) / Date().timeIntervalSince(start)
+    }
+
+    static func computeRun(tasks: Int, steps: Int, workers: Int) throws -> Figure {
+        let extra = """
+              problem: {value: estimation}
+              path: {value: full}
+              init: {value: identity}
+              n: {value: 200}
+              depth: {value: 3}
+              steps: {value: \(steps)}
+              record_every: {value: 10}
+
+            """
+        let spec = try SweepFile.parse(
+            text: sweepText(name: "compute-bench", count: tasks, extra: extra), fileName: "compute-bench.yaml")
+        let ledger = InMemoryLedger(tasks: try spec.expand().map { ScheduledTask(key: $0.key, config: $0.config) })
+        return try timed(ledger: ledger, workers: workers, environment: ["OPENBLAS_NUM_THREADS": "1"], expected: tasks)
+    }
+
+    /// Runs a coordinator over `ledger` with `workers` worker processes; times the coordinator's run.
+    static func timed(ledger: TaskLedger, workers: Int, environment: [String: String], expected: Int) throws -> Figure {
+        let coordinator = try Coordinator(options: CoordinatorOptions(endpoint: "tcp://127.0.0.1:*"), ledger: ledger)
+        let endpoint = try coordinator.bind()
+        var children: [Process] = []
+        defer { for c in children where c.isRunning { c.terminate() } }
+        for _ in 0..<workers {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: workerBinary)
+            p.arguments = ["worker", "--connect", endpoint, "--quiet", "--give-up-after", "30"]
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            try p.run()
+            children.append(p)
+        }
+        let start = Date()
+        let outcome = try coordinator.run()
+        let seconds = Date().timeIntervalSince(start)
+        let done = outcome.state.scheduler.done
+        guard outcome.complete, done == expected, outcome.state.scheduler.failed == 0 else {
+            throw BenchError("incomplete run: \(done)/\(expected) done, \(outcome.state.scheduler.failed) failed")
+        }
+        for c in children { c.waitUntilExit() }
+        return Figure(seconds: seconds, rate: Double(done) / seconds)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

@@ -1,1 +1,0 @@
-// Module Cluster: see Package.swift for its place in the architecture.

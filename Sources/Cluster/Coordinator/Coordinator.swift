@@ -1,0 +1,350 @@
+import Foundation
+import Sweeps
+import ZeroMQ
+
+/// How a coordinator runs.
+public struct CoordinatorOptions: Sendable {
+    /// Where to bind, e.g. `tcp://127.0.0.1:*`, `tcp://0.0.0.0:5555`, `ipc:///tmp/x.sock`.
+    public var endpoint: String
+    /// Leases, heartbeats, retries.
+    public var scheduler = SchedulerConfig()
+    /// CURVE encryption and the worker allow-list; `nil`: plain text.
+    public var curve: CurveServerConfig? = nil
+    /// Seconds to wait for in-flight tasks after a stop request.
+    public var grace: Double = 30
+    /// Largest accepted message (ZMQ_MAXMSGSIZE and the codec limit).
+    public var maxMessageBytes = WireCodec.defaultMaxMessageBytes
+    /// Commit when this many results are waiting…
+    public var commitBatch = 4096
+    /// …or when the oldest waited this long (seconds).
+    public var commitInterval = 0.05
+    /// Seconds between progress callbacks.
+    public var progressInterval = 0.5
+    /// Seconds between live-state publications to the ledger.
+    public var publishInterval = 2.0
+    /// After the sweep is complete, seconds to keep answering late workers with "complete" while
+    /// connected ones have not said bye.
+    public var farewell = 2.0
+
+    public init(endpoint: String) { self.endpoint = endpoint }
+}
+
+/// Progress as the coordinator sees it.
+public struct CoordinatorProgress: Sendable {
+    public var state: LiveState
+    /// Seconds since the coordinator started.
+    public var elapsed: Double
+}
+
+/// How a coordinator run ended.
+public struct CoordinatorOutcome: Sendable {
+    /// Every task is done or failed.
+    public var complete: Bool
+    /// It stopped because of a stop request.
+    public var interrupted: Bool
+    /// The final live state (counts, workers, bad messages).
+    public var state: LiveState
+}
+
+/// A coordinator failure.
+public struct CoordinatorError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The coordinator: owns the ROUTER socket, drives the `Scheduler`, commits results to the
+/// `TaskLedger` in batches and acknowledges them only after the commit.
+///
+/// Single-threaded: create it, `bind()`, and `run()` on one thread, which then owns the socket.
+/// Stop it from any thread through `stop` (a signal handler calls `stop.request()`).
+public final class Coordinator {
+    public let options: CoordinatorOptions
+    /// Request a graceful stop (once) or an immediate one (twice).
+    public let stop = StopRequest()
+    private let ledger: TaskLedger
+    private let log: LogSink
+    private let context: Context
+    private var socket: Socket?
+    private var authenticator: ZAPAuthenticator?
+    private var scheduler: Scheduler
+    private let session = UInt64.random(in: 1...UInt64.max)
+    private(set) public var boundEndpoint = ""
+
+    private var names: [PeerID: String] = [:]
+    private var completed: [FinishedTask] = []
+    private var failed: [FailedTask] = []
+    private var oldestUncommitted: Double?
+    private var ackDue: [PeerID: UInt64] = [:]
+    private var badMessages: [String: Int] = [:]
+    private var doneBefore = 0
+    private let startedWall = Date().timeIntervalSince1970
+    private var rateSamples: [(t: Double, done: Int)] = []
+    private var phase = "running"
+    private var pipeline: CommitPipeline?
+
+    /// Creates a coordinator for the tasks the ledger says are pending.
+    /// - Throws: ledger errors, `ZMQError`.
+    public init(options: CoordinatorOptions, ledger: TaskLedger, log: @escaping LogSink = { _ in }) throws {
+        self.options = options
+        self.ledger = ledger
+        self.log = log
+        var config = options.scheduler
+        config.session = session
+        config.maxMessageBytes = options.maxMessageBytes
+        scheduler = Scheduler(tasks: try ledger.pendingTasks(), config: config)
+        doneBefore = try ledger.doneCount()
+        context = try Context()
+    }
+
+    deinit {
+        authenticator?.stop()
+        socket?.close()
+        context.close()
+    }
+
+    /// Binds the ROUTER socket (starting the ZAP allow-list handler first with CURVE).
+    /// - Returns: the endpoint actually bound (wildcard ports resolved).
+    /// - Throws: `ZMQError` (address in use, bad endpoint).
+    @discardableResult
+    public func bind() throws -> String {
+        let s = try Socket(context, type: .router)
+        if let curve = options.curve {
+            authenticator = try ZAPAuthenticator(context: context, config: curve)
+            try s.makeCurveServer(curve)
+        }
+        try s.setMaxMessageSize(Int64(options.maxMessageBytes))
+        try s.setSendHighWaterMark(100_000)
+        try s.setReceiveHighWaterMark(100_000)
+        try s.setRouterHandover(true)
+        // A coordinator restarted right after another one released the port may find it still
+        // held for a moment by libzmq's reaper: retry EADDRINUSE briefly.
+        var attempt = 0
+        while true {
+            let result = Result { () throws(ZMQError) -> String in try s.bindReturningEndpoint(options.endpoint) }
+            switch result {
+            case .success(let endpoint):
+                boundEndpoint = endpoint
+            case .failure(let error):
+                guard error.code == EADDRINUSE, attempt < 40 else { throw error }
+                attempt += 1
+                usleep(50_000)
+                continue
+            }
+            break
+        }
+        socket = s
+        return boundEndpoint
+    }
+
+    /// Runs until every task is done or failed, or a stop request has been served.
+    /// - Parameter progress: called on this thread every `progressInterval` seconds.
+    /// - Returns: how it ended.
+    /// - Throws: ledger errors (after which nothing unacknowledged is lost), `ZMQError`.
+    public func run(progress: (CoordinatorProgress) -> Void = { _ in }) throws -> CoordinatorOutcome {
+        if socket == nil { try bind() }
+        guard let socket else { throw CoordinatorError("no socket") }
+        let pipeline = try CommitPipeline(ledger: ledger)
+        self.pipeline = pipeline
+        let poller = Poller()
+        _ = poller.add(socket)
+        _ = poller.add(fileDescriptor: pipeline.wakeFD)
+        let start = monotonicSeconds()
+        var nextTick = start
+        var nextProgress = start
+        var nextPublish = start
+        var graceDeadline: Double?
+        var farewellDeadline: Double?
+        var interrupted = false
+        let tickEvery = min(options.scheduler.heartbeatInterval / 4, 0.1)
+        emit(
+            .info, "started",
+            "listening on \(boundEndpoint); \(scheduler.snapshot(now: start).total) task(s) to run, \(doneBefore) already done"
+        )
+        pipeline.publish(liveState(now: start))
+
+        while true {
+            var now = monotonicSeconds()
+            var timeout = max(0, min(nextTick, nextProgress) - now)
+            if let oldest = oldestUncommitted { timeout = min(timeout, max(0, oldest + options.commitInterval - now)) }
+            _ = try poller.poll(timeout: Int((timeout * 1000).rounded(.up)))
+            now = monotonicSeconds()
+            var drained = 0
+            while drained < 20_000, let frames = try socket.receive(dontWait: true) {
+                drained += 1
+                try handle(frames, now: now, socket: socket)
+            }
+            now = monotonicSeconds()
+            if now >= nextTick {
+                try perform(scheduler.tick(now: now), from: nil, socket: socket)
+                nextTick = now + tickEvery
+            }
+            let stopCount = stop.count
+            if stopCount > 0 && graceDeadline == nil {
+                scheduler.stopDispatching()
+                graceDeadline = now + options.grace
+                phase = "stopping"
+                interrupted = true
+                emit(
+                    .warning, "stopping",
+                    "stop requested: no new tasks; waiting up to \(options.grace) s for \(scheduler.inFlight) in-flight task(s) (again to stop now)"
+                )
+            }
+            let mustCommit =
+                completed.count + failed.count >= options.commitBatch
+                || (oldestUncommitted.map { now - $0 >= options.commitInterval } ?? false)
+                || scheduler.isComplete || graceDeadline != nil
+            if mustCommit || (completed.isEmpty && failed.isEmpty) { submit(pipeline) }
+            for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
+            if now >= nextProgress {
+                progress(CoordinatorProgress(state: liveState(now: now), elapsed: now - start))
+                nextProgress = now + options.progressInterval
+            }
+            if now >= nextPublish {
+                pipeline.publish(liveState(now: now))
+                nextPublish = now + options.publishInterval
+            }
+            if scheduler.isComplete && !interrupted {
+                if farewellDeadline == nil {
+                    // Commit everything, acknowledge, then tell every worker; linger a moment for
+                    // workers that connect just now (they get the same news) until all said bye.
+                    phase = "finished"
+                    submit(pipeline)
+                    pipeline.flush()
+                    for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
+                    try perform(
+                        scheduler.shutdownAll(.complete, message: "the sweep is complete"), from: nil, socket: socket)
+                    farewellDeadline = now + options.farewell
+                }
+                if scheduler.peers.isEmpty || now >= farewellDeadline! { break }
+            }
+            if let deadline = graceDeadline, scheduler.inFlight == 0 || now >= deadline || stopCount > 1 {
+                phase = "interrupted"
+                break
+            }
+        }
+        submit(pipeline)
+        for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
+        self.pipeline = nil
+        let complete = scheduler.isComplete
+        if farewellDeadline == nil {
+            let reason: ShutdownReason = complete ? .complete : .stopping
+            try perform(
+                scheduler.shutdownAll(reason, message: complete ? "the sweep is complete" : "the coordinator stopped"),
+                from: nil, socket: socket)
+        }
+        // Give the shutdown messages a moment to leave, and free the port before returning (a
+        // restarted coordinator may bind it at once).
+        try socket.setLinger(500)
+        socket.close()
+        self.socket = nil
+        authenticator?.stop()
+        authenticator = nil
+        context.close()
+        let state = liveState(now: monotonicSeconds())
+        try? ledger.publish(state)  // the commit thread has ended: the ledger is ours again
+        let s = state.scheduler
+        emit(
+            .info, phase,
+            "\(phase): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
+                + "\(state.badMessageTotal) bad message(s) dropped")
+        return CoordinatorOutcome(complete: complete, interrupted: interrupted && !complete, state: state)
+    }
+
+    // MARK: Messages
+
+    private func handle(_ frames: [Data], now: Double, socket: Socket) throws {
+        guard frames.count >= 2, !frames[0].isEmpty else {
+            badMessages["frames", default: 0] += 1
+            return
+        }
+        let peer = PeerID([UInt8](frames[0]))
+        let message: WireMessage
+        switch WireCodec.decode(frames.dropFirst(), maxBytes: options.maxMessageBytes) {
+        case .success(let m): message = m
+        case .failure(let e):
+            badMessages[e.reason, default: 0] += 1
+            return
+        }
+        if case .results(let batch, _) = message, scheduler.isConnected(peer) { ackDue[peer] = batch }
+        try perform(scheduler.receive(message, from: peer, now: now), from: peer, socket: socket)
+        // After the actions: a repeated hello first ends the peer's old session (which forgets it).
+        if case .hello(let h) = message { names[peer] = h.workerID }
+    }
+
+    private func perform(_ actions: [SchedulerAction], from peer: PeerID?, socket: Socket) throws {
+        for action in actions {
+            switch action {
+            case .send(let to, let message):
+                try send(message, to: to, socket: socket)
+            case .record(let key, let result, let seconds):
+                let name = peer.flatMap { names[$0] } ?? "?"
+                completed.append(FinishedTask(key: key, result: result, seconds: seconds, workerID: name))
+                if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
+            case .fail(let key, let error, let attempts):
+                failed.append(FailedTask(key: key, error: error, attempts: attempts))
+                if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
+            case .log(let event):
+                switch event {
+                case .workerJoined(let p, let id, let host, let jobs):
+                    emit(
+                        .info, "worker_joined", event.description,
+                        ["worker": id, "host": host, "jobs": "\(jobs)", "peer": "\(p)"])
+                case .workerLost(let p, let id, _, let n):
+                    names[p] = nil
+                    ackDue[p] = nil
+                    emit(.warning, "worker_lost", event.description, ["worker": id, "requeued": "\(n)"])
+                case .workerLeft(let p, let id, _, let n):
+                    names[p] = nil
+                    ackDue[p] = nil
+                    emit(.info, "worker_left", event.description, ["worker": id, "requeued": "\(n)"])
+                case .taskRetried(let k, _, _):
+                    emit(.warning, "task_retried", event.description, ["key": k.hex])
+                case .taskFailed(let k, let n, let e):
+                    emit(.error, "task_failed", event.description, ["key": k.hex, "attempts": "\(n)", "error": e])
+                }
+            }
+        }
+    }
+
+    private func send(_ message: WireMessage, to peer: PeerID, socket: Socket) throws {
+        let frames = WireCodec.encode(message)
+        // Non-blocking: a peer whose queue is full (or gone) loses the message; heartbeats and
+        // leases recover from that.
+        _ = try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true)
+    }
+
+    /// Hands buffered results, failures and due acknowledgements to the commit thread.
+    private func submit(_ pipeline: CommitPipeline) {
+        guard !completed.isEmpty || !failed.isEmpty || !ackDue.isEmpty else { return }
+        pipeline.submit(completed: completed, failed: failed, acks: ackDue)
+        completed.removeAll(keepingCapacity: true)
+        failed.removeAll(keepingCapacity: true)
+        ackDue.removeAll(keepingCapacity: true)
+        oldestUncommitted = nil
+    }
+
+    private func sendAcks(_ acks: [PeerID: UInt64], _ socket: Socket) {
+        for (peer, batch) in acks { try? send(.ack(batch: batch), to: peer, socket: socket) }
+    }
+
+    // MARK: State
+
+    private func liveState(now: Double) -> LiveState {
+        let snap = scheduler.snapshot(now: now)
+        rateSamples.append((now, snap.done + snap.failed))
+        while let first = rateSamples.first, now - first.t > 5, rateSamples.count > 2 { rateSamples.removeFirst() }
+        var rate = 0.0
+        if let first = rateSamples.first, now - first.t > 0.2 {
+            rate = Double(snap.done + snap.failed - first.done) / (now - first.t)
+        }
+        let eta: Double? = rate > 0 ? Double(snap.remaining) / rate : nil
+        return LiveState(
+            updatedAt: Date().timeIntervalSince1970, startedAt: startedWall, endpoint: boundEndpoint,
+            pid: Int(ProcessInfo.processInfo.processIdentifier), host: ProcessInfo.processInfo.hostName, phase: phase,
+            scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages)
+    }
+
+    private func emit(_ level: LogRecord.Level, _ event: String, _ message: String, _ fields: [String: String] = [:]) {
+        log(LogRecord(level, event, message, fields: fields))
+    }
+}

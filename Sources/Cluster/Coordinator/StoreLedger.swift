@@ -1,0 +1,90 @@
+import Foundation
+import SummaryStore
+import Sweeps
+
+/// The `TaskLedger` of a real sweep: the summary store is the single source of truth.
+///
+/// Also keeps the coordinator's live state (workers, rate, dropped messages) in a small table of
+/// its own, `cluster_live`, which `dmfsweep status` reads; the store's own schema is untouched.
+public final class StoreLedger: TaskLedger {
+    private let store: SummaryStore
+    private let sweep: String
+    private let retryFailed: Bool
+    private let kind: TaskKind
+
+    /// A ledger for `sweep` (already registered in `store`).
+    /// - Parameters:
+    ///   - retryFailed: put failed tasks back to pending first (`--retry-failed`).
+    ///   - kind: what workers run (`noop` only for the runtime benchmark).
+    public init(store: SummaryStore, sweep: String, retryFailed: Bool = false, kind: TaskKind = .simulate) throws {
+        self.store = store
+        self.sweep = sweep
+        self.retryFailed = retryFailed
+        self.kind = kind
+        try LiveStateTable.create(in: store.connection)
+    }
+
+    public func pendingTasks() throws -> [ScheduledTask] {
+        if retryFailed { try store.resetFailed(sweep: sweep) }
+        // Tasks left `running` by a crashed runner are unfinished too (the store includes them).
+        return try store.unfinishedTasks(sweep: sweep).map { ScheduledTask(key: $0.key, kind: kind, config: $0.config) }
+    }
+
+    public func doneCount() throws -> Int { try store.statusCounts(sweep: sweep).done }
+
+    public func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
+        let connection = store.connection
+        try connection.transaction { () throws(StoreError) in
+            if !completed.isEmpty {
+                try store.recordResults(
+                    completed.map { CompletedTask(key: $0.key, result: $0.result, worker: $0.workerID) })
+            }
+            if !failed.isEmpty {
+                try store.markFailed(failed.map { TaskFailure(key: $0.key, error: $0.error) })
+                let attempts = try connection.cached("UPDATE tasks SET attempts = max(attempts, ?) WHERE key = ?")
+                for f in failed { try attempts.execute([.integer(f.attempts), .text(f.key.hex)]) }
+            }
+        }
+    }
+
+    public func publish(_ state: LiveState) throws {
+        try LiveStateTable.write(state, sweep: sweep, to: store.connection)
+    }
+}
+
+/// The `cluster_live` table: one row per sweep with the coordinator's latest `LiveState` as JSON.
+public enum LiveStateTable {
+    static let createSQL = """
+        CREATE TABLE IF NOT EXISTS cluster_live (
+            sweep   TEXT PRIMARY KEY,
+            updated REAL NOT NULL,
+            state   TEXT NOT NULL
+        )
+        """
+
+    static func create(in connection: Connection) throws {
+        try connection.execute(createSQL)
+    }
+
+    static func write(_ state: LiveState, sweep: String, to connection: Connection) throws {
+        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        try connection.cached("INSERT OR REPLACE INTO cluster_live (sweep, updated, state) VALUES (?, ?, ?)")
+            .execute([.text(sweep), .real(state.updatedAt), .text(json)])
+    }
+
+    /// The live states in a store, by sweep (empty when no coordinator ever ran on it).
+    /// - Throws: `StoreError` for SQLite failures, `DecodingError` for a corrupt row.
+    public static func read(from connection: Connection) throws -> [String: LiveState] {
+        let exists =
+            try connection.scalarInt(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'cluster_live'") ?? 0
+        guard exists > 0 else { return [:] }
+        let stmt = try connection.prepare("SELECT sweep, state FROM cluster_live")
+        var out: [String: LiveState] = [:]
+        while try stmt.step() {
+            guard let sweep = stmt.string(at: 0), let json = stmt.string(at: 1) else { continue }
+            out[sweep] = try JSONDecoder().decode(LiveState.self, from: Data(json.utf8))
+        }
+        return out
+    }
+}

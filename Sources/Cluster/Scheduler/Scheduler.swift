@@ -1,0 +1,334 @@
+import Factorization
+import Sweeps
+
+/// The coordinator's brain: which task goes to which worker, leases, liveness, retries.
+///
+/// A pure state machine: it owns no socket and no clock. The owner feeds it messages and ticks with
+/// the current monotonic time in seconds and carries out the returned `SchedulerAction`s, in order.
+///
+/// Rules (docs/protocol.md, "Scheduling"):
+/// - A worker gets tasks only against credit it granted (`ready`); tasks go out in batches.
+/// - A task handed out is leased to that worker until a result arrives, the worker leaves or is
+///   declared dead (silent for `liveness` heartbeat intervals), or the lease times out.
+/// - The first result for a key wins; later copies are counted as duplicates and ignored.
+/// - A reported error, a timeout, or the death of a worker *known to be running the task* is a
+///   confirmed attempt; at `maxAttempts` the task is `failed`. A task merely held by a dying worker
+///   is re-queued uncharged but marked *isolated*: next time its worker runs it alone and announces
+///   the start (`started`), so a death during it is attributed to it with certainty. Innocent tasks
+///   therefore never fail because a neighbour crashed, and a poison task fails after
+///   1 + `maxAttempts` worker deaths.
+public struct Scheduler: Sendable {
+    enum State: Sendable, Hashable {
+        case queued
+        case leased(PeerID, since: Double)
+        case done
+        case failed
+    }
+
+    struct Entry: Sendable {
+        let task: ScheduledTask
+        var state: State = .queued
+        var attempts = 0
+        var isolated = false
+    }
+
+    struct Worker: Sendable {
+        var hello: Hello
+        var lastSeen: Double
+        var lastSent: Double
+        var credit = 0
+        var leases: Set<Int> = []
+        var started: Set<Int> = []
+        var completed = 0
+        var running = 0
+    }
+
+    /// The rules in force.
+    public let config: SchedulerConfig
+    private var entries: [Entry]
+    private var index: [TaskKey: Int]
+    private var queue: [Int]
+    private var head = 0
+    private var workers: [PeerID: Worker] = [:]
+    private var resetSent: [PeerID: Double] = [:]
+    private var counters = SchedulerSnapshot()
+    /// Whether new tasks are handed out (false after `stopDispatching()`).
+    public private(set) var dispatching = true
+
+    /// Creates a scheduler for `tasks` (duplicates by key are kept once).
+    public init(tasks: [ScheduledTask], config: SchedulerConfig = SchedulerConfig()) {
+        self.config = config
+        var entries: [Entry] = []
+        var index: [TaskKey: Int] = [:]
+        entries.reserveCapacity(tasks.count)
+        for t in tasks where index[t.key] == nil {
+            index[t.key] = entries.count
+            entries.append(Entry(task: t))
+        }
+        self.entries = entries
+        self.index = index
+        self.queue = Array(entries.indices)
+        counters.total = entries.count
+    }
+
+    // MARK: Queries
+
+    /// Every task is done or failed.
+    public var isComplete: Bool { counters.done + counters.failed == counters.total }
+
+    /// Tasks leased to workers right now.
+    public var inFlight: Int { workers.values.reduce(0) { $0 + $1.leases.count } }
+
+    /// Whether `peer` has said hello and is alive.
+    public func isConnected(_ peer: PeerID) -> Bool { workers[peer] != nil }
+
+    /// The connected workers.
+    public var peers: [PeerID] { Array(workers.keys) }
+
+    /// Counters and workers, for progress and status.
+    public func snapshot(now: Double) -> SchedulerSnapshot {
+        var s = counters
+        s.leased = inFlight
+        s.queued = s.total - s.done - s.failed - s.leased
+        s.running = workers.values.reduce(0) { $0 + min($1.running, $1.leases.count) }
+        s.workers = workers.values.map {
+            WorkerSummary(
+                workerID: $0.hello.workerID, host: $0.hello.host, jobs: $0.hello.jobs, leased: $0.leases.count,
+                completed: $0.completed, silentFor: max(0, now - $0.lastSeen), running: min($0.running, $0.leases.count)
+            )
+        }.sorted { $0.workerID < $1.workerID }
+        return s
+    }
+
+    /// The state of one task, for tests and diagnostics: `queued`, `leased`, `done` or `failed`,
+    /// with its confirmed attempts and whether it runs isolated.
+    public func state(of key: TaskKey) -> (state: String, attempts: Int, isolated: Bool)? {
+        guard let i = index[key] else { return nil }
+        let e = entries[i]
+        let name: String
+        switch e.state {
+        case .queued: name = "queued"
+        case .leased: name = "leased"
+        case .done: name = "done"
+        case .failed: name = "failed"
+        }
+        return (name, e.attempts, e.isolated)
+    }
+
+    // MARK: Events
+
+    /// Handles one message from `peer`.
+    /// - Returns: what to do, in order.
+    public mutating func receive(_ message: WireMessage, from peer: PeerID, now: Double) -> [SchedulerAction] {
+        var out: [SchedulerAction] = []
+        if case .hello(let hello) = message {
+            if workers[peer] != nil { lose(peer, reason: "said hello again", charge: false, into: &out) }
+            workers[peer] = Worker(hello: hello, lastSeen: now, lastSent: now)
+            resetSent[peer] = nil
+            out.append(.log(.workerJoined(peer, workerID: hello.workerID, host: hello.host, jobs: hello.jobs)))
+            out.append(.send(peer, .welcome(welcome)))
+            if isComplete {
+                out.append(.send(peer, .shutdown(.complete, message: "the sweep is complete")))
+            } else if !dispatching {
+                out.append(.send(peer, .shutdown(.stopping, message: "the coordinator is stopping")))
+            }
+            return out
+        }
+        guard workers[peer] != nil else {
+            counters.unknownPeerMessages += 1
+            // One reset per stranger and heartbeat interval: a burst of its messages needs one answer.
+            if let last = resetSent[peer], now - last < config.heartbeatInterval { return out }
+            resetSent[peer] = now
+            out.append(.send(peer, .reset))
+            return out
+        }
+        workers[peer]!.lastSeen = now
+        switch message {
+        case .ready(let credit):
+            workers[peer]!.credit = min(workers[peer]!.credit + credit, 1 << 20)
+            dispatch(to: peer, now: now, into: &out)
+        case .results(_, let results):
+            for r in results { accept(r, from: peer, now: now, into: &out) }
+            dispatchAll(now: now, into: &out)
+        case .started(let keys):
+            for key in keys {
+                if let i = index[key], workers[peer]!.leases.contains(i) { workers[peer]!.started.insert(i) }
+            }
+        case .heartbeat(let running, _):
+            workers[peer]!.running = running
+        case .bye(let reason):
+            lose(peer, reason: "left: \(reason)", charge: false, into: &out)
+            dispatchAll(now: now, into: &out)
+        case .hello, .welcome, .tasks, .ack, .shutdown, .reset:
+            counters.unexpectedMessages += 1
+        }
+        return out
+    }
+
+    /// Advances time: declares silent workers dead, expires leases, sends due heartbeats and hands
+    /// re-queued tasks to workers with credit.
+    public mutating func tick(now: Double) -> [SchedulerAction] {
+        var out: [SchedulerAction] = []
+        resetSent = resetSent.filter { now - $0.value < config.heartbeatInterval }
+        for (peer, w) in workers where now - w.lastSeen > config.deadAfter {
+            lose(peer, reason: "silent for \(config.liveness) heartbeat intervals", charge: true, into: &out)
+        }
+        if let timeout = config.taskTimeout {
+            for (peer, w) in workers {
+                for i in w.leases.sorted() {
+                    guard case .leased(_, let since) = entries[i].state, now - since > timeout else { continue }
+                    workers[peer]!.leases.remove(i)
+                    workers[peer]!.started.remove(i)
+                    charge(i, error: "timed out after \(timeout) s on worker \(w.hello.workerID)", into: &out)
+                }
+            }
+        }
+        for (peer, w) in workers where now - w.lastSent >= config.heartbeatInterval {
+            out.append(.send(peer, .heartbeat(running: 0, queued: 0)))
+            workers[peer]!.lastSent = now
+        }
+        dispatchAll(now: now, into: &out)
+        return out
+    }
+
+    /// Stops handing out tasks (graceful shutdown); leased tasks may still report.
+    public mutating func stopDispatching() { dispatching = false }
+
+    /// Messages telling every connected worker the session is over.
+    public mutating func shutdownAll(_ reason: ShutdownReason, message: String) -> [SchedulerAction] {
+        let out = workers.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }.map {
+            SchedulerAction.send($0, .shutdown(reason, message: message))
+        }
+        return out
+    }
+
+    // MARK: Internals
+
+    private var welcome: Welcome {
+        Welcome(
+            session: config.session, heartbeatMilliseconds: Int((config.heartbeatInterval * 1000).rounded()),
+            liveness: config.liveness, maxMessageBytes: config.maxMessageBytes)
+    }
+
+    private mutating func accept(_ r: WireResult, from peer: PeerID, now: Double, into out: inout [SchedulerAction]) {
+        guard let i = index[r.key] else {
+            counters.unknownResults += 1
+            return
+        }
+        switch entries[i].state {
+        case .done, .failed:
+            counters.duplicates += 1
+            return
+        case .leased(let holder, _):
+            workers[holder]?.leases.remove(i)
+            workers[holder]?.started.remove(i)
+        case .queued:
+            break  // a result from an earlier session (resent after a coordinator restart)
+        }
+        workers[peer]?.completed += 1
+        switch r.outcome {
+        case .success(let result):
+            entries[i].state = .done
+            counters.done += 1
+            out.append(.record(key: r.key, result: result, seconds: r.seconds))
+        case .failure(let message):
+            charge(i, error: message, into: &out)
+        }
+    }
+
+    /// Counts a confirmed failed attempt: fails the task at `maxAttempts`, else re-queues it.
+    private mutating func charge(_ i: Int, error: String, into out: inout [SchedulerAction]) {
+        entries[i].attempts += 1
+        let key = entries[i].task.key
+        if entries[i].attempts >= config.maxAttempts {
+            entries[i].state = .failed
+            counters.failed += 1
+            out.append(.fail(key: key, error: error, attempts: entries[i].attempts))
+            out.append(.log(.taskFailed(key, attempts: entries[i].attempts, error: error)))
+        } else {
+            requeue(i)
+            out.append(.log(.taskRetried(key, attempt: entries[i].attempts, error: error)))
+        }
+    }
+
+    private mutating func requeue(_ i: Int) {
+        entries[i].state = .queued
+        counters.requeues += 1
+        queue.append(i)
+    }
+
+    /// Forgets a worker and re-queues its leases. With `charge`, a task it had announced as started
+    /// is a confirmed attempt; other held tasks go back uncharged, isolated.
+    private mutating func lose(_ peer: PeerID, reason: String, charge: Bool, into out: inout [SchedulerAction]) {
+        guard let w = workers.removeValue(forKey: peer) else { return }
+        if charge { counters.deaths += 1 }
+        for i in w.leases.sorted() {
+            if charge && w.started.contains(i) {
+                self.charge(i, error: "worker \(w.hello.workerID) died while running it", into: &out)
+            } else {
+                if charge { entries[i].isolated = true }
+                requeue(i)
+            }
+        }
+        let id = w.hello.workerID
+        out.append(
+            .log(
+                charge
+                    ? .workerLost(peer, workerID: id, reason: reason, requeued: w.leases.count)
+                    : .workerLeft(peer, workerID: id, reason: reason, requeued: w.leases.count)))
+    }
+
+    /// Hands queued tasks to every worker with credit; returns whether anything was sent.
+    @discardableResult
+    private mutating func dispatchAll(now: Double, into out: inout [SchedulerAction]) -> Bool {
+        let before = out.count
+        for peer in workers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
+        where workers[peer]!.credit > 0 {
+            dispatch(to: peer, now: now, into: &out)
+        }
+        return out.count > before
+    }
+
+    private mutating func dispatch(to peer: PeerID, now: Double, into out: inout [SchedulerAction]) {
+        guard dispatching, var w = workers[peer] else { return }
+        while w.credit > 0 {
+            var batch: [WireTask] = []
+            let limit = min(w.credit, config.maxTasksPerMessage)
+            while batch.count < limit, let i = popQueued() {
+                let e = entries[i]
+                entries[i].state = .leased(peer, since: now)
+                w.leases.insert(i)
+                batch.append(
+                    WireTask(
+                        key: e.task.key, kind: e.task.kind, attempt: e.attempts, isolated: e.isolated,
+                        config: e.task.config))
+            }
+            if batch.isEmpty { break }
+            w.credit -= batch.count
+            w.lastSent = now
+            out.append(.send(peer, .tasks(batch)))
+        }
+        workers[peer] = w
+    }
+
+    /// The next task still queued (skipping stale queue entries of tasks that moved on).
+    private mutating func popQueued() -> Int? {
+        while head < queue.count {
+            let i = queue[head]
+            head += 1
+            if case .queued = entries[i].state {
+                compactQueueIfNeeded()
+                return i
+            }
+        }
+        compactQueueIfNeeded()
+        return nil
+    }
+
+    private mutating func compactQueueIfNeeded() {
+        if head > 4096 && head * 2 > queue.count {
+            queue.removeFirst(head)
+            head = 0
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Cluster
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Progress of a sweep: a bar on a terminal, one log line every few seconds otherwise.
+final class ProgressReporter {
+    enum Mode { case bar, lines, json, none }
+
+    private let mode: Mode
+    private let log: LogSink
+    private var lastLine = 0.0
+    private var drewBar = false
+    private let lineEvery = 5.0
+
+    init(mode: Mode, log: @escaping LogSink) {
+        self.mode = mode
+        self.log = log
+    }
+
+    /// The mode for these arguments: JSON lines with `--log-format json`, a bar when stderr is a
+    /// terminal (and `allowBar`), plain lines otherwise.
+    static func mode(_ args: ParsedArguments, allowBar: Bool) throws -> Mode {
+        if try args.choice("--log-format", ["text", "json"]) == "json" { return .json }
+        return allowBar && isatty(STDERR_FILENO) == 1 ? .bar : .lines
+    }
+
+    func update(_ p: CoordinatorProgress) {
+        let s = p.state.scheduler
+        let total = s.total + p.state.doneBefore
+        let done = s.done + p.state.doneBefore
+        let eta = p.state.eta.map(Self.duration) ?? "?"
+        let rate = p.state.rate
+        switch mode {
+        case .bar:
+            let width = 30
+            let fraction = total == 0 ? 1 : Double(done + s.failed) / Double(total)
+            let filled = Int((fraction * Double(width)).rounded(.down))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let line = String(
+                format: "\r[%@] %d/%d done, %d failed, %d running · %@/s · ETA %@ · %d worker(s)  ", bar, done, total,
+                s.failed, s.running, Self.rate(rate), eta, s.workers.count)
+            FileHandle.standardError.write(Data(line.utf8))
+            drewBar = true
+        case .none:
+            return
+        case .lines, .json:
+            guard p.elapsed - lastLine >= lineEvery else { return }
+            lastLine = p.elapsed
+            let message =
+                "\(done)/\(total) done, \(s.failed) failed, \(s.running) running, \(Self.rate(rate))/s, ETA \(eta), \(s.workers.count) worker(s)"
+            log(
+                LogRecord(
+                    .info, "progress", message,
+                    fields: [
+                        "done": "\(done)", "total": "\(total)", "failed": "\(s.failed)", "running": "\(s.running)",
+                        "in_flight": "\(s.leased)",
+                        "rate": String(format: "%.1f", rate),
+                        "eta_seconds": p.state.eta.map { String(format: "%.0f", $0) } ?? "",
+                        "workers": "\(s.workers.count)", "bad_messages": "\(p.state.badMessageTotal)",
+                    ]))
+        }
+    }
+
+    /// Ends the bar's line.
+    func finish() {
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    static func rate(_ r: Double) -> String { r >= 100 ? String(format: "%.0f", r) : String(format: "%.1f", r) }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) }
+        return String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

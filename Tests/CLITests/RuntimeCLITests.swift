@@ -1,0 +1,327 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// End-to-end tests of `run`, `coordinator`, `worker` and `status` with real processes, sockets
+/// and store files. Tasks are no-ops with an injected delay (`--noop`, `DMFSWEEP_FAULT_TASK_SLEEP_MS`)
+/// so they exercise the runtime, not the numerics.
+@Suite(.serialized) struct RuntimeCLITests {
+    /// A grid of `count` tasks (seeds 0..<count).
+    static func sweep(_ dir: TemporaryDirectory, count: Int, name: String = "rt") throws -> String {
+        let path = dir.path("\(name).yaml")
+        let seeds = (0..<count).map(String.init).joined(separator: ", ")
+        try "name: \(name)\nmethod: grid\nparameters:\n  seed: {values: [\(seeds)]}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// `SELECT …` on a store with the sqlite3 shell, one row per line.
+    static func sql(_ store: String, _ query: String) throws -> [String] {
+        let out = try runProcess([store, query], executable: URL(fileURLWithPath: "/usr/bin/sqlite3"), timeout: 20)
+        return out.stdout.split(separator: "\n").map(String.init)
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Every stored number of every result, exactly (reals as %.17g, arrays as hex), by task key.
+    static let resultsDump = """
+        SELECT t.key, r.status, r.path, r.steps, printf('%.17g|%.17g|%.17g', r.final_loss, r.final_erank, r.best_error),
+          r.best_step, r.best_inside, hex(r.targets),
+          (SELECT group_concat(rank || ':' || printf('%.17g', coalesce(target, 0)) || ':' || coalesce(start, '') || ':'
+             || coalesce("end", '') || ':' || coalesce(length, '') || ':' || printf('%.17g', coalesce(middle_error, 0))
+             || ':' || printf('%.17g|%.17g', coalesce(predicted_start, 0), coalesce(predicted_end, 0)), ';')
+           FROM (SELECT * FROM intervals i WHERE i.task_id = t.id ORDER BY rank)),
+          (SELECT hex(steps) || hex(loss) || hex(erank) || hex(erank_ratio) || coalesce(hex(clean_error), '')
+           FROM trajectories j WHERE j.task_id = t.id)
+        FROM tasks t JOIN results r ON r.task_id = t.id ORDER BY t.key
+        """
+
+    @Test func distributedRunEqualsInlineRunResultForResult() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = dir.path("mixed.yaml")
+        try """
+        name: mixed
+        method: grid
+        parameters:
+          depth: {values: [2, 3, 4]}
+          alpha: {values: [0.02, 0.05]}
+          path: {values: [auto, full]}
+          problem: {values: [estimation, completion]}
+          init: {values: [identity, gaussian]}
+          seed: {values: [0, 1, 2, 3, 4, 5]}
+          steps: {value: 600}
+          noise: {value: 0.01}
+        """.write(toFile: sweep, atomically: true, encoding: .utf8)
+        let distributed = dir.path("d.sqlite")
+        let inline = dir.path("i.sqlite")
+        let d = try runProcess(["run", sweep, "--store", distributed, "--workers", "2"], timeout: 120)
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(d.stdout.contains("288/288 done, 0 failed"))
+        // Workers run with one BLAS thread each; the same threading makes results bit-for-bit equal
+        // (a multi-threaded BLAS sums in another order and differs in the last digits).
+        let i = try runProcess(
+            ["run", sweep, "--store", inline, "--inline"], environment: ["OPENBLAS_NUM_THREADS": "1"], timeout: 120)
+        #expect(i.status == 0, "\(i.stderr)")
+        #expect(try Self.sql(distributed, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["288|288"])
+        let a = try Self.sql(distributed, Self.resultsDump)
+        let b = try Self.sql(inline, Self.resultsDump)
+        #expect(a.count == 288 && b.count == 288)
+        let firstDifference = a.indices.first { $0 >= b.count || a[$0] != b[$0] }
+        #expect(firstDifference == nil, "first difference: \(firstDifference.map { a[$0].prefix(300) } ?? "")")
+        #expect(try Self.sql(distributed, "SELECT count(DISTINCT worker) FROM tasks") == ["2"])
+    }
+
+    @Test func runWithTwoWorkersStoresEveryTaskOnce() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 300)
+        let store = dir.path("s.sqlite")
+        let r = try runProcess(["run", sweep, "--store", store, "--workers", "2", "--noop"], timeout: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("300/300 done, 0 failed"))
+        #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["300|300"])
+        #expect(try Self.sql(store, "SELECT status, count(*) FROM tasks GROUP BY status") == ["done|300"])
+        let status = try runProcess(["status", "--store", store], timeout: 20)
+        #expect(status.stdout.contains("rt: 300/300 done") && status.stdout.contains("coordinator: finished"))
+    }
+
+    @Test func coordinatorKilledAndRestartedFinishesWithoutRecomputingCommittedTasks() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 200)
+        let store = dir.path("s.sqlite")
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let common = ["--store", store, "--bind", endpoint, "--heartbeat-interval", "0.2"]
+        let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10", "OPENBLAS_NUM_THREADS": "1"]
+        let first = try Spawned(["coordinator", sweep] + common)
+        let workers = try (0..<2).map { i in
+            try Spawned(
+                ["worker", "--connect", endpoint, "--name", "w\(i)", "--give-up-after", "30"], environment: slow)
+        }
+        #expect(
+            eventually(timeout: 30) {
+                ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 40
+            })
+        first.signal(SIGKILL)
+        first.wait(timeout: 10)
+        let before = try Self.sql(store, "SELECT t.key, t.finished FROM tasks t WHERE t.status = 'done' ORDER BY t.key")
+        #expect(before.count >= 40 && before.count < 200)
+        let second = try Spawned(["coordinator", sweep] + common)
+        #expect(second.wait(timeout: 60) == 0, "\(second.text)")
+        #expect(second.text.contains("\(200 - before.count) task(s) to run, \(before.count) already done"))
+        let after = try Self.sql(store, "SELECT t.key, t.finished FROM tasks t WHERE t.status = 'done' ORDER BY t.key")
+        #expect(after.count == 200)
+        // Committed before the kill: untouched (not recomputed, not rewritten).
+        #expect(Set(before).isSubset(of: Set(after)))
+        #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["200|200"])
+        for w in workers { #expect(w.wait(timeout: 15) == 0, "\(w.text)") }
+        // The same as an uninterrupted run, result for result.
+        let reference = dir.path("reference.sqlite")
+        let r = try runProcess(
+            ["run", sweep, "--store", reference, "--inline"], environment: ["OPENBLAS_NUM_THREADS": "1"], timeout: 120)
+        #expect(r.status == 0)
+        let a = try Self.sql(store, Self.resultsDump)
+        let b = try Self.sql(reference, Self.resultsDump)
+        let same = a == b  // (not inside #expect: the dump is megabytes)
+        #expect(a.count == 200 && same, "the restarted sweep's results differ from an uninterrupted run's")
+    }
+
+    @Test func interruptedRunExitsResumableAndTheRerunDoesOnlyTheRest() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 300)
+        let store = dir.path("s.sqlite")
+        let run = try Spawned(
+            ["run", sweep, "--store", store, "--workers", "2", "--noop"],
+            environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "20"])
+        #expect(
+            eventually(timeout: 30) {
+                ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 30
+            })
+        let workerPIDs = Self.children(of: run.pid)
+        #expect(workerPIDs.count == 2)
+        run.signal(SIGINT)
+        #expect(run.wait(timeout: 30) == 130, "\(run.text)")
+        #expect(run.text.contains("interrupted"))
+        let done = Int(try Self.sql(store, "SELECT count(*) FROM tasks WHERE status = 'done'").first ?? "") ?? -1
+        #expect(done >= 30 && done < 300)
+        #expect(try Self.sql(store, "SELECT count(*) FROM tasks WHERE status = 'running'") == ["0"])
+        // The run stopped its workers.
+        #expect(eventually(timeout: 10) { workerPIDs.allSatisfy { kill($0, 0) != 0 } })
+        let rerun = try runProcess(["run", sweep, "--store", store, "--workers", "2", "--noop"], timeout: 60)
+        #expect(rerun.status == 0)
+        #expect(rerun.stdout.contains("this run: \(300 - done) task(s)"))
+        #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["300|300"])
+    }
+
+    @Test func poisonTaskFailsInARunWhileCrashedWorkersAreReplaced() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 30)
+        let store = dir.path("s.sqlite")
+        // Register the sweep (a coordinator without workers, interrupted) to learn a task key.
+        let port = Self.freePort()
+        let register = try Spawned([
+            "coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(port)", "--noop",
+        ])
+        #expect(eventually(timeout: 20) { (try? Self.sql(store, "SELECT count(*) FROM tasks"))?.first == "30" })
+        register.signal(SIGINT)
+        #expect(register.wait(timeout: 20) == 130)
+        let poison = try Self.sql(store, "SELECT key FROM tasks ORDER BY key LIMIT 1 OFFSET 7")[0]
+        let r = try runProcess(
+            [
+                "run", sweep, "--store", store, "--workers", "2", "--noop", "--heartbeat-interval", "0.2",
+                "--heartbeat-liveness", "4", "--max-attempts", "3",
+            ],
+            environment: ["DMFSWEEP_FAULT_CRASH_KEY": poison], timeout: 90)
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(r.stdout.contains("29/30 done, 1 failed"))
+        #expect(r.stderr.contains("starting a new one"))
+        #expect(
+            try Self.sql(store, "SELECT key, status, attempts FROM tasks WHERE status != 'done'") == [
+                "\(poison)|failed|3"
+            ])
+    }
+
+    @Test func curveCoordinatorServesAllowListedWorkersOnly() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 50)
+        let store = dir.path("s.sqlite")
+        let keys = dir.path("keys")
+        for (name, authorize) in [("coordinator", false), ("worker", true), ("intruder", false)] {
+            let g = try runProcess(
+                ["keys", "generate", "--keys", keys, "--name", name] + (authorize ? ["--authorize"] : []))
+            #expect(g.status == 0, "\(g.stderr)")
+        }
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let coordinator = try Spawned([
+            "coordinator", sweep, "--store", store, "--bind", endpoint, "--noop", "--curve", "--keys", keys,
+        ])
+        let intruder = try runProcess(
+            [
+                "worker", "--connect", endpoint, "--curve", "--keys", keys, "--key-name", "intruder", "--give-up-after",
+                "2",
+            ],
+            timeout: 30)
+        #expect(intruder.status == 3)
+        #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["0"])
+        let worker = try runProcess(["worker", "--connect", endpoint, "--curve", "--keys", keys], timeout: 60)
+        #expect(worker.status == 0, "\(worker.stderr)")
+        #expect(coordinator.wait(timeout: 20) == 0, "\(coordinator.text)")
+        #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["50"])
+    }
+
+    @Test func aSecondCoordinatorOnTheSameSweepIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 5)
+        let store = dir.path("s.sqlite")
+        let first = try Spawned(
+            ["coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--noop"])
+        #expect(eventually(timeout: 20) { first.text.contains("listening on") })
+        let second = try runProcess(
+            ["coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--noop"],
+            timeout: 20)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another coordinator (pid \(first.pid)"))
+        first.signal(SIGTERM)
+        #expect(first.wait(timeout: 20) == 130)
+    }
+
+    @Test func coordinatorRefusesAPublicPlainTextBind() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 3)
+        let r = try runProcess(
+            ["coordinator", sweep, "--store", dir.path("s.sqlite"), "--bind", "tcp://0.0.0.0:5555"], timeout: 20)
+        #expect(r.status == 2)
+        #expect(
+            r.stderr.contains("without encryption") && r.stderr.contains("--curve") && r.stderr.contains("--insecure"))
+    }
+
+    @Test func workerGivesUpWithoutACoordinator() throws {
+        let r = try runProcess(
+            ["worker", "--connect", "tcp://127.0.0.1:\(Self.freePort())", "--give-up-after", "1"], timeout: 30)
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("giving up"))
+    }
+
+    /// Process ids of the `dmfsweep worker` children of `parent`.
+    static func children(of parent: Int32) -> [Int32] {
+        let out =
+            (try? runProcess(["-eo", "pid,ppid,args"], executable: URL(fileURLWithPath: "/bin/ps"), timeout: 10))?
+            .stdout ?? ""
+        return out.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ", maxSplits: 2)
+            guard f.count == 3, Int32(f[1]) == parent, f[2].contains("dmfsweep worker") else { return nil }
+            return Int32(f[0])
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms for at most `timeout` seconds.
+func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}
+
+/// A `dmfsweep` child process; SIGKILLed when released if still running.
+final class Spawned: @unchecked Sendable {
+    // Safe: `process` is configured before `run()`; `output` is appended under `lock`.
+    private let process = Process()
+    private let exited = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var output = Data()
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = TestPaths.dmfsweep
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            if d.isEmpty { h.readabilityHandler = nil } else { self?.lock.withLock { self?.output.append(d) } }
+        }
+        let done = exited
+        process.terminationHandler = { _ in done.signal() }
+        try process.run()
+    }
+
+    var text: String { lock.withLock { String(decoding: output, as: UTF8.self) } }
+
+    var pid: Int32 { process.processIdentifier }
+
+    @discardableResult
+    func wait(timeout: Double) -> Int32? {
+        if exited.wait(timeout: .now() + timeout) == .timedOut { return nil }
+        exited.signal()
+        return process.terminationStatus
+    }
+
+    func signal(_ sig: Int32) { if process.isRunning { kill(process.processIdentifier, sig) } }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            _ = exited.wait(timeout: .now() + 5)
+        }
+    }
+}
