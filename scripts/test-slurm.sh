@@ -196,7 +196,10 @@ if [ -n "$job" ]; then
         elif why=$(check_finished "$job" "$store"); then
             deaths=$(live_number "$store" deaths)
             requeues=$(live_number "$store" requeues)
-            if [ "${deaths:-0}" -ge 1 ] && [ "${requeues:-0}" -ge 1 ]; then
+            if grep -q "worker step ended" "$WORK"/$name-*.out; then
+                fail $name "the worker step was restarted, but the surviving worker should have finished"
+                show_log $name
+            elif [ "${deaths:-0}" -ge 1 ] && [ "${requeues:-0}" -ge 1 ]; then
                 pass "$name: worker $victim killed at $at_kill/$EXPECTED done; $deaths death, $requeues task(s) re-queued; completed"
             else
                 fail $name "coordinator saw ${deaths:-?} worker deaths and ${requeues:-?} re-queued tasks, expected ≥ 1 each"
