@@ -260,4 +260,73 @@ enum Deploy {
         }
         #expect(referenced == 3)
     }
+
+    /// The keys generated as the kustomization says, mounted as the manifests' Secret items lay
+    /// them out, carry a real CURVE sweep: a coordinator and a worker run with the manifests'
+    /// own flags (addresses, paths and --jobs swapped for local ones) and finish it.
+    @Test(.enabled(if: runtimeCommandsBuilt, "the runtime commands (issue 5) are not built yet"))
+    func secretLayoutsFromTheManifestsCarryACurveSweep() throws {
+        let objects = try Deploy.objects()
+        let dir = try TemporaryDirectory(prefix: "dmfsweep-k8s-keys")
+        let secret = dir.path("secret")
+        for name in ["coordinator", "worker"] {
+            let out = try runProcess(["keys", "generate", "--keys", secret, "--name", name])
+            try #require(out.status == 0, "\(out.stderr)")
+        }
+        // Materialise each workload's key volume from its Secret items.
+        func mount(_ workload: ManifestNode, as name: String) throws -> String {
+            let root = dir.path(name)
+            for item in Deploy.volume("keys", of: workload)?.at("secret.items")?.items ?? [] {
+                let key = try #require(item["key"]?.text)
+                let path = try #require(item["path"]?.text)
+                let target = URL(fileURLWithPath: root).appendingPathComponent(path)
+                try FileManager.default.createDirectory(
+                    at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: "\(secret)/\(key)", toPath: target.path)
+            }
+            return root
+        }
+        let coordinator = try Deploy.object("StatefulSet", in: objects)
+        let workers = try Deploy.object("Deployment", in: objects)
+        let sweep = dir.path("tiny.yaml")
+        try "name: k8s-keys\nmethod: grid\nparameters:\n  depth: {values: [2, 3]}\n  seed: {values: [0, 1]}\n"
+            .write(toFile: sweep, atomically: true, encoding: .utf8)
+        let endpoint = "tcp://127.0.0.1:\(RuntimeCLITests.freePort())"
+        let store = dir.path("s.sqlite")
+        var cArgs = Deploy.dmfsweepArguments(Deploy.commandLine(of: try Deploy.container(of: coordinator)))
+        cArgs[1] = sweep
+        let local = [
+            "--bind": endpoint, "--store": store, "--keys": try mount(coordinator, as: "coordinator-keys"),
+            "--connect": endpoint, "--jobs": "1", "--give-up-after": "30",
+        ]
+        func localise(_ args: [String], workerKeys: String? = nil) -> [String] {
+            var out = args
+            for i in out.indices.dropLast() {
+                if out[i] == "--keys", let k = workerKeys {
+                    out[i + 1] = k
+                } else if let v = local[out[i]] {
+                    out[i + 1] = v
+                }
+            }
+            return out
+        }
+        let c = Process()
+        c.executableURL = TestPaths.dmfsweep
+        c.arguments = localise(cArgs)
+        c.standardOutput = FileHandle.nullDevice
+        c.standardError = FileHandle.nullDevice
+        let ended = DispatchSemaphore(value: 0)
+        c.terminationHandler = { _ in ended.signal() }
+        try c.run()
+        defer { if c.isRunning { kill(c.processIdentifier, SIGKILL) } }
+        let wArgs = localise(
+            Deploy.dmfsweepArguments(Deploy.commandLine(of: try Deploy.container(of: workers))),
+            workerKeys: try mount(workers, as: "worker-keys"))
+        let w = try runProcess(wArgs, timeout: 60)
+        #expect(w.status == 0, "worker: \(w.stderr)")
+        #expect(ended.wait(timeout: .now() + 30) == .success)
+        #expect(c.terminationStatus == 0)
+        let status = try runProcess(["status", "--store", store])
+        #expect(status.stdout.contains("k8s-keys: 4/4 done"), "\(status.stdout)")
+    }
 }
