@@ -43,7 +43,7 @@ enum ClusterBench {
         let env = ProcessInfo.processInfo.environment
         print(
             "cluster: \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback tcp, worker binary \(workerBinary), "
-                + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset")")
+                + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset"), load average \(loadAverage)")
         if o.noop {
             let ceiling = try storeCeiling(tasks: o.tasks)
             print(
@@ -67,17 +67,29 @@ enum ClusterBench {
         }
         if o.compute {
             var seconds: [Int: Double] = [:]
+            var perTask: [Int: Double] = [:]
             for k in [1, 2] {
                 let r = try computeRun(tasks: o.computeTasks, steps: o.computeSteps, workers: k)
                 seconds[k] = r.seconds
+                perTask[k] = r.taskSeconds / Double(o.computeTasks)
                 print(
                     String(
                         format:
-                            "cluster compute: workers=%d tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f",
-                        k, o.computeTasks, o.computeSteps, r.seconds, r.rate))
+                            "cluster compute: workers=%d tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f task-seconds=%.2f load=%@",
+                        k, o.computeTasks, o.computeSteps, r.seconds, r.rate, r.taskSeconds, loadAverage))
             }
             if let one = seconds[1], let two = seconds[2] {
                 print(String(format: "cluster compute: speed-up 2 workers vs 1 = %.2fx (target >= 1.9x)", one / two))
+                if let t1 = perTask[1], let t2 = perTask[2] {
+                    // Busy workers / (workers × wall): what the runtime loses to idling and hand-overs;
+                    // the per-task slowdown is what two tasks at once lose to each other (caches,
+                    // memory bandwidth) and to other load on the machine.
+                    print(
+                        String(
+                            format:
+                                "cluster compute: scheduling efficiency with 2 workers %.0f%%; per-task time %.3f s alone, %.3f s two at a time (%.2fx)",
+                            100 * t2 * Double(o.computeTasks) / (2 * two), t1, t2, t2 / t1))
+                }
             }
         }
     }
@@ -85,6 +97,14 @@ enum ClusterBench {
     struct Figure {
         var seconds: Double
         var rate: Double
+        /// Sum of the workers' own per-task seconds (grows when the cores are shared with others).
+        var taskSeconds = 0.0
+    }
+
+    /// The 1-minute load average, to judge whether the machine was otherwise idle.
+    static var loadAverage: String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3)
+            .joined(separator: " ")
     }
 
     static var workerBinary: String {
@@ -155,7 +175,10 @@ enum ClusterBench {
         let spec = try SweepFile.parse(
             text: sweepText(name: "compute-bench", count: tasks, extra: extra), fileName: "compute-bench.yaml")
         let ledger = InMemoryLedger(tasks: try spec.expand().map { ScheduledTask(key: $0.key, config: $0.config) })
-        return try timed(ledger: ledger, workers: workers, environment: ["OPENBLAS_NUM_THREADS": "1"], expected: tasks)
+        var figure = try timed(
+            ledger: ledger, workers: workers, environment: ["OPENBLAS_NUM_THREADS": "1"], expected: tasks)
+        figure.taskSeconds = ledger.completed.values.reduce(0) { $0 + $1.seconds }
+        return figure
     }
 
     /// Runs a coordinator over `ledger` with `workers` worker processes; times the coordinator's run.
