@@ -45,6 +45,7 @@ enum ClusterBench {
             "cluster: \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback tcp, worker binary \(workerBinary), "
                 + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset"), load average \(loadAverage)")
         if o.noop {
+            codecFigures()
             let ceiling = try storeCeiling(tasks: o.tasks)
             print(
                 String(
@@ -134,6 +135,54 @@ enum ClusterBench {
             ledger = InMemoryLedger(tasks: expanded.map { ScheduledTask(key: $0.key, kind: .noop, config: $0.config) })
         }
         return try timed(ledger: ledger, workers: workers, environment: [:], expected: tasks)
+    }
+
+    /// The wire codec against Foundation's JSON coders on the same payload (why the bodies are binary).
+    static func codecFigures() {
+        var config = SimulationConfig()
+        config.spectrum = [10, 5, 2, 1, 0.5]
+        let tasks = (0..<512).map {
+            WireTask(
+                key: TaskKey(hex: String(repeating: "ab", count: 32)), kind: .simulate, attempt: $0 % 3, config: config)
+        }
+        let points = (0..<300).map {
+            TrajectoryPoint(step: $0 * 10, loss: 1.0 / Double($0 + 1), erank: 2.5, erankRatio: 2.75)
+        }
+        let result = SimulationResult(
+            status: .finished, path: .full, steps: 3000, finalLoss: 1e-20, finalErank: 3.26,
+            targets: [1, 1.89, 2.52, 2.97, 3.26],
+            intervals: (1...5).map {
+                IntervalStat(rank: $0, target: 1, start: 10, end: 90, length: 80, middleError: 0.1)
+            },
+            predicted: (1...5).map { PredictedInterval(rank: $0, start: 12, end: 80) }, trajectory: points,
+            seconds: 0.01)
+        let results = (0..<64).map { _ in
+            WireResult(key: TaskKey(hex: String(repeating: "cd", count: 32)), outcome: .success(result), seconds: 0.01)
+        }
+        func rate(_ n: Int, _ rounds: Int, _ body: () throws -> Void) rethrows -> Double {
+            let start = Date()
+            for _ in 0..<rounds { try body() }
+            return Double(n * rounds) / Date().timeIntervalSince(start)
+        }
+        let taskMessage = WireMessage.tasks(tasks)
+        let resultMessage = WireMessage.results(batch: 1, results)
+        let binaryTasks = rate(tasks.count, 50) { _ = WireCodec.decode(WireCodec.encode(taskMessage)) }
+        let binaryResults = rate(results.count, 50) { _ = WireCodec.decode(WireCodec.encode(resultMessage)) }
+        let encoder = JSONEncoder()
+        let decoder = JSONDecoder()
+        let jsonTasks =
+            (try? rate(tasks.count, 10) {
+                _ = try decoder.decode([SimulationConfig].self, from: encoder.encode(tasks.map(\.config)))
+            }) ?? 0
+        let jsonResults =
+            (try? rate(results.count, 10) {
+                _ = try decoder.decode([SimulationResult].self, from: encoder.encode(results.map { _ in result }))
+            }) ?? 0
+        print(
+            String(
+                format:
+                    "cluster codec: encode+decode tasks/s binary=%.0f json(config only)=%.0f; results (300-point trajectories)/s binary=%.0f json=%.0f",
+                binaryTasks, jsonTasks, binaryResults, jsonResults))
     }
 
     /// Results per second the store takes with no runtime around it: the ceiling for `store=sqlite`.
