@@ -15,8 +15,14 @@ import Sweeps
 /// - Parameter arguments: `--tasks N` (default 250000), `--batch N` (default 1000), `--points N`
 ///   (trajectory length, default 50), `--keep FILE`
 ///   (write the store there, replacing it, and keep it afterwards).
-/// - Returns: the exit status.
-func runStoreBenchmark(arguments: [String] = []) -> Int32 {
+/// - Throws: `StoreError` / `QueryError` when the store fails.
+enum StoreBench {
+    static func run(_ arguments: [String]) throws {
+        try runStoreBenchmark(arguments: arguments)
+    }
+}
+
+func runStoreBenchmark(arguments: [String] = []) throws {
     var tasksCount = 250_000
     var batch = 1000
     var keep: String? = nil
@@ -39,90 +45,84 @@ func runStoreBenchmark(arguments: [String] = []) -> Int32 {
     func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 
-    do {
-        say(
-            "store benchmark: \(tasksCount) tasks × \(ranks) ranks = \(tasksCount * ranks) interval rows, "
-                + "batches of \(batch), \(points)-point trajectories, SQLite \(SummaryStore.sqliteVersion), file \(path)"
-        )
-        let depths = [2, 3, 4, 5, 6]
-        let alphas = [0.001, 0.003, 0.01, 0.03, 0.1]
-        var tasks: [SweepTask] = []
-        tasks.reserveCapacity(tasksCount)
-        for t in 0..<tasksCount {
-            var c = SimulationConfig()
-            c.depth = depths[t % depths.count]
-            c.alpha = alphas[(t / depths.count) % alphas.count]
-            c.seed = UInt64(t / (depths.count * alphas.count))
-            c.spectrum = [10, 5, 2, 1]
-            let hex = String(repeating: "b", count: 48) + String(format: "%016llx", UInt64(t))
-            tasks.append(SweepTask(key: TaskKey(hex: hex), config: c, canonicalJSON: "{\"t\":\(t)}"))
-        }
-        let store = try SummaryStore(path: path, create: true)
-
-        var t0 = clock()
-        try store.registerSweep(name: "bench", spec: "synthetic", tasks: tasks)
-        let register = clock() - t0
-        say(String(format: "register sweep: %.2f s (%.0f tasks/s)", register, Double(tasksCount) / register))
-
-        var results: [CompletedTask] = []
-        results.reserveCapacity(batch)
-        var writing = 0.0
-        for start in stride(from: 0, to: tasksCount, by: batch) {
-            results.removeAll(keepingCapacity: true)
-            for t in start..<min(start + batch, tasksCount) {
-                results.append(
-                    CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
-            }
-            t0 = clock()
-            try store.recordResults(results)
-            writing += clock() - t0
-        }
-        let rows = Double(tasksCount * ranks)
-        say(
-            String(
-                format: "record results: %.2f s → %.0f interval rows/s (%.0f results/s; target ≥ 100000 rows/s)",
-                writing, rows / writing, Double(tasksCount) / writing))
-
-        let reader = try SummaryStore(path: path, readOnly: true)
-        let queries: [(String, AggregateQuery)] = [
-            (
-                "interval.length by depth,alpha,r (all \(tasksCount * ranks) rows)",
-                try AggregateQuery(groupBy: ["depth", "alpha", "r"], metric: Metric(parsing: "interval.length"))
-            ),
-            (
-                "interval.length --rank 2 by depth,alpha (\(tasksCount) rows)",
-                try AggregateQuery(groupBy: ["depth", "alpha"], metric: Metric(parsing: "interval.length"), rank: 2)
-            ),
-            (
-                "interval.length --sweep bench by r (all rows, sweep join)",
-                try AggregateQuery(sweep: "bench", groupBy: ["r"], metric: Metric(parsing: "interval.length"))
-            ),
-            (
-                "final_loss --where depth>=4 by depth",
-                try AggregateQuery(
-                    filters: [Filter(parsing: "depth>=4")], groupBy: ["depth"],
-                    metric: Metric(parsing: "final_loss"))
-            ),
-        ]
-        for (label, query) in queries {
-            var best = Double.infinity
-            var groups = 0
-            for _ in 0..<3 {
-                t0 = clock()
-                groups = try reader.aggregate(query).rows.count
-                best = min(best, clock() - t0)
-            }
-            say(String(format: "query %@: %.3f s (best of 3, %d groups; target < 0.5 s)", label, best, groups))
-        }
-        let size = [path, path + "-wal"].map {
-            (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0
-        }.reduce(0, +)
-        say(String(format: "store file (with WAL): %.1f MB", Double(size) / 1e6))
-        return 0
-    } catch {
-        FileHandle.standardError.write(Data("dmfsweep-bench store: \(error)\n".utf8))
-        return 1
+    say(
+        "store benchmark: \(tasksCount) tasks × \(ranks) ranks = \(tasksCount * ranks) interval rows, "
+            + "batches of \(batch), \(points)-point trajectories, SQLite \(SummaryStore.sqliteVersion), file \(path)"
+    )
+    let depths = [2, 3, 4, 5, 6]
+    let alphas = [0.001, 0.003, 0.01, 0.03, 0.1]
+    var tasks: [SweepTask] = []
+    tasks.reserveCapacity(tasksCount)
+    for t in 0..<tasksCount {
+        var c = SimulationConfig()
+        c.depth = depths[t % depths.count]
+        c.alpha = alphas[(t / depths.count) % alphas.count]
+        c.seed = UInt64(t / (depths.count * alphas.count))
+        c.spectrum = [10, 5, 2, 1]
+        let hex = String(repeating: "b", count: 48) + String(format: "%016llx", UInt64(t))
+        tasks.append(SweepTask(key: TaskKey(hex: hex), config: c, canonicalJSON: "{\"t\":\(t)}"))
     }
+    let store = try SummaryStore(path: path, create: true)
+
+    var t0 = clock()
+    try store.registerSweep(name: "bench", spec: "synthetic", tasks: tasks)
+    let register = clock() - t0
+    say(String(format: "register sweep: %.2f s (%.0f tasks/s)", register, Double(tasksCount) / register))
+
+    var results: [CompletedTask] = []
+    results.reserveCapacity(batch)
+    var writing = 0.0
+    for start in stride(from: 0, to: tasksCount, by: batch) {
+        results.removeAll(keepingCapacity: true)
+        for t in start..<min(start + batch, tasksCount) {
+            results.append(
+                CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
+        }
+        t0 = clock()
+        try store.recordResults(results)
+        writing += clock() - t0
+    }
+    let rows = Double(tasksCount * ranks)
+    say(
+        String(
+            format: "record results: %.2f s → %.0f interval rows/s (%.0f results/s; target ≥ 100000 rows/s)",
+            writing, rows / writing, Double(tasksCount) / writing))
+
+    let reader = try SummaryStore(path: path, readOnly: true)
+    let queries: [(String, AggregateQuery)] = [
+        (
+            "interval.length by depth,alpha,r (all \(tasksCount * ranks) rows)",
+            try AggregateQuery(groupBy: ["depth", "alpha", "r"], metric: Metric(parsing: "interval.length"))
+        ),
+        (
+            "interval.length --rank 2 by depth,alpha (\(tasksCount) rows)",
+            try AggregateQuery(groupBy: ["depth", "alpha"], metric: Metric(parsing: "interval.length"), rank: 2)
+        ),
+        (
+            "interval.length --sweep bench by r (all rows, sweep join)",
+            try AggregateQuery(sweep: "bench", groupBy: ["r"], metric: Metric(parsing: "interval.length"))
+        ),
+        (
+            "final_loss --where depth>=4 by depth",
+            try AggregateQuery(
+                filters: [Filter(parsing: "depth>=4")], groupBy: ["depth"],
+                metric: Metric(parsing: "final_loss"))
+        ),
+    ]
+    for (label, query) in queries {
+        var best = Double.infinity
+        var groups = 0
+        for _ in 0..<3 {
+            t0 = clock()
+            groups = try reader.aggregate(query).rows.count
+            best = min(best, clock() - t0)
+        }
+        say(String(format: "query %@: %.3f s (best of 3, %d groups; target < 0.5 s)", label, best, groups))
+    }
+    let size = [path, path + "-wal"].map {
+        (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0
+    }.reduce(0, +)
+    say(String(format: "store file (with WAL): %.1f MB", Double(size) / 1e6))
 }
 
 /// A plausible result for task `t` (deterministic, no two alike).

@@ -14,9 +14,11 @@ let suites: [BenchSuite] = [
     BenchSuite(
         name: "core", summary: "numerical core: full-path step rate vs dgemm, spectral vs full", run: CoreBench.run),
     BenchSuite(
+        name: "store", summary: "summary store: batched insert rate, group-by aggregates over 1M interval rows",
+        run: StoreBench.run),
+    BenchSuite(
         name: "cluster", summary: "runtime: no-op tasks/s through coordinator, workers, store; 2 workers vs 1",
         run: ClusterBench.run),
-    // store: added by the store module.
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -238,3 +238,117 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.path("absent.sqlite")))
     }
 }
+
+/// `dmfsweep run --inline` with the real numerical core.
+@Suite struct InlineRunCLITests {
+    /// 30 full-path tasks of about 50 ms each (debug build): a signal after the first few commits
+    /// arrives with over a second of work left.
+    static let slowSweep = """
+        name: slow
+        method: grid
+        parameters:
+          path: {value: full}
+          n: {value: 20}
+          spectrum: {value: [10, 5, 2, 1]}
+          steps: {value: 5000}
+          record_every: {value: 50}
+          depth: {values: [2, 3]}
+          seed: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]}
+        """
+
+    private func write(_ text: String, in dir: TemporaryDirectory, as name: String) throws -> String {
+        let path = dir.path(name)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func runsOnlyWhatIsMissing() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-inline")
+        let sweep = try write(PlanRunCLITests.sweep, in: dir, as: "demo.yaml")
+        let store = dir.path("s.sqlite")
+        let first = try runProcess(["run", sweep, "--inline", "--store", store, "--batch", "5"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("sweep demo: 18 task(s), 18 new, 0 already done; running 18 inline"))
+        #expect(first.stdout.contains("sweep demo: 18/18 done, 0 failed"))
+        #expect(first.stdout.split(separator: "\n").filter { $0.hasPrefix("[") }.count == 4)  // 5+5+5+3
+        let again = try runProcess(["run", sweep, "--inline", "--store", store])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("18 already done; running 0 inline"))
+        // One more seed: only its 6 tasks run.
+        let grown = try write(
+            PlanRunCLITests.sweep.replacingOccurrences(of: "values: [0, 1, 2]}", with: "values: [0, 1, 2, 3]}"),
+            in: dir,
+            as: "grown.yaml")
+        let third = try runProcess(["run", grown, "--inline", "--store", store])
+        #expect(
+            third.stdout.contains("sweep demo: 24 task(s), 6 new, 18 already done; running 6 inline"), "\(third.stdout)"
+        )
+        let s = try SummaryStore(path: store, readOnly: true)
+        #expect(try s.statusCounts(sweep: "demo") == StatusCounts(done: 24))
+        #expect(try s.integrityCheck() == ["ok"])
+    }
+
+    /// Starts `dmfsweep run --inline` on the slow sweep, waits for `lines` progress lines, sends
+    /// `signal`, and returns the child's output and the number of results it reported committed.
+    private func interrupted(
+        _ dir: TemporaryDirectory, signal: Int32, lines: Int
+    ) throws -> (status: Int32, reason: Process.TerminationReason, stdout: String, stderr: String, committed: Int) {
+        let sweep = try write(Self.slowSweep, in: dir, as: "slow.yaml")
+        let child = Process()
+        child.executableURL = TestPaths.dmfsweep
+        child.arguments = ["run", sweep, "--inline", "--store", dir.path("s.sqlite"), "--batch", "1"]
+        let out = Pipe()
+        let err = Pipe()
+        child.standardOutput = out
+        child.standardError = err
+        let exited = DispatchSemaphore(value: 0)
+        child.terminationHandler = { _ in exited.signal() }
+        try child.run()
+        let pid = child.processIdentifier
+        defer { if child.isRunning { kill(pid, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { kill(pid, SIGKILL) }
+        var text = ""
+        while text.split(separator: "\n").filter({ $0.hasPrefix("[") }).count < lines {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(pid, signal)
+        exited.wait()
+        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let committed = text.split(separator: "\n").filter { $0.hasPrefix("[") && $0.contains("]") }.count
+        return (child.terminationStatus, child.terminationReason, text, stderr, committed)
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func stopSignalEndsAfterTheCurrentTaskAndResumes(signal: Int32) throws {
+        let dir = try TemporaryDirectory(prefix: "cli-stop")
+        let run = try interrupted(dir, signal: signal, lines: 3)
+        #expect(run.reason == .exit && run.status == 128 + signal, "\(run.stdout) \(run.stderr)")
+        #expect(run.stderr.contains("stopping after the current task"))
+        #expect(run.stdout.contains("interrupted; run the same command again to resume"))
+        let store = try SummaryStore(path: dir.path("s.sqlite"))
+        let done = try store.statusCounts(sweep: "slow").done
+        // Everything reported is there, and the task running at the signal was finished and committed.
+        #expect(done >= run.committed && done >= 3 && done < 30, "done \(done), reported \(run.committed)")
+        let resume = try runProcess(["run", dir.path("slow.yaml"), "--inline", "--store", dir.path("s.sqlite")])
+        #expect(resume.status == 0)
+        #expect(resume.stdout.contains("\(done) already done; running \(30 - done) inline"), "\(resume.stdout)")
+        #expect(try store.statusCounts(sweep: "slow") == StatusCounts(done: 30))
+    }
+
+    @Test func sigkillLosesNothingCommitted() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-sigkill")
+        let run = try interrupted(dir, signal: SIGKILL, lines: 4)
+        #expect(run.reason == .uncaughtSignal)
+        let store = try SummaryStore(path: dir.path("s.sqlite"))
+        #expect(try store.integrityCheck() == ["ok"])
+        let done = try store.statusCounts(sweep: "slow").done
+        #expect(done >= run.committed && done >= 4)
+        #expect(try store.connection.scalarInt("SELECT count(*) FROM results") == done)
+        let resume = try runProcess(["run", dir.path("slow.yaml"), "--inline", "--store", dir.path("s.sqlite")])
+        #expect(resume.status == 0)
+        #expect(try store.statusCounts(sweep: "slow") == StatusCounts(done: 30))
+    }
+}

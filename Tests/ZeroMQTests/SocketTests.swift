@@ -100,9 +100,11 @@ struct SocketTests {
         #expect(error.description.contains("No such device"))
         let protocolError = try #require(throws: ZMQError.self) { try socket.connect("bogus://x") }
         #expect(protocolError.code == EPROTONOSUPPORT)
-        let (_, used) = try boundSocket(context, .router)
+        // Keep the first socket alive: releasing it would free the port before the second bind.
+        let (holder, used) = try boundSocket(context, .router)
         let inUse = try #require(throws: ZMQError.self) { try socket.bind(used) }
         #expect(inUse.code == EADDRINUSE)
+        withExtendedLifetime(holder) {}
         socket.close()
         let closed = try #require(throws: ZMQError.self) { try socket.send([Data()]) }
         #expect(closed.code == ENOTSOCK)

@@ -17,7 +17,9 @@ enum Dispatch {
         WorkerCommand.command,
         StatusCommand.command,
         KeysCommand.command,
-        // Issue 7: PlotCommand, ReportCommand
+        // Issue 7
+        PlotCommand.command,
+        ReportCommand.command,
     ]
 
     static var help: String {

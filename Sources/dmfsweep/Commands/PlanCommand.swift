@@ -16,7 +16,7 @@ enum PlanCommand {
             already done in --store (opened read-only; a missing store means nothing is done), and a cost
             estimate for the tasks left to run. The estimate is a flop model (full path: 8·N·n³ per step for
             the 4N matrix products plus the problem's gradient, 10·n³ per recorded SVD; spectral path:
-            (2N+6)·n per step) at nominal rates of 5 GFLOP/s (full) and 1 GFLOP/s (spectral) on one core;
+            (2N+6)·n per step) at nominal rates of 20 GFLOP/s (full) and 1 GFLOP/s (spectral) on one core;
             with --measure it is calibrated by timing the first task to run, at most 2000 steps of it.
             """,
         options: [
@@ -79,7 +79,7 @@ enum PlanCommand {
 /// A rough cost model of simulation runs, in floating-point operations.
 enum CostModel {
     /// Nominal single-core rates (flop/s) of the full and spectral paths, and the fixed cost of a step.
-    static let fullRate = 5e9
+    static let fullRate = 2e10
     static let spectralRate = 1e9
     static let stepOverhead = 2e-7
 
@@ -127,8 +127,7 @@ enum CostModel {
                 let measured = max(Date().timeIntervalSince(start), 1e-6)
                 // Scale the model so that it matches the measured probe.
                 total *= measured / seconds(probe)
-                how = String(
-                    format: "calibrated on task %@ (%d steps in %.3f s)", tasks[0].key.short, probe.steps, measured)
+                how = "calibrated on task \(tasks[0].key.short): \(probe.steps) steps in \(duration(measured))"
             } catch {
                 how += "; could not measure: \(error)"
             }

@@ -1,0 +1,79 @@
+import Foundation
+
+/// One sweep's section of the report.
+public struct SweepReport: Sendable, Hashable {
+    public var name: String
+    /// The question the sweep answers (from the comment at the top of its file), if known.
+    public var question: String?
+    /// Headline facts: tasks, statuses, compute time, …
+    public var summary: [KeyValue]
+    public var figures: [ReportFigure]
+    public var tables: [ReportTable]
+    /// The sweep file as stored.
+    public var specText: String
+
+    public init(
+        name: String, question: String? = nil, summary: [KeyValue] = [], figures: [ReportFigure] = [],
+        tables: [ReportTable] = [], specText: String = ""
+    ) {
+        self.name = name
+        self.question = question
+        self.summary = summary
+        self.figures = figures
+        self.tables = tables
+        self.specText = specText
+    }
+}
+
+/// A figure of the report with its caption.
+public struct ReportFigure: Sendable, Hashable {
+    /// What is drawn.
+    public enum Content: Sendable, Hashable {
+        case staircase(StaircaseData)
+        case heatmap(HeatmapData)
+        case predictedVsMeasured(PredictedVsMeasuredData)
+        case status(StatusData)
+        case figure(Figure)
+    }
+
+    public var content: Content
+    public var caption: String
+
+    public init(_ content: Content, caption: String = "") {
+        self.content = content
+        self.caption = caption
+    }
+
+    /// The SVG markup (`id` unique within the document).
+    public func svg(id: String?) -> String {
+        switch content {
+        case .staircase(let d): return d.figure().svg(id: id)
+        case .heatmap(let d): return d.svg(id: id)
+        case .predictedVsMeasured(let d): return d.figure().svg(id: id)
+        case .status(let d): return d.svg(id: id)
+        case .figure(let f): return f.svg(id: id)
+        }
+    }
+}
+
+/// A table of the report (cells already formatted).
+public struct ReportTable: Sendable, Hashable {
+    public var caption: String
+    public var columns: [String]
+    public var rows: [[String]]
+
+    public init(caption: String, columns: [String], rows: [[String]]) {
+        self.caption = caption
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// As CSV (RFC 4180 quoting), for copying into other tools.
+    public var csv: String {
+        func q(_ s: String) -> String {
+            s.contains(where: { ",\"\n".contains($0) })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        return ([columns] + rows).map { $0.map(q).joined(separator: ",") }.joined(separator: "\n")
+    }
+}

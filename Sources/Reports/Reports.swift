@@ -1,1 +1,0 @@
-// Module Reports: see Package.swift for its place in the architecture.

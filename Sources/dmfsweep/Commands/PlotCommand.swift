@@ -1,0 +1,79 @@
+import Foundation
+import Reports
+import SummaryStore
+
+/// `dmfsweep plot`: one figure of one sweep as a standalone SVG file.
+enum PlotCommand {
+    static let kinds = ["staircase", "heatmap", "predicted-vs-measured", "status"]
+
+    static let command = Command(
+        name: "plot",
+        summary: "draw one figure of a sweep as SVG (staircase, heatmap, predicted-vs-measured, status)",
+        usage: "--store FILE [--sweep NAME] --kind KIND --out FILE.svg [--x PARAM] [--y PARAM] [--rank R]",
+        discussion: """
+            Kinds:
+              staircase              effective rank vs step, one curve per value of --x (default: the first
+                                     varied parameter), mean ± std over seeds, targets erank(Y_r) dashed,
+                                     measured intervals shaded. --measure picks another recorded quantity.
+              heatmap                mean length of the interval for rank --rank (default 2) over --y (rows)
+                                     × --x (columns); default: the first two varied parameters.
+              predicted-vs-measured  measured interval starts vs the theory's switch-on steps, one colour
+                                     per value of --x (default: depth), with the diagonal.
+              status                 fractions of finished / converged / diverged runs per value of --x
+                                     (default: eta when it varies).
+            Parameters a figure does not show are held at their first value (named in the subtitle).
+            --sweep may be left out when the store holds one sweep. --out - writes to standard output.
+            """,
+        options: [
+            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--sweep", valueName: "NAME", help: "the sweep to draw", defaultValue: "the only one"),
+            OptionSpec(flag: "--kind", valueName: "KIND", help: kinds.joined(separator: "|")),
+            OptionSpec(flag: "--out", valueName: "FILE", help: "the SVG file to write (- for stdout)"),
+            OptionSpec(flag: "--x", valueName: "PARAM", help: "parameter on the x axis / grouping parameter"),
+            OptionSpec(flag: "--y", valueName: "PARAM", help: "parameter on the y axis (heatmap)"),
+            OptionSpec(flag: "--rank", valueName: "R", help: "interval rank (heatmap)", defaultValue: "2"),
+            OptionSpec(
+                flag: "--measure", valueName: "M",
+                help: "staircase quantity: " + SweepFigures.Measure.allCases.map(\.rawValue).joined(separator: "|"),
+                defaultValue: "erank"),
+        ],
+        run: run)
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        _ = try args.positionals(exactly: 0, names: "nothing")
+        guard let path = args.string("--store") else {
+            throw UsageError("missing --store FILE; see 'dmfsweep plot --help'")
+        }
+        guard let kind = try args.choice("--kind", kinds) else {
+            throw UsageError("missing --kind: one of " + kinds.joined(separator: "|"))
+        }
+        guard let out = args.string("--out") else { throw UsageError("missing --out FILE.svg (or - for stdout)") }
+        let rank = try args.int("--rank", in: 1...Int.max) ?? 2
+        let measure =
+            try args.choice("--measure", SweepFigures.Measure.allCases.map(\.rawValue))
+            .flatMap(SweepFigures.Measure.init(rawValue:)) ?? .erank
+        let x = args.string("--x")
+        let y = args.string("--y")
+        let svg: String
+        do {
+            let loader = try ReportLoader(path: path)
+            let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
+            let records = try loader.sweep(name, trajectories: kind == "staircase" ? .all : .none)
+            switch kind {
+            case "staircase":
+                svg = try SweepFigures.staircase(records, groupBy: x, measure: measure).figure().svg(id: "fig")
+            case "heatmap": svg = try SweepFigures.heatmap(records, x: x, y: y, rank: rank).svg(id: "fig")
+            case "predicted-vs-measured":
+                svg = try SweepFigures.predictedVsMeasured(records, groupBy: x).figure().svg(id: "fig")
+            default: svg = try SweepFigures.status(records, x: x).svg(id: "fig")
+            }
+        } catch let e as ReportError {
+            throw ReportAccess.failure(e)
+        } catch let e as StoreError {
+            throw StoreAccess.failure(e)
+        }
+        try ReportAccess.write(svg + "\n", to: out)
+        if out != "-" { print("wrote \(out) (\(kind), \(svg.utf8.count / 1024 + 1) KiB)") }
+        return 0
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Reports
+import SummaryStore
+
+/// `dmfsweep report`: one self-contained HTML file with every figure and table of every sweep.
+enum ReportCommand {
+    static let command = Command(
+        name: "report",
+        summary: "write one self-contained HTML report: figures and tables of every sweep, specs, run metadata",
+        usage: "--store FILE --out FILE.html [--sweep NAME …] [--title TEXT]",
+        discussion: """
+            The report holds, per sweep: the effective-rank staircase (mean ± std over seeds, targets, intervals),
+            a heatmap of the r = 2 interval length when two parameters vary, measured vs predicted interval
+            starts, run-status fractions, the aggregate tables (runs, intervals by rank, agreement with the
+            theory by depth, early stopping for noisy targets) and the sweep file; then the software, machine
+            and timing metadata. Figures are inline SVG: no scripts, no external files; open it in any browser.
+            """,
+        options: [
+            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--out", valueName: "FILE", help: "the HTML file to write (- for stdout)"),
+            OptionSpec(
+                flag: "--sweep", valueName: "NAME", help: "only this sweep", defaultValue: "all", repeatable: true),
+            OptionSpec(flag: "--title", valueName: "TEXT", help: "the report's title", defaultValue: "dmfsweep report"),
+        ],
+        run: run)
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        _ = try args.positionals(exactly: 0, names: "nothing")
+        guard let path = args.string("--store") else {
+            throw UsageError("missing --store FILE; see 'dmfsweep report --help'")
+        }
+        guard let out = args.string("--out") else { throw UsageError("missing --out FILE.html (or - for stdout)") }
+        let data: ReportData
+        do {
+            let loader = try ReportLoader(path: path)
+            var sweeps: [String]? = nil
+            if !args.strings("--sweep").isEmpty {
+                sweeps = try args.strings("--sweep").map { try ReportAccess.sweepName($0, loader: loader) }
+            }
+            data = try loader.report(
+                version: Version.string, sweeps: sweeps,
+                title: args.string("--title") ?? "dmfsweep report")
+        } catch let e as ReportError {
+            throw ReportAccess.failure(e)
+        } catch let e as StoreError {
+            throw StoreAccess.failure(e)
+        }
+        let html = HTMLReport.render(data)
+        try ReportAccess.write(html, to: out)
+        if out != "-" {
+            let figures = data.sweeps.map(\.figures.count).reduce(0, +)
+            let tables = data.sweeps.map(\.tables.count).reduce(0, +)
+            print(
+                "wrote \(out): \(data.sweeps.count) sweeps, \(figures) figures, \(tables) tables, "
+                    + "\(html.utf8.count / 1024 + 1) KiB")
+        }
+        return 0
+    }
+}
+
+/// Shared pieces of `plot` and `report`: sweep choice, error mapping, output.
+enum ReportAccess {
+    /// The sweep to use: the one named (checked), or the only one in the store.
+    static func sweepName(_ asked: String?, loader: ReportLoader) throws -> String {
+        let names = try loader.sweepNames()
+        if let asked {
+            guard names.contains(asked) else { throw ReportError.unknownSweep(name: asked, available: names) }
+            return asked
+        }
+        guard names.count == 1 else {
+            throw UsageError(
+                names.isEmpty
+                    ? "the store holds no sweeps yet; run one with 'dmfsweep run'"
+                    : "the store holds \(names.count) sweeps; choose one with --sweep: " + names.joined(separator: ", ")
+            )
+        }
+        return names[0]
+    }
+
+    /// Report errors are input errors (exit 2), except "nothing to plot" (exit 1).
+    static func failure(_ e: ReportError) -> Error {
+        if case .nothingToPlot = e { return CommandFailure(e.description) }
+        return UsageError(e.description)
+    }
+
+    /// Writes `text` to a file (atomically) or to standard output for `-`.
+    static func write(_ text: String, to path: String) throws {
+        if path == "-" {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Regenerates the README's figures from a real run: runs two of the paper's sweeps inline into a
+# temporary store and draws them with `dmfsweep plot`. About a minute, almost all of it the build.
+#   bash docs/figures/make.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+swift build -c release --product dmfsweep -q
+bin=.build/release/dmfsweep
+store=$(mktemp -d)/figures.sqlite
+trap 'rm -rf "$(dirname "$store")"' EXIT
+"$bin" run sweeps/staircase.yaml --inline --quiet --store "$store"
+"$bin" run sweeps/depth-amplification.yaml --inline --quiet --store "$store"
+"$bin" plot --store "$store" --sweep staircase --kind staircase --out docs/figures/staircase.svg
+"$bin" plot --store "$store" --sweep depth-amplification --kind heatmap --out docs/figures/depth-amplification.svg
+"$bin" plot --store "$store" --sweep depth-amplification --kind predicted-vs-measured \
+    --out docs/figures/predicted-vs-measured.svg
