@@ -59,7 +59,9 @@ enum WorkerCommand {
             return 130
         case .gaveUp(let s):
             throw CommandFailure(
-                "no coordinator at \(endpoint) for \(Int(s)) s; giving up (--give-up-after)", status: 3)
+                "no coordinator answered at \(endpoint) for \(Int(s)) s (wrong address, not running, or a --curve "
+                    + "mismatch: plain vs CURVE, or this worker's key not on the allow-list); giving up (--give-up-after)",
+                status: 3)
         case .refused(let why):
             throw CommandFailure("the coordinator refused this worker: \(why)")
         }
