@@ -11,7 +11,7 @@ enum ClusterBench {
     struct Options {
         var tasks = 200_000
         var workers = [1, 2]
-        var computeTasks = 8
+        var computeTasks = 12
         var computeSteps = 300
         var noop = true
         var compute = true
