@@ -28,7 +28,8 @@ extension SimulationConfig {
     /// symmetric by construction, noisy or not).
     public var spectralIsExact: Bool { problem == .estimation && initKind == .identity }
 
-    /// Checks every parameter's range and their combinations.
+    /// Checks every parameter's range, their combinations, and that the run fits in memory
+    /// (`checkResources()`).
     /// - Throws: `ParameterError` naming the first offending parameter and what is allowed.
     public func validate() throws(ParameterError) {
         func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
@@ -66,5 +67,6 @@ extension SimulationConfig {
                 "spectral is exact only for problem estimation with init identity (got \(problem.rawValue), "
                     + "\(initKind.rawValue)); use full or auto")
         }
+        try checkResources()
     }
 }
