@@ -52,6 +52,10 @@ extension SimulationConfig {
         if !(decay > 0 && decay <= 1) { throw fail("decay", "must be in (0, 1], got \(decay)") }
         if !(noise >= 0) { throw fail("noise", "must be ≥ 0, got \(noise)") }
         if !(alpha > 0) { throw fail("alpha", "must be > 0, got \(alpha)") }
+        // The initial product has scale α^N: beyond 1e100 its loss may overflow before step 0 is recorded.
+        if !(pow(alpha, Double(depth)) <= 1e100) {
+            throw fail("alpha", "alpha^depth must be ≤ 1e100 (the initial product's scale), got \(alpha)^\(depth)")
+        }
         if !(eta > 0) { throw fail("eta", "must be > 0, got \(eta)") }
         if steps < 0 { throw fail("steps", "must be an integer ≥ 0, got \(steps)") }
         if recordEvery < 1 { throw fail("record_every", "must be an integer ≥ 1, got \(recordEvery)") }

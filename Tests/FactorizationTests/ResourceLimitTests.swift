@@ -79,3 +79,26 @@ import Testing
         #expect(Self.refusal(c) == nil)
     }
 }
+
+/// An initial product that overflows is bad input, not a run that "diverged" at step 0 with no
+/// record and a sentinel final loss of 1.8e308 that would poison every aggregate of final_loss.
+@Suite struct InitialScaleTests {
+    @Test func anOverflowingInitialProductIsRefusedNamingAlpha() throws {
+        var c = SimulationConfig()
+        c.alpha = 1e60
+        c.depth = 6
+        #expect(ResourceLimitTests.refusal(c)?.parameter == "alpha")
+        c.depth = 1
+        #expect(ResourceLimitTests.refusal(c) == nil)
+    }
+
+    @Test func everyValidRunRecordsStepZero() throws {
+        var c = SimulationConfig()
+        c.alpha = 1e20  // α^N = 1e100, the largest initial scale allowed
+        c.depth = 5
+        c.steps = 3
+        let r = try Simulation.run(c)
+        #expect(r.trajectory.first?.step == 0)
+        #expect(r.finalLoss.isFinite && r.finalLoss < 1e201)
+    }
+}
