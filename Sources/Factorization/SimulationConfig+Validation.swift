@@ -52,9 +52,14 @@ extension SimulationConfig {
         if !(decay > 0 && decay <= 1) { throw fail("decay", "must be in (0, 1], got \(decay)") }
         if !(noise >= 0) { throw fail("noise", "must be ≥ 0, got \(noise)") }
         if !(alpha > 0) { throw fail("alpha", "must be > 0, got \(alpha)") }
-        // The initial product has scale α^N: beyond 1e100 its loss may overflow before step 0 is recorded.
+        // The initial product has scale α^N: beyond 1e100 its loss may overflow before step 0 is
+        // recorded. Blamed on depth: alpha alone is valid at depth 1 (sweep files check single
+        // values against the other parameters' defaults).
         if !(pow(alpha, Double(depth)) <= 1e100) {
-            throw fail("alpha", "alpha^depth must be ≤ 1e100 (the initial product's scale), got \(alpha)^\(depth)")
+            throw fail(
+                "depth",
+                "alpha^depth = \(alpha)^\(depth) exceeds 1e100 (the initial product's scale); "
+                    + "use a smaller alpha or depth")
         }
         if !(eta > 0) { throw fail("eta", "must be > 0, got \(eta)") }
         if steps < 0 { throw fail("steps", "must be an integer ≥ 0, got \(steps)") }
