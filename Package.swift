@@ -63,7 +63,9 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "SummaryStore"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["TestSupport", "dmfsweep", "SummaryStore", "Sweeps", "Factorization", "dmfsweep-store-writer"]),
+            dependencies: [
+                "TestSupport", "dmfsweep", "SummaryStore", "Sweeps", "Factorization", "dmfsweep-store-writer", "CYAML",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )
