@@ -40,7 +40,7 @@ printf "dmfsweep run: seconds=%.2f (2 workers, OPENBLAS_NUM_THREADS=1 each, syst
 MP_PAPER=""
 if "$PYTHON" -c "import numpy" 2>/dev/null; then
     "$PYTHON" Benchmarks/mp_numpy_sweep.py Benchmarks/paper-bench.yaml --processes 2 | tee "$TMP/mp.txt"
-    MP_PAPER=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$TMP/mp.txt" | tail -1)
+    MP_PAPER=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' "$TMP/mp.txt" | tail -1)
 fi
 
 echo "== compute-bound sweep, 2 workers vs 1"
@@ -57,6 +57,6 @@ done
 if [[ -n "$MP_PAPER" ]]; then
     printf "%-44s %13.2fs %13.2fs %8s\n" "paper-bench seconds (vs mp+numpy)" "$DMF_PAPER" "$MP_PAPER" "$(printf '%.1fx' "$(echo "$MP_PAPER / $DMF_PAPER" | bc -l)")"
 fi
-grep "speed-up" "$TMP/compute.txt" || true
+grep -E "speed-up|efficiency" "$TMP/compute.txt" || true
 echo "targets: no-op >= 50,000 tasks/s and >= 10x Dask; paper sweep >= 3x mp+numpy; compute speed-up >= 1.9x"
 echo "note: numpy uses its bundled OpenBLAS; dmfsweep the system OpenBLAS ($(dpkg -s libopenblas0-pthread 2>/dev/null | sed -n 's/^Version: //p'))"

@@ -11,7 +11,7 @@ enum ClusterBench {
     struct Options {
         var tasks = 200_000
         var workers = [1, 2]
-        var computeTasks = 8
+        var computeTasks = 12
         var computeSteps = 300
         var noop = true
         var compute = true
@@ -43,8 +43,9 @@ enum ClusterBench {
         let env = ProcessInfo.processInfo.environment
         print(
             "cluster: \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback tcp, worker binary \(workerBinary), "
-                + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset")")
+                + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset"), load average \(loadAverage)")
         if o.noop {
+            codecFigures()
             let ceiling = try storeCeiling(tasks: o.tasks)
             print(
                 String(
@@ -67,17 +68,29 @@ enum ClusterBench {
         }
         if o.compute {
             var seconds: [Int: Double] = [:]
+            var perTask: [Int: Double] = [:]
             for k in [1, 2] {
                 let r = try computeRun(tasks: o.computeTasks, steps: o.computeSteps, workers: k)
                 seconds[k] = r.seconds
+                perTask[k] = r.taskSeconds / Double(o.computeTasks)
                 print(
                     String(
                         format:
-                            "cluster compute: workers=%d tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f",
-                        k, o.computeTasks, o.computeSteps, r.seconds, r.rate))
+                            "cluster compute: workers=%d tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f task-seconds=%.2f load=%@",
+                        k, o.computeTasks, o.computeSteps, r.seconds, r.rate, r.taskSeconds, loadAverage))
             }
             if let one = seconds[1], let two = seconds[2] {
                 print(String(format: "cluster compute: speed-up 2 workers vs 1 = %.2fx (target >= 1.9x)", one / two))
+                if let t1 = perTask[1], let t2 = perTask[2] {
+                    // Busy workers / (workers × wall): what the runtime loses to idling and hand-overs;
+                    // the per-task slowdown is what two tasks at once lose to each other (caches,
+                    // memory bandwidth) and to other load on the machine.
+                    print(
+                        String(
+                            format:
+                                "cluster compute: scheduling efficiency with 2 workers %.0f%%; per-task time %.3f s alone, %.3f s two at a time (%.2fx)",
+                            100 * t2 * Double(o.computeTasks) / (2 * two), t1, t2, t2 / t1))
+                }
             }
         }
     }
@@ -85,6 +98,14 @@ enum ClusterBench {
     struct Figure {
         var seconds: Double
         var rate: Double
+        /// Sum of the workers' own per-task seconds (grows when the cores are shared with others).
+        var taskSeconds = 0.0
+    }
+
+    /// The 1-minute load average, to judge whether the machine was otherwise idle.
+    static var loadAverage: String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3)
+            .joined(separator: " ")
     }
 
     static var workerBinary: String {
@@ -114,6 +135,54 @@ enum ClusterBench {
             ledger = InMemoryLedger(tasks: expanded.map { ScheduledTask(key: $0.key, kind: .noop, config: $0.config) })
         }
         return try timed(ledger: ledger, workers: workers, environment: [:], expected: tasks)
+    }
+
+    /// The wire codec against Foundation's JSON coders on the same payload (why the bodies are binary).
+    static func codecFigures() {
+        var config = SimulationConfig()
+        config.spectrum = [10, 5, 2, 1, 0.5]
+        let tasks = (0..<512).map {
+            WireTask(
+                key: TaskKey(hex: String(repeating: "ab", count: 32)), kind: .simulate, attempt: $0 % 3, config: config)
+        }
+        let points = (0..<300).map {
+            TrajectoryPoint(step: $0 * 10, loss: 1.0 / Double($0 + 1), erank: 2.5, erankRatio: 2.75)
+        }
+        let result = SimulationResult(
+            status: .finished, path: .full, steps: 3000, finalLoss: 1e-20, finalErank: 3.26,
+            targets: [1, 1.89, 2.52, 2.97, 3.26],
+            intervals: (1...5).map {
+                IntervalStat(rank: $0, target: 1, start: 10, end: 90, length: 80, middleError: 0.1)
+            },
+            predicted: (1...5).map { PredictedInterval(rank: $0, start: 12, end: 80) }, trajectory: points,
+            seconds: 0.01)
+        let results = (0..<64).map { _ in
+            WireResult(key: TaskKey(hex: String(repeating: "cd", count: 32)), outcome: .success(result), seconds: 0.01)
+        }
+        func rate(_ n: Int, _ rounds: Int, _ body: () throws -> Void) rethrows -> Double {
+            let start = Date()
+            for _ in 0..<rounds { try body() }
+            return Double(n * rounds) / Date().timeIntervalSince(start)
+        }
+        let taskMessage = WireMessage.tasks(tasks)
+        let resultMessage = WireMessage.results(batch: 1, results)
+        let binaryTasks = rate(tasks.count, 50) { _ = WireCodec.decode(WireCodec.encode(taskMessage)) }
+        let binaryResults = rate(results.count, 50) { _ = WireCodec.decode(WireCodec.encode(resultMessage)) }
+        let encoder = JSONEncoder()
+        let decoder = JSONDecoder()
+        let jsonTasks =
+            (try? rate(tasks.count, 10) {
+                _ = try decoder.decode([SimulationConfig].self, from: encoder.encode(tasks.map(\.config)))
+            }) ?? 0
+        let jsonResults =
+            (try? rate(results.count, 10) {
+                _ = try decoder.decode([SimulationResult].self, from: encoder.encode(results.map { _ in result }))
+            }) ?? 0
+        print(
+            String(
+                format:
+                    "cluster codec: encode+decode tasks/s binary=%.0f json(config only)=%.0f; results (300-point trajectories)/s binary=%.0f json=%.0f",
+                binaryTasks, jsonTasks, binaryResults, jsonResults))
     }
 
     /// Results per second the store takes with no runtime around it: the ceiling for `store=sqlite`.
@@ -155,7 +224,10 @@ enum ClusterBench {
         let spec = try SweepFile.parse(
             text: sweepText(name: "compute-bench", count: tasks, extra: extra), fileName: "compute-bench.yaml")
         let ledger = InMemoryLedger(tasks: try spec.expand().map { ScheduledTask(key: $0.key, config: $0.config) })
-        return try timed(ledger: ledger, workers: workers, environment: ["OPENBLAS_NUM_THREADS": "1"], expected: tasks)
+        var figure = try timed(
+            ledger: ledger, workers: workers, environment: ["OPENBLAS_NUM_THREADS": "1"], expected: tasks)
+        figure.taskSeconds = ledger.completed.values.reduce(0) { $0 + $1.seconds }
+        return figure
     }
 
     /// Runs a coordinator over `ledger` with `workers` worker processes; times the coordinator's run.

@@ -15,7 +15,6 @@ extension Simulation {
     {
         try config.validate()
         let path = resolvedPath(config)
-        try checkMemory(config, path: path)
         let instance = try ProblemInstance(config: config, needMatrices: path == .full)
         let engine = try makeEngine(config, instance: instance, path: path)
         var sink = 0.0

@@ -5,13 +5,12 @@ import Foundation
 public enum Simulation {
     /// Runs `config` to completion.
     /// - Returns: the result; a diverged run is a result with status `.diverged`, not an error.
-    /// - Throws: `ParameterError` when the configuration is invalid (see `SimulationConfig.validate()`),
-    ///   or the sensing operator would exceed the memory limit.
+    /// - Throws: `ParameterError` when the configuration is invalid or would not fit in memory
+    ///   (see `SimulationConfig.validate()`).
     public static func run(_ config: SimulationConfig) throws(ParameterError) -> SimulationResult {
         try config.validate()
         let start = DispatchTime.now().uptimeNanoseconds
         let path = resolvedPath(config)
-        try checkMemory(config, path: path)
         let instance = try ProblemInstance(config: config, needMatrices: path == .full)
         let driver = DescentDriver(config: config, truth: instance.truth, noisy: instance.noisy)
         let engine: any DescentEngine = try makeEngine(config, instance: instance, path: path)
@@ -25,23 +24,6 @@ public enum Simulation {
         switch config.path {
         case .auto: return config.spectralIsExact ? .spectral : .full
         case .full, .spectral: return config.path
-        }
-    }
-
-    /// The most doubles the full path may hold (factors, prefixes and work matrices): 2.4 GB.
-    public static let maximumFullPathEntries = 300_000_000
-
-    /// Refuses a full-path run whose matrices would not fit (`(2N + 6)·n²` doubles).
-    static func checkMemory(_ config: SimulationConfig, path: SolverPath) throws(ParameterError) {
-        guard path == .full else { return }
-        let n = config.resolvedN
-        let (square, o1) = n.multipliedReportingOverflow(by: n)
-        let (entries, o2) = square.multipliedReportingOverflow(by: 2 * config.depth + 6)
-        if o1 || o2 || entries > maximumFullPathEntries {
-            throw ParameterError(
-                parameter: "n",
-                message: "the full path needs (2·depth + 6)·n² doubles, more than \(maximumFullPathEntries) "
-                    + "(2.4 GB) for n = \(n), depth = \(config.depth); use a smaller n or the spectral path")
         }
     }
 

@@ -28,7 +28,8 @@ extension SimulationConfig {
     /// symmetric by construction, noisy or not).
     public var spectralIsExact: Bool { problem == .estimation && initKind == .identity }
 
-    /// Checks every parameter's range and their combinations.
+    /// Checks every parameter's range, their combinations, and that the run fits in memory
+    /// (`checkResources()`).
     /// - Throws: `ParameterError` naming the first offending parameter and what is allowed.
     public func validate() throws(ParameterError) {
         func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
@@ -51,6 +52,15 @@ extension SimulationConfig {
         if !(decay > 0 && decay <= 1) { throw fail("decay", "must be in (0, 1], got \(decay)") }
         if !(noise >= 0) { throw fail("noise", "must be ≥ 0, got \(noise)") }
         if !(alpha > 0) { throw fail("alpha", "must be > 0, got \(alpha)") }
+        // The initial product has scale α^N: beyond 1e100 its loss may overflow before step 0 is
+        // recorded. Blamed on depth: alpha alone is valid at depth 1 (sweep files check single
+        // values against the other parameters' defaults).
+        if !(pow(alpha, Double(depth)) <= 1e100) {
+            throw fail(
+                "depth",
+                "alpha^depth = \(alpha)^\(depth) exceeds 1e100 (the initial product's scale); "
+                    + "use a smaller alpha or depth")
+        }
         if !(eta > 0) { throw fail("eta", "must be > 0, got \(eta)") }
         if steps < 0 { throw fail("steps", "must be an integer ≥ 0, got \(steps)") }
         if recordEvery < 1 { throw fail("record_every", "must be an integer ≥ 1, got \(recordEvery)") }
@@ -66,5 +76,6 @@ extension SimulationConfig {
                 "spectral is exact only for problem estimation with init identity (got \(problem.rawValue), "
                     + "\(initKind.rawValue)); use full or auto")
         }
+        try checkResources()
     }
 }

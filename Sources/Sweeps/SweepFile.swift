@@ -32,8 +32,11 @@ public enum SweepFile {
     /// - Throws: `SweepError` for an unreadable file or any error in it.
     public static func load(path: String) throws(SweepError) -> SweepSpec {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SweepError(file: path, mark: .start, message: "cannot read sweep file: no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw SweepError(file: path, mark: .start, message: "cannot read sweep file: it is a directory")
         }
         let data: Data
         do {

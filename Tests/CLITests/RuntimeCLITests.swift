@@ -194,6 +194,18 @@ import Testing
             try Self.sql(store, "SELECT key, status, attempts FROM tasks WHERE status != 'done'") == [
                 "\(poison)|failed|3"
             ])
+        // Without the fault, --retry-failed runs exactly the failed task again (JSON logs this time).
+        let retry = try runProcess(
+            ["run", sweep, "--store", store, "--workers", "1", "--noop", "--retry-failed", "--log-format", "json"],
+            timeout: 60)
+        #expect(retry.status == 0)
+        #expect(retry.stdout.contains("30/30 done, 0 failed") && retry.stdout.contains("this run: 1 task(s)"))
+        let lines = retry.stderr.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["event"] != nil && object?["message"] != nil, "not a JSON log line: \(line)")
+        }
     }
 
     @Test func curveCoordinatorServesAllowListedWorkersOnly() throws {

@@ -122,6 +122,14 @@ import Testing
         (["--format", "xml"], "--format"),
         (["--depth"], "--depth"),
         (["extra"], "extra"),
+        // Resource limits: bad input (exit 2), not an allocation trap.
+        (["--steps", "9223372036854775807"], "--record-every"),
+        (["--steps", "100000000", "--record-every", "1"], "--record-every"),
+        (["--n", "100000", "--noise", "0.1"], "--n"),
+        (["--n", "1000000000"], "--n"),
+        (["--problem", "sensing", "--n", "500"], "--measurements"),
+        (["--spectrum", "1e200,1"], "--spectrum"),
+        (["--alpha", "1e60"], "--depth"),
     ])
     func badInputIsOneLineNamingTheFlag(_ args: [String], _ flag: String) throws {
         let out = try runProcess(["simulate"] + args)
@@ -130,5 +138,12 @@ import Testing
         let lines = out.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(out.stderr)")
         #expect(out.stderr.contains(flag), "\(out.stderr)")
+    }
+
+    @Test func aSeedBeyondTheLargestIsNamedWithItsRange() throws {
+        let out = try runProcess(["simulate", "--seed", "18446744073709551615"])
+        #expect(out.status == 2)
+        let expected = "dmfsweep: error: --seed: must be between 0 and 9223372036854775807, got 18446744073709551615"
+        #expect(out.stderr == expected + "\n")
     }
 }

@@ -133,6 +133,15 @@ import Testing
         #expect(files.count >= 20)
     }
 
+    @Test func aDirectoryIsReportedAsADirectory() throws {
+        let dir = try TemporaryDirectory(prefix: "sweep-dir")
+        let expected = SweepError(
+            file: dir.url.path, line: 1, column: 1, message: "cannot read sweep file: it is a directory")
+        #expect(throws: expected) {
+            try SweepFile.load(path: dir.url.path)
+        }
+    }
+
     @Test func unreadableFileIsReportedAtItsStart() {
         #expect(
             throws: SweepError(

@@ -102,6 +102,9 @@ public final class Coordinator {
         context.close()
     }
 
+    /// Tasks this coordinator will hand out (those not done in the ledger when it was created).
+    public var taskCount: Int { scheduler.snapshot(now: 0).total }
+
     /// Binds the ROUTER socket (starting the ZAP allow-list handler first with CURVE).
     /// - Returns: the endpoint actually bound (wildcard ports resolved).
     /// - Throws: `ZMQError` (address in use, bad endpoint).

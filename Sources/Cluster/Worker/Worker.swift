@@ -68,7 +68,9 @@ public final class Worker {
     private var isolatedKey: TaskKey?
     private var unacked: [(batch: UInt64, results: [WireResult])] = []
     private var nextBatch: UInt64 = 1
-    private var averageTaskSeconds = 0.05
+    /// Starts pessimistic (no prefetch), so long tasks never queue behind each other; tiny tasks
+    /// bring it down within a few batches.
+    private var averageTaskSeconds = 0.1
     private var badMessages = 0
 
     /// Creates the worker and starts its compute threads.
@@ -279,7 +281,7 @@ public final class Worker {
         guard !results.isEmpty else { return }
         if let k = isolatedKey, results.contains(where: { $0.key == k }) { isolatedKey = nil }
         let total = results.reduce(0.0) { $0 + $1.seconds }
-        averageTaskSeconds = 0.8 * averageTaskSeconds + 0.2 * (total / Double(results.count))
+        averageTaskSeconds = 0.5 * averageTaskSeconds + 0.5 * (total / Double(results.count))
         window -= results.count
         var i = 0
         while i < results.count {
@@ -294,11 +296,12 @@ public final class Worker {
         feed()
     }
 
-    /// Grants credit up to the target window: enough tasks to keep every thread busy for ~50 ms
-    /// (thousands for tiny tasks, one spare per worker for long ones).
+    /// Grants credit up to the target window: one task per thread plus enough to keep every thread
+    /// busy for ~50 ms more (thousands for tiny tasks; none for tasks over 50 ms, so that at the end
+    /// of a sweep no task waits behind another on a busy worker while others idle).
     private func grant() {
         let jobs = options.jobs
-        let extra = Int(min(4096, max(1, 0.05 * Double(jobs) / max(averageTaskSeconds, 1e-6))))
+        let extra = Int(min(4096, 0.05 * Double(jobs) / max(averageTaskSeconds, 1e-6)))
         let target = min(jobs + extra, 4096 + jobs)
         let g = target - window
         guard g > 0 else { return }

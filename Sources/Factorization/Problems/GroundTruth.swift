@@ -1,3 +1,5 @@
+import Foundation
+
 /// The clean ground truth `Y = V diag(λ) Vᵀ` and its best low-rank approximations.
 ///
 /// The ordering used for `Y_r` (best rank-r approximation) sorts the eigenvalues by magnitude,
@@ -20,8 +22,25 @@ public struct GroundTruth: Sendable {
             return x != y ? x > y : a < b
         }
         rank = eigenvalues.filter { $0 != 0 }.count
-        let sorted = order.map { abs(eigenvalues[$0]) }
-        targets = (0..<rank).map { r in EffectiveRank.royVetterli(sorted[0...r]) }
+        targets = Self.nestedEffectiveRanks(order.prefix(rank).map { abs(eigenvalues[$0]) })
+    }
+
+    /// `erank(s_1…s_r)` for r = 1…count of magnitudes sorted decreasingly, in O(count): with
+    /// `x_i = s_i / s_1 ∈ (0, 1]`, `S_r = Σ x_i` and `T_r = Σ x_i log x_i ≤ 0`, the entropy is
+    /// `log S_r − T_r / S_r` (two non-negative terms: no cancellation; r = 1 gives exactly 0).
+    static func nestedEffectiveRanks(_ sorted: [Double]) -> [Double] {
+        guard let largest = sorted.first, largest > 0 else { return sorted.map { _ in 0 } }
+        var out: [Double] = []
+        out.reserveCapacity(sorted.count)
+        var total = 0.0
+        var weighted = 0.0
+        for s in sorted {
+            let x = s / largest
+            total += x
+            if x > 0 { weighted += x * log(x) }
+            out.append(exp(log(total) - weighted / total))
+        }
+        return out
     }
 
     /// The non-zero eigenvalues, largest magnitude first (λ_(1), …, λ_(R)).

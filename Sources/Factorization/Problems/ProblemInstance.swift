@@ -30,17 +30,10 @@ struct ProblemInstance {
     /// Completion: 1 for observed entries, 0 otherwise (n×n, column-major).
     let mask: [Double]?
 
-    /// The largest m·n² the sensing operator may have (8 bytes each: 1.2 GB).
-    static let maximumSensingEntries = 150_000_000
-
-    /// The default number of sensing measurements: `min(n², 5·n·max(rank, 1))`.
-    static func defaultMeasurements(n: Int, rank: Int) -> Int { min(n * n, 5 * n * max(rank, 1)) }
-
     /// Builds the instance for `config`.
     /// - Parameter needMatrices: whether V, Y and the noisy target are needed as matrices (all
     ///   paths except the noiseless spectral one).
-    /// - Throws: `ParameterError` when the sensing operator would be too large, or (never for finite
-    ///   input) when LAPACK fails.
+    /// - Throws: `ParameterError` (never for finite input) when LAPACK fails.
     init(config: SimulationConfig, needMatrices: Bool) throws(ParameterError) {
         n = config.resolvedN
         kind = config.problem
@@ -96,14 +89,8 @@ struct ProblemInstance {
             sensing = nil
             mask = nil
         case .sensing:
-            let m = config.measurements ?? Self.defaultMeasurements(n: n, rank: truth.rank)
-            let (entries, overflow) = m.multipliedReportingOverflow(by: n * n)
-            guard !overflow, entries <= Self.maximumSensingEntries else {
-                throw ParameterError(
-                    parameter: "measurements",
-                    message: "m·n² = \(m)·\(n * n) entries exceed the limit of \(Self.maximumSensingEntries) "
-                        + "(1.2 GB); use fewer measurements or a smaller n")
-            }
+            // Its size was checked by `SimulationConfig.checkResources()`.
+            let m = config.resolvedMeasurements
             var stream = RandomStream(seed: config.seed, purpose: .measurements)
             let a = stream.gaussianMatrix(rows: m, columns: n * n, std: 1 / Double(m).squareRoot())
             sensing = (a, a.times(noisyY.elements))

@@ -20,7 +20,9 @@ final class SpectralSolver: DescentEngine {
     private let cleanDiagonal: UnsafeMutablePointer<Double>  // λ_i, or C_ii with noise
     private let offDiagonal: Double
     private let rank: Int
-    private let weights: UnsafeMutablePointer<Double>  // n×R: (u_i·v_k)² with noise
+    private let weights: UnsafeMutablePointer<Double>  // n×R: (u_i·v_k)² with noise; 1 entry without
+    /// The number of projection weights held: n·R with noise, 0 without (for tests).
+    let projectionWeightCount: Int
     private let order: [Int]
     private let noisy: Bool
 
@@ -42,7 +44,10 @@ final class SpectralSolver: DescentEngine {
         power = .allocate(capacity: max(n, 1))
         residual = .allocate(capacity: max(n, 1))
         cleanDiagonal = .allocate(capacity: max(n, 1))
-        weights = .allocate(capacity: max(n * instance.truth.rank, 1))
+        // Only a noisy target needs the n×R weights; without noise they would be O(n·R) memory
+        // (gigabytes for a full-rank spectrum) on a path that is otherwise O(n).
+        projectionWeightCount = instance.noisy ? n * instance.truth.rank : 0
+        weights = .allocate(capacity: max(projectionWeightCount, 1))
         w.initialize(repeating: alpha, count: n)
         d.initialize(repeating: 0, count: n)
         power.initialize(repeating: 0, count: n)
@@ -64,12 +69,12 @@ final class SpectralSolver: DescentEngine {
             // (u_i · v_k)² for k < R.
             var uv = Matrix(rows: n, columns: rank)
             uv.multiply(u, v, transposeA: true)
-            for k in 0..<(n * rank) { weights[k] = uv.elements[k] * uv.elements[k] }
+            for k in 0..<projectionWeightCount { weights[k] = uv.elements[k] * uv.elements[k] }
         } else {
             mu.initialize(from: instance.truth.eigenvalues, count: n)
             cleanDiagonal.initialize(from: instance.truth.eigenvalues, count: n)
             offDiagonal = 0
-            weights.initialize(repeating: 0, count: max(n * rank, 1))
+            weights.initialize(to: 0)
         }
     }
 

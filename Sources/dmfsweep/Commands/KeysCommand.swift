@@ -5,7 +5,7 @@ import ZeroMQ
 enum KeysCommand {
     static let command = Command(
         name: "keys",
-        summary: "Generate CURVE key pairs for encrypted, authenticated coordinator/worker traffic",
+        summary: "generate CURVE key pairs for encrypted, authenticated coordinator/worker traffic",
         usage: "generate|authorize --keys DIR --name NAME [--authorize] [--force]",
         discussion: """
             Writes DIR/NAME.pub (the public key, 40 Z85 characters) and DIR/NAME.secret (public and

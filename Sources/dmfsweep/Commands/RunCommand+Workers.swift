@@ -37,7 +37,7 @@ enum LocalCluster {
             arguments: ["worker", "--connect", endpoint, "--quiet", "--give-up-after", "30"]
                 + (args.string("--log-format").map { ["--log-format", $0] } ?? []),
             count: count, restarts: count * (options.scheduler.maxAttempts + 2), log: log)
-        supervisor.start()
+        if coordinator.taskCount > 0 { supervisor.start() }
         let reporter = ProgressReporter(
             mode: args.has("--quiet") ? .none : try ProgressReporter.mode(args, allowBar: true), log: log)
         let outcome: CoordinatorOutcome

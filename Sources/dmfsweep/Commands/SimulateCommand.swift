@@ -59,6 +59,10 @@ enum SimulateCommand {
             switch spec.kind {
             case .integer:
                 let range = spec.name == "seed" ? 0...Int.max : Int.min...Int.max
+                // A seed past Int.max is a valid UInt64 the parser would call "not an integer".
+                if spec.name == "seed", let raw = args.string(flag), Int(raw) == nil, UInt64(raw) != nil {
+                    throw UsageError("\(flag): must be between 0 and \(Int.max), got \(raw)")
+                }
                 value = try args.int(flag, in: range).map(ParameterValue.integer)
             case .real: value = try args.double(flag).map(ParameterValue.real)
             case .choice(let words): value = try args.choice(flag, words).map(ParameterValue.text)

@@ -59,35 +59,11 @@ enum WorkerCommand {
             return 130
         case .gaveUp(let s):
             throw CommandFailure(
-                "no coordinator at \(endpoint) for \(Int(s)) s; giving up (--give-up-after)", status: 3)
+                "no coordinator answered at \(endpoint) for \(Int(s)) s (wrong address, not running, or a --curve "
+                    + "mismatch: plain vs CURVE, or this worker's key not on the allow-list); giving up (--give-up-after)",
+                status: 3)
         case .refused(let why):
             throw CommandFailure("the coordinator refused this worker: \(why)")
-        }
-    }
-}
-
-/// Options and output shared by the cluster commands.
-enum ClusterCLI {
-    /// The CURVE client configuration from `--curve --keys DIR [--key-name NAME]`, or `nil`.
-    static func curveClient(_ args: ParsedArguments) throws -> CurveClientConfig? {
-        guard args.has("--curve") else {
-            if args.string("--keys") != nil { throw UsageError("--keys needs --curve") }
-            return nil
-        }
-        guard let dir = args.string("--keys") else { throw UsageError("--curve needs --keys DIR") }
-        do {
-            return try CurveConfig.client(keysDirectory: dir, keyName: args.string("--key-name") ?? "worker")
-        } catch {
-            throw CommandFailure(String(describing: error))
-        }
-    }
-
-    /// A log sink writing text or JSON lines to stderr, per `--log-format`.
-    static func logSink(_ args: ParsedArguments, component: String) throws -> LogSink {
-        let json = try args.choice("--log-format", ["text", "json"]) == "json"
-        return { record in
-            let line = (json ? record.json(component: component) : record.text(component: component)) + "\n"
-            FileHandle.standardError.write(Data(line.utf8))
         }
     }
 }

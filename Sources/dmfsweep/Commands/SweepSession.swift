@@ -1,0 +1,129 @@
+import Cluster
+import Foundation
+import SummaryStore
+import Sweeps
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What `run` and `coordinator` share: the sweep file, the store, the ledger and the summary.
+struct SweepSession {
+    static let options: [OptionSpec] = [
+        OptionSpec(flag: "--store", valueName: "FILE", help: "summary store (created if missing)"),
+        OptionSpec(
+            flag: "--max-attempts", valueName: "N", help: "failed runs before a task is marked failed",
+            defaultValue: "3"),
+        OptionSpec(flag: "--heartbeat-interval", valueName: "S", help: "seconds between heartbeats", defaultValue: "1"),
+        OptionSpec(
+            flag: "--heartbeat-liveness", valueName: "N", help: "missed heartbeats before a worker is dead",
+            defaultValue: "3"),
+        OptionSpec(
+            flag: "--task-timeout", valueName: "S", help: "seconds a task may run before it is retried",
+            defaultValue: "none"),
+        OptionSpec(flag: "--retry-failed", valueName: nil, help: "run failed tasks again"),
+        OptionSpec(
+            flag: "--grace", valueName: "S", help: "seconds to wait for running tasks after Ctrl-C", defaultValue: "30"),
+        OptionSpec(flag: "--log-format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
+        OptionSpec(
+            flag: "--noop", valueName: nil,
+            help: "benchmark only: workers run no-op tasks and store placeholder results"),
+    ]
+
+    let spec: SweepSpec
+    let storePath: String
+    let ledger: StoreLedger
+    let registration: SweepRegistration
+
+    /// Loads the sweep, opens (or creates) the store and registers the sweep's tasks.
+    init(_ args: ParsedArguments, sweepPath: String, log: LogSink) throws {
+        guard let storePath = args.string("--store") else { throw UsageError("missing --store FILE") }
+        do {
+            spec = try SweepFile.load(path: sweepPath)
+        } catch {
+            throw UsageError(error.description)
+        }
+        let tasks: [SweepTask]
+        do {
+            tasks = try spec.expand()
+        } catch {
+            throw UsageError(error.description)
+        }
+        self.storePath = storePath
+        do {
+            let store = try SummaryStore(path: storePath, create: true)
+            // Two coordinators on one sweep would hand out every task twice: refuse while another
+            // one is publishing its live state (every 2 s).
+            if let other = try LiveStateTable.read(from: store.connection)[spec.name],
+                other.phase == "running" || other.phase == "stopping",
+                Date().timeIntervalSince1970 - other.updatedAt < 6,
+                other.host != ProcessInfo.processInfo.hostName || kill(pid_t(other.pid), 0) == 0
+            {
+                throw CommandFailure(
+                    "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
+                        + "\(spec.name) on \(storePath); stop it first, or wait 6 s if it was just killed")
+            }
+            registration = try store.registerSweep(name: spec.name, spec: spec.sourceText, tasks: tasks)
+            ledger = try StoreLedger(
+                store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
+                kind: args.has("--noop") ? .noop : .simulate)
+        } catch let e as StoreError {
+            throw CommandFailure(e.description)
+        }
+        log(
+            LogRecord(
+                .info, "registered",
+                "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done"
+            ))
+    }
+
+    /// Coordinator options from the shared flags.
+    func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
+        var o = CoordinatorOptions(endpoint: endpoint)
+        o.scheduler.maxAttempts = try args.int("--max-attempts", in: 1...1000) ?? 3
+        if let s = try args.double("--heartbeat-interval") {
+            guard s >= 0.01 && s <= 3600 else {
+                throw UsageError("--heartbeat-interval: must be between 0.01 and 3600, got \(s)")
+            }
+            o.scheduler.heartbeatInterval = s
+        }
+        o.scheduler.liveness = try args.int("--heartbeat-liveness", in: 1...1000) ?? 3
+        if let t = try args.double("--task-timeout") {
+            guard t > 0 else { throw UsageError("--task-timeout: must be > 0, got \(t)") }
+            o.scheduler.taskTimeout = t
+        }
+        if let g = try args.double("--grace") {
+            guard g >= 0 else { throw UsageError("--grace: must be ≥ 0, got \(g)") }
+            o.grace = g
+        }
+        return o
+    }
+
+    /// Prints the closing summary on stdout and returns the exit status (0, 3 failed, 130 interrupted).
+    func summarize(_ outcome: CoordinatorOutcome) -> Int32 {
+        let s = outcome.state.scheduler
+        let counts = (try? SummaryStore(path: storePath, readOnly: true).statusCounts(sweep: spec.name))
+        let done = counts?.done ?? (outcome.state.doneBefore + s.done)
+        let failed = counts?.failed ?? s.failed
+        let total = counts?.total ?? registration.total
+        let elapsed = max(0.001, outcome.state.updatedAt - outcome.state.startedAt)
+        var lines = [
+            "sweep \(spec.name): \(done)/\(total) done, \(failed) failed"
+                + (outcome.interrupted
+                    ? ", \(total - done - failed) not done (interrupted; run the same command again to resume)" : "")
+        ]
+        lines.append(
+            String(
+                format:
+                    "this run: %d task(s) in %.1f s (%.0f/s), %d worker death(s), %d re-queued, %d bad message(s) dropped",
+                s.done + s.failed, elapsed, Double(s.done + s.failed) / elapsed, s.deaths, s.requeues,
+                outcome.state.badMessageTotal))
+        if failed > 0 {
+            lines.append("failed tasks and errors: dmfsweep status --store \(storePath) --sweep \(spec.name)")
+        }
+        lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
+        print(lines.joined(separator: "\n"))
+        if outcome.interrupted { return 130 }
+        return failed > 0 ? 3 : 0
+    }
+}
