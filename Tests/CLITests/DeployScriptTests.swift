@@ -116,7 +116,7 @@ let runtimeCommandsBuilt: Bool = ["coordinator", "worker", "keys", "status", "qu
     static let sources = [
         "deploy/slurm/dmfsweep.sbatch", "deploy/slurm/local-cluster.sh", "scripts/test-slurm.sh",
         "deploy/k8s/kustomization.yaml", "deploy/k8s/coordinator-statefulset.yaml",
-        "deploy/k8s/worker-deployment.yaml", "deploy/container/Containerfile", "docs/cluster.md",
+        "deploy/k8s/worker-deployment.yaml", "deploy/container/Containerfile", "docs/cluster.md", "README.md",
     ]
 
     @Test func scannerFindsCommandsFlagsAndArrayFlags() {

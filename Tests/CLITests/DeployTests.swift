@@ -4,7 +4,7 @@ import Testing
 
 // Consistency of everything under deploy/: the Kubernetes manifests with each other, with the
 // Containerfile and with the package; the Slurm script's options and key names; and every
-// `dmfsweep` flag used in deploy/, scripts/test-slurm.sh and docs/cluster.md against `--help` of
+// `dmfsweep` flag used in deploy/, scripts/test-slurm.sh, docs/cluster.md and README.md against `--help` of
 // the built binary. Nothing here needs a cluster: docs/cluster.md says what is tested where.
 
 /// Files and parsed manifests of the deployment.
