@@ -107,11 +107,6 @@ import Testing
     }
 }
 
-/// Whether the built binary has the distributed runtime's commands (issue 5).
-let runtimeCommandsBuilt: Bool = ["coordinator", "worker", "keys", "status", "query"].allSatisfy {
-    (try? runProcess([$0, "--help"], timeout: 30))?.status == 0
-}
-
 @Suite struct DeployFlagTests {
     static let sources = [
         "deploy/slurm/dmfsweep.sbatch", "deploy/slurm/local-cluster.sh", "scripts/test-slurm.sh",
@@ -136,7 +131,7 @@ let runtimeCommandsBuilt: Bool = ["coordinator", "worker", "keys", "status", "qu
         #expect(found.map(\.origin) == ["t:1", "t:3", "t:5", "t:6"])
     }
 
-    @Test(.enabled(if: runtimeCommandsBuilt, "the runtime commands (issue 5) are not built yet"))
+    @Test
     func everyDmfsweepFlagInDeploymentFilesExists() throws {
         let top = try runProcess(["--help"])
         let commands = Set(

@@ -264,7 +264,7 @@ enum Deploy {
     /// The keys generated as the kustomization says, mounted as the manifests' Secret items lay
     /// them out, carry a real CURVE sweep: a coordinator and a worker run with the manifests'
     /// own flags (addresses, paths and --jobs swapped for local ones) and finish it.
-    @Test(.enabled(if: runtimeCommandsBuilt, "the runtime commands (issue 5) are not built yet"))
+    @Test
     func secretLayoutsFromTheManifestsCarryACurveSweep() throws {
         let objects = try Deploy.objects()
         let dir = try TemporaryDirectory(prefix: "dmfsweep-k8s-keys")
