@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(name: "zmq-raw", dependencies: ["ZeroMQ"], path: "Benchmarks/zmq-raw", swiftSettings: strict),
 
         // MARK: Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSupport"], path: "Tests/TestSupport"),
         .testTarget(
             name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"],
             exclude: ["Fixtures"]),

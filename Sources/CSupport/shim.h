@@ -51,10 +51,9 @@ static inline void dmf_remove_termination_handler(void) {
     dmf_termination_fd = -1;
 }
 
-/// pipe(2) with both ends close-on-exec (children must not inherit them). Returns 0 or -1.
-static inline int dmf_cloexec_pipe(int fds[2]) {
-    if (pipe(fds) != 0) return -1;
-    (void)fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    (void)fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-    return 0;
-}
+/// glibc declares pipe2 only under _GNU_SOURCE; this is its exact prototype.
+extern int pipe2(int pipefd[2], int flags);
+
+/// pipe(2) with both ends close-on-exec, atomically (a child spawned concurrently by another
+/// thread must not inherit either end). Returns 0, or -1 with errno set.
+static inline int dmf_cloexec_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

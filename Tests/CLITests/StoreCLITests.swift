@@ -140,25 +140,11 @@ import Testing
     @Test func queriesWorkWhileAnotherProcessWrites() throws {
         let dir = try TemporaryDirectory(prefix: "cli-concurrent")
         let path = dir.path("busy.sqlite")
-        let writer = Process()
-        writer.executableURL = TestPaths.productsDirectory.appendingPathComponent("dmfsweep-store-writer")
-        writer.arguments = [path, "2000", "50"]
-        let pipe = Pipe()
-        writer.standardOutput = pipe
-        writer.standardError = FileHandle.nullDevice
-        try writer.run()
-        defer {
-            kill(writer.processIdentifier, SIGKILL)
-            writer.waitUntilExit()
-        }
+        let writer = try ChildProcess(
+            [path, "2000", "50"],
+            executable: TestPaths.productsDirectory.appendingPathComponent("dmfsweep-store-writer"))
         // Wait until the writer has committed something, so the store exists and is busy.
-        var seen = ""
-        while !seen.contains("committed") {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        try #require(seen.contains("committed"))
+        try #require(writer.waitForOutput(timeout: 60) { $0.contains("committed") })
         var counts: [Int] = []
         for _ in 0..<4 {
             let out = try runProcess(
@@ -241,7 +227,7 @@ import Testing
 
 /// `dmfsweep run --inline` with the real numerical core.
 @Suite struct InlineRunCLITests {
-    /// 30 full-path tasks of about 50 ms each (debug build): a signal after the first few commits
+    /// 30 full-path tasks of about 0.1 s each (debug build): a signal after the first few commits
     /// arrives with over a second of work left.
     static let slowSweep = """
         name: slow
@@ -250,7 +236,7 @@ import Testing
           path: {value: full}
           n: {value: 20}
           spectrum: {value: [10, 5, 2, 1]}
-          steps: {value: 5000}
+          steps: {value: 20000}
           record_every: {value: 50}
           depth: {values: [2, 3]}
           seed: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]}
@@ -288,44 +274,27 @@ import Testing
         #expect(try s.integrityCheck() == ["ok"])
     }
 
-    /// Starts `dmfsweep run --inline` on the slow sweep, waits for `lines` progress lines, sends
-    /// `signal`, and returns the child's output and the number of results it reported committed.
+    /// Starts `dmfsweep run --inline` on the slow sweep (from a parent with default signal state,
+    /// as a shell gives), waits for `lines` progress lines, sends `signal`, and returns how the
+    /// child ended, its output and the number of results it reported committed.
     private func interrupted(
         _ dir: TemporaryDirectory, signal: Int32, lines: Int
-    ) throws -> (status: Int32, reason: Process.TerminationReason, stdout: String, stderr: String, committed: Int) {
+    ) throws -> (end: ChildProcess.Termination?, stdout: String, stderr: String, committed: Int) {
         let sweep = try write(Self.slowSweep, in: dir, as: "slow.yaml")
-        let child = Process()
-        child.executableURL = TestPaths.dmfsweep
-        child.arguments = ["run", sweep, "--inline", "--store", dir.path("s.sqlite"), "--batch", "1"]
-        let out = Pipe()
-        let err = Pipe()
-        child.standardOutput = out
-        child.standardError = err
-        let exited = DispatchSemaphore(value: 0)
-        child.terminationHandler = { _ in exited.signal() }
-        try child.run()
-        let pid = child.processIdentifier
-        defer { if child.isRunning { kill(pid, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { kill(pid, SIGKILL) }
-        var text = ""
-        while text.split(separator: "\n").filter({ $0.hasPrefix("[") }).count < lines {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(pid, signal)
-        exited.wait()
-        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let child = try ChildProcess(["run", sweep, "--inline", "--store", dir.path("s.sqlite"), "--batch", "1"])
+        _ = child.waitForOutput(timeout: 120) { $0.split(separator: "\n").filter { $0.hasPrefix("[") }.count >= lines }
+        child.send(signal: signal)
+        let end = child.wait(timeout: 120)
+        let text = child.stdout
         let committed = text.split(separator: "\n").filter { $0.hasPrefix("[") && $0.contains("]") }.count
-        return (child.terminationStatus, child.terminationReason, text, stderr, committed)
+        return (end, text, child.stderr, committed)
     }
 
     @Test(arguments: [SIGINT, SIGTERM])
     func stopSignalEndsAfterTheCurrentTaskAndResumes(signal: Int32) throws {
         let dir = try TemporaryDirectory(prefix: "cli-stop")
         let run = try interrupted(dir, signal: signal, lines: 3)
-        #expect(run.reason == .exit && run.status == 128 + signal, "\(run.stdout) \(run.stderr)")
+        #expect(run.end == .init(status: 128 + signal, signaled: false), "\(run.stdout) \(run.stderr)")
         #expect(run.stderr.contains("stopping after the current task"))
         #expect(run.stdout.contains("interrupted; run the same command again to resume"))
         let store = try SummaryStore(path: dir.path("s.sqlite"))
@@ -341,7 +310,7 @@ import Testing
     @Test func sigkillLosesNothingCommitted() throws {
         let dir = try TemporaryDirectory(prefix: "cli-sigkill")
         let run = try interrupted(dir, signal: SIGKILL, lines: 4)
-        #expect(run.reason == .uncaughtSignal)
+        #expect(run.end == .init(status: SIGKILL, signaled: true))
         let store = try SummaryStore(path: dir.path("s.sqlite"))
         #expect(try store.integrityCheck() == ["ok"])
         let done = try store.statusCounts(sweep: "slow").done
