@@ -128,6 +128,34 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).isEmpty)
     }
 
+    /// A directory, or a file in a missing directory, is a usage error naming the problem (SQLite
+    /// alone says "disk I/O error" / "unable to open"), for every command that opens a store.
+    @Test func storeThatIsADirectoryOrInAMissingDirectoryExitsTwo() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-store-dir")
+        let sweep = dir.path("demo.yaml")
+        try PlanRunCLITests.sweep.write(toFile: sweep, atomically: true, encoding: .utf8)
+        let absent = dir.path("absent")
+        let cases = [
+            (dir.url.path, "'\(dir.url.path)' is not a dmfsweep summary store: it is a directory"),
+            (
+                absent + "/s.sqlite",
+                "cannot use '\(absent)/s.sqlite' as a summary store: directory '\(absent)' does not exist"
+            ),
+        ]
+        for (store, message) in cases {
+            for command in [
+                ["query", "--store", store, "--metric", "steps"], ["sweeps", "--store", store],
+                ["status", "--store", store], ["plan", sweep, "--store", store],
+                ["run", sweep, "--inline", "--store", store], ["run", sweep, "--workers", "1", "--store", store],
+            ] {
+                let out = try runProcess(command, timeout: 30)
+                #expect(out.status == 2, "\(command): \(out.stderr)")
+                #expect(out.stderr == "dmfsweep: error: \(message)\n", "\(command)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: absent))
+    }
+
     @Test func otherSchemaVersionExitsOneNamingBothVersions() throws {
         let dir = try TemporaryDirectory(prefix: "cli-version")
         let path = try Self.makeStore(dir)

@@ -8,8 +8,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case sqlite(code: Int32, operation: String, message: String)
     /// The store file does not exist (and we were not asked to create it).
     case missingStore(path: String)
-    /// The file exists but is not a dmfsweep summary store.
+    /// The file exists but is not a dmfsweep summary store (or the path is a directory).
     case notAStore(path: String, reason: String)
+    /// The store's directory does not exist (SQLite would report only "unable to open").
+    case missingDirectory(path: String, directory: String)
     /// The store was written with another schema version; never migrated silently.
     case schemaVersion(path: String, found: Int, expected: Int)
     /// The store's parameter columns differ from this build's parameter registry.
@@ -33,6 +35,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "no summary store at '\(path)' (create one with 'dmfsweep run SWEEP.yaml --inline --store \(path)')"
         case .notAStore(let path, let reason):
             return "'\(path)' is not a dmfsweep summary store: \(reason)"
+        case .missingDirectory(let path, let directory):
+            return "cannot use '\(path)' as a summary store: directory '\(directory)' does not exist"
         case .schemaVersion(let path, let found, let expected):
             let hint =
                 found > expected

@@ -54,8 +54,8 @@ enum PlanCommand {
         }
         var toRun = tasks
         if let storePath = args.string("--store") {
-            if FileManager.default.fileExists(atPath: storePath) {
-                let store = try StoreAccess.open(storePath, readOnly: true)
+            // A missing store means nothing is done; a directory or a missing directory is an error.
+            if let store = try StoreAccess.openIfPresent(storePath) {
                 let done: Set<TaskKey>
                 do {
                     done = try store.doneKeys(among: tasks.map(\.key))

@@ -100,11 +100,23 @@ enum StoreAccess {
         }
     }
 
-    /// Input problems (a missing store, an unknown sweep, a file that is not a store) exit 2;
+    /// Opens an existing store read-only; `nil` when the file does not exist (its directory does).
+    static func openIfPresent(_ path: String) throws -> SummaryStore? {
+        do {
+            return try SummaryStore(path: path, readOnly: true)
+        } catch .missingStore {
+            return nil
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Input problems (a missing store or directory, an unknown sweep, a file or directory that is
+    /// not a store) exit 2;
     /// everything else (another schema version, SQLite failures) exits 1.
     static func failure(_ error: StoreError) -> any Error {
         switch error {
-        case .missingStore, .unknownSweep, .notAStore: return UsageError(error.description)
+        case .missingStore, .missingDirectory, .unknownSweep, .notAStore: return UsageError(error.description)
         default: return CommandFailure(error.description)
         }
     }

@@ -68,7 +68,7 @@ struct SweepSession {
                 store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
                 kind: args.has("--noop") ? .noop : .simulate)
         } catch let e as StoreError {
-            throw CommandFailure(e.description)
+            throw StoreAccess.failure(e)
         }
         log(
             LogRecord(
