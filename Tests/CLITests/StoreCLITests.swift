@@ -73,6 +73,14 @@ import Testing
         let lines = raw.stdout.split(separator: "\n")
         #expect(lines.count == 1 + 3)
         #expect(lines[0].hasPrefix("key,problem,n,depth,") && lines[0].hasSuffix("r1_predicted_end"))
+        let json = try runProcess(
+            ["query", "--store", path, "--raw", "--rank", "1", "--where", "depth=4", "--format", "json"])
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(objects.count == 3)
+        for object in objects {
+            let spectrum = object["spectrum"] as? [Any] ?? []
+            #expect(!spectrum.isEmpty && spectrum.allSatisfy { $0 is NSNumber }, "spectrum: \(object["spectrum"] ?? "-")")
+        }
         let tableOut = try runProcess(["query", "--store", path, "--group-by", "seed", "--metric", "final_loss"])
         #expect(tableOut.status == 0 && tableOut.stdout.split(separator: "\n").count == 5)
     }

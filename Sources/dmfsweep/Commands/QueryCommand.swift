@@ -64,7 +64,10 @@ enum QueryCommand {
                 var writer: TableWriter? = nil
                 try store.raw(
                     RawQuery(sweep: sweep, filters: filters, rank: rank),
-                    header: { writer = TableWriter(columns: $0, format: format, write: out.write) },
+                    header: {
+                        writer = TableWriter(
+                            columns: $0, format: format, listColumns: RawQuery.listColumns, write: out.write)
+                    },
                     row: { writer?.add($0) })
                 writer?.finish()
                 return 0
