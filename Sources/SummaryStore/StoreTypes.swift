@@ -81,7 +81,7 @@ public struct SweepSummary: Sendable, Equatable {
     public var name: String
     /// When it was first registered.
     public var created: Date
-    /// When it was last registered.
+    /// Its last activity: the later of its last registration and its last task finishing.
     public var updated: Date
     /// Its tasks by state.
     public var counts: StatusCounts

@@ -207,7 +207,14 @@ extension SummaryStore {
     /// Every sweep with its progress, oldest first.
     /// - Throws: `StoreError.sqlite`.
     public func sweeps() throws(StoreError) -> [SweepSummary] {
-        let stmt = try connection.prepare("SELECT id, name, created, updated FROM sweeps ORDER BY created, id")
+        // `updated`: the later of the last registration and the last task finishing (done or failed).
+        let stmt = try connection.prepare(
+            """
+            SELECT s.id, s.name, s.created,
+                max(s.updated, coalesce((SELECT max(t.finished) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
+                                         WHERE m.sweep_id = s.id), 0))
+            FROM sweeps s ORDER BY s.created, s.id
+            """)
         var rows: [(Int, String, Double, Double)] = []
         while try stmt.step() {
             rows.append(

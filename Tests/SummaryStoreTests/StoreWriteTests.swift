@@ -119,6 +119,23 @@ import Testing
         #expect(try store.statusCounts(sweep: "s") == StatusCounts(pending: 2, done: 1))
     }
 
+    /// `sweeps()`'s `updated` moves with the results, not only with registrations.
+    @Test func sweepUpdatedIsTheLastResultTime() throws {
+        let (_, store) = try Fixtures.store()
+        let tasks = Fixtures.grid(depths: [2], alphas: [0.05], seeds: 4)
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        try store.connection.execute("UPDATE sweeps SET created = 500, updated = 1000")
+        #expect(try store.sweeps().first?.updated == Date(timeIntervalSince1970: 1000))
+        try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
+        try store.markFailed([TaskFailure(key: tasks[1].key, error: "boom", worker: nil)])
+        try store.connection.execute("UPDATE tasks SET finished = 2000 WHERE key = '\(tasks[0].key.hex)'")
+        try store.connection.execute("UPDATE tasks SET finished = 3000 WHERE key = '\(tasks[1].key.hex)'")
+        #expect(try store.sweeps().first?.updated == Date(timeIntervalSince1970: 3000))
+        // A later registration still counts.
+        try store.connection.execute("UPDATE sweeps SET updated = 4000")
+        #expect(try store.sweeps().first?.updated == Date(timeIntervalSince1970: 4000))
+    }
+
     @Test func unknownSweepSuggestsAName() throws {
         let (_, store) = try Fixtures.store()
         try store.registerSweep(name: "depth-vs-alpha", spec: "", tasks: [Fixtures.task(1)])
