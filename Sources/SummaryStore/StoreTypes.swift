@@ -25,6 +25,8 @@ public struct SweepRegistration: Sendable, Equatable {
     public var existing: Int
     /// Tasks that already have a result.
     public var done: Int
+    /// Tasks of the previous registration that this one no longer has (only with `replace`).
+    public var dropped: Int = 0
 
     public init(total: Int, new: Int, existing: Int, done: Int) {
         self.total = total

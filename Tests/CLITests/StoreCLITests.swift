@@ -310,6 +310,32 @@ import Testing
         #expect(try s.integrityCheck() == ["ok"])
     }
 
+    /// Another sweep under a stored sweep's name is refused (exit 2, store unchanged) unless
+    /// --replace-sweep, which says what it dropped.
+    @Test func anotherSweepUnderTheSameNameNeedsReplaceSweep() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-rename")
+        let store = dir.path("s.sqlite")
+        let first = try runProcess(["run", try write(PlanRunCLITests.sweep, in: dir, as: "demo.yaml"), "--inline", "--quiet", "--store", store])
+        #expect(first.status == 0, "\(first.stderr)")
+        let other = try write(
+            PlanRunCLITests.sweep.replacingOccurrences(of: "depth: {values: [2, 3, 4]}", with: "depth: {values: [5]}"),
+            in: dir, as: "other.yaml")
+        for command in [["run", other, "--inline"], ["run", other, "--workers", "1"]] {
+            let refused = try runProcess(command + ["--store", store], timeout: 60)
+            #expect(refused.status == 2, "\(command) \(refused.stderr)")
+            #expect(
+                refused.stderr.hasPrefix(
+                    "dmfsweep: error: sweep 'demo' is already in the store with 18 task(s) this sweep file does not have (it has 6)"),
+                "\(refused.stderr)")
+        }
+        #expect(try SummaryStore(path: store).statusCounts(sweep: "demo") == StatusCounts(done: 18))
+        let replaced = try runProcess(["run", other, "--inline", "--quiet", "--store", store, "--replace-sweep"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(replaced.stdout.contains("18 earlier task(s) are no longer part of it"))
+        #expect(try SummaryStore(path: store).statusCounts(sweep: "demo") == StatusCounts(done: 6))
+        #expect(try SummaryStore(path: store).statusCounts() == StatusCounts(done: 24))
+    }
+
     /// Starts `dmfsweep run --inline` on the slow sweep (from a parent with default signal state,
     /// as a shell gives), waits for `lines` progress lines, sends `signal`, and returns how the
     /// child ended, its output and the number of results it reported committed.

@@ -119,7 +119,7 @@ enum StoreAccess {
     /// everything else (another schema version, SQLite failures) exits 1.
     static func failure(_ error: StoreError) -> any Error {
         switch error {
-        case .missingStore, .missingDirectory, .unknownSweep, .notAStore: return UsageError(error.description)
+        case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged: return UsageError(error.description)
         default: return CommandFailure(error.description)
         }
     }

@@ -53,13 +53,17 @@ enum InlineRun {
         var todo: [SweepTask]
         let registration: SweepRegistration
         do {
-            registration = try store.registerSweep(name: spec.name, spec: spec.sourceText, tasks: tasks)
+            registration = try store.registerSweep(
+                name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
             if args.has("--retry-failed") { try store.resetFailed(sweep: spec.name) }
             todo = try store.unfinishedTasks(sweep: spec.name)
         } catch {
             throw StoreAccess.failure(error)
         }
         if let limit { todo = Array(todo.prefix(limit)) }
+        if registration.dropped > 0 {
+            print("sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer part of it")
+        }
         print(
             "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done; "
                 + "running \(todo.count) inline")
