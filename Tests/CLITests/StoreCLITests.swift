@@ -259,6 +259,36 @@ import Testing
         #expect(missing.stdout.contains("does not exist yet: all 18 to run"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("absent.sqlite")))
     }
+
+    /// The full path's flop model: 3(N−1) products of 2n³ flops per step (not 4N), and --measure
+    /// scales by the steps a probe actually ran.
+    @Test func planCostCountsTheFullPathProductsAndMeasuresStepsRun() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-cost")
+        let base = """
+            name: cost
+            method: grid
+            parameters:
+              path: {value: full}
+              problem: {value: estimation}
+              n: {value: 10}
+              depth: {value: 3}
+              record_every: {value: 1000}
+            """
+        let sweep = try write(base + "\n  steps: {value: 1000}\n", in: dir)
+        let out = try runProcess(["plan", sweep])
+        // 1000 steps × (3·2 products × 2·10³ flops + estimation gradient 2·10²) + 3 records × 10·10³.
+        let perStep: Int = 6 * 2 * 1000 + 2 * 100
+        let expected: Int = 1000 * perStep + 3 * 10 * 1000
+        #expect(expected == 12_230_000)
+        #expect(out.stdout.split(separator: "\n").last?.hasPrefix("cost: 1.2e+07 flops") == true, "\(out.stdout)")
+        // A run that diverges at once: the calibration counts its few steps, not the 2000 planned.
+        let diverging = try write(base + "\n  steps: {value: 5000}\n  eta: {value: 50}\n", in: dir, as: "boom.yaml")
+        let measured = try runProcess(["plan", diverging, "--measure"])
+        let line = try #require(measured.stdout.split(separator: "\n").last.map(String.init))
+        let steps = line.components(separatedBy: ": ").last?.split(separator: " ").first.flatMap { Int($0) }
+        #expect(line.contains("calibrated on task"), "\(line)")
+        #expect(steps.map { $0 >= 1 && $0 < 100 } == true, "\(line)")
+    }
 }
 
 /// `dmfsweep run --inline` with the real numerical core.
