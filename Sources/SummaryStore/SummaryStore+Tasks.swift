@@ -286,7 +286,7 @@ extension SummaryStore {
     /// - Throws: `StoreError.unknownSweep` with a suggestion.
     func sweepID(_ name: String) throws(StoreError) -> Int {
         if let id = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) { return id }
-        throw StoreError.unknownSweep(name: name, suggestion: EditDistance.closest(to: name, among: try sweepNames()))
+        throw StoreError.unknownSweep(name: name, suggestion: Suggestion.closest(to: name, among: try sweepNames()))
     }
 
     private func countByState(sweepID: Int) throws(StoreError) -> StatusCounts {

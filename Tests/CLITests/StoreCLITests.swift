@@ -123,6 +123,15 @@ import Testing
         #expect(out.stderr.hasPrefix("dmfsweep: error: " + message), "\(out.stderr)")
     }
 
+    /// Commands, flags and metrics share one "did you mean" (Sweeps' `Suggestion`): case-insensitive,
+    /// so a word in the wrong case is still recognised.
+    @Test func didYouMeanIsCaseInsensitiveEverywhere() throws {
+        let command = try runProcess(["QUERY"])
+        #expect(command.status == 2 && command.stderr.contains("unknown command 'QUERY' (did you mean 'query'?)"))
+        let metric = try runProcess(["query", "--store", "/nonexistent.sqlite", "--metric", "FINAL_LOSS"])
+        #expect(metric.status == 2 && metric.stderr.contains("(did you mean 'final_loss'?)"), "\(metric.stderr)")
+    }
+
     @Test func missingStoreExitsTwoAndCreatesNothing() throws {
         let dir = try TemporaryDirectory(prefix: "cli-missing")
         let path = dir.path("absent.sqlite")

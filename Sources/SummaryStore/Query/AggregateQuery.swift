@@ -1,5 +1,6 @@
 import Factorization
 import Foundation
+import Sweeps
 
 /// A group-by aggregate: per group of parameter values, count, mean, standard deviation, min, max
 /// and a 95% confidence interval of one metric.
@@ -43,7 +44,7 @@ public struct AggregateQuery: Sendable, Hashable {
             } else if QueryColumn.named(name) == nil {
                 let names = QueryColumn.allNames + (metric.isPerRank ? [AggregateQuery.intervalRankColumn] : [])
                 throw QueryError.unknownColumn(
-                    name: raw, option: "--group-by", suggestion: EditDistance.closest(to: name, among: names))
+                    name: raw, option: "--group-by", suggestion: Suggestion.closest(to: name, among: names))
             }
             guard !columns.contains(name) else { throw QueryError.conflict("--group-by lists '\(name)' twice") }
             columns.append(name)

@@ -1,5 +1,6 @@
 import Factorization
 import Foundation
+import Sweeps
 
 /// One `--where` condition: `COLUMN OP VALUE`, typed against the parameter registry (or the
 /// outcome column's words) and bound as an SQL parameter (values are never spliced into SQL text).
@@ -54,7 +55,7 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
         guard !raw.isEmpty else { throw QueryError.malformedWhere(text: text, reason: "no value after '\(opText)'") }
         guard let column = QueryColumn.named(name) else {
             throw QueryError.unknownColumn(
-                name: name, option: "--where", suggestion: EditDistance.closest(to: name, among: QueryColumn.allNames))
+                name: name, option: "--where", suggestion: Suggestion.closest(to: name, among: QueryColumn.allNames))
         }
         self.column = column
         self.op = op
