@@ -141,6 +141,17 @@ import Testing
         #expect(a.count == 200 && same, "the restarted sweep's results differ from an uninterrupted run's")
     }
 
+    /// A worker (no coordinator yet) stops cleanly on SIGINT and SIGTERM: real handlers, so a
+    /// thread OpenBLAS started before main cannot take the signal with the default action.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func workerStopsCleanlyOnASignal(signal: Int32) throws {
+        let worker = try ChildProcess(
+            ["worker", "--connect", "tcp://127.0.0.1:\(Self.freePort())", "--give-up-after", "60"])
+        #expect(worker.waitForHandlers([SIGINT, SIGTERM], timeout: 20))
+        worker.send(signal: signal)
+        #expect(worker.wait(timeout: 20) == .init(status: 130, signaled: false), "\(worker.output)")
+    }
+
     @Test func interruptedRunExitsResumableAndTheRerunDoesOnlyTheRest() throws {
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 300)

@@ -159,10 +159,28 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// The blocked-signal mask of a running process (`SigBlk` in /proc/PID/status).
-    public static func blockedSignals(of pid: pid_t) -> UInt64? {
+    public static func blockedSignals(of pid: pid_t) -> UInt64? { signalMask("SigBlk", of: pid) }
+
+    /// The signals a running process has handlers for (`SigCgt` in /proc/PID/status).
+    public static func caughtSignals(of pid: pid_t) -> UInt64? { signalMask("SigCgt", of: pid) }
+
+    /// Whether the child has installed handlers for all of `signals` (bit s−1 of `SigCgt`), to
+    /// signal it only once it is ready. Polls every 10 ms for at most `timeout` seconds.
+    public func waitForHandlers(_ signals: [Int32], timeout: Double) -> Bool {
+        let wanted = signals.reduce(UInt64(0)) { $0 | (1 << UInt64($1 - 1)) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline && isRunning {
+            if let caught = Self.caughtSignals(of: pid), caught & wanted == wanted { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// A hexadecimal signal mask line of /proc/PID/status.
+    private static func signalMask(_ field: String, of pid: pid_t) -> UInt64? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("SigBlk:") {
-            return UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return UInt64(line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces), radix: 16)
         }
         return nil
     }
