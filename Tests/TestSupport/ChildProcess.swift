@@ -186,7 +186,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     deinit {
-        if isRunning { kill(pid, SIGKILL) }
+        send(signal: SIGKILL)  // no-op once reaped (the pid may belong to someone else then)
         _ = wait(timeout: 10)
     }
 
