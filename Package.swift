@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "SummaryStore", dependencies: ["Sweeps", "Factorization", "CSQLite"], swiftSettings: strict),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         .target(
-            name: "Cluster", dependencies: ["ZeroMQ", "SummaryStore", "Sweeps", "Factorization"],
+            name: "Cluster", dependencies: ["CSupport", "ZeroMQ", "SummaryStore", "Sweeps", "Factorization"],
             swiftSettings: strict),
         .target(name: "Reports", dependencies: ["SummaryStore"], swiftSettings: strict),
         .executableTarget(
@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(name: "zmq-raw", dependencies: ["ZeroMQ"], path: "Benchmarks/zmq-raw", swiftSettings: strict),
 
         // MARK: Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSupport"], path: "Tests/TestSupport"),
         .testTarget(
             name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"],
             exclude: ["Fixtures"]),

@@ -25,6 +25,8 @@ public struct SweepRegistration: Sendable, Equatable {
     public var existing: Int
     /// Tasks that already have a result.
     public var done: Int
+    /// Tasks of the previous registration that this one no longer has (only with `replace`).
+    public var dropped: Int = 0
 
     public init(total: Int, new: Int, existing: Int, done: Int) {
         self.total = total
@@ -81,7 +83,7 @@ public struct SweepSummary: Sendable, Equatable {
     public var name: String
     /// When it was first registered.
     public var created: Date
-    /// When it was last registered.
+    /// Its last activity: the later of its last registration and its last task finishing.
     public var updated: Date
     /// Its tasks by state.
     public var counts: StatusCounts

@@ -7,17 +7,30 @@ extension SummaryStore {
     ///
     /// The sweep's membership becomes exactly `tasks` (in their order); tasks already in the store
     /// (same key, from any sweep) keep their state and results. Registering the same sweep again
-    /// is cheap and changes nothing but `updated`.
+    /// is cheap and changes nothing but `updated`; growing it (a sweep file with more values)
+    /// adds the new tasks. A file that would DROP tasks from a sweep of the same name — most
+    /// likely another sweep that reuses the name — is refused unless `replace` is set, since the
+    /// dropped tasks would silently vanish from `--sweep NAME` queries.
     /// - Parameters:
     ///   - name: the sweep's name.
     ///   - spec: the sweep file's text (kept for reference).
     ///   - tasks: the expanded tasks; duplicates (same key) count once.
-    /// - Returns: counts of distinct tasks: total, new, existing, done.
-    /// - Throws: `StoreError.sqlite`.
+    ///   - replace: allow the new task list to drop tasks of the existing sweep (their rows and
+    ///     results stay in the store, outside this sweep).
+    /// - Returns: counts of distinct tasks: total, new, existing, done, dropped.
+    /// - Throws: `StoreError.sweepChanged` (nothing written), `.sqlite`.
     @discardableResult
-    public func registerSweep(name: String, spec: String, tasks: [SweepTask]) throws(StoreError) -> SweepRegistration {
+    public func registerSweep(
+        name: String, spec: String, tasks: [SweepTask], replace: Bool = false
+    ) throws(StoreError) -> SweepRegistration {
         let now = Self.now
         return try connection.transaction { () throws(StoreError) -> SweepRegistration in
+            var previous = Set<Int>()
+            if let oldID = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) {
+                let members = try connection.cached("SELECT task_id FROM sweep_tasks WHERE sweep_id = ?")
+                try members.bind([.integer(oldID)])
+                while try members.step() { if let id = members.int(at: 0) { previous.insert(id) } }
+            }
             try connection.cached(
                 """
                 INSERT INTO sweeps (name, spec, created, updated) VALUES (?, ?, ?, ?)
@@ -55,12 +68,17 @@ extension SummaryStore {
                     taskID = id
                 }
                 try addMember.execute([.integer(sweepID), .integer(taskID), .integer(position)])
+                previous.remove(taskID)
                 if connection.changes == 1 {
                     position += 1
                     registration.total += 1
                     if isNew { registration.new += 1 } else { registration.existing += 1 }
                 }
             }
+            if !previous.isEmpty && !replace {
+                throw StoreError.sweepChanged(name: name, dropped: previous.count, total: registration.total)
+            }
+            registration.dropped = previous.count
             registration.done = try countByState(sweepID: sweepID).done
             return registration
         }
@@ -207,7 +225,14 @@ extension SummaryStore {
     /// Every sweep with its progress, oldest first.
     /// - Throws: `StoreError.sqlite`.
     public func sweeps() throws(StoreError) -> [SweepSummary] {
-        let stmt = try connection.prepare("SELECT id, name, created, updated FROM sweeps ORDER BY created, id")
+        // `updated`: the later of the last registration and the last task finishing (done or failed).
+        let stmt = try connection.prepare(
+            """
+            SELECT s.id, s.name, s.created,
+                max(s.updated, coalesce((SELECT max(t.finished) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
+                                         WHERE m.sweep_id = s.id), 0))
+            FROM sweeps s ORDER BY s.created, s.id
+            """)
         var rows: [(Int, String, Double, Double)] = []
         while try stmt.step() {
             rows.append(
@@ -261,7 +286,7 @@ extension SummaryStore {
     /// - Throws: `StoreError.unknownSweep` with a suggestion.
     func sweepID(_ name: String) throws(StoreError) -> Int {
         if let id = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) { return id }
-        throw StoreError.unknownSweep(name: name, suggestion: EditDistance.closest(to: name, among: try sweepNames()))
+        throw StoreError.unknownSweep(name: name, suggestion: Suggestion.closest(to: name, among: try sweepNames()))
     }
 
     private func countByState(sweepID: Int) throws(StoreError) -> StatusCounts {

@@ -108,28 +108,28 @@ import Testing
         let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
         let common = ["--store", store, "--bind", endpoint, "--heartbeat-interval", "0.2"]
         let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10", "OPENBLAS_NUM_THREADS": "1"]
-        let first = try Spawned(["coordinator", sweep] + common)
+        let first = try ChildProcess(["coordinator", sweep] + common)
         let workers = try (0..<2).map { i in
-            try Spawned(
+            try ChildProcess(
                 ["worker", "--connect", endpoint, "--name", "w\(i)", "--give-up-after", "30"], environment: slow)
         }
         #expect(
             eventually(timeout: 30) {
                 ((try? Self.sql(store, "SELECT count(*) FROM results"))?.first.flatMap { Int($0) } ?? 0) >= 40
             })
-        first.signal(SIGKILL)
-        first.wait(timeout: 10)
+        first.send(signal: SIGKILL)
+        first.exitStatus(timeout: 10)
         let before = try Self.sql(store, "SELECT t.key, t.finished FROM tasks t WHERE t.status = 'done' ORDER BY t.key")
         #expect(before.count >= 40 && before.count < 200)
-        let second = try Spawned(["coordinator", sweep] + common)
-        #expect(second.wait(timeout: 60) == 0, "\(second.text)")
-        #expect(second.text.contains("\(200 - before.count) task(s) to run, \(before.count) already done"))
+        let second = try ChildProcess(["coordinator", sweep] + common)
+        #expect(second.exitStatus(timeout: 60) == 0, "\(second.output)")
+        #expect(second.output.contains("\(200 - before.count) task(s) to run, \(before.count) already done"))
         let after = try Self.sql(store, "SELECT t.key, t.finished FROM tasks t WHERE t.status = 'done' ORDER BY t.key")
         #expect(after.count == 200)
         // Committed before the kill: untouched (not recomputed, not rewritten).
         #expect(Set(before).isSubset(of: Set(after)))
         #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["200|200"])
-        for w in workers { #expect(w.wait(timeout: 15) == 0, "\(w.text)") }
+        for w in workers { #expect(w.exitStatus(timeout: 15) == 0, "\(w.output)") }
         // The same as an uninterrupted run, result for result.
         let reference = dir.path("reference.sqlite")
         let r = try runProcess(
@@ -141,11 +141,22 @@ import Testing
         #expect(a.count == 200 && same, "the restarted sweep's results differ from an uninterrupted run's")
     }
 
+    /// A worker (no coordinator yet) stops cleanly on SIGINT and SIGTERM: real handlers, so a
+    /// thread OpenBLAS started before main cannot take the signal with the default action.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func workerStopsCleanlyOnASignal(signal: Int32) throws {
+        let worker = try ChildProcess(
+            ["worker", "--connect", "tcp://127.0.0.1:\(Self.freePort())", "--give-up-after", "60"])
+        #expect(worker.waitForHandlers([SIGINT, SIGTERM], timeout: 20))
+        worker.send(signal: signal)
+        #expect(worker.wait(timeout: 20) == .init(status: 130, signaled: false), "\(worker.output)")
+    }
+
     @Test func interruptedRunExitsResumableAndTheRerunDoesOnlyTheRest() throws {
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 300)
         let store = dir.path("s.sqlite")
-        let run = try Spawned(
+        let run = try ChildProcess(
             ["run", sweep, "--store", store, "--workers", "2", "--noop"],
             environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "20"])
         #expect(
@@ -154,9 +165,9 @@ import Testing
             })
         let workerPIDs = Self.children(of: run.pid)
         #expect(workerPIDs.count == 2)
-        run.signal(SIGINT)
-        #expect(run.wait(timeout: 30) == 130, "\(run.text)")
-        #expect(run.text.contains("interrupted"))
+        run.send(signal: SIGINT)
+        #expect(run.exitStatus(timeout: 30) == 130, "\(run.output)")
+        #expect(run.output.contains("interrupted"))
         let done = Int(try Self.sql(store, "SELECT count(*) FROM tasks WHERE status = 'done'").first ?? "") ?? -1
         #expect(done >= 30 && done < 300)
         #expect(try Self.sql(store, "SELECT count(*) FROM tasks WHERE status = 'running'") == ["0"])
@@ -174,12 +185,12 @@ import Testing
         let store = dir.path("s.sqlite")
         // Register the sweep (a coordinator without workers, interrupted) to learn a task key.
         let port = Self.freePort()
-        let register = try Spawned([
+        let register = try ChildProcess([
             "coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(port)", "--noop",
         ])
         #expect(eventually(timeout: 20) { (try? Self.sql(store, "SELECT count(*) FROM tasks"))?.first == "30" })
-        register.signal(SIGINT)
-        #expect(register.wait(timeout: 20) == 130)
+        register.send(signal: SIGINT)
+        #expect(register.exitStatus(timeout: 20) == 130)
         let poison = try Self.sql(store, "SELECT key FROM tasks ORDER BY key LIMIT 1 OFFSET 7")[0]
         let r = try runProcess(
             [
@@ -219,7 +230,7 @@ import Testing
             #expect(g.status == 0, "\(g.stderr)")
         }
         let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
-        let coordinator = try Spawned([
+        let coordinator = try ChildProcess([
             "coordinator", sweep, "--store", store, "--bind", endpoint, "--noop", "--curve", "--keys", keys,
         ])
         let intruder = try runProcess(
@@ -232,7 +243,7 @@ import Testing
         #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["0"])
         let worker = try runProcess(["worker", "--connect", endpoint, "--curve", "--keys", keys], timeout: 60)
         #expect(worker.status == 0, "\(worker.stderr)")
-        #expect(coordinator.wait(timeout: 20) == 0, "\(coordinator.text)")
+        #expect(coordinator.exitStatus(timeout: 20) == 0, "\(coordinator.output)")
         #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["50"])
     }
 
@@ -240,16 +251,16 @@ import Testing
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 5)
         let store = dir.path("s.sqlite")
-        let first = try Spawned(
+        let first = try ChildProcess(
             ["coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--noop"])
-        #expect(eventually(timeout: 20) { first.text.contains("listening on") })
+        #expect(eventually(timeout: 20) { first.output.contains("listening on") })
         let second = try runProcess(
             ["coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--noop"],
             timeout: 20)
         #expect(second.status == 1)
         #expect(second.stderr.contains("another coordinator (pid \(first.pid)"))
-        first.signal(SIGTERM)
-        #expect(first.wait(timeout: 20) == 130)
+        first.send(signal: SIGTERM)
+        #expect(first.exitStatus(timeout: 20) == 130)
     }
 
     @Test func coordinatorRefusesAPublicPlainTextBind() throws {
@@ -290,50 +301,4 @@ func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
         usleep(20_000)
     }
     return condition()
-}
-
-/// A `dmfsweep` child process; SIGKILLed when released if still running.
-final class Spawned: @unchecked Sendable {
-    // Safe: `process` is configured before `run()`; `output` is appended under `lock`.
-    private let process = Process()
-    private let exited = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var output = Data()
-
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = TestPaths.dmfsweep
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let d = h.availableData
-            if d.isEmpty { h.readabilityHandler = nil } else { self?.lock.withLock { self?.output.append(d) } }
-        }
-        let done = exited
-        process.terminationHandler = { _ in done.signal() }
-        try process.run()
-    }
-
-    var text: String { lock.withLock { String(decoding: output, as: UTF8.self) } }
-
-    var pid: Int32 { process.processIdentifier }
-
-    @discardableResult
-    func wait(timeout: Double) -> Int32? {
-        if exited.wait(timeout: .now() + timeout) == .timedOut { return nil }
-        exited.signal()
-        return process.terminationStatus
-    }
-
-    func signal(_ sig: Int32) { if process.isRunning { kill(process.processIdentifier, sig) } }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            _ = exited.wait(timeout: .now() + 5)
-        }
-    }
 }

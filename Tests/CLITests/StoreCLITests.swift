@@ -73,6 +73,14 @@ import Testing
         let lines = raw.stdout.split(separator: "\n")
         #expect(lines.count == 1 + 3)
         #expect(lines[0].hasPrefix("key,problem,n,depth,") && lines[0].hasSuffix("r1_predicted_end"))
+        let json = try runProcess(
+            ["query", "--store", path, "--raw", "--rank", "1", "--where", "depth=4", "--format", "json"])
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(objects.count == 3)
+        for object in objects {
+            let spectrum = object["spectrum"] as? [Any] ?? []
+            #expect(!spectrum.isEmpty && spectrum.allSatisfy { $0 is NSNumber }, "spectrum: \(object["spectrum"] ?? "-")")
+        }
         let tableOut = try runProcess(["query", "--store", path, "--group-by", "seed", "--metric", "final_loss"])
         #expect(tableOut.status == 0 && tableOut.stdout.split(separator: "\n").count == 5)
     }
@@ -115,6 +123,15 @@ import Testing
         #expect(out.stderr.hasPrefix("dmfsweep: error: " + message), "\(out.stderr)")
     }
 
+    /// Commands, flags and metrics share one "did you mean" (Sweeps' `Suggestion`): case-insensitive,
+    /// so a word in the wrong case is still recognised.
+    @Test func didYouMeanIsCaseInsensitiveEverywhere() throws {
+        let command = try runProcess(["QUERY"])
+        #expect(command.status == 2 && command.stderr.contains("unknown command 'QUERY' (did you mean 'query'?)"))
+        let metric = try runProcess(["query", "--store", "/nonexistent.sqlite", "--metric", "FINAL_LOSS"])
+        #expect(metric.status == 2 && metric.stderr.contains("(did you mean 'final_loss'?)"), "\(metric.stderr)")
+    }
+
     @Test func missingStoreExitsTwoAndCreatesNothing() throws {
         let dir = try TemporaryDirectory(prefix: "cli-missing")
         let path = dir.path("absent.sqlite")
@@ -126,6 +143,34 @@ import Testing
                     + "(create one with 'dmfsweep run SWEEP.yaml --inline --store \(path)')\n")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).isEmpty)
+    }
+
+    /// A directory, or a file in a missing directory, is a usage error naming the problem (SQLite
+    /// alone says "disk I/O error" / "unable to open"), for every command that opens a store.
+    @Test func storeThatIsADirectoryOrInAMissingDirectoryExitsTwo() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-store-dir")
+        let sweep = dir.path("demo.yaml")
+        try PlanRunCLITests.sweep.write(toFile: sweep, atomically: true, encoding: .utf8)
+        let absent = dir.path("absent")
+        let cases = [
+            (dir.url.path, "'\(dir.url.path)' is not a dmfsweep summary store: it is a directory"),
+            (
+                absent + "/s.sqlite",
+                "cannot use '\(absent)/s.sqlite' as a summary store: directory '\(absent)' does not exist"
+            ),
+        ]
+        for (store, message) in cases {
+            for command in [
+                ["query", "--store", store, "--metric", "steps"], ["sweeps", "--store", store],
+                ["status", "--store", store], ["plan", sweep, "--store", store],
+                ["run", sweep, "--inline", "--store", store], ["run", sweep, "--workers", "1", "--store", store],
+            ] {
+                let out = try runProcess(command, timeout: 30)
+                #expect(out.status == 2, "\(command): \(out.stderr)")
+                #expect(out.stderr == "dmfsweep: error: \(message)\n", "\(command)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: absent))
     }
 
     @Test func otherSchemaVersionExitsOneNamingBothVersions() throws {
@@ -140,25 +185,11 @@ import Testing
     @Test func queriesWorkWhileAnotherProcessWrites() throws {
         let dir = try TemporaryDirectory(prefix: "cli-concurrent")
         let path = dir.path("busy.sqlite")
-        let writer = Process()
-        writer.executableURL = TestPaths.productsDirectory.appendingPathComponent("dmfsweep-store-writer")
-        writer.arguments = [path, "2000", "50"]
-        let pipe = Pipe()
-        writer.standardOutput = pipe
-        writer.standardError = FileHandle.nullDevice
-        try writer.run()
-        defer {
-            kill(writer.processIdentifier, SIGKILL)
-            writer.waitUntilExit()
-        }
+        let writer = try ChildProcess(
+            [path, "2000", "50"],
+            executable: TestPaths.productsDirectory.appendingPathComponent("dmfsweep-store-writer"))
         // Wait until the writer has committed something, so the store exists and is busy.
-        var seen = ""
-        while !seen.contains("committed") {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        try #require(seen.contains("committed"))
+        try #require(writer.waitForOutput(timeout: 60) { $0.contains("committed") })
         var counts: [Int] = []
         for _ in 0..<4 {
             let out = try runProcess(
@@ -237,11 +268,41 @@ import Testing
         #expect(missing.stdout.contains("does not exist yet: all 18 to run"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("absent.sqlite")))
     }
+
+    /// The full path's flop model: 3(N−1) products of 2n³ flops per step (not 4N), and --measure
+    /// scales by the steps a probe actually ran.
+    @Test func planCostCountsTheFullPathProductsAndMeasuresStepsRun() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-cost")
+        let base = """
+            name: cost
+            method: grid
+            parameters:
+              path: {value: full}
+              problem: {value: estimation}
+              n: {value: 10}
+              depth: {value: 3}
+              record_every: {value: 1000}
+            """
+        let sweep = try write(base + "\n  steps: {value: 1000}\n", in: dir)
+        let out = try runProcess(["plan", sweep])
+        // 1000 steps × (3·2 products × 2·10³ flops + estimation gradient 2·10²) + 3 records × 10·10³.
+        let perStep: Int = 6 * 2 * 1000 + 2 * 100
+        let expected: Int = 1000 * perStep + 3 * 10 * 1000
+        #expect(expected == 12_230_000)
+        #expect(out.stdout.split(separator: "\n").last?.hasPrefix("cost: 1.2e+07 flops") == true, "\(out.stdout)")
+        // A run that diverges at once: the calibration counts its few steps, not the 2000 planned.
+        let diverging = try write(base + "\n  steps: {value: 5000}\n  eta: {value: 50}\n", in: dir, as: "boom.yaml")
+        let measured = try runProcess(["plan", diverging, "--measure"])
+        let line = try #require(measured.stdout.split(separator: "\n").last.map(String.init))
+        let steps = line.components(separatedBy: ": ").last?.split(separator: " ").first.flatMap { Int($0) }
+        #expect(line.contains("calibrated on task"), "\(line)")
+        #expect(steps.map { $0 >= 1 && $0 < 100 } == true, "\(line)")
+    }
 }
 
 /// `dmfsweep run --inline` with the real numerical core.
 @Suite struct InlineRunCLITests {
-    /// 30 full-path tasks of about 50 ms each (debug build): a signal after the first few commits
+    /// 30 full-path tasks of about 0.1 s each (debug build): a signal after the first few commits
     /// arrives with over a second of work left.
     static let slowSweep = """
         name: slow
@@ -250,7 +311,7 @@ import Testing
           path: {value: full}
           n: {value: 20}
           spectrum: {value: [10, 5, 2, 1]}
-          steps: {value: 5000}
+          steps: {value: 20000}
           record_every: {value: 50}
           depth: {values: [2, 3]}
           seed: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]}
@@ -288,44 +349,53 @@ import Testing
         #expect(try s.integrityCheck() == ["ok"])
     }
 
-    /// Starts `dmfsweep run --inline` on the slow sweep, waits for `lines` progress lines, sends
-    /// `signal`, and returns the child's output and the number of results it reported committed.
+    /// Another sweep under a stored sweep's name is refused (exit 2, store unchanged) unless
+    /// --replace-sweep, which says what it dropped.
+    @Test func anotherSweepUnderTheSameNameNeedsReplaceSweep() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-rename")
+        let store = dir.path("s.sqlite")
+        let first = try runProcess(["run", try write(PlanRunCLITests.sweep, in: dir, as: "demo.yaml"), "--inline", "--quiet", "--store", store])
+        #expect(first.status == 0, "\(first.stderr)")
+        let other = try write(
+            PlanRunCLITests.sweep.replacingOccurrences(of: "depth: {values: [2, 3, 4]}", with: "depth: {values: [5]}"),
+            in: dir, as: "other.yaml")
+        for command in [["run", other, "--inline"], ["run", other, "--workers", "1"]] {
+            let refused = try runProcess(command + ["--store", store], timeout: 60)
+            #expect(refused.status == 2, "\(command) \(refused.stderr)")
+            #expect(
+                refused.stderr.hasPrefix(
+                    "dmfsweep: error: sweep 'demo' is already in the store with 18 task(s) this sweep file does not have (it has 6)"),
+                "\(refused.stderr)")
+        }
+        #expect(try SummaryStore(path: store).statusCounts(sweep: "demo") == StatusCounts(done: 18))
+        let replaced = try runProcess(["run", other, "--inline", "--quiet", "--store", store, "--replace-sweep"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(replaced.stdout.contains("18 earlier task(s) are no longer part of it"))
+        #expect(try SummaryStore(path: store).statusCounts(sweep: "demo") == StatusCounts(done: 6))
+        #expect(try SummaryStore(path: store).statusCounts() == StatusCounts(done: 24))
+    }
+
+    /// Starts `dmfsweep run --inline` on the slow sweep (from a parent with default signal state,
+    /// as a shell gives), waits for `lines` progress lines, sends `signal`, and returns how the
+    /// child ended, its output and the number of results it reported committed.
     private func interrupted(
         _ dir: TemporaryDirectory, signal: Int32, lines: Int
-    ) throws -> (status: Int32, reason: Process.TerminationReason, stdout: String, stderr: String, committed: Int) {
+    ) throws -> (end: ChildProcess.Termination?, stdout: String, stderr: String, committed: Int) {
         let sweep = try write(Self.slowSweep, in: dir, as: "slow.yaml")
-        let child = Process()
-        child.executableURL = TestPaths.dmfsweep
-        child.arguments = ["run", sweep, "--inline", "--store", dir.path("s.sqlite"), "--batch", "1"]
-        let out = Pipe()
-        let err = Pipe()
-        child.standardOutput = out
-        child.standardError = err
-        let exited = DispatchSemaphore(value: 0)
-        child.terminationHandler = { _ in exited.signal() }
-        try child.run()
-        let pid = child.processIdentifier
-        defer { if child.isRunning { kill(pid, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { kill(pid, SIGKILL) }
-        var text = ""
-        while text.split(separator: "\n").filter({ $0.hasPrefix("[") }).count < lines {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(pid, signal)
-        exited.wait()
-        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let child = try ChildProcess(["run", sweep, "--inline", "--store", dir.path("s.sqlite"), "--batch", "1"])
+        _ = child.waitForOutput(timeout: 120) { $0.split(separator: "\n").filter { $0.hasPrefix("[") }.count >= lines }
+        child.send(signal: signal)
+        let end = child.wait(timeout: 120)
+        let text = child.stdout
         let committed = text.split(separator: "\n").filter { $0.hasPrefix("[") && $0.contains("]") }.count
-        return (child.terminationStatus, child.terminationReason, text, stderr, committed)
+        return (end, text, child.stderr, committed)
     }
 
     @Test(arguments: [SIGINT, SIGTERM])
     func stopSignalEndsAfterTheCurrentTaskAndResumes(signal: Int32) throws {
         let dir = try TemporaryDirectory(prefix: "cli-stop")
         let run = try interrupted(dir, signal: signal, lines: 3)
-        #expect(run.reason == .exit && run.status == 128 + signal, "\(run.stdout) \(run.stderr)")
+        #expect(run.end == .init(status: 128 + signal, signaled: false), "\(run.stdout) \(run.stderr)")
         #expect(run.stderr.contains("stopping after the current task"))
         #expect(run.stdout.contains("interrupted; run the same command again to resume"))
         let store = try SummaryStore(path: dir.path("s.sqlite"))
@@ -341,7 +411,7 @@ import Testing
     @Test func sigkillLosesNothingCommitted() throws {
         let dir = try TemporaryDirectory(prefix: "cli-sigkill")
         let run = try interrupted(dir, signal: SIGKILL, lines: 4)
-        #expect(run.reason == .uncaughtSignal)
+        #expect(run.end == .init(status: SIGKILL, signaled: true))
         let store = try SummaryStore(path: dir.path("s.sqlite"))
         #expect(try store.integrityCheck() == ["ok"])
         let done = try store.statusCounts(sweep: "slow").done

@@ -18,17 +18,17 @@ import ZeroMQ
         let running = try RunningCoordinator(
             Coordinator(options: testOptions(heartbeat: 0.2, liveness: 4), ledger: ledger))
         let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10"]
-        let victim = try Child(["worker", "--connect", running.endpoint, "--name", "victim"], environment: slow)
+        let victim = try ChildProcess(["worker", "--connect", running.endpoint, "--name", "victim"], environment: slow)
         #expect(eventually(timeout: 20) { ledger.completed.count >= 20 })
-        let survivor = try Child(["worker", "--connect", running.endpoint, "--name", "survivor"], environment: slow)
+        let survivor = try ChildProcess(["worker", "--connect", running.endpoint, "--name", "survivor"], environment: slow)
         #expect(eventually(timeout: 20) { ledger.completed.values.contains { $0.workerID == "survivor" } })
-        victim.signal(SIGKILL)
+        victim.send(signal: SIGKILL)
         let outcome = try running.wait(timeout: 60)
         #expect(outcome.complete)
         #expect(outcome.state.scheduler.deaths >= 1)  // the victim (a starved survivor may be declared dead too)
         #expect(outcome.state.scheduler.failed == 0)
         #expect(ledger.completed.count == 150 && ledger.duplicateCommitCount == 0)
-        #expect(survivor.wait(timeout: 10) == 0)
+        #expect(survivor.exitStatus(timeout: 10) == 0)
     }
 
     @Test func poisonTaskFailsAfterMaxAttemptsAndTheRestFinish() throws {
@@ -39,7 +39,7 @@ import ZeroMQ
         options.scheduler.maxAttempts = 3
         let running = try RunningCoordinator(Coordinator(options: options, ledger: ledger))
         let env = ["DMFSWEEP_FAULT_CRASH_KEY": poison.hex]
-        var workers: [Child] = []
+        var workers: [ChildProcess] = []
         var started = 0
         let finished = DispatchSemaphore(value: 0)
         let waiter = Thread {
@@ -49,10 +49,10 @@ import ZeroMQ
         waiter.start()
         // A supervisor: keep two workers alive, replacing the ones the poison kills.
         while finished.wait(timeout: .now() + 0.05) == .timedOut {
-            workers.removeAll { $0.wait(timeout: 0) != nil }
+            workers.removeAll { $0.exitStatus(timeout: 0) != nil }
             while workers.count < 2 && started < 12 {
                 workers.append(
-                    try Child(["worker", "--connect", running.endpoint, "--name", "w\(started)"], environment: env))
+                    try ChildProcess(["worker", "--connect", running.endpoint, "--name", "w\(started)"], environment: env))
                 started += 1
             }
         }
@@ -73,7 +73,7 @@ import ZeroMQ
         options.endpoint = first.endpoint  // the restarted one binds the same port
         let env = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "5"]
         let workers = try (0..<2).map {
-            try Child(["worker", "--connect", first.endpoint, "--name", "w\($0)"], environment: env)
+            try ChildProcess(["worker", "--connect", first.endpoint, "--name", "w\($0)"], environment: env)
         }
         #expect(eventually(timeout: 20) { ledger.completed.count >= 50 })
         first.stop.request()
@@ -86,7 +86,7 @@ import ZeroMQ
         #expect(outcome.complete)
         #expect(outcome.state.doneBefore == committed.count)
         #expect(ledger.completed.count == 400 && ledger.duplicateCommitCount == 0)
-        for w in workers { #expect(w.wait(timeout: 10) == 0, "\(w.text)") }
+        for w in workers { #expect(w.exitStatus(timeout: 10) == 0, "\(w.output)") }
     }
 
     @Test func garbageOnTheWireIsDroppedAndCountedWhileTheSweepCompletes() throws {
@@ -134,7 +134,7 @@ import ZeroMQ
         }
         attacker.start()
         let workers = try (0..<2).map {
-            try Child(
+            try ChildProcess(
                 ["worker", "--connect", endpoint, "--name", "w\($0)"],
                 environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "2"])
         }
@@ -144,7 +144,7 @@ import ZeroMQ
         let bad = outcome.state.badMessages
         #expect(bad["version", default: 0] > 0 && bad["truncated", default: 0] > 0 && bad["tag", default: 0] > 0)
         #expect(outcome.state.badMessageTotal >= 2990)
-        for w in workers { #expect(w.wait(timeout: 10) == 0) }
+        for w in workers { #expect(w.exitStatus(timeout: 10) == 0) }
     }
 
     @Test func curveAdmitsAllowListedWorkersOnly() throws {
@@ -158,14 +158,14 @@ import ZeroMQ
         let running = try RunningCoordinator(Coordinator(options: options, ledger: ledger))
         let curve = ["--curve", "--keys", keys.path]
         // The intruder knows the coordinator's public key but is not on the allow-list.
-        let intruder = try Child(
+        let intruder = try ChildProcess(
             ["worker", "--connect", running.endpoint, "--key-name", "intruder", "--give-up-after", "2"] + curve)
-        #expect(intruder.wait(timeout: 20) == 3, "\(intruder.text)")
+        #expect(intruder.exitStatus(timeout: 20) == 3, "\(intruder.output)")
         #expect(ledger.completed.isEmpty)
-        let worker = try Child(["worker", "--connect", running.endpoint, "--key-name", "worker"] + curve)
+        let worker = try ChildProcess(["worker", "--connect", running.endpoint, "--key-name", "worker"] + curve)
         let outcome = try running.wait(timeout: 60)
         #expect(outcome.complete && ledger.completed.count == 200)
         #expect(outcome.state.scheduler.unknownPeerMessages == 0)
-        #expect(worker.wait(timeout: 10) == 0)
+        #expect(worker.exitStatus(timeout: 10) == 0)
     }
 }

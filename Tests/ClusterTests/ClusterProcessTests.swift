@@ -1,6 +1,7 @@
 import Factorization
 import Foundation
 import Sweeps
+import TestSupport
 import Testing
 
 @testable import Cluster
@@ -30,7 +31,7 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
         let coordinator = try Coordinator(options: testOptions(), ledger: ledger)
         let endpoint = try coordinator.bind()
         let workers = try (0..<2).map { i in
-            try Child(["worker", "--connect", endpoint, "--jobs", "2", "--name", "w\(i)", "--give-up-after", "20"])
+            try ChildProcess(["worker", "--connect", endpoint, "--jobs", "2", "--name", "w\(i)", "--give-up-after", "20"])
         }
         let transfer = CoordinatorBox(coordinator)
         let outcome = try onThread(timeout: 60) { try transfer.coordinator.run() }
@@ -39,7 +40,7 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
         #expect(ledger.duplicateCommitCount == 0)
         #expect(Set(ledger.completed.values.map(\.workerID)).isSubset(of: ["w0", "w1"]))
         for w in workers {
-            #expect(w.wait(timeout: 10) == 0, "worker output: \(w.text)")
+            #expect(w.exitStatus(timeout: 10) == 0, "worker output: \(w.output)")
         }
     }
 }

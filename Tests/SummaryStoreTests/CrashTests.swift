@@ -11,34 +11,14 @@ import Testing
         let dir = try TemporaryDirectory(prefix: "store-crash")
         let path = dir.path("crash.sqlite")
         let batch = 40
-        let child = Process()
-        child.executableURL = TestPaths.productsDirectory.appendingPathComponent("dmfsweep-store-writer")
-        child.arguments = [path, "4000", String(batch)]
-        let out = Pipe()
-        child.standardOutput = out
-        child.standardError = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        child.terminationHandler = { _ in exited.signal() }
-        try child.run()
-        let pid = child.processIdentifier
-        // Whatever happens below, the child does not outlive the test.
-        defer {
-            if child.isRunning { kill(pid, SIGKILL) }
-        }
-        // A watchdog: a child that hangs is killed after 60 s (the test then fails on its output).
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { kill(pid, SIGKILL) }
-
-        var text = ""
-        let reader = out.fileHandleForReading
-        while text.components(separatedBy: "committed ").count - 1 < 6 {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }  // the child died early
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(pid, SIGKILL)
-        exited.wait()
-        text += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
-        #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL)
+        // Killed on release whatever happens below: the child does not outlive the test.
+        let child = try ChildProcess(
+            [path, "4000", String(batch)],
+            executable: TestPaths.productsDirectory.appendingPathComponent("dmfsweep-store-writer"))
+        _ = child.waitForOutput(timeout: 60) { $0.components(separatedBy: "committed ").count - 1 >= 6 }
+        child.send(signal: SIGKILL)
+        #expect(child.wait(timeout: 30) == .init(status: SIGKILL, signaled: true))
+        let text = child.stdout
 
         // Only complete lines count: a line cut by the kill was printed after its commit anyway.
         let committed = text.split(separator: "\n").filter { $0.hasPrefix("committed ") }

@@ -55,7 +55,8 @@ import Testing
         var text = ""
         var writer: TableWriter? = nil
         try store.raw(
-            query, header: { writer = TableWriter(columns: $0, format: format) { text += $0 } },
+            query,
+            header: { writer = TableWriter(columns: $0, format: format, listColumns: RawQuery.listColumns) { text += $0 } },
             row: { writer?.add($0) })
         writer?.finish()
         return text
@@ -114,6 +115,9 @@ import Testing
             #expect(same(object["alpha"], task.config.alpha))
             #expect((object["n"] as? NSNumber)?.intValue == 3)  // resolved from the spectrum
             #expect(object["rank"] is NSNull)
+            // A list parameter is a JSON array of numbers, not the CSV column's text.
+            let spectrum = try #require(object["spectrum"] as? [Any], "spectrum: \(object["spectrum"] ?? "absent")")
+            #expect(spectrum.map { ($0 as? NSNumber)?.doubleValue } == [10, 5, 2.5])
         }
     }
 

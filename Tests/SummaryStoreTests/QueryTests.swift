@@ -50,6 +50,55 @@ import Testing
         return abs(a - b) <= tol * max(1, abs(b))
     }
 
+    /// `status` and `path_used` filter and group like parameters: "mean final_loss without the
+    /// diverged runs", "outcomes by path that ran".
+    @Test func outcomeColumnsFilterAndGroup() throws {
+        let (_, store, rows) = try populated()
+        let notDiverged = try store.aggregate(
+            AggregateQuery(
+                sweep: "main", filters: [try Filter(parsing: "status!=diverged")], groupBy: ["depth"],
+                metric: Metric(parsing: "final_loss")))
+        var byDepth: [Int: [Double]] = [:]
+        for (task, result, _) in rows where task.config.depth != 5 {
+            guard let result, result.status != .diverged else { continue }
+            byDepth[task.config.depth, default: []].append(result.finalLoss)
+        }
+        #expect(notDiverged.rows.count == 3)
+        for row in notDiverged.rows {
+            let values = try #require(byDepth[row.group[0].intValue!])
+            let (n, mean, _, _, _) = stats(values)
+            #expect(row.count == n && close(row.mean, mean))
+        }
+        // Grouped by outcome: one group per status, counting its tasks (failed ones included).
+        let byStatus = try store.aggregate(
+            AggregateQuery(groupBy: ["status"], metric: Metric(parsing: "status.failed")))
+        var expected: [String: Int] = [:]
+        for (_, result, failed) in rows {
+            if let result { expected[result.status.rawValue, default: 0] += 1 } else if failed { expected["failed", default: 0] += 1 }
+        }
+        let got = Dictionary(uniqueKeysWithValues: byStatus.rows.map { row -> (String, Int) in
+            guard case .text(let s) = row.group[0] else { return ("?", -1) }
+            return (s, row.count)
+        })
+        #expect(got == expected)
+        #expect(byStatus.rows.first { $0.group[0] == .text("failed") }?.mean == 1)
+        // The path that ran, not the one requested (every fixture result ran spectral, asked auto).
+        let spectral = try store.aggregate(
+            AggregateQuery(filters: [try Filter(parsing: "path_used=spectral")], metric: Metric(parsing: "steps")))
+        #expect(spectral.rows.first?.count == rows.filter { $0.1 != nil }.count)
+        let full = try store.aggregate(
+            AggregateQuery(filters: [try Filter(parsing: "path-used=full")], metric: Metric(parsing: "steps")))
+        #expect(full.rows.first?.count == 0)
+        let raw = try store.rawCount(RawQuery(filters: [try Filter(parsing: "status=diverged")]))
+        #expect(raw == rows.filter { $0.1?.status == .diverged }.count)
+        #expect(throws: QueryError.badValue(parameter: "status", value: "exploded", expected: "one of finished|converged|diverged|failed|pending|running")) {
+            try Filter(parsing: "status=exploded")
+        }
+        #expect(throws: QueryError.badOperator(parameter: "path_used", op: "<", reason: "it takes only = and !=")) {
+            try Filter(parsing: "path_used<full")
+        }
+    }
+
     @Test func intervalLengthByDepthAndAlphaMatchesBruteForce() throws {
         let (_, store, rows) = try populated()
         let q = try AggregateQuery(
@@ -202,5 +251,14 @@ import Testing
         }
         #expect(abs(StudentT.quantile(0.025, degreesOfFreedom: 4) + 2.7764) < 1e-4)
         #expect(abs(StudentT.cdf(0, degreesOfFreedom: 3) - 0.5) < 1e-15)
+    }
+}
+
+extension SummaryStore {
+    /// The number of rows `raw` streams.
+    fileprivate func rawCount(_ query: RawQuery) throws -> Int {
+        var n = 0
+        try raw(query, header: { _ in }, row: { _ in n += 1 })
+        return n
     }
 }

@@ -119,6 +119,49 @@ import Testing
         #expect(try store.statusCounts(sweep: "s") == StatusCounts(pending: 2, done: 1))
     }
 
+    /// Growing a sweep adds tasks; a task list that drops some is refused (nothing written)
+    /// unless `replace`, and then the dropped tasks leave the sweep but keep their results.
+    @Test func reregisteringASweepThatDropsTasksNeedsReplace() throws {
+        let (_, store) = try Fixtures.store()
+        let a = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 2)  // 4 tasks
+        try store.registerSweep(name: "a", spec: "v1", tasks: a)
+        try store.recordResults([CompletedTask(key: a[0].key, result: Fixtures.result(seed: 0))])
+        let grown = a + [Fixtures.task(50)]
+        #expect(
+            try store.registerSweep(name: "a", spec: "v2", tasks: grown)
+                == SweepRegistration(total: 5, new: 1, existing: 4, done: 1))
+        let other = [Fixtures.task(60), a[1]]
+        #expect(throws: StoreError.sweepChanged(name: "a", dropped: 4, total: 2)) {
+            try store.registerSweep(name: "a", spec: "other", tasks: other)
+        }
+        #expect(try store.statusCounts(sweep: "a") == StatusCounts(pending: 4, done: 1))
+        #expect(try store.sweepSpec("a") == "v2")
+        #expect(try rowCount(store, "tasks") == 5)
+        var replaced = try store.registerSweep(name: "a", spec: "other", tasks: other, replace: true)
+        #expect(replaced.dropped == 4)
+        replaced.dropped = 0
+        #expect(replaced == SweepRegistration(total: 2, new: 1, existing: 1, done: 0))
+        #expect(try store.statusCounts(sweep: "a") == StatusCounts(pending: 2))
+        #expect(try store.result(for: a[0].key) != nil, "a dropped task keeps its result")
+    }
+
+    /// `sweeps()`'s `updated` moves with the results, not only with registrations.
+    @Test func sweepUpdatedIsTheLastResultTime() throws {
+        let (_, store) = try Fixtures.store()
+        let tasks = Fixtures.grid(depths: [2], alphas: [0.05], seeds: 4)
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        try store.connection.execute("UPDATE sweeps SET created = 500, updated = 1000")
+        #expect(try store.sweeps().first?.updated == Date(timeIntervalSince1970: 1000))
+        try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
+        try store.markFailed([TaskFailure(key: tasks[1].key, error: "boom", worker: nil)])
+        try store.connection.execute("UPDATE tasks SET finished = 2000 WHERE key = '\(tasks[0].key.hex)'")
+        try store.connection.execute("UPDATE tasks SET finished = 3000 WHERE key = '\(tasks[1].key.hex)'")
+        #expect(try store.sweeps().first?.updated == Date(timeIntervalSince1970: 3000))
+        // A later registration still counts.
+        try store.connection.execute("UPDATE sweeps SET updated = 4000")
+        #expect(try store.sweeps().first?.updated == Date(timeIntervalSince1970: 4000))
+    }
+
     @Test func unknownSweepSuggestsAName() throws {
         let (_, store) = try Fixtures.store()
         try store.registerSweep(name: "depth-vs-alpha", spec: "", tasks: [Fixtures.task(1)])

@@ -49,7 +49,8 @@ public struct ProcessOutput: Sendable {
     public var signaled: Bool
 }
 
-/// Runs a program to completion and captures its output; kills it after `timeout` seconds.
+/// Runs a program to completion (a `ChildProcess`) and captures its output; kills it after
+/// `timeout` seconds.
 /// - Parameters:
 ///   - arguments: its arguments.
 ///   - executable: the program (default: the built `dmfsweep`).
@@ -60,39 +61,12 @@ public func runProcess(
     _ arguments: [String], executable: URL = TestPaths.dmfsweep, environment: [String: String] = [:],
     stdin: String? = nil, timeout: Double = 120
 ) throws -> ProcessOutput {
-    let p = Process()
-    p.executableURL = executable
-    p.arguments = arguments
-    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe(), inp = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = inp
-    let done = DispatchSemaphore(value: 0)
-    p.terminationHandler = { _ in done.signal() }
-    try p.run()
-    if let stdin { inp.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
-    try? inp.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child never blocks on a full pipe.
-    let group = DispatchGroup()
-    let box = OutputBox()
-    DispatchQueue.global().async(group: group) { box.setOut(out.fileHandleForReading.readDataToEndOfFile()) }
-    DispatchQueue.global().async(group: group) { box.setErr(err.fileHandleForReading.readDataToEndOfFile()) }
-    if done.wait(timeout: .now() + timeout) == .timedOut {
-        kill(p.processIdentifier, SIGKILL)
-        done.wait()
+    let child = try ChildProcess(arguments, executable: executable, environment: environment, stdin: stdin ?? "")
+    var ended = child.wait(timeout: timeout)
+    if ended == nil {
+        child.send(signal: SIGKILL)
+        ended = child.wait(timeout: 30)
     }
-    group.wait()
-    return ProcessOutput(
-        status: p.terminationStatus, stdout: String(decoding: box.out, as: UTF8.self),
-        stderr: String(decoding: box.err, as: UTF8.self), signaled: p.terminationReason == .uncaughtSignal)
-}
-
-/// Collects a child's output from two reader threads.
-private final class OutputBox: @unchecked Sendable {
-    // Safe: each field is written by exactly one reader thread and read only after `group.wait()`.
-    var out = Data()
-    var err = Data()
-    func setOut(_ d: Data) { out = d }
-    func setErr(_ d: Data) { err = d }
+    let end = ended ?? .init(status: SIGKILL, signaled: true)
+    return ProcessOutput(status: end.status, stdout: child.stdout, stderr: child.stderr, signaled: end.signaled)
 }

@@ -1,5 +1,6 @@
 import Factorization
 import Foundation
+import Sweeps
 
 /// A group-by aggregate: per group of parameter values, count, mean, standard deviation, min, max
 /// and a 95% confidence interval of one metric.
@@ -13,7 +14,8 @@ public struct AggregateQuery: Sendable, Hashable {
     public var sweep: String?
     /// Conditions on parameters, all of which must hold.
     public var filters: [Filter]
-    /// Parameter names (and `r`, the interval's rank, for per-rank metrics) to group by, in order.
+    /// Columns to group by, in order: parameter names, the outcome columns `status` and `path_used`
+    /// (see `QueryColumn`), and `r` (the interval's rank, for per-rank metrics).
     /// `rank` is the parameter (rank of a generated spectrum), not the interval's rank.
     public var groupBy: [String]
     /// What to aggregate.
@@ -39,12 +41,10 @@ public struct AggregateQuery: Sendable, Hashable {
                     throw QueryError.conflict(
                         "--group-by r (the interval's rank) applies only to interval.* and predicted.* metrics")
                 }
-            } else if SimulationConfig.parameter(named: name) == nil {
-                let names =
-                    SimulationConfig.parameters.map(\.name)
-                    + (metric.isPerRank ? [AggregateQuery.intervalRankColumn] : [])
+            } else if QueryColumn.named(name) == nil {
+                let names = QueryColumn.allNames + (metric.isPerRank ? [AggregateQuery.intervalRankColumn] : [])
                 throw QueryError.unknownColumn(
-                    name: raw, option: "--group-by", suggestion: EditDistance.closest(to: name, among: names))
+                    name: raw, option: "--group-by", suggestion: Suggestion.closest(to: name, among: names))
             }
             guard !columns.contains(name) else { throw QueryError.conflict("--group-by lists '\(name)' twice") }
             columns.append(name)
@@ -69,9 +69,7 @@ public struct AggregateQuery: Sendable, Hashable {
     /// tables' natural order (task id, then rank), with the bound values. Selection, joins and
     /// the metric's expression run in SQL; see `SummaryStore.aggregate` for why grouping does not.
     func sql(sweepID: Int?) -> (text: String, values: [DatabaseValue]) {
-        let parameterColumns = groupParameters.map {
-            "t." + ParameterColumns.quoted(SimulationConfig.parameter(named: $0)!)
-        }
+        let parameterColumns = groupParameters.map { QueryColumn.named($0)!.sql }
         let (valueSQL, valueBindings) = metric.expression
         let (joins, condition) = metric.source
         var values = valueBindings

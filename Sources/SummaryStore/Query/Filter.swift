@@ -1,10 +1,12 @@
 import Factorization
 import Foundation
+import Sweeps
 
-/// One `--where` condition: `PARAM OP VALUE`, typed against the parameter registry and bound as
-/// an SQL parameter (values are never spliced into SQL text).
+/// One `--where` condition: `COLUMN OP VALUE`, typed against the parameter registry (or the
+/// outcome column's words) and bound as an SQL parameter (values are never spliced into SQL text).
 ///
-/// Grammar: `name` is a parameter's sweep name (`record_every`); `OP` is one of
+/// Grammar: `name` is a parameter's sweep name (`record_every`) or an outcome column, `status`
+/// or `path_used` (see `QueryColumn`; words, `=`/`!=` only); `OP` is one of
 /// `= == != < <= > >=`; `VALUE` is an integer, a number, a choice word or a comma-separated list,
 /// as the parameter's kind requires. `auto` (or `null`) matches an unset optional parameter
 /// (with `=`/`!=` only). Lists and choices take only `=` and `!=`.
@@ -21,8 +23,8 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
         var isEquality: Bool { self == .equal || self == .notEqual }
     }
 
-    /// The parameter.
-    public let parameter: ParameterSpec
+    /// The column: a parameter or an outcome column.
+    public let column: QueryColumn
     /// The comparison.
     public let op: Operator
     /// The typed value (`.unset` for `auto`/`null`).
@@ -51,14 +53,30 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
         }
         let raw = String(chars[i...]).trimmingCharacters(in: .whitespaces)
         guard !raw.isEmpty else { throw QueryError.malformedWhere(text: text, reason: "no value after '\(opText)'") }
-        let names = SimulationConfig.parameters.map(\.name)
-        guard let spec = SimulationConfig.parameter(named: name) else {
+        guard let column = QueryColumn.named(name) else {
             throw QueryError.unknownColumn(
-                name: name, option: "--where", suggestion: EditDistance.closest(to: name, among: names))
+                name: name, option: "--where", suggestion: Suggestion.closest(to: name, among: QueryColumn.allNames))
         }
-        self.parameter = spec
+        self.column = column
         self.op = op
-        self.value = try Self.parseValue(raw, spec: spec, op: op)
+        switch column {
+        case .parameter(let spec): self.value = try Self.parseValue(raw, spec: spec, op: op)
+        case .status, .pathUsed: self.value = try Self.parseWord(raw, column: column, op: op)
+        }
+    }
+
+    /// A value of an outcome column: one of its words, with `=` or `!=`.
+    private static func parseWord(_ raw: String, column: QueryColumn, op: Operator) throws(QueryError)
+        -> ParameterValue
+    {
+        let words = column.words ?? []
+        guard op.isEquality else {
+            throw QueryError.badOperator(parameter: column.name, op: op.rawValue, reason: "it takes only = and !=")
+        }
+        guard words.contains(raw) else {
+            throw QueryError.badValue(parameter: column.name, value: raw, expected: "one of " + words.joined(separator: "|"))
+        }
+        return .text(raw)
     }
 
     private static func parseValue(_ raw: String, spec: ParameterSpec, op: Operator) throws(QueryError)
@@ -110,7 +128,7 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
 
     /// The SQL condition over alias `t` (tasks) and its bound values.
     var sql: (text: String, values: [DatabaseValue]) {
-        let column = "t." + ParameterColumns.quoted(parameter)
+        let column = self.column.sql
         if case .unset = value {
             return (op == .equal ? "\(column) IS NULL" : "\(column) IS NOT NULL", [])
         }
@@ -118,5 +136,5 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
         return ("\(column) \(op.rawValue) ?", [ParameterColumns.databaseValue(value)])
     }
 
-    public var description: String { "\(parameter.name)\(op.rawValue)\(value)" }
+    public var description: String { "\(column.name)\(op.rawValue)\(value)" }
 }

@@ -1,4 +1,5 @@
 import Factorization
+import Sweeps
 
 /// A quantity `dmfsweep query` aggregates, one value per task (or per task and rank).
 ///
@@ -41,7 +42,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case ("status", let s?) where Self.statuses.contains(s): self = .status(s)
         case (let field?, nil) where Self.resultColumns.contains(field): self = .result(field)
         default:
-            throw QueryError.unknownMetric(name: name, suggestion: EditDistance.closest(to: name, among: Self.names))
+            throw QueryError.unknownMetric(name: name, suggestion: Suggestion.closest(to: name, among: Self.names))
         }
     }
 

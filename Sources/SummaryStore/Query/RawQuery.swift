@@ -31,6 +31,12 @@ public struct RawQuery: Sendable, Hashable {
         "target", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
     ]
 
+    /// The parameter columns that hold real lists (`spectrum`): JSON output writes them as arrays.
+    public static let listColumns = Set(
+        SimulationConfig.parameters.filter {
+            if case .realList = $0.kind { return true } else { return false }
+        }.map(\.name))
+
     /// The column names for the given ranks.
     static func columns(ranks: [Int]) -> [String] {
         ["key"] + SimulationConfig.parameters.map(\.name) + resultHeaders

@@ -24,14 +24,21 @@ public struct TableWriter {
     /// Per column: whether some cell is text (then the column is left-aligned).
     private var textColumns: [Bool]
     private var rowCount = 0
+    /// Indices of the columns whose TEXT holds a comma-separated real list (JSON: an array).
+    private let listColumns: Set<Int>
 
     /// Starts a table; CSV writes its header at once.
     /// - Parameters:
     ///   - columns: the column names.
     ///   - format: table, CSV or JSON.
+    ///   - listColumns: names of columns holding real lists as comma-separated text (the stored
+    ///     form, kept in CSV and tables); JSON writes them as arrays of numbers.
     ///   - write: receives the text, in order.
-    public init(columns: [String], format: OutputFormat, write: @escaping (String) -> Void) {
+    public init(
+        columns: [String], format: OutputFormat, listColumns: Set<String> = [], write: @escaping (String) -> Void
+    ) {
         self.columns = columns
+        self.listColumns = Set(columns.indices.filter { listColumns.contains(columns[$0]) })
         self.format = format
         self.write = write
         self.textColumns = Array(repeating: false, count: columns.count)
@@ -50,7 +57,10 @@ public struct TableWriter {
         case .csv:
             write(row.map { Self.csvField(Self.exact($0) ?? "") }.joined(separator: ",") + "\n")
         case .json:
-            let fields = zip(columns, row).map { Self.jsonString($0) + ": " + Self.jsonValue($1) }
+            let fields = zip(columns, row).enumerated().map { i, cell in
+                Self.jsonString(cell.0) + ": "
+                    + (listColumns.contains(i) ? Self.jsonList(cell.1) : Self.jsonValue(cell.1))
+            }
             write((rowCount == 0 ? "\n  {" : ",\n  {") + fields.joined(separator: ", ") + "}")
         }
         rowCount += 1
@@ -112,6 +122,14 @@ public struct TableWriter {
         case .null: return "null"
         case .blob: return jsonString(exact(v) ?? "")
         }
+    }
+
+    /// A stored real list (`10.0,5.0`) as a JSON array (`[10.0, 5.0]`); NULL stays `null`.
+    static func jsonList(_ v: DatabaseValue) -> String {
+        guard case .text(let s) = v else { return jsonValue(v) }
+        let items = s.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard items.allSatisfy({ $0?.isFinite == true }) else { return jsonString(s) }
+        return "[" + items.map { String($0!) }.joined(separator: ", ") + "]"
     }
 
     static func jsonString(_ s: String) -> String {

@@ -39,11 +39,13 @@ public final class Connection {
     ///   - path: the file.
     ///   - mode: read-only, read-write, or create when missing.
     ///   - busyTimeout: seconds to wait for another connection's lock before failing with `SQLITE_BUSY`.
-    /// - Throws: `StoreError.missingStore` when the file is missing and `mode` is not `.create`;
-    ///   `StoreError.sqlite` when SQLite cannot open it.
+    /// - Throws: `StoreError.notAStore` when `path` is a directory; `.missingDirectory` when its
+    ///   directory does not exist; `.missingStore` when the file is missing and `mode` is not
+    ///   `.create`; `.sqlite` when SQLite cannot open it.
     public init(path: String, mode: Mode, busyTimeout: Double = 10) throws(StoreError) {
         self.path = path
         self.mode = mode
+        try Self.checkLocation(path)
         if mode != .create && !FileManager.default.fileExists(atPath: path) {
             throw StoreError.missingStore(path: path)
         }
@@ -167,5 +169,23 @@ public final class Connection {
     static func abbreviate(_ sql: String) -> String {
         let flat = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         return flat.count > 80 ? String(flat.prefix(77)) + "…" : flat
+    }
+}
+
+extension Connection {
+    /// Rejects a path SQLite would fail on with a bare "disk I/O error" / "unable to open":
+    /// a directory, or a file in a directory that does not exist.
+    static func checkLocation(_ path: String) throws(StoreError) {
+        guard path != ":memory:", !path.hasPrefix("file:") else { return }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw StoreError.notAStore(path: path, reason: "it is a directory") }
+            return
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        guard !directory.isEmpty else { return }
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw StoreError.missingDirectory(path: path, directory: directory)
+        }
     }
 }

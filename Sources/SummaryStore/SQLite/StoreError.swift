@@ -8,12 +8,16 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case sqlite(code: Int32, operation: String, message: String)
     /// The store file does not exist (and we were not asked to create it).
     case missingStore(path: String)
-    /// The file exists but is not a dmfsweep summary store.
+    /// The file exists but is not a dmfsweep summary store (or the path is a directory).
     case notAStore(path: String, reason: String)
+    /// The store's directory does not exist (SQLite would report only "unable to open").
+    case missingDirectory(path: String, directory: String)
     /// The store was written with another schema version; never migrated silently.
     case schemaVersion(path: String, found: Int, expected: Int)
     /// The store's parameter columns differ from this build's parameter registry.
     case parameterColumns(path: String, missing: [String], extra: [String])
+    /// Registering a sweep file would drop tasks from the existing sweep of that name.
+    case sweepChanged(name: String, dropped: Int, total: Int)
     /// A sweep name that is not in the store.
     case unknownSweep(name: String, suggestion: String?)
     /// A stored value could not be turned back into a Swift value.
@@ -33,6 +37,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "no summary store at '\(path)' (create one with 'dmfsweep run SWEEP.yaml --inline --store \(path)')"
         case .notAStore(let path, let reason):
             return "'\(path)' is not a dmfsweep summary store: \(reason)"
+        case .missingDirectory(let path, let directory):
+            return "cannot use '\(path)' as a summary store: directory '\(directory)' does not exist"
         case .schemaVersion(let path, let found, let expected):
             let hint =
                 found > expected
@@ -44,6 +50,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             if !missing.isEmpty { parts.append("missing parameter columns " + missing.joined(separator: ", ")) }
             if !extra.isEmpty { parts.append("unknown parameter columns " + extra.joined(separator: ", ")) }
             return "store '\(path)' was written with another parameter set (\(parts.joined(separator: "; ")))"
+        case .sweepChanged(let name, let dropped, let total):
+            return "sweep '\(name)' is already in the store with \(dropped) task(s) this sweep file does not have "
+                + "(it has \(total)); is it another sweep under the same name? Rename it, or pass --replace-sweep "
+                + "to make this file the sweep's definition (the dropped tasks' results stay in the store)"
         case .unknownSweep(let name, let suggestion):
             return "no sweep named '\(name)' in the store"
                 + (suggestion.map { " (did you mean '\($0)'?)" } ?? "") + "; list them with 'dmfsweep sweeps'"

@@ -1,4 +1,5 @@
 import Foundation
+import Sweeps
 
 /// Top-level dispatch: `dmfsweep COMMAND [options]`.
 enum Dispatch {

@@ -14,10 +14,11 @@ enum PlanCommand {
             Validates and expands the sweep file (errors: file:line:column, exit status 2) and prints the
             number of tasks, a table of the first --show tasks (the parameters that vary), how many are
             already done in --store (opened read-only; a missing store means nothing is done), and a cost
-            estimate for the tasks left to run. The estimate is a flop model (full path: 8·N·n³ per step for
-            the 4N matrix products plus the problem's gradient, 10·n³ per recorded SVD; spectral path:
+            estimate for the tasks left to run. The estimate is a flop model (full path: 6·(N−1)·n³ per step
+            for the 3(N−1) matrix products plus the problem's gradient, 10·n³ per recorded SVD; spectral path:
             (2N+6)·n per step) at nominal rates of 20 GFLOP/s (full) and 1 GFLOP/s (spectral) on one core;
-            with --measure it is calibrated by timing the first task to run, at most 2000 steps of it.
+            with --measure it is calibrated by timing the first task to run, at most 2000 steps of it (a run
+            that stops early, e.g. diverging, is scaled by the steps it actually ran).
             """,
         options: [
             OptionSpec(flag: "--store", valueName: "FILE", help: "summary store to compare with (read only)"),
@@ -54,8 +55,8 @@ enum PlanCommand {
         }
         var toRun = tasks
         if let storePath = args.string("--store") {
-            if FileManager.default.fileExists(atPath: storePath) {
-                let store = try StoreAccess.open(storePath, readOnly: true)
+            // A missing store means nothing is done; a directory or a missing directory is an error.
+            if let store = try StoreAccess.openIfPresent(storePath) {
                 let done: Set<TaskKey>
                 do {
                     done = try store.doneKeys(among: tasks.map(\.key))
@@ -95,7 +96,7 @@ enum CostModel {
         let steps = Double(c.steps)
         let records = steps / Double(max(1, c.recordEvery)) + 2
         if isSpectral(c) { return steps * n * (2 * depth + 6) + records * n * 10 }
-        var perStep = 8 * depth * n * n * n
+        var perStep = Simulation.matrixProductFlopsPerStep(n: c.resolvedN, depth: c.depth)
         switch c.problem {
         case .estimation: perStep += 2 * n * n
         case .completion: perStep += 3 * n * n
@@ -123,11 +124,13 @@ enum CostModel {
             probe.steps = min(probe.steps, 2000)
             let start = Date()
             do {
-                _ = try Simulation.run(probe)
+                let result = try Simulation.run(probe)
                 let measured = max(Date().timeIntervalSince(start), 1e-6)
-                // Scale the model so that it matches the measured probe.
+                // Scale the model so that it matches the measured probe, as far as it ran (a run
+                // that diverges or reaches --stop-loss ends early).
+                probe.steps = max(result.steps, 1)
                 total *= measured / seconds(probe)
-                how = "calibrated on task \(tasks[0].key.short): \(probe.steps) steps in \(duration(measured))"
+                how = "calibrated on task \(tasks[0].key.short): \(result.steps) steps in \(duration(measured))"
             } catch {
                 how += "; could not measure: \(error)"
             }

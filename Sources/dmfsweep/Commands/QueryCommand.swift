@@ -16,6 +16,9 @@ enum QueryCommand {
             mean is the fraction of S. Values that are missing (an empty interval's start) are not counted.
             --where PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3', 'init=identity',
             'stop_loss=auto'); conditions combine with AND and are bound as SQL parameters.
+            Besides parameters, --where and --group-by take the outcome columns status (finished,
+            converged, diverged, failed, pending, running; e.g. 'status!=diverged') and path_used (the
+            path that ran, full or spectral; the parameter path is the one requested, often auto).
             The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
@@ -27,9 +30,9 @@ enum QueryCommand {
             OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep's tasks", defaultValue: "all"),
             OptionSpec(
-                flag: "--where", valueName: "COND", help: "condition on a parameter, e.g. 'depth>=3'", repeatable: true),
+                flag: "--where", valueName: "COND", help: "condition on a parameter or status/path_used, e.g. 'depth>=3'", repeatable: true),
             OptionSpec(
-                flag: "--group-by", valueName: "P,Q", help: "parameters (and r, the interval rank) to group by",
+                flag: "--group-by", valueName: "P,Q", help: "parameters, status, path_used (and r, the interval rank) to group by",
                 defaultValue: "none"),
             OptionSpec(flag: "--metric", valueName: "M", help: "what to aggregate (see above)"),
             OptionSpec(flag: "--rank", valueName: "R", help: "the rank of an interval.*/predicted.* metric"),
@@ -64,7 +67,10 @@ enum QueryCommand {
                 var writer: TableWriter? = nil
                 try store.raw(
                     RawQuery(sweep: sweep, filters: filters, rank: rank),
-                    header: { writer = TableWriter(columns: $0, format: format, write: out.write) },
+                    header: {
+                        writer = TableWriter(
+                            columns: $0, format: format, listColumns: RawQuery.listColumns, write: out.write)
+                    },
                     row: { writer?.add($0) })
                 writer?.finish()
                 return 0
@@ -100,11 +106,23 @@ enum StoreAccess {
         }
     }
 
-    /// Input problems (a missing store, an unknown sweep, a file that is not a store) exit 2;
+    /// Opens an existing store read-only; `nil` when the file does not exist (its directory does).
+    static func openIfPresent(_ path: String) throws -> SummaryStore? {
+        do {
+            return try SummaryStore(path: path, readOnly: true)
+        } catch .missingStore {
+            return nil
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Input problems (a missing store or directory, an unknown sweep, a file or directory that is
+    /// not a store) exit 2;
     /// everything else (another schema version, SQLite failures) exits 1.
     static func failure(_ error: StoreError) -> any Error {
         switch error {
-        case .missingStore, .unknownSweep, .notAStore: return UsageError(error.description)
+        case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged: return UsageError(error.description)
         default: return CommandFailure(error.description)
         }
     }

@@ -47,18 +47,23 @@ enum InlineRun {
             throw UsageError(error.description)
         }
 
-        let stop = StopRequest.install()
+        let (stop, watch) = StopRequest.install()
+        defer { withExtendedLifetime(watch) {} }
         let store = try StoreAccess.open(storePath, create: true)
         var todo: [SweepTask]
         let registration: SweepRegistration
         do {
-            registration = try store.registerSweep(name: spec.name, spec: spec.sourceText, tasks: tasks)
+            registration = try store.registerSweep(
+                name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
             if args.has("--retry-failed") { try store.resetFailed(sweep: spec.name) }
             todo = try store.unfinishedTasks(sweep: spec.name)
         } catch {
             throw StoreAccess.failure(error)
         }
         if let limit { todo = Array(todo.prefix(limit)) }
+        if registration.dropped > 0 {
+            print("sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer part of it")
+        }
         print(
             "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done; "
                 + "running \(todo.count) inline")
@@ -101,43 +106,28 @@ enum InlineRun {
     }
 }
 
-/// A stop request from SIGINT/SIGTERM, set by a thread that waits for them with `sigwait`.
+/// A stop request from SIGINT/SIGTERM, through `TerminationSignals.watch` (a real handler, the
+/// same mechanism as the distributed `run`, `coordinator` and `worker`).
 final class StopRequest: Sendable {
     private let value = Atomic<Int32>(0)
 
     /// The first signal received, 0 while none.
     var signal: Int32 { value.load(ordering: .acquiring) }
 
-    /// Blocks SIGINT and SIGTERM in this thread (and every thread started later: they inherit the
-    /// mask) and starts the thread that waits for them. The first signal requests a stop; a second
-    /// one exits at once with 128 + signal. Called before any other thread of the run starts, so no
-    /// thread can receive them unblocked (see platform notes).
-    static func install() -> StopRequest {
+    /// Starts watching SIGINT and SIGTERM: the first requests a stop; a second one exits at once
+    /// with 128 + signal. Keep the returned watch alive for the whole run.
+    static func install() -> (StopRequest, SignalWatch) {
         let request = StopRequest()
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-        let waiter = Thread {
-            var mask = sigset_t()
-            sigemptyset(&mask)
-            sigaddset(&mask, SIGINT)
-            sigaddset(&mask, SIGTERM)
-            while true {
-                var received: Int32 = 0
-                guard sigwait(&mask, &received) == 0 else { continue }
-                if request.value.compareExchange(expected: 0, desired: received, ordering: .acquiringAndReleasing)
-                    .exchanged
-                {
-                    FileHandle.standardError.write(
-                        Data("dmfsweep: stopping after the current task (signal again to quit at once)\n".utf8))
-                } else {
-                    _exit(128 + received)
-                }
+        let watch = TerminationSignals.watch { received in
+            if request.value.compareExchange(expected: 0, desired: received, ordering: .acquiringAndReleasing)
+                .exchanged
+            {
+                FileHandle.standardError.write(
+                    Data("dmfsweep: stopping after the current task (signal again to quit at once)\n".utf8))
+            } else {
+                _exit(128 + received)
             }
         }
-        waiter.start()
-        return request
+        return (request, watch)
     }
 }

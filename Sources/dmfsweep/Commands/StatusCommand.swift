@@ -30,7 +30,7 @@ enum StatusCommand {
             sweeps = try store.sweeps().filter { s in args.string("--sweep").map { $0 == s.name } ?? true }
             live = try LiveStateTable.read(from: store.connection)
         } catch let e as StoreError {
-            throw CommandFailure(e.description)
+            throw StoreAccess.failure(e)
         }
         if let name = args.string("--sweep"), sweeps.isEmpty {
             throw CommandFailure("no sweep named '\(name)' in \(path)")

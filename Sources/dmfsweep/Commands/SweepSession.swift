@@ -23,6 +23,9 @@ struct SweepSession {
             defaultValue: "none"),
         OptionSpec(flag: "--retry-failed", valueName: nil, help: "run failed tasks again"),
         OptionSpec(
+            flag: "--replace-sweep", valueName: nil,
+            help: "let this file redefine a stored sweep of the same name even if it drops tasks"),
+        OptionSpec(
             flag: "--grace", valueName: "S", help: "seconds to wait for running tasks after Ctrl-C", defaultValue: "30"),
         OptionSpec(flag: "--log-format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
         OptionSpec(
@@ -63,12 +66,20 @@ struct SweepSession {
                     "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
                         + "\(spec.name) on \(storePath); stop it first, or wait 6 s if it was just killed")
             }
-            registration = try store.registerSweep(name: spec.name, spec: spec.sourceText, tasks: tasks)
+            registration = try store.registerSweep(
+                name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
             ledger = try StoreLedger(
                 store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
                 kind: args.has("--noop") ? .noop : .simulate)
         } catch let e as StoreError {
-            throw CommandFailure(e.description)
+            throw StoreAccess.failure(e)
+        }
+        if registration.dropped > 0 {
+            log(
+                LogRecord(
+                    .warning, "redefined",
+                    "sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer part of it"
+                ))
         }
         log(
             LogRecord(
