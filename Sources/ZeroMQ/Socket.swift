@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import Synchronization
 
 /// A ZeroMQ socket: owns one libzmq socket handle and closes it in `close()` or `deinit`.
 ///
@@ -198,21 +199,15 @@ public final class Socket {
 /// allowed by libzmq (zmq(7): "migrate a socket from one thread to another with a full memory
 /// barrier"; thread start is one). `take()` can be called only once, so the socket has exactly
 /// one owner at any time.
-public final class SocketTransfer: @unchecked Sendable {
-    // Safe: `socket` is read and cleared once, under `lock` (a full memory barrier); after
-    // `take()` no other thread can reach the socket through this box.
-    private let lock = NSLock()
-    private var socket: Socket?
+public final class SocketTransfer: Sendable {
+    // The mutex is the full memory barrier; `sending` proves the caller keeps no reference.
+    private let socket: Mutex<Socket?>
 
-    /// Wraps `socket`; the caller must not use it afterwards.
-    public init(_ socket: Socket) { self.socket = socket }
+    /// Wraps `socket`; the caller cannot use it afterwards (the compiler checks it: `sending`).
+    /// - Parameter socket: the socket to hand over.
+    public init(_ socket: consuming sending Socket) { self.socket = Mutex(socket) }
 
-    /// The socket, for the receiving thread. A second call returns `nil`.
-    public func take() -> Socket? {
-        lock.lock()
-        defer { lock.unlock() }
-        let s = socket
-        socket = nil
-        return s
-    }
+    /// The socket, for the receiving thread.
+    /// - Returns: the socket on the first call, `nil` on every later one.
+    public func take() -> sending Socket? { socket.withLock { $0.take() } }
 }
