@@ -44,26 +44,3 @@ public typealias LogSink = @Sendable (LogRecord) -> Void
 /// Monotonic seconds (for timeouts and rates; never wall-clock).
 @inline(__always)
 func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-/// A request to stop, set from a signal handler's queue and read by a socket thread.
-public final class StopRequest: Sendable {
-    // Safe: the count lives in a lock-protected box.
-    private let box = LockedCounter()
-
-    public init() {}
-
-    /// Asks to stop; the first call means "stop gracefully", the second "stop now".
-    public func request() { box.increment() }
-
-    /// How many times a stop was requested.
-    public var count: Int { box.value }
-}
-
-/// An integer behind a lock.
-final class LockedCounter: @unchecked Sendable {
-    // Safe: `v` is only read and written under `lock`.
-    private let lock = NSLock()
-    private var v = 0
-    func increment() { lock.withLock { v += 1 } }
-    var value: Int { lock.withLock { v } }
-}
