@@ -21,6 +21,11 @@ final class CommitPipeline: @unchecked Sendable {
         var failure: (any Error)?
         var closing = false
         var busy = false
+
+        /// Whether the commit thread has something to do (commit, publish, or stop).
+        var isActionable: Bool { !queue.isEmpty || pendingState != nil || closing }
+        /// Whether everything submitted is committed, or nothing more will be.
+        var isSettled: Bool { (queue.isEmpty && !busy) || failure != nil }
     }
 
     struct Submission {
@@ -70,7 +75,7 @@ final class CommitPipeline: @unchecked Sendable {
 
     /// Waits until everything submitted so far is committed (or a commit failed).
     func flush() {
-        state.withLock(waitingUntil: { ($0.queue.isEmpty && !$0.busy) || $0.failure != nil }) { _ in }
+        state.withLock(waitingUntil: \.isSettled) { _ in }
     }
 
     /// Whether submissions are still waiting or being committed.
@@ -90,9 +95,7 @@ final class CommitPipeline: @unchecked Sendable {
 
     private func loop() {
         while true {
-            let (work, live, stop, failed) = state.withLock(
-                waitingUntil: { !$0.queue.isEmpty || $0.pendingState != nil || $0.closing }
-            ) { s in
+            let (work, live, stop, failed) = state.withLock(waitingUntil: \.isActionable) { s in
                 let work = s.queue
                 s.queue.removeAll()
                 let live = s.pendingState

@@ -50,12 +50,12 @@ final class Monitor<State: Sendable>: @unchecked Sendable {
     ///   - body: reads or changes the state.
     /// - Returns: what `body` returns.
     /// - Throws: what `body` throws.
-    func withLock<Result>(
-        waitingUntil ready: (State) -> Bool, _ body: (inout State) throws -> Result
-    ) rethrows -> Result {
+    func withLock<Result>(waitingUntil ready: KeyPath<State, Bool>, _ body: (inout State) throws -> Result) rethrows
+        -> Result
+    {
         condition.lock()
         defer { condition.unlock() }
-        while !ready(state) { condition.wait() }
+        while !state[keyPath: ready] { condition.wait() }
         return try body(&state)
     }
 }

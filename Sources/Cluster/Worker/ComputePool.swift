@@ -16,6 +16,8 @@ final class ComputePool: Sendable {
         var closed = false
 
         var queued: Int { queue.count - head }
+        /// Whether a compute thread has something to do (a task, or to stop).
+        var isActionable: Bool { closed || queued > 0 }
     }
 
     private let state = Monitor(State())
@@ -80,7 +82,7 @@ final class ComputePool: Sendable {
 
     private func loop(jobs: Int) {
         while true {
-            let next: [WireTask]? = state.withLock(waitingUntil: { $0.closed || $0.queued > 0 }) { s in
+            let next: [WireTask]? = state.withLock(waitingUntil: \.isActionable) { s in
                 if s.closed { return nil }
                 // Take a fair share (at most 64) so tiny tasks cost few hand-overs and big ones spread.
                 let take = max(1, min(64, s.queued / jobs))
