@@ -73,26 +73,31 @@ public struct ParameterError: Error, Sendable, Hashable, CustomStringConvertible
 extension SimulationConfig {
     /// Every parameter, in canonical order. The order is part of the stable task-key format: append only.
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec(name: "problem", kind: .choice(ProblemKind.allCases.map(\.rawValue)), optional: false,
-                      help: "recovery problem"),
+        ParameterSpec(
+            name: "problem", kind: .choice(ProblemKind.allCases.map(\.rawValue)), optional: false,
+            help: "recovery problem"),
         ParameterSpec(name: "n", kind: .integer, optional: true, help: "matrix dimension (default: spectrum length)"),
         ParameterSpec(name: "depth", kind: .integer, optional: false, help: "number of factors N ≥ 1"),
-        ParameterSpec(name: "spectrum", kind: .realList, optional: true,
-                      help: "eigenvalues of Y, padded with zeros up to n (default 10,5,2,1,0.5)"),
+        ParameterSpec(
+            name: "spectrum", kind: .realList, optional: true,
+            help: "eigenvalues of Y, padded with zeros up to n (default 10,5,2,1,0.5)"),
         ParameterSpec(name: "rank", kind: .integer, optional: true, help: "rank of a generated spectrum"),
-        ParameterSpec(name: "decay", kind: .real, optional: false,
-                      help: "ratio of consecutive eigenvalues of a generated spectrum"),
+        ParameterSpec(
+            name: "decay", kind: .real, optional: false,
+            help: "ratio of consecutive eigenvalues of a generated spectrum"),
         ParameterSpec(name: "noise", kind: .real, optional: false, help: "std of symmetric Gaussian noise on Y"),
-        ParameterSpec(name: "init", kind: .choice(InitKind.allCases.map(\.rawValue)), optional: false,
-                      help: "factor initialisation"),
+        ParameterSpec(
+            name: "init", kind: .choice(InitKind.allCases.map(\.rawValue)), optional: false,
+            help: "factor initialisation"),
         ParameterSpec(name: "alpha", kind: .real, optional: false, help: "scale of one factor at init"),
         ParameterSpec(name: "eta", kind: .real, optional: false, help: "step size"),
         ParameterSpec(name: "steps", kind: .integer, optional: false, help: "number of GD updates"),
         ParameterSpec(name: "record_every", kind: .integer, optional: false, help: "record every k steps"),
         ParameterSpec(name: "tolerance", kind: .real, optional: false, help: "interval tolerance on erank"),
         ParameterSpec(name: "seed", kind: .integer, optional: false, help: "PRNG seed"),
-        ParameterSpec(name: "path", kind: .choice(SolverPath.allCases.map(\.rawValue)), optional: false,
-                      help: "solver path"),
+        ParameterSpec(
+            name: "path", kind: .choice(SolverPath.allCases.map(\.rawValue)), optional: false,
+            help: "solver path"),
         ParameterSpec(name: "measurements", kind: .integer, optional: true, help: "sensing measurements m"),
         ParameterSpec(name: "observed", kind: .real, optional: false, help: "observed fraction p (completion)"),
         ParameterSpec(name: "stop_loss", kind: .real, optional: true, help: "stop as converged below this loss"),
