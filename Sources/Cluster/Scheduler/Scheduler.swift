@@ -142,20 +142,22 @@ public struct Scheduler: Sendable {
             out.append(.send(peer, .reset))
             return out
         }
-        workers[peer]!.lastSeen = now
+        // Optional chaining below, not `!`: the peer is known here, and nothing a peer sends may trap.
+        workers[peer]?.lastSeen = now
         switch message {
         case .ready(let credit):
-            workers[peer]!.credit = min(workers[peer]!.credit + credit, 1 << 20)
+            let total = min((workers[peer]?.credit ?? 0) + credit, 1 << 20)
+            workers[peer]?.credit = total
             dispatch(to: peer, now: now, into: &out)
         case .results(_, let results):
             for r in results { accept(r, from: peer, now: now, into: &out) }
             dispatchAll(now: now, into: &out)
         case .started(let keys):
             for key in keys {
-                if let i = index[key], workers[peer]!.leases.contains(i) { workers[peer]!.started.insert(i) }
+                if let i = index[key], workers[peer]?.leases.contains(i) == true { workers[peer]?.started.insert(i) }
             }
         case .heartbeat(let running, _):
-            workers[peer]!.running = running
+            workers[peer]?.running = running
         case .bye(let reason):
             lose(peer, reason: "left: \(reason)", charge: false, into: &out)
             dispatchAll(now: now, into: &out)
@@ -177,15 +179,15 @@ public struct Scheduler: Sendable {
             for (peer, w) in workers {
                 for i in w.leases.sorted() {
                     guard case .leased(_, let since) = entries[i].state, now - since > timeout else { continue }
-                    workers[peer]!.leases.remove(i)
-                    workers[peer]!.started.remove(i)
+                    workers[peer]?.leases.remove(i)
+                    workers[peer]?.started.remove(i)
                     charge(i, error: "timed out after \(timeout) s on worker \(w.hello.workerID)", into: &out)
                 }
             }
         }
         for (peer, w) in workers where now - w.lastSent >= config.heartbeatInterval {
             out.append(.send(peer, .heartbeat(running: 0, queued: 0)))
-            workers[peer]!.lastSent = now
+            workers[peer]?.lastSent = now
         }
         dispatchAll(now: now, into: &out)
         return out
@@ -283,7 +285,7 @@ public struct Scheduler: Sendable {
     private mutating func dispatchAll(now: Double, into out: inout [SchedulerAction]) -> Bool {
         let before = out.count
         for peer in workers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
-        where workers[peer]!.credit > 0 {
+        where (workers[peer]?.credit ?? 0) > 0 {
             dispatch(to: peer, now: now, into: &out)
         }
         return out.count > before
