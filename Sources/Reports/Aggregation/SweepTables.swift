@@ -32,7 +32,7 @@ public enum SweepTables {
             }
             return false
         }
-        return order.map { ($0, members[$0]!) }
+        return order.map { ($0, members[$0, default: []]) }
     }
 
     /// Runs, statuses and final values per group of varied parameters.
