@@ -2,8 +2,10 @@ import Foundation
 
 /// One log event of the coordinator or a worker.
 public struct LogRecord: Sendable, Hashable {
+    /// How serious it is; `info` lines are hidden by `--quiet`.
     public enum Level: String, Sendable, Hashable { case info, warning, error }
 
+    /// How serious it is.
     public var level: Level
     /// A stable event name (`worker_joined`, `task_failed`, `progress`, …).
     public var event: String
@@ -12,6 +14,12 @@ public struct LogRecord: Sendable, Hashable {
     /// Structured fields for JSON logs.
     public var fields: [String: String]
 
+    /// A log record.
+    /// - Parameters:
+    ///   - level: how serious it is.
+    ///   - event: a stable event name, e.g. `worker_joined`.
+    ///   - message: the human-readable text.
+    ///   - fields: structured fields for JSON logs.
     public init(_ level: Level, _ event: String, _ message: String, fields: [String: String] = [:]) {
         self.level = level
         self.event = event

@@ -9,8 +9,9 @@ public struct LiveState: Sendable, Hashable, Codable {
     public var startedAt: Double
     /// The coordinator's endpoint.
     public var endpoint: String
-    /// Coordinator process id and host.
+    /// The coordinator's process id.
     public var pid: Int
+    /// The coordinator's host name.
     public var host: String
     /// `running`, `stopping`, `finished`, `interrupted`.
     public var phase: String
@@ -25,6 +26,7 @@ public struct LiveState: Sendable, Hashable, Codable {
     /// Dropped malformed messages by reason (`truncated`, `version`, …).
     public var badMessages: [String: Int]
 
+    /// Dropped malformed messages, all reasons together.
     public var badMessageTotal: Int { badMessages.values.reduce(0, +) }
 }
 

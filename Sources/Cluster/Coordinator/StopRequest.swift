@@ -4,6 +4,7 @@ import Synchronization
 public final class StopRequest: Sendable {
     private let requests = Mutex(0)
 
+    /// No stop requested yet.
     public init() {}
 
     /// Asks to stop; the first call means "stop gracefully", the second "stop now".

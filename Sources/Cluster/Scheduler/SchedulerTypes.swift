@@ -6,17 +6,24 @@ public struct PeerID: Hashable, Sendable, CustomStringConvertible {
     /// The routing-id bytes.
     public let bytes: [UInt8]
 
+    /// The peer whose routing id is `bytes`.
+    /// - Parameter bytes: the routing-id frame ROUTER put in front of the peer's message.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+    /// The first 8 bytes in hex, for logs.
     public var description: String { bytes.prefix(8).map { String($0, radix: 16) }.joined() }
 }
 
 /// A task the scheduler hands out: what to run and under which key its result is stored.
 public struct ScheduledTask: Sendable, Hashable {
+    /// The task's stable key (where its result is stored).
     public var key: TaskKey
+    /// What to run (`noop` only for benchmarks).
     public var kind: TaskKind
+    /// The configuration to run.
     public var config: SimulationConfig
 
+    /// Creates a value from its members (see the properties).
     public init(key: TaskKey, kind: TaskKind = .simulate, config: SimulationConfig) {
         self.key = key
         self.kind = kind
@@ -41,6 +48,7 @@ public struct SchedulerConfig: Sendable, Hashable {
     /// The largest message the coordinator accepts, sent in `welcome`.
     public var maxMessageBytes: Int = WireCodec.defaultMaxMessageBytes
 
+    /// Creates a value from its members (see the properties).
     public init(
         heartbeatInterval: Double = 1, liveness: Int = 3, maxAttempts: Int = 3, taskTimeout: Double? = nil,
         maxTasksPerMessage: Int = 512, session: UInt64 = 0, maxMessageBytes: Int = WireCodec.defaultMaxMessageBytes
@@ -72,14 +80,18 @@ public enum SchedulerAction: Sendable, Hashable {
 
 /// Notable scheduler events, for logs and tests.
 public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
+    /// Said hello and was welcomed.
     case workerJoined(PeerID, workerID: String, host: String, jobs: Int)
     /// Declared dead (silent too long); its tasks were re-queued.
     case workerLost(PeerID, workerID: String, reason: String, requeued: Int)
     /// Left on its own (bye, or a new hello); its unfinished tasks were re-queued.
     case workerLeft(PeerID, workerID: String, reason: String, requeued: Int)
+    /// An attempt failed (error, worker death, timeout); the task is queued again.
     case taskRetried(TaskKey, attempt: Int, error: String)
+    /// The last allowed attempt failed; the task is given up on.
     case taskFailed(TaskKey, attempts: Int, error: String)
 
+    /// One line for the log.
     public var description: String {
         switch self {
         case .workerJoined(_, let id, let host, let jobs): return "worker \(id) joined from \(host) (jobs \(jobs))"
@@ -96,13 +108,17 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
 public struct SchedulerSnapshot: Sendable, Hashable, Codable {
     /// Tasks this session started with (not done in the store).
     public var total = 0
+    /// Tasks whose result is recorded this session.
     public var done = 0
+    /// Tasks given up on this session.
     public var failed = 0
+    /// Tasks waiting for a worker.
     public var queued = 0
     /// Leased to a worker (running or waiting there).
     public var leased = 0
     /// Running on workers, as they reported in their last heartbeats.
     public var running = 0
+    /// The connected workers, sorted by routing id.
     public var workers: [WorkerSummary] = []
     /// Results for tasks already done (a slow worker's late copy), ignored.
     public var duplicates = 0
@@ -117,13 +133,17 @@ public struct SchedulerSnapshot: Sendable, Hashable, Codable {
     /// Well-formed messages that make no sense from a worker (e.g. `tasks`).
     public var unexpectedMessages = 0
 
+    /// Tasks neither done nor failed.
     public var remaining: Int { total - done - failed }
 }
 
 /// One connected worker in a snapshot.
 public struct WorkerSummary: Sendable, Hashable, Codable {
+    /// The name it gave in `hello`.
     public var workerID: String
+    /// Its host name.
     public var host: String
+    /// Tasks it runs at once.
     public var jobs: Int
     /// Tasks leased to it now (running there or waiting in its window).
     public var leased: Int

@@ -22,6 +22,7 @@ public struct WireTask: Sendable, Hashable {
     /// The configuration to run.
     public var config: SimulationConfig
 
+    /// Creates a value from its members (see the properties).
     public init(key: TaskKey, kind: TaskKind, attempt: Int = 0, isolated: Bool = false, config: SimulationConfig) {
         self.key = key
         self.kind = kind
@@ -41,11 +42,14 @@ public enum TaskOutcome: Sendable, Hashable {
 
 /// One finished task as it travels back to the coordinator.
 public struct WireResult: Sendable, Hashable {
+    /// The task's stable key.
     public var key: TaskKey
+    /// Its result, or why it could not run.
     public var outcome: TaskOutcome
     /// Wall-clock seconds the worker spent on it.
     public var seconds: Double
 
+    /// Creates a value from its members (see the properties).
     public init(key: TaskKey, outcome: TaskOutcome, seconds: Double) {
         self.key = key
         self.outcome = outcome
@@ -68,6 +72,7 @@ public struct Hello: Sendable, Hashable {
     /// Task kinds it can run.
     public var capabilities: Set<TaskKind>
 
+    /// Creates a value from its members (see the properties).
     public init(workerID: String, host: String, pid: Int, cores: Int, jobs: Int, capabilities: Set<TaskKind>) {
         self.workerID = workerID
         self.host = host
@@ -89,6 +94,7 @@ public struct Welcome: Sendable, Hashable {
     /// Largest message the coordinator accepts, in bytes.
     public var maxMessageBytes: Int
 
+    /// Creates a value from its members (see the properties).
     public init(session: UInt64, heartbeatMilliseconds: Int, liveness: Int, maxMessageBytes: Int) {
         self.session = session
         self.heartbeatMilliseconds = heartbeatMilliseconds
