@@ -49,6 +49,7 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible {
         secretKey = secret
     }
 
+    /// The public key only: the secret key never appears in logs.
     public var description: String { "CurveKeyPair(public: \(publicKey), secret: <hidden>)" }
 }
 

@@ -3,7 +3,10 @@ import Foundation
 
 /// What to wait for, or what is ready, on a polled socket.
 public struct PollEvents: OptionSet, Sendable, Hashable {
+    /// The raw bit mask.
     public let rawValue: Int16
+    /// The events whose bits are set in `rawValue`.
+    /// - Parameter rawValue: a mask of libzmq's `ZMQ_POLL*` constants.
     public init(rawValue: Int16) { self.rawValue = rawValue }
 
     /// A message can be received without blocking (`ZMQ_POLLIN`).
