@@ -7,6 +7,7 @@ public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible
     /// The parameter is unset (derived from the others).
     case unset
 
+    /// The value for messages and tables: a list comma-separated, an unset value `auto`.
     public var description: String {
         switch self {
         case .integer(let v): return String(v)
@@ -62,11 +63,13 @@ public struct ParameterError: Error, Sendable, Hashable, CustomStringConvertible
     /// What is wrong and what is allowed, e.g. "must be an integer ≥ 1, got 0".
     public let message: String
 
+    /// Creates a value from its members (see the properties).
     public init(parameter: String, message: String) {
         self.parameter = parameter
         self.message = message
     }
 
+    /// `parameter: message`.
     public var description: String { "\(parameter): \(message)" }
 }
 

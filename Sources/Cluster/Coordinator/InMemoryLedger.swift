@@ -20,12 +20,15 @@ public final class InMemoryLedger: TaskLedger, Sendable {
     /// - Parameter tasks: the sweep's tasks.
     public init(tasks: [ScheduledTask]) { state = Mutex(State(tasks: tasks)) }
 
+    /// See `TaskLedger.pendingTasks()`.
     public func pendingTasks() throws -> [ScheduledTask] {
         state.withLock { s in s.tasks.filter { s.done[$0.key] == nil && s.failed[$0.key] == nil } }
     }
 
+    /// See `TaskLedger.doneCount()`.
     public func doneCount() throws -> Int { state.withLock { $0.done.count } }
 
+    /// See `TaskLedger.commit(_:failed:)`.
     public func commit(_ completed: [FinishedTask], failed newFailed: [FailedTask]) throws {
         state.withLock { s in
             s.commits += 1
@@ -36,6 +39,7 @@ public final class InMemoryLedger: TaskLedger, Sendable {
         }
     }
 
+    /// See `TaskLedger.publish(_:)`.
     public func publish(_ live: LiveState) throws { state.withLock { $0.live = live } }
 
     /// Committed results by key.

@@ -24,14 +24,17 @@ public final class StoreLedger: TaskLedger {
         try LiveStateTable.create(in: store.connection)
     }
 
+    /// See `TaskLedger.pendingTasks()`.
     public func pendingTasks() throws -> [ScheduledTask] {
         if retryFailed { try store.resetFailed(sweep: sweep) }
         // Tasks left `running` by a crashed runner are unfinished too (the store includes them).
         return try store.unfinishedTasks(sweep: sweep).map { ScheduledTask(key: $0.key, kind: kind, config: $0.config) }
     }
 
+    /// See `TaskLedger.doneCount()`.
     public func doneCount() throws -> Int { try store.statusCounts(sweep: sweep).done }
 
+    /// See `TaskLedger.commit(_:failed:)`.
     public func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
         let connection = store.connection
         try connection.transaction { () throws(StoreError) in
@@ -47,6 +50,7 @@ public final class StoreLedger: TaskLedger {
         }
     }
 
+    /// See `TaskLedger.publish(_:)`.
     public func publish(_ state: LiveState) throws {
         try LiveStateTable.write(state, sweep: sweep, to: store.connection)
     }

@@ -92,6 +92,7 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     /// Whether every entry is finite.
     public var isFinite: Bool { elements.allSatisfy(\.isFinite) }
 
+    /// The entries row by row, for debugging.
     public var description: String {
         (0..<rows).map { i in (0..<columns).map { j in String(self[i, j]) }.joined(separator: " ") }
             .joined(separator: "\n")

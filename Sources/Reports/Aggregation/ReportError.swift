@@ -5,6 +5,7 @@ public enum ReportError: Error, Sendable, Hashable, CustomStringConvertible {
     case notVaried(parameter: String, sweep: String)
     case nothingToPlot(String)
 
+    /// One line saying what is missing and how to get it.
     public var description: String {
         switch self {
         case .unknownSweep(let name, let available):

@@ -2,6 +2,7 @@ import Foundation
 
 /// An sRGB colour.
 public struct RGB: Sendable, Hashable {
+    /// Red, green and blue components, each 0…1.
     public var r: Double, g: Double, b: Double
 
     /// Components in 0…1.

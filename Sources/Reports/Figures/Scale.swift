@@ -38,10 +38,12 @@ public struct Scale: Sendable, Hashable {
         self.domain = lo...hi
     }
 
+    /// Whether both draw the same (compares the fields that affect drawing).
     public static func == (a: Scale, b: Scale) -> Bool {
         a.kind == b.kind && a.domain == b.domain && a.range == b.range
     }
 
+    /// Hashes the fields that affect drawing.
     public func hash(into h: inout Hasher) {
         h.combine(kind)
         h.combine(domain.lowerBound)
