@@ -28,12 +28,16 @@ public struct LogRecord: Sendable, Hashable {
     }
 
     /// One line of text: `dmfsweep coordinator: message`.
+    /// - Parameter component: who logs, e.g. `coordinator`.
+    /// - Returns: the line, without a newline.
     public func text(component: String) -> String {
         let prefix = level == .info ? "" : "\(level.rawValue): "
         return "dmfsweep \(component): \(prefix)\(message)"
     }
 
     /// One line of JSON: `{"time":…,"level":…,"event":…,"message":…,…fields}`.
+    /// - Parameter component: who logs, e.g. `coordinator`.
+    /// - Returns: the line, without a newline.
     public func json(component: String) -> String {
         var object: [String: String] = fields
         object["time"] = ISO8601DateFormatter().string(from: Date())

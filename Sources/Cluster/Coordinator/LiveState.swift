@@ -51,6 +51,8 @@ public enum LiveStateTable {
     }
 
     /// The live states in a store, by sweep (empty when no coordinator ever ran on it).
+    /// - Parameter connection: the store's connection.
+    /// - Returns: the latest state per sweep name.
     /// - Throws: `StoreError` for SQLite failures, `DecodingError` for a corrupt row.
     public static func read(from connection: Connection) throws -> [String: LiveState] {
         let exists =

@@ -14,8 +14,11 @@ public final class StoreLedger: TaskLedger {
 
     /// A ledger for `sweep` (already registered in `store`).
     /// - Parameters:
+    ///   - store: the summary store, used only on the coordinator's threads afterwards.
+    ///   - sweep: the sweep's name.
     ///   - retryFailed: put failed tasks back to pending first (`--retry-failed`).
     ///   - kind: what workers run (`noop` only for the runtime benchmark).
+    /// - Throws: `StoreError` if the live-state table cannot be created.
     public init(store: SummaryStore, sweep: String, retryFailed: Bool = false, kind: TaskKind = .simulate) throws {
         self.store = store
         self.sweep = sweep

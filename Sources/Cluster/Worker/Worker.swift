@@ -57,6 +57,7 @@ public final class Worker {
 
     /// Works until the coordinator says the sweep is complete, a stop is requested, or no
     /// coordinator was heard from for `giveUpAfter` seconds.
+    /// - Returns: why it stopped.
     /// - Throws: `ZMQError` for unexpected socket failures.
     public func run() throws -> WorkerExit {
         let start = monotonicSeconds()
