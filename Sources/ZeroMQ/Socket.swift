@@ -25,6 +25,9 @@ public final class Socket {
     private let scratch = Message()
 
     /// Creates a socket of `type` in `context`, with `linger` set to 0.
+    /// - Parameters:
+    ///   - context: the context; the socket keeps it alive.
+    ///   - type: the ZeroMQ pattern role.
     /// - Throws: `ZMQError` (e.g. `EMFILE` when out of file descriptors, `ETERM` after shutdown).
     public init(_ context: Context, type: SocketType) throws(ZMQError) {
         self.context = context
@@ -62,6 +65,7 @@ public final class Socket {
 
     /// Binds to `endpoint`, e.g. `tcp://127.0.0.1:*` (a free port; read it back from
     /// `lastEndpoint`), `ipc:///tmp/x.sock`, `inproc://name`.
+    /// - Parameter endpoint: the local address to listen on.
     /// - Throws: `ZMQError` (`EADDRINUSE`, `EINVAL` for a malformed endpoint, `EPROTONOSUPPORT`…).
     public func bind(_ endpoint: String) throws(ZMQError) {
         let h = try live("zmq_bind(\(endpoint))")
@@ -69,7 +73,9 @@ public final class Socket {
     }
 
     /// Binds and returns the endpoint actually bound (`tcp://127.0.0.1:*` → `tcp://127.0.0.1:41234`).
-    /// - Throws: `ZMQError`.
+    /// - Parameter endpoint: the local address to listen on, possibly with a wildcard port.
+    /// - Returns: the resolved endpoint (`ZMQ_LAST_ENDPOINT`).
+    /// - Throws: `ZMQError`, as `bind`.
     @discardableResult
     public func bindReturningEndpoint(_ endpoint: String) throws(ZMQError) -> String {
         try bind(endpoint)
@@ -78,6 +84,7 @@ public final class Socket {
 
     /// Connects to `endpoint`. Connecting is asynchronous: it succeeds even if no peer is there yet;
     /// libzmq reconnects in the background (`reconnectInterval`).
+    /// - Parameter endpoint: the peer's address, e.g. `tcp://node1:5555`.
     /// - Throws: `ZMQError` for a malformed endpoint or an unsupported transport.
     public func connect(_ endpoint: String) throws(ZMQError) {
         let h = try live("zmq_connect(\(endpoint))")
@@ -85,6 +92,7 @@ public final class Socket {
     }
 
     /// Stops listening on a bound endpoint (use the exact string from `lastEndpoint` for wildcards).
+    /// - Parameter endpoint: an endpoint bound before.
     /// - Throws: `ZMQError` (`ENOENT` if not bound there).
     public func unbind(_ endpoint: String) throws(ZMQError) {
         let h = try live("zmq_unbind(\(endpoint))")
@@ -92,6 +100,7 @@ public final class Socket {
     }
 
     /// Disconnects from a connected endpoint.
+    /// - Parameter endpoint: an endpoint connected before, spelled the same way.
     /// - Throws: `ZMQError` (`ENOENT` if not connected there).
     public func disconnect(_ endpoint: String) throws(ZMQError) {
         let h = try live("zmq_disconnect(\(endpoint))")
@@ -165,6 +174,9 @@ public final class Socket {
 
     /// Receives one frame into `message` (replacing its content), without copying.
     /// Check `message.hasMore` for further frames of the same message.
+    /// - Parameters:
+    ///   - message: the frame to fill; reuse it across calls.
+    ///   - dontWait: `ZMQ_DONTWAIT`: return `false` at once if no frame is waiting.
     /// - Returns: `false` on `EAGAIN`.
     /// - Throws: `ZMQError`.
     public func receive(into message: Message, dontWait: Bool = false) throws(ZMQError) -> Bool {

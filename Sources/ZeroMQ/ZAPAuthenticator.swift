@@ -57,6 +57,10 @@ public final class ZAPAuthenticator: Sendable {
     }
 
     /// Starts a handler for `config`'s allow-list.
+    /// - Parameters:
+    ///   - context: the context of the server sockets to protect.
+    ///   - config: the server configuration whose `authorizedKeys` are accepted.
+    ///   - domain: accept requests only for this ZAP domain (`nil`: any domain).
     /// - Throws: `ZMQError`.
     public convenience init(context: Context, config: CurveServerConfig, domain: String? = CurveConfig.zapDomain)
         throws(ZMQError)
@@ -66,6 +70,7 @@ public final class ZAPAuthenticator: Sendable {
 
     /// Replaces the allow-list (e.g. after re-reading the `authorized/` directory); applies to new
     /// connections only.
+    /// - Parameter keys: accepted Z85 public keys by name.
     public func setAuthorizedKeys(_ keys: [String: String]) {
         core.state.withLock { $0.keys = Core.invert(keys) }
     }
