@@ -107,6 +107,8 @@ extension SimulationConfig {
     ]
 
     /// Looks up a parameter by its sweep name.
+    /// - Parameter name: the name as written in sweep files, e.g. `record_every`.
+    /// - Returns: its spec, or `nil` for an unknown name.
     public static func parameter(named name: String) -> ParameterSpec? {
         parameters.first { $0.name == name }
     }
@@ -140,6 +142,9 @@ extension SimulationConfig {
 
     /// Sets a parameter from a typed value, checking only its type (ranges: `validate()`).
     /// Integers are accepted where reals are expected; `.unset` only for optional parameters.
+    /// - Parameters:
+    ///   - name: the parameter name.
+    ///   - value: the new value.
     /// - Throws: `ParameterError` for an unknown name or a value of the wrong type.
     public mutating func set(_ name: String, to value: ParameterValue) throws(ParameterError) {
         guard let spec = Self.parameter(named: name) else {

@@ -6,12 +6,14 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
     /// Seeds the four words of state from `seed` with SplitMix64.
+    /// - Parameter seed: any 64-bit seed, 0 included.
     public init(seed: UInt64) {
         var sm = SplitMix64(seed: seed)
         s = (sm.next(), sm.next(), sm.next(), sm.next())
     }
 
     /// Starts from an explicit state (for known-answer tests against the reference C code).
+    /// - Parameter state: the four state words.
     /// - Precondition: the state is not all zero.
     public init(state: (UInt64, UInt64, UInt64, UInt64)) {
         precondition(state != (0, 0, 0, 0), "xoshiro256** state must not be all zero")
@@ -19,6 +21,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// The next 64 random bits.
+    /// - Returns: a uniformly distributed `UInt64`.
     public mutating func next() -> UInt64 {
         let result = rotl(s.1 &* 5, 7) &* 9
         let t = s.1 << 17
@@ -32,6 +35,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// A uniform double in [0, 1) with 53 random bits.
+    /// - Returns: a number u with 0 ≤ u < 1.
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
