@@ -62,6 +62,12 @@ public enum SweepFigures {
 
     /// Mean (± std over seeds) of `measure` against step, one curve per value of `groupBy`, with
     /// the targets and the mean measured intervals.
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - groupBy: the parameter with one curve per value (`nil`: the first varied one).
+    ///   - measure: what the y axis shows.
+    ///   - maxGroups: the most curves drawn.
+    /// - Returns: the figure data.
     /// - Throws: `ReportError` for an unknown or constant grouping parameter, or no trajectories.
     public static func staircase(
         _ s: SweepRecords, groupBy: String? = nil, measure: Measure = .erank, maxGroups: Int = 8
@@ -128,6 +134,12 @@ public enum SweepFigures {
 
     /// Mean interval length for rank `rank` over a grid of two parameters (`y` rows × `x` columns).
     /// Runs without an interval for r count as length 0; diverged runs are left out.
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - x: the column parameter (`nil`: chosen from the varied ones).
+    ///   - y: the row parameter (`nil`: chosen from the varied ones).
+    ///   - rank: the rank r of the interval measured.
+    /// - Returns: the figure data.
     /// - Throws: `ReportError` when fewer than two parameters vary or a named one is unknown/constant.
     public static func heatmap(_ s: SweepRecords, x: String? = nil, y: String? = nil, rank: Int = 2) throws(ReportError)
         -> HeatmapData
@@ -167,6 +179,12 @@ public enum SweepFigures {
     /// Small multiples: one staircase per value of the second varied parameter (at most `maxPanels`,
     /// spread evenly from its first to its last value), each grouped by the first varied parameter;
     /// a single staircase when fewer than two parameters vary.
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - measure: what the y axes show.
+    ///   - maxPanels: the most panels.
+    /// - Returns: one staircase per panel.
+    /// - Throws: `ReportError` when the sweep has no trajectories.
     public static func staircases(
         _ s: SweepRecords, measure: Measure = .erank, maxPanels: Int = 4
     ) throws(ReportError) -> [StaircaseData] {
@@ -205,6 +223,11 @@ public enum SweepFigures {
     /// Keys of the tasks whose trajectories the report's staircases draw (a superset when in
     /// doubt), so a loader can fetch those trajectories only. Decided from parameters and
     /// statuses alone, before any trajectory is loaded.
+    /// - Parameters:
+    ///   - s: the sweep, without trajectories.
+    ///   - maxPanels: as for `staircases`.
+    ///   - maxGroups: as for `staircase`.
+    /// - Returns: the tasks' keys (`TaskRecord.key`).
     public static func staircaseTaskKeys(_ s: SweepRecords, maxPanels: Int = 4, maxGroups: Int = 8) -> Set<String> {
         var keys: Set<String> = []
         for p in panels(s, maxPanels: maxPanels) {
@@ -217,6 +240,10 @@ public enum SweepFigures {
 
     /// Measured interval starts against the predicted switch-on steps, one marker group per value
     /// of `groupBy` (default: depth).
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - groupBy: the parameter with one marker group per value.
+    /// - Returns: the figure data.
     /// - Throws: `ReportError` when no run has both a measured start and a prediction.
     public static func predictedVsMeasured(_ s: SweepRecords, groupBy: String? = nil) throws(ReportError)
         -> PredictedVsMeasuredData
@@ -252,6 +279,11 @@ public enum SweepFigures {
     }
 
     /// Fractions of run statuses per value of `x` (default: η when it varies, else the first varied parameter).
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - x: the parameter with one bar per value.
+    /// - Returns: the chart data.
+    /// - Throws: `ReportError` for an unknown or constant parameter `x`.
     public static func status(_ s: SweepRecords, x: String? = nil) throws(ReportError) -> StatusData {
         let group = try groupParameter(x, s, prefer: ["eta"])
         let known = ["finished", "converged", "diverged"]

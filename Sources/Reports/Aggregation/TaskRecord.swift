@@ -51,6 +51,8 @@ public struct TaskRecord: Sendable, Hashable {
 
     /// The value of a parameter as text (`0.05`, `0`, `identity`, `auto` when unset): Swift's
     /// shortest round-trip form, without a trailing `.0`.
+    /// - Parameter name: the parameter name.
+    /// - Returns: the text.
     public func parameter(_ name: String) -> String {
         guard let value = config.value(of: name) else { return "" }
         if case .real(let v) = value {
@@ -61,6 +63,8 @@ public struct TaskRecord: Sendable, Hashable {
     }
 
     /// The interval record for rank r.
+    /// - Parameter r: the rank.
+    /// - Returns: the record, or `nil` if the result has none for r.
     public func interval(rank r: Int) -> IntervalRecord? { intervals.first { $0.rank == r } }
 }
 

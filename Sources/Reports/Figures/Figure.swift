@@ -64,6 +64,7 @@ public struct Figure: Sendable, Hashable {
     }
 
     /// Computes the plot area and the scales (fitted to the data unless fixed by the axes).
+    /// - Returns: the layout `svg()` draws with.
     public func layout() -> Layout {
         let legend = legendEntries()
         let top = (subtitle?.isEmpty == false) ? 50.0 : 36.0
@@ -124,6 +125,7 @@ public struct Figure: Sendable, Hashable {
 
     /// The figure as a standalone SVG document (also valid inline in HTML).
     /// - Parameter id: a prefix unique within the embedding document (for the clip path).
+    /// - Returns: the SVG markup.
     public func svg(id: String? = nil) -> String {
         let lay = layout()
         let r = lay.rect

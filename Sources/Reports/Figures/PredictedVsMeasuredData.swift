@@ -54,6 +54,7 @@ public struct PredictedVsMeasuredData: Sendable, Hashable {
     }
 
     /// The scatter figure with the diagonal, on equal axes.
+    /// - Returns: the figure, ready for `svg()`.
     public func figure() -> Figure {
         var layers: [Layer] = [.diagonal(label: "measured = predicted")]
         for (i, g) in groups.enumerated() {

@@ -89,6 +89,7 @@ public struct StaircaseData: Sendable, Hashable {
     ///
     /// With one series its intervals are full-height strips labelled `r=…`; with several, each
     /// interval is a short bar around its target line in the series colour, so groups stay apart.
+    /// - Returns: the figure, ready for `svg()`.
     public func figure() -> Figure {
         var layers: [Layer] = []
         let single = series.count == 1

@@ -35,6 +35,10 @@ public struct StatusData: Sendable, Hashable, SVGRenderable {
     }
 
     /// Fraction of runs with status `s` in category `c` (0 for an empty category).
+    /// - Parameters:
+    ///   - c: the category index.
+    ///   - s: the status index.
+    /// - Returns: a fraction in 0…1.
     public func fraction(category c: Int, status s: Int) -> Double {
         let row = counts[c]
         let total = row.reduce(0, +)

@@ -31,6 +31,8 @@ public struct RunMetadata: Sendable, Hashable {
     }
 
     /// Facts about this process's environment: dmfsweep version, OS, host, CPU count, memory.
+    /// - Parameter version: the dmfsweep version.
+    /// - Returns: labelled facts, in display order.
     public static func environment(version: String) -> [KeyValue] {
         let info = ProcessInfo.processInfo
         var out = [

@@ -55,6 +55,8 @@ public struct ReportFigure: Sendable, Hashable {
     }
 
     /// The SVG markup (`id` unique within the document).
+    /// - Parameter id: a prefix for element ids.
+    /// - Returns: the SVG markup.
     public func svg(id: String?) -> String {
         switch content {
         case .staircase(let d): return d.figure().svg(id: id)
