@@ -86,14 +86,19 @@ public enum SweepFigures {
                     if let y = measure.value(p), y.isFinite { byStep[p.step, default: []].append(y) }
                 }
             }
-            let steps = byStep.keys.sorted()
-            let stats = steps.map { Summary(byStep[$0]!)! }
+            // Only finite values were collected, so every step has a summary.
+            let columns = byStep.sorted { $0.key < $1.key }.compactMap { step, ys in Summary(ys).map { (step, $0) } }
+            let steps = columns.map(\.0)
+            let stats = columns.map(\.1)
             let seeds = Set(runs.map(\.config.seed)).count
             var intervals: [StaircaseData.Interval] = []
             let ranks = Set(runs.flatMap { $0.intervals.map(\.rank) }).sorted()
             for r in ranks {
-                let found = runs.compactMap { $0.interval(rank: r) }.filter { $0.start != nil && $0.end != nil }
-                guard let a = Summary(found.map { Double($0.start!) }), let b = Summary(found.map { Double($0.end!) })
+                let found = runs.compactMap { run -> (start: Int, end: Int)? in
+                    guard let iv = run.interval(rank: r), let start = iv.start, let end = iv.end else { return nil }
+                    return (start, end)
+                }
+                guard let a = Summary(found.map { Double($0.start) }), let b = Summary(found.map { Double($0.end) })
                 else { continue }
                 intervals.append(.init(rank: r, start: a.mean, end: b.mean))
             }
@@ -147,7 +152,7 @@ public enum SweepFigures {
         let varied = ParameterValues.varied(in: s.tasks)
         let yName = try groupParameter(y, s) ?? ""
         let xName =
-            try x.map { name throws(ReportError) in try groupParameter(name, s)! }
+            try x.map { name throws(ReportError) in try groupParameter(name, s) ?? name }
             ?? varied.first { $0 != yName }
         guard let xName, !yName.isEmpty, xName != yName else {
             throw .nothingToPlot(
@@ -164,7 +169,7 @@ public enum SweepFigures {
                 let cell = subset.filter { $0.parameter(xName) == xv && $0.parameter(yName) == yv }
                 largestCell = max(largestCell, cell.count)
                 return Summary(
-                    cell.map { Double($0.interval(rank: rank)?.start == nil ? 0 : $0.interval(rank: rank)!.length) })?
+                    cell.map { Double($0.interval(rank: rank).map { $0.start == nil ? 0 : $0.length } ?? 0) })?
                     .mean
             }
         }
@@ -233,7 +238,10 @@ public enum SweepFigures {
         for p in panels(s, maxPanels: maxPanels) {
             let (subset, _) = holdOthers(p.records.tasks.filter(\.hasResult), keep: p.group.map { [$0] } ?? [])
             let shown = p.group.map { Set(ParameterValues.distinct($0, in: subset).prefix(maxGroups)) }
-            for t in subset where p.group == nil || shown!.contains(t.parameter(p.group!)) { keys.insert(t.key) }
+            for t in subset {
+                if let group = p.group, let shown, !shown.contains(t.parameter(group)) { continue }
+                keys.insert(t.key)
+            }
         }
         return keys
     }
