@@ -1,8 +1,12 @@
 /// The value of one simulation parameter, as written in a flag or a sweep file.
 public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A whole number, e.g. `depth: 3`.
     case integer(Int)
+    /// A real number, e.g. `alpha: 0.05`.
     case real(Double)
+    /// A word from a fixed list, e.g. `init: identity`.
     case text(String)
+    /// A list of reals, e.g. `spectrum: [10, 5, 2]`.
     case realList([Double])
     /// The parameter is unset (derived from the others).
     case unset

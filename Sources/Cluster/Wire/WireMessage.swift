@@ -102,6 +102,7 @@ public enum WireMessage: Sendable, Hashable {
 
 /// Message type codes (frame 0, byte 5).
 public enum WireMessageType: UInt8, Sendable, CaseIterable {
+    // One code per `WireMessage` case, in the same order; docs/protocol.md lists them.
     case hello = 1
     case welcome, ready, tasks, started, results, ack, heartbeat, bye, shutdown, reset
 }

@@ -8,9 +8,13 @@ import Foundation
 public enum SweepFigures {
     /// Which recorded quantity a trajectory figure plots.
     public enum Measure: String, Sendable, CaseIterable {
+        /// The Roy–Vetterli effective rank of the product W.
         case erank
+        /// The ratio `‖W‖_* / ‖W‖_op` of the product.
         case erankRatio = "erank_ratio"
+        /// The training loss.
         case loss
+        /// `‖W − Y_clean‖_F`, recorded for noisy targets only.
         case cleanError = "clean_error"
 
         var label: String {

@@ -131,10 +131,15 @@ public struct ScatterSeries: Sendable, Hashable {
 
 /// Something drawn inside a figure's plot area, in order (later layers on top).
 public enum Layer: Sendable, Hashable {
+    /// A shaded strip over an x interval.
     case xSpan(XSpan)
+    /// A shaded region between two curves.
     case band(Band)
+    /// A horizontal reference line.
     case reference(ReferenceLine)
+    /// A polyline.
     case line(LineSeries)
+    /// Markers at points.
     case scatter(ScatterSeries)
     /// The line y = x across the plot, labelled in the legend.
     case diagonal(label: String)

@@ -33,10 +33,15 @@ public struct SweepReport: Sendable, Hashable {
 public struct ReportFigure: Sendable, Hashable {
     /// What is drawn.
     public enum Content: Sendable, Hashable {
+        /// Effective rank (or another measure) against step.
         case staircase(StaircaseData)
+        /// A value over a grid of two parameters.
         case heatmap(HeatmapData)
+        /// Measured against predicted interval starts.
         case predictedVsMeasured(PredictedVsMeasuredData)
+        /// Run-status fractions per parameter value.
         case status(StatusData)
+        /// Any other chart.
         case figure(Figure)
     }
 
