@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "Cluster", dependencies: ["CSupport", "ZeroMQ", "SummaryStore", "Sweeps", "Factorization"],
             swiftSettings: strict),
-        .target(name: "Reports", dependencies: ["SummaryStore"], swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["SummaryStore", "Sweeps", "Factorization"], swiftSettings: strict),
         .executableTarget(
             name: "dmfsweep",
             dependencies: [
@@ -50,17 +50,23 @@ let package = Package(
         .testTarget(
             name: "FactorizationTests", dependencies: ["TestSupport", "Factorization", "CBLAS"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "SweepsTests", dependencies: ["TestSupport", "Sweeps"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SweepsTests", dependencies: ["TestSupport", "Sweeps", "Factorization"], exclude: ["Fixtures"]),
         // A child process for the store's crash test (killed with SIGKILL mid-write).
         .executableTarget(
             name: "dmfsweep-store-writer", dependencies: ["SummaryStore", "Sweeps", "Factorization"],
             path: "Tests/StoreWriter", swiftSettings: strict),
         .testTarget(
             name: "SummaryStoreTests",
-            dependencies: ["TestSupport", "SummaryStore", "Sweeps", "Factorization", "dmfsweep-store-writer"]),
-        .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ"]),
-        .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ZeroMQ", "SummaryStore", "Sweeps"]),
-        .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "SummaryStore"]),
+            dependencies: [
+                "TestSupport", "SummaryStore", "Sweeps", "Factorization", "CSQLite", "dmfsweep-store-writer",
+            ]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ", "CZeroMQ"]),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["TestSupport", "Cluster", "ZeroMQ", "SummaryStore", "Sweeps", "Factorization"]),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["TestSupport", "Reports", "SummaryStore", "Sweeps", "Factorization"]),
         .testTarget(
             name: "CLITests",
             dependencies: [

@@ -1,12 +1,17 @@
 /// The value of one simulation parameter, as written in a flag or a sweep file.
 public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A whole number, e.g. `depth: 3`.
     case integer(Int)
+    /// A real number, e.g. `alpha: 0.05`.
     case real(Double)
+    /// A word from a fixed list, e.g. `init: identity`.
     case text(String)
+    /// A list of reals, e.g. `spectrum: [10, 5, 2]`.
     case realList([Double])
     /// The parameter is unset (derived from the others).
     case unset
 
+    /// The value for messages and tables: a list comma-separated, an unset value `auto`.
     public var description: String {
         switch self {
         case .integer(let v): return String(v)
@@ -62,43 +67,52 @@ public struct ParameterError: Error, Sendable, Hashable, CustomStringConvertible
     /// What is wrong and what is allowed, e.g. "must be an integer ≥ 1, got 0".
     public let message: String
 
+    /// Creates a value from its members (see the properties).
     public init(parameter: String, message: String) {
         self.parameter = parameter
         self.message = message
     }
 
+    /// `parameter: message`.
     public var description: String { "\(parameter): \(message)" }
 }
 
 extension SimulationConfig {
     /// Every parameter, in canonical order. The order is part of the stable task-key format: append only.
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec(name: "problem", kind: .choice(ProblemKind.allCases.map(\.rawValue)), optional: false,
-                      help: "recovery problem"),
+        ParameterSpec(
+            name: "problem", kind: .choice(ProblemKind.allCases.map(\.rawValue)), optional: false,
+            help: "recovery problem"),
         ParameterSpec(name: "n", kind: .integer, optional: true, help: "matrix dimension (default: spectrum length)"),
         ParameterSpec(name: "depth", kind: .integer, optional: false, help: "number of factors N ≥ 1"),
-        ParameterSpec(name: "spectrum", kind: .realList, optional: true,
-                      help: "eigenvalues of Y, padded with zeros up to n (default 10,5,2,1,0.5)"),
+        ParameterSpec(
+            name: "spectrum", kind: .realList, optional: true,
+            help: "eigenvalues of Y, padded with zeros up to n (default 10,5,2,1,0.5)"),
         ParameterSpec(name: "rank", kind: .integer, optional: true, help: "rank of a generated spectrum"),
-        ParameterSpec(name: "decay", kind: .real, optional: false,
-                      help: "ratio of consecutive eigenvalues of a generated spectrum"),
+        ParameterSpec(
+            name: "decay", kind: .real, optional: false,
+            help: "ratio of consecutive eigenvalues of a generated spectrum"),
         ParameterSpec(name: "noise", kind: .real, optional: false, help: "std of symmetric Gaussian noise on Y"),
-        ParameterSpec(name: "init", kind: .choice(InitKind.allCases.map(\.rawValue)), optional: false,
-                      help: "factor initialisation"),
+        ParameterSpec(
+            name: "init", kind: .choice(InitKind.allCases.map(\.rawValue)), optional: false,
+            help: "factor initialisation"),
         ParameterSpec(name: "alpha", kind: .real, optional: false, help: "scale of one factor at init"),
         ParameterSpec(name: "eta", kind: .real, optional: false, help: "step size"),
         ParameterSpec(name: "steps", kind: .integer, optional: false, help: "number of GD updates"),
         ParameterSpec(name: "record_every", kind: .integer, optional: false, help: "record every k steps"),
         ParameterSpec(name: "tolerance", kind: .real, optional: false, help: "interval tolerance on erank"),
         ParameterSpec(name: "seed", kind: .integer, optional: false, help: "PRNG seed"),
-        ParameterSpec(name: "path", kind: .choice(SolverPath.allCases.map(\.rawValue)), optional: false,
-                      help: "solver path"),
+        ParameterSpec(
+            name: "path", kind: .choice(SolverPath.allCases.map(\.rawValue)), optional: false,
+            help: "solver path"),
         ParameterSpec(name: "measurements", kind: .integer, optional: true, help: "sensing measurements m"),
         ParameterSpec(name: "observed", kind: .real, optional: false, help: "observed fraction p (completion)"),
         ParameterSpec(name: "stop_loss", kind: .real, optional: true, help: "stop as converged below this loss"),
     ]
 
     /// Looks up a parameter by its sweep name.
+    /// - Parameter name: the name as written in sweep files, e.g. `record_every`.
+    /// - Returns: its spec, or `nil` for an unknown name.
     public static func parameter(named name: String) -> ParameterSpec? {
         parameters.first { $0.name == name }
     }
@@ -132,6 +146,9 @@ extension SimulationConfig {
 
     /// Sets a parameter from a typed value, checking only its type (ranges: `validate()`).
     /// Integers are accepted where reals are expected; `.unset` only for optional parameters.
+    /// - Parameters:
+    ///   - name: the parameter name.
+    ///   - value: the new value.
     /// - Throws: `ParameterError` for an unknown name or a value of the wrong type.
     public mutating func set(_ name: String, to value: ParameterValue) throws(ParameterError) {
         guard let spec = Self.parameter(named: name) else {

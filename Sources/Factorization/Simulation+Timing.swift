@@ -9,6 +9,7 @@ extension Simulation {
     ///   - config: the configuration; its `path` selects the solver (`auto` as in `run`).
     ///   - steps: the number of timed steps (≥ 1).
     ///   - warmup: untimed steps first (thread pools, caches).
+    /// - Returns: the mean wall-clock seconds of one timed step.
     /// - Throws: `ParameterError` for an invalid configuration.
     public static func secondsPerStep(_ config: SimulationConfig, steps: Int, warmup: Int = 2) throws(ParameterError)
         -> Double
@@ -35,6 +36,10 @@ extension Simulation {
 
     /// Floating-point operations in the matrix products of one full-path step: `3(N−1) · 2n³`
     /// (N−1 prefix products, N−1 back-propagated products, N−1 factor updates).
+    /// - Parameters:
+    ///   - n: the matrix dimension.
+    ///   - depth: the number of factors N.
+    /// - Returns: the flop count (0 for N = 1).
     public static func matrixProductFlopsPerStep(n: Int, depth: Int) -> Double {
         FullPathSolver.flopsPerStep(n: n, depth: depth)
     }

@@ -4,6 +4,7 @@ import Foundation
 /// chosen path, records the trajectory and extracts the intervals.
 public enum Simulation {
     /// Runs `config` to completion.
+    /// - Parameter config: the run to do.
     /// - Returns: the result; a diverged run is a result with status `.diverged`, not an error.
     /// - Throws: `ParameterError` when the configuration is invalid or would not fit in memory
     ///   (see `SimulationConfig.validate()`).
@@ -20,6 +21,8 @@ public enum Simulation {
     }
 
     /// The path that runs for `config`: `auto` becomes `spectral` when it is exact, else `full`.
+    /// - Parameter config: a configuration.
+    /// - Returns: `spectral` or `full`, never `auto`.
     public static func resolvedPath(_ config: SimulationConfig) -> SolverPath {
         switch config.path {
         case .auto: return config.spectralIsExact ? .spectral : .full

@@ -18,6 +18,10 @@ extension SimulationConfig {
 
     /// The default number of sensing measurements: `min(n², 5·n·max(rank, 1))`, rank the number of
     /// non-zero eigenvalues of the clean target.
+    /// - Parameters:
+    ///   - n: the matrix dimension.
+    ///   - rank: the rank of the clean target.
+    /// - Returns: the number of measurements m.
     public static func defaultMeasurements(n: Int, rank: Int) -> Int {
         let (square, o1) = n.multipliedReportingOverflow(by: n)
         let (linear, o2) = (5 * max(rank, 1)).multipliedReportingOverflow(by: n)

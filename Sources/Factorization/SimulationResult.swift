@@ -21,6 +21,7 @@ public struct TrajectoryPoint: Codable, Sendable, Hashable {
     /// `‖W − Y_clean‖_F` when the target is noisy, else `nil`.
     public var cleanError: Double?
 
+    /// Creates a value from its members (see the properties).
     public init(step: Int, loss: Double, erank: Double, erankRatio: Double, cleanError: Double? = nil) {
         self.step = step
         self.loss = loss
@@ -45,6 +46,7 @@ public struct IntervalStat: Codable, Sendable, Hashable {
     /// `‖W(k) − Y_r‖_F` at the recorded step nearest the interval's middle.
     public var middleError: Double?
 
+    /// Creates a value from its members (see the properties).
     public init(rank: Int, target: Double, start: Int?, end: Int?, length: Int, middleError: Double? = nil) {
         self.rank = rank
         self.target = target
@@ -64,6 +66,7 @@ public struct PredictedInterval: Codable, Sendable, Hashable {
     /// Predicted switch-on step of λ_{r+1} (`nil` when λ_{r+1} = 0: the plateau never ends).
     public var end: Double?
 
+    /// Creates a value from its members (see the properties).
     public init(rank: Int, start: Double?, end: Double?) {
         self.rank = rank
         self.start = start
@@ -102,6 +105,7 @@ public struct SimulationResult: Codable, Sendable, Hashable {
     /// `‖W − Y_clean‖_F` at the last recorded step (`nil` when nothing was recorded).
     public var finalCleanError: Double? = nil
 
+    /// Creates a value from its members (see the properties).
     public init(
         status: RunStatus, path: SolverPath, steps: Int, finalLoss: Double, finalErank: Double,
         targets: [Double], intervals: [IntervalStat], predicted: [PredictedInterval],

@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import Synchronization
 
 /// A ZeroMQ context: the owner of libzmq's I/O threads and of every socket created from it.
 ///
@@ -10,11 +11,12 @@ import Foundation
 /// Close it with `close()` after closing every socket; `deinit` closes it too. Because each
 /// `Socket` keeps its context alive, the context is never terminated under a live socket by ARC.
 public final class Context: @unchecked Sendable {
-    // Safe to share: the libzmq context is thread-safe, and the Swift state (`handle`, `closed`)
-    // is only touched under `lock`.
-    private let lock = NSLock()
+    // `@unchecked` only because of `handle`, a raw pointer. The libzmq context it points to is
+    // thread-safe (zmq(7): "A 0MQ context is thread safe and may be shared among as many application
+    // threads as necessary"); the pointer is never reassigned; the context is terminated only by
+    // `close()`, at most once, under the `closed` mutex, which holds the only other state.
     private let handle: UnsafeMutableRawPointer
-    private var closed = false
+    private let closed = Mutex(false)
 
     /// Creates a context.
     /// - Parameter ioThreads: libzmq I/O threads (1 is plenty below ~1 GB/s).
@@ -34,20 +36,20 @@ public final class Context: @unchecked Sendable {
     /// Makes blocking calls on every socket of this context return `ETERM` (`zmq_ctx_shutdown`),
     /// without waiting. Use it to wake threads blocked in `receive`/`poll` before `close()`.
     public func shutdown() {
-        lock.lock()
-        defer { lock.unlock() }
-        if !closed { _ = zmq_ctx_shutdown(handle) }
+        closed.withLock { closed in
+            if !closed { _ = zmq_ctx_shutdown(handle) }
+        }
     }
 
     /// Terminates the context (`zmq_ctx_term`). Blocks until every socket of the context is closed
     /// (and, for sockets with a non-zero linger, until their pending messages are sent or dropped).
     /// Calling it twice is harmless.
     public func close() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !closed else { return }
-        closed = true
-        while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+        closed.withLock { closed in
+            guard !closed else { return }
+            closed = true
+            while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+        }
     }
 
     deinit { close() }

@@ -10,6 +10,10 @@ public struct CurveServerConfig: Sendable, Equatable {
     public var keysDirectory: String
 
     /// A configuration from values (tests, or keys kept elsewhere).
+    /// - Parameters:
+    ///   - keyPair: the server's key pair.
+    ///   - authorizedKeys: accepted Z85 public keys by name.
+    ///   - keysDirectory: where they came from, for messages.
     public init(keyPair: CurveKeyPair, authorizedKeys: [String: String], keysDirectory: String = "") {
         self.keyPair = keyPair
         self.authorizedKeys = authorizedKeys
@@ -25,6 +29,9 @@ public struct CurveClientConfig: Sendable, Equatable {
     public var serverPublicKey: String
 
     /// A configuration from values.
+    /// - Parameters:
+    ///   - keyPair: the client's key pair.
+    ///   - serverPublicKey: the server's Z85 public key.
     public init(keyPair: CurveKeyPair, serverPublicKey: String) {
         self.keyPair = keyPair
         self.serverPublicKey = serverPublicKey
@@ -45,6 +52,8 @@ public enum CurveConfig {
     public static let zapDomain = "dmfsweep"
 
     /// Loads the coordinator's configuration from `keysDirectory`.
+    /// - Parameter keysDirectory: the key directory.
+    /// - Returns: its key pair and allow-list.
     /// - Throws: `CurveKeyError` with the file concerned: missing/invalid `coordinator.secret`, a
     ///   malformed `authorized/*.pub`, or `.noAuthorizedKeys` if the allow-list is empty.
     public static func server(keysDirectory: String) throws(CurveKeyError) -> CurveServerConfig {
@@ -62,6 +71,7 @@ public enum CurveConfig {
     /// - Parameters:
     ///   - keysDirectory: the key directory.
     ///   - keyName: the worker's key name (`NAME.secret`).
+    /// - Returns: its key pair and the coordinator's public key.
     /// - Throws: `CurveKeyError`: missing/invalid `coordinator.pub` or `NAME.secret`.
     public static func client(keysDirectory: String, keyName: String = defaultClientKeyName) throws(CurveKeyError)
         -> CurveClientConfig
@@ -102,6 +112,7 @@ extension Socket {
 
     /// Makes this socket a CURVE client of the server whose public key is in `config`.
     /// Call before `connect`.
+    /// - Parameter config: the client's keys and the server's public key.
     /// - Throws: `ZMQError`.
     public func makeCurveClient(_ config: CurveClientConfig) throws(ZMQError) {
         try setCurveServerKey(z85: config.serverPublicKey)

@@ -19,11 +19,16 @@ public struct CurveKeyDirectory: Sendable, Equatable {
     public let path: String
 
     /// A key directory at `path` (not created until a key is written).
+    /// - Parameter path: the directory.
     public init(_ path: String) { self.path = path }
 
     /// `DIR/NAME.pub`.
+    /// - Parameter name: the key name.
+    /// - Returns: the path of its public key file.
     public func publicKeyPath(_ name: String) -> String { path + "/" + name + ".pub" }
     /// `DIR/NAME.secret`.
+    /// - Parameter name: the key name.
+    /// - Returns: the path of its secret key file.
     public func secretKeyPath(_ name: String) -> String { path + "/" + name + ".secret" }
     /// `DIR/authorized`.
     public var authorizedDirectory: String { path + "/authorized" }
@@ -55,6 +60,9 @@ public struct CurveKeyDirectory: Sendable, Equatable {
     }
 
     /// Copies `NAME.pub` into `authorized/`, so a CURVE server using this directory accepts it.
+    /// - Parameters:
+    ///   - name: the key name.
+    ///   - force: replace an authorized copy that exists already.
     /// - Returns: the path of the authorized copy.
     /// - Throws: `CurveKeyError.missingFile`, `.exists` without `force`, `.invalidKeyFile`, `.io`.
     @discardableResult
@@ -71,6 +79,10 @@ public struct CurveKeyDirectory: Sendable, Equatable {
     // MARK: Reading
 
     /// Reads `NAME.pub`.
+    /// - Parameters:
+    ///   - name: the key name.
+    ///   - hint: what the user should do if the file is missing (the error message ends with it).
+    /// - Returns: the Z85 public key.
     /// - Throws: `CurveKeyError.missingFile`, `.invalidKeyFile`, `.io`.
     public func readPublicKey(_ name: String, hint: String? = nil) throws(CurveKeyError) -> String {
         let p = publicKeyPath(name)
@@ -78,6 +90,10 @@ public struct CurveKeyDirectory: Sendable, Equatable {
     }
 
     /// Reads and checks `NAME.secret` (its public key must match its secret key).
+    /// - Parameters:
+    ///   - name: the key name.
+    ///   - hint: what the user should do if the file is missing (default: how to generate it).
+    /// - Returns: the key pair.
     /// - Throws: `CurveKeyError.missingFile`, `.invalidKeyFile`, `.mismatchedKeys`, `.io`.
     public func readKeyPair(_ name: String, hint: String? = nil) throws(CurveKeyError) -> CurveKeyPair {
         let p = secretKeyPath(name)

@@ -17,6 +17,7 @@ public enum CurveKeyError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A key name that cannot be a file name.
     case invalidName(String)
 
+    /// One line naming the key or file and what is wrong with it.
     public var description: String {
         switch self {
         case .invalidKey(let what, let reason):

@@ -12,6 +12,7 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible {
     public let secretKey: String
 
     /// A fresh random key pair (`zmq_curve_keypair`).
+    /// - Returns: the new key pair.
     /// - Throws: `ZMQError` (`ENOTSUP` if libzmq was built without CURVE).
     public static func generate() throws(ZMQError) -> CurveKeyPair {
         var pub = [CChar](repeating: 0, count: 41)
@@ -23,6 +24,7 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The key pair of `secretKey`, deriving its public key (`zmq_curve_public`).
+    /// - Parameter secretKey: 40 Z85 characters.
     /// - Throws: `CurveKeyError.invalidKey` if `secretKey` is not 40 valid Z85 characters.
     public init(secretKey: String) throws(CurveKeyError) {
         try Z85.validateKey(secretKey, what: "secret key")
@@ -36,6 +38,9 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The key pair of `secretKey`, checking that `publicKey` belongs to it.
+    /// - Parameters:
+    ///   - publicKey: 40 Z85 characters.
+    ///   - secretKey: 40 Z85 characters.
     /// - Throws: `CurveKeyError.invalidKey` or `.mismatchedKeys`.
     public init(publicKey: String, secretKey: String) throws(CurveKeyError) {
         try Z85.validateKey(publicKey, what: "public key")
@@ -49,6 +54,7 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible {
         secretKey = secret
     }
 
+    /// The public key only: the secret key never appears in logs.
     public var description: String { "CurveKeyPair(public: \(publicKey), secret: <hidden>)" }
 }
 
@@ -59,6 +65,7 @@ public enum Z85 {
         "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#")
 
     /// Encodes `bytes` (length a multiple of 4) as Z85 text.
+    /// - Parameter bytes: the binary data.
     /// - Returns: the text, or `nil` if the length is not a multiple of 4.
     public static func encode(_ bytes: [UInt8]) -> String? {
         guard bytes.count % 4 == 0 else { return nil }
@@ -68,6 +75,7 @@ public enum Z85 {
     }
 
     /// Decodes Z85 `text` (length a multiple of 5).
+    /// - Parameter text: Z85 characters.
     /// - Returns: the bytes, or `nil` for a bad length or a character outside the alphabet.
     public static func decode(_ text: String) -> [UInt8]? {
         guard text.count % 5 == 0, text.allSatisfy(alphabet.contains) else { return nil }

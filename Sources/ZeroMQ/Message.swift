@@ -16,6 +16,7 @@ public final class Message {
     }
 
     /// A frame holding a copy of `bytes`.
+    /// - Parameter bytes: the content.
     /// - Throws: `ZMQError` if libzmq cannot allocate the buffer.
     public init<Bytes: ContiguousBytes>(copying bytes: Bytes) throws(ZMQError) {
         pointer = .allocate(capacity: 1)
@@ -43,6 +44,9 @@ public final class Message {
     public var hasMore: Bool { zmq_msg_more(pointer) != 0 }
 
     /// Calls `body` with the frame's bytes, without copying. The buffer is valid only inside `body`.
+    /// - Parameter body: reads the bytes.
+    /// - Returns: what `body` returns.
+    /// - Throws: what `body` throws.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let n = zmq_msg_size(pointer)
         guard n > 0, let base = zmq_msg_data(pointer) else {
@@ -62,6 +66,8 @@ public final class Message {
 
     /// A metadata property of a received frame (zmq_msg_gets(3)), e.g. `"User-Id"` (set by the ZAP
     /// handler), `"Peer-Address"`, `"Socket-Type"`; `nil` if absent.
+    /// - Parameter name: the property name.
+    /// - Returns: its value, or `nil`.
     public func property(_ name: String) -> String? {
         guard let value = zmq_msg_gets(pointer, name) else { return nil }
         return String(cString: value)

@@ -3,7 +3,10 @@ import Foundation
 
 /// What to wait for, or what is ready, on a polled socket.
 public struct PollEvents: OptionSet, Sendable, Hashable {
+    /// The raw bit mask.
     public let rawValue: Int16
+    /// The events whose bits are set in `rawValue`.
+    /// - Parameter rawValue: a mask of libzmq's `ZMQ_POLL*` constants.
     public init(rawValue: Int16) { self.rawValue = rawValue }
 
     /// A message can be received without blocking (`ZMQ_POLLIN`).
@@ -30,6 +33,9 @@ public final class Poller {
     public var count: Int { items.count }
 
     /// Registers `socket` for `events`.
+    /// - Parameters:
+    ///   - socket: a socket used on this thread only.
+    ///   - events: what to wait for.
     /// - Returns: the index of this item in `poll`'s result.
     @discardableResult
     public func add(_ socket: Socket, events: PollEvents = .readable) -> Int {
@@ -39,6 +45,9 @@ public final class Poller {
     }
 
     /// Registers a plain file descriptor (a pipe or an eventfd used to wake the loop).
+    /// - Parameters:
+    ///   - fd: an open file descriptor; the caller keeps it open while polling.
+    ///   - events: what to wait for.
     /// - Returns: the index of this item in `poll`'s result.
     @discardableResult
     public func add(fileDescriptor fd: Int32, events: PollEvents = .readable) -> Int {
@@ -48,6 +57,9 @@ public final class Poller {
     }
 
     /// Changes the events watched for item `index` (e.g. add `.writable` only while a queue is full).
+    /// - Parameters:
+    ///   - events: what to wait for from now on.
+    ///   - index: an index returned by `add`.
     public func setEvents(_ events: PollEvents, at index: Int) { items[index].events = events.rawValue }
 
     /// Waits until an item is ready or `timeout` passes.
@@ -75,7 +87,9 @@ public final class Poller {
     }
 
     /// Waits for `timeout` ms and returns the indices of items ready to read.
-    /// - Throws: `ZMQError`.
+    /// - Parameter timeout: milliseconds, as for `poll`.
+    /// - Returns: the indices (as returned by `add`) of readable items, in order; empty on timeout.
+    /// - Throws: `ZMQError`, as `poll`.
     public func readable(timeout milliseconds: Int) throws(ZMQError) -> [Int] {
         try poll(timeout: milliseconds).indices.filter { items[$0].revents & PollEvents.readable.rawValue != 0 }
     }

@@ -24,6 +24,9 @@ public final class Socket {
     private let scratch = Message()
 
     /// Creates a socket of `type` in `context`, with `linger` set to 0.
+    /// - Parameters:
+    ///   - context: the context; the socket keeps it alive.
+    ///   - type: the ZeroMQ pattern role.
     /// - Throws: `ZMQError` (e.g. `EMFILE` when out of file descriptors, `ETERM` after shutdown).
     public init(_ context: Context, type: SocketType) throws(ZMQError) {
         self.context = context
@@ -61,6 +64,7 @@ public final class Socket {
 
     /// Binds to `endpoint`, e.g. `tcp://127.0.0.1:*` (a free port; read it back from
     /// `lastEndpoint`), `ipc:///tmp/x.sock`, `inproc://name`.
+    /// - Parameter endpoint: the local address to listen on.
     /// - Throws: `ZMQError` (`EADDRINUSE`, `EINVAL` for a malformed endpoint, `EPROTONOSUPPORT`…).
     public func bind(_ endpoint: String) throws(ZMQError) {
         let h = try live("zmq_bind(\(endpoint))")
@@ -68,7 +72,9 @@ public final class Socket {
     }
 
     /// Binds and returns the endpoint actually bound (`tcp://127.0.0.1:*` → `tcp://127.0.0.1:41234`).
-    /// - Throws: `ZMQError`.
+    /// - Parameter endpoint: the local address to listen on, possibly with a wildcard port.
+    /// - Returns: the resolved endpoint (`ZMQ_LAST_ENDPOINT`).
+    /// - Throws: `ZMQError`, as `bind`.
     @discardableResult
     public func bindReturningEndpoint(_ endpoint: String) throws(ZMQError) -> String {
         try bind(endpoint)
@@ -77,6 +83,7 @@ public final class Socket {
 
     /// Connects to `endpoint`. Connecting is asynchronous: it succeeds even if no peer is there yet;
     /// libzmq reconnects in the background (`reconnectInterval`).
+    /// - Parameter endpoint: the peer's address, e.g. `tcp://node1:5555`.
     /// - Throws: `ZMQError` for a malformed endpoint or an unsupported transport.
     public func connect(_ endpoint: String) throws(ZMQError) {
         let h = try live("zmq_connect(\(endpoint))")
@@ -84,6 +91,7 @@ public final class Socket {
     }
 
     /// Stops listening on a bound endpoint (use the exact string from `lastEndpoint` for wildcards).
+    /// - Parameter endpoint: an endpoint bound before.
     /// - Throws: `ZMQError` (`ENOENT` if not bound there).
     public func unbind(_ endpoint: String) throws(ZMQError) {
         let h = try live("zmq_unbind(\(endpoint))")
@@ -91,6 +99,7 @@ public final class Socket {
     }
 
     /// Disconnects from a connected endpoint.
+    /// - Parameter endpoint: an endpoint connected before, spelled the same way.
     /// - Throws: `ZMQError` (`ENOENT` if not connected there).
     public func disconnect(_ endpoint: String) throws(ZMQError) {
         let h = try live("zmq_disconnect(\(endpoint))")
@@ -164,6 +173,9 @@ public final class Socket {
 
     /// Receives one frame into `message` (replacing its content), without copying.
     /// Check `message.hasMore` for further frames of the same message.
+    /// - Parameters:
+    ///   - message: the frame to fill; reuse it across calls.
+    ///   - dontWait: `ZMQ_DONTWAIT`: return `false` at once if no frame is waiting.
     /// - Returns: `false` on `EAGAIN`.
     /// - Throws: `ZMQError`.
     public func receive(into message: Message, dontWait: Bool = false) throws(ZMQError) -> Bool {
@@ -188,31 +200,5 @@ public final class Socket {
             if !scratch.hasMore { return frames }
             flags = 0
         }
-    }
-}
-
-/// Carries a socket to the thread that will own it.
-///
-/// `Socket` is not `Sendable` because libzmq sockets are not thread-safe. Handing a socket over to
-/// a new thread *once*, before that thread starts using it and after the creating thread stops, is
-/// allowed by libzmq (zmq(7): "migrate a socket from one thread to another with a full memory
-/// barrier"; thread start is one). `take()` can be called only once, so the socket has exactly
-/// one owner at any time.
-public final class SocketTransfer: @unchecked Sendable {
-    // Safe: `socket` is read and cleared once, under `lock` (a full memory barrier); after
-    // `take()` no other thread can reach the socket through this box.
-    private let lock = NSLock()
-    private var socket: Socket?
-
-    /// Wraps `socket`; the caller must not use it afterwards.
-    public init(_ socket: Socket) { self.socket = socket }
-
-    /// The socket, for the receiving thread. A second call returns `nil`.
-    public func take() -> Socket? {
-        lock.lock()
-        defer { lock.unlock() }
-        let s = socket
-        socket = nil
-        return s
     }
 }

@@ -3,25 +3,41 @@ import Foundation
 
 /// Connection events a socket can report (zmq_socket_monitor(3)).
 public struct MonitorEvents: OptionSet, Sendable, Hashable {
+    /// The raw bit mask.
     public let rawValue: UInt32
+    /// The events whose bits are set in `rawValue`.
+    /// - Parameter rawValue: a mask of libzmq's `ZMQ_EVENT_*` constants.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// A connection to a remote endpoint was made.
     public static let connected = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_CONNECTED))
+    /// A connect is still pending (asynchronous connect).
     public static let connectDelayed = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_CONNECT_DELAYED))
+    /// A reconnect will be tried after the reconnect interval (the event's value).
     public static let connectRetried = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_CONNECT_RETRIED))
+    /// The socket is bound and listening.
     public static let listening = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_LISTENING))
+    /// A bind failed (the event's value is the errno).
     public static let bindFailed = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_BIND_FAILED))
+    /// A connection from a peer was accepted.
     public static let accepted = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_ACCEPTED))
+    /// Accepting a connection failed (the event's value is the errno).
     public static let acceptFailed = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_ACCEPT_FAILED))
+    /// A connection's file descriptor was closed.
     public static let closed = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_CLOSED))
     /// A session ended: peer went away, oversized message (`ZMQ_MAXMSGSIZE`), heartbeat timeout…
     public static let disconnected = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_DISCONNECTED))
+    /// Monitoring stopped (the last event a monitor socket delivers).
     public static let monitorStopped = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_MONITOR_STOPPED))
+    /// The ZMTP handshake failed for an unspecified reason (e.g. the peer went away).
     public static let handshakeFailedNoDetail = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
+    /// The ZMTP handshake (and CURVE/ZAP authentication) succeeded.
     public static let handshakeSucceeded = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_HANDSHAKE_SUCCEEDED))
+    /// The peer broke the ZMTP or security-mechanism protocol during the handshake.
     public static let handshakeFailedProtocol = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL))
     /// Authentication refused (ZAP said no, or wrong CURVE server key).
     public static let handshakeFailedAuth = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH))
+    /// Every event.
     public static let all = MonitorEvents(rawValue: UInt32(ZMQ_EVENT_ALL))
 }
 
@@ -34,6 +50,7 @@ public struct MonitorEvent: Sendable, Equatable, CustomStringConvertible {
     /// The endpoint concerned.
     public var endpoint: String
 
+    /// The event's bit, value and endpoint, for logs.
     public var description: String { "event 0x\(String(event.rawValue, radix: 16)) value \(value) on \(endpoint)" }
 }
 

@@ -35,6 +35,7 @@ public enum SocketType: Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// The libzmq name, e.g. `ROUTER`.
     public var description: String {
         switch self {
         case .router: "ROUTER"

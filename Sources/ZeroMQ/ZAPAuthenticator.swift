@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A ZAP handler (ZeroMQ RFC 27) that admits CURVE clients whose public key is on an allow-list.
 ///
@@ -46,16 +47,20 @@ public final class ZAPAuthenticator: Sendable {
         let transfer = SocketTransfer(socket)
         // The thread holds only `core`, so dropping the authenticator still stops it (deinit).
         let thread = Thread {
-            let socket = transfer.take()!
+            defer { core.finished.signal() }
+            guard let socket = transfer.take() else { return }  // never: this is the only `take()`
             core.run(socket)
             socket.close()
-            core.finished.signal()
         }
         thread.name = "dmfsweep-zap"
         thread.start()
     }
 
     /// Starts a handler for `config`'s allow-list.
+    /// - Parameters:
+    ///   - context: the context of the server sockets to protect.
+    ///   - config: the server configuration whose `authorizedKeys` are accepted.
+    ///   - domain: accept requests only for this ZAP domain (`nil`: any domain).
     /// - Throws: `ZMQError`.
     public convenience init(context: Context, config: CurveServerConfig, domain: String? = CurveConfig.zapDomain)
         throws(ZMQError)
@@ -65,18 +70,19 @@ public final class ZAPAuthenticator: Sendable {
 
     /// Replaces the allow-list (e.g. after re-reading the `authorized/` directory); applies to new
     /// connections only.
+    /// - Parameter keys: accepted Z85 public keys by name.
     public func setAuthorizedKeys(_ keys: [String: String]) {
-        core.lock.withLock { core.state.keys = Core.invert(keys) }
+        core.state.withLock { $0.keys = Core.invert(keys) }
     }
 
     /// The decisions taken so far.
-    public var statistics: Statistics { core.lock.withLock { core.state.statistics } }
+    public var statistics: Statistics { core.state.withLock { $0.statistics } }
 
     /// Stops the handler thread and waits for it (at most ~0.1 s). Calling it twice is harmless.
     public func stop() {
-        let first = core.lock.withLock { () -> Bool in
-            defer { core.state.stopped = true }
-            return !core.state.stopped
+        let first = core.state.withLock { state in
+            defer { state.stopped = true }
+            return !state.stopped
         }
         if first { core.finished.wait() }
     }
@@ -88,22 +94,20 @@ public final class ZAPAuthenticator: Sendable {
 }
 
 /// The handler's shared state and logic, used by the handler thread and the owning object.
-private final class Core: @unchecked Sendable {
-    // Safe: `state` is only accessed under `lock`; `domain` is immutable; the semaphore is thread-safe.
+private final class Core: Sendable {
     struct State {
         var keys: [String: String] = [:]  // Z85 key → name
         var statistics = ZAPAuthenticator.Statistics()
         var stopped = false
     }
 
-    let lock = NSLock()
-    var state = State()
+    let state: Mutex<State>
     let domain: String?
     let finished = DispatchSemaphore(value: 0)
 
     init(domain: String?, keys: [String: String]) {
         self.domain = domain
-        state.keys = Self.invert(keys)
+        state = Mutex(State(keys: Self.invert(keys)))
     }
 
     static func invert(_ keys: [String: String]) -> [String: String] {
@@ -115,7 +119,7 @@ private final class Core: @unchecked Sendable {
     func run(_ socket: Socket) {
         let poller = Poller()
         poller.add(socket)
-        while !lock.withLock({ state.stopped }) {
+        while !state.withLock({ $0.stopped }) {
             do {
                 // A short poll so `stop()` is noticed promptly without a second socket.
                 guard try !poller.readable(timeout: 50).isEmpty, let request = try socket.receive(dontWait: true) else {
@@ -153,7 +157,7 @@ private final class Core: @unchecked Sendable {
             deny(key: nil, address: address)
             return answer(id, "400", "CURVE required")
         }
-        let name: String? = lock.withLock {
+        let name: String? = state.withLock { state in
             let name = state.keys[key]
             if name != nil { state.statistics.allowed += 1 }
             return name
@@ -166,7 +170,7 @@ private final class Core: @unchecked Sendable {
     }
 
     private func deny(key: String?, address: String?) {
-        lock.withLock {
+        state.withLock { state in
             state.statistics.denied += 1
             if let key { state.statistics.lastDeniedKey = key }
             if let address { state.statistics.lastDeniedAddress = address }

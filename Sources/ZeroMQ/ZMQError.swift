@@ -27,6 +27,7 @@ public struct ZMQError: Error, CustomStringConvertible, Equatable, Sendable {
         ZMQError(code: zmq_errno(), operation: operation())
     }
 
+    /// The operation, libzmq's message and the errno, e.g. `zmq_bind(tcp://…) failed: Address in use (errno 98)`.
     public var description: String { "\(operation) failed: \(message) (errno \(code))" }
 
     /// The context was terminated (`ETERM`): the socket must be closed.

@@ -2,8 +2,10 @@ import Foundation
 
 /// One log event of the coordinator or a worker.
 public struct LogRecord: Sendable, Hashable {
+    /// How serious it is; `info` lines are hidden by `--quiet`.
     public enum Level: String, Sendable, Hashable { case info, warning, error }
 
+    /// How serious it is.
     public var level: Level
     /// A stable event name (`worker_joined`, `task_failed`, `progress`, …).
     public var event: String
@@ -12,6 +14,12 @@ public struct LogRecord: Sendable, Hashable {
     /// Structured fields for JSON logs.
     public var fields: [String: String]
 
+    /// A log record.
+    /// - Parameters:
+    ///   - level: how serious it is.
+    ///   - event: a stable event name, e.g. `worker_joined`.
+    ///   - message: the human-readable text.
+    ///   - fields: structured fields for JSON logs.
     public init(_ level: Level, _ event: String, _ message: String, fields: [String: String] = [:]) {
         self.level = level
         self.event = event
@@ -20,12 +28,16 @@ public struct LogRecord: Sendable, Hashable {
     }
 
     /// One line of text: `dmfsweep coordinator: message`.
+    /// - Parameter component: who logs, e.g. `coordinator`.
+    /// - Returns: the line, without a newline.
     public func text(component: String) -> String {
         let prefix = level == .info ? "" : "\(level.rawValue): "
         return "dmfsweep \(component): \(prefix)\(message)"
     }
 
     /// One line of JSON: `{"time":…,"level":…,"event":…,"message":…,…fields}`.
+    /// - Parameter component: who logs, e.g. `coordinator`.
+    /// - Returns: the line, without a newline.
     public func json(component: String) -> String {
         var object: [String: String] = fields
         object["time"] = ISO8601DateFormatter().string(from: Date())
@@ -44,26 +56,3 @@ public typealias LogSink = @Sendable (LogRecord) -> Void
 /// Monotonic seconds (for timeouts and rates; never wall-clock).
 @inline(__always)
 func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-/// A request to stop, set from a signal handler's queue and read by a socket thread.
-public final class StopRequest: Sendable {
-    // Safe: the count lives in a lock-protected box.
-    private let box = LockedCounter()
-
-    public init() {}
-
-    /// Asks to stop; the first call means "stop gracefully", the second "stop now".
-    public func request() { box.increment() }
-
-    /// How many times a stop was requested.
-    public var count: Int { box.value }
-}
-
-/// An integer behind a lock.
-final class LockedCounter: @unchecked Sendable {
-    // Safe: `v` is only read and written under `lock`.
-    private let lock = NSLock()
-    private var v = 0
-    func increment() { lock.withLock { v += 1 } }
-    var value: Int { lock.withLock { v } }
-}

@@ -1,30 +1,32 @@
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Commits results to the ledger on a thread of its own, so the coordinator's socket thread keeps
 /// serving workers while SQLite writes; acknowledgements come back only after each commit.
 ///
 /// Submissions are committed in order; whatever has piled up while a commit ran is merged into the
 /// next transaction, so batches grow by themselves when the store is the bottleneck.
 final class CommitPipeline: @unchecked Sendable {
-    // Safe: the ledger is used only by the commit thread after `init` hands it over (thread start is
-    // a full barrier, and the creating thread never touches it again); every other mutable member is
-    // guarded by `condition`; the wake pipe's read/write are thread-safe system calls.
+    // `@unchecked` only because of `ledger`, which is not `Sendable`: only the commit thread uses
+    // it, from `init` (thread start is a full barrier; the coordinator does not touch it meanwhile)
+    // until `finish` returns (it waits for the thread to end). All other state is in the monitor.
     private let ledger: TaskLedger
-    private let condition = NSCondition()
-    private var queue: [Submission] = []
-    private var committed: [[PeerID: UInt64]] = []
-    private var pendingState: LiveState?
-    private var failure: Error?
-    private var closing = false
-    private var busy = false
+    private let state = Monitor(State())
+    private let wake: WakePipe
     private let finished = DispatchSemaphore(value: 0)
-    /// Readable when acknowledgements are ready.
-    let wakeFD: Int32
-    private let wakeWriteFD: Int32
+
+    private struct State {
+        var queue: [Submission] = []
+        var committed: [[PeerID: UInt64]] = []
+        var pendingState: LiveState?
+        var failure: (any Error)?
+        var closing = false
+        var busy = false
+
+        /// Whether the commit thread has something to do (commit, publish, or stop).
+        var isActionable: Bool { !queue.isEmpty || pendingState != nil || closing }
+        /// Whether everything submitted is committed, or nothing more will be.
+        var isSettled: Bool { (queue.isEmpty && !busy) || failure != nil }
+    }
 
     struct Submission {
         var completed: [FinishedTask]
@@ -32,17 +34,15 @@ final class CommitPipeline: @unchecked Sendable {
         var acks: [PeerID: UInt64]
     }
 
+    /// Readable when acknowledgements are ready: poll it, then `takeCommitted()`.
+    var wakeFD: Int32 { wake.fd }
+
     /// Takes over `ledger` and starts the commit thread.
+    /// - Parameter ledger: the ledger; the caller must not use it until `finish` returns.
+    /// - Throws: `CoordinatorError` if the wake-up pipe cannot be created.
     init(ledger: TaskLedger) throws {
         self.ledger = ledger
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw CoordinatorError("pipe failed: errno \(errno)") }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        wakeFD = fds[0]
-        wakeWriteFD = fds[1]
+        wake = try WakePipe()
         let t = Thread { [self] in
             self.loop()
             self.finished.signal()
@@ -51,58 +51,43 @@ final class CommitPipeline: @unchecked Sendable {
         t.start()
     }
 
-    deinit {
-        close(wakeFD)
-        close(wakeWriteFD)
-    }
-
     /// Queues results, failures and the acknowledgements to send once they are committed.
     func submit(completed: [FinishedTask], failed: [FailedTask], acks: [PeerID: UInt64]) {
-        condition.withLock {
-            queue.append(Submission(completed: completed, failed: failed, acks: acks))
-            condition.signal()
-        }
+        state.withLock(wake: .one) { $0.queue.append(Submission(completed: completed, failed: failed, acks: acks)) }
     }
 
     /// Asks for the live state to be written with the next commit (the latest one wins).
-    func publish(_ state: LiveState) {
-        condition.withLock {
-            pendingState = state
-            condition.signal()
-        }
+    func publish(_ live: LiveState) {
+        state.withLock(wake: .one) { $0.pendingState = live }
     }
 
     /// Acknowledgements whose results are committed, oldest first.
     /// - Throws: the ledger's error if a commit failed (nothing after it is acknowledged).
     func takeCommitted() throws -> [[PeerID: UInt64]] {
-        var sink = [UInt8](repeating: 0, count: 256)
-        while read(wakeFD, &sink, sink.count) > 0 {}
-        return try condition.withLock {
-            if let failure { throw failure }
-            let c = committed
-            committed.removeAll()
+        wake.drain()
+        return try state.withLock { s in
+            if let failure = s.failure { throw failure }
+            let c = s.committed
+            s.committed.removeAll()
             return c
         }
     }
 
     /// Waits until everything submitted so far is committed (or a commit failed).
     func flush() {
-        condition.withLock {
-            while (!queue.isEmpty || busy) && failure == nil { condition.wait() }
-        }
+        state.withLock(waitingUntil: \.isSettled) { _ in }
     }
 
     /// Whether submissions are still waiting or being committed.
-    var isIdle: Bool { condition.withLock { queue.isEmpty && !busy } }
+    var isIdle: Bool { state.withLock { $0.queue.isEmpty && !$0.busy } }
 
     /// Commits everything submitted, writes `state`, stops the thread and returns the remaining
     /// acknowledgements.
     /// - Throws: the ledger's error.
-    func finish(state: LiveState?) throws -> [[PeerID: UInt64]] {
-        condition.withLock {
-            if let state { pendingState = state }
-            closing = true
-            condition.signal()
+    func finish(state live: LiveState?) throws -> [[PeerID: UInt64]] {
+        state.withLock(wake: .one) { s in
+            if let live { s.pendingState = live }
+            s.closing = true
         }
         finished.wait()
         return try takeCommitted()
@@ -110,37 +95,32 @@ final class CommitPipeline: @unchecked Sendable {
 
     private func loop() {
         while true {
-            condition.lock()
-            while queue.isEmpty && pendingState == nil && !closing { condition.wait() }
-            let work = queue
-            queue.removeAll()
-            let state = pendingState
-            pendingState = nil
-            let stop = closing && work.isEmpty && state == nil
-            let failed = failure != nil
-            busy = !work.isEmpty
-            condition.unlock()
+            let (work, live, stop, failed) = state.withLock(waitingUntil: \.isActionable) { s in
+                let work = s.queue
+                s.queue.removeAll()
+                let live = s.pendingState
+                s.pendingState = nil
+                s.busy = !work.isEmpty
+                return (work, live, s.closing && work.isEmpty && live == nil, s.failure != nil)
+            }
             if stop { return }
             if failed { continue }
             do {
                 let completed = work.flatMap(\.completed)
                 let failures = work.flatMap(\.failed)
                 if !completed.isEmpty || !failures.isEmpty { try ledger.commit(completed, failed: failures) }
-                if let state { try? ledger.publish(state) }
-                condition.withLock {
-                    committed.append(contentsOf: work.map(\.acks).filter { !$0.isEmpty })
-                    busy = false
-                    condition.broadcast()
+                if let live { try? ledger.publish(live) }
+                state.withLock(wake: .all) { s in
+                    s.committed.append(contentsOf: work.map(\.acks).filter { !$0.isEmpty })
+                    s.busy = false
                 }
             } catch {
-                condition.withLock {
-                    failure = error
-                    busy = false
-                    condition.broadcast()
+                state.withLock(wake: .all) { s in
+                    s.failure = error
+                    s.busy = false
                 }
             }
-            var one: UInt8 = 1
-            _ = write(wakeWriteFD, &one, 1)
+            wake.signal()
         }
     }
 }

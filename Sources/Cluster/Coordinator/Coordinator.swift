@@ -2,62 +2,13 @@ import Foundation
 import Sweeps
 import ZeroMQ
 
-/// How a coordinator runs.
-public struct CoordinatorOptions: Sendable {
-    /// Where to bind, e.g. `tcp://127.0.0.1:*`, `tcp://0.0.0.0:5555`, `ipc:///tmp/x.sock`.
-    public var endpoint: String
-    /// Leases, heartbeats, retries.
-    public var scheduler = SchedulerConfig()
-    /// CURVE encryption and the worker allow-list; `nil`: plain text.
-    public var curve: CurveServerConfig? = nil
-    /// Seconds to wait for in-flight tasks after a stop request.
-    public var grace: Double = 30
-    /// Largest accepted message (ZMQ_MAXMSGSIZE and the codec limit).
-    public var maxMessageBytes = WireCodec.defaultMaxMessageBytes
-    /// Commit when this many results are waiting…
-    public var commitBatch = 4096
-    /// …or when the oldest waited this long (seconds).
-    public var commitInterval = 0.05
-    /// Seconds between progress callbacks.
-    public var progressInterval = 0.5
-    /// Seconds between live-state publications to the ledger.
-    public var publishInterval = 2.0
-    /// After the sweep is complete, seconds to keep answering late workers with "complete" while
-    /// connected ones have not said bye.
-    public var farewell = 2.0
-
-    public init(endpoint: String) { self.endpoint = endpoint }
-}
-
-/// Progress as the coordinator sees it.
-public struct CoordinatorProgress: Sendable {
-    public var state: LiveState
-    /// Seconds since the coordinator started.
-    public var elapsed: Double
-}
-
-/// How a coordinator run ended.
-public struct CoordinatorOutcome: Sendable {
-    /// Every task is done or failed.
-    public var complete: Bool
-    /// It stopped because of a stop request.
-    public var interrupted: Bool
-    /// The final live state (counts, workers, bad messages).
-    public var state: LiveState
-}
-
-/// A coordinator failure.
-public struct CoordinatorError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// The coordinator: owns the ROUTER socket, drives the `Scheduler`, commits results to the
 /// `TaskLedger` in batches and acknowledges them only after the commit.
 ///
 /// Single-threaded: create it, `bind()`, and `run()` on one thread, which then owns the socket.
 /// Stop it from any thread through `stop` (a signal handler calls `stop.request()`).
 public final class Coordinator {
+    /// The options it was created with.
     public let options: CoordinatorOptions
     /// Request a graceful stop (once) or an immediate one (twice).
     public let stop = StopRequest()
@@ -145,7 +96,7 @@ public final class Coordinator {
     /// - Throws: ledger errors (after which nothing unacknowledged is lost), `ZMQError`.
     public func run(progress: (CoordinatorProgress) -> Void = { _ in }) throws -> CoordinatorOutcome {
         if socket == nil { try bind() }
-        guard let socket else { throw CoordinatorError("no socket") }
+        guard let socket else { throw CoordinatorError("internal error: no socket after bind(); please report it") }
         let pipeline = try CommitPipeline(ledger: ledger)
         self.pipeline = pipeline
         let poller = Poller()

@@ -14,8 +14,11 @@ public final class StoreLedger: TaskLedger {
 
     /// A ledger for `sweep` (already registered in `store`).
     /// - Parameters:
+    ///   - store: the summary store, used only on the coordinator's threads afterwards.
+    ///   - sweep: the sweep's name.
     ///   - retryFailed: put failed tasks back to pending first (`--retry-failed`).
     ///   - kind: what workers run (`noop` only for the runtime benchmark).
+    /// - Throws: `StoreError` if the live-state table cannot be created.
     public init(store: SummaryStore, sweep: String, retryFailed: Bool = false, kind: TaskKind = .simulate) throws {
         self.store = store
         self.sweep = sweep
@@ -24,14 +27,17 @@ public final class StoreLedger: TaskLedger {
         try LiveStateTable.create(in: store.connection)
     }
 
+    /// See `TaskLedger.pendingTasks()`.
     public func pendingTasks() throws -> [ScheduledTask] {
         if retryFailed { try store.resetFailed(sweep: sweep) }
         // Tasks left `running` by a crashed runner are unfinished too (the store includes them).
         return try store.unfinishedTasks(sweep: sweep).map { ScheduledTask(key: $0.key, kind: kind, config: $0.config) }
     }
 
+    /// See `TaskLedger.doneCount()`.
     public func doneCount() throws -> Int { try store.statusCounts(sweep: sweep).done }
 
+    /// See `TaskLedger.commit(_:failed:)`.
     public func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
         let connection = store.connection
         try connection.transaction { () throws(StoreError) in
@@ -47,6 +53,7 @@ public final class StoreLedger: TaskLedger {
         }
     }
 
+    /// See `TaskLedger.publish(_:)`.
     public func publish(_ state: LiveState) throws {
         try LiveStateTable.write(state, sweep: sweep, to: store.connection)
     }

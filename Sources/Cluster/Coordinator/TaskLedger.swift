@@ -4,13 +4,16 @@ import Sweeps
 
 /// A result the coordinator commits: the task's key, what it produced, and the worker's timing.
 public struct FinishedTask: Sendable, Hashable {
+    /// The task's stable key.
     public var key: TaskKey
+    /// What the simulation produced.
     public var result: SimulationResult
     /// Worker-side seconds.
     public var seconds: Double
     /// The worker that computed it.
     public var workerID: String
 
+    /// Creates a value from its members (see the properties).
     public init(key: TaskKey, result: SimulationResult, seconds: Double, workerID: String) {
         self.key = key
         self.result = result
@@ -21,10 +24,14 @@ public struct FinishedTask: Sendable, Hashable {
 
 /// A task given up on after its attempts.
 public struct FailedTask: Sendable, Hashable {
+    /// The task's stable key.
     public var key: TaskKey
+    /// The last attempt's error.
     public var error: String
+    /// Confirmed failed attempts.
     public var attempts: Int
 
+    /// Creates a value from its members (see the properties).
     public init(key: TaskKey, error: String, attempts: Int) {
         self.key = key
         self.error = error

@@ -56,6 +56,9 @@ public struct Scheduler: Sendable {
     public private(set) var dispatching = true
 
     /// Creates a scheduler for `tasks` (duplicates by key are kept once).
+    /// - Parameters:
+    ///   - tasks: the tasks to run, all queued.
+    ///   - config: timing and retry rules.
     public init(tasks: [ScheduledTask], config: SchedulerConfig = SchedulerConfig()) {
         self.config = config
         var entries: [Entry] = []
@@ -80,12 +83,16 @@ public struct Scheduler: Sendable {
     public var inFlight: Int { workers.values.reduce(0) { $0 + $1.leases.count } }
 
     /// Whether `peer` has said hello and is alive.
+    /// - Parameter peer: a routing id.
+    /// - Returns: `true` while the peer counts as a worker.
     public func isConnected(_ peer: PeerID) -> Bool { workers[peer] != nil }
 
     /// The connected workers.
     public var peers: [PeerID] { Array(workers.keys) }
 
     /// Counters and workers, for progress and status.
+    /// - Parameter now: the clock, in seconds (for the workers' `silentFor`).
+    /// - Returns: a copy; later events do not change it.
     public func snapshot(now: Double) -> SchedulerSnapshot {
         var s = counters
         s.leased = inFlight
@@ -102,6 +109,8 @@ public struct Scheduler: Sendable {
 
     /// The state of one task, for tests and diagnostics: `queued`, `leased`, `done` or `failed`,
     /// with its confirmed attempts and whether it runs isolated.
+    /// - Parameter key: the task's key.
+    /// - Returns: `nil` for a key the scheduler does not have.
     public func state(of key: TaskKey) -> (state: String, attempts: Int, isolated: Bool)? {
         guard let i = index[key] else { return nil }
         let e = entries[i]
@@ -117,7 +126,11 @@ public struct Scheduler: Sendable {
 
     // MARK: Events
 
-    /// Handles one message from `peer`.
+    /// Handles one message from `peer`. Never traps, whatever the peer sends.
+    /// - Parameters:
+    ///   - message: a decoded message.
+    ///   - peer: its sender's routing id.
+    ///   - now: the clock, in seconds.
     /// - Returns: what to do, in order.
     public mutating func receive(_ message: WireMessage, from peer: PeerID, now: Double) -> [SchedulerAction] {
         var out: [SchedulerAction] = []
@@ -142,20 +155,22 @@ public struct Scheduler: Sendable {
             out.append(.send(peer, .reset))
             return out
         }
-        workers[peer]!.lastSeen = now
+        // Optional chaining below, not `!`: the peer is known here, and nothing a peer sends may trap.
+        workers[peer]?.lastSeen = now
         switch message {
         case .ready(let credit):
-            workers[peer]!.credit = min(workers[peer]!.credit + credit, 1 << 20)
+            let total = min((workers[peer]?.credit ?? 0) + credit, 1 << 20)
+            workers[peer]?.credit = total
             dispatch(to: peer, now: now, into: &out)
         case .results(_, let results):
             for r in results { accept(r, from: peer, now: now, into: &out) }
             dispatchAll(now: now, into: &out)
         case .started(let keys):
             for key in keys {
-                if let i = index[key], workers[peer]!.leases.contains(i) { workers[peer]!.started.insert(i) }
+                if let i = index[key], workers[peer]?.leases.contains(i) == true { workers[peer]?.started.insert(i) }
             }
         case .heartbeat(let running, _):
-            workers[peer]!.running = running
+            workers[peer]?.running = running
         case .bye(let reason):
             lose(peer, reason: "left: \(reason)", charge: false, into: &out)
             dispatchAll(now: now, into: &out)
@@ -167,6 +182,8 @@ public struct Scheduler: Sendable {
 
     /// Advances time: declares silent workers dead, expires leases, sends due heartbeats and hands
     /// re-queued tasks to workers with credit.
+    /// - Parameter now: the clock, in seconds (the same clock as for `receive`).
+    /// - Returns: what to do, in order.
     public mutating func tick(now: Double) -> [SchedulerAction] {
         var out: [SchedulerAction] = []
         resetSent = resetSent.filter { now - $0.value < config.heartbeatInterval }
@@ -177,15 +194,15 @@ public struct Scheduler: Sendable {
             for (peer, w) in workers {
                 for i in w.leases.sorted() {
                     guard case .leased(_, let since) = entries[i].state, now - since > timeout else { continue }
-                    workers[peer]!.leases.remove(i)
-                    workers[peer]!.started.remove(i)
+                    workers[peer]?.leases.remove(i)
+                    workers[peer]?.started.remove(i)
                     charge(i, error: "timed out after \(timeout) s on worker \(w.hello.workerID)", into: &out)
                 }
             }
         }
         for (peer, w) in workers where now - w.lastSent >= config.heartbeatInterval {
             out.append(.send(peer, .heartbeat(running: 0, queued: 0)))
-            workers[peer]!.lastSent = now
+            workers[peer]?.lastSent = now
         }
         dispatchAll(now: now, into: &out)
         return out
@@ -195,6 +212,10 @@ public struct Scheduler: Sendable {
     public mutating func stopDispatching() { dispatching = false }
 
     /// Messages telling every connected worker the session is over.
+    /// - Parameters:
+    ///   - reason: why it is over.
+    ///   - message: one line for the workers' logs.
+    /// - Returns: one `shutdown` per connected worker, sorted by routing id.
     public mutating func shutdownAll(_ reason: ShutdownReason, message: String) -> [SchedulerAction] {
         let out = workers.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }.map {
             SchedulerAction.send($0, .shutdown(reason, message: message))
@@ -283,7 +304,7 @@ public struct Scheduler: Sendable {
     private mutating func dispatchAll(now: Double, into out: inout [SchedulerAction]) -> Bool {
         let before = out.count
         for peer in workers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
-        where workers[peer]!.credit > 0 {
+        where (workers[peer]?.credit ?? 0) > 0 {
             dispatch(to: peer, now: now, into: &out)
         }
         return out.count > before

@@ -16,14 +16,20 @@ public enum WireCodec {
     public static let defaultMaxMessageBytes = 64 << 20
 
     /// The header frame for a message type.
+    /// - Parameter type: the message type.
+    /// - Returns: tag, version and type (6 bytes).
     public static func header(_ type: WireMessageType) -> [UInt8] { tag + [version, type.rawValue] }
 
     /// Encodes `message` as `[header, body]`.
+    /// - Parameter message: the message to send.
+    /// - Returns: the two frames, to send as one multipart message.
     public static func encode(_ message: WireMessage) -> [[UInt8]] {
         [header(message.type), body(message)]
     }
 
     /// The body frame of `message`.
+    /// - Parameter message: the message to send.
+    /// - Returns: its fields, little-endian.
     public static func body(_ message: WireMessage) -> [UInt8] {
         var w = ByteWriter()
         switch message {
@@ -92,6 +98,8 @@ public enum WireCodec {
     }
 
     /// Checks a header frame and returns its message type.
+    /// - Parameter frame: the first frame of a message (after ROUTER's routing id).
+    /// - Returns: the type the header announces.
     /// - Throws: `WireError` for a wrong length, tag, version or type.
     public static func decodeHeader(_ frame: some ContiguousBytes) throws(WireError) -> WireMessageType {
         let parsed: Result<WireMessageType, WireError> = frame.withUnsafeBytes { h in
@@ -106,6 +114,11 @@ public enum WireCodec {
     }
 
     /// Decodes a body frame of a known type.
+    /// - Parameters:
+    ///   - frame: the second frame of the message.
+    ///   - type: the type from `decodeHeader`.
+    ///   - maxBytes: the largest accepted message, header included.
+    /// - Returns: the message.
     /// - Throws: `WireError` for an oversized, truncated or malformed body.
     public static func decodeBody(
         _ frame: some ContiguousBytes, type: WireMessageType, maxBytes: Int = defaultMaxMessageBytes

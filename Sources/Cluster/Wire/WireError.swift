@@ -17,6 +17,7 @@ public enum WireError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A field holds an impossible value.
     case invalidValue(String, String)
 
+    /// One line naming the message and what is wrong with it (logged, then the message is dropped).
     public var description: String {
         switch self {
         case .frameCount(let n): return "expected 2 frames [header, body], got \(n)"

@@ -1,58 +1,6 @@
 import Factorization
 import Sweeps
 
-/// What a task asks a worker to do.
-public enum TaskKind: UInt8, Sendable, Hashable, Codable {
-    /// Run `Simulation.run(config)`.
-    case simulate = 0
-    /// Do nothing and return an empty result at once: measures the runtime's own overhead.
-    case noop = 1
-}
-
-/// One task as it travels to a worker.
-public struct WireTask: Sendable, Hashable {
-    /// The task's stable key.
-    public var key: TaskKey
-    /// What to run.
-    public var kind: TaskKind
-    /// How many confirmed failed attempts it already had (informational for the worker).
-    public var attempt: Int
-    /// Run it alone, announcing the start first (`started`): it was held by a worker that died.
-    public var isolated: Bool
-    /// The configuration to run.
-    public var config: SimulationConfig
-
-    public init(key: TaskKey, kind: TaskKind, attempt: Int = 0, isolated: Bool = false, config: SimulationConfig) {
-        self.key = key
-        self.kind = kind
-        self.attempt = attempt
-        self.isolated = isolated
-        self.config = config
-    }
-}
-
-/// How a task ended on a worker.
-public enum TaskOutcome: Sendable, Hashable {
-    /// The simulation produced a result (a diverged run is a result too).
-    case success(SimulationResult)
-    /// The task could not run (invalid configuration, …): the message says why.
-    case failure(String)
-}
-
-/// One finished task as it travels back to the coordinator.
-public struct WireResult: Sendable, Hashable {
-    public var key: TaskKey
-    public var outcome: TaskOutcome
-    /// Wall-clock seconds the worker spent on it.
-    public var seconds: Double
-
-    public init(key: TaskKey, outcome: TaskOutcome, seconds: Double) {
-        self.key = key
-        self.outcome = outcome
-        self.seconds = seconds
-    }
-}
-
 /// What a worker tells the coordinator when it connects.
 public struct Hello: Sendable, Hashable {
     /// Stable name of the worker process, e.g. `node12-4711` (logs, status).
@@ -68,6 +16,7 @@ public struct Hello: Sendable, Hashable {
     /// Task kinds it can run.
     public var capabilities: Set<TaskKind>
 
+    /// Creates a value from its members (see the properties).
     public init(workerID: String, host: String, pid: Int, cores: Int, jobs: Int, capabilities: Set<TaskKind>) {
         self.workerID = workerID
         self.host = host
@@ -89,6 +38,7 @@ public struct Welcome: Sendable, Hashable {
     /// Largest message the coordinator accepts, in bytes.
     public var maxMessageBytes: Int
 
+    /// Creates a value from its members (see the properties).
     public init(session: UInt64, heartbeatMilliseconds: Int, liveness: Int, maxMessageBytes: Int) {
         self.session = session
         self.heartbeatMilliseconds = heartbeatMilliseconds
@@ -152,6 +102,7 @@ public enum WireMessage: Sendable, Hashable {
 
 /// Message type codes (frame 0, byte 5).
 public enum WireMessageType: UInt8, Sendable, CaseIterable {
+    // One code per `WireMessage` case, in the same order; docs/protocol.md lists them.
     case hello = 1
     case welcome, ready, tasks, started, results, ack, heartbeat, bye, shutdown, reset
 }

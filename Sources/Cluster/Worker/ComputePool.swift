@@ -2,40 +2,39 @@ import Factorization
 import Foundation
 import Sweeps
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// K compute threads running tasks handed over by the worker's socket thread.
 ///
 /// The socket thread `submit`s tasks and `drainResults`; compute threads take tasks in small
 /// chunks (fewer hand-overs for tiny tasks), run them, queue the results and wake the socket
-/// thread through an eventfd that its poller watches.
-final class ComputePool: @unchecked Sendable {
-    // Safe: all mutable state (`queue`, `results`, `executing`, `closed`) is guarded by `condition`;
-    // the wake pipe's read/write are thread-safe system calls.
-    private let condition = NSCondition()
-    private var queue: [WireTask] = []
-    private var head = 0
-    private var results: [WireResult] = []
-    private var executing = 0
-    private var closed = false
+/// thread through a `WakePipe` that its poller watches.
+final class ComputePool: Sendable {
+    private struct State {
+        var queue: [WireTask] = []
+        var head = 0
+        var results: [WireResult] = []
+        var executing = 0
+        var closed = false
+
+        var queued: Int { queue.count - head }
+        /// Whether a compute thread has something to do (a task, or to stop).
+        var isActionable: Bool { closed || queued > 0 }
+    }
+
+    private let state = Monitor(State())
+    private let wake: WakePipe
     private let faults: FaultInjection
-    /// Readable when results are waiting (read end of a non-blocking pipe).
-    let wakeFD: Int32
-    private let wakeWriteFD: Int32
+
+    /// Readable when results are waiting: poll it, then `drainResults()`.
+    var wakeFD: Int32 { wake.fd }
 
     /// Starts `jobs` compute threads.
+    /// - Parameters:
+    ///   - jobs: how many tasks run at once.
+    ///   - faults: faults to inject (tests only).
+    /// - Throws: `CoordinatorError` if the wake-up pipe cannot be created.
     init(jobs: Int, faults: FaultInjection) throws {
         self.faults = faults
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw CoordinatorError("pipe failed: errno \(errno)") }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        wakeFD = fds[0]
-        wakeWriteFD = fds[1]
+        wake = try WakePipe()
         for i in 0..<jobs {
             let t = Thread { [self] in self.loop(jobs: jobs) }
             t.name = "dmfsweep-compute-\(i)"
@@ -44,86 +43,69 @@ final class ComputePool: @unchecked Sendable {
         }
     }
 
-    deinit {
-        close(wakeFD)
-        close(wakeWriteFD)
-    }
-
     /// Queues tasks for the compute threads.
     func submit(_ tasks: [WireTask]) {
         guard !tasks.isEmpty else { return }
-        condition.withLock {
-            queue.append(contentsOf: tasks)
-            condition.broadcast()
-        }
+        state.withLock(wake: .all) { $0.queue.append(contentsOf: tasks) }
     }
 
     /// Drops tasks not started yet (their coordinator is gone); returns how many.
     func clearQueued() -> Int {
-        condition.withLock {
-            let n = queue.count - head
-            queue.removeAll()
-            head = 0
+        state.withLock { s in
+            let n = s.queued
+            s.queue.removeAll()
+            s.head = 0
             return n
         }
     }
 
     /// Tasks queued or running (results not yet drained are not counted).
-    var outstanding: Int { condition.withLock { queue.count - head + executing } }
+    var outstanding: Int { state.withLock { $0.queued + $0.executing } }
 
     /// Tasks running now and tasks waiting.
-    var load: (running: Int, queued: Int) { condition.withLock { (executing, queue.count - head) } }
+    var load: (running: Int, queued: Int) { state.withLock { ($0.executing, $0.queued) } }
 
     /// Takes the finished results.
     func drainResults() -> [WireResult] {
-        var sink = [UInt8](repeating: 0, count: 512)
-        while read(wakeFD, &sink, sink.count) > 0 {}
-        return condition.withLock {
-            let r = results
-            results.removeAll(keepingCapacity: true)
+        wake.drain()
+        return state.withLock { s in
+            let r = s.results
+            s.results.removeAll(keepingCapacity: true)
             return r
         }
     }
 
     /// Stops the compute threads after their current task.
     func shutdown() {
-        condition.withLock {
-            closed = true
-            condition.broadcast()
-        }
+        state.withLock(wake: .all) { $0.closed = true }
     }
 
     private func loop(jobs: Int) {
         while true {
-            var chunk: [WireTask] = []
-            condition.lock()
-            while !closed && head == queue.count { condition.wait() }
-            if closed {
-                condition.unlock()
-                return
+            let next: [WireTask]? = state.withLock(waitingUntil: \.isActionable) { s in
+                if s.closed { return nil }
+                // Take a fair share (at most 64) so tiny tasks cost few hand-overs and big ones spread.
+                let take = max(1, min(64, s.queued / jobs))
+                let chunk = Array(s.queue[s.head..<(s.head + take)])
+                s.head += take
+                if s.head == s.queue.count {
+                    s.queue.removeAll(keepingCapacity: true)
+                    s.head = 0
+                }
+                s.executing += chunk.count
+                return chunk
             }
-            // Take a fair share (at most 64) so tiny tasks cost few hand-overs and big ones spread.
-            let available = queue.count - head
-            let take = max(1, min(64, available / jobs))
-            chunk = Array(queue[head..<(head + take)])
-            head += take
-            if head == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                head = 0
-            }
-            executing += chunk.count
-            condition.unlock()
+            guard let chunk = next else { return }
 
             var done: [WireResult] = []
             done.reserveCapacity(chunk.count)
             for task in chunk { done.append(run(task)) }
 
-            condition.withLock {
-                executing -= chunk.count
-                results.append(contentsOf: done)
+            state.withLock { s in
+                s.executing -= chunk.count
+                s.results.append(contentsOf: done)
             }
-            var one: UInt8 = 1
-            _ = write(wakeWriteFD, &one, 1)  // EAGAIN (pipe full) is fine: a wake-up is pending
+            wake.signal()
         }
     }
 

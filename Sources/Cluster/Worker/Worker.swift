@@ -2,43 +2,6 @@ import Foundation
 import Sweeps
 import ZeroMQ
 
-/// How a worker runs.
-public struct WorkerOptions: Sendable {
-    /// The coordinator's endpoint, e.g. `tcp://node1:5555`.
-    public var endpoint: String
-    /// Tasks run at once (compute threads).
-    public var jobs = 1
-    /// CURVE keys; `nil`: plain text.
-    public var curve: CurveClientConfig? = nil
-    /// Seconds without any coordinator before giving up.
-    public var giveUpAfter: Double = 300
-    /// Heartbeat interval and liveness until the coordinator's `welcome` says otherwise.
-    public var heartbeatInterval: Double = 1
-    public var liveness = 3
-    /// First and largest reconnection delay (doubling in between), seconds.
-    public var reconnectInitial: Double = 0.5
-    public var reconnectMax: Double = 8
-    /// Name in logs and `status`; default `host-pid`.
-    public var workerID: String
-
-    public init(endpoint: String) {
-        self.endpoint = endpoint
-        workerID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-    }
-}
-
-/// How a worker ended.
-public enum WorkerExit: Sendable, Equatable {
-    /// The coordinator said the sweep is complete.
-    case complete
-    /// The coordinator refused this worker.
-    case refused(String)
-    /// No coordinator answered for `giveUpAfter` seconds.
-    case gaveUp(Double)
-    /// A stop was requested (signal).
-    case stopped
-}
-
 /// A worker: a DEALER socket thread (the caller of `run`) plus `jobs` compute threads.
 ///
 /// Paranoid-Pirate style: heartbeats both ways; when the coordinator is silent for `liveness`
@@ -46,6 +9,7 @@ public enum WorkerExit: Sendable, Equatable {
 /// again, drops tasks it had not started (the coordinator re-queued them) and re-sends results
 /// not yet acknowledged (the coordinator commits each key once).
 public final class Worker {
+    /// The options it was created with.
     public let options: WorkerOptions
     /// Request a stop from any thread.
     public let stop = StopRequest()
@@ -74,7 +38,7 @@ public final class Worker {
     private var badMessages = 0
 
     /// Creates the worker and starts its compute threads.
-    /// - Throws: `ZMQError`, or a system error creating the wake-up pipe.
+    /// - Throws: `ZMQError`, or `CoordinatorError` if the wake-up pipe cannot be created.
     public init(options: WorkerOptions, log: @escaping LogSink = { _ in }) throws {
         self.options = options
         self.log = log
@@ -93,6 +57,7 @@ public final class Worker {
 
     /// Works until the coordinator says the sweep is complete, a stop is requested, or no
     /// coordinator was heard from for `giveUpAfter` seconds.
+    /// - Returns: why it stopped.
     /// - Throws: `ZMQError` for unexpected socket failures.
     public func run() throws -> WorkerExit {
         let start = monotonicSeconds()

@@ -48,6 +48,10 @@ public enum IntervalExtraction {
 
     /// The index of the point of `run` whose step is nearest the run's middle step
     /// `(steps[first] + steps[last]) / 2`; on a tie the earlier point.
+    /// - Parameters:
+    ///   - run: a run of consecutive recorded points.
+    ///   - steps: the step of each recorded point.
+    /// - Returns: an index into `steps`, inside `run`.
     public static func middleIndex(of run: Run, steps: [Int]) -> Int {
         let twiceMiddle = steps[run.first] + steps[run.last]
         var best = run.first

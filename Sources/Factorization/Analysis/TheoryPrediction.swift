@@ -38,6 +38,12 @@ public enum TheoryPrediction {
 
     /// The closed-form switch-on estimate `k* ≈ 1 / ((N−2) η λ α^{N−2})` for N ≥ 3 (`nil` otherwise
     /// or for λ ≤ 0): the blow-up time of the small-init flow `ẇ = λ w^{N−1}`.
+    /// - Parameters:
+    ///   - lambda: the eigenvalue λ.
+    ///   - depth: the number of factors N.
+    ///   - alpha: the initialisation scale α.
+    ///   - eta: the step size η.
+    /// - Returns: the estimated step, or `nil`.
     public static func switchOnEstimate(lambda: Double, depth: Int, alpha: Double, eta: Double) -> Double? {
         guard depth >= 3, lambda > 0, alpha > 0, eta > 0 else { return nil }
         return 1 / (Double(depth - 2) * eta * lambda * pow(alpha, Double(depth - 2)))

@@ -5,11 +5,13 @@ public struct LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvert
     /// LAPACK's `info`: negative = argument `-info` was illegal, positive = no convergence.
     public let info: Int
 
+    /// Creates a value from its members (see the properties).
     public init(routine: String, info: Int) {
         self.routine = routine
         self.info = info
     }
 
+    /// The routine, `info` and what it means.
     public var description: String {
         info < 0
             ? "LAPACK \(routine): argument \(-info) was illegal (a bug in dmfsweep; please report it)"

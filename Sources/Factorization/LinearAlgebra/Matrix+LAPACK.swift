@@ -5,6 +5,7 @@ import CBLAS
 
 extension Matrix {
     /// The singular values, largest first (LAPACK `dgesdd`, values only).
+    /// - Returns: min(rows, columns) values, each ≥ 0.
     /// - Throws: `LinearAlgebraError` if LAPACK fails (e.g. the matrix contains NaN).
     public func singularValues() throws(LinearAlgebraError) -> [Double] {
         let ws = SingularValueWorkspace(rows: rows, columns: columns)
@@ -62,6 +63,7 @@ extension Matrix {
     /// The orthogonal factor Q of a QR factorization with the signs fixed so that R has a
     /// non-negative diagonal (LAPACK `dgeqrf` + `dorgqr`). Applied to a matrix of i.i.d. standard
     /// Gaussians this gives a Haar-distributed orthogonal matrix (Mezzadri, 2007).
+    /// - Returns: Q, rows × columns, with orthonormal columns.
     /// - Throws: `LinearAlgebraError` if LAPACK fails.
     public func orthogonalFactor() throws(LinearAlgebraError) -> Matrix {
         precondition(rows >= columns, "orthogonalFactor needs rows ≥ columns")

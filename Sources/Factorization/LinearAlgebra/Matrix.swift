@@ -28,6 +28,10 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A matrix from column-major entries.
+    /// - Parameters:
+    ///   - rows: the number of rows.
+    ///   - columns: the number of columns.
+    ///   - elements: the entries, column after column.
     /// - Precondition: `elements.count == rows * columns`.
     public init(rows: Int, columns: Int, columnMajor elements: [Double]) {
         precondition(elements.count == rows * columns, "expected \(rows * columns) entries, got \(elements.count)")
@@ -37,6 +41,7 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A matrix from its rows, written as in mathematics (`[[1, 2], [3, 4]]`).
+    /// - Parameter rowsOfValues: the rows, top to bottom.
     /// - Precondition: every row has the same length.
     public init(rowMajor rowsOfValues: [[Double]]) {
         let r = rowsOfValues.count
@@ -49,6 +54,10 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The n×n identity scaled by `scale`.
+    /// - Parameters:
+    ///   - n: the dimension.
+    ///   - scale: the value on the diagonal.
+    /// - Returns: `scale · I_n`.
     public static func identity(_ n: Int, scale: Double = 1) -> Matrix {
         var m = Matrix(rows: n, columns: n)
         for i in 0..<n { m[i, i] = scale }
@@ -56,6 +65,8 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A square diagonal matrix with `diagonal` on its diagonal.
+    /// - Parameter diagonal: the diagonal entries.
+    /// - Returns: an n×n matrix, n = `diagonal.count`.
     public static func diagonal(_ diagonal: [Double]) -> Matrix {
         var m = Matrix(rows: diagonal.count, columns: diagonal.count)
         for (i, d) in diagonal.enumerated() { m[i, i] = d }
@@ -69,6 +80,8 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Column `j` as an array.
+    /// - Parameter j: the column index, 0 ≤ j < columns.
+    /// - Returns: its `rows` entries.
     public func column(_ j: Int) -> [Double] { Array(elements[(j * rows)..<((j + 1) * rows)]) }
 
     /// Whether the matrix is square.
@@ -92,6 +105,7 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     /// Whether every entry is finite.
     public var isFinite: Bool { elements.allSatisfy(\.isFinite) }
 
+    /// The entries row by row, for debugging.
     public var description: String {
         (0..<rows).map { i in (0..<columns).map { j in String(self[i, j]) }.joined(separator: " ") }
             .joined(separator: "\n")
@@ -122,6 +136,13 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `self ← alpha · op(a) · op(b) + beta · self` through `cblas_dgemm` (op = transpose or not).
+    /// - Parameters:
+    ///   - a: the left factor.
+    ///   - b: the right factor.
+    ///   - transposeA: use aᵀ.
+    ///   - transposeB: use bᵀ.
+    ///   - alpha: the product's scale.
+    ///   - beta: the scale of the old `self` (0: overwrite).
     /// - Precondition: the dimensions agree and `self` is the right size.
     public mutating func multiply(
         _ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
@@ -147,6 +168,10 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Matrix–vector product `op(self) · x` through `cblas_dgemv`.
+    /// - Parameters:
+    ///   - x: the vector, as long as `op(self)` has columns.
+    ///   - transpose: multiply by the transpose instead.
+    /// - Returns: the product vector.
     public func times(_ x: [Double], transpose: Bool = false) -> [Double] {
         precondition(x.count == (transpose ? rows : columns), "dimension mismatch in times")
         var y = Array(repeating: 0.0, count: transpose ? columns : rows)

@@ -15,6 +15,7 @@ public struct GroundTruth: Sendable {
     public let targets: [Double]
 
     /// The ground truth for a list of eigenvalues.
+    /// - Parameter eigenvalues: the eigenvalues λ of Y, in any order.
     public init(eigenvalues: [Double]) {
         self.eigenvalues = eigenvalues
         order = eigenvalues.indices.sorted { a, b in

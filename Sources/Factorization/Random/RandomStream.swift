@@ -27,20 +27,26 @@ public struct RandomStream: Sendable {
     private var spare: Double? = nil
 
     /// The stream for `purpose` of the task with seed `seed`.
+    /// - Parameters:
+    ///   - seed: the task's seed.
+    ///   - purpose: what the numbers are for; each purpose gets an independent stream.
     public init(seed: UInt64, purpose: RandomPurpose) {
         var mixer = SplitMix64(seed: seed ^ (purpose.rawValue &* 0x9E37_79B9_7F4A_7C15))
         generator = Xoshiro256StarStar(seed: mixer.next())
     }
 
     /// A stream seeded directly (for tests and benchmarks).
+    /// - Parameter seed: the initial seed.
     public init(seed: UInt64) {
         generator = Xoshiro256StarStar(seed: seed)
     }
 
     /// A uniform double in [0, 1).
+    /// - Returns: a number u with 0 ≤ u < 1.
     public mutating func uniform() -> Double { generator.nextUnit() }
 
     /// A standard normal N(0, 1) sample.
+    /// - Returns: the sample.
     public mutating func gaussian() -> Double {
         if let s = spare {
             spare = nil
@@ -55,6 +61,11 @@ public struct RandomStream: Sendable {
     }
 
     /// A rows×columns matrix of i.i.d. N(0, std²) entries, filled in column-major order.
+    /// - Parameters:
+    ///   - rows: the number of rows.
+    ///   - columns: the number of columns.
+    ///   - std: the standard deviation of each entry.
+    /// - Returns: the matrix.
     public mutating func gaussianMatrix(rows: Int, columns: Int, std: Double = 1) -> Matrix {
         var m = Matrix(rows: rows, columns: columns)
         for k in 0..<(rows * columns) { m.elements[k] = std * gaussian() }
@@ -62,6 +73,8 @@ public struct RandomStream: Sendable {
     }
 
     /// A Haar-distributed random n×n orthogonal matrix (QR of a Gaussian matrix with the sign fix).
+    /// - Parameter n: the dimension.
+    /// - Returns: the orthogonal matrix.
     /// - Throws: `LinearAlgebraError` if LAPACK fails (it does not for finite input).
     public mutating func haarOrthogonal(_ n: Int) throws(LinearAlgebraError) -> Matrix {
         try gaussianMatrix(rows: n, columns: n).orthogonalFactor()

@@ -6,12 +6,14 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
     /// Seeds the four words of state from `seed` with SplitMix64.
+    /// - Parameter seed: any 64-bit seed, 0 included.
     public init(seed: UInt64) {
         var sm = SplitMix64(seed: seed)
         s = (sm.next(), sm.next(), sm.next(), sm.next())
     }
 
     /// Starts from an explicit state (for known-answer tests against the reference C code).
+    /// - Parameter state: the four state words.
     /// - Precondition: the state is not all zero.
     public init(state: (UInt64, UInt64, UInt64, UInt64)) {
         precondition(state != (0, 0, 0, 0), "xoshiro256** state must not be all zero")
@@ -19,6 +21,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// The next 64 random bits.
+    /// - Returns: a uniformly distributed `UInt64`.
     public mutating func next() -> UInt64 {
         let result = rotl(s.1 &* 5, 7) &* 9
         let t = s.1 << 17
@@ -32,14 +35,17 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// A uniform double in [0, 1) with 53 random bits.
+    /// - Returns: a number u with 0 ≤ u < 1.
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
+    /// Whether both generators are in the same state (and so produce the same numbers).
     public static func == (a: Self, b: Self) -> Bool {
         a.s.0 == b.s.0 && a.s.1 == b.s.1 && a.s.2 == b.s.2 && a.s.3 == b.s.3
     }
 
+    /// Hashes the state.
     public func hash(into h: inout Hasher) {
         h.combine(s.0)
         h.combine(s.1)
@@ -48,20 +54,4 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
-}
-
-/// SplitMix64 (Steele, Lea & Flood; https://prng.di.unimi.it/splitmix64.c): seeds xoshiro and
-/// derives independent sub-seeds.
-public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

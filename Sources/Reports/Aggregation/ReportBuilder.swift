@@ -5,6 +5,8 @@ import Foundation
 public enum ReportBuilder {
     /// The section of one sweep. Figures whose data is missing (no trajectories, a single varied
     /// parameter, no predictions) are left out rather than drawn empty.
+    /// - Parameter s: the sweep.
+    /// - Returns: the section.
     public static func section(_ s: SweepRecords) -> SweepReport {
         var figures: [ReportFigure] = []
         let varied = ParameterValues.varied(in: s.tasks)
@@ -47,6 +49,11 @@ public enum ReportBuilder {
     }
 
     /// The whole report.
+    /// - Parameters:
+    ///   - sweeps: the sweeps, one section each.
+    ///   - metadata: when and how the report was made.
+    ///   - title: the page title.
+    /// - Returns: the report, ready for `HTMLReport.render`.
     public static func report(_ sweeps: [SweepRecords], metadata: RunMetadata, title: String = "dmfsweep report")
         -> ReportData
     {
@@ -71,6 +78,8 @@ public enum ReportBuilder {
     }
 
     /// `< 1 ms`, `42 ms`, `4.20 s`, `12.3 s`, `4 min 05 s`, `2 h 03 min`.
+    /// - Parameter s: seconds, ≥ 0.
+    /// - Returns: the text.
     public static func formatDuration(_ s: Double) -> String {
         if s < 0.001 { return "< 1 ms" }
         if s < 1 { return String(format: "%.0f ms", s * 1000) }

@@ -1,10 +1,15 @@
 /// A report cannot be made as asked (unknown parameter, nothing to draw …).
 public enum ReportError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// No sweep of that name; `available` lists those the store has.
     case unknownSweep(name: String, available: [String])
+    /// Not a simulation parameter; `suggestion` is the nearest known name, if any is close.
     case unknownParameter(name: String, suggestion: String?)
+    /// The parameter has one value in the sweep, so it cannot split or order anything.
     case notVaried(parameter: String, sweep: String)
+    /// The data the figure needs is missing; the text says what and why.
     case nothingToPlot(String)
 
+    /// One line saying what is missing and how to get it.
     public var description: String {
         switch self {
         case .unknownSweep(let name, let available):

@@ -8,9 +8,13 @@ import Foundation
 public enum SweepFigures {
     /// Which recorded quantity a trajectory figure plots.
     public enum Measure: String, Sendable, CaseIterable {
+        /// The Roy–Vetterli effective rank of the product W.
         case erank
+        /// The ratio `‖W‖_* / ‖W‖_op` of the product.
         case erankRatio = "erank_ratio"
+        /// The training loss.
         case loss
+        /// `‖W − Y_clean‖_F`, recorded for noisy targets only.
         case cleanError = "clean_error"
 
         var label: String {
@@ -62,6 +66,12 @@ public enum SweepFigures {
 
     /// Mean (± std over seeds) of `measure` against step, one curve per value of `groupBy`, with
     /// the targets and the mean measured intervals.
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - groupBy: the parameter with one curve per value (`nil`: the first varied one).
+    ///   - measure: what the y axis shows.
+    ///   - maxGroups: the most curves drawn.
+    /// - Returns: the figure data.
     /// - Throws: `ReportError` for an unknown or constant grouping parameter, or no trajectories.
     public static func staircase(
         _ s: SweepRecords, groupBy: String? = nil, measure: Measure = .erank, maxGroups: Int = 8
@@ -80,14 +90,19 @@ public enum SweepFigures {
                     if let y = measure.value(p), y.isFinite { byStep[p.step, default: []].append(y) }
                 }
             }
-            let steps = byStep.keys.sorted()
-            let stats = steps.map { Summary(byStep[$0]!)! }
+            // Only finite values were collected, so every step has a summary.
+            let columns = byStep.sorted { $0.key < $1.key }.compactMap { step, ys in Summary(ys).map { (step, $0) } }
+            let steps = columns.map(\.0)
+            let stats = columns.map(\.1)
             let seeds = Set(runs.map(\.config.seed)).count
             var intervals: [StaircaseData.Interval] = []
             let ranks = Set(runs.flatMap { $0.intervals.map(\.rank) }).sorted()
             for r in ranks {
-                let found = runs.compactMap { $0.interval(rank: r) }.filter { $0.start != nil && $0.end != nil }
-                guard let a = Summary(found.map { Double($0.start!) }), let b = Summary(found.map { Double($0.end!) })
+                let found = runs.compactMap { run -> (start: Int, end: Int)? in
+                    guard let iv = run.interval(rank: r), let start = iv.start, let end = iv.end else { return nil }
+                    return (start, end)
+                }
+                guard let a = Summary(found.map { Double($0.start) }), let b = Summary(found.map { Double($0.end) })
                 else { continue }
                 intervals.append(.init(rank: r, start: a.mean, end: b.mean))
             }
@@ -128,6 +143,12 @@ public enum SweepFigures {
 
     /// Mean interval length for rank `rank` over a grid of two parameters (`y` rows × `x` columns).
     /// Runs without an interval for r count as length 0; diverged runs are left out.
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - x: the column parameter (`nil`: chosen from the varied ones).
+    ///   - y: the row parameter (`nil`: chosen from the varied ones).
+    ///   - rank: the rank r of the interval measured.
+    /// - Returns: the figure data.
     /// - Throws: `ReportError` when fewer than two parameters vary or a named one is unknown/constant.
     public static func heatmap(_ s: SweepRecords, x: String? = nil, y: String? = nil, rank: Int = 2) throws(ReportError)
         -> HeatmapData
@@ -135,7 +156,7 @@ public enum SweepFigures {
         let varied = ParameterValues.varied(in: s.tasks)
         let yName = try groupParameter(y, s) ?? ""
         let xName =
-            try x.map { name throws(ReportError) in try groupParameter(name, s)! }
+            try x.map { name throws(ReportError) in try groupParameter(name, s) ?? name }
             ?? varied.first { $0 != yName }
         guard let xName, !yName.isEmpty, xName != yName else {
             throw .nothingToPlot(
@@ -152,7 +173,7 @@ public enum SweepFigures {
                 let cell = subset.filter { $0.parameter(xName) == xv && $0.parameter(yName) == yv }
                 largestCell = max(largestCell, cell.count)
                 return Summary(
-                    cell.map { Double($0.interval(rank: rank)?.start == nil ? 0 : $0.interval(rank: rank)!.length) })?
+                    cell.map { Double($0.interval(rank: rank).map { $0.start == nil ? 0 : $0.length } ?? 0) })?
                     .mean
             }
         }
@@ -167,6 +188,12 @@ public enum SweepFigures {
     /// Small multiples: one staircase per value of the second varied parameter (at most `maxPanels`,
     /// spread evenly from its first to its last value), each grouped by the first varied parameter;
     /// a single staircase when fewer than two parameters vary.
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - measure: what the y axes show.
+    ///   - maxPanels: the most panels.
+    /// - Returns: one staircase per panel.
+    /// - Throws: `ReportError` when the sweep has no trajectories.
     public static func staircases(
         _ s: SweepRecords, measure: Measure = .erank, maxPanels: Int = 4
     ) throws(ReportError) -> [StaircaseData] {
@@ -205,18 +232,30 @@ public enum SweepFigures {
     /// Keys of the tasks whose trajectories the report's staircases draw (a superset when in
     /// doubt), so a loader can fetch those trajectories only. Decided from parameters and
     /// statuses alone, before any trajectory is loaded.
+    /// - Parameters:
+    ///   - s: the sweep, without trajectories.
+    ///   - maxPanels: as for `staircases`.
+    ///   - maxGroups: as for `staircase`.
+    /// - Returns: the tasks' keys (`TaskRecord.key`).
     public static func staircaseTaskKeys(_ s: SweepRecords, maxPanels: Int = 4, maxGroups: Int = 8) -> Set<String> {
         var keys: Set<String> = []
         for p in panels(s, maxPanels: maxPanels) {
             let (subset, _) = holdOthers(p.records.tasks.filter(\.hasResult), keep: p.group.map { [$0] } ?? [])
             let shown = p.group.map { Set(ParameterValues.distinct($0, in: subset).prefix(maxGroups)) }
-            for t in subset where p.group == nil || shown!.contains(t.parameter(p.group!)) { keys.insert(t.key) }
+            for t in subset {
+                if let group = p.group, let shown, !shown.contains(t.parameter(group)) { continue }
+                keys.insert(t.key)
+            }
         }
         return keys
     }
 
     /// Measured interval starts against the predicted switch-on steps, one marker group per value
     /// of `groupBy` (default: depth).
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - groupBy: the parameter with one marker group per value.
+    /// - Returns: the figure data.
     /// - Throws: `ReportError` when no run has both a measured start and a prediction.
     public static func predictedVsMeasured(_ s: SweepRecords, groupBy: String? = nil) throws(ReportError)
         -> PredictedVsMeasuredData
@@ -252,6 +291,11 @@ public enum SweepFigures {
     }
 
     /// Fractions of run statuses per value of `x` (default: η when it varies, else the first varied parameter).
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - x: the parameter with one bar per value.
+    /// - Returns: the chart data.
+    /// - Throws: `ReportError` for an unknown or constant parameter `x`.
     public static func status(_ s: SweepRecords, x: String? = nil) throws(ReportError) -> StatusData {
         let group = try groupParameter(x, s, prefer: ["eta"])
         let known = ["finished", "converged", "diverged"]

@@ -2,15 +2,18 @@ import Foundation
 
 /// A sweep with its tasks.
 public struct SweepRecords: Sendable, Hashable {
+    /// The sweep name.
     public var name: String
     /// The sweep file as stored.
     public var specText: String
+    /// Its tasks, with results where there are some.
     public var tasks: [TaskRecord]
     /// The sweep file's `description:`, if it has one.
     public var description: String?
     /// Facts from the store about how the sweep ran (wall clock, workers, registration date).
     public var runFacts: [KeyValue] = []
 
+    /// Creates a value from its members (see the properties).
     public init(name: String, specText: String = "", tasks: [TaskRecord], description: String? = nil) {
         self.name = name
         self.specText = specText

@@ -32,10 +32,14 @@ public enum SweepTables {
             }
             return false
         }
-        return order.map { ($0, members[$0]!) }
+        return order.map { ($0, members[$0, default: []]) }
     }
 
     /// Runs, statuses and final values per group of varied parameters.
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - maxRows: the most rows; further groups are left out.
+    /// - Returns: the table.
     public static func runs(_ s: SweepRecords, maxRows: Int = 80) -> ReportTable {
         let varied = ParameterValues.varied(in: s.tasks)
         var rows: [[String]] = []
@@ -62,6 +66,10 @@ public enum SweepTables {
 
     /// Per group and rank: target, how often an interval was found, measured and predicted start,
     /// their relative difference, and the interval length.
+    /// - Parameters:
+    ///   - s: the sweep.
+    ///   - maxRows: the most rows.
+    /// - Returns: the table, or `nil` when no run has intervals.
     public static func intervals(_ s: SweepRecords, maxRows: Int = 120) -> ReportTable? {
         let varied = ParameterValues.varied(in: s.tasks)
         var rows: [[String]] = []
@@ -100,6 +108,8 @@ public enum SweepTables {
     }
 
     /// Mean relative error `|measured − predicted| / predicted` of interval starts, by depth.
+    /// - Parameter s: the sweep.
+    /// - Returns: the table, or `nil` when no run has both a measured start and a prediction.
     public static func agreementByDepth(_ s: SweepRecords) -> ReportTable? {
         var rows: [[String]] = []
         for depth in ParameterValues.distinct("depth", in: s.tasks) {
@@ -122,6 +132,8 @@ public enum SweepTables {
     }
 
     /// For noisy targets: the best early-stopping step and whether it lies inside a measured interval.
+    /// - Parameter s: the sweep.
+    /// - Returns: the table, or `nil` when no target is noisy.
     public static func earlyStopping(_ s: SweepRecords) -> ReportTable? {
         let noisy = s.tasks.filter { $0.config.noise > 0 && $0.bestStep != nil }
         guard !noisy.isEmpty else { return nil }

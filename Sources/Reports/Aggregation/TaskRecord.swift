@@ -10,7 +10,9 @@ public struct TaskRecord: Sendable, Hashable {
     public var config: SimulationConfig
     /// `finished`, `converged`, `diverged`, or a non-result state such as `failed` / `pending`.
     public var status: String
+    /// The loss at the last step (`nil`: no result yet).
     public var finalLoss: Double?
+    /// The effective rank at the last step (`nil`: no result yet).
     public var finalErank: Double?
     /// GD updates performed.
     public var steps: Int?
@@ -18,12 +20,14 @@ public struct TaskRecord: Sendable, Hashable {
     public var seconds: Double?
     /// For a noisy target: the recorded step with the smallest error to the clean matrix, and that error.
     public var bestStep: Int?
+    /// The smallest error against the clean target over the run (`nil`: not recorded).
     public var bestCleanError: Double?
     /// Measured and predicted intervals, one per rank.
     public var intervals: [IntervalRecord]
     /// The recorded steps (may be empty when trajectories were not loaded).
     public var trajectory: [TrajectoryPoint]
 
+    /// Creates a value from its members (see the properties).
     public init(
         key: String, config: SimulationConfig, status: String, finalLoss: Double? = nil, finalErank: Double? = nil,
         steps: Int? = nil, seconds: Double? = nil, bestStep: Int? = nil, bestCleanError: Double? = nil,
@@ -47,6 +51,8 @@ public struct TaskRecord: Sendable, Hashable {
 
     /// The value of a parameter as text (`0.05`, `0`, `identity`, `auto` when unset): Swift's
     /// shortest round-trip form, without a trailing `.0`.
+    /// - Parameter name: the parameter name.
+    /// - Returns: the text.
     public func parameter(_ name: String) -> String {
         guard let value = config.value(of: name) else { return "" }
         if case .real(let v) = value {
@@ -57,20 +63,29 @@ public struct TaskRecord: Sendable, Hashable {
     }
 
     /// The interval record for rank r.
+    /// - Parameter r: the rank.
+    /// - Returns: the record, or `nil` if the result has none for r.
     public func interval(rank r: Int) -> IntervalRecord? { intervals.first { $0.rank == r } }
 }
 
 /// The measured and predicted interval of one task for one rank r.
 public struct IntervalRecord: Sendable, Hashable {
+    /// The rank r whose target the interval belongs to.
     public var rank: Int
     /// `erank(Y_r)`.
     public var target: Double
+    /// First step inside the tolerance band (`nil`: never entered).
     public var start: Int?
+    /// Last step inside the band (`nil`: never entered).
     public var end: Int?
+    /// Steps inside the band (0 if never entered).
     public var length: Int
+    /// The theory's predicted start (`nil`: no prediction).
     public var predictedStart: Double?
+    /// The theory's predicted end (`nil`: no prediction).
     public var predictedEnd: Double?
 
+    /// Creates a value from its members (see the properties).
     public init(
         rank: Int, target: Double, start: Int?, end: Int?, length: Int, predictedStart: Double? = nil,
         predictedEnd: Double? = nil

@@ -6,16 +6,24 @@ import Foundation
 /// A pure value: build it from data, call `svg()`. Elements carry CSS classes (`series`, `band`,
 /// `reference`, `interval`, `point`, `diagonal`, `legend-entry`) so tests and stylesheets can find them.
 public struct Figure: Sendable, Hashable {
+    /// The heading drawn above the plot.
     public var title: String
+    /// A second, smaller heading line (e.g. the parameters held fixed); `nil` or empty: none.
     public var subtitle: String?
+    /// The horizontal axis.
     public var x: AxisSpec
+    /// The vertical axis.
     public var y: AxisSpec
+    /// What is drawn in the plot area, in order (later layers on top).
     public var layers: [Layer]
+    /// Width of the SVG in pixels.
     public var width: Double
+    /// Height of the SVG in pixels.
     public var height: Double
     /// Use one common domain for x and y (for scatter plots against y = x).
     public var equalAxes: Bool
 
+    /// Creates a value from its members (see the properties).
     public init(
         title: String, subtitle: String? = nil, x: AxisSpec, y: AxisSpec, layers: [Layer] = [],
         width: Double = 720, height: Double = 420, equalAxes: Bool = false
@@ -37,13 +45,17 @@ public struct Figure: Sendable, Hashable {
             (rect.x, rect.y, rect.width, rect.height)
         }
         var rect: Rect
+        /// Maps x data values to pixels.
         public var xScale: Scale
+        /// Maps y data values to pixels.
         public var yScale: Scale
         var legend: [LegendEntry]
 
+        /// Whether both draw the same (compares the fields that affect drawing).
         public static func == (a: Layout, b: Layout) -> Bool {
             a.rect == b.rect && a.xScale == b.xScale && a.yScale == b.yScale && a.legend == b.legend
         }
+        /// Hashes the fields that affect drawing.
         public func hash(into h: inout Hasher) {
             h.combine(rect)
             h.combine(xScale)
@@ -52,6 +64,7 @@ public struct Figure: Sendable, Hashable {
     }
 
     /// Computes the plot area and the scales (fitted to the data unless fixed by the axes).
+    /// - Returns: the layout `svg()` draws with.
     public func layout() -> Layout {
         let legend = legendEntries()
         let top = (subtitle?.isEmpty == false) ? 50.0 : 36.0
@@ -112,6 +125,7 @@ public struct Figure: Sendable, Hashable {
 
     /// The figure as a standalone SVG document (also valid inline in HTML).
     /// - Parameter id: a prefix unique within the embedding document (for the clip path).
+    /// - Returns: the SVG markup.
     public func svg(id: String? = nil) -> String {
         let lay = layout()
         let r = lay.rect

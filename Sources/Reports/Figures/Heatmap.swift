@@ -1,19 +1,15 @@
 import Foundation
 
-/// Something that renders to an SVG document.
-public protocol SVGRenderable: Sendable {
-    /// The SVG markup; `id` must be unique within an embedding HTML document.
-    func svg(id: String?) -> String
-}
-
-extension Figure: SVGRenderable {}
-
 /// Values over a grid of two parameters (e.g. mean interval length over depth × α), drawn as
 /// coloured cells with a viridis colour bar.
 public struct HeatmapData: Sendable, Hashable, SVGRenderable {
+    /// The heading drawn above the plot.
     public var title: String
+    /// A second, smaller heading line (e.g. the parameters held fixed); `nil` or empty: none.
     public var subtitle: String?
+    /// The x-axis label.
     public var xLabel: String
+    /// The y-axis label.
     public var yLabel: String
     /// Column labels, left to right.
     public var xValues: [String]
@@ -25,9 +21,12 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
     public var colorLabel: String
     /// Colour on a log scale (used only when every value is > 0).
     public var logColor: Bool
+    /// Width of the SVG in pixels.
     public var width: Double
+    /// Height of the SVG in pixels.
     public var height: Double
 
+    /// Creates a value from its members (see the properties).
     public init(
         title: String, subtitle: String? = nil, xLabel: String, yLabel: String, xValues: [String], yValues: [String],
         values: [[Double?]], colorLabel: String, logColor: Bool = false, width: Double = 720, height: Double = 420
@@ -56,6 +55,9 @@ public struct HeatmapData: Sendable, Hashable, SVGRenderable {
         return Scale(kind: .linear, domain: lo...hi, range: (0, 1))
     }
 
+    /// Renders the chart as a standalone SVG document.
+    /// - Parameter id: a prefix for element ids, unique within an embedding HTML page.
+    /// - Returns: the SVG markup.
     public func svg(id: String? = nil) -> String {
         let top = (subtitle?.isEmpty == false) ? 50.0 : 36.0
         let barWidth = 16.0

@@ -1,42 +1,17 @@
-/// A data point.
-public struct Point: Sendable, Hashable, Codable {
-    public var x: Double
-    public var y: Double
-    public init(_ x: Double, _ y: Double) {
-        self.x = x
-        self.y = y
-    }
-}
-
-/// One axis of a figure: its label, scale and (optionally) a fixed domain.
-public struct AxisSpec: Sendable, Hashable {
-    /// Text under (x) or beside (y) the axis, e.g. "step".
-    public var label: String
-    /// Linear or logarithmic.
-    public var scale: ScaleKind
-    /// A fixed data interval; `nil` means fitted to the data (and widened to nice ticks).
-    public var domain: ClosedRange<Double>?
-    /// Whether an automatic linear domain must include 0.
-    public var includeZero: Bool
-
-    public init(
-        _ label: String, scale: ScaleKind = .linear, domain: ClosedRange<Double>? = nil, includeZero: Bool = false
-    ) {
-        self.label = label
-        self.scale = scale
-        self.domain = domain
-        self.includeZero = includeZero
-    }
-}
-
 /// A polyline through points (non-drawable points break the line).
 public struct LineSeries: Sendable, Hashable {
+    /// Legend text; `nil`: not in the legend.
     public var label: String?
+    /// The data points.
     public var points: [Point]
+    /// Stroke or fill colour.
     public var color: RGB
+    /// Stroke width in pixels.
     public var width: Double
+    /// Drawn dashed instead of solid.
     public var dashed: Bool
 
+    /// Creates a value from its members (see the properties).
     public init(label: String?, points: [Point], color: RGB, width: Double = 1.8, dashed: Bool = false) {
         self.label = label
         self.points = points
@@ -48,13 +23,20 @@ public struct LineSeries: Sendable, Hashable {
 
 /// A shaded region between two curves over the same x values (e.g. mean ± std over seeds).
 public struct Band: Sendable, Hashable {
+    /// Legend text; `nil`: not in the legend.
     public var label: String?
+    /// The x values, shared by both curves.
     public var x: [Double]
+    /// The lower curve, one value per x.
     public var lower: [Double]
+    /// The upper curve, one value per x.
     public var upper: [Double]
+    /// Stroke or fill colour.
     public var color: RGB
+    /// Fill opacity, 0…1.
     public var opacity: Double
 
+    /// Creates a value from its members (see the properties).
     public init(label: String? = nil, x: [Double], lower: [Double], upper: [Double], color: RGB, opacity: Double = 0.2)
     {
         self.label = label
@@ -68,14 +50,18 @@ public struct Band: Sendable, Hashable {
 
 /// A horizontal reference line across the plot (e.g. the target `erank(Y_r)`).
 public struct ReferenceLine: Sendable, Hashable {
+    /// Where the line is, in data units.
     public var y: Double
     /// Short text drawn at the line's right end (e.g. "t₂ = 1.89").
     public var annotation: String?
     /// Legend entry (shared by several lines: give it to the first only).
     public var label: String?
+    /// Stroke or fill colour.
     public var color: RGB
+    /// Drawn dashed instead of solid.
     public var dashed: Bool
 
+    /// Creates a value from its members (see the properties).
     public init(
         y: Double, annotation: String? = nil, label: String? = nil, color: RGB = RGB(0.45, 0.45, 0.45),
         dashed: Bool = true
@@ -90,16 +76,22 @@ public struct ReferenceLine: Sendable, Hashable {
 
 /// A shaded vertical strip over an x interval (e.g. a measured early-stopping interval).
 public struct XSpan: Sendable, Hashable {
+    /// Left end, in data units.
     public var from: Double
+    /// Right end, in data units.
     public var to: Double
     /// Short text drawn at the top of the strip (e.g. "r=2").
     public var annotation: String?
+    /// Legend text; `nil`: not in the legend.
     public var label: String?
+    /// Stroke or fill colour.
     public var color: RGB
+    /// Fill opacity, 0…1.
     public var opacity: Double
     /// When set, the strip covers only this y range (a bar around a target line) instead of the full height.
     public var yRange: ClosedRange<Double>?
 
+    /// Creates a value from its members (see the properties).
     public init(
         from: Double, to: Double, annotation: String? = nil, label: String? = nil, color: RGB, opacity: Double = 0.12,
         yRange: ClosedRange<Double>? = nil
@@ -116,13 +108,18 @@ public struct XSpan: Sendable, Hashable {
 
 /// Markers at points.
 public struct ScatterSeries: Sendable, Hashable {
+    /// Legend text; `nil`: not in the legend.
     public var label: String?
+    /// The data points.
     public var points: [Point]
+    /// Stroke or fill colour.
     public var color: RGB
+    /// Marker radius in pixels.
     public var radius: Double
     /// Optional hover text per point (same count as `points`).
     public var tooltips: [String]?
 
+    /// Creates a value from its members (see the properties).
     public init(label: String?, points: [Point], color: RGB, radius: Double = 3.5, tooltips: [String]? = nil) {
         self.label = label
         self.points = points
@@ -134,10 +131,15 @@ public struct ScatterSeries: Sendable, Hashable {
 
 /// Something drawn inside a figure's plot area, in order (later layers on top).
 public enum Layer: Sendable, Hashable {
+    /// A shaded strip over an x interval.
     case xSpan(XSpan)
+    /// A shaded region between two curves.
     case band(Band)
+    /// A horizontal reference line.
     case reference(ReferenceLine)
+    /// A polyline.
     case line(LineSeries)
+    /// Markers at points.
     case scatter(ScatterSeries)
     /// The line y = x across the plot, labelled in the legend.
     case diagonal(label: String)

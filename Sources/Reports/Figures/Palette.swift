@@ -2,9 +2,14 @@ import Foundation
 
 /// An sRGB colour.
 public struct RGB: Sendable, Hashable {
+    /// Red, green and blue components, each 0…1.
     public var r: Double, g: Double, b: Double
 
     /// Components in 0…1.
+    /// - Parameters:
+    ///   - r: red.
+    ///   - g: green.
+    ///   - b: blue.
     public init(_ r: Double, _ g: Double, _ b: Double) {
         self.r = r
         self.g = g
@@ -12,6 +17,7 @@ public struct RGB: Sendable, Hashable {
     }
 
     /// From a `#rrggbb` literal (programmer error if malformed).
+    /// - Parameter hex: e.g. `#0072b2`.
     public init(hex: String) {
         let digits = hex.hasPrefix("#") ? String(hex.dropFirst()) : hex
         let v = UInt32(digits, radix: 16) ?? 0
@@ -44,6 +50,8 @@ public enum Palette {
     ].map { RGB(hex: $0) }
 
     /// The i-th series colour (cycling).
+    /// - Parameter i: the series index, ≥ 0.
+    /// - Returns: a colour of the colour-blind-safe palette.
     public static func series(_ i: Int) -> RGB {
         categorical[((i % categorical.count) + categorical.count) % categorical.count]
     }
@@ -54,6 +62,8 @@ public enum Palette {
     ].map { RGB(hex: $0) }
 
     /// Viridis at `t` ∈ [0, 1] (clamped), interpolated between samples.
+    /// - Parameter t: the position on the colour map.
+    /// - Returns: the colour.
     public static func viridis(_ t: Double) -> RGB {
         let x = min(max(t.isFinite ? t : 0, 0), 1) * Double(viridisStops.count - 1)
         let i = min(Int(x), viridisStops.count - 2)
@@ -61,6 +71,8 @@ public enum Palette {
     }
 
     /// Colours of run statuses: finished (blue), converged (green), diverged (vermillion).
+    /// - Parameter name: a run status.
+    /// - Returns: its colour (grey for other statuses).
     public static func status(_ name: String) -> RGB {
         switch name {
         case "finished": return RGB(hex: "#0072b2")

@@ -5,11 +5,14 @@ import Foundation
 public struct PredictedVsMeasuredData: Sendable, Hashable {
     /// Points of one group: x = predicted, y = measured.
     public struct Group: Sendable, Hashable {
+        /// Legend text (e.g. "depth 3").
         public var label: String
+        /// The data points.
         public var points: [Point]
         /// Hover text per point.
         public var tooltips: [String]?
 
+        /// Creates a value from its members (see the properties).
         public init(label: String, points: [Point], tooltips: [String]? = nil) {
             self.label = label
             self.points = points
@@ -24,14 +27,20 @@ public struct PredictedVsMeasuredData: Sendable, Hashable {
         }
     }
 
+    /// The heading drawn above the plot.
     public var title: String
+    /// A second, smaller heading line (e.g. the parameters held fixed); `nil` or empty: none.
     public var subtitle: String?
+    /// The x-axis label.
     public var xLabel: String
+    /// The y-axis label.
     public var yLabel: String
+    /// One marker group per parameter value.
     public var groups: [Group]
     /// Both axes' scale (log by default: steps span orders of magnitude).
     public var scale: ScaleKind
 
+    /// Creates a value from its members (see the properties).
     public init(
         title: String, subtitle: String? = nil, xLabel: String = "predicted switch-on step",
         yLabel: String = "measured interval start", groups: [Group], scale: ScaleKind = .log
@@ -45,6 +54,7 @@ public struct PredictedVsMeasuredData: Sendable, Hashable {
     }
 
     /// The scatter figure with the diagonal, on equal axes.
+    /// - Returns: the figure, ready for `svg()`.
     public func figure() -> Figure {
         var layers: [Layer] = [.diagonal(label: "measured = predicted")]
         for (i, g) in groups.enumerated() {

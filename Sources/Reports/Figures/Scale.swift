@@ -18,6 +18,10 @@ public struct Scale: Sendable, Hashable {
     public var range: (Double, Double)
 
     /// Creates a scale; a degenerate domain is widened so that mapping stays defined.
+    /// - Parameters:
+    ///   - kind: linear or logarithmic.
+    ///   - domain: the data interval (positive for a log scale).
+    ///   - range: the pixel positions of the domain's ends.
     public init(kind: ScaleKind, domain: ClosedRange<Double>, range: (Double, Double)) {
         self.kind = kind
         self.range = range
@@ -38,10 +42,12 @@ public struct Scale: Sendable, Hashable {
         self.domain = lo...hi
     }
 
+    /// Whether both draw the same (compares the fields that affect drawing).
     public static func == (a: Scale, b: Scale) -> Bool {
         a.kind == b.kind && a.domain == b.domain && a.range == b.range
     }
 
+    /// Hashes the fields that affect drawing.
     public func hash(into h: inout Hasher) {
         h.combine(kind)
         h.combine(domain.lowerBound)
@@ -51,9 +57,13 @@ public struct Scale: Sendable, Hashable {
     }
 
     /// Whether `v` can be drawn on this scale (finite, and positive on a log scale).
+    /// - Parameter v: a data value.
+    /// - Returns: whether `position(v)` is meaningful.
     public func accepts(_ v: Double) -> Bool { v.isFinite && (kind == .linear || v > 0) }
 
     /// The pixel position of `v` (values outside the domain extrapolate; clip when drawing).
+    /// - Parameter v: a data value accepted by `accepts`.
+    /// - Returns: the pixel coordinate.
     public func position(_ v: Double) -> Double {
         let t: Double
         switch kind {
@@ -69,6 +79,8 @@ public struct Scale: Sendable, Hashable {
 
     /// Tick values inside the domain: multiples of 1, 2 or 5 × 10^k (linear, about `target` of
     /// them), or powers of ten (log; with 2× and 5× intermediates when the domain spans few decades).
+    /// - Parameter target: about how many ticks a linear scale gets.
+    /// - Returns: the tick values, ascending.
     public func ticks(target: Int = 6) -> [Double] {
         switch kind {
         case .linear: return Self.linearTicks(domain, target: target)
@@ -78,6 +90,11 @@ public struct Scale: Sendable, Hashable {
 
     /// Widens `domain` outward to tick values (linear) or whole decades (log, when that costs
     /// at most one decade on each side), so axes start and end on a labelled tick.
+    /// - Parameters:
+    ///   - domain: the data interval.
+    ///   - kind: linear or logarithmic.
+    ///   - target: about how many ticks (linear).
+    /// - Returns: the widened interval.
     public static func nice(_ domain: ClosedRange<Double>, kind: ScaleKind, target: Int = 6) -> ClosedRange<Double> {
         switch kind {
         case .linear:

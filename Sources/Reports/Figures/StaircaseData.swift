@@ -5,8 +5,11 @@ import Foundation
 public struct StaircaseData: Sendable, Hashable {
     /// One curve: the mean over seeds at each recorded step, with an optional ± std band.
     public struct Series: Sendable, Hashable {
+        /// Legend text (e.g. "depth 3").
         public var label: String
+        /// The recorded steps (x values).
         public var steps: [Double]
+        /// The mean over seeds at each step.
         public var mean: [Double]
         /// Standard deviation over seeds at each step (`nil`: a single run, no band).
         public var std: [Double]?
@@ -15,6 +18,7 @@ public struct StaircaseData: Sendable, Hashable {
         /// Points to mark on this curve (e.g. the mean best early-stopping step and its error).
         public var markers: [Point]
 
+        /// Creates a value from its members (see the properties).
         public init(
             label: String, steps: [Double], mean: [Double], std: [Double]? = nil, intervals: [Interval] = [],
             markers: [Point] = []
@@ -30,9 +34,13 @@ public struct StaircaseData: Sendable, Hashable {
 
     /// An early-stopping interval for rank r: steps `start…end`.
     public struct Interval: Sendable, Hashable {
+        /// The rank r whose target the interval belongs to.
         public var rank: Int
+        /// First step of the interval.
         public var start: Double
+        /// Last step of the interval.
         public var end: Double
+        /// Creates a value from its members (see the properties).
         public init(rank: Int, start: Double, end: Double) {
             self.rank = rank
             self.start = start
@@ -40,8 +48,11 @@ public struct StaircaseData: Sendable, Hashable {
         }
     }
 
+    /// The heading drawn above the plot.
     public var title: String
+    /// A second, smaller heading line (e.g. the parameters held fixed); `nil` or empty: none.
     public var subtitle: String?
+    /// One curve per group of runs.
     public var series: [Series]
     /// Targets `t_r = erank(Y_r)`, r = 1, 2, …
     public var targets: [Double]
@@ -52,6 +63,7 @@ public struct StaircaseData: Sendable, Hashable {
     /// The y-axis scale (log for losses and errors).
     public var yScale: ScaleKind
 
+    /// Creates a value from its members (see the properties).
     public init(
         title: String, subtitle: String? = nil, series: [Series], targets: [Double], xScale: ScaleKind? = nil,
         yLabel: String = "effective rank", yScale: ScaleKind = .linear
@@ -77,6 +89,7 @@ public struct StaircaseData: Sendable, Hashable {
     ///
     /// With one series its intervals are full-height strips labelled `r=…`; with several, each
     /// interval is a short bar around its target line in the series colour, so groups stay apart.
+    /// - Returns: the figure, ready for `svg()`.
     public func figure() -> Figure {
         var layers: [Layer] = []
         let single = series.count == 1

@@ -2,8 +2,11 @@ import Foundation
 
 /// Run outcomes per value of a parameter (e.g. η), drawn as stacked bars of status fractions.
 public struct StatusData: Sendable, Hashable, SVGRenderable {
+    /// The heading drawn above the plot.
     public var title: String
+    /// A second, smaller heading line (e.g. the parameters held fixed); `nil` or empty: none.
     public var subtitle: String?
+    /// The x-axis label.
     public var xLabel: String
     /// Bar labels, left to right (e.g. η values).
     public var categories: [String]
@@ -11,9 +14,12 @@ public struct StatusData: Sendable, Hashable, SVGRenderable {
     public var statuses: [String]
     /// `counts[category][status]`.
     public var counts: [[Int]]
+    /// Width of the SVG in pixels.
     public var width: Double
+    /// Height of the SVG in pixels.
     public var height: Double
 
+    /// Creates a value from its members (see the properties).
     public init(
         title: String, subtitle: String? = nil, xLabel: String, categories: [String], statuses: [String],
         counts: [[Int]], width: Double = 720, height: Double = 380
@@ -29,12 +35,19 @@ public struct StatusData: Sendable, Hashable, SVGRenderable {
     }
 
     /// Fraction of runs with status `s` in category `c` (0 for an empty category).
+    /// - Parameters:
+    ///   - c: the category index.
+    ///   - s: the status index.
+    /// - Returns: a fraction in 0…1.
     public func fraction(category c: Int, status s: Int) -> Double {
         let row = counts[c]
         let total = row.reduce(0, +)
         return total == 0 || s >= row.count ? 0 : Double(row[s]) / Double(total)
     }
 
+    /// Renders the chart as a standalone SVG document.
+    /// - Parameter id: a prefix for element ids, unique within an embedding HTML page.
+    /// - Returns: the SVG markup.
     public func svg(id: String? = nil) -> String {
         let legend = statuses.enumerated().map {
             LegendEntry(label: $0.element, swatch: .area(Palette.status($0.element), opacity: 1))

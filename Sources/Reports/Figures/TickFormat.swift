@@ -3,6 +3,10 @@ import Foundation
 /// Tick-label formatting: short, exact enough to tell neighbouring ticks apart.
 public enum TickFormat {
     /// Labels for a set of ticks on a scale of `kind`.
+    /// - Parameters:
+    ///   - ticks: the tick values, ascending.
+    ///   - kind: the scale kind.
+    /// - Returns: one label per tick.
     public static func labels(_ ticks: [Double], kind: ScaleKind) -> [String] {
         switch kind {
         case .log:
@@ -25,6 +29,10 @@ public enum TickFormat {
     }
 
     /// A value on a linear axis with spacing `step`: `0.25`, `15k`, `2.5M`, `3e-05`.
+    /// - Parameters:
+    ///   - v: the value.
+    ///   - step: the spacing of neighbouring ticks (sets the precision).
+    /// - Returns: the label.
     public static func linearLabel(_ v: Double, step: Double) -> String {
         if v == 0 { return "0" }
         let mag = abs(v)
@@ -37,6 +45,8 @@ public enum TickFormat {
     }
 
     /// A value on a log axis: `0.01`, `1`, `100`, `10k`, `10⁶`, `10⁻⁵`, `2×10⁻⁵`.
+    /// - Parameter v: a positive value.
+    /// - Returns: the label.
     public static func logLabel(_ v: Double) -> String {
         guard v > 0, v.isFinite else { return "" }
         let e = Int(log10(v).rounded(.down))
@@ -48,6 +58,8 @@ public enum TickFormat {
     }
 
     /// A value as `10ⁿ` or `m×10ⁿ`.
+    /// - Parameter v: a positive value.
+    /// - Returns: the label.
     public static func powerLabel(_ v: Double) -> String {
         guard v > 0, v.isFinite else { return "" }
         var e = Int(log10(v).rounded(.down))
@@ -99,6 +111,8 @@ public enum TickFormat {
 
     /// A compact number for tables and tooltips: whole numbers from 1000 on, else 4 significant
     /// digits; an exponent only below 0.001 or from 10¹⁵ on.
+    /// - Parameter v: the value.
+    /// - Returns: the text.
     public static func number(_ v: Double) -> String {
         guard v.isFinite else { return v.isNaN ? "NaN" : (v > 0 ? "∞" : "−∞") }
         if v == 0 { return "0" }
@@ -115,6 +129,10 @@ public enum TickFormat {
 
     /// `mean ± std` with the standard deviation to two significant digits (whole numbers from 10
     /// on) and the mean to the same decimal place; just the mean when `std` is 0.
+    /// - Parameters:
+    ///   - mean: the mean.
+    ///   - std: the standard deviation, ≥ 0.
+    /// - Returns: the text.
     public static func meanStd(_ mean: Double, _ std: Double) -> String {
         guard std > 0, std.isFinite, mean.isFinite else { return number(mean) }
         let decimals = min(max(0, 1 - Int(log10(std).rounded(.down))), 6)
@@ -127,6 +145,8 @@ public enum TickFormat {
 
 extension TickFormat {
     /// Unicode subscript digits (`12` → `₁₂`).
+    /// - Parameter n: the number.
+    /// - Returns: the digits as Unicode subscripts.
     public static func subscriptDigits(_ n: Int) -> String {
         let digits: [Character] = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"]
         return String(String(n).compactMap { $0.wholeNumberValue.map { digits[$0] } })

@@ -5,6 +5,8 @@ import Foundation
 public enum HTMLReport {
     /// The complete HTML document. It is also well-formed XML (void elements self-closed), so
     /// tests can parse it.
+    /// - Parameter data: the report.
+    /// - Returns: the HTML text.
     public static func render(_ data: ReportData) -> String {
         var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"

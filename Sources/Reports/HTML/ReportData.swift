@@ -2,10 +2,14 @@ import Foundation
 
 /// Everything the HTML report shows, as plain data: built by `ReportLoader` from a store, or by hand.
 public struct ReportData: Sendable, Hashable {
+    /// The page title.
     public var title: String
+    /// When and how the report was made.
     public var metadata: RunMetadata
+    /// One section per sweep.
     public var sweeps: [SweepReport]
 
+    /// Creates a value from its members (see the properties).
     public init(title: String = "dmfsweep report", metadata: RunMetadata, sweeps: [SweepReport]) {
         self.title = title
         self.metadata = metadata
@@ -20,12 +24,15 @@ public struct RunMetadata: Sendable, Hashable {
     /// Ordered facts: ("dmfsweep", "0.1.0"), ("host", …), ("total compute", "12.3 s"), …
     public var entries: [KeyValue]
 
+    /// Creates a value from its members (see the properties).
     public init(generated: Date, entries: [KeyValue]) {
         self.generated = generated
         self.entries = entries
     }
 
     /// Facts about this process's environment: dmfsweep version, OS, host, CPU count, memory.
+    /// - Parameter version: the dmfsweep version.
+    /// - Returns: labelled facts, in display order.
     public static func environment(version: String) -> [KeyValue] {
         let info = ProcessInfo.processInfo
         var out = [
@@ -47,8 +54,14 @@ public struct RunMetadata: Sendable, Hashable {
 
 /// A labelled value.
 public struct KeyValue: Sendable, Hashable {
+    /// The name shown on the left.
     public var key: String
+    /// The value shown on the right.
     public var value: String
+    /// A row of the metadata table.
+    /// - Parameters:
+    ///   - key: the name shown on the left.
+    ///   - value: the value shown on the right.
     public init(_ key: String, _ value: String) {
         self.key = key
         self.value = value

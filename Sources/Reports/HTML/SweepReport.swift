@@ -2,16 +2,20 @@ import Foundation
 
 /// One sweep's section of the report.
 public struct SweepReport: Sendable, Hashable {
+    /// The sweep name (the section heading).
     public var name: String
     /// The question the sweep answers (from the comment at the top of its file), if known.
     public var question: String?
     /// Headline facts: tasks, statuses, compute time, …
     public var summary: [KeyValue]
+    /// Figures, in order.
     public var figures: [ReportFigure]
+    /// Tables, in order, after the figures.
     public var tables: [ReportTable]
     /// The sweep file as stored.
     public var specText: String
 
+    /// Creates a value from its members (see the properties).
     public init(
         name: String, question: String? = nil, summary: [KeyValue] = [], figures: [ReportFigure] = [],
         tables: [ReportTable] = [], specText: String = ""
@@ -29,22 +33,35 @@ public struct SweepReport: Sendable, Hashable {
 public struct ReportFigure: Sendable, Hashable {
     /// What is drawn.
     public enum Content: Sendable, Hashable {
+        /// Effective rank (or another measure) against step.
         case staircase(StaircaseData)
+        /// A value over a grid of two parameters.
         case heatmap(HeatmapData)
+        /// Measured against predicted interval starts.
         case predictedVsMeasured(PredictedVsMeasuredData)
+        /// Run-status fractions per parameter value.
         case status(StatusData)
+        /// Any other chart.
         case figure(Figure)
     }
 
+    /// The chart.
     public var content: Content
+    /// Text under the chart (empty: none).
     public var caption: String
 
+    /// A figure of the report.
+    /// - Parameters:
+    ///   - content: the chart.
+    ///   - caption: text under the chart (empty: none).
     public init(_ content: Content, caption: String = "") {
         self.content = content
         self.caption = caption
     }
 
     /// The SVG markup (`id` unique within the document).
+    /// - Parameter id: a prefix for element ids.
+    /// - Returns: the SVG markup.
     public func svg(id: String?) -> String {
         switch content {
         case .staircase(let d): return d.figure().svg(id: id)
@@ -58,10 +75,14 @@ public struct ReportFigure: Sendable, Hashable {
 
 /// A table of the report (cells already formatted).
 public struct ReportTable: Sendable, Hashable {
+    /// Text above the table.
     public var caption: String
+    /// Column headings.
     public var columns: [String]
+    /// Cells, row by row (each as many as `columns`).
     public var rows: [[String]]
 
+    /// Creates a value from its members (see the properties).
     public init(caption: String, columns: [String], rows: [[String]]) {
         self.caption = caption
         self.columns = columns

@@ -4,6 +4,8 @@ import Foundation
 ///
 /// Control characters other than tab, newline and carriage return are not allowed in XML 1.0;
 /// they are dropped so the document always parses.
+/// - Parameter text: any text.
+/// - Returns: text safe inside XML elements and attribute values.
 public func xmlEscape(_ text: String) -> String {
     var out = ""
     out.reserveCapacity(text.utf8.count)

@@ -11,17 +11,21 @@ public struct ReportLoader {
     public let store: SummaryStore
 
     /// Opens `path` read-only.
+    /// - Parameter path: the store file.
     /// - Throws: `StoreError` (missing file, not a store, another schema version).
     public init(path: String) throws(StoreError) {
         store = try SummaryStore(path: path, readOnly: true)
     }
 
     /// Uses an already open store.
+    /// - Parameter store: the store to read.
     public init(store: SummaryStore) {
         self.store = store
     }
 
     /// The names of the store's sweeps, oldest first.
+    /// - Returns: the names.
+    /// - Throws: `StoreError` for SQLite failures.
     public func sweepNames() throws(StoreError) -> [String] { try store.sweeps().map(\.name) }
 
     /// Which recorded trajectories `sweep(_:trajectories:)` loads.
@@ -36,6 +40,7 @@ public struct ReportLoader {
 
     /// One sweep with every task: parameters, state, and the result when there is one.
     /// - Parameter trajectories: which recorded steps to load (they dominate time and memory).
+    /// - Returns: the sweep's records.
     /// - Throws: `ReportError.unknownSweep`, `StoreError`.
     public func sweep(_ name: String, trajectories: Trajectories = .forReport) throws -> SweepRecords {
         let names = try sweepNames()
@@ -129,6 +134,8 @@ public struct ReportLoader {
     }
 
     /// Timing facts over the whole store: tasks, results, compute seconds, wall-clock span, workers.
+    /// - Returns: labelled facts for the report's metadata table.
+    /// - Throws: `StoreError` for SQLite failures.
     public func timing() throws(StoreError) -> [KeyValue] {
         let c = store.connection
         var out: [KeyValue] = []
@@ -160,6 +167,9 @@ public struct ReportLoader {
     /// - Parameters:
     ///   - version: the dmfsweep version, recorded in the metadata.
     ///   - sweeps: restrict to these sweeps (`nil`: all).
+    ///   - title: the page title.
+    /// - Returns: everything `HTMLReport.render` needs.
+    /// - Throws: `ReportError.unknownSweep`, `StoreError`.
     public func report(version: String, sweeps: [String]? = nil, title: String = "dmfsweep report") throws -> ReportData
     {
         let names = try sweeps ?? sweepNames()

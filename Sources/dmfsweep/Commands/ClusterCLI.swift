@@ -5,17 +5,37 @@ import ZeroMQ
 /// Options and output shared by the cluster commands.
 enum ClusterCLI {
     /// The CURVE client configuration from `--curve --keys DIR [--key-name NAME]`, or `nil`.
+    /// - Throws: `UsageError` for `--curve` without `--keys` or the reverse, `CommandFailure` for a
+    ///   missing or invalid key file.
     static func curveClient(_ args: ParsedArguments) throws -> CurveClientConfig? {
-        guard args.has("--curve") else {
-            if args.string("--keys") != nil { throw UsageError("--keys needs --curve") }
-            return nil
-        }
-        guard let dir = args.string("--keys") else { throw UsageError("--curve needs --keys DIR") }
+        guard let dir = try curveKeysDirectory(args) else { return nil }
         do {
             return try CurveConfig.client(keysDirectory: dir, keyName: args.string("--key-name") ?? "worker")
         } catch {
             throw CommandFailure(String(describing: error))
         }
+    }
+
+    /// The CURVE server configuration from `--curve --keys DIR`, or `nil`.
+    /// - Throws: `UsageError` for `--curve` without `--keys` or the reverse, `CommandFailure` for a
+    ///   missing or invalid key file or an empty allow-list.
+    static func curveServer(_ args: ParsedArguments) throws -> CurveServerConfig? {
+        guard let dir = try curveKeysDirectory(args) else { return nil }
+        do {
+            return try CurveConfig.server(keysDirectory: dir)
+        } catch {
+            throw CommandFailure(String(describing: error))
+        }
+    }
+
+    /// The key directory of `--curve --keys DIR`; `nil` without `--curve`.
+    private static func curveKeysDirectory(_ args: ParsedArguments) throws -> String? {
+        guard args.has("--curve") else {
+            if args.string("--keys") != nil { throw UsageError("--keys needs --curve") }
+            return nil
+        }
+        guard let dir = args.string("--keys") else { throw UsageError("--curve needs --keys DIR") }
+        return dir
     }
 
     /// A log sink writing text or JSON lines to stderr, per `--log-format`.
@@ -25,16 +45,5 @@ enum ClusterCLI {
             let line = (json ? record.json(component: component) : record.text(component: component)) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
-    }
-}
-
-/// Endpoint checks.
-enum Endpoints {
-    /// Whether an endpoint is reachable only from this machine.
-    static func isLoopback(_ endpoint: String) -> Bool {
-        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
-        guard endpoint.hasPrefix("tcp://") else { return false }
-        let rest = endpoint.dropFirst(6)
-        return rest.hasPrefix("127.") || rest.hasPrefix("localhost:") || rest.hasPrefix("[::1]:")
     }
 }

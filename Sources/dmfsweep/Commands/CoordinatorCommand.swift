@@ -33,28 +33,17 @@ enum CoordinatorCommand {
         let sweepPath = try args.positionals(exactly: 1, names: "SWEEP.yaml")[0]
         let endpoint = args.string("--bind") ?? "tcp://127.0.0.1:5555"
         let log = try ClusterCLI.logSink(args, component: "coordinator")
-        var curve: CurveServerConfig?
-        if args.has("--curve") {
-            guard let dir = args.string("--keys") else { throw UsageError("--curve needs --keys DIR") }
-            do {
-                curve = try CurveConfig.server(keysDirectory: dir)
-            } catch {
-                throw CommandFailure(String(describing: error))
+        let curve = try ClusterCLI.curveServer(args)
+        if curve == nil && !Endpoints.isLoopback(endpoint) {
+            guard args.has("--insecure") else {
+                throw UsageError(
+                    "refusing to listen on \(endpoint) without encryption: anyone who reaches it could take tasks "
+                        + "and submit results. Use --curve --keys DIR (see 'dmfsweep keys generate'), bind to "
+                        + "tcp://127.0.0.1:PORT, or pass --insecure")
             }
-        } else {
-            if args.string("--keys") != nil { throw UsageError("--keys needs --curve") }
-            if !Endpoints.isLoopback(endpoint) {
-                guard args.has("--insecure") else {
-                    throw UsageError(
-                        "refusing to listen on \(endpoint) without encryption: anyone who reaches it could take tasks "
-                            + "and submit results. Use --curve --keys DIR (see 'dmfsweep keys generate'), bind to "
-                            + "tcp://127.0.0.1:PORT, or pass --insecure")
-                }
-                log(
-                    LogRecord(
-                        .warning, "insecure",
-                        "listening on \(endpoint) WITHOUT encryption or authentication (--insecure)"))
-            }
+            log(
+                LogRecord(
+                    .warning, "insecure", "listening on \(endpoint) WITHOUT encryption or authentication (--insecure)"))
         }
         let session = try SweepSession(args, sweepPath: sweepPath, log: log)
         var options = try session.coordinatorOptions(args, endpoint: endpoint)

@@ -21,19 +21,23 @@ enum StatusCommand {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "")
-        guard let path = args.string("--store") else { throw UsageError("missing --store FILE") }
+        guard let path = args.string("--store") else {
+            throw UsageError("missing --store FILE; see 'dmfsweep status --help'")
+        }
         let json = try args.choice("--format", ["text", "json"]) == "json"
-        let sweeps: [SweepSummary]
+        let all: [SweepSummary]
         let live: [String: LiveState]
         do {
             let store = try SummaryStore(path: path, readOnly: true)
-            sweeps = try store.sweeps().filter { s in args.string("--sweep").map { $0 == s.name } ?? true }
+            all = try store.sweeps()
             live = try LiveStateTable.read(from: store.connection)
         } catch let e as StoreError {
             throw StoreAccess.failure(e)
         }
+        let sweeps = all.filter { s in args.string("--sweep").map { $0 == s.name } ?? true }
         if let name = args.string("--sweep"), sweeps.isEmpty {
-            throw CommandFailure("no sweep named '\(name)' in \(path)")
+            let known = all.isEmpty ? "it has none" : "it has: " + all.map(\.name).joined(separator: ", ")
+            throw CommandFailure("no sweep named '\(name)' in \(path); \(known)")
         }
         let now = Date().timeIntervalSince1970
         if json {

@@ -1,0 +1,58 @@
+import Foundation
+import ZeroMQ
+
+/// How a coordinator runs.
+public struct CoordinatorOptions: Sendable {
+    /// Where to bind, e.g. `tcp://127.0.0.1:*`, `tcp://0.0.0.0:5555`, `ipc:///tmp/x.sock`.
+    public var endpoint: String
+    /// Leases, heartbeats, retries.
+    public var scheduler = SchedulerConfig()
+    /// CURVE encryption and the worker allow-list; `nil`: plain text.
+    public var curve: CurveServerConfig? = nil
+    /// Seconds to wait for in-flight tasks after a stop request.
+    public var grace: Double = 30
+    /// Largest accepted message (ZMQ_MAXMSGSIZE and the codec limit).
+    public var maxMessageBytes = WireCodec.defaultMaxMessageBytes
+    /// Commit when this many results are waiting…
+    public var commitBatch = 4096
+    /// …or when the oldest waited this long (seconds).
+    public var commitInterval = 0.05
+    /// Seconds between progress callbacks.
+    public var progressInterval = 0.5
+    /// Seconds between live-state publications to the ledger.
+    public var publishInterval = 2.0
+    /// After the sweep is complete, seconds to keep answering late workers with "complete" while
+    /// connected ones have not said bye.
+    public var farewell = 2.0
+
+    /// Options with the defaults above.
+    /// - Parameter endpoint: where to bind.
+    public init(endpoint: String) { self.endpoint = endpoint }
+}
+
+/// Progress as the coordinator sees it.
+public struct CoordinatorProgress: Sendable {
+    /// Counts, rates and workers now.
+    public var state: LiveState
+    /// Seconds since the coordinator started.
+    public var elapsed: Double
+}
+
+/// How a coordinator run ended.
+public struct CoordinatorOutcome: Sendable {
+    /// Every task is done or failed.
+    public var complete: Bool
+    /// It stopped because of a stop request.
+    public var interrupted: Bool
+    /// The final live state (counts, workers, bad messages).
+    public var state: LiveState
+}
+
+/// A cluster failure that is neither a ZeroMQ nor a store error (e.g. out of file descriptors).
+public struct CoordinatorError: Error, CustomStringConvertible {
+    /// One line saying what failed and what to do about it.
+    public let description: String
+    /// An error with the message `description`.
+    /// - Parameter description: one line saying what failed and what to do about it.
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,40 @@
+import Factorization
+import Sweeps
+
+/// What the scheduler asks its owner (the coordinator) to do.
+public enum SchedulerAction: Sendable, Hashable {
+    /// Send a message to a worker.
+    case send(PeerID, WireMessage)
+    /// Store this result (the task is now done; commit, then acknowledge).
+    case record(key: TaskKey, result: SimulationResult, seconds: Double)
+    /// Mark the task failed in the store.
+    case fail(key: TaskKey, error: String, attempts: Int)
+    /// Something worth a log line.
+    case log(SchedulerEvent)
+}
+
+/// Notable scheduler events, for logs and tests.
+public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
+    /// Said hello and was welcomed.
+    case workerJoined(PeerID, workerID: String, host: String, jobs: Int)
+    /// Declared dead (silent too long); its tasks were re-queued.
+    case workerLost(PeerID, workerID: String, reason: String, requeued: Int)
+    /// Left on its own (bye, or a new hello); its unfinished tasks were re-queued.
+    case workerLeft(PeerID, workerID: String, reason: String, requeued: Int)
+    /// An attempt failed (error, worker death, timeout); the task is queued again.
+    case taskRetried(TaskKey, attempt: Int, error: String)
+    /// The last allowed attempt failed; the task is given up on.
+    case taskFailed(TaskKey, attempts: Int, error: String)
+
+    /// One line for the log.
+    public var description: String {
+        switch self {
+        case .workerJoined(_, let id, let host, let jobs): return "worker \(id) joined from \(host) (jobs \(jobs))"
+        case .workerLost(_, let id, let reason, let n): return "worker \(id) lost (\(reason)); \(n) task(s) re-queued"
+        case .workerLeft(_, let id, let reason, let n):
+            return "worker \(id) left (\(reason))" + (n > 0 ? "; \(n) task(s) re-queued" : "")
+        case .taskRetried(let k, let a, let e): return "task \(k.short) attempt \(a) failed: \(e); retrying"
+        case .taskFailed(let k, let a, let e): return "task \(k.short) failed after \(a) attempt(s): \(e)"
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// SplitMix64 (Steele, Lea & Flood; https://prng.di.unimi.it/splitmix64.c): seeds xoshiro and
+/// derives independent sub-seeds.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
+    private var state: UInt64
+
+    /// A generator started from `seed` (every seed is fine, 0 included).
+    /// - Parameter seed: the initial state.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    /// - Returns: a uniformly distributed `UInt64`.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
