@@ -33,6 +33,12 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
         let workers = try (0..<2).map { i in
             try ChildProcess(["worker", "--connect", endpoint, "--jobs", "2", "--name", "w\(i)", "--give-up-after", "20"])
         }
+        // Both workers must be up (signal handlers installed, HELLO on its way) before the sweep
+        // starts: 3000 no-op tasks finish in milliseconds, and a worker that first connects after
+        // the coordinator has said goodbye retries until --give-up-after (documented behaviour).
+        for w in workers {
+            try #require(w.waitForHandlers([SIGINT, SIGTERM], timeout: 30), "worker did not start: \(w.output)")
+        }
         let transfer = CoordinatorBox(coordinator)
         let outcome = try onThread(timeout: 60) { try transfer.coordinator.run() }
         #expect(outcome.complete && !outcome.interrupted)
