@@ -8,8 +8,8 @@
 #                      vs multiprocessing + numpy (+ the BLAS-bound n = 100 control), 2 workers vs 1.
 # Usage: bash Benchmarks/run-all.sh [--logs DIR]   (release builds; Python from /work/venv or $PYTHON)
 #        bash Benchmarks/run-all.sh --table DIR    (reprint the table from a kept --logs DIR)
-# Takes about 6-8 minutes on 2 cores (build excluded: a clean release build adds ~5 minutes):
-# core ~1.5 min, store ~1 min, cluster ~4 min. The machine should be otherwise idle: the figures
+# Takes about 5-6 minutes on 2 cores (build excluded: a clean release build adds ~5 minutes):
+# core ~1.5 min, store ~0.5 min, cluster ~3.5 min (measured 13:40 UTC, load 3-5). The machine should be otherwise idle: the figures
 # are wall-clock rates and every other process on the 2 cores lowers them; the load average is
 # printed at the start and the end of each part.
 set -euo pipefail
