@@ -8,8 +8,9 @@
 #                      vs multiprocessing + numpy (+ the BLAS-bound n = 100 control), 2 workers vs 1.
 # Usage: bash Benchmarks/run-all.sh [--logs DIR]   (release builds; Python from /work/venv or $PYTHON)
 #        bash Benchmarks/run-all.sh --table DIR    (reprint the table from a kept --logs DIR)
-# Takes about 5-6 minutes on 2 cores (build excluded: a clean release build adds ~5 minutes):
-# core ~1.5 min, store ~0.5 min, cluster ~3.5 min (measured 13:40 UTC, load 3-5). The machine should be otherwise idle: the figures
+# Takes about 4-5 minutes on 2 cores (build excluded: a clean release build adds ~5 minutes):
+# measured 240 s at load 3-5 — core + store ~1 min, cluster ~3 min (half of it the numpy side of
+# the paper-style sweep). The machine should be otherwise idle: the figures
 # are wall-clock rates and every other process on the 2 cores lowers them; the load average is
 # printed at the start and the end of each part.
 set -euo pipefail
@@ -74,4 +75,4 @@ echo "######## all figures ($(( $(date +%s) - START )) s; load average at the st
 printf "%-58s %12s %-5s %-14s %s\n" "figure" "measured" "unit" "target" "verdict"
 for r in "${ROWS[@]}"; do echo "$r"; done
 printf "%-58s %12s %-5s %-14s %s\n" "control: BLAS-bound n=100 full path vs mp+numpy (check $(figure blas_check))" \
-    "$(awk -v v="$(figure blas_vs_numpy)" 'BEGIN {printf "%.2f", v}')" "x" "~1 (no target)" "-"
+    "$(awk -v v="$(figure blas_vs_numpy)" 'BEGIN {printf "%.2f", v}')" "x" "~1-2 (none)" "-"

@@ -7,7 +7,7 @@
 #      vs Benchmarks/mp_numpy_sweep.py (multiprocessing.Pool(2) + numpy, same work, same random
 #      numbers; it checks task by task that its results equal dmfsweep's): target >= 3x;
 #   3. a control that is NOT paper-style: Benchmarks/blas-bound-bench.yaml, full path at n = 100,
-#      where both sides spend their time in the same dgemm calls (expected ~1x, no target);
+#      where both sides spend their time in the same dgemm calls (expected ~1-2x, no target);
 #   4. a compute-bound sweep (full path, n = 200, 12 tasks of ~0.6 s; best of 3 alternating rounds) with 2 workers vs 1
 #      (OPENBLAS_NUM_THREADS=1 per worker, checked below): target >= 1.9x.
 # Usage: Benchmarks/run-cluster-bench.sh [--tasks N]     (Python from /work/venv, or $PYTHON;
@@ -78,8 +78,9 @@ DMF_PAPER=$DMF; MP_PAPER=$MP; CHECK_PAPER=$CHECK
 
 echo "== 3. control, NOT paper-style: full path n = 100 (Benchmarks/blas-bound-bench.yaml)"
 echo "   Both sides run the same 100x100 dgemm calls (6-9 per step) in one-threaded OpenBLAS, which is"
-echo "   nearly all of the time: no implementation can be much faster on identical dense flops, so ~1x"
-echo "   is expected here. The paper-style gain comes from per-step overhead and the exact spectral path."
+echo "   most of the time: nobody can be several times faster on identical dense flops, so ~1-2x is"
+echo "   expected (what is left: numpy's per-call overhead and temporaries, and the two OpenBLAS builds'"
+echo "   kernels at n = 100). The paper-style gain comes from per-step overhead and the exact spectral path."
 sweep_pair Benchmarks/blas-bound-bench.yaml blas
 DMF_BLAS=$DMF; MP_BLAS=$MP; CHECK_BLAS=$CHECK
 
@@ -113,7 +114,7 @@ for w in 1 2; do
     printf "%-52s %14.0f %14s %8s\n" "no-op tasks/s, $w worker(s), SQLite store (vs Dask)" "$D" "${R:-n/a}" "$(ratio "$D" "$R")"
 done
 printf "%-52s %13.2fs %13ss %8s  check %s\n" "paper-style sweep seconds (vs mp+numpy)" "$DMF_PAPER" "${MP_PAPER:-n/a}" "$(ratio "$MP_PAPER" "$DMF_PAPER")" "${CHECK_PAPER:-n/a}"
-printf "%-52s %13.2fs %13ss %8s  check %s (control, ~1x expected)\n" "BLAS-bound n=100 full path seconds (vs mp+numpy)" "$DMF_BLAS" "${MP_BLAS:-n/a}" "$(ratio "$MP_BLAS" "$DMF_BLAS")" "${CHECK_BLAS:-n/a}"
+printf "%-52s %13.2fs %13ss %8s  check %s (control, ~1-2x expected)\n" "BLAS-bound n=100 full path seconds (vs mp+numpy)" "$DMF_BLAS" "${MP_BLAS:-n/a}" "$(ratio "$MP_BLAS" "$DMF_BLAS")" "${CHECK_BLAS:-n/a}"
 printf "%-52s %14s\n" "compute-bound speed-up, 2 workers vs 1" "${SPEEDUP}x"
 echo "targets: no-op >= 50,000 tasks/s and >= 10x Dask; paper-style sweep >= 3x mp+numpy; compute speed-up >= 1.9x"
 for w in 1 2; do
