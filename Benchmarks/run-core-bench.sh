@@ -27,3 +27,9 @@ join <(echo "$swift_out" | awk '/^RESULT full/ {sub("n=","",$3); sub("N=","",$4)
      <(echo "$numpy_out" | awk '/^RESULT numpy/ {sub("n=","",$3); sub("N=","",$4); sub("ms=","",$5); print $3"_"$4, $5}' | sort) |
     sort -t_ -k1,1n -k2,2n |
     awk '{split($1, k, "_"); printf "%8s%6s%14.3f%14.3f%11.2fx\n", k[1], k[2], $2, $3, $3 / $2}'
+# Machine-readable figures for run-all.sh (issue 3's targets).
+echo "$swift_out" | awk '/^RESULT full n=500/ {sub("gflops=","",$6); sub("dgemm_gflops=","",$7); sub("N=","",$4); print "FIGURE dgemm_fraction_500_N" $4, $6 / $7}'
+join <(echo "$swift_out" | awk '/^RESULT full n=100 / {sub("N=","",$4); sub("ms=","",$5); print $4, $5}' | sort) \
+     <(echo "$numpy_out" | awk '/^RESULT numpy n=100 / {sub("N=","",$4); sub("ms=","",$5); print $4, $5}' | sort) |
+    awk '{print "FIGURE numpy_speedup_100_N" $1, $3 / $2}'
+echo "$swift_out" | awk '/^RESULT spectral/ {for (i=1;i<=NF;i++) if ($i ~ /^speedup=/) {sub("speedup=","",$i); print "FIGURE spectral_speedup", $i}}'
