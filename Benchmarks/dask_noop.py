@@ -6,7 +6,7 @@ submits N no-op tasks with client.map over range(N), gathers them, and prints ta
 configuration is warmed up with a small batch first, then timed over `--repeat` rounds (best and
 median reported). Python only, for benchmarking: never used by dmfsweep at run time.
 
-    /work/venv/bin/python Benchmarks/dask_noop.py --tasks 10000
+    "$(bash Benchmarks/python-env.sh)" Benchmarks/dask_noop.py --tasks 10000
 """
 
 import argparse

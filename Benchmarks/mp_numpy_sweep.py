@@ -34,7 +34,7 @@ Each pool process runs numpy's bundled OpenBLAS with --blas-threads threads (def
 processes use the two cores without oversubscription), matching dmfsweep's workers, which run
 with OPENBLAS_NUM_THREADS=1. Python only, for benchmarking.
 
-    /work/venv/bin/python Benchmarks/mp_numpy_sweep.py Benchmarks/paper-bench.yaml --processes 2 [--check raw.csv]
+    "$(bash Benchmarks/python-env.sh)" Benchmarks/mp_numpy_sweep.py Benchmarks/paper-bench.yaml --processes 2 [--check raw.csv]
 """
 
 import argparse

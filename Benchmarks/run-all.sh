@@ -6,7 +6,7 @@
 #   store   (issue 4): dmfsweep-bench store — batched insert rate, group-by over 1M interval rows;
 #   cluster (issue 5): Benchmarks/run-cluster-bench.sh — no-op tasks/s vs Dask, the paper-style sweep
 #                      vs multiprocessing + numpy (+ the BLAS-bound n = 100 control), 2 workers vs 1.
-# Usage: bash Benchmarks/run-all.sh [--logs DIR]   (release builds; Python from /work/venv or $PYTHON)
+# Usage: bash Benchmarks/run-all.sh [--logs DIR]   (release builds; Python: Benchmarks/python-env.sh or $PYTHON)
 #        bash Benchmarks/run-all.sh --table DIR    (reprint the table from a kept --logs DIR)
 # Takes about 4-5 minutes on 2 cores (build excluded: a clean release build adds ~5 minutes):
 # measured 240 s at load 3-5 — core + store ~1 min, cluster ~3 min (half of it the numpy side of
@@ -15,7 +15,7 @@
 # printed at the start and the end of each part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PYTHON="${PYTHON:-/work/venv/bin/python}"
+export PYTHON="${PYTHON:-$(bash Benchmarks/python-env.sh)}"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 START=$(date +%s)
 TABLE_ONLY=""

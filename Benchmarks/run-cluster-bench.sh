@@ -10,14 +10,14 @@
 #      where both sides spend their time in the same dgemm calls (expected ~1-2x, no target);
 #   4. a compute-bound sweep (full path, n = 200, 12 tasks of ~0.6 s; best of 3 alternating rounds) with 2 workers vs 1
 #      (OPENBLAS_NUM_THREADS=1 per worker, checked below): target >= 1.9x.
-# Usage: Benchmarks/run-cluster-bench.sh [--tasks N]     (Python from /work/venv, or $PYTHON;
+# Usage: Benchmarks/run-cluster-bench.sh [--tasks N]     (Python: Benchmarks/python-env.sh, or $PYTHON;
 #        SKIP_BUILD=1 to reuse an existing release build). Prints FIGURE lines for run-all.sh.
 # Takes about 3-4 minutes on 2 cores (the numpy side of the paper sweep is most of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TASKS=200000
 [[ "${1:-}" == "--tasks" ]] && TASKS="$2"
-PYTHON="${PYTHON:-/work/venv/bin/python}"
+PYTHON="${PYTHON:-$(bash Benchmarks/python-env.sh)}"
 if [[ -z "${SKIP_BUILD:-}" ]]; then
     swift build -c release --product dmfsweep >/dev/null
     swift build -c release --product dmfsweep-bench >/dev/null
@@ -48,7 +48,7 @@ if "$PYTHON" -c "import dask.distributed" 2>/dev/null; then
     dask() { awk -v w="$1" '$0 ~ "workers="w" " {for (i=1;i<=NF;i++) if ($i ~ /^best=/) {sub("best=","",$i); gsub(",","",$i); print $i}}' "$TMP/dask.txt"; }
     DASK1="$(dask 1)"; DASK2="$(dask 2)"
 else
-    echo "   Dask not installed for $PYTHON: skipped (/work/venv/bin/pip install 'dask[distributed]')"
+    echo "   Dask not installed for $PYTHON: skipped (PYTHON lacks dask.distributed)"
 fi
 
 # One sweep through `dmfsweep run --workers 2` (wall time of the whole command: start-up, store,

@@ -1,19 +1,11 @@
 #!/usr/bin/env bash
 # The numerical core's benchmark, side by side with the same GD loop in numpy (README, "Benchmarks").
 #   bash Benchmarks/run-core-bench.sh [--quick]
-# Builds in release mode, runs `dmfsweep-bench core` and `Benchmarks/numpy_gd.py` (venv at /work/venv,
-# created with numpy if missing; falls back to python3 if it already has numpy), prints the ratios.
+# Builds in release mode, runs `dmfsweep-bench core` and `Benchmarks/numpy_gd.py` (Python from
+# Benchmarks/python-env.sh: a .venv with numpy, created if missing; or $PYTHON), prints the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=${VENV:-/work/venv}
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import numpy' 2>/dev/null; then
-    PY="$VENV/bin/python"
-elif python3 -c 'import numpy' 2>/dev/null; then
-    PY=python3
-else
-    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q numpy
-    PY="$VENV/bin/python"
-fi
+PY="${PYTHON:-$(bash Benchmarks/python-env.sh)}"
 swift build -c release --product dmfsweep-bench -q
 swift_out=$(.build/release/dmfsweep-bench core "$@")
 numpy_out=$("$PY" Benchmarks/numpy_gd.py "$@")
