@@ -1,6 +1,8 @@
 /// The `dmfsweep simulate` JSON object (README, "Output"): one object, keys in a fixed order,
-/// numbers printed as the shortest text that reads back to the same `Double`, never NaN or Inf
-/// (a non-finite number would be written as `null`; the core never records one).
+/// numbers printed as the shortest text that reads back to the same `Double` in Swift's layout
+/// (`JSONText.float`: reals keep a fraction, `1.0`, so typed readers see floats), never NaN or Inf
+/// (a non-finite number would be written as `null`; the core never records one). Strings are
+/// escaped by `JSONText.string`.
 extension SimulationResult {
     /// The result as one JSON object.
     /// - Parameter includeTrajectory: whether to include the `trajectory` array.
@@ -13,7 +15,7 @@ extension SimulationResult {
         o.add("final_loss", finalLoss)
         o.add("final_erank", finalErank)
         o.add("final_clean_error", finalCleanError)
-        o.add("targets", raw: "[" + targets.map(JSONObjectWriter.number).joined(separator: ",") + "]")
+        o.add("targets", raw: "[" + targets.map(JSONText.float).joined(separator: ",") + "]")
         o.add("intervals", objects: intervals) { iv, e in
             e.add("rank", int: iv.rank)
             e.add("target", iv.target)

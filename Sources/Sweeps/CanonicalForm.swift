@@ -18,7 +18,8 @@ import Factorization
 ///   entries are written like ECMAScript's `Number.prototype.toString` (as in JSON.stringify and
 ///   RFC 8785): the shortest decimal that round-trips, integral values without a fraction
 ///   (`1.0` → `1`), `-0` → `0`, exponent form below 1e-6 and from 1e21 (`1e-7`, `1.5e+21`).
-/// - Choice parameters are their words as JSON strings.
+///   (`JSONText.number(_:)`, shared with the other JSON outputs, writes them.)
+/// - Choice parameters are their words as JSON strings (`JSONText.appendString(_:to:)`).
 ///
 /// Evolution rule: a parameter appended to the registry later must be left out of the form
 /// while it has its default value, so that every existing key stays valid.
@@ -45,11 +46,11 @@ public enum CanonicalForm {
         }
         func real(_ name: StaticString, _ v: Double?) {
             member(name)
-            if let v { appendNumber(v, to: &out) } else { out.append(contentsOf: "null".utf8) }
+            if let v { JSONText.appendNumber(v, to: &out) } else { out.append(contentsOf: "null".utf8) }
         }
         func word(_ name: StaticString, _ v: String) {
             member(name)
-            out.append(contentsOf: string(v).utf8)
+            JSONText.appendString(v, to: &out)
         }
         integer("v", version)
         word("problem", config.problem.rawValue)
@@ -99,9 +100,13 @@ public enum CanonicalForm {
         switch v {
         case .unset: out.append(contentsOf: "null".utf8)
         case .integer(let i):
-            if kind == .real { appendNumber(Double(i), to: &out) } else { out.append(contentsOf: String(i).utf8) }
-        case .real(let d): appendNumber(d, to: &out)
-        case .text(let s): out.append(contentsOf: string(s).utf8)
+            if kind == .real {
+                JSONText.appendNumber(Double(i), to: &out)
+            } else {
+                out.append(contentsOf: String(i).utf8)
+            }
+        case .real(let d): JSONText.appendNumber(d, to: &out)
+        case .text(let s): JSONText.appendString(s, to: &out)
         case .realList(let list): appendList(list, to: &out)
         }
     }
@@ -110,101 +115,15 @@ public enum CanonicalForm {
         out.append(UInt8(ascii: "["))
         for (i, x) in list.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendNumber(x, to: &out)
+            JSONText.appendNumber(x, to: &out)
         }
         out.append(UInt8(ascii: "]"))
     }
 
-    /// A JSON string literal (quotes, backslashes and control characters escaped).
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
-
-    /// A finite double as ECMAScript's Number::toString writes it (ECMA-262 §6.1.6.1.20):
-    /// with k the number of shortest round-trip digits s and n the decimal exponent such that the
-    /// value is 0.s × 10^n: `k ≤ n ≤ 21` → digits and n−k zeros; `0 < n ≤ 21` → point inside;
-    /// `−6 < n ≤ 0` → `0.` and −n zeros; otherwise `d[.ddd]e±(n−1)`. Non-finite values (never
-    /// in a valid config) are written `null`.
-    public static func number(_ x: Double) -> String {
-        var out: [UInt8] = []
-        appendNumber(x, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func appendNumber(_ x: Double, to out: inout [UInt8]) {
-        guard x.isFinite else { return out.append(contentsOf: "null".utf8) }
-        if x == 0 { return out.append(UInt8(ascii: "0")) }
-        // Fast path: below 2^53 every integer is a double, so an integral value's shortest
-        // round-trip digits are the integer's own.
-        if x.magnitude < 0x1p53, x.rounded(.towardZero) == x {
-            return out.append(contentsOf: String(Int64(x)).utf8)
-        }
-        // Swift's description is the shortest round-trip decimal (SwiftDtoa); only its layout
-        // (`1e-05`, `100.0`, `1.5e+20`) differs from ECMAScript's, so take its significant digits
-        // and decimal exponent and lay them out again.
-        var digits: [UInt8] = []
-        digits.reserveCapacity(24)
-        var point = -1  // digits before the decimal point, once seen
-        var exponent = 0
-        var exponentSign = 1
-        var inExponent = false
-        for c in x.magnitude.description.utf8 {
-            switch c {
-            case UInt8(ascii: "."): point = digits.count
-            case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
-            case UInt8(ascii: "-") where inExponent: exponentSign = -1
-            case UInt8(ascii: "+"): break
-            default:
-                if inExponent { exponent = exponent * 10 + Int(c - 48) } else { digits.append(c) }
-            }
-        }
-        if point < 0 { point = digits.count }
-        var first = 0
-        while first < digits.count, digits[first] == UInt8(ascii: "0") {
-            first += 1
-            point -= 1
-        }
-        var last = digits.count
-        while last > first, digits[last - 1] == UInt8(ascii: "0") { last -= 1 }
-        let s = digits[first..<last]
-        let k = s.count
-        let n = point + exponentSign * exponent
-        if x < 0 { out.append(UInt8(ascii: "-")) }
-        let zero = UInt8(ascii: "0")
-        if k <= n && n <= 21 {
-            out.append(contentsOf: s)
-            out.append(contentsOf: repeatElement(zero, count: n - k))
-        } else if 0 < n && n <= 21 {
-            out.append(contentsOf: s.prefix(n))
-            out.append(UInt8(ascii: "."))
-            out.append(contentsOf: s.dropFirst(n))
-        } else if -6 < n && n <= 0 {
-            out.append(contentsOf: "0.".utf8)
-            out.append(contentsOf: repeatElement(zero, count: -n))
-            out.append(contentsOf: s)
-        } else {
-            let e = n - 1
-            out.append(s[s.startIndex])
-            if k > 1 {
-                out.append(UInt8(ascii: "."))
-                out.append(contentsOf: s.dropFirst())
-            }
-            out.append(contentsOf: (e < 0 ? "e-" : "e+").utf8)
-            out.append(contentsOf: String(abs(e)).utf8)
-        }
-    }
+    /// A finite double as ECMAScript's Number::toString writes it (`JSONText.number(_:)`, the
+    /// layout every real of the canonical form uses); non-finite values (never in a valid config)
+    /// are written `null`.
+    /// - Parameter x: a double.
+    /// - Returns: e.g. `1`, `0.1`, `1e-7`.
+    public static func number(_ x: Double) -> String { JSONText.number(x) }
 }

@@ -13,8 +13,7 @@ import Foundation
 /// (SigBlk fffffffe3bfbea27), so a child that would die from an unhandled SIGINT survives it in a
 /// test — the test passes while a user's Ctrl-C kills the program. A child started here has the
 /// signal state a shell gives it.
-public final class ChildProcess: @unchecked Sendable {
-    // Safe: `pid` is immutable and `state` guards its own fields (see `SharedState`).
+public final class ChildProcess: Sendable {
     /// The child's process id.
     public let pid: pid_t
     /// Shared with the reader and reaper threads (which must not retain `self`, or releasing a
@@ -50,7 +49,9 @@ public final class ChildProcess: @unchecked Sendable {
         _ arguments: [String], executable: URL = TestPaths.dmfsweep, environment: [String: String] = [:],
         stdin: String? = nil, mergeStderr: Bool = false
     ) throws {
-        let outPipe = try Self.pipe(), errPipe = try Self.pipe(), inPipe = try Self.pipe()
+        let outPipe = try Self.pipe()
+        let errPipe = try Self.pipe()
+        let inPipe = try Self.pipe()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -198,7 +199,11 @@ public final class ChildProcess: @unchecked Sendable {
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
                 state.withLock {
-                    if isStdout { state.out.append(contentsOf: buffer[0..<n]) } else { state.err.append(contentsOf: buffer[0..<n]) }
+                    if isStdout {
+                        state.out.append(contentsOf: buffer[0..<n])
+                    } else {
+                        state.err.append(contentsOf: buffer[0..<n])
+                    }
                     state.broadcast()
                 }
             }
@@ -221,7 +226,9 @@ public final class ChildProcess: @unchecked Sendable {
 
 /// A child's output and end, written by its reader and reaper threads.
 private final class SharedState: @unchecked Sendable {
-    // Safe: every field is read and written only while holding `condition`'s lock.
+    // Safe: every field is read and written only while holding `condition`'s lock. Unchecked
+    // because waiting needs a condition variable, which `Mutex` (Synchronization) does not have:
+    // `wait(until:)` blocks until the reader and reaper threads `broadcast()` new output or the end.
     private let condition = NSCondition()
     var out = Data()
     var err = Data()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 import ZeroMQ
@@ -155,10 +156,14 @@ struct SocketTests {
         let (pull, _) = try boundSocket(context, .pull)
         let transfer = SocketTransfer(pull)
         let done = DispatchSemaphore(value: 0)
-        let result = ResultBox()
+        let result = Shared<Bool?>(nil)
         let thread = Thread {
             let socket = transfer.take()!
-            do throws(ZMQError) { _ = try socket.receive() } catch { result.set(error.isContextTerminated) }
+            do throws(ZMQError) {
+                _ = try socket.receive()
+            } catch {
+                result.value.withLock { $0 = error.isContextTerminated }
+            }
             socket.close()
             done.signal()
         }
@@ -166,25 +171,15 @@ struct SocketTests {
         Thread.sleep(forTimeInterval: 0.05)
         context.shutdown()
         #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(result.value == true)
+        #expect(result.value.withLock { $0 } == true)
         #expect(transfer.take() == nil, "the transfer hands the socket out once")
         context.close()
     }
 }
 
-/// A flag set by another thread.
-final class ResultBox: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var stored: Bool?
-    func set(_ v: Bool) {
-        lock.lock()
-        stored = v
-        lock.unlock()
-    }
-    var value: Bool? {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
+/// A value set by another thread: a `Mutex` in a class, because an escaping closure (a
+/// `Thread`'s body) cannot capture the non-copyable `Mutex` itself.
+final class Shared<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ initial: Value) { value = Mutex(initial) }
 }

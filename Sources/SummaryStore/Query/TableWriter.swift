@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 
 /// How query output is printed.
@@ -11,6 +12,9 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 }
 
 /// Writes rows of `DatabaseValue`s as a table, CSV or JSON.
+///
+/// JSON strings and numbers are written by `JSONText` (`string`, and `float` for reals: the
+/// shortest round-trip text with a fraction kept, `1.0`).
 ///
 /// CSV and JSON stream row by row (so a million raw rows never sit in memory); the table format
 /// buffers to align its columns.
@@ -58,7 +62,7 @@ public struct TableWriter {
             write(row.map { Self.csvField(Self.exact($0) ?? "") }.joined(separator: ",") + "\n")
         case .json:
             let fields = zip(columns, row).enumerated().map { i, cell in
-                Self.jsonString(cell.0) + ": "
+                JSONText.string(cell.0) + ": "
                     + (listColumns.contains(i) ? Self.jsonList(cell.1) : Self.jsonValue(cell.1))
             }
             write((rowCount == 0 ? "\n  {" : ",\n  {") + fields.joined(separator: ", ") + "}")
@@ -117,10 +121,10 @@ public struct TableWriter {
     static func jsonValue(_ v: DatabaseValue) -> String {
         switch v {
         case .integer(let i): return String(i)
-        case .real(let d): return d.isFinite ? String(d) : "null"
-        case .text(let s): return jsonString(s)
+        case .real(let d): return JSONText.float(d)
+        case .text(let s): return JSONText.string(s)
         case .null: return "null"
-        case .blob: return jsonString(exact(v) ?? "")
+        case .blob: return JSONText.string(exact(v) ?? "")
         }
     }
 
@@ -128,23 +132,7 @@ public struct TableWriter {
     static func jsonList(_ v: DatabaseValue) -> String {
         guard case .text(let s) = v else { return jsonValue(v) }
         let items = s.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard items.allSatisfy({ $0?.isFinite == true }) else { return jsonString(s) }
-        return "[" + items.map { String($0!) }.joined(separator: ", ") + "]"
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        guard items.allSatisfy({ $0?.isFinite == true }) else { return JSONText.string(s) }
+        return "[" + items.map { JSONText.float($0!) }.joined(separator: ", ") + "]"
     }
 }

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+@testable import Factorization
+
+/// The `simulate` object's exact bytes: keys in README order, reals in `JSONText.float` layout
+/// (integral reals keep `.0`), integers plain, unset optionals `null`, no whitespace.
+@Suite struct SimulationResultJSONTests {
+    static let result = SimulationResult(
+        status: .converged, path: .spectral, steps: 20, finalLoss: 1e-7, finalErank: 2.0, targets: [1.0, 1.5],
+        intervals: [IntervalStat(rank: 1, target: 1.0, start: 3, end: nil, length: 0, middleError: 0.25)],
+        predicted: [PredictedInterval(rank: 1, start: 2.5, end: nil)],
+        trajectory: [
+            TrajectoryPoint(step: 0, loss: 100, erank: 1e16, erankRatio: 0.1),
+            TrajectoryPoint(step: 10, loss: 0.5, erank: 1, erankRatio: 1e-5, cleanError: 3),
+        ],
+        bestStep: nil, bestCleanError: nil, bestInsideInterval: false, seconds: 0.125)
+
+    @Test func objectBytesAreExact() {
+        let head =
+            #"{"status":"converged","path":"spectral","steps":20,"final_loss":1e-07,"final_erank":2.0,"#
+            + #""final_clean_error":null,"targets":[1.0,1.5],"#
+            + #""intervals":[{"rank":1,"target":1.0,"start":3,"end":null,"length":0,"middle_error":0.25}],"#
+            + #""predicted":[{"rank":1,"start":2.5,"end":null}],"best_step":null,"best_clean_error":null,"#
+            + #""best_inside_interval":false,"seconds":0.125"#
+        let trajectory =
+            #","trajectory":[{"step":0,"loss":100.0,"erank":1e+16,"erank_ratio":0.1},"#
+            + #"{"step":10,"loss":0.5,"erank":1.0,"erank_ratio":1e-05,"clean_error":3.0}]"#
+        #expect(Self.result.json(includeTrajectory: false) == head + "}")
+        #expect(Self.result.json() == head + trajectory + "}")
+    }
+
+    @Test func objectParsesAsJSON() throws {
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(Self.result.json().utf8)) as? [String: Any])
+        #expect(object["final_loss"] as? Double == 1e-7)
+        #expect((object["trajectory"] as? [Any])?.count == 2)
+    }
+}
