@@ -61,7 +61,9 @@ enum InlineRun {
         }
         if let limit { todo = Array(todo.prefix(limit)) }
         if registration.dropped > 0 {
-            print("sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer part of it")
+            print(
+                "sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer "
+                    + "part of it")
         }
         print(
             "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done; "
