@@ -300,6 +300,26 @@ import Testing
         }
     }
 
+    @Test func coordinatorWaitsForWorkersBeforeHandingOutTasks() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 40)
+        let store = dir.path("s.sqlite")
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let coordinator = try ChildProcess([
+            "coordinator", sweep, "--store", store, "--bind", endpoint, "--noop", "--wait-for-workers", "2",
+        ])
+        let first = try ChildProcess(["worker", "--connect", endpoint, "--name", "first"])
+        #expect(eventually(timeout: 20) { coordinator.stderr.contains("worker first joined") }, "\(coordinator.output)")
+        // A coordinator that dispatched at once would have committed 40 no-op tasks well within this.
+        usleep(300_000)
+        #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["0"])
+        let second = try ChildProcess(["worker", "--connect", endpoint, "--name", "second"])
+        #expect(coordinator.exitStatus(timeout: 30) == 0, "\(coordinator.output)")
+        #expect(coordinator.stderr.contains("2 worker(s) joined; handing out tasks"))
+        #expect(first.exitStatus(timeout: 10) == 0 && second.exitStatus(timeout: 10) == 0)
+        #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["40"])
+    }
+
     @Test func workerGivesUpWithoutACoordinator() throws {
         let r = try runProcess(
             ["worker", "--connect", "tcp://127.0.0.1:\(Self.freePort())", "--give-up-after", "1"], timeout: 30)

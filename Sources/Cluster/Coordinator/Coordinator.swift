@@ -155,6 +155,12 @@ public final class Coordinator {
             "listening on \(boundEndpoint); \(scheduler.snapshot(now: start).total) task(s) to run, \(doneBefore) already done"
         )
         pipeline.publish(liveState(now: start))
+        var waiting = scheduler.waitingForWorkers
+        if waiting {
+            emit(
+                .info, "waiting",
+                "waiting for \(options.scheduler.minimumWorkers) worker(s) to join before handing out tasks")
+        }
 
         while true {
             var now = monotonicSeconds()
@@ -171,6 +177,13 @@ public final class Coordinator {
             if now >= nextTick {
                 try perform(scheduler.tick(now: now), from: nil, socket: socket)
                 nextTick = now + tickEvery
+            }
+            if waiting && !scheduler.waitingForWorkers {
+                waiting = false
+                emit(
+                    .info, "dispatching",
+                    "\(scheduler.peers.count) worker(s) joined; handing out tasks",
+                    ["workers": "\(scheduler.peers.count)"])
             }
             let stopCount = stop.count
             if stopCount > 0 && graceDeadline == nil {
