@@ -6,6 +6,7 @@ import Factorization
 import Foundation
 import SummaryStore
 import Sweeps
+import Synchronization
 
 enum ClusterBench {
     struct Options {
@@ -57,15 +58,17 @@ enum ClusterBench {
                 let r = try noopRun(tasks: o.tasks, workers: k, store: true)
                 print(
                     String(
-                        format: "cluster noop: workers=%d tasks=%d store=sqlite seconds=%.3f tasks/s=%.0f", k, o.tasks,
-                        r.seconds, r.rate))
+                        format:
+                            "cluster noop: workers=%d (%d delivered results) tasks=%d store=sqlite seconds=%.3f tasks/s=%.0f",
+                        k, r.workersUsed, o.tasks, r.seconds, r.rate))
             }
             for k in o.workers {
                 let r = try noopRun(tasks: o.tasks, workers: k, store: false)
                 print(
                     String(
-                        format: "cluster noop: workers=%d tasks=%d store=memory seconds=%.3f tasks/s=%.0f", k, o.tasks,
-                        r.seconds, r.rate))
+                        format:
+                            "cluster noop: workers=%d (%d delivered results) tasks=%d store=memory seconds=%.3f tasks/s=%.0f",
+                        k, r.workersUsed, o.tasks, r.seconds, r.rate))
             }
         }
         if o.compute {
@@ -86,8 +89,8 @@ enum ClusterBench {
                     print(
                         String(
                             format:
-                                "cluster compute: round %d workers=%d tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f task-seconds=%.2f worker-cpu=%.2f load=%@",
-                            round, k, o.computeTasks, o.computeSteps, r.seconds, r.rate, r.taskSeconds,
+                                "cluster compute: round %d workers=%d (%d delivered results) tasks=%d (full path, n=200, depth 3, %d steps, OPENBLAS_NUM_THREADS=1) seconds=%.2f tasks/s=%.2f task-seconds=%.2f worker-cpu=%.2f load=%@",
+                            round, k, r.workersUsed, o.computeTasks, o.computeSteps, r.seconds, r.rate, r.taskSeconds,
                             r.workerCPUSeconds, loadAverage))
                 }
             }
@@ -124,6 +127,32 @@ enum ClusterBench {
         var taskSeconds = 0.0
         /// CPU seconds (user + system) the worker processes used, from `getrusage(RUSAGE_CHILDREN)`.
         var workerCPUSeconds = 0.0
+        /// Workers that delivered at least one result.
+        var workersUsed = 0
+    }
+
+    /// When something happened, set from the coordinator's thread and read after its run.
+    final class DispatchStamp: Sendable {
+        private let stamp = Mutex<Date?>(nil)
+        func set() { stamp.withLock { $0 = $0 ?? Date() } }
+        var date: Date? { stamp.withLock { $0 } }
+    }
+
+    /// Passes everything on to `base` and notes which workers delivered results. Used like any
+    /// ledger: only by the coordinator's commit thread while it runs, read after `run()` returns.
+    final class CountingLedger: TaskLedger {
+        let base: TaskLedger
+        private(set) var workerIDs: Set<String> = []
+
+        init(_ base: TaskLedger) { self.base = base }
+
+        func pendingTasks() throws -> [ScheduledTask] { try base.pendingTasks() }
+        func doneCount() throws -> Int { try base.doneCount() }
+        func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
+            workerIDs.formUnion(completed.map(\.workerID))
+            try base.commit(completed, failed: failed)
+        }
+        func publish(_ state: LiveState) throws { try base.publish(state) }
     }
 
     /// CPU seconds of all waited-for child processes so far.
@@ -263,9 +292,24 @@ enum ClusterBench {
     }
 
     /// Runs a coordinator over `ledger` with `workers` worker processes; times the coordinator's run.
-    static func timed(ledger: TaskLedger, workers: Int, environment: [String: String], expected: Int) throws -> Figure {
+    ///
+    /// Dispatch starts only once all `workers` have said hello (`minimumWorkers`): a no-op sweep
+    /// ends in milliseconds, and a worker starting late would otherwise meet a finished
+    /// coordinator, so a "2-worker" figure could be a 1-worker one. The figure says how many
+    /// workers delivered results.
+    static func timed(ledger base: TaskLedger, workers: Int, environment: [String: String], expected: Int) throws
+        -> Figure
+    {
         let cpuBefore = childrenCPUSeconds()
-        let coordinator = try Coordinator(options: CoordinatorOptions(endpoint: "tcp://127.0.0.1:*"), ledger: ledger)
+        let ledger = CountingLedger(base)
+        var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:*")
+        options.scheduler.minimumWorkers = workers
+        // The clock starts when dispatch does (the coordinator's `dispatching` event), not while
+        // it waits for the worker processes to start.
+        let dispatchStarted = DispatchStamp()
+        let coordinator = try Coordinator(options: options, ledger: ledger) { record in
+            if record.event == "dispatching" { dispatchStarted.set() }
+        }
         let endpoint = try coordinator.bind()
         var children: [Process] = []
         defer { for c in children where c.isRunning { c.terminate() } }
@@ -279,14 +323,13 @@ enum ClusterBench {
         }
         let start = Date()
         let outcome = try coordinator.run()
-        let seconds = Date().timeIntervalSince(start)
+        let seconds = Date().timeIntervalSince(dispatchStarted.date ?? start)
         let done = outcome.state.scheduler.done
         guard outcome.complete, done == expected, outcome.state.scheduler.failed == 0 else {
             throw BenchError("incomplete run: \(done)/\(expected) done, \(outcome.state.scheduler.failed) failed")
         }
-        // A worker that had not said HELLO before the last task finished never hears SHUTDOWN (the
-        // coordinator has closed) and would retry for --give-up-after seconds: give the others a
-        // moment to exit on SHUTDOWN, then stop such late joiners (they ran no task).
+        // Every worker said HELLO before dispatch began, so all hear SHUTDOWN; stop any that has
+        // not exited after a moment anyway (the benchmark must not leave processes behind).
         let deadline = Date().addingTimeInterval(3)
         while children.contains(where: \.isRunning) && Date() < deadline { usleep(10_000) }
         for c in children where c.isRunning {
@@ -294,7 +337,8 @@ enum ClusterBench {
             c.waitUntilExit()
         }
         return Figure(
-            seconds: seconds, rate: Double(done) / seconds, workerCPUSeconds: childrenCPUSeconds() - cpuBefore)
+            seconds: seconds, rate: Double(done) / seconds, workerCPUSeconds: childrenCPUSeconds() - cpuBefore,
+            workersUsed: ledger.workerIDs.count)
     }
 }
 

@@ -22,9 +22,30 @@ enum Schema {
     /// released schema, so there are none yet; a version-2 schema adds `Migration(from: 1, …)`.
     static let migrations: [Migration] = []
 
+    /// `cluster_live`: the distributed runtime's live state, one row per sweep (`publishLiveState`).
+    ///
+    /// Part of schema version 1, but added after the first version-1 stores were written (the
+    /// runtime used to create it on its own, with this same definition). It is additive — nothing
+    /// else refers to it, and builds that predate it never read it — so it does not bump the
+    /// version: opening a version-1 store read-write creates it if missing (`additions`), and
+    /// readers treat a missing table as "no live state".
+    static let liveStateTable = """
+        CREATE TABLE IF NOT EXISTS cluster_live (
+            sweep   TEXT PRIMARY KEY,          -- the sweep's name
+            updated REAL NOT NULL,             -- Unix seconds
+            state   TEXT NOT NULL              -- the runtime's live state, JSON
+        )
+        """
+
+    /// Tables of the current version that older files of the same version may lack; created
+    /// (if missing) whenever such a store is opened read-write. Additive only: never a change to
+    /// an existing table, which would need a new version and a migration.
+    static let additions: [(table: String, sql: String)] = [("cluster_live", liveStateTable)]
+
     /// The statements that create a version-`version` store.
     static var creation: [String] {
         [
+            liveStateTable,
             """
             CREATE TABLE meta (
                 key   TEXT PRIMARY KEY,
@@ -152,6 +173,17 @@ enum Schema {
             }
         }
         try checkParameterColumns(connection)
+        if connection.mode != .readOnly {
+            for addition in additions where try !hasTable(addition.table, connection) {
+                try connection.execute(addition.sql)
+            }
+        }
+    }
+
+    /// Whether the store has a table of that name.
+    static func hasTable(_ name: String, _ connection: Connection) throws(StoreError) -> Bool {
+        try connection.scalarInt(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(name)]) ?? 0 > 0
     }
 
     /// The migrations leading from `version` to the current one, or `nil` when there is no path.

@@ -116,11 +116,15 @@ public struct TaskFailure: Sendable, Equatable {
     public var error: String
     /// Who ran it, if known.
     public var worker: String?
+    /// Failed attempts to record (the stored count only grows); `nil`: at least 1.
+    public var attempts: Int?
 
-    public init(key: TaskKey, error: String, worker: String? = nil) {
+    /// Creates a value from its members (see the properties).
+    public init(key: TaskKey, error: String, worker: String? = nil, attempts: Int? = nil) {
         self.key = key
         self.error = error
         self.worker = worker
+        self.attempts = attempts
     }
 }
 

@@ -149,7 +149,8 @@ extension SummaryStore {
         }
     }
 
-    /// Records failed attempts in one transaction: state `failed`, the error text, attempts at least 1.
+    /// Records failed attempts in one transaction: state `failed`, the error text, and attempts at
+    /// least `TaskFailure.attempts` (at least 1 when it is `nil`; the count never goes down).
     /// A task that is already done keeps its result and state.
     /// - Returns: how many were written and which keys are unknown.
     /// - Throws: `StoreError.sqlite`.
@@ -160,13 +161,16 @@ extension SummaryStore {
             let stmt = try connection.cached(
                 """
                 UPDATE tasks SET status = 'failed', error = ?, worker = coalesce(?, worker), finished = ?,
-                    attempts = max(attempts, 1)
+                    attempts = max(attempts, coalesce(?, 1))
                 WHERE key = ? AND status != 'done'
                 """)
             let exists = try connection.cached("SELECT 1 FROM tasks WHERE key = ?")
             var summary = RecordSummary(recorded: 0, unknown: [])
             for f in failures {
-                try stmt.execute([.text(f.error), DatabaseValue(f.worker), .real(now), .text(f.key.hex)])
+                try stmt.execute([
+                    .text(f.error), DatabaseValue(f.worker), .real(now), DatabaseValue(f.attempts),
+                    .text(f.key.hex),
+                ])
                 if connection.changes == 1 {
                     summary.recorded += 1
                 } else {

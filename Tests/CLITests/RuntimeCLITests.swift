@@ -273,11 +273,61 @@ import Testing
             r.stderr.contains("without encryption") && r.stderr.contains("--curve") && r.stderr.contains("--insecure"))
     }
 
+    /// On a terminal (`script` gives `run` a pty), log records written while the progress bar is
+    /// shown clear the bar's line first, and the summary starts on a line of its own.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func progressBarLinesAreClearedBeforeLogRecordsAndTheSummary() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 30)
+        let arguments = [
+            TestPaths.dmfsweep.path, "run", sweep, "--store", dir.path("s.sqlite"), "--workers", "1", "--noop",
+        ]
+        let command = arguments.map { "'\($0)'" }.joined(separator: " ")
+        let r = try runProcess(
+            ["-qec", command, "/dev/null"], executable: URL(fileURLWithPath: "/usr/bin/script"),
+            environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "20"], timeout: 60)
+        #expect(r.status == 0, "\(r.stdout)")
+        let out = r.stdout
+        #expect(out.contains("\r[") && out.contains("done, 0 failed"), "no progress bar drawn: \(out.debugDescription)")
+        // Everything that is not the bar starts a line: right after a newline or a cleared line.
+        for marker in ["dmfsweep run: finished", "sweep rt: 30/30 done"] {
+            let range = try #require(out.range(of: marker), "\(marker) missing: \(out.debugDescription)")
+            // Bytes, not Characters: "\r\n" is one Character in Swift.
+            let before = Array(out[..<range.lowerBound].utf8.suffix(4))
+            #expect(
+                before.last == UInt8(ascii: "\n") || before == Array("\r\u{1B}[K".utf8),
+                "\(marker) follows \(String(decoding: before, as: UTF8.self).debugDescription), not a line start")
+        }
+    }
+
+    @Test func coordinatorWaitsForWorkersBeforeHandingOutTasks() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 40)
+        let store = dir.path("s.sqlite")
+        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        let coordinator = try ChildProcess([
+            "coordinator", sweep, "--store", store, "--bind", endpoint, "--noop", "--wait-for-workers", "2",
+        ])
+        let first = try ChildProcess(["worker", "--connect", endpoint, "--name", "first"])
+        #expect(eventually(timeout: 20) { coordinator.stderr.contains("worker first joined") }, "\(coordinator.output)")
+        // A coordinator that dispatched at once would have committed 40 no-op tasks well within this.
+        usleep(300_000)
+        #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["0"])
+        let second = try ChildProcess(["worker", "--connect", endpoint, "--name", "second"])
+        #expect(coordinator.exitStatus(timeout: 30) == 0, "\(coordinator.output)")
+        #expect(coordinator.stderr.contains("2 worker(s) joined; handing out tasks"))
+        #expect(first.exitStatus(timeout: 10) == 0 && second.exitStatus(timeout: 10) == 0)
+        #expect(try Self.sql(store, "SELECT count(*) FROM results") == ["40"])
+    }
+
     @Test func workerGivesUpWithoutACoordinator() throws {
         let r = try runProcess(
             ["worker", "--connect", "tcp://127.0.0.1:\(Self.freePort())", "--give-up-after", "1"], timeout: 30)
         #expect(r.status == 3)
         #expect(r.stderr.contains("giving up"))
+        // A late worker meets no coordinator because the sweep is done: the message says how to check.
+        #expect(r.stderr.contains("may already be complete") && r.stderr.contains("dmfsweep status --store"))
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
     }
 
     /// Process ids of the `dmfsweep worker` children of `parent`.

@@ -315,3 +315,37 @@ let c = PeerID([3])
         #expect(events == [.workerLost(b, workerID: "w2", reason: "silent for 3 heartbeat intervals", requeued: 0)])
     }
 }
+
+/// `SchedulerConfig.minimumWorkers`: no task leaves before enough workers said hello.
+@Suite struct MinimumWorkersTests {
+    @Test func dispatchWaitsForTheMinimumThenServesTheCreditGrantedMeanwhile() {
+        var config = SchedulerConfig()
+        config.minimumWorkers = 2
+        var h = Harness(tasks: 10, config: config)
+        #expect(h.scheduler.waitingForWorkers)
+        h.hello(a)
+        h.receive(.ready(credit: 4), from: a)
+        h.tick(at: 0.5)
+        #expect(h.takeTasks(for: a).isEmpty)
+        h.hello(b)
+        #expect(!h.scheduler.waitingForWorkers)
+        #expect(h.takeTasks(for: a).count == 4)  // a's earlier credit, served when b joins
+        h.receive(.ready(credit: 3), from: b)
+        #expect(h.takeTasks(for: b).count == 3)
+        // Once open, dispatch stays open when a worker leaves.
+        h.receive(.bye(reason: "done"), from: b)
+        h.receive(.ready(credit: 2), from: a)
+        #expect(h.takeTasks(for: a).count == 2)  // as much as its new credit (b's 3 went back to the queue)
+    }
+
+    @Test func startDispatchingOpensEarly() {
+        var config = SchedulerConfig()
+        config.minimumWorkers = 3
+        var h = Harness(tasks: 5, config: config)
+        h.hello(a)
+        h.receive(.ready(credit: 5), from: a)
+        #expect(h.takeTasks(for: a).isEmpty)
+        h.apply(h.scheduler.startDispatching(now: 1))
+        #expect(h.takeTasks(for: a).count == 5)
+    }
+}

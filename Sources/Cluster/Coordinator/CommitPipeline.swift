@@ -82,7 +82,7 @@ final class CommitPipeline: @unchecked Sendable {
     var isIdle: Bool { state.withLock { $0.queue.isEmpty && !$0.busy } }
 
     /// Commits everything submitted, writes `state`, stops the thread and returns the remaining
-    /// acknowledgements.
+    /// acknowledgements. Idempotent: later calls return what is left without waiting.
     /// - Throws: the ledger's error.
     func finish(state live: LiveState?) throws -> [[PeerID: UInt64]] {
         state.withLock(wake: .one) { s in
@@ -90,6 +90,7 @@ final class CommitPipeline: @unchecked Sendable {
             s.closing = true
         }
         finished.wait()
+        finished.signal()  // a second `finish` (the coordinator's teardown after an error) returns at once
         return try takeCommitted()
     }
 

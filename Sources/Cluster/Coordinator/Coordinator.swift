@@ -99,6 +99,46 @@ public final class Coordinator {
         guard let socket else { throw CoordinatorError("internal error: no socket after bind(); please report it") }
         let pipeline = try CommitPipeline(ledger: ledger)
         self.pipeline = pipeline
+        var ended = false
+        // Unconditional teardown: whatever `serve` or the final commit throws, the commit thread
+        // ends (releasing the ledger), workers are told, and the socket and context are closed.
+        defer {
+            if !ended {
+                phase = "failed"
+                _ = try? pipeline.finish(state: nil)
+                _ = try? perform(
+                    scheduler.shutdownAll(.stopping, message: "the coordinator failed"), from: nil, socket: socket)
+                try? ledger.publish(liveState(now: monotonicSeconds()))  // the commit thread has ended
+            }
+            self.pipeline = nil
+            close(socket)
+        }
+        let (interrupted, farewellSent) = try serve(socket, pipeline, progress: progress)
+        submit(pipeline)
+        for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
+        let complete = scheduler.isComplete
+        if !farewellSent {
+            let reason: ShutdownReason = complete ? .complete : .stopping
+            try perform(
+                scheduler.shutdownAll(reason, message: complete ? "the sweep is complete" : "the coordinator stopped"),
+                from: nil, socket: socket)
+        }
+        ended = true
+        let state = liveState(now: monotonicSeconds())
+        try? ledger.publish(state)  // the commit thread has ended: the ledger is ours again
+        let s = state.scheduler
+        emit(
+            .info, phase,
+            "\(phase): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
+                + "\(state.badMessageTotal) bad message(s) dropped")
+        return CoordinatorOutcome(complete: complete, interrupted: interrupted && !complete, state: state)
+    }
+
+    /// Serves workers until the sweep is complete (and the farewell is over) or a stop was served.
+    /// - Returns: whether it was interrupted, and whether the workers were already told it is complete.
+    private func serve(
+        _ socket: Socket, _ pipeline: CommitPipeline, progress: (CoordinatorProgress) -> Void
+    ) throws -> (interrupted: Bool, farewellSent: Bool) {
         let poller = Poller()
         _ = poller.add(socket)
         _ = poller.add(fileDescriptor: pipeline.wakeFD)
@@ -115,6 +155,12 @@ public final class Coordinator {
             "listening on \(boundEndpoint); \(scheduler.snapshot(now: start).total) task(s) to run, \(doneBefore) already done"
         )
         pipeline.publish(liveState(now: start))
+        var waiting = scheduler.waitingForWorkers
+        if waiting {
+            emit(
+                .info, "waiting",
+                "waiting for \(options.scheduler.minimumWorkers) worker(s) to join before handing out tasks")
+        }
 
         while true {
             var now = monotonicSeconds()
@@ -131,6 +177,13 @@ public final class Coordinator {
             if now >= nextTick {
                 try perform(scheduler.tick(now: now), from: nil, socket: socket)
                 nextTick = now + tickEvery
+            }
+            if waiting && !scheduler.waitingForWorkers {
+                waiting = false
+                emit(
+                    .info, "dispatching",
+                    "\(scheduler.peers.count) worker(s) joined; handing out tasks",
+                    ["workers": "\(scheduler.peers.count)"])
             }
             let stopCount = stop.count
             if stopCount > 0 && graceDeadline == nil {
@@ -169,39 +222,26 @@ public final class Coordinator {
                         scheduler.shutdownAll(.complete, message: "the sweep is complete"), from: nil, socket: socket)
                     farewellDeadline = now + options.farewell
                 }
-                if scheduler.peers.isEmpty || now >= farewellDeadline! { break }
+                if let deadline = farewellDeadline, scheduler.peers.isEmpty || now >= deadline {
+                    return (interrupted, true)
+                }
             }
             if let deadline = graceDeadline, scheduler.inFlight == 0 || now >= deadline || stopCount > 1 {
                 phase = "interrupted"
-                break
+                return (interrupted, farewellDeadline != nil)
             }
         }
-        submit(pipeline)
-        for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
-        self.pipeline = nil
-        let complete = scheduler.isComplete
-        if farewellDeadline == nil {
-            let reason: ShutdownReason = complete ? .complete : .stopping
-            try perform(
-                scheduler.shutdownAll(reason, message: complete ? "the sweep is complete" : "the coordinator stopped"),
-                from: nil, socket: socket)
-        }
-        // Give the shutdown messages a moment to leave, and free the port before returning (a
-        // restarted coordinator may bind it at once).
-        try socket.setLinger(500)
+    }
+
+    /// Closes the socket (after giving queued messages a moment to leave), the ZAP handler and the
+    /// context, so the port is free before `run()` returns (a restarted coordinator may bind it at once).
+    private func close(_ socket: Socket) {
+        try? socket.setLinger(500)
         socket.close()
         self.socket = nil
         authenticator?.stop()
         authenticator = nil
         context.close()
-        let state = liveState(now: monotonicSeconds())
-        try? ledger.publish(state)  // the commit thread has ended: the ledger is ours again
-        let s = state.scheduler
-        emit(
-            .info, phase,
-            "\(phase): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
-                + "\(state.badMessageTotal) bad message(s) dropped")
-        return CoordinatorOutcome(complete: complete, interrupted: interrupted && !complete, state: state)
     }
 
     // MARK: Messages

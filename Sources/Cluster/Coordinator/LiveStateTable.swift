@@ -1,41 +1,34 @@
 import Foundation
 import SummaryStore
 
-/// The `cluster_live` table: one row per sweep with the coordinator's latest `LiveState` as JSON.
+/// The coordinator's `LiveState` in the summary store: JSON in the store's `cluster_live` table
+/// (one row per sweep), written and read through `SummaryStore.publishLiveState` and
+/// `SummaryStore.liveStates`. This type only encodes and decodes; the SQL is the store's.
 public enum LiveStateTable {
-    static let createSQL = """
-        CREATE TABLE IF NOT EXISTS cluster_live (
-            sweep   TEXT PRIMARY KEY,
-            updated REAL NOT NULL,
-            state   TEXT NOT NULL
-        )
-        """
-
-    static func create(in connection: Connection) throws {
-        try connection.execute(createSQL)
-    }
-
-    static func write(_ state: LiveState, sweep: String, to connection: Connection) throws {
+    /// Writes `state` as the live state of `sweep`.
+    /// - Throws: `StoreError` for SQLite failures, `EncodingError` (cannot happen for finite values).
+    static func write(_ state: LiveState, sweep: String, to store: SummaryStore) throws {
         let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        try connection.cached("INSERT OR REPLACE INTO cluster_live (sweep, updated, state) VALUES (?, ?, ?)")
-            .execute([.text(sweep), .real(state.updatedAt), .text(json)])
+        try store.publishLiveState(sweep: sweep, updated: state.updatedAt, json: json)
     }
 
     /// The live states in a store, by sweep (empty when no coordinator ever ran on it).
+    /// - Parameter store: the summary store.
+    /// - Returns: the latest state per sweep name.
+    /// - Throws: `StoreError` for SQLite failures, `DecodingError` for a corrupt row.
+    public static func read(from store: SummaryStore) throws -> [String: LiveState] {
+        try decode(store.liveStates())
+    }
+
+    /// The live states in the store behind `connection`, by sweep (see `read(from:)`).
     /// - Parameter connection: the store's connection.
     /// - Returns: the latest state per sweep name.
     /// - Throws: `StoreError` for SQLite failures, `DecodingError` for a corrupt row.
     public static func read(from connection: Connection) throws -> [String: LiveState] {
-        let exists =
-            try connection.scalarInt(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'cluster_live'") ?? 0
-        guard exists > 0 else { return [:] }
-        let stmt = try connection.prepare("SELECT sweep, state FROM cluster_live")
-        var out: [String: LiveState] = [:]
-        while try stmt.step() {
-            guard let sweep = stmt.string(at: 0), let json = stmt.string(at: 1) else { continue }
-            out[sweep] = try JSONDecoder().decode(LiveState.self, from: Data(json.utf8))
-        }
-        return out
+        try decode(SummaryStore.liveStates(in: connection))
+    }
+
+    private static func decode(_ records: [String: LiveStateRecord]) throws -> [String: LiveState] {
+        try records.mapValues { try JSONDecoder().decode(LiveState.self, from: Data($0.json.utf8)) }
     }
 }

@@ -4,8 +4,8 @@ import Sweeps
 
 /// The `TaskLedger` of a real sweep: the summary store is the single source of truth.
 ///
-/// Also keeps the coordinator's live state (workers, rate, dropped messages) in a small table of
-/// its own, `cluster_live`, which `dmfsweep status` reads; the store's own schema is untouched.
+/// Also keeps the coordinator's live state (workers, rate, dropped messages) in the store's
+/// `cluster_live` table (`SummaryStore.publishLiveState`), which `dmfsweep status` reads.
 public final class StoreLedger: TaskLedger {
     private let store: SummaryStore
     private let sweep: String
@@ -18,13 +18,12 @@ public final class StoreLedger: TaskLedger {
     ///   - sweep: the sweep's name.
     ///   - retryFailed: put failed tasks back to pending first (`--retry-failed`).
     ///   - kind: what workers run (`noop` only for the runtime benchmark).
-    /// - Throws: `StoreError` if the live-state table cannot be created.
+    /// - Throws: nothing today (kept `throws` for source compatibility).
     public init(store: SummaryStore, sweep: String, retryFailed: Bool = false, kind: TaskKind = .simulate) throws {
         self.store = store
         self.sweep = sweep
         self.retryFailed = retryFailed
         self.kind = kind
-        try LiveStateTable.create(in: store.connection)
     }
 
     /// See `TaskLedger.pendingTasks()`.
@@ -39,22 +38,19 @@ public final class StoreLedger: TaskLedger {
 
     /// See `TaskLedger.commit(_:failed:)`.
     public func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
-        let connection = store.connection
-        try connection.transaction { () throws(StoreError) in
+        try store.connection.transaction { () throws(StoreError) in
             if !completed.isEmpty {
                 try store.recordResults(
                     completed.map { CompletedTask(key: $0.key, result: $0.result, worker: $0.workerID) })
             }
             if !failed.isEmpty {
-                try store.markFailed(failed.map { TaskFailure(key: $0.key, error: $0.error) })
-                let attempts = try connection.cached("UPDATE tasks SET attempts = max(attempts, ?) WHERE key = ?")
-                for f in failed { try attempts.execute([.integer(f.attempts), .text(f.key.hex)]) }
+                try store.markFailed(failed.map { TaskFailure(key: $0.key, error: $0.error, attempts: $0.attempts) })
             }
         }
     }
 
     /// See `TaskLedger.publish(_:)`.
     public func publish(_ state: LiveState) throws {
-        try LiveStateTable.write(state, sweep: sweep, to: store.connection)
+        try LiveStateTable.write(state, sweep: sweep, to: store)
     }
 }

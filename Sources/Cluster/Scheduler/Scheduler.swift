@@ -54,6 +54,8 @@ public struct Scheduler: Sendable {
     private var counters = SchedulerSnapshot()
     /// Whether new tasks are handed out (false after `stopDispatching()`).
     public private(set) var dispatching = true
+    /// Whether dispatch waits for `SchedulerConfig.minimumWorkers` workers to say hello.
+    public private(set) var waitingForWorkers: Bool
 
     /// Creates a scheduler for `tasks` (duplicates by key are kept once).
     /// - Parameters:
@@ -61,6 +63,7 @@ public struct Scheduler: Sendable {
     ///   - config: timing and retry rules.
     public init(tasks: [ScheduledTask], config: SchedulerConfig = SchedulerConfig()) {
         self.config = config
+        waitingForWorkers = config.minimumWorkers > 0
         var entries: [Entry] = []
         var index: [TaskKey: Int] = [:]
         entries.reserveCapacity(tasks.count)
@@ -144,6 +147,9 @@ public struct Scheduler: Sendable {
                 out.append(.send(peer, .shutdown(.complete, message: "the sweep is complete")))
             } else if !dispatching {
                 out.append(.send(peer, .shutdown(.stopping, message: "the coordinator is stopping")))
+            } else if waitingForWorkers && workers.count >= config.minimumWorkers {
+                // Credit granted while waiting is served now.
+                out.append(contentsOf: startDispatching(now: now))
             }
             return out
         }
@@ -210,6 +216,17 @@ public struct Scheduler: Sendable {
 
     /// Stops handing out tasks (graceful shutdown); leased tasks may still report.
     public mutating func stopDispatching() { dispatching = false }
+
+    /// Starts handing out tasks without waiting for more workers (`SchedulerConfig.minimumWorkers`).
+    /// - Parameter now: the clock, in seconds.
+    /// - Returns: the task batches for workers that granted credit while dispatch waited.
+    public mutating func startDispatching(now: Double) -> [SchedulerAction] {
+        guard waitingForWorkers else { return [] }
+        waitingForWorkers = false
+        var out: [SchedulerAction] = []
+        dispatchAll(now: now, into: &out)
+        return out
+    }
 
     /// Messages telling every connected worker the session is over.
     /// - Parameters:
@@ -311,7 +328,7 @@ public struct Scheduler: Sendable {
     }
 
     private mutating func dispatch(to peer: PeerID, now: Double, into out: inout [SchedulerAction]) {
-        guard dispatching, var w = workers[peer] else { return }
+        guard dispatching, !waitingForWorkers, var w = workers[peer] else { return }
         while w.credit > 0 {
             var batch: [WireTask] = []
             let limit = min(w.credit, config.maxTasksPerMessage)

@@ -14,6 +14,10 @@ public struct SchedulerConfig: Sendable, Hashable {
     public var session: UInt64 = 0
     /// The largest message the coordinator accepts, sent in `welcome`.
     public var maxMessageBytes: Int = WireCodec.defaultMaxMessageBytes
+    /// Hand out no task before this many workers have said hello (then dispatch for good, even
+    /// if some leave); 0: at once. For measurements and for starting a cluster run only once
+    /// every node has joined. `Scheduler.startDispatching(now:)` opens it early.
+    public var minimumWorkers: Int = 0
 
     /// Creates a value from its members (see the properties).
     public init(

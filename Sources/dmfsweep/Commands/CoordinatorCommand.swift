@@ -13,7 +13,8 @@ enum CoordinatorCommand {
             Registers the sweep in the store, hands the tasks that are not done to workers
             ('dmfsweep worker --connect …'), commits results in batches and exits when every task is done
             or failed. Restarting it with the same sweep and store re-queues exactly what is not done.
-            Without --curve it listens only on loopback unless --insecure is given.
+            Without --curve it listens only on loopback unless --insecure is given. With --wait-for-workers K
+            no task is handed out before K workers have joined (a Slurm job: start once every node is up).
             SIGINT/SIGTERM: stop handing out tasks, wait --grace seconds for running ones, exit resumable;
             a second signal exits at once. Exit status: 0 all done, 3 some tasks failed, 130 interrupted.
             """,
@@ -26,6 +27,9 @@ enum CoordinatorCommand {
             OptionSpec(
                 flag: "--keys", valueName: "DIR", help: "key directory: coordinator.secret and authorized/*.pub"),
             OptionSpec(flag: "--insecure", valueName: nil, help: "allow a non-loopback bind without --curve"),
+            OptionSpec(
+                flag: "--wait-for-workers", valueName: "K",
+                help: "hand out tasks only once K workers have joined (e.g. one per node)", defaultValue: "0"),
         ],
         run: run)
 
@@ -48,6 +52,7 @@ enum CoordinatorCommand {
         let session = try SweepSession(args, sweepPath: sweepPath, log: log)
         var options = try session.coordinatorOptions(args, endpoint: endpoint)
         options.curve = curve
+        if let k = try args.int("--wait-for-workers", in: 1...100_000) { options.scheduler.minimumWorkers = k }
         let coordinator = try Coordinator(options: options, ledger: session.ledger, log: log)
         do {
             try coordinator.bind()

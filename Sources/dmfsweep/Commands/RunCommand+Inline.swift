@@ -2,7 +2,6 @@ import Cluster
 import Foundation
 import SummaryStore
 import Sweeps
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -47,7 +46,7 @@ enum InlineRun {
             throw UsageError(error.description)
         }
 
-        let (stop, watch) = StopRequest.install()
+        let (stop, watch) = StopRequest.installInline()
         defer { withExtendedLifetime(watch) {} }
         let store = try StoreAccess.open(storePath, create: true)
         var todo: [SweepTask]
@@ -62,7 +61,9 @@ enum InlineRun {
         }
         if let limit { todo = Array(todo.prefix(limit)) }
         if registration.dropped > 0 {
-            print("sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer part of it")
+            print(
+                "sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer "
+                    + "part of it")
         }
         print(
             "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done; "
@@ -72,7 +73,7 @@ enum InlineRun {
         let summary: InlineRunner.Summary
         do {
             summary = try runner.run(
-                todo, shouldStop: { stop.signal != 0 },
+                todo, shouldStop: { stop.count > 0 },
                 progress: { p in
                     guard !quiet else { return }
                     let width = String(p.planned).count
@@ -106,22 +107,15 @@ enum InlineRun {
     }
 }
 
-/// A stop request from SIGINT/SIGTERM, through `TerminationSignals.watch` (a real handler, the
-/// same mechanism as the distributed `run`, `coordinator` and `worker`).
-final class StopRequest: Sendable {
-    private let value = Atomic<Int32>(0)
-
-    /// The first signal received, 0 while none.
-    var signal: Int32 { value.load(ordering: .acquiring) }
-
-    /// Starts watching SIGINT and SIGTERM: the first requests a stop; a second one exits at once
-    /// with 128 + signal. Keep the returned watch alive for the whole run.
-    static func install() -> (StopRequest, SignalWatch) {
+extension StopRequest {
+    /// Starts watching SIGINT and SIGTERM for `run --inline` (`TerminationSignals.watch`, the same
+    /// mechanism as the distributed `run`, `coordinator` and `worker`): the first requests a stop
+    /// after the current task; a second one exits at once with 128 + signal. Keep the returned
+    /// watch alive for the whole run.
+    static func installInline() -> (StopRequest, SignalWatch) {
         let request = StopRequest()
         let watch = TerminationSignals.watch { received in
-            if request.value.compareExchange(expected: 0, desired: received, ordering: .acquiringAndReleasing)
-                .exchanged
-            {
+            if request.request(signal: received) == 1 {
                 FileHandle.standardError.write(
                     Data("dmfsweep: stopping after the current task (signal again to quit at once)\n".utf8))
             } else {

@@ -18,7 +18,11 @@ enum LocalCluster {
     /// Runs the sweep at `sweepPath` with a local coordinator and K worker processes.
     /// - Returns: the exit status (0 all done, 3 some failed, 130 interrupted).
     static func run(_ args: ParsedArguments, sweepPath: String) throws -> Int32 {
-        let log = try ClusterCLI.logSink(args, component: "run")
+        // Every log record goes through the reporter, which clears the progress bar's line first.
+        let reporter = ProgressReporter(
+            mode: args.has("--quiet") ? .none : try ProgressReporter.mode(args, allowBar: true),
+            log: try ClusterCLI.logSink(args, component: "run"))
+        let log = reporter.interleaving(try ClusterCLI.logSink(args, component: "run"))
         let count = try args.int("--workers", in: 1...1024) ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let session = try SweepSession(args, sweepPath: sweepPath, log: log)
         let options = try session.coordinatorOptions(args, endpoint: "tcp://127.0.0.1:*")
@@ -34,8 +38,6 @@ enum LocalCluster {
                 + (args.string("--log-format").map { ["--log-format", $0] } ?? []),
             count: count, restarts: count * (options.scheduler.maxAttempts + 2), log: log)
         if coordinator.taskCount > 0 { supervisor.start() }
-        let reporter = ProgressReporter(
-            mode: args.has("--quiet") ? .none : try ProgressReporter.mode(args, allowBar: true), log: log)
         let outcome: CoordinatorOutcome
         do {
             outcome = try coordinator.run { reporter.update($0) }

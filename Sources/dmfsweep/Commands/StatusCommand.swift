@@ -30,7 +30,7 @@ enum StatusCommand {
         do {
             let store = try SummaryStore(path: path, readOnly: true)
             all = try store.sweeps()
-            live = try LiveStateTable.read(from: store.connection)
+            live = try LiveStateTable.read(from: store)
         } catch let e as StoreError {
             throw StoreAccess.failure(e)
         }

@@ -10,7 +10,8 @@ enum WorkerCommand {
         discussion: """
             Connects to a coordinator, runs K tasks at once and sends the results back. Reconnects with
             backoff when the coordinator goes away and carries on with a restarted one; gives up after
-            --give-up-after seconds without any coordinator. Exits 0 when told the sweep is complete,
+            --give-up-after seconds without any coordinator (a worker started after the sweep finished
+            meets no coordinator: 'dmfsweep status --store FILE' tells). Exits 0 when told the sweep is complete,
             3 after giving up, 130 on SIGINT/SIGTERM. With --jobs K > 1, set OPENBLAS_NUM_THREADS=1 so K
             tasks do not each start a BLAS thread per core.
             """,
@@ -59,8 +60,10 @@ enum WorkerCommand {
             return 130
         case .gaveUp(let s):
             throw CommandFailure(
-                "no coordinator answered at \(endpoint) for \(Int(s)) s (wrong address, not running, or a --curve "
-                    + "mismatch: plain vs CURVE, or this worker's key not on the allow-list); giving up (--give-up-after)",
+                "no coordinator answered at \(endpoint) for \(Int(s.rounded())) s; giving up (--give-up-after). "
+                    + "The sweep may already be complete (its coordinator exits then): check with 'dmfsweep status --store FILE'. "
+                    + "Otherwise: wrong address, coordinator not running, or a --curve mismatch (plain vs CURVE, or "
+                    + "this worker's key not on the allow-list)",
                 status: 3)
         case .refused(let why):
             throw CommandFailure("the coordinator refused this worker: \(why)")
