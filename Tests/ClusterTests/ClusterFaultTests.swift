@@ -20,7 +20,8 @@ import ZeroMQ
         let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "10"]
         let victim = try ChildProcess(["worker", "--connect", running.endpoint, "--name", "victim"], environment: slow)
         #expect(eventually(timeout: 20) { ledger.completed.count >= 20 })
-        let survivor = try ChildProcess(["worker", "--connect", running.endpoint, "--name", "survivor"], environment: slow)
+        let survivor = try ChildProcess(
+            ["worker", "--connect", running.endpoint, "--name", "survivor"], environment: slow)
         #expect(eventually(timeout: 20) { ledger.completed.values.contains { $0.workerID == "survivor" } })
         victim.send(signal: SIGKILL)
         let outcome = try running.wait(timeout: 60)
@@ -52,7 +53,8 @@ import ZeroMQ
             workers.removeAll { $0.exitStatus(timeout: 0) != nil }
             while workers.count < 2 && started < 12 {
                 workers.append(
-                    try ChildProcess(["worker", "--connect", running.endpoint, "--name", "w\(started)"], environment: env))
+                    try ChildProcess(
+                        ["worker", "--connect", running.endpoint, "--name", "w\(started)"], environment: env))
                 started += 1
             }
         }

@@ -31,7 +31,9 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
         let coordinator = try Coordinator(options: testOptions(), ledger: ledger)
         let endpoint = try coordinator.bind()
         let workers = try (0..<2).map { i in
-            try ChildProcess(["worker", "--connect", endpoint, "--jobs", "2", "--name", "w\(i)", "--give-up-after", "20"])
+            try ChildProcess([
+                "worker", "--connect", endpoint, "--jobs", "2", "--name", "w\(i)", "--give-up-after", "20",
+            ])
         }
         // Both workers must be up (signal handlers installed, HELLO on its way) before the sweep
         // starts: 3000 no-op tasks finish in milliseconds, and a worker that first connects after

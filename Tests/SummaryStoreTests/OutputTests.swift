@@ -56,7 +56,9 @@ import Testing
         var writer: TableWriter? = nil
         try store.raw(
             query,
-            header: { writer = TableWriter(columns: $0, format: format, listColumns: RawQuery.listColumns) { text += $0 } },
+            header: {
+                writer = TableWriter(columns: $0, format: format, listColumns: RawQuery.listColumns) { text += $0 }
+            },
             row: { writer?.add($0) })
         writer?.finish()
         return text

@@ -74,12 +74,17 @@ import Testing
             AggregateQuery(groupBy: ["status"], metric: Metric(parsing: "status.failed")))
         var expected: [String: Int] = [:]
         for (_, result, failed) in rows {
-            if let result { expected[result.status.rawValue, default: 0] += 1 } else if failed { expected["failed", default: 0] += 1 }
+            if let result {
+                expected[result.status.rawValue, default: 0] += 1
+            } else if failed {
+                expected["failed", default: 0] += 1
+            }
         }
-        let got = Dictionary(uniqueKeysWithValues: byStatus.rows.map { row -> (String, Int) in
-            guard case .text(let s) = row.group[0] else { return ("?", -1) }
-            return (s, row.count)
-        })
+        let got = Dictionary(
+            uniqueKeysWithValues: byStatus.rows.map { row -> (String, Int) in
+                guard case .text(let s) = row.group[0] else { return ("?", -1) }
+                return (s, row.count)
+            })
         #expect(got == expected)
         #expect(byStatus.rows.first { $0.group[0] == .text("failed") }?.mean == 1)
         // The path that ran, not the one requested (every fixture result ran spectral, asked auto).
@@ -91,7 +96,11 @@ import Testing
         #expect(full.rows.first?.count == 0)
         let raw = try store.rawCount(RawQuery(filters: [try Filter(parsing: "status=diverged")]))
         #expect(raw == rows.filter { $0.1?.status == .diverged }.count)
-        #expect(throws: QueryError.badValue(parameter: "status", value: "exploded", expected: "one of finished|converged|diverged|failed|pending|running")) {
+        #expect(
+            throws: QueryError.badValue(
+                parameter: "status", value: "exploded",
+                expected: "one of finished|converged|diverged|failed|pending|running")
+        ) {
             try Filter(parsing: "status=exploded")
         }
         #expect(throws: QueryError.badOperator(parameter: "path_used", op: "<", reason: "it takes only = and !=")) {

@@ -74,7 +74,8 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
             throw QueryError.badOperator(parameter: column.name, op: op.rawValue, reason: "it takes only = and !=")
         }
         guard words.contains(raw) else {
-            throw QueryError.badValue(parameter: column.name, value: raw, expected: "one of " + words.joined(separator: "|"))
+            throw QueryError.badValue(
+                parameter: column.name, value: raw, expected: "one of " + words.joined(separator: "|"))
         }
         return .text(raw)
     }

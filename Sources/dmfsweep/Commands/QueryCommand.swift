@@ -30,9 +30,11 @@ enum QueryCommand {
             OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep's tasks", defaultValue: "all"),
             OptionSpec(
-                flag: "--where", valueName: "COND", help: "condition on a parameter or status/path_used, e.g. 'depth>=3'", repeatable: true),
+                flag: "--where", valueName: "COND",
+                help: "condition on a parameter or status/path_used, e.g. 'depth>=3'", repeatable: true),
             OptionSpec(
-                flag: "--group-by", valueName: "P,Q", help: "parameters, status, path_used (and r, the interval rank) to group by",
+                flag: "--group-by", valueName: "P,Q",
+                help: "parameters, status, path_used (and r, the interval rank) to group by",
                 defaultValue: "none"),
             OptionSpec(flag: "--metric", valueName: "M", help: "what to aggregate (see above)"),
             OptionSpec(flag: "--rank", valueName: "R", help: "the rank of an interval.*/predicted.* metric"),
@@ -122,7 +124,8 @@ enum StoreAccess {
     /// everything else (another schema version, SQLite failures) exits 1.
     static func failure(_ error: StoreError) -> any Error {
         switch error {
-        case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged: return UsageError(error.description)
+        case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged:
+            return UsageError(error.description)
         default: return CommandFailure(error.description)
         }
     }
