@@ -91,7 +91,11 @@ enum ClusterBench {
                 }
             }
             if let one = seconds[1], let two = seconds[2] {
-                print(String(format: "cluster compute: speed-up 2 workers vs 1 = %.2fx (best of %d rounds each; target >= 1.9x)", one / two, o.computeRounds))
+                print(
+                    String(
+                        format:
+                            "cluster compute: speed-up 2 workers vs 1 = %.2fx (best of %d rounds each; target >= 1.9x)",
+                        one / two, o.computeRounds))
                 if let t1 = perTask[1], let t2 = perTask[2] {
                     // Busy workers / (workers × wall): what the runtime loses to idling and hand-overs;
                     // the per-task slowdown is what two tasks at once lose to each other (caches,
