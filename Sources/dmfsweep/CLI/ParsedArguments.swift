@@ -8,6 +8,8 @@ import Sweeps
 struct ParsedArguments: Sendable {
     /// The command these arguments belong to (for messages).
     let command: String
+    /// The options the command accepts, by flag (for messages about missing ones).
+    private let specs: [String: OptionSpec]
     /// Arguments that are not options, in order.
     var positionals: [String] = []
     /// Values of options that take one, by flag, in the order given.
@@ -21,6 +23,7 @@ struct ParsedArguments: Sendable {
     ///   non-repeatable option given twice.
     init(_ arguments: [String], for command: Command) throws {
         self.command = command.name
+        self.specs = Dictionary(command.options.map { ($0.flag, $0) }, uniquingKeysWith: { a, _ in a })
         var i = 0
         var optionsEnded = false
         while i < arguments.count {
@@ -74,6 +77,17 @@ struct ParsedArguments: Sendable {
 
     /// The last value of an option, or `nil`.
     func string(_ flag: String) -> String? { values[flag]?.last }
+
+    /// The value of an option the command cannot run without.
+    /// - Throws: `UsageError` "missing --store FILE: summary store; see 'dmfsweep query --help'",
+    ///   built from the option's own placeholder and help text.
+    func required(_ flag: String) throws -> String {
+        if let value = string(flag) { return value }
+        let spec = specs[flag]
+        let placeholder = spec?.valueName.map { " " + $0 } ?? ""
+        let help = spec.map { ": " + $0.help } ?? ""
+        throw UsageError("missing \(flag)\(placeholder)\(help); see 'dmfsweep \(command) --help'")
+    }
 
     /// Every value of a repeatable option.
     func strings(_ flag: String) -> [String] { values[flag] ?? [] }

@@ -41,13 +41,11 @@ enum PlotCommand {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "nothing")
-        guard let path = args.string("--store") else {
-            throw UsageError("missing --store FILE; see 'dmfsweep plot --help'")
-        }
+        let path = try args.required("--store")
         guard let kind = try args.choice("--kind", kinds) else {
             throw UsageError("missing --kind: one of " + kinds.joined(separator: "|"))
         }
-        guard let out = args.string("--out") else { throw UsageError("missing --out FILE.svg (or - for stdout)") }
+        let out = try args.required("--out")
         let rank = try args.int("--rank", in: 1...Int.max) ?? 2
         let measure =
             try args.choice("--measure", SweepFigures.Measure.allCases.map(\.rawValue))

@@ -47,9 +47,7 @@ enum QueryCommand {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "nothing")
-        guard let path = args.string("--store") else {
-            throw UsageError("missing --store FILE; see 'dmfsweep query --help'")
-        }
+        let path = try args.required("--store")
         let raw = args.has("--raw")
         let format =
             try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init)

@@ -26,10 +26,8 @@ enum ReportCommand {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "nothing")
-        guard let path = args.string("--store") else {
-            throw UsageError("missing --store FILE; see 'dmfsweep report --help'")
-        }
-        guard let out = args.string("--out") else { throw UsageError("missing --out FILE.html (or - for stdout)") }
+        let path = try args.required("--store")
+        let out = try args.required("--out")
         let data: ReportData
         do {
             let loader = try ReportLoader(path: path)

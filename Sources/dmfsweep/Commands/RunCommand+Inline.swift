@@ -31,7 +31,7 @@ enum InlineRun {
     /// result committed); a second signal exits at once (committed batches stay).
     /// - Returns: 0 all done, 3 some tasks failed, 130 interrupted (143 for SIGTERM).
     static func run(_ args: ParsedArguments, sweepPath: String) throws -> Int32 {
-        guard let storePath = args.string("--store") else { throw UsageError("missing --store FILE") }
+        let storePath = try args.required("--store")
         let batch = try args.int("--batch", in: 1...1_000_000) ?? 100
         let seconds = try args.double("--batch-seconds") ?? 0.5
         guard seconds >= 0 else { throw UsageError("--batch-seconds: must be ≥ 0, got \(seconds)") }

@@ -21,9 +21,7 @@ enum StatusCommand {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "")
-        guard let path = args.string("--store") else {
-            throw UsageError("missing --store FILE; see 'dmfsweep status --help'")
-        }
+        let path = try args.required("--store")
         let json = try args.choice("--format", ["text", "json"]) == "json"
         let all: [SweepSummary]
         let live: [String: LiveState]

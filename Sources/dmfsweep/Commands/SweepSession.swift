@@ -40,9 +40,7 @@ struct SweepSession {
 
     /// Loads the sweep, opens (or creates) the store and registers the sweep's tasks.
     init(_ args: ParsedArguments, sweepPath: String, log: LogSink) throws {
-        guard let storePath = args.string("--store") else {
-            throw UsageError("missing --store FILE (the summary store; created if missing)")
-        }
+        let storePath = try args.required("--store")
         do {
             spec = try SweepFile.load(path: sweepPath)
         } catch {

@@ -15,9 +15,7 @@ enum SweepsCommand {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "nothing")
-        guard let path = args.string("--store") else {
-            throw UsageError("missing --store FILE; see 'dmfsweep sweeps --help'")
-        }
+        let path = try args.required("--store")
         let format =
             try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init) ?? .table
         let store = try StoreAccess.open(path, readOnly: true)

@@ -35,9 +35,7 @@ enum WorkerCommand {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "")
-        guard let endpoint = args.string("--connect") else {
-            throw UsageError("missing --connect ENDPOINT (e.g. tcp://node1:5555); see 'dmfsweep worker --help'")
-        }
+        let endpoint = try args.required("--connect")
         var options = WorkerOptions(endpoint: endpoint)
         options.jobs = try args.int("--jobs", in: 1...1024) ?? 1
         if let s = try args.double("--give-up-after") {
