@@ -1,5 +1,6 @@
 import CSupport
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -15,16 +16,24 @@ import Foundation
 /// with the default action, that kills the process. With a handler installed, whichever thread
 /// receives the signal runs the (async-signal-safe) handler and the process carries on.
 ///
-/// `block` is still called first thing in `main`: it keeps the signals away from our own threads
-/// (so a `zmq_poll` or `read` there is never interrupted with `EINTR`); the watch thread unblocks
-/// them for itself, so a signal always has a thread to go to, and one that arrived before `watch`
-/// (kept pending) is delivered as soon as the watch starts.
+/// `prepare` is called first thing in `main`, before any thread of ours starts: it installs the
+/// handler at once (so a signal in the first milliseconds — while a sweep is still being
+/// registered — is never met with the default action) and blocks the signals in our own threads
+/// (so a `zmq_poll` or `read` there is never interrupted with `EINTR`). Signals that arrive before
+/// `watch` wait in the pipe and are handled as soon as the watch starts; the watch thread unblocks
+/// the signals for itself, so they always have a thread to go to.
 public enum TerminationSignals {
-    /// Blocks SIGINT and SIGTERM in the calling thread; threads started afterwards inherit the mask.
-    /// Call first thing in `main`, before any thread starts, and only for commands that `watch`.
-    public static func block() {
+    /// The pipe `prepare` installed the handler with, until a `watch` takes it.
+    private static let prepared = Mutex<(read: Int32, write: Int32)?>(nil)
+
+    /// Installs the handler (reporting to a fresh pipe) and blocks SIGINT and SIGTERM in the
+    /// calling thread; threads started afterwards inherit the mask. Call first thing in `main`,
+    /// before any thread starts, and only for commands that `watch`.
+    public static func prepare() {
         var set = signalSet()
         pthread_sigmask(SIG_BLOCK, &set, nil)
+        let fds = installHandler()
+        prepared.withLock { $0 = fds }
     }
 
     /// Calls `handler` with the signal number for every SIGINT/SIGTERM, on a private thread.
@@ -33,13 +42,13 @@ public enum TerminationSignals {
     /// - Parameter handler: runs off the main thread; make it quick (set a flag).
     /// - Returns: the watch token.
     public static func watch(_ handler: @escaping @Sendable (Int32) -> Void) -> SignalWatch {
-        var fds: [Int32] = [-1, -1]
-        guard dmf_cloexec_pipe(&fds) == 0, dmf_install_termination_handler(fds[1]) == 0 else {
-            // Cannot happen short of fd exhaustion at startup; keep the default actions then.
-            FileHandle.standardError.write(Data("dmfsweep: cannot install signal handlers: errno \(errno)\n".utf8))
-            return SignalWatch(writeEnd: -1)
+        // The pipe `prepare` installed the handler with (signals received since wait in it), or a
+        // new one when `main` did not prepare.
+        let taken = prepared.withLock { fds -> (read: Int32, write: Int32)? in
+            defer { fds = nil }
+            return fds
         }
-        let (readEnd, writeEnd) = (fds[0], fds[1])
+        guard let (readEnd, writeEnd) = taken ?? installHandler() else { return SignalWatch(writeEnd: -1) }
         let thread = Thread {
             var set = signalSet()
             pthread_sigmask(SIG_UNBLOCK, &set, nil)
@@ -56,6 +65,18 @@ public enum TerminationSignals {
         thread.name = "dmfsweep.signals"
         thread.start()
         return SignalWatch(writeEnd: writeEnd)
+    }
+
+    /// A close-on-exec pipe with the handler reporting to its write end, or `nil` (message on
+    /// stderr) when that fails — which cannot happen short of fd exhaustion at startup; the default
+    /// actions stay then.
+    private static func installHandler() -> (read: Int32, write: Int32)? {
+        var fds: [Int32] = [-1, -1]
+        guard dmf_cloexec_pipe(&fds) == 0, dmf_install_termination_handler(fds[1]) == 0 else {
+            FileHandle.standardError.write(Data("dmfsweep: cannot install signal handlers: errno \(errno)\n".utf8))
+            return nil
+        }
+        return (fds[0], fds[1])
     }
 
     private static func signalSet() -> sigset_t {

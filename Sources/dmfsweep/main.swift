@@ -5,10 +5,11 @@ import Foundation
 
 // Line-buffered stdout, so progress and logs reach a parent process (or a pipe) in time.
 dmf_line_buffer_stdout()
-// Commands that handle SIGINT/SIGTERM (TerminationSignals.watch: a real sigaction handler) keep
-// them off our own threads by blocking them before any thread of ours starts; the watch thread
-// unblocks them. (OpenBLAS's threads start before main: only the handler protects those.)
+// Commands that handle SIGINT/SIGTERM install the real handler now, before any thread of ours
+// starts and before any work (a signal during start-up waits for the command's watch instead of
+// killing the process: OpenBLAS's threads, started before main, never block it), and keep the
+// signals off our own threads; the watch thread unblocks them.
 if CommandLine.arguments.count > 1, ["run", "coordinator", "worker"].contains(CommandLine.arguments[1]) {
-    TerminationSignals.block()
+    TerminationSignals.prepare()
 }
 exit(Dispatch.main(CommandLine.arguments))

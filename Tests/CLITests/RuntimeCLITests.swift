@@ -179,6 +179,22 @@ import Testing
         #expect(try Self.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["300|300"])
     }
 
+    /// A signal while the coordinator is still starting up (expanding and registering a large
+    /// sweep, before it serves anyone) must not meet the default action on a thread OpenBLAS
+    /// started before main: it is handled once the coordinator watches, and it exits resumable.
+    @Test func signalDuringStartUpIsHandledNotFatal() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try Self.sweep(dir, count: 50_000)
+        let store = dir.path("s.sqlite")
+        let coordinator = try ChildProcess([
+            "coordinator", sweep, "--store", store, "--bind", "tcp://127.0.0.1:\(Self.freePort())", "--noop",
+        ])
+        // The store file appears when registration begins, well before the coordinator serves.
+        #expect(eventually(timeout: 30) { FileManager.default.fileExists(atPath: store) })
+        coordinator.send(signal: SIGINT)
+        #expect(coordinator.exitStatus(timeout: 60) == 130, "\(coordinator.output)")
+    }
+
     @Test func poisonTaskFailsInARunWhileCrashedWorkersAreReplaced() throws {
         let dir = try TemporaryDirectory()
         let sweep = try Self.sweep(dir, count: 30)
