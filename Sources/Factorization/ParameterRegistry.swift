@@ -108,6 +108,16 @@ extension SimulationConfig {
         ParameterSpec(name: "measurements", kind: .integer, optional: true, help: "sensing measurements m"),
         ParameterSpec(name: "observed", kind: .real, optional: false, help: "observed fraction p (completion)"),
         ParameterSpec(name: "stop_loss", kind: .real, optional: true, help: "stop as converged below this loss"),
+        ParameterSpec(name: "rows", kind: .integer, optional: true, help: "rows of the target Y (default: n)"),
+        ParameterSpec(
+            name: "symmetric", kind: .choice(["true", "false"]), optional: false,
+            help: "symmetric target V diag(λ) Vᵀ, or U diag(σ) Vᵀ with independent U, V"),
+        ParameterSpec(
+            name: "width", kind: .integer, optional: true,
+            help: "hidden width d of the factors (default: n, or max(rows, n) when rows ≠ n)"),
+        ParameterSpec(
+            name: "alpha_scope", kind: .choice(AlphaScope.allCases.map(\.rawValue)), optional: false,
+            help: "alpha scales one factor, or the product (α^(1/N) per factor)"),
     ]
 
     /// Looks up a parameter by its sweep name.
@@ -140,6 +150,10 @@ extension SimulationConfig {
         case "measurements": return measurements.map(ParameterValue.integer) ?? .unset
         case "observed": return .real(observed)
         case "stop_loss": return stopLoss.map(ParameterValue.real) ?? .unset
+        case "rows": return rows.map(ParameterValue.integer) ?? .unset
+        case "symmetric": return .text(symmetric ? "true" : "false")
+        case "width": return width.map(ParameterValue.integer) ?? .unset
+        case "alpha_scope": return .text(alphaScope.rawValue)
         default: return nil
         }
     }
@@ -217,6 +231,10 @@ extension SimulationConfig {
         case "measurements": measurements = try int()
         case "observed": observed = try real()!
         case "stop_loss": stopLoss = try real()
+        case "rows": rows = try int()
+        case "symmetric": symmetric = try text() == "true"
+        case "width": width = try int()
+        case "alpha_scope": alphaScope = AlphaScope(rawValue: try text())!
         default: throw ParameterError(parameter: name, message: "unknown parameter")
         }
     }

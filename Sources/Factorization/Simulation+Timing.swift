@@ -43,4 +43,12 @@ extension Simulation {
     public static func matrixProductFlopsPerStep(n: Int, depth: Int) -> Double {
         FullPathSolver.flopsPerStep(n: n, depth: depth)
     }
+
+    /// Floating-point operations in the matrix products of one full-path step of `config`, for its
+    /// factor shapes: `3 · Σ_{j≥2} 2 d_j d_{j−1} n` (`3(N−1) · 2n³` for square factors).
+    /// - Parameter config: a configuration.
+    /// - Returns: the flop count (0 for N = 1).
+    public static func matrixProductFlopsPerStep(_ config: SimulationConfig) -> Double {
+        FullPathSolver.flopsPerStep(shapes: config.factorShapes, n: config.resolvedN)
+    }
 }

@@ -36,13 +36,13 @@ public enum Simulation {
     {
         if path == .spectral {
             do {
-                return try SpectralSolver(instance: instance, alpha: config.alpha, depth: config.depth, eta: config.eta)
+                return try SpectralSolver(instance: instance, alpha: config.factorScale, depth: config.depth, eta: config.eta)
             } catch {
                 throw ParameterError(parameter: "seed", message: "\(error) on the noisy target; try another seed")
             }
         }
         let initial = try Initialization.factors(
-            config.initKind, n: instance.n, depth: config.depth, alpha: config.alpha, seed: config.seed)
+            config.initKind, shapes: config.factorShapes, scale: config.factorScale, seed: config.seed)
         return FullPathSolver(instance: instance, initial: initial, eta: config.eta)
     }
 }

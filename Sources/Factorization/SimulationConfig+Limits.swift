@@ -29,9 +29,37 @@ extension SimulationConfig {
         return o2 ? square : min(square, linear)
     }
 
+    /// The default number of sensing measurements of a rows×n target: `min(rows·n, 5·max(rows, n)·max(rank, 1))`
+    /// (for a square target the same as `defaultMeasurements(n:rank:)`).
+    /// - Parameters:
+    ///   - rows: the target's rows.
+    ///   - n: the target's columns.
+    ///   - rank: the rank of the clean target.
+    /// - Returns: the number of measurements m.
+    public static func defaultMeasurements(rows: Int, n: Int, rank: Int) -> Int {
+        if rows == n { return defaultMeasurements(n: n, rank: rank) }
+        let (entries, o1) = rows.multipliedReportingOverflow(by: n)
+        let (linear, o2) = (5 * max(rank, 1)).multipliedReportingOverflow(by: max(rows, n))
+        if o1 { return o2 ? Int.max : linear }
+        return o2 ? entries : min(entries, linear)
+    }
+
     /// The number of sensing measurements after defaults.
     public var resolvedMeasurements: Int {
-        measurements ?? Self.defaultMeasurements(n: resolvedN, rank: resolvedSpectrum.filter { $0 != 0 }.count)
+        measurements
+            ?? Self.defaultMeasurements(
+                rows: resolvedRows, n: resolvedN, rank: resolvedSpectrum.filter { $0 != 0 }.count)
+    }
+
+    /// The doubles the full path holds for a general shape (factors, prefixes, residual, two work
+    /// matrices, targets, mask and the truncation bases), as a `Double` so it cannot overflow.
+    var fullPathEntries: Double {
+        let (r, n) = (Double(resolvedRows), Double(resolvedN))
+        let shapes = factorShapes
+        let factors = shapes.reduce(0.0) { $0 + Double($1.rows) * Double($1.columns) }
+        let prefixes = shapes.dropFirst().reduce(0.0) { $0 + Double($1.rows) * n }
+        let widest = Double(shapes.map { max($0.rows, $0.columns) }.max() ?? 1)
+        return factors + prefixes + 2 * widest * n + 4 * r * n + 2 * (r + n) * min(r, n)
     }
 
     /// Refuses configurations that would not fit in memory (called by `validate()` after the
@@ -58,7 +86,21 @@ extension SimulationConfig {
                     + "\(Self.maximumRecords); use a larger record_every")
         }
         let full = path == .full || (path == .auto && !spectralIsExact)
-        if full || noise > 0 {
+        let rectangular = resolvedRows != n || resolvedWidth != n
+        if rectangular {
+            if resolvedRows > Self.maximumDimension || resolvedWidth > Self.maximumDimension {
+                throw fail(
+                    resolvedRows > Self.maximumDimension ? "rows" : "width",
+                    "must be ≤ \(Self.maximumDimension), got \(max(resolvedRows, resolvedWidth))")
+            }
+            if fullPathEntries > Double(Self.maximumMatrixEntries) {
+                throw fail(
+                    "width",
+                    "the full path needs about \(Int(fullPathEntries)) doubles for rows = \(resolvedRows), n = \(n), "
+                        + "width = \(resolvedWidth), depth = \(depth), more than \(Self.maximumMatrixEntries) "
+                        + "(2.4 GB); use smaller dimensions")
+            }
+        } else if full || noise > 0 {
             let (twice, o0) = depth.multipliedReportingOverflow(by: 2)
             let perSquare = full ? twice &+ 6 : 12
             let (square, o1) = n.multipliedReportingOverflow(by: n)
@@ -76,11 +118,11 @@ extension SimulationConfig {
         }
         if problem == .sensing {
             let m = resolvedMeasurements
-            let (entries, overflow) = m.multipliedReportingOverflow(by: n * n)
+            let (entries, overflow) = m.multipliedReportingOverflow(by: resolvedRows * n)
             if overflow || entries > Self.maximumSensingEntries {
                 throw fail(
                     "measurements",
-                    "m·n² = \(m)·\(n * n) entries exceed the limit of \(Self.maximumSensingEntries) (1.2 GB); "
+                    "m·rows·n = \(m)·\(resolvedRows * n) entries exceed the limit of \(Self.maximumSensingEntries) (1.2 GB); "
                         + "use fewer measurements or a smaller n")
             }
         }

@@ -24,9 +24,55 @@ extension SimulationConfig {
         return base.count >= n ? Array(base.prefix(n)) : base + Array(repeating: 0, count: n - base.count)
     }
 
-    /// Whether the exact spectral fast path applies: estimation, identity init (the target is
-    /// symmetric by construction, noisy or not).
-    public var spectralIsExact: Bool { problem == .estimation && initKind == .identity }
+    /// Rows of the target after defaults: `rows`, or `n` (a square target).
+    public var resolvedRows: Int { rows ?? resolvedN }
+
+    /// Hidden width after defaults: `width`, else `n` for a square target and `max(rows, n)` for a
+    /// rectangular one — no hidden layer is narrower than either side, so the identity init's
+    /// product is the rows×n rectangular identity scaled and no factor bounds the rank below
+    /// `min(rows, n)`.
+    public var resolvedWidth: Int {
+        if let width { return width }
+        let (r, n) = (resolvedRows, resolvedN)
+        return r == n ? n : max(r, n)
+    }
+
+    /// The shapes `(rows, columns)` of the factors `W_1 … W_N` (W_1 first): `W_1` is d×n, the
+    /// hidden ones d×d and `W_N` rows×d, d the resolved width; depth 1 is one rows×n factor.
+    public var factorShapes: [(rows: Int, columns: Int)] {
+        let (r, n, d) = (resolvedRows, resolvedN, resolvedWidth)
+        return (1...max(depth, 1)).map { j in (j == depth ? r : d, j == 1 ? n : d) }
+    }
+
+    /// The configuration with `rows` and `width` unset where they equal what they resolve to when
+    /// unset (`rows = n`, `width` = its default), the way `n` written as its resolved value is the
+    /// same task as `n` omitted: the canonical form and the store's columns use this, so writing a
+    /// default out never changes a key.
+    public var normalized: SimulationConfig {
+        var c = self
+        if let rows, rows == resolvedN { c.rows = nil }
+        if let width {
+            c.width = nil
+            if width != c.resolvedWidth { c.width = width }
+        }
+        return c
+    }
+
+    /// The scale of one factor at initialisation: `alpha`, or `alpha^(1/N)` when `alpha_scope` is
+    /// `product`.
+    public var factorScale: Double {
+        alphaScope == .factor ? alpha : pow(alpha, 1 / Double(max(depth, 1)))
+    }
+
+    /// Whether the target is square, the factors are n×n and the target symmetric: the setting of
+    /// the seed paper, where its theory (predictions) applies.
+    public var isSquareSymmetric: Bool {
+        symmetric && resolvedRows == resolvedN && resolvedWidth == resolvedN
+    }
+
+    /// Whether the exact spectral fast path applies: estimation, identity init, a square symmetric
+    /// target (noisy or not) and n×n factors. Then every factor stays `V diag(w) Vᵀ`.
+    public var spectralIsExact: Bool { problem == .estimation && initKind == .identity && isSquareSymmetric }
 
     /// Checks every parameter's range, their combinations, and that the run fits in memory
     /// (`checkResources()`).
@@ -34,6 +80,13 @@ extension SimulationConfig {
     public func validate() throws(ParameterError) {
         func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
         if let n, n < 1 { throw fail("n", "must be an integer ≥ 1, got \(n)") }
+        if let rows, rows < 1 { throw fail("rows", "must be an integer ≥ 1, got \(rows)") }
+        if let width, width < 1 { throw fail("width", "must be an integer ≥ 1, got \(width)") }
+        if symmetric && resolvedRows != resolvedN {
+            throw fail(
+                "symmetric",
+                "a \(resolvedRows)×\(resolvedN) target cannot be symmetric; set symmetric: false (or rows = n)")
+        }
         if depth < 1 { throw fail("depth", "must be an integer ≥ 1, got \(depth)") }
         if let spectrum {
             if spectrum.isEmpty { throw fail("spectrum", "must list at least one eigenvalue") }
@@ -49,13 +102,26 @@ extension SimulationConfig {
             if let n, rank > n { throw fail("rank", "must be ≤ n (\(n)), got \(rank)") }
             if spectrum != nil { throw fail("rank", "give either spectrum or rank/decay, not both") }
         }
+        let smaller = min(resolvedRows, resolvedN)
+        if smaller < resolvedN {
+            if let spectrum, spectrum.count > smaller {
+                throw fail(
+                    "spectrum",
+                    "has \(spectrum.count) values but a \(resolvedRows)×\(resolvedN) target has "
+                        + "\(smaller) singular values")
+            }
+            if let rank, rank > smaller { throw fail("rank", "must be ≤ min(rows, n) (\(smaller)), got \(rank)") }
+        }
+        if !symmetric, let bad = spectrum?.first(where: { $0 < 0 }) {
+            throw fail("spectrum", "singular values of a non-symmetric target must be ≥ 0, got \(bad)")
+        }
         if !(decay > 0 && decay <= 1) { throw fail("decay", "must be in (0, 1], got \(decay)") }
         if !(noise >= 0) { throw fail("noise", "must be ≥ 0, got \(noise)") }
         if !(alpha > 0) { throw fail("alpha", "must be > 0, got \(alpha)") }
         // The initial product has scale α^N: beyond 1e100 its loss may overflow before step 0 is
         // recorded. Blamed on depth: alpha alone is valid at depth 1 (sweep files check single
         // values against the other parameters' defaults).
-        if !(pow(alpha, Double(depth)) <= 1e100) {
+        if !(pow(factorScale, Double(depth)) <= 1e100) {
             throw fail(
                 "depth",
                 "alpha^depth = \(alpha)^\(depth) exceeds 1e100 (the initial product's scale); "
@@ -71,10 +137,17 @@ extension SimulationConfig {
         if !(observed > 0 && observed <= 1) { throw fail("observed", "must be in (0, 1], got \(observed)") }
         if let stopLoss, !(stopLoss > 0) { throw fail("stop_loss", "must be > 0, got \(stopLoss)") }
         if path == .spectral && !spectralIsExact {
-            throw fail(
-                "path",
-                "spectral is exact only for problem estimation with init identity (got \(problem.rawValue), "
-                    + "\(initKind.rawValue)); use full or auto")
+            let reason: String
+            if problem != .estimation || initKind != .identity {
+                reason = "problem estimation with init identity (got \(problem.rawValue), \(initKind.rawValue))"
+            } else if !symmetric {
+                reason = "a symmetric target (got symmetric: false)"
+            } else {
+                reason =
+                    "a square target with n×n factors (got rows \(resolvedRows), n \(resolvedN), "
+                    + "width \(resolvedWidth))"
+            }
+            throw fail("path", "spectral is exact only for \(reason); use full or auto")
         }
         try checkResources()
     }

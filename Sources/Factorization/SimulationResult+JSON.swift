@@ -15,6 +15,10 @@ extension SimulationResult {
         o.add("final_loss", finalLoss)
         o.add("final_erank", finalErank)
         o.add("final_clean_error", finalCleanError)
+        o.add("final_error", finalError)
+        o.add("final_unobserved_error", finalUnobservedError)
+        o.add("best_error", bestError)
+        o.add("best_error_step", int: bestErrorStep)
         o.add("targets", raw: "[" + targets.map(JSONText.float).joined(separator: ",") + "]")
         o.add("intervals", objects: intervals) { iv, e in
             e.add("rank", int: iv.rank)
@@ -40,6 +44,8 @@ extension SimulationResult {
                 e.add("erank", t.erank)
                 e.add("erank_ratio", t.erankRatio)
                 if let c = t.cleanError { e.add("clean_error", c) }
+                if let c = t.error { e.add("error", c) }
+                if let c = t.unobservedError { e.add("unobserved_error", c) }
             }
         }
         return o.text

@@ -53,7 +53,7 @@ enum ParameterColumns {
 
     /// The values of every parameter column of `config` (resolved), in registry order.
     static func values(of config: SimulationConfig) -> [DatabaseValue] {
-        var resolved = config
+        var resolved = config.normalized
         resolved.n = config.resolvedN
         if !(config.spectrum == nil && config.rank != nil) { resolved.spectrum = config.resolvedSpectrum }
         return SimulationConfig.parameters.map { databaseValue(resolved.value(of: $0.name) ?? .unset) }

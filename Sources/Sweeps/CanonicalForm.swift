@@ -21,6 +21,10 @@ import Factorization
 ///   (`JSONText.number(_:)`, shared with the other JSON outputs, writes them.)
 /// - Choice parameters are their words as JSON strings (`JSONText.appendString(_:to:)`).
 ///
+/// Parameters appended after version 1 (`rows`, `symmetric`, `width`, `alpha_scope`) are written
+/// only off their defaults, after `rows` and `width` equal to what they resolve to are unset
+/// (`SimulationConfig.normalized`).
+///
 /// Evolution rule: a parameter appended to the registry later must be left out of the form
 /// while it has its default value, so that every existing key stays valid.
 public enum CanonicalForm {
@@ -31,6 +35,7 @@ public enum CanonicalForm {
     /// - Parameter config: a configuration (normally one that passed `validate()`).
     /// - Returns: the JSON text whose SHA-256 is the task key.
     public static func json(for config: SimulationConfig) -> String {
+        let config = config.normalized
         var out: [UInt8] = []
         out.reserveCapacity(512)
         // Version 1 is frozen: its members are written field by field, in registry order.

@@ -23,7 +23,7 @@ func configWithEveryParameterSet() throws -> SimulationConfig {
 }
 
 func sampleResult() -> SimulationResult {
-    SimulationResult(
+    var result = SimulationResult(
         status: .diverged, path: .full, steps: 1234, finalLoss: 1.5e-20, finalErank: 2.75, targets: [1, 1.89, 2.5],
         intervals: [
             IntervalStat(rank: 1, target: 1, start: 10, end: 90, length: 80, middleError: 0.25),
@@ -32,8 +32,15 @@ func sampleResult() -> SimulationResult {
         predicted: [PredictedInterval(rank: 1, start: 12.5, end: nil)],
         trajectory: [
             TrajectoryPoint(step: 0, loss: 60, erank: 1, erankRatio: 1, cleanError: 0.5),
-            TrajectoryPoint(step: 10, loss: 3, erank: 1.5, erankRatio: 1.25, cleanError: nil),
+            TrajectoryPoint(
+                step: 10, loss: 3, erank: 1.5, erankRatio: 1.25, cleanError: nil, error: 0.75, unobservedError: 0.875),
         ], bestStep: 10, bestCleanError: 0.125, bestInsideInterval: false, seconds: 0.0625)
+    result.finalCleanError = 0.5
+    result.finalError = 0.75
+    result.finalUnobservedError = 0.875
+    result.bestError = 0.625
+    result.bestErrorStep = 10
+    return result
 }
 
 func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
@@ -96,8 +103,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         badTag[0] = UInt8(ascii: "X")
         #expect(WireCodec.decode([badTag, body]) == .failure(.badTag))
         var wrongVersion = WireCodec.header(.ready)
-        wrongVersion[4] = 2
-        #expect(WireCodec.decode([wrongVersion, body]) == .failure(.unsupportedVersion(2)))
+        wrongVersion[4] = WireCodec.version + 1
+        #expect(WireCodec.decode([wrongVersion, body]) == .failure(.unsupportedVersion(WireCodec.version + 1)))
         var unknown = WireCodec.header(.ready)
         unknown[5] = 200
         #expect(WireCodec.decode([unknown, body]) == .failure(.unknownType(200)))

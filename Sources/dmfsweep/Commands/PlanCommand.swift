@@ -96,7 +96,7 @@ enum CostModel {
         let steps = Double(c.steps)
         let records = steps / Double(max(1, c.recordEvery)) + 2
         if isSpectral(c) { return steps * n * (2 * depth + 6) + records * n * 10 }
-        var perStep = Simulation.matrixProductFlopsPerStep(n: c.resolvedN, depth: c.depth)
+        var perStep = Simulation.matrixProductFlopsPerStep(c)
         switch c.problem {
         case .estimation: perStep += 2 * n * n
         case .completion: perStep += 3 * n * n
