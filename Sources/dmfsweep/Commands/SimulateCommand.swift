@@ -1,5 +1,6 @@
 import Factorization
 import Foundation
+import Sweeps
 
 /// `dmfsweep simulate`: runs one simulation and prints its result (JSON or a table).
 ///
@@ -20,7 +21,11 @@ enum SimulateCommand {
             + [
                 OptionSpec(
                     flag: "--format", valueName: "json|table", help: "output format",
-                    defaultValue: "table on a terminal, else json")
+                    defaultValue: "table on a terminal, else json"),
+                OptionSpec(
+                    flag: "--save-instance", valueName: "DIR",
+                    help: "write target, clean, mask, operator, measurements and factor1…N as .npy into DIR",
+                    defaultValue: "none"),
             ],
         run: run)
 
@@ -89,9 +94,34 @@ enum SimulateCommand {
         return UsageError("\(flag): \(error.message)")
     }
 
+    /// Writes the instance `config` runs on as `.npy` files (`SimulationInstance`): `target.npy`,
+    /// `clean.npy`, `mask.npy` (completion), `operator.npy` and `measurements.npy` (sensing) and
+    /// `factor1.npy` … `factorN.npy` (W_1 first), all float64.
+    /// - Throws: `UsageError` when DIR cannot be created or written.
+    static func saveInstance(_ config: SimulationConfig, to dir: String) throws {
+        let instance: SimulationInstance
+        do {
+            instance = try Simulation.instance(config)
+        } catch {
+            throw usage(error)
+        }
+        var files: [(String, Matrix)] = [("target", instance.target), ("clean", instance.clean)]
+        if let m = instance.mask { files.append(("mask", m)) }
+        if let a = instance.sensingOperator { files.append(("operator", a)) }
+        if let y = instance.measurements { files.append(("measurements", y)) }
+        for (j, w) in instance.factors.enumerated() { files.append(("factor\(j + 1)", w)) }
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for (name, matrix) in files { try NPYFile.write(matrix, to: dir + "/" + name + ".npy") }
+        } catch {
+            throw UsageError("--save-instance: cannot write into \(dir): \(error.localizedDescription)")
+        }
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let config = try configuration(from: args)
         let format = try args.choice("--format", ["json", "table"]) ?? (isatty(STDOUT_FILENO) != 0 ? "table" : "json")
+        if let dir = args.string("--save-instance") { try saveInstance(config, to: dir) }
         let result: SimulationResult
         do {
             result = try Simulation.run(config)
