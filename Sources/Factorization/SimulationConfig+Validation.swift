@@ -140,12 +140,12 @@ extension SimulationConfig {
             let reason: String
             if problem != .estimation || initKind != .identity {
                 reason = "problem estimation with init identity (got \(problem.rawValue), \(initKind.rawValue))"
-            } else if !symmetric {
-                reason = "a symmetric target (got symmetric: false)"
-            } else {
+            } else if resolvedRows != resolvedN || resolvedWidth != resolvedN {
                 reason =
                     "a square target with n×n factors (got rows \(resolvedRows), n \(resolvedN), "
                     + "width \(resolvedWidth))"
+            } else {
+                reason = "a symmetric target (got symmetric: false)"
             }
             throw fail("path", "spectral is exact only for \(reason); use full or auto")
         }

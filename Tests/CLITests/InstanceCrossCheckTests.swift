@@ -120,4 +120,21 @@ import Testing
             #expect(shapes.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
         }
     }
+
+    /// Bad combinations of the new parameters: one line on stderr, exit 2, nothing on stdout.
+    @Test(arguments: [
+        (["--path", "spectral", "--width", "7"], "--path: spectral is exact only for a square target"),
+        (["--rows", "3"], "--symmetric: a 3×5 target cannot be symmetric"),
+        (["--rows", "3", "--symmetric", "false", "--spectrum", "3,2,1,1"], "--spectrum: has 4 values"),
+        (["--symmetric", "false", "--spectrum", "1,-1"], "--spectrum: singular values"),
+        (["--width", "0"], "--width: must be an integer ≥ 1, got 0"),
+        (["--alpha-scope", "whole"], "--alpha-scope"),
+    ])
+    func badCombinationsAreOneLineWithExitTwo(flags: [String], message: String) throws {
+        let out = try runProcess(["simulate", "--steps", "1"] + flags)
+        #expect(out.status == 2)
+        #expect(out.stdout.isEmpty)
+        #expect(out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
+        #expect(out.stderr.contains(message), "\(out.stderr)")
+    }
 }

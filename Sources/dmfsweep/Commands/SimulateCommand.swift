@@ -44,7 +44,9 @@ enum SimulateCommand {
         case "spectrum":
             shownDefault = SimulationConfig.defaultSpectrum.map { String(format: "%g", $0) }.joined(separator: ",")
         case "rank", "stop_loss": shownDefault = "none"
-        case "measurements": shownDefault = "min(n², 5·n·rank)"
+        case "measurements": shownDefault = "min(rows·n, 5·max(rows, n)·rank)"
+        case "rows": shownDefault = "n"
+        case "width": shownDefault = "n, or max(rows, n) when rows ≠ n"
         default: shownDefault = SimulationConfig().value(of: spec.name)?.description ?? "none"
         }
         // The registry's help may already name its default in parentheses; show it once, uniformly.
