@@ -8,6 +8,8 @@ public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible
     case text(String)
     /// A list of reals, e.g. `spectrum: [10, 5, 2]`.
     case realList([Double])
+    /// A matrix read from a file, e.g. `target: instance/target.npy`.
+    case matrix(MatrixValue)
     /// The parameter is unset (derived from the others).
     case unset
 
@@ -18,6 +20,7 @@ public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible
         case .real(let v): return String(v)
         case .text(let v): return v
         case .realList(let v): return v.map { String($0) }.joined(separator: ",")
+        case .matrix(let m): return m.description
         case .unset: return "auto"
         }
     }
@@ -33,6 +36,8 @@ public enum ParameterKind: Sendable, Hashable {
     case choice([String])
     /// A list of finite real numbers (`10,5,2` on the command line, `[10, 5, 2]` in a sweep file).
     case realList
+    /// A float64 matrix read from a `.npy` or `.csv` file, identified by its content's SHA-256.
+    case matrix
 
     /// What a user may write, for error messages and `--help`.
     public var expected: String {
@@ -41,6 +46,7 @@ public enum ParameterKind: Sendable, Hashable {
         case .real: return "a finite number"
         case .choice(let words): return "one of " + words.joined(separator: "|")
         case .realList: return "a list of finite numbers"
+        case .matrix: return "a .npy or .csv file of a float64 matrix"
         }
     }
 }
@@ -118,6 +124,15 @@ extension SimulationConfig {
         ParameterSpec(
             name: "alpha_scope", kind: .choice(AlphaScope.allCases.map(\.rawValue)), optional: false,
             help: "alpha scales one factor, or the product (α^(1/N) per factor)"),
+        ParameterSpec(
+            name: "target", kind: .matrix, optional: true,
+            help: "your own target Y (rows×n) from a .npy or .csv file (default: drawn from the seed)"),
+        ParameterSpec(
+            name: "clean", kind: .matrix, optional: true,
+            help: "the clean Y the errors compare to, when target is noisy (default: target)"),
+        ParameterSpec(
+            name: "mask", kind: .matrix, optional: true,
+            help: "completion: 1 for observed entries, 0 otherwise (default: drawn with probability observed)"),
     ]
 
     /// Looks up a parameter by its sweep name.
@@ -154,6 +169,9 @@ extension SimulationConfig {
         case "symmetric": return .text(symmetric ? "true" : "false")
         case "width": return width.map(ParameterValue.integer) ?? .unset
         case "alpha_scope": return .text(alphaScope.rawValue)
+        case "target": return target.map(ParameterValue.matrix) ?? .unset
+        case "clean": return clean.map(ParameterValue.matrix) ?? .unset
+        case "mask": return mask.map(ParameterValue.matrix) ?? .unset
         default: return nil
         }
     }
@@ -193,6 +211,13 @@ extension SimulationConfig {
             default: throw wrong()
             }
         }
+        func matrix() throws(ParameterError) -> MatrixValue? {
+            switch value {
+            case .matrix(let m): return m
+            case .unset: return nil
+            default: throw wrong()
+            }
+        }
         func text() throws(ParameterError) -> String {
             guard case .text(let v) = value, case .choice(let words) = spec.kind, words.contains(v) else {
                 throw wrong()
@@ -213,7 +238,7 @@ extension SimulationConfig {
             case .real(let v):
                 guard v.isFinite else { throw wrong() }
                 spectrum = [v]
-            case .text: throw wrong()
+            case .text, .matrix: throw wrong()
             }
         case "rank": rank = try int()
         case "decay": decay = try real()!
@@ -235,6 +260,9 @@ extension SimulationConfig {
         case "symmetric": symmetric = try text() == "true"
         case "width": width = try int()
         case "alpha_scope": alphaScope = AlphaScope(rawValue: try text())!
+        case "target": target = try matrix()
+        case "clean": clean = try matrix()
+        case "mask": mask = try matrix()
         default: throw ParameterError(parameter: name, message: "unknown parameter")
         }
     }

@@ -45,10 +45,10 @@ extension SimulationConfig {
     }
 
     /// The number of sensing measurements after defaults.
+    /// (With a target file its rank counts as `min(rows, n)`.)
     public var resolvedMeasurements: Int {
-        measurements
-            ?? Self.defaultMeasurements(
-                rows: resolvedRows, n: resolvedN, rank: resolvedSpectrum.filter { $0 != 0 }.count)
+        let rank = target != nil ? min(resolvedRows, resolvedN) : resolvedSpectrum.filter { $0 != 0 }.count
+        return measurements ?? Self.defaultMeasurements(rows: resolvedRows, n: resolvedN, rank: rank)
     }
 
     /// The doubles the full path holds for a general shape (factors, prefixes, residual, two work

@@ -2,7 +2,10 @@ import Foundation
 
 extension SimulationConfig {
     /// The matrix dimension after defaults: `n`, or the length of the given/generated spectrum.
+    /// The one place the dimensions are resolved: a target file fixes rows × n; otherwise `n` is
+    /// `n`, or the length of the given spectrum, or `rank`, or the default spectrum's length.
     public var resolvedN: Int {
+        if let target { return target.matrix.columns }
         if let n { return n }
         if let spectrum { return spectrum.count }
         if let rank { return rank }
@@ -25,7 +28,7 @@ extension SimulationConfig {
     }
 
     /// Rows of the target after defaults: `rows`, or `n` (a square target).
-    public var resolvedRows: Int { rows ?? resolvedN }
+    public var resolvedRows: Int { target?.matrix.rows ?? rows ?? resolvedN }
 
     /// Hidden width after defaults: `width`, else `n` for a square target and `max(rows, n)` for a
     /// rectangular one — no hidden layer is narrower than either side, so the identity init's
@@ -67,11 +70,12 @@ extension SimulationConfig {
     /// Whether the target is square, the factors are n×n and the target symmetric: the setting of
     /// the seed paper, where its theory (predictions) applies.
     public var isSquareSymmetric: Bool {
-        symmetric && resolvedRows == resolvedN && resolvedWidth == resolvedN
+        symmetric && target == nil && resolvedRows == resolvedN && resolvedWidth == resolvedN
     }
 
     /// Whether the exact spectral fast path applies: estimation, identity init, a square symmetric
     /// target (noisy or not) and n×n factors. Then every factor stays `V diag(w) Vᵀ`.
+    /// (A target file is never run spectrally: its eigenbasis would first have to be computed.)
     public var spectralIsExact: Bool { problem == .estimation && initKind == .identity && isSquareSymmetric }
 
     /// Checks every parameter's range, their combinations, and that the run fits in memory
@@ -82,6 +86,7 @@ extension SimulationConfig {
         if let n, n < 1 { throw fail("n", "must be an integer ≥ 1, got \(n)") }
         if let rows, rows < 1 { throw fail("rows", "must be an integer ≥ 1, got \(rows)") }
         if let width, width < 1 { throw fail("width", "must be an integer ≥ 1, got \(width)") }
+        try validateFiles()
         if symmetric && resolvedRows != resolvedN {
             throw fail(
                 "symmetric",
@@ -140,6 +145,8 @@ extension SimulationConfig {
             let reason: String
             if problem != .estimation || initKind != .identity {
                 reason = "problem estimation with init identity (got \(problem.rawValue), \(initKind.rawValue))"
+            } else if target != nil {
+                reason = "a target drawn from the seed (got a target file)"
             } else if resolvedRows != resolvedN || resolvedWidth != resolvedN {
                 reason =
                     "a square target with n×n factors (got rows \(resolvedRows), n \(resolvedN), "
@@ -150,5 +157,61 @@ extension SimulationConfig {
             throw fail("path", "spectral is exact only for \(reason); use full or auto")
         }
         try checkResources()
+    }
+
+    /// Checks the user's own matrices (`target`, `clean`, `mask`): shapes, finiteness, symmetry
+    /// when `symmetric` is true, a 0/1 mask for completion only, and that the parameters they
+    /// replace are not given too.
+    /// - Throws: `ParameterError` naming the parameter.
+    func validateFiles() throws(ParameterError) {
+        func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
+        func shape(_ m: Matrix) -> String { "\(m.rows)×\(m.columns)" }
+        func checkFinite(_ name: String, _ m: Matrix) throws(ParameterError) {
+            if let k = m.elements.firstIndex(where: { !$0.isFinite }) {
+                throw fail(
+                    name, "has a non-finite entry \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)")
+            }
+        }
+        func checkSymmetric(_ name: String, _ m: Matrix) throws(ParameterError) {
+            guard symmetric, m.rows == m.columns else { return }
+            for j in 0..<m.columns {
+                for i in 0..<j where m[i, j] != m[j, i] {
+                    throw fail(
+                        "symmetric",
+                        "\(name) is not symmetric (entries (\(i + 1), \(j + 1)) and (\(j + 1), \(i + 1)) differ); "
+                            + "set symmetric: false")
+                }
+            }
+        }
+        if let target {
+            let m = target.matrix
+            if m.rows < 1 || m.columns < 1 { throw fail("target", "is empty (\(shape(m)))") }
+            try checkFinite("target", m)
+            if let n, n != m.columns { throw fail("n", "is \(n) but the target has \(m.columns) columns; leave n out") }
+            if let rows, rows != m.rows { throw fail("rows", "is \(rows) but the target has \(m.rows) rows; leave rows out") }
+            if spectrum != nil { throw fail("spectrum", "is not used with a target file; leave it out") }
+            if rank != nil { throw fail("rank", "is not used with a target file; leave it out") }
+            try checkSymmetric("target", m)
+        }
+        if let clean {
+            guard let target else { throw fail("clean", "needs a target file (clean is the target without noise)") }
+            if clean.matrix.rows != target.matrix.rows || clean.matrix.columns != target.matrix.columns {
+                throw fail("clean", "is \(shape(clean.matrix)) but the target is \(shape(target.matrix))")
+            }
+            try checkFinite("clean", clean.matrix)
+            try checkSymmetric("clean", clean.matrix)
+        }
+        if let mask {
+            if problem != .completion { throw fail("mask", "is only for problem completion (got \(problem.rawValue))") }
+            let m = mask.matrix
+            if m.rows != resolvedRows || m.columns != resolvedN {
+                throw fail("mask", "is \(shape(m)) but the target is \(resolvedRows)×\(resolvedN)")
+            }
+            if let k = m.elements.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw fail(
+                    "mask",
+                    "must hold only 0 and 1, got \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)")
+            }
+        }
     }
 }

@@ -92,6 +92,14 @@ public struct SimulationConfig: Codable, Sendable, Hashable {
     public var width: Int? = nil
     /// What `alpha` is the scale of.
     public var alphaScope: AlphaScope = .factor
+    /// The user's own target (rows×n); `nil` means drawn from the seed (`spectrum`, `symmetric`).
+    /// It fixes `rows` and `n`; `spectrum`/`rank` are not used with it.
+    public var target: MatrixValue? = nil
+    /// The clean Y that the errors compare to when `target` is noisy; `nil` means `target` itself.
+    public var clean: MatrixValue? = nil
+    /// Completion: the observed entries (1) and the others (0), rows×n; `nil` means drawn from
+    /// the seed with probability `observed`.
+    public var mask: MatrixValue? = nil
 
     /// The default configuration (every parameter at its documented default).
     public init() {}

@@ -25,6 +25,9 @@ import Factorization
 /// only off their defaults, after `rows` and `width` equal to what they resolve to are unset
 /// (`SimulationConfig.normalized`).
 ///
+/// A matrix parameter (`target`, `clean`, `mask`) is written as the string `"sha256:<digest>"` of its
+/// content (`MatrixValue`), never its path.
+///
 /// Evolution rule: a parameter appended to the registry later must be left out of the form
 /// while it has its default value, so that every existing key stays valid.
 public enum CanonicalForm {
@@ -113,6 +116,7 @@ public enum CanonicalForm {
         case .real(let d): JSONText.appendNumber(d, to: &out)
         case .text(let s): JSONText.appendString(s, to: &out)
         case .realList(let list): appendList(list, to: &out)
+        case .matrix(let m): JSONText.appendString(m.description, to: &out)
         }
     }
 

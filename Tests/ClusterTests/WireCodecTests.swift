@@ -16,6 +16,7 @@ func configWithEveryParameterSet() throws -> SimulationConfig {
         case .real: value = .real(0.375)
         case .choice(let words): value = .text(words.last!)
         case .realList: value = .realList([3, 2.5, 1])
+        case .matrix: value = .matrix(MatrixFile.value(Matrix(rowMajor: [[1, 2, 3], [4, 5, 6.5]])))
         }
         try c.set(p.name, to: value)
     }

@@ -167,10 +167,17 @@ import Testing
         ("measurements", .integer(30)), ("observed", .real(0.6)), ("stop_loss", .real(1e-10)),
         ("rows", .integer(4)), ("symmetric", .text("false")), ("width", .integer(7)),
         ("alpha_scope", .text("product")),
+        ("target", .matrix(MatrixFile.value(Matrix(rowMajor: [[2, 1], [1, 0]])))),
+        ("clean", .matrix(MatrixFile.value(Matrix(rowMajor: [[2, 1], [1, 0.5]])))),
+        ("mask", .matrix(MatrixFile.value(Matrix(rows: 5, columns: 5, repeating: 1)))),
     ]
 
     /// Parameters a change needs next to it to be valid (a 4×5 target is not symmetric).
-    static let companions: [String: [(String, ParameterValue)]] = ["rows": [("symmetric", .text("false"))]]
+    static let companions: [String: [(String, ParameterValue)]] = [
+        "rows": [("symmetric", .text("false"))],
+        "clean": [("target", .matrix(MatrixFile.value(Matrix(rowMajor: [[2, 1], [1, 0]]))))],
+        "mask": [("problem", .text("completion"))],
+    ]
 
     /// The parameters added after version 1, written at their defaults (or as what they resolve to:
     /// rows = n, width = n), leave the key of every configuration unchanged.

@@ -1,9 +1,11 @@
 import Factorization
+import Sweeps
 
 // Binary forms of `SimulationConfig` and `SimulationResult`: fixed field order, little-endian.
 // Both sides run the same build (the protocol version guards the layout). The configuration is
 // written from the parameter registry: every registered parameter, in registry order, as a tagged
-// value (0 unset, 1 integer, 2 real, 3 word, 4 list of reals), so a new parameter needs no change
+// value (0 unset, 1 integer, 2 real, 3 word, 4 list of reals, 5 matrix: rows and the column-major
+// entries; its digest is recomputed on decoding), so a new parameter needs no change
 // here. When a field is added to `SimulationResult`, add it below and bump `WireCodec.version`.
 extension WireCodec {
     static func encodeConfig(_ c: SimulationConfig, into w: inout ByteWriter) {
@@ -22,6 +24,10 @@ extension WireCodec {
             case .realList(let v):
                 w.u8(4)
                 w.f64Array(v)
+            case .matrix(let m):
+                w.u8(5)
+                w.i64(m.matrix.rows)
+                w.f64Array(m.matrix.elements)
             }
         }
     }
@@ -36,6 +42,14 @@ extension WireCodec {
             case 2: value = .real(try r.f64())
             case 3: value = .text(try r.string())
             case 4: value = .realList(try r.f64Array())
+            case 5:
+                let rows = try r.i64()
+                let elements = try r.f64Array()
+                guard rows >= 1, elements.count % rows == 0, !elements.isEmpty else {
+                    throw WireError.invalidValue(r.context, spec.name)
+                }
+                let matrix = Matrix(rows: rows, columns: elements.count / rows, columnMajor: elements)
+                value = .matrix(MatrixFile.value(matrix))
             default: throw WireError.invalidValue(r.context, spec.name)
             }
             do {

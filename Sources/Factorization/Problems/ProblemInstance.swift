@@ -16,7 +16,12 @@ import Foundation
 /// - sensing: A (m × rows·n, entries N(0, 1/m)), drawn in A's column-major order from the
 ///   `measurements` stream; `y = A vec(Y_noisy)` where vec stacks columns (row i of A is the
 ///   measurement matrix A_i, column `a + b·rows` its entry (a, b));
-/// - completion: entry (i, j) observed when a uniform draw (column-major order, `mask` stream) is < p.
+/// - completion: entry (i, j) observed when a uniform draw (column-major order, `mask` stream) is < p,
+///   unless a `mask` file gives Ω.
+///
+/// With a `target` file, Y is that matrix (plus noise if `noise` > 0), the clean Y is the `clean`
+/// file or the target itself, and the truth (singular values, their bases, rank and the targets
+/// `t_r`) comes from the thin SVD of the clean Y.
 struct ProblemInstance {
     /// Rows of the target.
     let rows: Int
@@ -52,50 +57,67 @@ struct ProblemInstance {
         rows = config.resolvedRows
         kind = config.problem
         symmetric = config.symmetric
-        let values = config.resolvedSpectrum
-        truth = GroundTruth(eigenvalues: symmetric ? values : Array(values.prefix(min(rows, n))))
-        noisy = config.noise > 0
-        guard needMatrices || noisy || kind != .estimation else {
-            basis = nil
-            leftBasis = nil
-            clean = nil
-            target = nil
-            sensing = nil
-            mask = nil
-            return
-        }
-        var truthStream = RandomStream(seed: config.seed, purpose: .truth)
-        let u: Matrix
-        let v: Matrix
-        do {
-            u = symmetric ? try truthStream.haarOrthogonal(n) : try truthStream.haarOrthogonal(rows)
-            v = symmetric ? u : try truthStream.haarOrthogonal(n)
-        } catch {
-            throw ParameterError(
-                parameter: "seed", message: "\(error) while drawing the ground truth; try another seed")
-        }
-        basis = v
-        leftBasis = u
-        let k = truth.eigenvalues.count
-        var scaled = u.block(rows: rows, columns: k)
-        for j in 0..<k {
-            for i in 0..<rows { scaled[i, j] *= truth.eigenvalues[j] }
-        }
-        var y = Matrix(rows: rows, columns: n)
-        y.multiply(scaled, v.block(rows: n, columns: k), transposeB: true)
-        if symmetric {
-            // Symmetrize exactly: V diag(λ) Vᵀ is symmetric only up to rounding.
-            for j in 0..<n {
-                for i in 0..<j {
-                    let s = 0.5 * (y[i, j] + y[j, i])
-                    y[i, j] = s
-                    y[j, i] = s
+        let y: Matrix
+        if let file = config.target {
+            // The user's own instance: truth from the SVD of the clean matrix.
+            y = config.clean?.matrix ?? file.matrix
+            let svd: (u: Matrix, values: [Double], v: Matrix)
+            do {
+                svd = try y.svd()
+            } catch {
+                throw ParameterError(parameter: "target", message: "\(error) on the target matrix")
+            }
+            truth = GroundTruth(eigenvalues: Self.numericallyNonZero(svd.values, rows: rows, columns: n))
+            basis = svd.v
+            leftBasis = svd.u
+            noisy = config.clean != nil || config.noise > 0
+        } else {
+            let values = config.resolvedSpectrum
+            truth = GroundTruth(eigenvalues: symmetric ? values : Array(values.prefix(min(rows, n))))
+            noisy = config.noise > 0
+            guard needMatrices || noisy || kind != .estimation else {
+                basis = nil
+                leftBasis = nil
+                clean = nil
+                target = nil
+                sensing = nil
+                mask = nil
+                return
+            }
+            var truthStream = RandomStream(seed: config.seed, purpose: .truth)
+            let u: Matrix
+            let v: Matrix
+            do {
+                u = symmetric ? try truthStream.haarOrthogonal(n) : try truthStream.haarOrthogonal(rows)
+                v = symmetric ? u : try truthStream.haarOrthogonal(n)
+            } catch {
+                throw ParameterError(
+                    parameter: "seed", message: "\(error) while drawing the ground truth; try another seed")
+            }
+            basis = v
+            leftBasis = u
+            let k = truth.eigenvalues.count
+            var scaled = u.block(rows: rows, columns: k)
+            for j in 0..<k {
+                for i in 0..<rows { scaled[i, j] *= truth.eigenvalues[j] }
+            }
+            var product = Matrix(rows: rows, columns: n)
+            product.multiply(scaled, v.block(rows: n, columns: k), transposeB: true)
+            if symmetric {
+                // Symmetrize exactly: V diag(λ) Vᵀ is symmetric only up to rounding.
+                for j in 0..<n {
+                    for i in 0..<j {
+                        let s = 0.5 * (product[i, j] + product[j, i])
+                        product[i, j] = s
+                        product[j, i] = s
+                    }
                 }
             }
+            y = product
         }
         clean = y
-        var noisyY = y
-        if noisy {
+        var noisyY = config.target?.matrix ?? y
+        if config.noise > 0 {
             var stream = RandomStream(seed: config.seed, purpose: .noise)
             if symmetric {
                 for j in 0..<n {
@@ -123,10 +145,22 @@ struct ProblemInstance {
             sensing = (a, a.times(noisyY.elements))
             mask = nil
         case .completion:
-            var stream = RandomStream(seed: config.seed, purpose: .mask)
-            mask = (0..<(rows * n)).map { _ in stream.uniform() < config.observed ? 1.0 : 0.0 }
+            if let file = config.mask {
+                mask = file.matrix.elements
+            } else {
+                var stream = RandomStream(seed: config.seed, purpose: .mask)
+                mask = (0..<(rows * n)).map { _ in stream.uniform() < config.observed ? 1.0 : 0.0 }
+            }
             sensing = nil
         }
+    }
+
+    /// Singular values with those at or below `max(rows, n) · ε · σ_max` (LAPACK's numerical-rank
+    /// threshold, as numpy's `matrix_rank`) set to 0, so rank(Y) of a file is its numerical rank.
+    static func numericallyNonZero(_ values: [Double], rows: Int, columns: Int) -> [Double] {
+        let largest = values.max() ?? 0
+        let threshold = Double(max(rows, columns)) * Double.ulpOfOne * largest
+        return values.map { $0 > threshold ? $0 : 0 }
     }
 
     /// The columns of V for λ_(1)…λ_(R) (n×R), in the order of `truth.order`.

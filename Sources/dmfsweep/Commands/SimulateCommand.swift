@@ -37,6 +37,7 @@ enum SimulateCommand {
         case .real: valueName = "X"
         case .choice(let words): valueName = words.joined(separator: "|")
         case .realList: valueName = "X,Y,…"
+        case .matrix: valueName = "FILE"
         }
         let shownDefault: String
         switch spec.name {
@@ -44,6 +45,7 @@ enum SimulateCommand {
         case "spectrum":
             shownDefault = SimulationConfig.defaultSpectrum.map { String(format: "%g", $0) }.joined(separator: ",")
         case "rank", "stop_loss": shownDefault = "none"
+        case "target", "clean", "mask": shownDefault = "none"
         case "measurements": shownDefault = "min(rows·n, 5·max(rows, n)·rank)"
         case "rows": shownDefault = "n"
         case "width": shownDefault = "n, or max(rows, n) when rows ≠ n"
@@ -74,6 +76,16 @@ enum SimulateCommand {
             case .real: value = try args.double(flag).map(ParameterValue.real)
             case .choice(let words): value = try args.choice(flag, words).map(ParameterValue.text)
             case .realList: value = try args.doubles(flag).map(ParameterValue.realList)
+            case .matrix:
+                if let path = args.string(flag) {
+                    do {
+                        value = .matrix(try MatrixFile.load(path: path))
+                    } catch {
+                        throw UsageError("\(flag): \(error)")
+                    }
+                } else {
+                    value = nil
+                }
             }
             guard let value else { continue }
             do {
