@@ -36,7 +36,8 @@ public enum Simulation {
     {
         if path == .spectral {
             do {
-                return try SpectralSolver(instance: instance, alpha: config.factorScale, depth: config.depth, eta: config.eta)
+                return try SpectralSolver(
+                    instance: instance, alpha: config.factorScale, depth: config.depth, eta: config.eta)
             } catch {
                 throw ParameterError(parameter: "seed", message: "\(error) on the noisy target; try another seed")
             }

@@ -61,6 +61,18 @@ extension SimulationConfig {
         return c
     }
 
+    /// The configuration as it identifies a task — the one place the resolution rule of the
+    /// canonical form (docs/task-keys.md) and the store's columns is written: `n` is `resolvedN`;
+    /// `spectrum` is `resolvedSpectrum` (padded with zeros to n) unless it is generated from
+    /// `rank`/`decay` (then unset, so keys never depend on the platform's `pow`); `rows` and `width`
+    /// are `normalized`.
+    public var resolvedForKey: SimulationConfig {
+        var c = normalized
+        c.n = resolvedN
+        c.spectrum = spectrum == nil && rank != nil ? nil : resolvedSpectrum
+        return c
+    }
+
     /// The scale of one factor at initialisation: `alpha`, or `alpha^(1/N)` when `alpha_scope` is
     /// `product`.
     public var factorScale: Double {
@@ -188,7 +200,9 @@ extension SimulationConfig {
             if m.rows < 1 || m.columns < 1 { throw fail("target", "is empty (\(shape(m)))") }
             try checkFinite("target", m)
             if let n, n != m.columns { throw fail("n", "is \(n) but the target has \(m.columns) columns; leave n out") }
-            if let rows, rows != m.rows { throw fail("rows", "is \(rows) but the target has \(m.rows) rows; leave rows out") }
+            if let rows, rows != m.rows {
+                throw fail("rows", "is \(rows) but the target has \(m.rows) rows; leave rows out")
+            }
             if spectrum != nil { throw fail("spectrum", "is not used with a target file; leave it out") }
             if rank != nil { throw fail("rank", "is not used with a target file; leave it out") }
             try checkSymmetric("target", m)

@@ -31,7 +31,9 @@ extension Simulation {
             target: p.target!, clean: p.clean!,
             mask: p.mask.map { Matrix(rows: p.rows, columns: p.n, columnMajor: $0) },
             sensingOperator: p.sensing?.operator,
-            measurements: p.sensing.map { Matrix(rows: $0.measurements.count, columns: 1, columnMajor: $0.measurements) },
+            measurements: p.sensing.map {
+                Matrix(rows: $0.measurements.count, columns: 1, columnMajor: $0.measurements)
+            },
             factors: factors)
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Factorization
+import Foundation
 import Sweeps
 
 /// The mapping between the parameter registry (`SimulationConfig.parameters`) and the typed
@@ -59,9 +59,7 @@ enum ParameterColumns {
 
     /// The values of every parameter column of `config` (resolved), in registry order.
     static func values(of config: SimulationConfig) -> [DatabaseValue] {
-        var resolved = config.normalized
-        resolved.n = config.resolvedN
-        if !(config.spectrum == nil && config.rank != nil) { resolved.spectrum = config.resolvedSpectrum }
+        let resolved = config.resolvedForKey
         return SimulationConfig.parameters.map { databaseValue(resolved.value(of: $0.name) ?? .unset) }
     }
 

@@ -38,7 +38,7 @@ public enum CanonicalForm {
     /// - Parameter config: a configuration (normally one that passed `validate()`).
     /// - Returns: the JSON text whose SHA-256 is the task key.
     public static func json(for config: SimulationConfig) -> String {
-        let config = config.normalized
+        let config = config.resolvedForKey
         var out: [UInt8] = []
         out.reserveCapacity(512)
         // Version 1 is frozen: its members are written field by field, in registry order.
@@ -62,13 +62,13 @@ public enum CanonicalForm {
         }
         integer("v", version)
         word("problem", config.problem.rawValue)
-        integer("n", config.resolvedN)
+        integer("n", config.n)
         integer("depth", config.depth)
         member("spectrum")
-        if config.spectrum == nil && config.rank != nil {
-            out.append(contentsOf: "null".utf8)
+        if let spectrum = config.spectrum {
+            appendList(spectrum, to: &out)
         } else {
-            appendList(config.resolvedSpectrum, to: &out)
+            out.append(contentsOf: "null".utf8)
         }
         integer("rank", config.rank)
         real("decay", config.decay)

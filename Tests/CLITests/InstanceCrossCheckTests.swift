@@ -38,11 +38,13 @@ import Testing
                 for (s, shape) in shapes.enumerated() {
                     for wide in [false, true] {
                         let depth = wide ? 3 : 2 + s % 2
-                        var flags = shape + [
-                            "--problem", problem, "--init", initKind, "--depth", String(depth), "--spectrum", "3,2,1",
-                            "--alpha", "0.5", "--eta", "0.05", "--steps", "12", "--record-every", "4", "--noise",
-                            "0.05", "--observed", "0.6", "--path", "full", "--seed", String(out.count + 1),
-                        ]
+                        var flags =
+                            shape + [
+                                "--problem", problem, "--init", initKind, "--depth", String(depth), "--spectrum",
+                                "3,2,1",
+                                "--alpha", "0.5", "--eta", "0.05", "--steps", "12", "--record-every", "4", "--noise",
+                                "0.05", "--observed", "0.6", "--path", "full", "--seed", String(out.count + 1),
+                            ]
                         if wide { flags += ["--width", "7"] }
                         if out.count % 4 == 1 { flags += ["--alpha-scope", "product"] }
                         out.append(Case(flags: flags, problem: problem, depth: depth))

@@ -47,8 +47,10 @@ import Testing
         // encoding, which `simulate --save-instance` writes as target.npy; checked with sha256sum.
         let spec = try SweepFile.load(path: sweep("b", "f.npy")).expand()[0]
         let out = try runProcess(
-            ["simulate", "--target", tmp.path("b/m.csv"), "--symmetric", "false", "--steps", "0",
-             "--save-instance", tmp.path("saved")])
+            [
+                "simulate", "--target", tmp.path("b/m.csv"), "--symmetric", "false", "--steps", "0",
+                "--save-instance", tmp.path("saved"),
+            ])
         try #require(out.status == 0, "\(out.stderr)")
         let sum = try runProcess([tmp.path("saved/target.npy")], executable: URL(fileURLWithPath: "/usr/bin/sha256sum"))
         let digest = String(sum.stdout.prefix(64))
@@ -63,10 +65,14 @@ import Testing
         ("target: {value: cube.npy}", "is not a 2-D matrix"),
         ("target: {value: bad.csv}", "line 2 has 1 entries, line 1 has 2"),
         ("target: {value: notes.txt}", "expected a .npy or .csv file"),
-        ("target: {value: good.npy}\n  problem: {value: completion}\n  mask: {value: mask3.npy}",
-         "mask: is 3×3 but the target is 2×2"),
-        ("target: {value: good.npy}\n  problem: {value: completion}\n  mask: {value: half.npy}",
-         "mask: must hold only 0 and 1, got 0.5"),
+        (
+            "target: {value: good.npy}\n  problem: {value: completion}\n  mask: {value: mask3.npy}",
+            "mask: is 3×3 but the target is 2×2"
+        ),
+        (
+            "target: {value: good.npy}\n  problem: {value: completion}\n  mask: {value: half.npy}",
+            "mask: must hold only 0 and 1, got 0.5"
+        ),
         ("target: {value: good.npy}\n  mask: {value: ones.npy}", "mask: is only for problem completion"),
         ("target: {value: good.npy}\n  clean: {value: mask3.npy}", "clean: is 3×3 but the target is 2×2"),
         ("clean: {value: good.npy}", "clean: needs a target file"),

@@ -185,8 +185,9 @@ import Testing
     @Test func badShapeCombinationsAreRefused() throws {
         var c = SimulationConfig()
         c.rows = 3
-        #expect(throws: ParameterError(
-            parameter: "symmetric", message: "a 3×5 target cannot be symmetric; set symmetric: false (or rows = n)")
+        #expect(
+            throws: ParameterError(
+                parameter: "symmetric", message: "a 3×5 target cannot be symmetric; set symmetric: false (or rows = n)")
         ) { try c.validate() }
         c.symmetric = false
         c.spectrum = [3, 2, 1, 0.5]

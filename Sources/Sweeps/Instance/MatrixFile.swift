@@ -28,7 +28,8 @@ public enum MatrixFile {
         default: throw fail("expected a .npy or .csv file")
         }
         if let k = matrix.elements.firstIndex(where: { !$0.isFinite }) {
-            throw fail("non-finite entry \(matrix.elements[k]) at row \(k % matrix.rows + 1), column \(k / matrix.rows + 1)")
+            throw fail(
+                "non-finite entry \(matrix.elements[k]) at row \(k % matrix.rows + 1), column \(k / matrix.rows + 1)")
         }
         return value(matrix)
     }
@@ -60,7 +61,9 @@ public enum MatrixFile {
             var row: [Double] = []
             for (j, field) in line.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
                 let text = field.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard let v = Double(text) else { throw fail("line \(i + 1), column \(j + 1): '\(text)' is not a number") }
+                guard let v = Double(text) else {
+                    throw fail("line \(i + 1), column \(j + 1): '\(text)' is not a number")
+                }
                 row.append(v)
             }
             if let first = rows.first, first.count != row.count {

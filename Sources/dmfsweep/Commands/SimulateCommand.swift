@@ -39,18 +39,7 @@ enum SimulateCommand {
         case .realList: valueName = "X,Y,…"
         case .matrix: valueName = "FILE"
         }
-        let shownDefault: String
-        switch spec.name {
-        case "n": shownDefault = "length of the spectrum"
-        case "spectrum":
-            shownDefault = SimulationConfig.defaultSpectrum.map { String(format: "%g", $0) }.joined(separator: ",")
-        case "rank", "stop_loss": shownDefault = "none"
-        case "target", "clean", "mask": shownDefault = "none"
-        case "measurements": shownDefault = "min(rows·n, 5·max(rows, n)·rank)"
-        case "rows": shownDefault = "n"
-        case "width": shownDefault = "n, or max(rows, n) when rows ≠ n"
-        default: shownDefault = SimulationConfig().value(of: spec.name)?.description ?? "none"
-        }
+        let shownDefault = spec.shownDefault ?? spec.defaultValue.description
         // The registry's help may already name its default in parentheses; show it once, uniformly.
         var help = spec.help
         if let paren = help.range(of: " (default") { help = String(help[..<paren.lowerBound]) }
