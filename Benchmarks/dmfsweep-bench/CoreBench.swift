@@ -34,14 +34,14 @@ enum CoreBench {
             let depths = [3, 5]
             let configs = depths.map { config(n: n, depth: $0) }
             let counts = try configs.map { c in
-                max(5, min(2000, Int(0.25 / (try Simulation.secondsPerStep(c, steps: 3)))))
+                max(5, min(2000, Int(0.25 / (try secondsPerStep(c, steps: 3)))))
             }
             var bestRate = 0.0
             var bestStep = Array(repeating: Double.infinity, count: depths.count)
             for _ in 0..<rounds {
                 bestRate = max(bestRate, dgemm.round())
                 for i in depths.indices {
-                    bestStep[i] = min(bestStep[i], try Simulation.secondsPerStep(configs[i], steps: counts[i]))
+                    bestStep[i] = min(bestStep[i], try secondsPerStep(configs[i], steps: counts[i]))
                 }
             }
             for (i, depth) in depths.enumerated() {
@@ -61,12 +61,12 @@ enum CoreBench {
         var spectral = full
         spectral.path = .spectral
         full.path = .full
-        let fullCount = max(5, min(500, Int(0.25 / (try Simulation.secondsPerStep(full, steps: 3)))))
+        let fullCount = max(5, min(500, Int(0.25 / (try secondsPerStep(full, steps: 3)))))
         var bestFull = Double.infinity
         var bestSpectral = Double.infinity
         for _ in 0..<rounds {
-            bestFull = min(bestFull, try Simulation.secondsPerStep(full, steps: fullCount))
-            bestSpectral = min(bestSpectral, try Simulation.secondsPerStep(spectral, steps: 200_000, warmup: 1000))
+            bestFull = min(bestFull, try secondsPerStep(full, steps: fullCount))
+            bestSpectral = min(bestSpectral, try secondsPerStep(spectral, steps: 200_000, warmup: 1000))
         }
         print(
             "\nspectral vs full, n=200 N=4: full \(String(format: "%.3f", bestFull * 1e3)) ms/step, spectral "
@@ -106,12 +106,12 @@ enum CoreBench {
                 calls.append(GemmCall(ta: false, tb: true, m: dj, n: dk, k: n))
             }
             let probe = GemmSequence(calls)
-            let count = max(3, min(500, Int(0.25 / (try Simulation.secondsPerStep(c, steps: 2)))))
+            let count = max(3, min(500, Int(0.25 / (try secondsPerStep(c, steps: 2)))))
             var bestStep = Double.infinity
             var bestGemm = Double.infinity
             for _ in 0..<rounds {
                 bestGemm = min(bestGemm, probe.seconds(repetitions: count))
-                bestStep = min(bestStep, try Simulation.secondsPerStep(c, steps: count))
+                bestStep = min(bestStep, try secondsPerStep(c, steps: count))
             }
             let flops = Simulation.matrixProductFlopsPerStep(c)
             let fraction = bestGemm / bestStep
@@ -125,6 +125,20 @@ enum CoreBench {
                 "RESULT rectangular rows=\(rows) n=\(n) width=\(width) N=3 step_ms=\(bestStep * 1e3) "
                     + "dgemm_ms=\(bestGemm * 1e3) fraction=\(fraction) (reference ≥ 0.9)")
         }
+    }
+
+    /// The mean wall-clock seconds of one gradient-descent step (residual + update, no recording)
+    /// for `config`, after `warmup` untimed steps; setup (ground truth, factors) is not timed.
+    static func secondsPerStep(_ config: SimulationConfig, steps: Int, warmup: Int = 2) throws -> Double {
+        let run = try Simulation.prepare(config)
+        var sink = 0.0
+        for _ in 0..<warmup { sink += run.step() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<max(steps, 1) { sink += run.step() }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        // Keep the losses observable so the loop cannot be optimised away.
+        if sink.isNaN && steps < 0 { print(sink) }
+        return elapsed / Double(max(steps, 1))
     }
 
     struct GemmCall {

@@ -1,3 +1,4 @@
+import Cluster
 import Factorization
 import Foundation
 import SummaryStore
@@ -124,7 +125,7 @@ enum CostModel {
             probe.steps = min(probe.steps, 2000)
             let start = Date()
             do {
-                let result = try Simulation.run(probe)
+                let result = try Simulation.timedRun(probe)
                 let measured = max(Date().timeIntervalSince(start), 1e-6)
                 // Scale the model so that it matches the measured probe, as far as it ran (a run
                 // that diverges or reaches --stop-loss ends early).

@@ -1,3 +1,4 @@
+import Cluster
 import Factorization
 import Foundation
 import Sweeps
@@ -127,7 +128,7 @@ enum SimulateCommand {
         if let dir = args.string("--save-instance") { try saveInstance(config, to: dir) }
         let result: SimulationResult
         do {
-            result = try Simulation.run(config)
+            result = try Simulation.timedRun(config)
         } catch {
             throw usage(error)
         }

@@ -1,7 +1,8 @@
+import Factorization
 import Foundation
 import Testing
 
-@testable import Factorization
+@testable import Sweeps
 
 /// The `simulate` object's exact bytes: keys in README order, reals in `JSONText.float` layout
 /// (integral reals keep `.0`), integers plain, unset optionals `null`, no whitespace.
@@ -36,5 +37,15 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(Self.result.json().utf8)) as? [String: Any])
         #expect(object["final_loss"] as? Double == 1e-7)
         #expect((object["trajectory"] as? [Any])?.count == 2)
+    }
+
+    /// A diverged run's JSON holds no NaN or Inf (every recorded number is finite).
+    @Test func aDivergedRunWritesNoNonFiniteNumber() throws {
+        var c = SimulationConfig()
+        c.eta = 3
+        c.path = .full
+        let r = try Simulation.run(c)
+        #expect(r.status == .diverged)
+        #expect(!r.json().contains("nan") && !r.json().contains("inf"))
     }
 }

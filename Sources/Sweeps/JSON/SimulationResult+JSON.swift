@@ -1,3 +1,5 @@
+import Factorization
+
 /// The `dmfsweep simulate` JSON object (README, "Output"): one object, keys in a fixed order,
 /// numbers printed as the shortest text that reads back to the same `Double` in Swift's layout
 /// (`JSONText.float`: reals keep a fraction, `1.0`, so typed readers see floats), never NaN or Inf
