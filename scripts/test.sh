@@ -15,4 +15,7 @@ bash scripts/check-report-render.sh
 echo "== Slurm integration test (single-node Slurm on this machine)"
 DMFSWEEP_TEST_BINARY="$(swift build --show-bin-path)/dmfsweep" bash scripts/test-slurm.sh
 echo "== swift test"
+# The numpy cross-checks (Tests/CLITests/InstanceCrossCheckTests.swift) use the benchmark venv.
+DMFSWEEP_PYTHON="${DMFSWEEP_PYTHON:-$(bash Benchmarks/python-env.sh)}"
+export DMFSWEEP_PYTHON
 swift test --skip-build
