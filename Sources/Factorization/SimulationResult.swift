@@ -119,9 +119,9 @@ public struct SimulationResult: Codable, Sendable, Hashable {
     /// Completion: the relative error on the unobserved entries at the last recorded step.
     public var finalUnobservedError: Double? = nil
     /// The smallest relative recovery error over the recorded steps.
-    public var bestError: Double? = nil
+    public var bestRecoveryError: Double? = nil
     /// The recorded step with that smallest error (the earliest on a tie).
-    public var bestErrorStep: Int? = nil
+    public var bestRecoveryStep: Int? = nil
 
     /// Creates a value from its members (see the properties).
     public init(

@@ -41,6 +41,12 @@ extension SummaryStore {
                 INSERT OR REPLACE INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
+            let upsertRecovery = try connection.cached(
+                """
+                INSERT OR REPLACE INTO recovery (task_id, final_error, final_unobserved_error, final_clean_error,
+                    best_recovery_error, best_recovery_step, error, unobserved_error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             var summary = RecordSummary(recorded: 0, unknown: [])
             for item in batch {
                 try findTask.bind([.text(item.key.hex)])
@@ -72,6 +78,11 @@ extension SummaryStore {
                     .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
                     .blob(PackedArray.pack(t.map(\.erankRatio))),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
+                ])
+                try upsertRecovery.execute([
+                    .integer(id), Self.finite(r.finalError), Self.finite(r.finalUnobservedError),
+                    Self.finite(r.finalCleanError), Self.finite(r.bestRecoveryError), DatabaseValue(r.bestRecoveryStep),
+                    Self.optionalColumn(t.map(\.error)), Self.optionalColumn(t.map(\.unobservedError)),
                 ])
                 summary.recorded += 1
             }
@@ -141,6 +152,32 @@ extension SummaryStore {
                     cleanError: clean.flatMap { $0[i].isNaN ? nil : $0[i] })
             }
         }
+        // A store opened read-only may predate the recovery table: then nothing was recorded.
+        guard try Schema.hasTable("recovery", connection) else { return result }
+        let recovery = try connection.cached(
+            """
+            SELECT final_error, final_unobserved_error, final_clean_error, best_recovery_error, best_recovery_step,
+                error, unobserved_error
+            FROM recovery WHERE task_id = ?
+            """)
+        try recovery.bind([.integer(id)])
+        if try recovery.step() {
+            result.finalError = recovery.double(at: 0)
+            result.finalUnobservedError = recovery.double(at: 1)
+            result.finalCleanError = recovery.double(at: 2)
+            result.bestRecoveryError = recovery.double(at: 3)
+            result.bestRecoveryStep = recovery.int(at: 4)
+            let count = result.trajectory.count
+            let error = recovery.data(at: 5).flatMap(PackedArray.doubles)
+            let hidden = recovery.data(at: 6).flatMap(PackedArray.doubles)
+            guard [error, hidden].allSatisfy({ $0 == nil || $0?.count == count }) else {
+                throw StoreError.corruptValue(table: "recovery", column: "error", detail: "task \(key.short)")
+            }
+            for i in 0..<count {
+                result.trajectory[i].error = error.flatMap { $0[i].isNaN ? nil : $0[i] }
+                result.trajectory[i].unobservedError = hidden.flatMap { $0[i].isNaN ? nil : $0[i] }
+            }
+        }
         return result
     }
 
@@ -159,6 +196,11 @@ extension SummaryStore {
                 finite(p?.start), finite(p?.end),
             ]
         }
+    }
+
+    /// A per-point column: NULL when no point has a value, else the values with NaN for the missing.
+    static func optionalColumn(_ values: [Double?]) -> DatabaseValue {
+        values.contains { $0 != nil } ? .blob(PackedArray.pack(values.map { $0 ?? .nan })) : .null
     }
 
     /// A real, or NULL when it is missing or not finite (SQLite stores NaN as NULL anyway).

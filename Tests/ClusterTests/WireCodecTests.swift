@@ -39,8 +39,8 @@ func sampleResult() -> SimulationResult {
     result.finalCleanError = 0.5
     result.finalError = 0.75
     result.finalUnobservedError = 0.875
-    result.bestError = 0.625
-    result.bestErrorStep = 10
+    result.bestRecoveryError = 0.625
+    result.bestRecoveryStep = 10
     return result
 }
 

@@ -114,7 +114,7 @@ import Testing
         #expect(close(try #require(result.finalUnobservedError), (hidden / hiddenNorm).squareRoot(), rel: 1e-12))
         let errors = result.trajectory.compactMap(\.error)
         #expect(errors.count == result.trajectory.count)
-        #expect(result.bestError == errors.min())
+        #expect(result.bestRecoveryError == errors.min())
         #expect(result.trajectory.allSatisfy { $0.unobservedError != nil })
         // Predictions assume a square symmetric target: null here.
         #expect(result.predicted.allSatisfy { $0.start == nil && $0.end == nil })

@@ -20,8 +20,8 @@ import Testing
     @Test func objectBytesAreExact() {
         let head =
             #"{"status":"converged","path":"spectral","steps":20,"final_loss":1e-07,"final_erank":2.0,"#
-            + #""final_clean_error":null,"final_error":null,"final_unobserved_error":null,"best_error":null,"#
-            + #""best_error_step":null,"targets":[1.0,1.5],"#
+            + #""final_clean_error":null,"final_error":null,"final_unobserved_error":null,"best_recovery_error":null,"#
+            + #""best_recovery_step":null,"targets":[1.0,1.5],"#
             + #""intervals":[{"rank":1,"target":1.0,"start":3,"end":null,"length":0,"middle_error":0.25}],"#
             + #""predicted":[{"rank":1,"start":2.5,"end":null}],"best_step":null,"best_clean_error":null,"#
             + #""best_inside_interval":false,"seconds":0.125"#

@@ -104,8 +104,8 @@ extension WireCodec {
         w.optionalF64(s.finalCleanError)
         w.optionalF64(s.finalError)
         w.optionalF64(s.finalUnobservedError)
-        w.optionalF64(s.bestError)
-        w.optionalI64(s.bestErrorStep)
+        w.optionalF64(s.bestRecoveryError)
+        w.optionalI64(s.bestRecoveryStep)
     }
 
     static func decodeSimulationResult(_ r: inout ByteReader) throws(WireError) -> SimulationResult {
@@ -166,8 +166,8 @@ extension WireCodec {
         result.finalCleanError = try r.optionalF64()
         result.finalError = try r.optionalF64()
         result.finalUnobservedError = try r.optionalF64()
-        result.bestError = try r.optionalF64()
-        result.bestErrorStep = try r.optionalI64()
+        result.bestRecoveryError = try r.optionalF64()
+        result.bestRecoveryStep = try r.optionalI64()
         return result
     }
 

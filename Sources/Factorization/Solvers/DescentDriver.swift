@@ -177,9 +177,9 @@ struct DescentDriver {
         result.finalError = last?.error
         result.finalUnobservedError = last?.unobservedError
         for p in rec.trajectory {
-            if let e = p.error, result.bestError.map({ e < $0 }) ?? true {
-                result.bestError = e
-                result.bestErrorStep = p.step
+            if let e = p.error, result.bestRecoveryError.map({ e < $0 }) ?? true {
+                result.bestRecoveryError = e
+                result.bestRecoveryStep = p.step
             }
         }
         return result

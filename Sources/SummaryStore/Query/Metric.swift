@@ -13,6 +13,9 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     case predicted(String)
     /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`.
     case result(String)
+    /// A recovery error of the result: `final_error`, `final_unobserved_error`, `final_clean_error`,
+    /// `best_recovery_error`, `best_recovery_step` (table `recovery`).
+    case recovery(String)
     /// The fraction of tasks whose outcome is a run status (`finished`, `converged`, `diverged`)
     /// or `failed` (the task failed without a result).
     case status(String)
@@ -23,6 +26,9 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     ]
     static let predictedColumns = ["start": "predicted_start", "end": "predicted_end"]
     static let resultColumns = ["final_loss", "final_erank", "steps", "seconds", "best_step", "best_error"]
+    static let recoveryColumns = [
+        "final_error", "final_unobserved_error", "final_clean_error", "best_recovery_error", "best_recovery_step",
+    ]
     static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"]
 
     /// Every metric name, as `--metric` accepts it.
@@ -30,7 +36,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         [
             "interval.start", "interval.end", "interval.length", "interval.target", "interval.middle_error",
             "predicted.start", "predicted.end",
-        ] + resultColumns + statuses.map { "status." + $0 }
+        ] + resultColumns + recoveryColumns + statuses.map { "status." + $0 }
 
     /// Parses a metric name.
     /// - Throws: `QueryError.unknownMetric` with a suggestion.
@@ -41,6 +47,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case ("predicted", let field?) where Self.predictedColumns[field] != nil: self = .predicted(field)
         case ("status", let s?) where Self.statuses.contains(s): self = .status(s)
         case (let field?, nil) where Self.resultColumns.contains(field): self = .result(field)
+        case (let field?, nil) where Self.recoveryColumns.contains(field): self = .recovery(field)
         default:
             throw QueryError.unknownMetric(name: name, suggestion: Suggestion.closest(to: name, among: Self.names))
         }
@@ -50,7 +57,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .interval(let f): return "interval." + f
         case .predicted(let f): return "predicted." + f
-        case .result(let f): return f
+        case .result(let f), .recovery(let f): return f
         case .status(let s): return "status." + s
         }
     }
@@ -59,7 +66,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     public var isPerRank: Bool {
         switch self {
         case .interval, .predicted: return true
-        case .result, .status: return false
+        case .result, .recovery, .status: return false
         }
     }
 
@@ -70,6 +77,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case .interval(let f): return ("CAST(i.\(Self.intervalColumns[f]!) AS REAL)", [])
         case .predicted(let f): return ("i.\(Self.predictedColumns[f]!)", [])
         case .result(let f): return ("CAST(r.\(f) AS REAL)", [])
+        case .recovery(let f): return ("CAST(e.\(f) AS REAL)", [])
         case .status("failed"): return ("CASE WHEN t.status = 'failed' THEN 1.0 ELSE 0.0 END", [])
         case .status(let s): return ("CASE WHEN r.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
         }
@@ -80,6 +88,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .interval, .predicted: return ("JOIN intervals i ON i.task_id = t.id", "1")
         case .result: return ("JOIN results r ON r.task_id = t.id", "1")
+        case .recovery: return ("JOIN recovery e ON e.task_id = t.id", "1")
         case .status: return ("LEFT JOIN results r ON r.task_id = t.id", "t.status IN ('done', 'failed')")
         }
     }

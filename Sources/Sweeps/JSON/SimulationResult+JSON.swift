@@ -19,8 +19,8 @@ extension SimulationResult {
         o.add("final_clean_error", finalCleanError)
         o.add("final_error", finalError)
         o.add("final_unobserved_error", finalUnobservedError)
-        o.add("best_error", bestError)
-        o.add("best_error_step", int: bestErrorStep)
+        o.add("best_recovery_error", bestRecoveryError)
+        o.add("best_recovery_step", int: bestRecoveryStep)
         o.add("targets", raw: "[" + targets.map(JSONText.float).joined(separator: ",") + "]")
         o.add("intervals", objects: intervals) { iv, e in
             e.add("rank", int: iv.rank)

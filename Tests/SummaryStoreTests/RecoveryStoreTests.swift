@@ -1,0 +1,69 @@
+import Factorization
+import Foundation
+import Sweeps
+import TestSupport
+import Testing
+
+@testable import SummaryStore
+
+/// The recovery errors of a result (`final_error`, `final_unobserved_error`, per-point `error`…)
+/// are stored, read back, queryable, and a store written before them gets their table on its
+/// first read-write open.
+@Suite struct RecoveryStoreTests {
+    static func result(seed: Int) -> SimulationResult {
+        var r = Fixtures.result(seed: seed)
+        for i in r.trajectory.indices {
+            r.trajectory[i].error = 1 / Double(i + seed + 2)
+            r.trajectory[i].unobservedError = i == 1 ? nil : 2 / Double(i + seed + 2)
+        }
+        r.finalError = r.trajectory.last?.error
+        r.finalUnobservedError = r.trajectory.last?.unobservedError
+        r.finalCleanError = 0.25 * Double(seed + 1)
+        r.bestRecoveryError = r.finalError
+        r.bestRecoveryStep = r.trajectory.last?.step
+        return r
+    }
+
+    @Test func recoveryErrorsRoundTripAndAreQueryable() throws {
+        let (_, store) = try Fixtures.store()
+        let tasks = (0..<4).map { Fixtures.task($0) }
+        _ = try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        let results = tasks.indices.map { Self.result(seed: $0) }
+        try store.recordResults(zip(tasks, results).map { CompletedTask(key: $0.key, result: $1) })
+        for (task, expected) in zip(tasks, results) {
+            let back = try #require(try store.result(for: task.key))
+            #expect(back.trajectory == expected.trajectory)
+            #expect(back.finalError == expected.finalError)
+            #expect(back.finalUnobservedError == expected.finalUnobservedError)
+            #expect(back.finalCleanError == expected.finalCleanError)
+            #expect(back.bestRecoveryError == expected.bestRecoveryError)
+            #expect(back.bestRecoveryStep == expected.bestRecoveryStep)
+        }
+        let table = try store.aggregate(AggregateQuery(sweep: "s", groupBy: [], metric: Metric(parsing: "final_error")))
+        let values = results.compactMap(\.finalError)
+        #expect(table.rows.count == 1 && table.rows[0].count == values.count)
+        let mean = values.reduce(0, +) / Double(values.count)
+        #expect(abs((table.rows[0].mean ?? .nan) - mean) <= 1e-12 * mean)
+    }
+
+    @Test func aStoreWithoutTheRecoveryTableGetsItOnAReadWriteOpen() throws {
+        let dir = try TemporaryDirectory(prefix: "store-recovery")
+        let path = dir.path("s.sqlite")
+        let tasks = (0..<2).map { Fixtures.task($0) }
+        do {
+            let store = try SummaryStore(path: path, create: true)
+            _ = try store.registerSweep(name: "s", spec: "", tasks: tasks)
+            try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
+        }
+        // A store written before the recovery table existed.
+        try Connection(path: path, mode: .readWrite).execute("DROP TABLE recovery")
+        let old = try SummaryStore(path: path, readOnly: true)
+        let before = try #require(try old.result(for: tasks[0].key))
+        #expect(before.finalError == nil && before.trajectory.count == 5)
+        let writer = try SummaryStore(path: path)
+        try writer.recordResults([CompletedTask(key: tasks[1].key, result: Self.result(seed: 1))])
+        #expect(try writer.result(for: tasks[1].key)?.finalError == Self.result(seed: 1).finalError)
+        #expect(try writer.result(for: tasks[0].key)?.finalError == nil)
+        #expect(try writer.integrityCheck() == ["ok"])
+    }
+}
