@@ -66,4 +66,22 @@ import Testing
         #expect(try writer.result(for: tasks[0].key)?.finalError == nil)
         #expect(try writer.integrityCheck() == ["ok"])
     }
+
+    /// A task with a matrix parameter (`target`, `mask`) is rebuilt from its BLOB columns with the
+    /// same matrix, hence the same key — so it can be dispatched from the store alone.
+    @Test func matrixParametersAreRebuiltFromTheStore() throws {
+        let (_, store) = try Fixtures.store()
+        var config = SimulationConfig()
+        config.problem = .completion
+        config.symmetric = false
+        config.target = MatrixFile.value(Matrix(rowMajor: [[0, 1, 2], [1, 0, 0.5]]))
+        config.mask = MatrixFile.value(Matrix(rowMajor: [[0, 1, 1], [1, 1, 0]]))
+        try config.validate()
+        let task = SweepTask(config: config)
+        _ = try store.registerSweep(name: "m", spec: "", tasks: [task])
+        let back = try #require(try store.unfinishedTasks(sweep: "m").first)
+        #expect(back.config.target?.matrix == config.target?.matrix)
+        #expect(back.config.mask?.matrix == config.mask?.matrix)
+        #expect(SweepTask(config: back.config).key == task.key)
+    }
 }
