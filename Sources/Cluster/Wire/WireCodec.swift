@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 import Sweeps
 
@@ -9,11 +10,29 @@ import Sweeps
 /// becomes a `WireError`.
 public enum WireCodec {
     /// The protocol version this build speaks.
-    public static let version: UInt8 = 1
+    /// 2: `hello` lists the keys the worker is running (adoption by a restarted coordinator).
+    public static let version: UInt8 = 2
     /// The protocol tag that starts every header frame.
     public static let tag: [UInt8] = Array("DMFS".utf8)
     /// Default largest accepted message (header + body), in bytes.
     public static let defaultMaxMessageBytes = 64 << 20
+
+    /// Bytes of a `results` message besides its results: header (6), batch (8) and count (4).
+    public static let resultsMessageOverhead = 18
+
+    /// An upper bound of the bytes one result takes in a `results` message (exact for the largest
+    /// result of its shape; see `SimulationResult.encodedSizeBound`).
+    /// - Parameter result: a finished task.
+    /// - Returns: bytes.
+    public static func encodedSizeBound(_ result: WireResult) -> Int {
+        switch result.outcome {
+        case .success(let s):
+            let ranks = max(s.targets.count, s.intervals.count, s.predicted.count)
+            return SimulationResult.encodedSizeBound(ranks: ranks, records: s.trajectory.count)
+        case .failure(let message):
+            return 4 + result.key.hex.utf8.count + 8 + 1 + 4 + message.utf8.count
+        }
+    }
 
     /// The header frame for a message type.
     /// - Parameter type: the message type.
@@ -43,6 +62,8 @@ public enum WireCodec {
             var mask: UInt32 = 0
             for kind in h.capabilities { mask |= 1 << UInt32(kind.rawValue) }
             w.u32(mask)
+            w.count(h.running.count)
+            for k in h.running { w.string(k.hex) }
         case .welcome(let wel):
             w.u64(wel.session)
             w.u32(UInt32(clamping: wel.heartbeatMilliseconds))
@@ -155,7 +176,13 @@ public enum WireCodec {
             for bit in 0..<32 where mask & (1 << UInt32(bit)) != 0 {
                 if let kind = TaskKind(rawValue: UInt8(bit)) { caps.insert(kind) }
             }
-            return .hello(Hello(workerID: id, host: host, pid: pid, cores: cores, jobs: jobs, capabilities: caps))
+            let n = try r.count(minimumElementSize: 5)
+            var running: [TaskKey] = []
+            running.reserveCapacity(n)
+            for _ in 0..<n { running.append(try decodeKey(&r)) }
+            return .hello(
+                Hello(
+                    workerID: id, host: host, pid: pid, cores: cores, jobs: jobs, capabilities: caps, running: running))
         case .welcome:
             let session = try r.u64()
             let hb = Int(try r.u32())
