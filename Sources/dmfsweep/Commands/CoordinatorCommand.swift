@@ -61,7 +61,7 @@ enum CoordinatorCommand {
         }
         let stop = coordinator.stop
         let watch = TerminationSignals.watch { _ in stop.request() }
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
         let reporter = ProgressReporter(mode: try ProgressReporter.mode(args, allowBar: false), log: log)
         let outcome = try coordinator.run { reporter.update($0) }
         reporter.finish()

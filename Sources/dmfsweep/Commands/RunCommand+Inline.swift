@@ -47,7 +47,7 @@ enum InlineRun {
         }
 
         let (stop, watch) = StopRequest.installInline()
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
         let store = try StoreAccess.open(storePath, create: true)
         var todo: [SweepTask]
         let registration: SweepRegistration

@@ -30,7 +30,7 @@ enum LocalCluster {
         let endpoint = try coordinator.bind()
         let stop = coordinator.stop
         let watch = TerminationSignals.watch { _ in stop.request() }
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
 
         let supervisor = WorkerSupervisor(
             executable: executablePath(),

@@ -51,7 +51,7 @@ enum WorkerCommand {
         let worker = try Worker(options: options, log: log)
         let stop = worker.stop
         let watch = TerminationSignals.watch { _ in stop.request() }
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
         switch try worker.run() {
         case .complete:
             return 0
