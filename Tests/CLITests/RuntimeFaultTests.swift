@@ -83,6 +83,25 @@ import Testing
         print("oversized result: task failed with the reason after \(String(format: "%.1f", seconds)) s")
     }
 
+    /// A result batch the coordinator cannot decode (a fault corrupts it) is rejected back to the
+    /// worker, which reports its tasks as failures with the reason: they end failed, not lost.
+    @Test func aResultTheCoordinatorCannotReadFailsTheTaskWithTheReason() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try RuntimeCLITests.sweep(dir, count: 2)
+        let store = dir.path("s.sqlite")
+        let start = Date()
+        let r = try runProcess(
+            ["run", sweep, "--store", store, "--workers", "1", "--max-attempts", "1", "--noop"],
+            environment: ["DMFSWEEP_FAULT_CORRUPT_RESULTS": "1"], timeout: 60)
+        let seconds = Date().timeIntervalSince(start)
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(seconds < 20)
+        #expect(r.stderr.contains("cannot read result batch"), "\(r.stderr)")
+        let rows = try RuntimeCLITests.sql(store, "SELECT status, error FROM tasks")
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0.hasPrefix("failed|") && $0.contains("trailing bytes") }, "\(rows)")
+    }
+
     /// Workers stopped mid-task (inside BLAS: n = 300, full path) with SIGINT and SIGTERM, single
     /// and doubled, with and without OPENBLAS_NUM_THREADS=1, with 1 and 2 jobs: every one is gone
     /// within seconds, with status 130 and no crash output.
@@ -118,7 +137,9 @@ import Testing
         for signal in [SIGINT, SIGTERM] {
             for doubled in [false, true] {
                 for blas in ["\(ProcessInfo.processInfo.activeProcessorCount)", "1"] {
-                    for jobs in [1, 2] { cases.append(Case(signal: signal, doubled: doubled, blasThreads: blas, jobs: jobs)) }
+                    for jobs in [1, 2] {
+                        cases.append(Case(signal: signal, doubled: doubled, blasThreads: blas, jobs: jobs))
+                    }
                 }
             }
         }
@@ -138,7 +159,9 @@ import Testing
                         "worker", "--connect", endpoint, "--jobs", "\(batch[i].jobs)", "--give-up-after", "30",
                         "--quiet",
                     ],
-                    environment: ["OPENBLAS_NUM_THREADS": batch[i].blasThreads, "DMFSWEEP_FAULT_EXECUTION_LOG": logs[i]])
+                    environment: [
+                        "OPENBLAS_NUM_THREADS": batch[i].blasThreads, "DMFSWEEP_FAULT_EXECUTION_LOG": logs[i],
+                    ])
             }
             defer { for w in workers { w.send(signal: SIGKILL) } }
             // Every worker inside a task…
@@ -224,7 +247,8 @@ import Testing
             ((try? String(contentsOfFile: executions, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
         func worker(_ i: Int) throws -> ChildProcess {
-            try ChildProcess(["worker", "--connect", endpoint, "--name", "w\(i)", "--give-up-after", "30"], environment: env)
+            try ChildProcess(
+                ["worker", "--connect", endpoint, "--name", "w\(i)", "--give-up-after", "30"], environment: env)
         }
         // Staggered: w0 finishes its task first, while w1 still runs the next one in the queue —
         // without adoption, the restarted coordinator hands w1's task to w0 as well.
@@ -244,7 +268,9 @@ import Testing
         let seconds = Date().timeIntervalSince(restart)
         for w in workers { #expect(w.exitStatus(timeout: 15) == 0, "\(w.output)") }
         let ran = lines()
-        print("coordinator restart: \(ran.count) executions for 4 tasks; finished \(String(format: "%.1f", seconds)) s after the restart")
+        print(
+            "coordinator restart: \(ran.count) executions for 4 tasks; finished \(String(format: "%.1f", seconds)) s after the restart"
+        )
         #expect(ran.count == 4 && Set(ran).count == 4, "\(ran)")
         #expect(second.output.contains("adopted"), "\(second.output)")
         #expect(try RuntimeCLITests.sql(store, "SELECT count(*), count(DISTINCT task_id) FROM results") == ["4|4"])
@@ -275,7 +301,9 @@ import Testing
         #expect(eventually(timeout: 20) { coordinator.output.contains("listening on") })
         let strangerKey = try String(contentsOfFile: "\(keys)/stranger.pub", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        for (name, dirOfKeys, keyName) in [("not allow-listed", keys, "stranger"), ("wrong coordinator.pub", other, "worker")] {
+        for (name, dirOfKeys, keyName) in [
+            ("not allow-listed", keys, "stranger"), ("wrong coordinator.pub", other, "worker"),
+        ] {
             let start = Date()
             let r = try runProcess(
                 ["worker", "--connect", endpoint, "--curve", "--keys", dirOfKeys, "--key-name", keyName], timeout: 60)
@@ -283,7 +311,8 @@ import Testing
             print("CURVE \(name): diagnosed and exited \(r.status) after \(String(format: "%.2f", seconds)) s")
             #expect(r.status == 4, "\(r.stderr)")
             #expect(seconds < 10)
-            #expect(r.stderr.contains("wrong coordinator public key") && r.stderr.contains("authorized/"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains("wrong coordinator public key") && r.stderr.contains("authorized/"), "\(r.stderr)")
         }
         #expect(eventually(timeout: 10) { coordinator.output.contains(strangerKey) }, "\(coordinator.output)")
         #expect(coordinator.output.contains("wrong") && coordinator.output.contains("coordinator.pub"))

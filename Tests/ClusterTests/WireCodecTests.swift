@@ -66,6 +66,7 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             .bye(reason: "interrupted"),
             .shutdown(.complete, message: "done"),
             .reset,
+            .rejected(batch: 12, reason: "results message has 1 unexpected trailing bytes"),
         ]
     }
 
@@ -192,7 +193,9 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         SimulationResult(
             status: .finished, path: .full, steps: records, finalLoss: 1, finalErank: 2,
             targets: (0..<ranks).map { Double($0) },
-            intervals: (0..<ranks).map { IntervalStat(rank: $0, target: 1, start: 1, end: 2, length: 1, middleError: 3) },
+            intervals: (0..<ranks).map {
+                IntervalStat(rank: $0, target: 1, start: 1, end: 2, length: 1, middleError: 3)
+            },
             predicted: (0..<ranks).map { PredictedInterval(rank: $0, start: 1, end: 2) },
             trajectory: (0..<records).map {
                 TrajectoryPoint(step: $0, loss: 1, erank: 1, erankRatio: 1, cleanError: 0.5)
@@ -205,7 +208,9 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         let r = WireResult(key: longKey, outcome: .success(Self.largest(ranks: ranks, records: records)), seconds: 1)
         let frames = WireCodec.encode(.results(batch: 1, [r]))
         let bytes = frames[0].count + frames[1].count
-        #expect(bytes == WireCodec.resultsMessageOverhead + SimulationResult.encodedSizeBound(ranks: ranks, records: records))
+        #expect(
+            bytes == WireCodec.resultsMessageOverhead
+                + SimulationResult.encodedSizeBound(ranks: ranks, records: records))
         #expect(WireCodec.encodedSizeBound(r) == SimulationResult.encodedSizeBound(ranks: ranks, records: records))
     }
 
@@ -225,7 +230,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
     }
 
     @Test func theLargestAllowedResultFitsInOneMessage() {
-        #expect(WireCodec.resultsMessageOverhead + SimulationConfig.maximumResultBytes <= WireCodec.defaultMaxMessageBytes)
+        #expect(
+            WireCodec.resultsMessageOverhead + SimulationConfig.maximumResultBytes <= WireCodec.defaultMaxMessageBytes)
     }
 
     /// The example: 3,000,000 steps recorded every step cannot travel; refused by `validate()`

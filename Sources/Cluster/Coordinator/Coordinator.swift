@@ -278,6 +278,15 @@ public final class Coordinator {
         case .success(let m): message = m
         case .failure(let e):
             badMessages[e.reason, default: 0] += 1
+            // A results batch from a worker we know that we cannot read: say so, to the log and to
+            // the worker, which sends its tasks again as failures with the reason.
+            if scheduler.isConnected(peer), let batch = WireCodec.resultsBatch(frames.dropFirst()) {
+                let name = names[peer] ?? "\(peer)"
+                emit(
+                    .error, "results_rejected", "cannot read result batch \(batch) from worker \(name): \(e)",
+                    ["worker": name, "reason": e.reason])
+                try send(.rejected(batch: batch, reason: e.description), to: peer, socket: socket)
+            }
             return
         }
         if case .results(let batch, _) = message, scheduler.isConnected(peer) { ackDue[peer] = batch }

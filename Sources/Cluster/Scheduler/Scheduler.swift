@@ -183,7 +183,7 @@ public struct Scheduler: Sendable {
         case .bye(let reason):
             lose(peer, reason: "left: \(reason)", charge: false, into: &out)
             dispatchAll(now: now, into: &out)
-        case .hello, .welcome, .tasks, .ack, .shutdown, .reset:
+        case .hello, .welcome, .tasks, .ack, .shutdown, .reset, .rejected:
             counters.unexpectedMessages += 1
         }
         return out

@@ -34,6 +34,18 @@ public enum WireCodec {
         }
     }
 
+    /// The batch number of a `results` message that could not be decoded, read from its first
+    /// 8 body bytes, so that the coordinator can say which batch it rejects.
+    /// - Parameter frames: `[header, body]`.
+    /// - Returns: the batch, or `nil` when the header is not a valid `results` header or the body is shorter.
+    public static func resultsBatch<Frame: ContiguousBytes>(_ frames: some Collection<Frame>) -> UInt64? {
+        guard frames.count == 2, (try? decodeHeader(frames[frames.startIndex])) == .results else { return nil }
+        return frames[frames.index(after: frames.startIndex)].withUnsafeBytes { b -> UInt64? in
+            guard b.count >= 8 else { return nil }
+            return (0..<8).reduce(UInt64(0)) { $0 | UInt64(b[$1]) << (8 * UInt64($1)) }
+        }
+    }
+
     /// The header frame for a message type.
     /// - Parameter type: the message type.
     /// - Returns: tag, version and type (6 bytes).
@@ -95,6 +107,9 @@ public enum WireCodec {
             w.string(message)
         case .reset:
             break
+        case .rejected(let batch, let reason):
+            w.u64(batch)
+            w.string(reason)
         }
         return w.bytes
     }
@@ -222,6 +237,8 @@ public enum WireCodec {
             return .shutdown(reason, message: try r.string())
         case .reset:
             return .reset
+        case .rejected:
+            return .rejected(batch: try r.u64(), reason: try r.string())
         }
     }
 

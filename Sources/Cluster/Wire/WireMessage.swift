@@ -89,6 +89,9 @@ public enum WireMessage: Sendable, Hashable {
     case shutdown(ShutdownReason, message: String)
     /// coordinator → worker: "I do not know you (I restarted): say hello again".
     case reset
+    /// coordinator → worker: result batch `batch` could not be decoded (`reason`): the worker sends
+    /// its tasks again as failures with that reason, so they end failed instead of never arriving.
+    case rejected(batch: UInt64, reason: String)
 
     /// The message type byte on the wire.
     public var type: WireMessageType {
@@ -104,6 +107,7 @@ public enum WireMessage: Sendable, Hashable {
         case .bye: .bye
         case .shutdown: .shutdown
         case .reset: .reset
+        case .rejected: .rejected
         }
     }
 }
@@ -112,5 +116,5 @@ public enum WireMessage: Sendable, Hashable {
 public enum WireMessageType: UInt8, Sendable, CaseIterable {
     // One code per `WireMessage` case, in the same order; docs/protocol.md lists them.
     case hello = 1
-    case welcome, ready, tasks, started, results, ack, heartbeat, bye, shutdown, reset
+    case welcome, ready, tasks, started, results, ack, heartbeat, bye, shutdown, reset, rejected
 }

@@ -11,6 +11,8 @@ import Sweeps
 /// - `DMFSWEEP_FAULT_TASK_SLEEP_MS=N`: every task takes N ms longer (to kill workers mid-task).
 /// - `DMFSWEEP_FAULT_SEND_LIMIT_BYTES=N`: the worker may send messages of at most N bytes (as if
 ///   the coordinator accepted no more), so a result larger than that cannot be sent.
+/// - `DMFSWEEP_FAULT_CORRUPT_RESULTS=1`: result batches holding a success go out with a stray
+///   trailing byte, so the coordinator cannot decode them (it answers `rejected`).
 /// - `DMFSWEEP_FAULT_EXECUTION_LOG=FILE`: the worker appends `KEY\n` to FILE each time a task
 ///   starts (tests count executions across processes).
 struct FaultInjection: Sendable {
@@ -18,6 +20,7 @@ struct FaultInjection: Sendable {
     var sleepMilliseconds = 0
     var sendLimitBytes: Int?
     var executionLog: String?
+    var corruptResults = false
 
     static func fromEnvironment() -> FaultInjection {
         let env = ProcessInfo.processInfo.environment
@@ -26,6 +29,7 @@ struct FaultInjection: Sendable {
         if let s = env["DMFSWEEP_FAULT_TASK_SLEEP_MS"], let ms = Int(s), ms > 0 { f.sleepMilliseconds = ms }
         if let s = env["DMFSWEEP_FAULT_SEND_LIMIT_BYTES"], let n = Int(s), n > 0 { f.sendLimitBytes = n }
         if let p = env["DMFSWEEP_FAULT_EXECUTION_LOG"], !p.isEmpty { f.executionLog = p }
+        f.corruptResults = env["DMFSWEEP_FAULT_CORRUPT_RESULTS"] == "1"
         return f
     }
 

@@ -330,6 +330,8 @@ public final class Worker {
             }
         case .ack(let batch):
             unacked.removeAll { $0.batch <= batch }
+        case .rejected(let batch, let reason):
+            reject(batch, reason: reason)
         case .heartbeat:
             break
         case .shutdown(let reason, let text):
@@ -425,11 +427,44 @@ public final class Worker {
         return out
     }
 
+    /// The coordinator could not read result batch `batch`: its tasks go back as failures with the
+    /// reason (they end failed, logged on both sides). A batch of failures it cannot read either is
+    /// dropped (logged): there is nothing smaller to send.
+    private func reject(_ batch: UInt64, reason: String) {
+        guard let i = unacked.firstIndex(where: { $0.batch == batch }) else { return }
+        let keys = unacked[i].results.map(\.key.short).joined(separator: ", ")
+        let allFailures = unacked[i].results.allSatisfy {
+            if case .failure = $0.outcome { return true }
+            return false
+        }
+        if allFailures {
+            emit(
+                .error, "results_dropped", "the coordinator cannot read even the failures of task(s) \(keys): \(reason)"
+            )
+            unacked.remove(at: i)
+            return
+        }
+        let error = "the coordinator could not read the result: \(reason)"
+        emit(.error, "results_rejected", "task(s) \(keys): \(error)")
+        unacked[i].results = unacked[i].results.map {
+            WireResult(key: $0.key, outcome: .failure(error), seconds: $0.seconds)
+        }
+        unacked[i].sent = false
+        sendPending()
+    }
+
     /// Sends the result batches not sent on this connection yet, in order, while the socket takes them.
     private func sendPending() {
         guard welcomed else { return }
         for i in unacked.indices where !unacked[i].sent {
-            guard send(.results(batch: unacked[i].batch, unacked[i].results)) else { return }
+            let message = WireMessage.results(batch: unacked[i].batch, unacked[i].results)
+            var frames = WireCodec.encode(message)
+            if faults.corruptResults
+                && unacked[i].results.contains(where: { if case .success = $0.outcome { true } else { false } })
+            {
+                frames[1].append(0)
+            }
+            guard send(frames, type: message.type) else { return }
             unacked[i].sent = true
         }
     }
@@ -449,12 +484,14 @@ public final class Worker {
     /// Sends without blocking. Returns whether the socket took the message; `false` when its queue
     /// is full or nothing is connected (EAGAIN), or on an error, which is logged.
     @discardableResult
-    private func send(_ message: WireMessage) -> Bool {
+    private func send(_ message: WireMessage) -> Bool { send(WireCodec.encode(message), type: message.type) }
+
+    private func send(_ frames: [[UInt8]], type: WireMessageType) -> Bool {
         guard let socket else { return false }
         do {
-            return try socket.send(WireCodec.encode(message), dontWait: true)
+            return try socket.send(frames, dontWait: true)
         } catch {
-            emit(.warning, "send_failed", "cannot send \(message.type) to the coordinator: \(error)")
+            emit(.warning, "send_failed", "cannot send \(type) to the coordinator: \(error)")
             return false
         }
     }

@@ -75,7 +75,8 @@ enum PlanCommand {
         if let largest = tasks.max(by: { $0.config.resultByteBound < $1.config.resultByteBound }) {
             lines.append(
                 "largest result: up to \(SimulationConfig.formatBytes(largest.config.resultByteBound)) "
-                    + "(task \(largest.key.short); limit \(SimulationConfig.formatBytes(SimulationConfig.maximumResultBytes)))")
+                    + "(task \(largest.key.short); limit \(SimulationConfig.formatBytes(SimulationConfig.maximumResultBytes)))"
+            )
         }
         print(lines.joined(separator: "\n"))
         return 0
