@@ -1,3 +1,4 @@
+import CSupport
 import Cluster
 import Foundation
 import SummaryStore
@@ -119,7 +120,7 @@ extension StopRequest {
                 FileHandle.standardError.write(
                     Data("dmfsweep: stopping after the current task (signal again to quit at once)\n".utf8))
             } else {
-                _exit(128 + received)
+                dmf_flush_and_exit(128 + received)
             }
         }
         return (request, watch)
