@@ -341,14 +341,23 @@ public final class Coordinator {
         // liveness and resends recover); losing tasks is not: the worker is forgotten and its
         // leases re-queued at once, with the reason in the log.
         let reason: String
-        do {
-            if try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true) { return }
-            reason = "its queue is full (EAGAIN)"
-        } catch let error where error.isHostUnreachable {
-            reason = "it is no longer connected (EHOSTUNREACH)"
+        let sent = Result { () throws(ZMQError) -> Bool in
+            try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true)
         }
-        guard case .tasks = message, scheduler.isConnected(peer) else { return }
-        try perform(scheduler.unreachable(peer, reason: reason, now: monotonicSeconds()), from: peer, socket: socket)
+        switch sent {
+        case .success(true): return
+        case .success(false): reason = "its queue is full (EAGAIN)"
+        case .failure(let error) where error.isHostUnreachable: reason = "it is no longer connected (EHOSTUNREACH)"
+        case .failure(let error): throw error
+        }
+        let type = message.type
+        if type == .tasks && scheduler.isConnected(peer) {
+            try perform(
+                scheduler.unreachable(peer, reason: reason, now: monotonicSeconds()), from: peer, socket: socket)
+        } else if type != .heartbeat {  // a lost heartbeat is what liveness is for
+            let name = names[peer] ?? "\(peer)"
+            emit(.warning, "send_failed", "could not send \(type) to worker \(name): \(reason)", ["worker": name])
+        }
     }
 
     /// Logs CURVE handshakes that failed before the allow-list was consulted (seen by the monitor).

@@ -161,7 +161,9 @@ public final class Worker {
                     let running = min(load.running, options.jobs)
                     send(.heartbeat(running: running, queued: load.running - running + load.queued + held.count))
                     nextHeartbeat = later + heartbeat
+                    // Whatever the socket could not take before (EAGAIN) goes out now.
                     sendPending()
+                    grant()
                 }
             }
         }
