@@ -102,6 +102,31 @@ import Testing
         #expect(rows.allSatisfy { $0.hasPrefix("failed|") && $0.contains("trailing bytes") }, "\(rows)")
     }
 
+    /// Busy workers that deliver nothing for longer than the threshold: the coordinator logs a
+    /// stall and `status` shows it (text and JSON).
+    @Test func aStallIsReportedInTheLogAndInStatus() throws {
+        let dir = try TemporaryDirectory()
+        let sweep = try RuntimeCLITests.sweep(dir, count: 2)
+        let store = dir.path("s.sqlite")
+        let endpoint = "tcp://127.0.0.1:\(RuntimeCLITests.freePort())"
+        let coordinator = try ChildProcess(
+            ["coordinator", sweep, "--store", store, "--bind", endpoint, "--noop", "--stall-after", "1"])
+        defer { coordinator.send(signal: SIGKILL) }
+        let worker = try ChildProcess(
+            ["worker", "--connect", endpoint, "--give-up-after", "30"],
+            environment: ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "20000"])
+        defer { worker.send(signal: SIGKILL) }
+        #expect(eventually(timeout: 15) { coordinator.output.contains("no result for") }, "\(coordinator.output)")
+        var text = ""
+        #expect(
+            eventually(timeout: 15) {
+                text = (try? runProcess(["status", "--store", store], timeout: 20))?.stdout ?? ""
+                return text.contains("stalled: no result for")
+            }, "\(text)")
+        let json = try runProcess(["status", "--store", store, "--format", "json"], timeout: 20)
+        #expect(json.stdout.contains("\"stall\"") && json.stdout.contains("no result for"), "\(json.stdout)")
+    }
+
     /// Workers stopped mid-task (inside BLAS: n = 300, full path) with SIGINT and SIGTERM, single
     /// and doubled, with and without OPENBLAS_NUM_THREADS=1, with 1 and 2 jobs: every one is gone
     /// within seconds, with status 130 and no crash output.
