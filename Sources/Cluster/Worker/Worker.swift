@@ -68,11 +68,7 @@ public final class Worker {
     /// bring it down within a few batches.
     private var averageTaskSeconds = 0.1
     private var badMessages = 0
-    /// Security handshakes that failed in a row (reset by a successful one).
-    private var handshakeFailures = 0
-    private var handshakeConnected = false
-    private var lastHandshakeProblem = ""
-    private var retryHandshake = false
+    private var handshake = HandshakeWatch(limit: Worker.handshakeFailureLimit)
 
     /// Handshake failures in a row after which the worker gives up with a diagnosis.
     public static let handshakeFailureLimit = 3
@@ -185,12 +181,7 @@ public final class Worker {
         try s.setReconnectIntervalMax(Int32(options.reconnectMax * 1000))
         // Handshake events tell a refused security handshake from a coordinator that is down.
         monitorCount += 1
-        monitor = try s.monitor(
-            "inproc://dmfsweep-worker-monitor-\(monitorCount)",
-            events: [
-                .connected, .disconnected, .handshakeSucceeded, .handshakeFailedAuth, .handshakeFailedProtocol,
-                .handshakeFailedNoDetail,
-            ])
+        monitor = try s.monitor("inproc://dmfsweep-worker-monitor-\(monitorCount)", events: HandshakeWatch.events)
         try s.connect(options.endpoint)
         socket = s
         link = .greeting
@@ -204,7 +195,7 @@ public final class Worker {
         monitor = nil
         socket?.close()
         socket = nil
-        handshakeConnected = false
+        handshake.socketClosed()
     }
 
     private func disconnect(now: Double) {
@@ -238,30 +229,18 @@ public final class Worker {
     /// Reads handshake events; after `handshakeFailureLimit` failures in a row, gives up.
     private func readMonitor() -> WorkerExit? {
         while let m = monitor, let event = try? m.receiveMonitorEvent(dontWait: true) {
-            switch event.event {
-            case .connected:
-                handshakeConnected = true
-            case .handshakeSucceeded:
-                handshakeFailures = 0
-                handshakeConnected = false
-            case .handshakeFailedAuth:
-                handshakeProblem("the coordinator refused this worker's key (ZAP status \(event.value))")
-            case .handshakeFailedProtocol:
-                handshakeProblem("the security handshake broke off (protocol error \(event.value))")
-            case .handshakeFailedNoDetail:
-                handshakeProblem("the security handshake failed (errno \(event.value))")
-            case .disconnected where handshakeConnected:
-                // Connected, then cut before any handshake succeeded: what a CURVE server does
-                // when it cannot decrypt our hello (a wrong server key).
-                handshakeProblem("the coordinator closed the connection during the handshake")
-            default:
-                break
-            }
-            if handshakeFailures >= Self.handshakeFailureLimit { return .handshakeFailed(handshakeDiagnosis) }
-            if retryHandshake {
+            switch handshake.observe(event.event, value: event.value) {
+            case .none:
+                continue
+            case .giveUp:
+                return .handshakeFailed(handshake.diagnosis(endpoint: options.endpoint, curve: options.curve != nil))
+            case .retry(let first):
+                if first {
+                    let text = handshake.diagnosis(endpoint: options.endpoint, curve: options.curve != nil)
+                    emit(.warning, "handshake_failed", text + "; retrying")
+                }
                 // libzmq does not reconnect after a refused handshake by itself: try again soon,
                 // so that the diagnosis comes within seconds, not after the liveness timeout.
-                retryHandshake = false
                 let now = monotonicSeconds()
                 disconnect(now: now)
                 link = .disconnected(reconnectAt: now + 0.25)
@@ -269,27 +248,6 @@ public final class Worker {
             }
         }
         return nil
-    }
-
-    private func handshakeProblem(_ what: String) {
-        handshakeConnected = false
-        retryHandshake = true
-        handshakeFailures += 1
-        lastHandshakeProblem = what
-        if handshakeFailures == 1 {
-            emit(.warning, "handshake_failed", "\(handshakeDiagnosis); retrying")
-        }
-    }
-
-    private var handshakeDiagnosis: String {
-        let causes =
-            options.curve != nil
-            ? "either this worker has the wrong coordinator public key (coordinator.pub is not the running "
-                + "coordinator's), or this worker's public key is not in the coordinator's authorized/ directory"
-            : "the coordinator probably requires CURVE (start this worker with --curve --keys DIR), or the "
-                + "endpoint is not a dmfsweep coordinator"
-        return "handshake with \(options.endpoint) failed \(handshakeFailures) time(s) "
-            + "(\(lastHandshakeProblem)): \(causes)"
     }
 
     // MARK: Messages
@@ -316,7 +274,7 @@ public final class Worker {
             sendLimit = min(w.maxMessageBytes, faults.sendLimitBytes ?? Int.max)
             link = .welcomed
             backoff = options.reconnectInitial
-            handshakeFailures = 0
+            handshake.reset()
             dropUnstarted()
             sendPending()
             grant()
