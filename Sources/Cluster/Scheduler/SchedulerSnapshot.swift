@@ -23,6 +23,7 @@ public struct SchedulerSnapshot: Sendable, Hashable, Codable {
     /// Tasks put back in the queue (worker lost, error, timeout).
     public var requeues = 0
     /// Tasks a reconnecting worker was already running, leased to it instead of re-dispatched.
+    /// Optional only so that live states written by earlier builds (without it) still decode.
     public var adopted: Int? = 0
     /// Messages from peers that never said hello (answered with `reset`).
     public var unknownPeerMessages = 0
