@@ -70,12 +70,14 @@ import Testing
         let store = dir.path("s.sqlite")
         let start = Date()
         let r = try runProcess(
-            ["run", sweep, "--store", store, "--workers", "1", "--max-attempts", "1"],
+            ["run", sweep, "--store", store, "--workers", "1"],
             environment: ["DMFSWEEP_FAULT_SEND_LIMIT_BYTES": "20000"], timeout: 60)
         let seconds = Date().timeIntervalSince(start)
         #expect(r.status == 3, "\(r.stderr)")
         #expect(seconds < 20, "took \(seconds) s")
         #expect(r.stderr.contains("cannot be sent"), "\(r.stderr)")
+        // Failed at once: another attempt would fail the same way.
+        #expect(r.stderr.contains("failed after 1 attempt(s)"), "\(r.stderr)")
         let rows = try RuntimeCLITests.sql(store, "SELECT status, error FROM tasks ORDER BY status")
         #expect(rows.count == 2)
         #expect(rows.first?.hasPrefix("done|") == true)
@@ -91,12 +93,13 @@ import Testing
         let store = dir.path("s.sqlite")
         let start = Date()
         let r = try runProcess(
-            ["run", sweep, "--store", store, "--workers", "1", "--max-attempts", "1", "--noop"],
+            ["run", sweep, "--store", store, "--workers", "1", "--noop"],
             environment: ["DMFSWEEP_FAULT_CORRUPT_RESULTS": "1"], timeout: 60)
         let seconds = Date().timeIntervalSince(start)
         #expect(r.status == 3, "\(r.stderr)")
         #expect(seconds < 20)
         #expect(r.stderr.contains("cannot read result batch"), "\(r.stderr)")
+        #expect(r.stderr.contains("failed after 1 attempt(s)"), "\(r.stderr)")
         let rows = try RuntimeCLITests.sql(store, "SELECT status, error FROM tasks")
         #expect(rows.count == 2)
         #expect(rows.allSatisfy { $0.hasPrefix("failed|") && $0.contains("trailing bytes") }, "\(rows)")

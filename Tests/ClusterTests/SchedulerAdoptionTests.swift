@@ -74,6 +74,22 @@ import Testing
         #expect(lost.allSatisfy { h.scheduler.state(of: $0.key)?.attempts == 0 })
     }
 
+    @Test func aFinalFailureIsNotRetried() {
+        var h = Harness(tasks: 2, config: SchedulerConfig(maxAttempts: 3))
+        h.hello(a)
+        h.receive(.ready(credit: 2), from: a)
+        let t = h.takeTasks(for: a)
+        h.receive(
+            .results(
+                batch: 1,
+                [
+                    WireResult(key: t[0].key, outcome: .failure("cannot be sent"), seconds: 1, isFinal: true),
+                    WireResult(key: t[1].key, outcome: .failure("flaky"), seconds: 1),
+                ]), from: a)
+        #expect(h.failed.count == 1 && h.failed.first?.0 == t[0].key && h.failed.first?.2 == 1)
+        #expect(h.scheduler.state(of: t[1].key)?.state == "queued")  // an ordinary failure is retried
+    }
+
     @Test func anIsolatedTaskIsStartedOnlyAfterTheEcho() {
         var h = Harness(tasks: 1)
         h.hello(a)

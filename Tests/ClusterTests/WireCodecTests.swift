@@ -60,6 +60,7 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
                 [
                     WireResult(key: key(1), outcome: .success(sampleResult()), seconds: 0.5),
                     WireResult(key: key(2), outcome: .failure("n: must be ≥ 1"), seconds: 0),
+                    WireResult(key: key(3), outcome: .failure("cannot be sent"), seconds: 2, isFinal: true),
                 ]),
             .ack(batch: 1 << 40),
             .heartbeat(running: 3, queued: 12),

@@ -289,7 +289,7 @@ public struct Scheduler: Sendable {
             counters.done += 1
             out.append(.record(key: r.key, result: result, seconds: r.seconds))
         case .failure(let message):
-            charge(i, error: message, into: &out)
+            charge(i, error: message, final: r.isFinal, into: &out)
         }
     }
 
@@ -314,11 +314,14 @@ public struct Scheduler: Sendable {
         }
     }
 
-    /// Counts a confirmed failed attempt: fails the task at `maxAttempts`, else re-queues it.
-    private mutating func charge(_ i: Int, error: String, into out: inout [SchedulerAction]) {
+    /// Counts a confirmed failed attempt: fails the task at `maxAttempts` (or at once when `final`:
+    /// another attempt would fail the same way), else re-queues it.
+    private mutating func charge(
+        _ i: Int, error: String, final: Bool = false, into out: inout [SchedulerAction]
+    ) {
         entries[i].attempts += 1
         let key = entries[i].task.key
-        if entries[i].attempts >= config.maxAttempts {
+        if final || entries[i].attempts >= config.maxAttempts {
             entries[i].state = .failed
             counters.failed += 1
             out.append(.fail(key: key, error: error, attempts: entries[i].attempts))

@@ -273,7 +273,7 @@ public enum WireCodec {
             w.u8(0)
             encodeSimulationResult(s, into: &w)
         case .failure(let message):
-            w.u8(1)
+            w.u8(result.isFinal ? 2 : 1)
             w.string(message)
         }
     }
@@ -284,6 +284,7 @@ public enum WireCodec {
         switch try r.u8() {
         case 0: return WireResult(key: key, outcome: .success(try decodeSimulationResult(&r)), seconds: seconds)
         case 1: return WireResult(key: key, outcome: .failure(try r.string()), seconds: seconds)
+        case 2: return WireResult(key: key, outcome: .failure(try r.string()), seconds: seconds, isFinal: true)
         default: throw WireError.invalidValue("results", "outcome")
         }
     }

@@ -372,7 +372,7 @@ public final class Worker {
                     "its result takes up to \(size) bytes, more than the \(budget) bytes a message to the "
                     + "coordinator may carry: it cannot be sent (use a larger record_every)"
                 emit(.error, "result_too_large", "task \(r.key.short): \(error)", ["key": r.key.hex])
-                r = WireResult(key: r.key, outcome: .failure(error), seconds: r.seconds)
+                r = WireResult(key: r.key, outcome: .failure(error), seconds: r.seconds, isFinal: true)
                 size = WireCodec.encodedSizeBound(r)
             }
             if !current.isEmpty && (current.count == 256 || bytes + size > budget) {
@@ -407,7 +407,7 @@ public final class Worker {
         let error = "the coordinator could not read the result: \(reason)"
         emit(.error, "results_rejected", "task(s) \(keys): \(error)")
         unacked[i].results = unacked[i].results.map {
-            WireResult(key: $0.key, outcome: .failure(error), seconds: $0.seconds)
+            WireResult(key: $0.key, outcome: .failure(error), seconds: $0.seconds, isFinal: true)
         }
         unacked[i].sent = false
         sendPending()
