@@ -266,7 +266,10 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             #expect(error.parameter == "record_every")
             #expect(error.message.contains("63.0 MiB"))
         }
+        // Each point carries 59 bytes since the recovery errors joined it: every 3rd step fits.
         config.recordEvery = 2
+        #expect(throws: ParameterError.self) { try config.validate() }
+        config.recordEvery = 3
         #expect(throws: Never.self) { try config.validate() }
     }
 }
