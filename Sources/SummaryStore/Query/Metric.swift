@@ -63,24 +63,30 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The SQL expression of the value (as REAL) over aliases `t` (tasks), `r` (results), `i` (intervals),
-    /// and the values it binds.
+    /// The SQL expression of the value (as DOUBLE PRECISION, REAL in SQLite and float8 in
+    /// PostgreSQL; PostgreSQL's REAL is float4) over aliases `t` (tasks), `r` (results, LEFT
+    /// JOINed) and `i` (intervals), and the values it binds. NULL where the task has no value:
+    /// no result, or (status metrics) no outcome yet.
     var expression: (sql: String, values: [DatabaseValue]) {
         switch self {
-        case .interval(let f): return ("CAST(i.\(Self.intervalColumns[f]!) AS REAL)", [])
-        case .predicted(let f): return ("i.\(Self.predictedColumns[f]!)", [])
-        case .result(let f): return ("CAST(r.\(f) AS REAL)", [])
-        case .status("failed"): return ("CASE WHEN t.status = 'failed' THEN 1.0 ELSE 0.0 END", [])
-        case .status(let s): return ("CASE WHEN r.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
+        case .interval(let f): return ("CAST(i.\(Self.intervalColumns[f]!) AS DOUBLE PRECISION)", [])
+        case .predicted(let f): return ("CAST(i.\(Self.predictedColumns[f]!) AS DOUBLE PRECISION)", [])
+        case .result(let f): return ("CAST(r.\(f) AS DOUBLE PRECISION)", [])
+        case .status("failed"):
+            return ("CASE WHEN t.status = 'failed' THEN 1.0 WHEN t.status = 'done' THEN 0.0 END", [])
+        case .status(let s):
+            return (
+                "CASE WHEN t.status = 'done' AND r.status = ? THEN 1.0 "
+                    + "WHEN t.status IN ('done', 'failed') THEN 0.0 END", [.text(s)]
+            )
         }
     }
 
-    /// The joins after `FROM tasks t`, and the condition selecting the tasks the metric covers.
-    var source: (joins: String, condition: String) {
+    /// Whether the value comes from (or, for status, looks at) the task's result row.
+    var usesResults: Bool {
         switch self {
-        case .interval, .predicted: return ("JOIN intervals i ON i.task_id = t.id", "1")
-        case .result: return ("JOIN results r ON r.task_id = t.id", "1")
-        case .status: return ("LEFT JOIN results r ON r.task_id = t.id", "t.status IN ('done', 'failed')")
+        case .interval, .predicted: return false
+        case .result, .status: return true
         }
     }
 }
