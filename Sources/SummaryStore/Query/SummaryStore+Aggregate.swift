@@ -78,6 +78,22 @@ extension SummaryStore {
     }
 }
 
+extension SummaryStore {
+    /// Steps through an aggregate query's rows without reading them: the floor every aggregate
+    /// pays (benchmark reference).
+    /// - Returns: the number of rows.
+    /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
+    public func scanRows(_ query: AggregateQuery) throws(StoreError) -> Int {
+        let sweepID = try query.sweep.map { (name: String) throws(StoreError) -> Int in try self.sweepID(name) }
+        let (sql, values) = query.sql(sweepID: sweepID)
+        let stmt = try connection.prepare(sql)
+        try stmt.bind(values)
+        var rows = 0
+        while try stmt.step() { rows += 1 }
+        return rows
+    }
+}
+
 /// A group: the index of its parameter values and its rank (0 when not grouped by rank).
 struct GroupSlot: Hashable {
     let parameters: Int
