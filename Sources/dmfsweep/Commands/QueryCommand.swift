@@ -66,7 +66,7 @@ enum QueryCommand {
         let path = try args.required("--store")
         let raw = args.has("--raw")
         let format =
-            try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init)
+            try args.choice("--format", [OutputFormat.table, .csv, .json].map(\.rawValue)).flatMap(OutputFormat.init)
             ?? (raw ? .csv : .table)
         let rank = try args.int("--rank", in: 1...Int.max)
         let sweep = args.string("--sweep")
