@@ -66,11 +66,12 @@ import Testing
             lines[0]
                 == (["key"] + parameters + [
                     "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step",
-                    "best_error", "best_inside",
+                    "best_error", "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio",
+                    "rank_drops_ratio",
                 ]).joined(separator: ","))
         #expect(lines.count == 1 + 11)  // 10 results + the failed task; the pending one has no row
         #expect(lines[1].contains("\"10.0,5.0\""))  // the spectrum list is one quoted field
-        #expect(lines.last!.contains(",failed,,,"))
+        #expect(lines.last!.hasSuffix(",failed,,,,,,,,,,,,"))
 
         let jsonl = try runProcess([
             "export", "--store", path, "--what", "results", "--format", "jsonl", "--out", "-", "--where",
@@ -89,6 +90,10 @@ import Testing
             #expect(object["status"] as? String == (i % 5 == 4 ? "diverged" : "finished"))
             #expect((object["spectrum"] as? [NSNumber])?.map(\.doubleValue) == [10, 5])
             #expect(object["best_step"] is NSNull)
+            // erank 1 + k/100 rises and erank_ratio is constant: monotone from step 0 under both measures.
+            for column in ["monotone_from", "rank_drops", "monotone_from_ratio", "rank_drops_ratio"] {
+                #expect((object[column] as? NSNumber)?.intValue == 0, "\(column)")
+            }
         }
 
         let intervals = try jsonLines(

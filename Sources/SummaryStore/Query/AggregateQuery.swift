@@ -61,6 +61,8 @@ public struct AggregateQuery: Sendable, Hashable {
     public var sort: Sort?
     /// At most this many rows (after sorting).
     public var limit: Int?
+    /// The effective rank of the monotonicity metrics (`monotone_from`, `rank_drops`, `monotone`).
+    public var measure: EffectiveRankMeasure
 
     /// The first metric (the only one, for most queries).
     public var metric: Metric { metrics[0] }
@@ -72,7 +74,7 @@ public struct AggregateQuery: Sendable, Hashable {
     public init(
         sweep: String? = nil, filters: [Filter] = [], groupBy: [String] = [], metrics: [Metric],
         statistics: [Statistic] = Statistic.defaults, rank: Int? = nil, pivot: String? = nil, sort: Sort? = nil,
-        limit: Int? = nil
+        limit: Int? = nil, measure: EffectiveRankMeasure = .entropy
     ) throws(QueryError) {
         guard !metrics.isEmpty else { throw QueryError.conflict("--metric names no metric") }
         guard !statistics.isEmpty else { throw QueryError.conflict("--stats names no statistic") }
@@ -82,6 +84,7 @@ public struct AggregateQuery: Sendable, Hashable {
         self.rank = rank
         self.limit = limit
         self.sort = sort
+        self.measure = measure
         var seenMetrics: Set<Metric> = []
         for m in metrics where !seenMetrics.insert(m).inserted {
             throw QueryError.conflict("--metric lists '\(m)' twice")
@@ -129,6 +132,11 @@ public struct AggregateQuery: Sendable, Hashable {
             throw QueryError.needsRank(metric: metrics.first(where: \.isPerRank)!.description)
         }
         if !perRank && rank != nil { throw QueryError.rankNotApplicable(metric: metrics[0].description) }
+        if measure == .ratio, let m = metrics.first(where: { $0.isPerRank }) {
+            throw QueryError.conflict(
+                "--measure ratio: \(m) is measured with the entropy effective rank only (ratio intervals are not "
+                    + "stored yet); --measure applies to monotone_from, rank_drops and monotone")
+        }
         if let sort {
             let available = try AggregateTable.columns(of: self, pivotValues: nil)
             if !available.contains(sort.column) && !(self.pivot != nil && sort.column.hasPrefix(self.pivot! + "=")) {
@@ -182,6 +190,11 @@ public struct AggregateQuery: Sendable, Hashable {
             // can); a LEFT JOIN when interval or status metrics need tasks without a result too.
             let inner = metrics.allSatisfy { if case .result = $0 { return true } else { return false } }
             sql += (inner ? " JOIN" : " LEFT JOIN") + " results r ON r.task_id = t.id"
+        }
+        if metrics.contains(where: \.usesMonotonicity) {
+            let inner = metrics.allSatisfy(\.usesMonotonicity)
+            sql += (inner ? " JOIN" : " LEFT JOIN") + " rank_monotonicity k ON k.task_id = t.id AND k.measure = ?"
+            values.append(.text(measure.rawValue))
         }
         if perRank {
             sql += " JOIN intervals i ON i.task_id = t.id"

@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 import SummaryStore
 
@@ -22,6 +23,12 @@ enum QueryCommand {
             one metric and one statistic (--group-by depth --pivot alpha --metric interval.length --rank 2
             --stats median is the text twin of the heatmap).
             --sort COLUMN[:desc] orders the output by one of its columns (NULLs last); --limit N keeps N rows.
+            monotone_from, rank_drops and monotone measure whether the effective rank rises monotonically
+            after its initial descent (README, Definitions): rank_drops counts falls by more than the
+            tolerance between recorded steps after the first minimum, monotone is 1 when there are none
+            (its mean is the fraction of monotone runs), monotone_from is the step after the last fall.
+            --measure entropy|ratio picks the effective rank they use (default entropy); intervals use
+            the entropy one.
             --where PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3', 'init=identity',
             'stop_loss=auto'), or PARAM [NOT] IN (a,b,c); combine with AND, OR and parentheses
             ('depth IN (3,4) OR init=gaussian'). Several --where combine with AND; values are bound as
@@ -52,6 +59,9 @@ enum QueryCommand {
                 defaultValue: "count,mean,std,min,max,ci95"),
             OptionSpec(flag: "--rank", valueName: "R", help: "the rank of an interval.*/predicted.* metric"),
             OptionSpec(flag: "--pivot", valueName: "P", help: "a column whose values become output columns"),
+            OptionSpec(
+                flag: "--measure", valueName: "entropy|ratio",
+                help: "effective rank of monotone_from, rank_drops, monotone", defaultValue: "entropy"),
             OptionSpec(flag: "--sort", valueName: "COL[:desc]", help: "order rows by an output column"),
             OptionSpec(flag: "--limit", valueName: "N", help: "print at most N rows"),
             OptionSpec(
@@ -76,7 +86,7 @@ enum QueryCommand {
         do {
             for text in args.strings("--where") { filters.append(try Filter(parsing: text)) }
             if raw {
-                for option in ["--metric", "--group-by", "--stats", "--pivot", "--sort", "--limit"]
+                for option in ["--metric", "--group-by", "--stats", "--pivot", "--sort", "--limit", "--measure"]
                 where args.string(option) != nil {
                     throw QueryError.conflict("--raw prints every metric for every task: drop \(option)")
                 }
@@ -108,7 +118,9 @@ enum QueryCommand {
             let query = try AggregateQuery(
                 sweep: sweep, filters: filters, groupBy: args.list("--group-by") ?? [], metrics: metrics,
                 statistics: statistics, rank: rank, pivot: args.string("--pivot"), sort: sort,
-                limit: try args.int("--limit", in: 1...Int.max))
+                limit: try args.int("--limit", in: 1...Int.max),
+                measure: try args.choice("--measure", EffectiveRankMeasure.allCases.map(\.rawValue))
+                    .flatMap(EffectiveRankMeasure.init) ?? .entropy)
             let store = try StoreAccess.open(path, readOnly: true)
             let table = try store.aggregate(query)
             var writer = TableWriter(columns: table.columns, format: format, write: out.write)

@@ -1,0 +1,63 @@
+import Factorization
+import Foundation
+
+/// `rank_monotonicity`: per task and effective-rank measure, whether the measure rises
+/// monotonically after its initial descent (`RankMonotonicity`), derived from the recorded
+/// trajectory when the result is stored.
+///
+/// Additive to schema version 1 (like `cluster_live`): a store written before it gets the table
+/// and its rows, computed from the stored trajectories with each task's `tolerance`, the first
+/// time it is opened read-write — or, opened read-only, through a short read-write connection
+/// when the file is writable (`Schema.prepare`).
+enum RankMonotonicityTable {
+    static let name = "rank_monotonicity"
+
+    /// Standard SQL (no `WITHOUT ROWID`), so the same text serves PostgreSQL.
+    static let creation = """
+        CREATE TABLE IF NOT EXISTS rank_monotonicity (
+            task_id       INTEGER NOT NULL REFERENCES tasks (id),
+            measure       TEXT NOT NULL CHECK (measure IN ('entropy', 'ratio')),
+            monotone_from INTEGER,            -- NULL: the recording ends in a fall
+            rank_drops    INTEGER NOT NULL,   -- falls after the initial descent
+            PRIMARY KEY (task_id, measure)
+        )
+        """
+
+    static let upsert = """
+        INSERT OR REPLACE INTO rank_monotonicity (task_id, measure, monotone_from, rank_drops) VALUES (?, ?, ?, ?)
+        """
+
+    /// The rows of one task: one per measure.
+    static func rows(
+        taskID: Int, steps: [Int], entropy: [Double], ratio: [Double], tolerance: Double
+    ) -> [[DatabaseValue]] {
+        [(EffectiveRankMeasure.entropy, entropy), (.ratio, ratio)].map { measure, values in
+            let m = RankMonotonicity.measure(values: values, steps: steps, tolerance: tolerance)
+            return [.integer(taskID), .text(measure.rawValue), DatabaseValue(m.monotoneFrom), .integer(m.rankDrops)]
+        }
+    }
+
+    /// Computes the rows of every stored trajectory that has none (an upgrade); inside a transaction.
+    static func backfill(_ connection: Connection) throws(StoreError) {
+        let read = try connection.prepare(
+            """
+            SELECT j.task_id, t.p_tolerance, j.steps, j.erank, j.erank_ratio
+            FROM trajectories j JOIN tasks t ON t.id = j.task_id
+            WHERE NOT EXISTS (SELECT 1 FROM rank_monotonicity k WHERE k.task_id = j.task_id)
+            """)
+        var pending: [[DatabaseValue]] = []
+        while try read.step() {
+            let id = read.int(at: 0) ?? 0
+            let steps = PackedArray.ints(read.data(at: 2) ?? Data()) ?? []
+            let entropy = PackedArray.doubles(read.data(at: 3) ?? Data()) ?? []
+            let ratio = PackedArray.doubles(read.data(at: 4) ?? Data()) ?? []
+            guard entropy.count == steps.count, ratio.count == steps.count else {
+                throw StoreError.corruptValue(table: "trajectories", column: "steps", detail: "task id \(id)")
+            }
+            pending += rows(
+                taskID: id, steps: steps, entropy: entropy, ratio: ratio, tolerance: read.double(at: 1) ?? 0.1)
+        }
+        let insert = try connection.prepare(upsert)
+        for row in pending { try insert.execute(row) }
+    }
+}
