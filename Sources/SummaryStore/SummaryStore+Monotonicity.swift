@@ -1,5 +1,6 @@
 import Factorization
 import Foundation
+import Sweeps
 
 /// `rank_monotonicity`: per task and effective-rank measure, whether the measure rises
 /// monotonically after its initial descent (`RankMonotonicity`), derived from the recorded
@@ -59,5 +60,26 @@ enum RankMonotonicityTable {
         }
         let insert = try connection.prepare(upsert)
         for row in pending { try insert.execute(row) }
+    }
+}
+
+extension SummaryStore {
+    /// A task's rank monotonicity under each measure (empty when it has no result, or the store
+    /// could not be upgraded to hold them).
+    /// - Throws: `StoreError.sqlite`.
+    public func rankMonotonicity(for key: TaskKey) throws(StoreError) -> [EffectiveRankMeasure: RankMonotonicity] {
+        guard try Schema.hasTable(RankMonotonicityTable.name, connection) else { return [:] }
+        let stmt = try connection.cached(
+            """
+            SELECT k.measure, k.monotone_from, k.rank_drops
+            FROM tasks t JOIN rank_monotonicity k ON k.task_id = t.id WHERE t.key = ?
+            """)
+        try stmt.bind([.text(key.hex)])
+        var out: [EffectiveRankMeasure: RankMonotonicity] = [:]
+        while try stmt.step() {
+            guard let measure = EffectiveRankMeasure(rawValue: stmt.string(at: 0) ?? "") else { continue }
+            out[measure] = RankMonotonicity(monotoneFrom: stmt.int(at: 1), rankDrops: stmt.int(at: 2) ?? 0)
+        }
+        return out
     }
 }
