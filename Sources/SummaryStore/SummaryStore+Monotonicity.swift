@@ -24,15 +24,17 @@ enum RankMonotonicityTable {
         )
         """
 
+    /// Both rows of one task in one statement (`values(…)`).
     static let upsert = """
-        INSERT OR REPLACE INTO rank_monotonicity (task_id, measure, monotone_from, rank_drops) VALUES (?, ?, ?, ?)
+        INSERT OR REPLACE INTO rank_monotonicity (task_id, measure, monotone_from, rank_drops)
+        VALUES (?, ?, ?, ?), (?, ?, ?, ?)
         """
 
-    /// The rows of one task: one per measure.
-    static func rows(
+    /// The bound values of `upsert` for one task: its entropy row, then its ratio row.
+    static func values(
         taskID: Int, steps: [Int], entropy: [Double], ratio: [Double], tolerance: Double
-    ) -> [[DatabaseValue]] {
-        [(EffectiveRankMeasure.entropy, entropy), (.ratio, ratio)].map { measure, values in
+    ) -> [DatabaseValue] {
+        [(EffectiveRankMeasure.entropy, entropy), (.ratio, ratio)].flatMap { measure, values in
             let m = RankMonotonicity.measure(values: values, steps: steps, tolerance: tolerance)
             return [.integer(taskID), .text(measure.rawValue), DatabaseValue(m.monotoneFrom), .integer(m.rankDrops)]
         }
@@ -55,8 +57,8 @@ enum RankMonotonicityTable {
             guard entropy.count == steps.count, ratio.count == steps.count else {
                 throw StoreError.corruptValue(table: "trajectories", column: "steps", detail: "task id \(id)")
             }
-            pending += rows(
-                taskID: id, steps: steps, entropy: entropy, ratio: ratio, tolerance: read.double(at: 1) ?? 0.1)
+            pending.append(
+                values(taskID: id, steps: steps, entropy: entropy, ratio: ratio, tolerance: read.double(at: 1) ?? 0.1))
         }
         let insert = try connection.prepare(upsert)
         for row in pending { try insert.execute(row) }

@@ -75,12 +75,10 @@ extension SummaryStore {
                     .blob(PackedArray.pack(t.map(\.erankRatio))),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
                 ])
-                for row in RankMonotonicityTable.rows(
-                    taskID: id, steps: t.map(\.step), entropy: t.map(\.erank), ratio: t.map(\.erankRatio),
-                    tolerance: tolerance)
-                {
-                    try upsertMonotonicity.execute(row)
-                }
+                try upsertMonotonicity.execute(
+                    RankMonotonicityTable.values(
+                        taskID: id, steps: t.map(\.step), entropy: t.map(\.erank), ratio: t.map(\.erankRatio),
+                        tolerance: tolerance))
                 summary.recorded += 1
             }
             return summary
