@@ -177,6 +177,42 @@ import Testing
         #expect(large - small < 16 * 1024, "max RSS \(small) kB for 100 tasks, \(large) kB for 10,000")
     }
 
+    /// pandas reads every table with the right types and no post-processing: numbers as float64 or
+    /// int64 (NaN where missing), words and the spectrum list as text, one row per task, rank or step.
+    @Test func pandasReadsEveryTableWithNumericColumns() throws {
+        let root = TestPaths.repositoryRoot
+        let env = try runProcess(
+            [root.appendingPathComponent("Benchmarks/python-env.sh").path],
+            executable: URL(fileURLWithPath: "/bin/bash"), timeout: 900)
+        let python = env.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(env.status == 0 && !python.isEmpty, "\(env.stderr)")
+        let dir = try TemporaryDirectory(prefix: "cli-export-pandas")
+        let path = dir.path("e.sqlite")
+        try Self.makeStore(path, tasks: 12, points: 4)
+        for what in ["results", "intervals", "trajectories"] {
+            let out = try runProcess(["export", "--store", path, "--what", what, "--out", dir.path(what + ".csv")])
+            try #require(out.status == 0, "\(out.stderr)")
+        }
+        let script = """
+            import sys, pandas as pd
+            d = sys.argv[1]
+            r = pd.read_csv(d + "/results.csv")
+            i = pd.read_csv(d + "/intervals.csv")
+            t = pd.read_csv(d + "/trajectories.csv")
+            assert len(r) == 11 and len(i) == 20 and len(t) == 40, (len(r), len(i), len(t))
+            for c in ["final_loss", "seconds", "steps_run", "rank_drops", "alpha", "depth"]:
+                assert pd.api.types.is_numeric_dtype(r[c]), (c, r[c].dtype)
+            assert r["spectrum"].tolist()[0] == "10.0,5.0" and r["status"].iloc[-1] == "failed"
+            assert r["final_loss"].isna().sum() == 1 and r["final_loss"].iloc[3] == 3.0
+            assert pd.api.types.is_integer_dtype(i["length"]) and i["r"].tolist()[:4] == [1, 2, 1, 2]
+            assert pd.api.types.is_float_dtype(t["erank"]) and t["erank"].isna().sum() == 1
+            assert t.groupby("seed")["step"].max().eq(30).all()
+            print("ok")
+            """
+        let check = try runProcess(["-c", script, dir.path("")], executable: URL(fileURLWithPath: python), timeout: 300)
+        #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout)\(check.stderr)")
+    }
+
     /// docs/export.md's example, exactly: run the staircase sweep, export its trajectories, load
     /// them in pandas and plot with matplotlib (the benchmark venv, Benchmarks/python-env.sh). The
     /// printed points and last steps must match the store's own counts.
