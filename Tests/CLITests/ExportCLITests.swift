@@ -209,7 +209,8 @@ import Testing
             assert t.groupby("seed")["step"].max().eq(30).all()
             print("ok")
             """
-        let check = try runProcess(["-c", script, dir.path("")], executable: URL(fileURLWithPath: python), timeout: 300)
+        let check = try runProcess(
+            ["-c", script, dir.path("")], executable: URL(fileURLWithPath: python), timeout: 300)
         #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout)\(check.stderr)")
     }
 
