@@ -193,9 +193,10 @@ enum Schema {
             try addMissingTables(connection)
         } else if try !missingAdditions(connection).isEmpty, access(path, W_OK) == 0 {
             // A reader of an older version-1 store upgrades it through a short read-write
-            // connection when it may (the read-only connection then sees the new tables); a
-            // file it may not write stays as it is, and readers treat the tables as missing.
-            try addMissingTables(try Connection(path: path, mode: .readWrite))
+            // connection when it may (the read-only connection then sees the new tables). A file
+            // it may not write, or a writer holding the lock past the busy timeout, leaves it as
+            // it is: the read goes on, and readers treat the tables as missing.
+            if let writer = try? Connection(path: path, mode: .readWrite) { try? addMissingTables(writer) }
         }
     }
 
