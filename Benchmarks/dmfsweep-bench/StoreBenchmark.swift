@@ -81,6 +81,7 @@ func runStoreBenchmark(arguments: [String] = []) throws {
     var results: [CompletedTask] = []
     results.reserveCapacity(batch)
     var writing = 0.0
+    var writingCPU = 0.0
     for start in stride(from: 0, to: tasksCount, by: batch) {
         results.removeAll(keepingCapacity: true)
         for t in start..<min(start + batch, tasksCount) {
@@ -88,14 +89,17 @@ func runStoreBenchmark(arguments: [String] = []) throws {
                 CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
         }
         t0 = clock()
+        let c0 = processCPUSeconds()
         try store.recordResults(results)
         writing += clock() - t0
+        writingCPU += processCPUSeconds() - c0
     }
     let rows = Double(tasksCount * ranks)
     say(
         String(
-            format: "record results: %.2f s → %.0f interval rows/s (%.0f results/s; target ≥ 100000 rows/s)",
-            writing, rows / writing, Double(tasksCount) / writing))
+            format: "record results: %.2f s → %.0f interval rows/s (%.0f results/s; target ≥ 100000 rows/s; "
+                + "%.0f rows per CPU second)",
+            writing, rows / writing, Double(tasksCount) / writing, rows / writingCPU))
 
     try timeQueries(path: path, tasksCount: tasksCount, ranks: ranks)
     let size = [path, path + "-wal"].map {
@@ -107,12 +111,7 @@ func runStoreBenchmark(arguments: [String] = []) throws {
 /// Times the aggregate queries on the store at `path` (best of 3 each, next to its target).
 private func timeQueries(path: String, tasksCount: Int, ranks: Int) throws {
     func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-    // CPU seconds of this process: on a loaded machine wall time mostly measures the other jobs.
-    func cpu() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
+    let cpu = processCPUSeconds
     func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
     let reader = try SummaryStore(path: path, readOnly: true)
     let rows = tasksCount * ranks
@@ -171,6 +170,14 @@ private func timeQueries(path: String, tasksCount: Int, ranks: Int) throws {
                 format: "query %@: %.3f s (best of 3, %d groups; target < %.1f s; %.3f s CPU)", label, best, groups,
                 target, bestCPU))
     }
+}
+
+/// CPU seconds of this process (all threads): on a loaded machine wall time mostly measures the
+/// other jobs, so the figures print both.
+private func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 /// A plausible result for task `t` (deterministic, no two alike).

@@ -13,7 +13,8 @@ import Sweeps
 enum RankMonotonicityTable {
     static let name = "rank_monotonicity"
 
-    /// Standard SQL (no `WITHOUT ROWID`), so the same text serves PostgreSQL.
+    /// `WITHOUT ROWID` (one b-tree, like `intervals`) saves about a tenth of the write time; a
+    /// PostgreSQL engine drops that clause, as for the other tables.
     static let creation = """
         CREATE TABLE IF NOT EXISTS rank_monotonicity (
             task_id       INTEGER NOT NULL REFERENCES tasks (id),
@@ -21,7 +22,7 @@ enum RankMonotonicityTable {
             monotone_from INTEGER,            -- NULL: the recording ends in a fall
             rank_drops    INTEGER NOT NULL,   -- falls after the initial descent
             PRIMARY KEY (task_id, measure)
-        )
+        ) WITHOUT ROWID
         """
 
     /// Both rows of one task in one statement (`values(…)`).

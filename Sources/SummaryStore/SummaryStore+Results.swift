@@ -69,16 +69,16 @@ extension SummaryStore {
                 }
                 let t = r.trajectory
                 let hasClean = t.contains { $0.cleanError != nil }
+                let (steps, erank, ratio) = (t.map(\.step), t.map(\.erank), t.map(\.erankRatio))
                 try upsertTrajectory.execute([
-                    .integer(id), .integer(t.count), .blob(PackedArray.pack(t.map(\.step))),
-                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
-                    .blob(PackedArray.pack(t.map(\.erankRatio))),
+                    .integer(id), .integer(t.count), .blob(PackedArray.pack(steps)),
+                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
+                    .blob(PackedArray.pack(ratio)),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
                 ])
                 try upsertMonotonicity.execute(
                     RankMonotonicityTable.values(
-                        taskID: id, steps: t.map(\.step), entropy: t.map(\.erank), ratio: t.map(\.erankRatio),
-                        tolerance: tolerance))
+                        taskID: id, steps: steps, entropy: erank, ratio: ratio, tolerance: tolerance))
                 summary.recorded += 1
             }
             return summary
