@@ -148,6 +148,11 @@ import Testing
         (["--metric", "steps", "--pivot", "depth"], "--pivot shows one metric and one statistic"),
         (["--metric", "steps", "--limit", "0"], "--limit"),
         (["--metric", "steps", "--where", "depth IN (2,"], "--where 'depth IN (2,': missing ')' after IN ("),
+        (["--metric", "monotone", "--measure", "nuclear"], "--measure: expected one of entropy|ratio, got 'nuclear'"),
+        (
+            ["--metric", "interval.length", "--rank", "1", "--measure", "ratio"],
+            "--measure ratio: interval.length is measured with the entropy effective rank only"
+        ),
     ])
     func badQueriesExitTwoWithOneLine(extra: [String], message: String) throws {
         let dir = try TemporaryDirectory(prefix: "cli-bad")
