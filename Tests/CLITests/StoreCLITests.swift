@@ -148,6 +148,10 @@ import Testing
         (["--metric", "steps", "--pivot", "depth"], "--pivot shows one metric and one statistic"),
         (["--metric", "steps", "--limit", "0"], "--limit"),
         (["--metric", "steps", "--where", "depth IN (2,"], "--where 'depth IN (2,': missing ')' after IN ("),
+        (
+            ["--metric", "steps", "--stats", "max", "--pivot", "depth", "--sort", "depth=7"],
+            "--sort: no output column 'depth=7'"
+        ),
         (["--metric", "monotone", "--measure", "nuclear"], "--measure: expected one of entropy|ratio, got 'nuclear'"),
         (
             ["--metric", "interval.length", "--rank", "1", "--measure", "ratio"],

@@ -123,6 +123,10 @@ enum QueryCommand {
                     .flatMap(EffectiveRankMeasure.init) ?? .entropy)
             let store = try StoreAccess.open(path, readOnly: true)
             let table = try store.aggregate(query)
+            // A pivot column's name depends on the values found (`alpha=0.01`): checked now.
+            if let sort = query.sort, !table.columns.contains(sort.column) {
+                throw QueryError.unknownSortColumn(name: sort.column, columns: table.columns)
+            }
             var writer = TableWriter(columns: table.columns, format: format, write: out.write)
             for row in table.cells { writer.add(row) }
             writer.finish()
