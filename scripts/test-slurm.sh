@@ -35,7 +35,7 @@
 # integrity_check ok. The cluster is always taken down (trap). Needs root. Prints 'N passed, N failed'.
 # shellcheck disable=SC2030,SC2031,SC2317 # CASE is set per case subshell; the small predicates are called through wait_for
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 CONFIG=debug
 [ "${1:-}" = "--release" ] && CONFIG=release
@@ -46,7 +46,7 @@ CLUSTER=$ROOT/deploy/slurm/local-cluster.sh
 JOB_TIMEOUT=${DMFSWEEP_TEST_JOB_TIMEOUT:-90}
 PARTITION_S=${DMFSWEEP_TEST_PARTITION_S:-20}
 SCALE_WORKERS=${DMFSWEEP_TEST_SCALE_WORKERS:-201}
-SCALE_TASKS=${DMFSWEEP_TEST_SCALE_TASKS:-30000}
+SCALE_TASKS=${DMFSWEEP_TEST_SCALE_TASKS:-6000}
 
 export DMFSWEEP_SLURM_DIR=${DMFSWEEP_SLURM_DIR:-/tmp/dmfsweep-slurm-test.$$}
 # Each node declares 8 CPUs so the parallel cases' jobs can share the three nodes; a silent node
@@ -187,11 +187,10 @@ check_finished() {
     local job=$1 store=$2 state exit_code ndone results keys running rows integrity orphans odd_attempts
     state=$(job_field "$job" JobState)
     exit_code=$(job_field "$job" ExitCode)
-    [ "$state" = COMPLETED ] && [ "$exit_code" = 0:0 ] \
-        || {
-            echo "job $job is $state with exit code $exit_code"
-            return 1
-        }
+    if [ "$state" != COMPLETED ] || [ "$exit_code" != 0:0 ]; then
+        echo "job $job is $state with exit code $exit_code"
+        return 1
+    fi
     ndone=$(done_count "$store")
     results=$(sql "$store" "SELECT count(*) FROM results")
     keys=$(sql "$store" "SELECT count(DISTINCT t.key) FROM tasks t JOIN results r ON r.task_id = t.id")
@@ -201,12 +200,11 @@ check_finished() {
     integrity=$(sql "$store" "PRAGMA integrity_check")
     # Attempts: every task started at least once, none more than --max-attempts (3).
     odd_attempts=$(count_where "$store" "attempts < 1 OR attempts > 3")
-    [ "$ndone" = "$EXPECTED" ] && [ "$results" = "$EXPECTED" ] && [ "$keys" = "$EXPECTED" ] && [ "$running" = 0 ] \
-        && [ "$orphans" = 0 ] && [ "$integrity" = ok ] && [ "$odd_attempts" = 0 ] \
-        || {
-            echo "store: $ndone done, $results results for $keys keys, $running running, $orphans done without result, $odd_attempts with attempts outside 1…3, integrity '$integrity'"
-            return 1
-        }
+    if [ "$ndone" != "$EXPECTED" ] || [ "$results" != "$EXPECTED" ] || [ "$keys" != "$EXPECTED" ] \
+        || [ "$running" != 0 ] || [ "$orphans" != 0 ] || [ "$integrity" != ok ] || [ "$odd_attempts" != 0 ]; then
+        echo "store: $ndone done, $results results for $keys keys, $running running, $orphans done without result, $odd_attempts with attempts outside 1…3, integrity '$integrity'"
+        return 1
+    fi
     rows=$("$DMFSWEEP" query --store "$store" --raw --format csv | tail -n +2 | grep -c .)
     [ "$rows" = "$EXPECTED" ] || {
         echo "query --raw printed $rows rows, expected $EXPECTED"
@@ -537,8 +535,9 @@ case_worker_cut() {
         return
     }
     t_away=$(now)
-    # Away longer than a lease (3 heartbeats of 1 s): its in-flight tasks finish meanwhile.
-    sleep 6
+    # Away longer than a lease (3 heartbeats of 1 s): its in-flight tasks finish meanwhile, and
+    # node1 (a slot frees every 2.5 s) runs the re-queued copies, which go to the front of the queue.
+    sleep 8
     t_heal=$(now)
     "$CLUSTER" heal node2
     wait_job "$job" "$JOB_TIMEOUT" || {
@@ -556,6 +555,8 @@ case_worker_cut() {
     late=$((held - ${duplicates:-0} > 0 ? held - ${duplicates:-0} : 0))
     if [ "$(live_number "$store" requeues)" -lt 1 ]; then
         fail "the coordinator re-queued none of node2's tasks"
+    elif [ "${duplicates:-0}" -lt 1 ]; then
+        fail "no late result was dropped as a duplicate: node2's tasks were not re-dispatched while it was away"
     elif [ "$((after - late))" -lt 1 ]; then
         fail "node2 got no new work after the heal ($after results from it after the heal, $held held, ${duplicates:-?} duplicates)"
     else
@@ -604,7 +605,7 @@ case_coordinator_crash() {
     }
     new_host=$(job_field "$job" BatchHost)
     after=$(sql "$store" "SELECT t.key, t.attempts, r.recorded FROM tasks t JOIN results r ON r.task_id = t.id ORDER BY t.key" \
-        | grep -Fx -f <(echo "$before") | wc -l)
+        | grep -cFx -f <(echo "$before"))
     if [ "$new_host" = "$host" ]; then
         fail "the requeued run was on the crashed node $host"
     elif [ "$after" != "$(grep -c . <<<"$before")" ]; then
@@ -681,6 +682,13 @@ scale_run() {
         >"$out.out" 2>"$out.err" &
     coordinator=$!
     joined_at_least() { [ "$(grep -c "joined from" "$out.err")" -ge "$1" ]; }
+    listening() { grep -q "listening on" "$out.err"; }
+    # Workers that find no coordinator yet back off (up to 8 s): start them once it listens.
+    wait_for 60 listening || {
+        kill -KILL "$coordinator" 2>/dev/null
+        echo "FAIL $label: the coordinator did not start listening within 60 s"
+        return 1
+    }
     for ((i = 0; i < SCALE_WORKERS; i++)); do
         node=${*:$((i % $# + 1)):1}
         "$CLUSTER" exec "$node" "$DMFSWEEP" worker --connect "tcp://$host:$port" --jobs 1 --quiet \
