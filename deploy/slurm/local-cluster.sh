@@ -61,6 +61,11 @@ die() {
     log "error: $*"
     exit 1
 }
+# A usage or input error: one line, exit status 2.
+bad_input() {
+    log "error: $*"
+    exit 2
+}
 
 need_root() {
     [ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, bridges and the Slurm daemons need it)"
@@ -73,8 +78,9 @@ addr_of() { echo "$SUBNET.$((10 + $1))"; }
 # "node3" -> 3; dies on anything else.
 node_index() {
     local n=${1#node}
-    [[ $1 == node* && $n =~ ^[0-9]+$ ]] || die "no node '$1' (nodes are node1…nodeK)"
-    grep -qsx "node$n" "$DIR/etc/nodes" || die "no node '$1' in this cluster"
+    [[ $1 == node* && $n =~ ^[0-9]+$ ]] || bad_input "no node '$1' (nodes are node1…nodeK)"
+    [ -e "$DIR/etc/nodes" ] || die "no cluster in $DIR (run '$0 up' first)"
+    grep -qx "node$n" "$DIR/etc/nodes" || bad_input "no node '$1' in this cluster ($(tr '\n' ' ' <"$DIR/etc/nodes"))"
     echo "$n"
 }
 
@@ -294,10 +300,10 @@ cmd_up() {
                 k=${1#--nodes=}
                 shift
                 ;;
-            *) die "up: unknown option '$1' (usage: up [--nodes K])" ;;
+            *) bad_input "up: unknown option '$1' (usage: up [--nodes K])" ;;
         esac
     done
-    if ! [[ $k =~ ^[0-9]+$ ]] || ((k < 1 || k > 200)); then die "up: --nodes must be a number from 1 to 200"; fi
+    if ! [[ $k =~ ^[0-9]+$ ]] || ((k < 1 || k > 200)); then bad_input "up: --nodes must be a number from 1 to 200, got '$k'"; fi
     need_root
     # A cluster left behind by a crash or a killed test: clean it up first.
     if [ -d "$DIR" ] || ip link show "$BRIDGE" >/dev/null 2>&1 || ip netns list | grep -q "^dmfs$TAG-"; then
