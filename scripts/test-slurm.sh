@@ -284,7 +284,12 @@ case_complete() {
         return
     }
     batch=$(job_field "$job" BatchHost)
-    hosts=$(sql "$store" "SELECT DISTINCT rtrim(worker, '0123456789') FROM tasks ORDER BY 1" | tr -d '\n')
+    # The worker's host: the store's host column where it has one, else the worker's name (HOST-PID).
+    if sql "$store" "SELECT name FROM pragma_table_info('tasks')" | grep -qx host; then
+        hosts=$(sql "$store" "SELECT DISTINCT host || '-' FROM tasks ORDER BY 1" | tr -d '\n')
+    else
+        hosts=$(sql "$store" "SELECT DISTINCT rtrim(worker, '0123456789') FROM tasks ORDER BY 1" | tr -d '\n')
+    fi
     if [ "$batch" != node1 ] || ! grep -q "bound to ${DMFSWEEP_SLURM_SUBNET:-10.213.7}.11)" "$WORK/$CASE"-*.out; then
         fail "the coordinator ran on '$batch', not bound to node1's bridge address"
     elif ! grep -q "curve=1" "$WORK/$CASE"-*.out || [ ! -s "$DMFSWEEP_KEYS/authorized/worker.pub" ]; then
