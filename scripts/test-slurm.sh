@@ -5,8 +5,11 @@
 #   scripts/test-slurm.sh [--release]
 #   DMFSWEEP_TEST_BINARY=path/to/dmfsweep scripts/test-slurm.sh      (test a built binary, no build)
 #   DMFSWEEP_TEST_KEEP=1 …      keep the work directory (job logs, stores) for a look afterwards
-#   DMFSWEEP_TEST_PG_URI=URI …  also run the PostgreSQL live-query case against this server (a
-#                               throwaway one, e.g. from scripts/pg-server.sh)
+#   DMFSWEEP_TEST_PG_URI=URI …  the PostgreSQL server for the live-query case; it must be reachable
+#                               from the nodes' namespaces (their 127.0.0.1 is their own): e.g. a
+#                               Unix-socket URI postgresql://postgres@/postgres?host=DIR&port=PORT.
+#                               Unset: a throwaway server from scripts/pg-server.sh when dmfsweep
+#                               has PostgreSQL stores and the server can start; else the case skips
 #   DMFSWEEP_TEST_PARTITION_S=S how long the coordinator's node is cut off (default 20; must stay
 #                               below the test bed's SlurmdTimeout, 30 s, or Slurm requeues the job)
 #
@@ -58,10 +61,12 @@ t_start=$SECONDS
 
 say() { echo "test-slurm: $*"; }
 
+PG_DIR=""
 cleanup() {
     local status=$?
     [ -n "${SLURM_CONF:-}" ] && scancel --quiet --user=root 2>/dev/null
     "$CLUSTER" down >/dev/null 2>&1
+    [ -n "$PG_DIR" ] && bash scripts/pg-server.sh stop "$PG_DIR" >/dev/null 2>&1
     if [ -n "${DMFSWEEP_TEST_KEEP:-}" ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
     exit "$status"
 }
@@ -119,6 +124,17 @@ up=$("$CLUSTER" up --nodes 3) || {
 eval "$up"
 t_cluster=$SECONDS
 say "3-node cluster up in $((SECONDS - t0)) s ($SLURM_CONF)"
+# A PostgreSQL server for live-pg, reached by the nodes through its Unix socket on the shared
+# filesystem (the server listens on the login node's 127.0.0.1, which no node can reach).
+if [ -z "${DMFSWEEP_TEST_PG_URI:-}" ] && [ -e scripts/pg-server.sh ] \
+    && "$DMFSWEEP" status --help 2>&1 | grep -qi postgres; then
+    if PG_DIR=$(bash scripts/pg-server.sh start --owner $$); then
+        DMFSWEEP_TEST_PG_URI="postgresql://postgres@/postgres?host=$PG_DIR&port=$(cat "$PG_DIR/port")"
+        say "PostgreSQL server for live-pg: $DMFSWEEP_TEST_PG_URI"
+    else
+        PG_DIR=""
+    fi
+fi
 # One key directory for every job (as one user's dmfsweep-keys on a shared filesystem).
 export DMFSWEEP_KEYS=$WORK/dmfsweep-keys
 
