@@ -10,6 +10,7 @@
 #                               Unix-socket URI postgresql://postgres@/postgres?host=DIR&port=PORT.
 #                               Unset: a throwaway server from scripts/pg-server.sh when dmfsweep
 #                               has PostgreSQL stores and the server can start; else the case skips
+#   DMFSWEEP_TEST_ONLY="scale worker_cut …"  run only these cases (names as in the list below, with _)
 #   DMFSWEEP_TEST_PARTITION_S=S how long the coordinator's node is cut off (default 20; must stay
 #                               below the test bed's SlurmdTimeout, 30 s, or Slurm requeues the job)
 #
@@ -49,7 +50,7 @@ CLUSTER=$ROOT/deploy/slurm/local-cluster.sh
 JOB_TIMEOUT=${DMFSWEEP_TEST_JOB_TIMEOUT:-90}
 PARTITION_S=${DMFSWEEP_TEST_PARTITION_S:-20}
 SCALE_WORKERS=${DMFSWEEP_TEST_SCALE_WORKERS:-201}
-SCALE_TASKS=${DMFSWEEP_TEST_SCALE_TASKS:-6000}
+SCALE_TASKS=${DMFSWEEP_TEST_SCALE_TASKS:-20000}
 
 export DMFSWEEP_SLURM_DIR=${DMFSWEEP_SLURM_DIR:-/tmp/dmfsweep-slurm-test.$$}
 # Each node declares 8 CPUs so the parallel cases' jobs can share the three nodes; a silent node
@@ -127,7 +128,7 @@ say "3-node cluster up in $((SECONDS - t0)) s ($SLURM_CONF)"
 # A PostgreSQL server for live-pg, reached by the nodes through its Unix socket on the shared
 # filesystem (the server listens on the login node's 127.0.0.1, which no node can reach).
 if [ -z "${DMFSWEEP_TEST_PG_URI:-}" ] && [ -e scripts/pg-server.sh ] \
-    && "$DMFSWEEP" status --help 2>&1 | grep -qi postgres; then
+    && "$DMFSWEEP" status --help 2>&1 | grep -ci postgres >/dev/null; then
     if PG_DIR=$(bash scripts/pg-server.sh start --owner $$); then
         DMFSWEEP_TEST_PG_URI="postgresql://postgres@/postgres?host=$PG_DIR&port=$(cat "$PG_DIR/port")"
         say "PostgreSQL server for live-pg: $DMFSWEEP_TEST_PG_URI"
@@ -137,6 +138,12 @@ if [ -z "${DMFSWEEP_TEST_PG_URI:-}" ] && [ -e scripts/pg-server.sh ] \
 fi
 # One key directory for every job (as one user's dmfsweep-keys on a shared filesystem).
 export DMFSWEEP_KEYS=$WORK/dmfsweep-keys
+# Made here as the script makes them (it finds them and keeps them), so every case can run alone.
+{ "$DMFSWEEP" keys generate --keys "$DMFSWEEP_KEYS" --name coordinator >/dev/null \
+    && "$DMFSWEEP" keys generate --keys "$DMFSWEEP_KEYS" --name worker --authorize >/dev/null; } || {
+    say "could not generate CURVE keys"
+    exit 1
+}
 
 # --- helpers ----------------------------------------------------------------------------------------
 sql() { sqlite3 -cmd ".timeout 5000" "$1" "$2" 2>/dev/null; }
@@ -253,8 +260,13 @@ skip() { echo "SKIP $*" >"$WORK/result.$CASE"; }
 # Runs the named cases (functions case_NAME) in parallel, each bounded by $1 seconds: a case
 # still running then is killed, its jobs cancelled, and it fails.
 run_cases() {
-    local bound=$1 name pids=() names=() i deadline
+    local bound=$1 name pids=() names=() i deadline selected=()
     shift
+    for name in "$@"; do
+        [[ -z ${DMFSWEEP_TEST_ONLY:-} || " $DMFSWEEP_TEST_ONLY " == *" $name "* ]] && selected+=("$name")
+    done
+    ((${#selected[@]})) || return 0
+    set -- "${selected[@]}"
     for name in "$@"; do
         (
             CASE=$name
@@ -301,7 +313,7 @@ case_complete() {
     }
     batch=$(job_field "$job" BatchHost)
     # The worker's host: the store's host column where it has one, else the worker's name (HOST-PID).
-    if sql "$store" "SELECT name FROM pragma_table_info('tasks')" | grep -qx host; then
+    if sql "$store" "SELECT name FROM pragma_table_info('tasks')" | grep -cx host >/dev/null; then
         hosts=$(sql "$store" "SELECT DISTINCT host || '-' FROM tasks ORDER BY 1" | tr -d '\n')
     else
         hosts=$(sql "$store" "SELECT DISTINCT rtrim(worker, '0123456789') FROM tasks ORDER BY 1" | tr -d '\n')
@@ -467,7 +479,7 @@ case_live_pg() {
         fail "sbatch failed"
         return
     }
-    pg_done() { "$DMFSWEEP" status --store "$uri" --sweep "$name" 2>/dev/null | grep -q "[1-9][0-9]*/$EXPECTED done"; }
+    pg_done() { "$DMFSWEEP" status --store "$uri" --sweep "$name" 2>/dev/null | grep -c "[1-9][0-9]*/$EXPECTED done" >/dev/null; }
     wait_for 40 pg_done || {
         fail "status never showed a done task during the run"
         return
@@ -703,13 +715,13 @@ scale_run() {
         >"$out.out" 2>"$out.err" &
     coordinator=$!
     joined_at_least() { [ "$(grep -c "joined from" "$out.err")" -ge "$1" ]; }
-    listening() { grep -q "listening on" "$out.err"; }
+    listening() { grep -q "listening on" "$out.err" || ! kill -0 "$coordinator" 2>/dev/null; }
     # Workers that find no coordinator yet back off (up to 8 s): start them once it listens.
-    wait_for 60 listening || {
+    if ! wait_for 60 listening || ! kill -0 "$coordinator" 2>/dev/null; then
         kill -KILL "$coordinator" 2>/dev/null
-        echo "FAIL $label: the coordinator did not start listening within 60 s"
+        echo "$label: the coordinator did not start listening within 60 s: $(tail -n 1 "$out.err")"
         return 1
-    }
+    fi
     for ((i = 0; i < SCALE_WORKERS; i++)); do
         node=${*:$((i % $# + 1)):1}
         "$CLUSTER" exec "$node" "$DMFSWEEP" worker --connect "tcp://$host:$port" --jobs 1 --quiet \
@@ -728,7 +740,7 @@ scale_run() {
     t_end=$(now)
     if kill -0 "$coordinator" 2>/dev/null; then
         kill -KILL "$coordinator" "${pids[@]}" 2>/dev/null
-        echo "FAIL $label: coordinator still running after 60 s"
+        echo "$label: coordinator still running after 60 s"
         return 1
     fi
     wait "$coordinator"
@@ -739,11 +751,11 @@ scale_run() {
     deaths=$(sed -n 's/.*, \([0-9]*\) worker death(s).*/\1/p' "$out.out")
     joined=$(grep -c "joined from" "$out.err")
     if [ "$status" != 0 ] || [ "$(done_count "$out.sqlite")" != "$SCALE_TASKS" ] || [ -z "$t_dispatch" ]; then
-        echo "FAIL $label: coordinator status $status, $(done_count "$out.sqlite")/$SCALE_TASKS done"
+        echo "$label: coordinator status $status, $(done_count "$out.sqlite")/$SCALE_TASKS done"
         return 1
     fi
     [ "$(sql "$out.sqlite" "PRAGMA integrity_check")" = ok ] || {
-        echo "FAIL $label: integrity_check"
+        echo "$label: integrity_check"
         return 1
     }
     echo "$label $(awk -v n="$SCALE_TASKS" -v a="$t_dispatch" -v b="$t_end" 'BEGIN { printf "%.0f", n / (b - a) }') ${deaths:-?} $joined"

@@ -88,7 +88,7 @@ node_index() {
 install_packages() {
     local packages=(slurmctld slurmd slurm-client munge) missing=() p
     for p in "${packages[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -c "install ok installed" >/dev/null || missing+=("$p")
     done
     ((${#missing[@]})) || return 0
     log "installing ${missing[*]}"
@@ -306,7 +306,7 @@ cmd_up() {
     if ! [[ $k =~ ^[0-9]+$ ]] || ((k < 1 || k > 200)); then bad_input "up: --nodes must be a number from 1 to 200, got '$k'"; fi
     need_root
     # A cluster left behind by a crash or a killed test: clean it up first.
-    if [ -d "$DIR" ] || ip link show "$BRIDGE" >/dev/null 2>&1 || ip netns list | grep -q "^dmfs$TAG-"; then
+    if [ -d "$DIR" ] || ip link show "$BRIDGE" >/dev/null 2>&1 || ip netns list | grep -c "^dmfs$TAG-" >/dev/null; then
         log "cleaning up an earlier cluster in $DIR"
         cmd_down >/dev/null 2>&1
     fi
