@@ -8,8 +8,9 @@
 #   DMFSWEEP_TEST_PG_URI=URI …  the PostgreSQL server for the live-query case; it must be reachable
 #                               from the nodes' namespaces (their 127.0.0.1 is their own): e.g. a
 #                               Unix-socket URI postgresql://postgres@/postgres?host=DIR&port=PORT.
-#                               Unset: a throwaway server from scripts/pg-server.sh when dmfsweep
-#                               has PostgreSQL stores and the server can start; else the case skips
+#                               Unset: a throwaway server from scripts/pg-server.sh when
+#                               `dmfsweep coordinator --help` mentions PostgreSQL stores and the
+#                               server starts; else the case skips
 #   DMFSWEEP_TEST_ONLY="scale worker_cut …"  run only these cases (names as in the list below, with _)
 #   DMFSWEEP_TEST_PARTITION_S=S how long the coordinator's node is cut off (default 20; must stay
 #                               below the test bed's SlurmdTimeout, 30 s, or Slurm requeues the job)
@@ -128,7 +129,7 @@ say "3-node cluster up in $((SECONDS - t0)) s ($SLURM_CONF)"
 # A PostgreSQL server for live-pg, reached by the nodes through its Unix socket on the shared
 # filesystem (the server listens on the login node's 127.0.0.1, which no node can reach).
 if [ -z "${DMFSWEEP_TEST_PG_URI:-}" ] && [ -e scripts/pg-server.sh ] \
-    && "$DMFSWEEP" status --help 2>&1 | grep -ci postgres >/dev/null; then
+    && "$DMFSWEEP" coordinator --help 2>&1 | grep -ci postgres >/dev/null; then
     if PG_DIR=$(bash scripts/pg-server.sh start --owner $$); then
         DMFSWEEP_TEST_PG_URI="postgresql://postgres@/postgres?host=$PG_DIR&port=$(cat "$PG_DIR/port")"
         say "PostgreSQL server for live-pg: $DMFSWEEP_TEST_PG_URI"
@@ -470,7 +471,7 @@ case_live_sqlite() {
 case_live_pg() {
     local job uri=${DMFSWEEP_TEST_PG_URI:-} name status_out query_out rows
     [ -n "$uri" ] || {
-        skip "DMFSWEEP_TEST_PG_URI not set (no PostgreSQL server for this run)"
+        skip "no PostgreSQL server for this run (DMFSWEEP_TEST_PG_URI unset, and 'dmfsweep coordinator --help' does not mention PostgreSQL stores or scripts/pg-server.sh is missing or failed)"
         return
     }
     name=slurm-test-pg-$$-$RANDOM
