@@ -144,11 +144,13 @@ public final class InlineRunner {
             do {
                 let result = try simulate(task.config)
                 results.append(
-                    CompletedTask(key: task.key, result: result, worker: options.worker, host: options.host, start: start))
+                    CompletedTask(
+                        key: task.key, result: result, worker: options.worker, host: options.host, start: start))
             } catch {
                 failures.append(
                     TaskFailure(
-                        key: task.key, error: error.description, worker: options.worker, host: options.host, start: start))
+                        key: task.key, error: error.description, worker: options.worker, host: options.host,
+                        start: start))
             }
             lastTaskSeconds = Date().timeIntervalSince(began)
             oldest = oldest ?? began

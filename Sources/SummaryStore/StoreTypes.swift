@@ -130,7 +130,9 @@ public struct CompletedTask: Sendable, Hashable {
     public var start: TaskStart?
 
     /// Creates a value from its members (see the properties).
-    public init(key: TaskKey, result: SimulationResult, worker: String? = nil, host: String? = nil, start: TaskStart? = nil) {
+    public init(
+        key: TaskKey, result: SimulationResult, worker: String? = nil, host: String? = nil, start: TaskStart? = nil
+    ) {
         self.key = key
         self.result = result
         self.worker = worker ?? start?.worker

@@ -56,7 +56,9 @@ public final class SummaryStore {
     /// - Returns: the log's frames and the frames copied.
     /// - Throws: `StoreError.sqlite` (not for a checkpoint that a reader kept from finishing).
     @discardableResult
-    public func checkpoint(_ mode: Connection.CheckpointMode = .passive) throws(StoreError) -> Connection.CheckpointResult {
+    public func checkpoint(_ mode: Connection.CheckpointMode = .passive) throws(StoreError)
+        -> Connection.CheckpointResult
+    {
         try connection.checkpoint(mode)
     }
 

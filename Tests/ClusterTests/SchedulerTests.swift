@@ -201,6 +201,30 @@ let c = PeerID([3])
         #expect(h.scheduler.state(of: key(0))?.attempts == 0)
     }
 
+    /// Every announced start is reported once per lease (the store's `running`), a re-queue is
+    /// reported as a release, and announcing plain (not isolated) tasks does not make a worker's
+    /// death their fault: several run at once, the death is blamed on none of them.
+    @Test func startsAreReportedOncePerLeaseAndPlainStartsAreNotBlamedForADeath() {
+        var h = Harness(tasks: 2, config: SchedulerConfig(maxAttempts: 1))
+        h.hello(a, jobs: 2)
+        h.receive(.ready(credit: 2), from: a)
+        #expect(h.takeTasks(for: a).count == 2)
+        h.receive(.started([key(0), key(1)]), from: a)
+        h.receive(.started([key(0)]), from: a)  // announced again: still one start
+        h.receive(.started([key(0)]), from: b)  // not b's lease: ignored
+        #expect(h.started.map(\.0) == [key(0), key(1)] && h.started.allSatisfy { $0.1 == a })
+        h.tick(at: 5)  // a dies running both: re-queued, isolated, uncharged
+        #expect(h.failed.isEmpty && Set(h.released) == [key(0), key(1)])
+        h.hello(b, jobs: 1)
+        h.receive(.ready(credit: 1), from: b)
+        let next = h.takeTasks(for: b)
+        #expect(next.count == 1 && next[0].isolated)
+        h.receive(.started([next[0].key]), from: b)
+        #expect(h.started.count == 3 && h.started.last?.1 == b)
+        h.tick(at: 10)  // b dies running the isolated task: that one is charged
+        #expect(h.failed.map(\.0) == [next[0].key])
+    }
+
     @Test func reportedErrorsAreRetriedThenFailed() {
         var h = Harness(tasks: 1, config: SchedulerConfig(maxAttempts: 2))
         h.hello(a)

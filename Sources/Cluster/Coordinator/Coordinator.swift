@@ -291,7 +291,8 @@ public final class Coordinator {
             case .record(let key, let result, _):
                 let who = peer.flatMap { names[$0] }
                 completed.append(
-                    CompletedTask(key: key, result: result, worker: who?.worker, host: who?.host, start: takeStart(key)))
+                    CompletedTask(key: key, result: result, worker: who?.worker, host: who?.host, start: takeStart(key))
+                )
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .fail(let key, let error, _):
                 // From a worker's error report (`peer` sent it) or a timeout or a death (the clock: no peer).

@@ -38,7 +38,10 @@ public struct Scheduler: Sendable {
         var lastSent: Double
         var credit = 0
         var leases: Set<Int> = []
+        /// Isolated leases it announced: a death is blamed on these (see the type's rules).
         var started: Set<Int> = []
+        /// Leases it announced as started (`started`), isolated or not: recorded as running.
+        var announced: Set<Int> = []
         var completed = 0
         var running = 0
     }
@@ -185,12 +188,11 @@ public struct Scheduler: Sendable {
             dispatchAll(now: now, into: &out)
         case .started(let keys):
             // The first announcement of a lease is a start (an isolated task is announced twice).
+            // Only isolated tasks are blamed for a death: several plain tasks run at once.
             for key in keys {
-                if let i = index[key], workers[peer]?.leases.contains(i) == true,
-                    workers[peer]?.started.insert(i).inserted == true
-                {
-                    out.append(.started(key: key, peer: peer))
-                }
+                guard let i = index[key], workers[peer]?.leases.contains(i) == true else { continue }
+                if entries[i].isolated { workers[peer]?.started.insert(i) }
+                if workers[peer]?.announced.insert(i).inserted == true { out.append(.started(key: key, peer: peer)) }
             }
         case .heartbeat(let running, _):
             workers[peer]?.running = running
@@ -219,6 +221,7 @@ public struct Scheduler: Sendable {
                     guard case .leased(_, let since) = entries[i].state, now - since > timeout else { continue }
                     workers[peer]?.leases.remove(i)
                     workers[peer]?.started.remove(i)
+                    workers[peer]?.announced.remove(i)
                     charge(i, error: "timed out after \(timeout) s on worker \(w.hello.workerID)", into: &out)
                 }
             }
@@ -277,6 +280,7 @@ public struct Scheduler: Sendable {
         case .leased(let holder, _):
             workers[holder]?.leases.remove(i)
             workers[holder]?.started.remove(i)
+            workers[holder]?.announced.remove(i)
         case .queued:
             break  // a result from an earlier session (resent after a coordinator restart)
         }

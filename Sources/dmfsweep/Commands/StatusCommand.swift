@@ -134,7 +134,9 @@ enum StatusCommand {
             if !failedTasks.isEmpty {
                 print("  failed tasks (run again with --retry-failed):")
                 for t in failedTasks.prefix(listLimit) {
-                    print("    \(t.key.short) after \(t.attempts) attempt(s) on \(location(t)): \(t.error ?? "no error recorded")")
+                    print(
+                        "    \(t.key.short) after \(t.attempts) attempt(s) on \(location(t)): \(t.error ?? "no error recorded")"
+                    )
                 }
                 more(failedTasks.count)
             }
@@ -151,7 +153,11 @@ enum StatusCommand {
         let at = "at \(l.endpoint) (\(l.host) pid \(l.pid)), updated \(Int(age)) s ago"
         switch liveness {
         case .gone(let reason):
-            print("  coordinator: none live: the last one (\(l.phase.rawValue) \(at)) \(reason); run the same command again to resume")
+            print(
+                "  coordinator: none live: the last one (\(l.phase.rawValue) \(at)) \(reason); run the same command again to resume"
+            )
+        case .serving where l.endpoint == LiveStateTable.inlineEndpoint:
+            print("  runner: \(l.phase.rawValue) inline (\(l.host) pid \(l.pid))")
         case .serving:
             print("  coordinator: \(l.phase.rawValue) \(at)")
             let eta = l.eta.map { ProgressReporter.duration($0) } ?? "?"

@@ -37,6 +37,8 @@ struct SweepSession {
     let storePath: String
     let ledger: StoreLedger
     let registration: SweepRegistration
+    /// Failed tasks of the sweep this run leaves alone (0 with `--retry-failed`).
+    let skippedFailed: Int
 
     /// Loads the sweep, opens (or creates) the store and registers the sweep's tasks.
     init(_ args: ParsedArguments, sweepPath: String, log: LogSink) throws {
@@ -68,6 +70,7 @@ struct SweepSession {
             }
             registration = try store.registerSweep(
                 name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
+            skippedFailed = args.has("--retry-failed") ? 0 : try store.statusCounts(sweep: spec.name).failed
             ledger = try StoreLedger(
                 store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
                 kind: args.has("--noop") ? .noop : .simulate)
@@ -86,6 +89,14 @@ struct SweepSession {
                 .info, "registered",
                 "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done"
             ))
+        if skippedFailed > 0 {
+            log(LogRecord(.warning, "failed_skipped", Self.skippedFailedLine(skippedFailed)))
+        }
+    }
+
+    /// What a run says when it leaves the sweep's failed tasks alone.
+    static func skippedFailedLine(_ count: Int) -> String {
+        "\(count) failed task(s) skipped: run again with --retry-failed to run them (their errors: dmfsweep status)"
     }
 
     /// Coordinator options from the shared flags.
