@@ -214,6 +214,18 @@ import Testing
         let b = try Self.sql(cluster, shape)
         #expect(a.count == 20 && a == b)
         #expect(a.allSatisfy { $0.hasSuffix("|done|1|1|\(host)|1|1|1") }, "\(a.first ?? "")")
+        // The host is a query column: --where and --group-by take it.
+        for store in [inline, cluster] {
+            let byHost = try runProcess([
+                "query", "--store", store, "--group-by", "host", "--metric", "final_loss", "--format", "csv",
+            ])
+            #expect(byHost.status == 0, "\(byHost.stderr)")
+            #expect(byHost.stdout.split(separator: "\n").dropFirst().map { $0.hasPrefix("\(host),20,") } == [true])
+            let elsewhere = try runProcess([
+                "query", "--store", store, "--where", "host=elsewhere", "--metric", "final_loss", "--format", "csv",
+            ])
+            #expect(elsewhere.status == 0 && !elsewhere.stdout.contains(",20,"), "\(elsewhere.stdout)")
+        }
     }
 
     /// Issue 10 §5: `status` lists failed tasks with attempts and error (text and JSON), and a

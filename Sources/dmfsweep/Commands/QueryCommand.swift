@@ -20,7 +20,8 @@ enum QueryCommand {
             'stop_loss=auto'); conditions combine with AND and are bound as SQL parameters.
             Besides parameters, --where and --group-by take the outcome columns status (finished,
             converged, diverged, failed, pending, running; e.g. 'status!=diverged') and path_used (the
-            path that ran, full or spectral; the parameter path is the one requested, often auto).
+            path that ran, full or spectral; the parameter path is the one requested, often auto), and
+            host (the host of the worker that ran the task's latest attempt; = and != only).
             The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
