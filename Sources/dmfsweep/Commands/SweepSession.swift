@@ -58,11 +58,11 @@ struct SweepSession {
         do {
             let store = try SummaryStore(path: storePath, create: true, migrate: true)
             // Two coordinators on one sweep would hand out every task twice: refuse while another
-            // one is publishing its live state (every 2 s).
+            // one serves it (its process exists on this host, or it published within 6 s elsewhere).
             if let other = try LiveStateTable.read(from: store.connection)[spec.name],
-                other.phase.isActive,
-                Date().timeIntervalSince1970 - other.updatedAt < 6,
-                other.host != ProcessInfo.processInfo.hostName || kill(pid_t(other.pid), 0) == 0
+                other.liveness(
+                    now: Date().timeIntervalSince1970, localHost: ProcessInfo.processInfo.hostName,
+                    processExists: { kill(pid_t($0), 0) == 0 || errno == EPERM }) == .serving
             {
                 throw CommandFailure(
                     "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
