@@ -54,8 +54,8 @@ extension SummaryStore {
                 let r = item.result
                 try updateTask.execute([
                     DatabaseValue(item.worker), DatabaseValue(item.host),
-                    DatabaseValue(item.start?.started.timeIntervalSince1970), .real(now),
-                    .integer(item.start == nil ? 0 : 1), .integer(id),
+                    item.start?.recordedStart ?? .null, .real(now),
+                    .integer(item.start?.attemptIncrement ?? 0), .integer(id),
                 ])
                 try upsertResult.execute([
                     .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),

@@ -134,8 +134,9 @@ extension SummaryStore {
 
     /// Records task starts as they happen: state `running`, the worker, its host and the start
     /// time set, attempts + 1 (every start is an attempt: a task re-queued after a worker loss or
-    /// recomputed after a coordinator restart counts again). Tasks already done or failed are
-    /// left alone (a late start of a task that moved on).
+    /// recomputed after a coordinator restart counts again; an adopted task, still running from
+    /// before a coordinator restart, does not). Tasks already done or failed are left alone (a
+    /// late start of a task that moved on).
     /// - Parameter starts: the starts, in order (a key started twice counts twice).
     /// - Throws: `StoreError.sqlite`.
     public func markRunning(_ starts: [TaskStart]) throws(StoreError) {
@@ -143,13 +144,15 @@ extension SummaryStore {
         try connection.transaction { () throws(StoreError) in
             let stmt = try connection.cached(
                 """
-                UPDATE tasks SET status = 'running', worker = ?, host = ?, started = ?, attempts = attempts + 1,
-                    error = NULL
+                UPDATE tasks SET status = 'running', worker = ?, host = ?, started = coalesce(?, started),
+                    attempts = attempts + ?, error = NULL
                 WHERE key = ? AND status IN ('pending', 'running')
                 """)
             for s in starts {
+                // An adopted task keeps the start time of the attempt it continues.
                 try stmt.execute([
-                    DatabaseValue(s.worker), DatabaseValue(s.host), .real(s.started.timeIntervalSince1970),
+                    DatabaseValue(s.worker), DatabaseValue(s.host),
+                    s.recordedStart, .integer(s.attemptIncrement),
                     .text(s.key.hex),
                 ])
             }
@@ -190,7 +193,7 @@ extension SummaryStore {
             for f in failures {
                 try stmt.execute([
                     .text(f.error), DatabaseValue(f.worker), DatabaseValue(f.host),
-                    DatabaseValue(f.start?.started.timeIntervalSince1970), .real(now), .integer(f.start == nil ? 0 : 1),
+                    f.start?.recordedStart ?? .null, .real(now), .integer(f.start?.attemptIncrement ?? 0),
                     .text(f.key.hex),
                 ])
                 if connection.changes == 1 {

@@ -13,6 +13,7 @@ struct Harness {
     var sent: [(PeerID, WireMessage)] = []
     var started: [(TaskKey, PeerID)] = []
     var released: [TaskKey] = []
+    var adopted: [TaskKey] = []
 
     init(tasks: Int, config: SchedulerConfig = SchedulerConfig()) {
         scheduler = Scheduler(
@@ -27,6 +28,7 @@ struct Harness {
             case .record(let k, _, _): recorded.append(k)
             case .fail(let k, let e, let n): failed.append((k, e, n))
             case .started(let k, let p): started.append((k, p))
+            case .adopted(let k, _): adopted.append(k)
             case .released(let k): released.append(k)
             case .log: break
             }
@@ -39,9 +41,12 @@ struct Harness {
         apply(scheduler.tick(now: t))
     }
 
-    mutating func hello(_ p: PeerID, jobs: Int = 1) {
+    mutating func hello(_ p: PeerID, jobs: Int = 1, running: [TaskKey] = []) {
         receive(
-            .hello(Hello(workerID: "w\(p.bytes[0])", host: "h", pid: 1, cores: 2, jobs: jobs, capabilities: [.noop])),
+            .hello(
+                Hello(
+                    workerID: "w\(p.bytes[0])", host: "h", pid: 1, cores: 2, jobs: jobs, capabilities: [.noop],
+                    running: running)),
             from: p)
     }
 

@@ -86,6 +86,7 @@ enum StatusCommand {
                         "updated_seconds_ago": now - l.updatedAt, "failure": l.failure as Any,
                         "bad_messages": l.badMessages, "deaths": l.scheduler.deaths,
                         "requeues": l.scheduler.requeues, "duplicates": l.scheduler.duplicates,
+                        "adopted": l.scheduler.adopted ?? 0,
                     ]
                     switch liveness[s.name] {
                     case .serving:
@@ -94,6 +95,7 @@ enum StatusCommand {
                         c["eta_seconds"] = l.eta as Any
                         c["leased"] = l.scheduler.leased
                         c["running"] = l.scheduler.running
+                        c["stall"] = l.stall?.message as Any
                         c["workers"] = l.scheduler.workers.map {
                             [
                                 "id": $0.workerID, "host": $0.host, "jobs": $0.jobs, "leased": $0.leased,
@@ -164,6 +166,7 @@ enum StatusCommand {
             print(
                 "  rate \(ProgressReporter.rate(l.rate))/s, ETA \(eta), \(l.scheduler.running) task(s) running, \(l.scheduler.leased) handed out"
             )
+            if let stall = l.stall { print("  stalled: \(stall.message)") }
             print("  workers: \(l.scheduler.workers.count)")
             for w in l.scheduler.workers {
                 print(
