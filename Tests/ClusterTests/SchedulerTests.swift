@@ -27,7 +27,7 @@ struct Harness {
             case .send(let p, let m): sent.append((p, m))
             case .record(let k, _, _): recorded.append(k)
             case .fail(let k, let e, let n): failed.append((k, e, n))
-            case .started(let k, let p): started.append((k, p))
+            case .started(let k, let p, _): started.append((k, p))
             case .adopted(let k, _): adopted.append(k)
             case .released(let k): released.append(k)
             case .log: break

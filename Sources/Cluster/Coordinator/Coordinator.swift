@@ -336,11 +336,13 @@ public final class Coordinator {
                 failed.append(
                     TaskFailure(key: key, error: error, worker: who?.worker, host: who?.host, start: takeStart(key)))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
-            case .started(let key, let by):
+            case .started(let key, let by, let ago):
                 let who = names[by]
                 startIndex[key] = marks.count
                 marks.append(
-                    .started(TaskStart(key: key, worker: who?.worker, host: who?.host, started: Date())))
+                    .started(
+                        TaskStart(
+                            key: key, worker: who?.worker, host: who?.host, started: Date(timeIntervalSinceNow: -ago))))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .adopted(let key, let by):
                 let who = names[by] ?? joining  // adopted while its hello is handled: not in `names` yet

@@ -193,7 +193,9 @@ public struct Scheduler: Sendable {
             for key in keys {
                 guard let i = index[key], workers[peer]?.leases.contains(i) == true else { continue }
                 if entries[i].isolated { workers[peer]?.started.insert(i) }
-                if workers[peer]?.announced.insert(i).inserted == true { out.append(.started(key: key, peer: peer)) }
+                if workers[peer]?.announced.insert(i).inserted == true {
+                    out.append(.started(key: key, peer: peer, secondsAgo: 0))
+                }
             }
             // The echo tells the worker its announcement of an isolated task arrived: only then does
             // it start the task. Plain starts (every task announces its start) need no echo.
@@ -303,7 +305,11 @@ public struct Scheduler: Sendable {
         case .leased(let holder, _):
             workers[holder]?.leases.remove(i)
             workers[holder]?.started.remove(i)
-            workers[holder]?.announced.remove(i)
+            // A worker does not announce a task that finished before it looked (its start would
+            // arrive with its result anyway): the result of an unannounced lease is its start.
+            if workers[holder]?.announced.remove(i) == nil && holder == peer {
+                out.append(.started(key: r.key, peer: peer, secondsAgo: r.seconds))
+            }
         case .queued:
             break  // a result from an earlier session (resent after a coordinator restart)
         }

@@ -9,8 +9,9 @@ public enum SchedulerAction: Sendable, Hashable {
     case record(key: TaskKey, result: SimulationResult, seconds: Double)
     /// Mark the task failed in the store (`attempts`: the scheduler's confirmed failed attempts).
     case fail(key: TaskKey, error: String, attempts: Int)
-    /// The worker `peer` started the task (its first `started` for this lease): record it running.
-    case started(key: TaskKey, peer: PeerID)
+    /// The worker `peer` started the task `secondsAgo` seconds ago (its first `started` for this
+    /// lease, or the result of a lease it did not announce): record it running.
+    case started(key: TaskKey, peer: PeerID, secondsAgo: Double)
     /// A reconnecting worker runs the task (from an earlier coordinator session) and it is leased
     /// to it: record it running again, but not as a new attempt.
     case adopted(key: TaskKey, peer: PeerID)
