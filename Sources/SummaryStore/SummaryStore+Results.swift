@@ -17,7 +17,7 @@ extension SummaryStore {
     public func recordResults(_ batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
         let now = Self.now
         return try connection.transaction { () throws(StoreError) -> RecordSummary in
-            let findTask = try connection.cached("SELECT id, status = 'done' FROM tasks WHERE key = ?")
+            let findTask = try connection.cached("SELECT id, status = 'done', p_tolerance FROM tasks WHERE key = ?")
             let updateTask = try connection.cached(
                 """
                 UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker), host = coalesce(?, host),
@@ -42,15 +42,19 @@ extension SummaryStore {
                 INSERT OR REPLACE INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
+            let upsertMonotonicity = try connection.cached(RankMonotonicityTable.upsert)
             var summary = RecordSummary(recorded: 0, unknown: [])
             for item in batch {
-                let found = try findTask.first([.text(item.key.hex)]) { row in (row.int(at: 0), row.int(at: 1) == 1) }
+                let found = try findTask.first([.text(item.key.hex)]) { row in
+                    (row.int(at: 0), row.int(at: 1) == 1, row.double(at: 2))
+                }
                 guard let found, let id = found.0 else {
                     summary.unknown.append(item.key)
                     continue
                 }
                 // Interval rows exist only for done tasks (results and state change together).
                 let wasDone = found.1
+                let tolerance = found.2 ?? 0.1
                 let r = item.result
                 try updateTask.execute([
                     DatabaseValue(item.worker), DatabaseValue(item.host),
@@ -69,12 +73,16 @@ extension SummaryStore {
                 }
                 let t = r.trajectory
                 let hasClean = t.contains { $0.cleanError != nil }
+                let (steps, erank, ratio) = (t.map(\.step), t.map(\.erank), t.map(\.erankRatio))
                 try upsertTrajectory.execute([
-                    .integer(id), .integer(t.count), .blob(PackedArray.pack(t.map(\.step))),
-                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
-                    .blob(PackedArray.pack(t.map(\.erankRatio))),
+                    .integer(id), .integer(t.count), .blob(PackedArray.pack(steps)),
+                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
+                    .blob(PackedArray.pack(ratio)),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
                 ])
+                try upsertMonotonicity.execute(
+                    RankMonotonicityTable.values(
+                        taskID: id, steps: steps, entropy: erank, ratio: ratio, tolerance: tolerance))
                 summary.recorded += 1
             }
             return summary
