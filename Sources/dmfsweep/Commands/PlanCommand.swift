@@ -40,6 +40,7 @@ enum PlanCommand {
         }
         var lines: [String] = []
         lines.append("sweep \(spec.name) (\(spec.method.rawValue), \(path)): \(tasks.count) task(s)")
+        if let note = spec.collapsedNote(distinct: tasks.count) { lines.append("note: " + note) }
         let varying = spec.sweptParameterNames
         lines.append("varying: " + (varying.isEmpty ? "nothing (one configuration)" : varying.joined(separator: ", ")))
         if show > 0 && !tasks.isEmpty {
@@ -65,6 +66,13 @@ enum PlanCommand {
                 }
                 toRun = tasks.filter { !done.contains($0.key) }
                 lines.append("store \(storePath): \(done.count) of \(tasks.count) already done, \(toRun.count) to run")
+                do {
+                    try store.checkRegistration(name: spec.name, tasks: tasks)
+                } catch {
+                    // `run` makes the same check (`registerSweep`) and refuses the file: say so now.
+                    guard case .sweepChanged = error else { throw StoreAccess.failure(error) }
+                    lines.append("warning: run would refuse this file: \(error)")
+                }
             } else {
                 lines.append("store \(storePath) does not exist yet: all \(tasks.count) to run")
             }

@@ -60,6 +60,7 @@ enum InlineRun {
             throw StoreAccess.failure(error)
         }
         if let limit { todo = Array(todo.prefix(limit)) }
+        if let note = spec.collapsedNote(distinct: tasks.count) { print("sweep \(spec.name): " + note) }
         if registration.dropped > 0 {
             print(
                 "sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer "

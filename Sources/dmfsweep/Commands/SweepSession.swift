@@ -74,6 +74,9 @@ struct SweepSession {
         } catch let e as StoreError {
             throw StoreAccess.failure(e)
         }
+        if let note = spec.collapsedNote(distinct: tasks.count) {
+            log(LogRecord(.info, "collapsed", "sweep \(spec.name): " + note))
+        }
         if registration.dropped > 0 {
             log(
                 LogRecord(
