@@ -258,8 +258,8 @@ struct SweepReader {
             parts.append("W&B's run_cap (\(cap.keyMark)) is count here")
         }
         for entry in unknown where !SweepFile.wandbKeys.contains(entry.key) {
-            let hint = Suggestion.closest(to: entry.key, among: SweepFile.topLevelKeys).map { ", did you mean '\($0)'?" }
-            parts.append("'\(entry.key)' (\(entry.keyMark)\(hint ?? ""))")
+            let near = Suggestion.closest(to: entry.key, among: SweepFile.topLevelKeys)
+            parts.append("'\(entry.key)' (\(entry.keyMark)\(near.map { ", did you mean '\($0)'?" } ?? ""))")
         }
         return fail(
             first.keyMark,
