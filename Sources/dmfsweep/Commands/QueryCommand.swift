@@ -117,15 +117,9 @@ enum StoreAccess {
         }
     }
 
-    /// Input problems (a missing store or directory, an unknown sweep, a file or directory that is
-    /// not a store) exit 2;
-    /// everything else (another schema version, SQLite failures) exits 1.
+    /// A store error with its exit status (`ExitStatus`: input problems 2, failures 1).
     static func failure(_ error: StoreError) -> any Error {
-        switch error {
-        case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged:
-            return UsageError(error.description)
-        default: return CommandFailure(error.description)
-        }
+        ExitStatus.failure(error)
     }
 }
 

@@ -92,7 +92,7 @@ struct SweepSession {
     }
 
     /// Coordinator options from the shared flags.
-    func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
+    static func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
         var o = CoordinatorOptions(endpoint: endpoint)
         o.scheduler.maxAttempts = try args.int("--max-attempts", in: 1...1000) ?? 3
         if let s = try args.double("--heartbeat-interval") {
