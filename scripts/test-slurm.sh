@@ -16,7 +16,7 @@
 #      and the sweep completes.
 # The cluster is always taken down (trap). Needs root (the Slurm daemons). Prints 'N passed, N failed'.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 CONFIG=debug
 [ "${1:-}" = "--release" ] && CONFIG=release
@@ -35,7 +35,7 @@ failed=0
 t_start=$SECONDS
 
 say() { echo "test-slurm: $*"; }
-pass() { passed=$((passed + 1)); say "PASS $1 ($(($SECONDS - t_test)) s)"; }
+pass() { passed=$((passed + 1)); say "PASS $1 ($((SECONDS - t_test)) s)"; }
 fail() { failed=$((failed + 1)); say "FAIL $1: $2"; }
 
 cleanup() {
@@ -122,18 +122,19 @@ submit() {
 
 # Checks the finished job and its store; prints why not on failure.
 check_finished() {
-    local job=$1 store=$2 state exit_code done results rows integrity orphans
+    local job=$1 store=$2 state exit_code done_tasks results rows integrity orphans
     state=$(job_field "$job" JobState)
     exit_code=$(job_field "$job" ExitCode)
-    [ "$state" = COMPLETED ] && [ "$exit_code" = 0:0 ] \
+    { [ "$state" = COMPLETED ] && [ "$exit_code" = 0:0 ]; } \
         || { echo "job $job is $state with exit code $exit_code"; return 1; }
-    done=$(done_count "$store")
+    done_tasks=$(done_count "$store")
     results=$(sql "$store" "SELECT count(*) FROM results")
     orphans=$(sql "$store" "SELECT count(*) FROM tasks t LEFT JOIN results r ON r.task_id = t.id
                             WHERE t.status = 'done' AND r.task_id IS NULL")
     integrity=$(sql "$store" "PRAGMA integrity_check")
-    [ "$done" = "$EXPECTED" ] && [ "$results" = "$EXPECTED" ] && [ "$orphans" = 0 ] && [ "$integrity" = ok ] \
-        || { echo "store: $done done, $results results, $orphans done without result, integrity '$integrity'"; return 1; }
+    { [ "$done_tasks" = "$EXPECTED" ] && [ "$results" = "$EXPECTED" ] && [ "$orphans" = 0 ] \
+        && [ "$integrity" = ok ]; } \
+        || { echo "store: $done_tasks done, $results results, $orphans done without result, integrity '$integrity'"; return 1; }
     rows=$("$DMFSWEEP" query --store "$store" --raw --format csv | tail -n +2 | grep -c .)
     [ "$rows" = "$EXPECTED" ] || { echo "query --raw printed $rows rows, expected $EXPECTED"; return 1; }
     "$DMFSWEEP" status --store "$store" >/dev/null || { echo "dmfsweep status failed"; return 1; }

@@ -117,8 +117,7 @@ start_munge() {
         --log-file="$DIR/log/munged.log" --pid-file="$DIR/munge/munged.pid" \
         --seed-file="$DIR/munge/munged.seed" \
         || die "munged did not start; see $DIR/log/munged.log"
-    local i
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         if munge -S "$MUNGE_SOCKET" -n 2>/dev/null | unmunge -S "$MUNGE_SOCKET" >/dev/null 2>&1; then return 0; fi
         sleep 0.1
     done
@@ -169,11 +168,11 @@ cmd_up() {
 
 # Stops the daemons named by pid files together: SIGTERM to all, up to 10 s, then SIGKILL.
 stop_pidfiles() {
-    local f pid pids=() i
+    local f pid pids=()
     for f in "$@"; do
         pid=$(alive_pid "$f") && pids+=("$pid") && kill -TERM "$pid" 2>/dev/null
     done
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && break; pid=""; done
         [ -z "${pid:-}" ] && break
         sleep 0.1
@@ -185,10 +184,10 @@ stop_pidfiles() {
 cmd_down() {
     need_root
     [ -d "$DIR" ] || { log "nothing to stop ($DIR does not exist)"; return 0; }
-    local pid i
+    local pid
     if alive_pid "$DIR/run/slurmctld.pid" >/dev/null; then
         SLURM_CONF=$CONF scancel --quiet --user=root 2>/dev/null || true
-        for i in $(seq 50); do
+        for _ in $(seq 50); do
             [ -z "$(SLURM_CONF=$CONF squeue -h -t running,completing 2>/dev/null)" ] && break
             sleep 0.2
         done
