@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 import TestSupport
 import Testing
@@ -49,5 +50,56 @@ import Testing
         // With --replace-sweep run accepts it, and the counts are the store's.
         let replaced = try runProcess(["run", shrunk, "--inline", "--quiet", "--replace-sweep", "--store", store])
         #expect(replaced.status == 0 && replaced.stdout.contains("2 earlier task(s) are no longer part of it"))
+    }
+
+    /// Completion masks are known from the seed: `plan` and `run` warn about tasks whose mask leaves a
+    /// whole row or column unobserved, and the store keeps each task's counts for `query`.
+    @Test func completionMasksAreReportedAndQueryable() throws {
+        let dir = try TemporaryDirectory(prefix: "masks")
+        let file = dir.path("c.yaml")
+        let store = dir.path("c.sqlite")
+        try """
+        name: c
+        method: grid
+        parameters:
+          problem: {value: completion}
+          n: {value: 4}
+          observed: {value: 0.5}
+          seed: {values: [0, 1, 2, 3, 4, 5, 6, 7]}
+          steps: {value: 50}
+
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        // Independent counts: the documented draw, entry (i, j) observed when the seed's `mask`
+        // stream's draw in column-major order is below 0.5.
+        var expected: [(observed: Int, lines: Int)] = []
+        for seed in 0..<8 {
+            var stream = RandomStream(seed: UInt64(seed), purpose: .mask)
+            var seen = [[Bool]](repeating: [Bool](repeating: false, count: 4), count: 4)
+            for j in 0..<4 { for i in 0..<4 { seen[i][j] = stream.uniform() < 0.5 } }
+            let rows = (0..<4).filter { !seen[$0].contains(true) }.count
+            let columns = (0..<4).filter { j in !(0..<4).contains { seen[$0][j] } }.count
+            expected.append((seen.joined().filter { $0 }.count, rows + columns))
+        }
+        let partial = expected.filter { $0.lines > 0 }.count
+        #expect(partial > 0 && partial < 8)
+        let plan = try runProcess(["plan", file])
+        #expect(plan.status == 0)
+        #expect(
+            plan.stdout.contains(
+                "\nwarning: \(partial) of 8 completion task(s) leave a whole row or column of the "
+                    + "target unobserved (first: #"), "\(plan.stdout)")
+        let run = try runProcess(["run", file, "--inline", "--quiet", "--store", store])
+        #expect(run.status == 0 && run.stdout.contains("sweep c: warning: \(partial) of 8 completion task(s)"))
+        let query = try runProcess([
+            "query", "--store", store, "--group-by", "seed", "--metric", "observed_entries", "--format", "csv",
+        ])
+        let lines = query.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(lines.map { Int($0[0])! } == Array(0..<8))
+        #expect(lines.map { Double($0[2])! } == expected.map { Double($0.observed) })
+        let unobserved = try runProcess([
+            "query", "--store", store, "--group-by", "seed", "--metric", "unobserved_lines", "--format", "csv",
+        ])
+        let rows = unobserved.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(rows.map { Double($0[2])! } == expected.map { Double($0.lines) })
     }
 }

@@ -179,6 +179,12 @@ import Testing
         ("spectrum-longer-than-n.yaml", "5:21: spectrum: has 4 eigenvalues but n is 3"),
         // Valid on their own; the combination fails `SimulationConfig.validate()` during expansion.
         (
+            "completion-empty-mask.yaml",
+            "6:21: observed: the completion mask of seed 0 observes none of the 2×2 entries (each kept with "
+                + "probability 0.01): the loss is 0 from step 0 and there is nothing to fit; raise observed or n, or "
+                + "use another seed"
+        ),
+        (
             "invalid-combination.yaml",
             "5:17: path: spectral is exact only for problem estimation with init identity (got sensing, identity); "
                 + "use full or auto"

@@ -9,7 +9,8 @@ import Sweeps
 /// becomes a `WireError`.
 public enum WireCodec {
     /// The protocol version this build speaks.
-    public static let version: UInt8 = 1
+    /// Version 2: results carry the completion mask's observed entries and unobserved lines.
+    public static let version: UInt8 = 2
     /// The protocol tag that starts every header frame.
     public static let tag: [UInt8] = Array("DMFS".utf8)
     /// Default largest accepted message (header + body), in bytes.

@@ -98,9 +98,11 @@ enum QueryCommand {
 /// Opening stores from commands, and their errors as exit statuses.
 enum StoreAccess {
     /// Opens a store, mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
-    static func open(_ path: String, create: Bool = false, readOnly: Bool = false) throws -> SummaryStore {
+    static func open(_ path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws
+        -> SummaryStore
+    {
         do {
-            return try SummaryStore(path: path, create: create, readOnly: readOnly)
+            return try SummaryStore(path: path, create: create, readOnly: readOnly, migrate: migrate)
         } catch {
             throw failure(error)
         }

@@ -54,7 +54,8 @@ struct SweepSession {
         }
         self.storePath = storePath
         do {
-            let store = try SummaryStore(path: storePath, create: true)
+            // The commands that write results migrate an older store in place (additive columns).
+            let store = try SummaryStore(path: storePath, create: true, migrate: true)
             // Two coordinators on one sweep would hand out every task twice: refuse while another
             // one is publishing its live state (every 2 s).
             if let other = try LiveStateTable.read(from: store.connection)[spec.name],
@@ -76,6 +77,9 @@ struct SweepSession {
         }
         if let note = spec.collapsedNote(distinct: tasks.count) {
             log(LogRecord(.info, "collapsed", "sweep \(spec.name): " + note))
+        }
+        if let warning = CompletionMasks.warning(tasks) {
+            log(LogRecord(.warning, "unobserved", "sweep \(spec.name): " + warning))
         }
         if registration.dropped > 0 {
             log(
