@@ -35,9 +35,12 @@ struct Harness {
         apply(scheduler.tick(now: t))
     }
 
-    mutating func hello(_ p: PeerID, jobs: Int = 1) {
+    mutating func hello(_ p: PeerID, jobs: Int = 1, running: [TaskKey] = []) {
         receive(
-            .hello(Hello(workerID: "w\(p.bytes[0])", host: "h", pid: 1, cores: 2, jobs: jobs, capabilities: [.noop])),
+            .hello(
+                Hello(
+                    workerID: "w\(p.bytes[0])", host: "h", pid: 1, cores: 2, jobs: jobs, capabilities: [.noop],
+                    running: running)),
             from: p)
     }
 

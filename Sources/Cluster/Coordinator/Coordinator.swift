@@ -32,6 +32,10 @@ public final class Coordinator {
     private var rateSamples: [(t: Double, done: Int)] = []
     private var phase = "running"
     private var pipeline: CommitPipeline?
+    private var stall: StallDetector
+    private var deniedSeen = 0
+    private var handshakeMonitor: Socket?
+    private var brokenHandshakes = 0
 
     /// Creates a coordinator for the tasks the ledger says are pending.
     /// - Throws: ledger errors, `ZMQError`.
@@ -44,10 +48,12 @@ public final class Coordinator {
         config.maxMessageBytes = options.maxMessageBytes
         scheduler = Scheduler(tasks: try ledger.pendingTasks(), config: config)
         doneBefore = try ledger.doneCount()
+        stall = StallDetector(factor: 10, minimum: options.stallMinimum)
         context = try Context()
     }
 
     deinit {
+        handshakeMonitor?.close()
         authenticator?.stop()
         socket?.close()
         context.close()
@@ -65,11 +71,17 @@ public final class Coordinator {
         if let curve = options.curve {
             authenticator = try ZAPAuthenticator(context: context, config: curve)
             try s.makeCurveServer(curve)
+            // Handshakes that break off before ZAP is asked: a client with the wrong coordinator.pub.
+            handshakeMonitor = try s.monitor(
+                "inproc://dmfsweep-coordinator-monitor", events: [.handshakeFailedProtocol, .handshakeFailedNoDetail])
         }
         try s.setMaxMessageSize(Int64(options.maxMessageBytes))
         try s.setSendHighWaterMark(100_000)
         try s.setReceiveHighWaterMark(100_000)
         try s.setRouterHandover(true)
+        // A message that cannot be routed (peer gone) or queued (peer's queue full) is reported
+        // (EHOSTUNREACH / EAGAIN) instead of dropped silently: its tasks are re-queued at once.
+        try s.setRouterMandatory(true)
         // A coordinator restarted right after another one released the port may find it still
         // held for a moment by libzmq's reaper: retry EADDRINUSE briefly.
         var attempt = 0
@@ -142,6 +154,7 @@ public final class Coordinator {
         let poller = Poller()
         _ = poller.add(socket)
         _ = poller.add(fileDescriptor: pipeline.wakeFD)
+        if let m = handshakeMonitor { _ = poller.add(m) }
         let start = monotonicSeconds()
         var nextTick = start
         var nextProgress = start
@@ -177,6 +190,12 @@ public final class Coordinator {
             if now >= nextTick {
                 try perform(scheduler.tick(now: now), from: nil, socket: socket)
                 nextTick = now + tickEvery
+                reportRefusedKeys()
+                reportBrokenHandshakes()
+                let snap = scheduler.snapshot(now: now)
+                if let warning = stall.check(now: now, workers: snap.workers.count, leased: snap.leased) {
+                    emit(.warning, "stalled", warning.message, ["silent_s": "\(Int(warning.silentFor))"])
+                }
             }
             if waiting && !scheduler.waitingForWorkers {
                 waiting = false
@@ -237,6 +256,8 @@ public final class Coordinator {
     /// context, so the port is free before `run()` returns (a restarted coordinator may bind it at once).
     private func close(_ socket: Socket) {
         try? socket.setLinger(500)
+        handshakeMonitor?.close()
+        handshakeMonitor = nil
         socket.close()
         self.socket = nil
         authenticator?.stop()
@@ -257,6 +278,15 @@ public final class Coordinator {
         case .success(let m): message = m
         case .failure(let e):
             badMessages[e.reason, default: 0] += 1
+            // A results batch from a worker we know that we cannot read: say so, to the log and to
+            // the worker, which sends its tasks again as failures with the reason.
+            if scheduler.isConnected(peer), let batch = WireCodec.resultsBatch(frames.dropFirst()) {
+                let name = names[peer] ?? "\(peer)"
+                emit(
+                    .error, "results_rejected", "cannot read result batch \(batch) from worker \(name): \(e)",
+                    ["worker": name, "reason": e.reason])
+                try send(.rejected(batch: batch, reason: e.description), to: peer, socket: socket)
+            }
             return
         }
         if case .results(let batch, _) = message, scheduler.isConnected(peer) { ackDue[peer] = batch }
@@ -271,10 +301,12 @@ public final class Coordinator {
             case .send(let to, let message):
                 try send(message, to: to, socket: socket)
             case .record(let key, let result, let seconds):
+                stall.resultArrived(now: monotonicSeconds(), seconds: seconds)
                 let name = peer.flatMap { names[$0] } ?? "?"
                 completed.append(FinishedTask(key: key, result: result, seconds: seconds, workerID: name))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .fail(let key, let error, let attempts):
+                stall.resultArrived(now: monotonicSeconds(), seconds: 0)
                 failed.append(FailedTask(key: key, error: error, attempts: attempts))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .log(let event):
@@ -295,6 +327,8 @@ public final class Coordinator {
                     emit(.warning, "task_retried", event.description, ["key": k.hex])
                 case .taskFailed(let k, let n, let e):
                     emit(.error, "task_failed", event.description, ["key": k.hex, "attempts": "\(n)", "error": e])
+                case .tasksAdopted(_, let id, let keys):
+                    emit(.info, "tasks_adopted", event.description, ["worker": id, "adopted": "\(keys.count)"])
                 }
             }
         }
@@ -302,9 +336,56 @@ public final class Coordinator {
 
     private func send(_ message: WireMessage, to peer: PeerID, socket: Socket) throws {
         let frames = WireCodec.encode(message)
-        // Non-blocking: a peer whose queue is full (or gone) loses the message; heartbeats and
-        // leases recover from that.
-        _ = try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true)
+        // Non-blocking, with ROUTER_MANDATORY: a peer whose queue is full (EAGAIN) or that is gone
+        // (EHOSTUNREACH) is reported. Losing a heartbeat or an ack is harmless (the worker's
+        // liveness and resends recover); losing tasks is not: the worker is forgotten and its
+        // leases re-queued at once, with the reason in the log.
+        let reason: String
+        let sent = Result { () throws(ZMQError) -> Bool in
+            try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true)
+        }
+        switch sent {
+        case .success(true): return
+        case .success(false): reason = "its queue is full (EAGAIN)"
+        case .failure(let error) where error.isHostUnreachable: reason = "it is no longer connected (EHOSTUNREACH)"
+        case .failure(let error): throw error
+        }
+        let type = message.type
+        if type == .tasks && scheduler.isConnected(peer) {
+            try perform(
+                scheduler.unreachable(peer, reason: reason, now: monotonicSeconds()), from: peer, socket: socket)
+        } else if type != .heartbeat {  // a lost heartbeat is what liveness is for
+            let name = names[peer] ?? "\(peer)"
+            emit(.warning, "send_failed", "could not send \(type) to worker \(name): \(reason)", ["worker": name])
+        }
+    }
+
+    /// Logs CURVE handshakes that failed before the allow-list was consulted (seen by the monitor).
+    private func reportBrokenHandshakes() {
+        while let m = handshakeMonitor, let event = try? m.receiveMonitorEvent(dontWait: true) {
+            if event.event != .monitorStopped { brokenHandshakes += 1 }
+        }
+        guard brokenHandshakes > 0 else { return }
+        emit(
+            .warning, "curve_handshake_failed",
+            "\(brokenHandshakes) CURVE handshake(s) failed before authentication: a worker has the wrong "
+                + "coordinator.pub (not this coordinator's public key), or connects without --curve",
+            ["failed": "\(brokenHandshakes)"])
+        brokenHandshakes = 0
+    }
+
+    /// Logs the public keys the ZAP handler refused since the last call (CURVE allow-list).
+    private func reportRefusedKeys() {
+        guard let stats = authenticator?.statistics, stats.denied > deniedSeen else { return }
+        let n = stats.denied - deniedSeen
+        deniedSeen = stats.denied
+        let key = stats.lastDeniedKey ?? "?"
+        let address = stats.lastDeniedAddress ?? "?"
+        emit(
+            .warning, "curve_refused",
+            "refused \(n) CURVE connection(s); last from \(address) with public key \(key), which is not in the "
+                + "allow-list (add the worker's NAME.pub to the key directory's authorized/ and restart)",
+            ["key": key, "address": address, "refused": "\(n)"])
     }
 
     /// Hands buffered results, failures and due acknowledgements to the commit thread.
@@ -335,7 +416,8 @@ public final class Coordinator {
         return LiveState(
             updatedAt: Date().timeIntervalSince1970, startedAt: startedWall, endpoint: boundEndpoint,
             pid: Int(ProcessInfo.processInfo.processIdentifier), host: ProcessInfo.processInfo.hostName, phase: phase,
-            scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages)
+            scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages,
+            stall: stall.current(now: now))
     }
 
     private func emit(_ level: LogRecord.Level, _ event: String, _ message: String, _ fields: [String: String] = [:]) {

@@ -25,6 +25,10 @@ public struct LiveState: Sendable, Hashable, Codable {
     /// Dropped malformed messages by reason (`truncated`, `version`, …).
     public var badMessages: [String: Int]
 
+    /// Set while the run looks stalled: workers are connected and hold tasks, but no result came
+    /// for much longer than the slowest task so far (`StallDetector`); `nil` otherwise.
+    public var stall: StallWarning? = nil
+
     /// Dropped malformed messages, all reasons together.
     public var badMessageTotal: Int { badMessages.values.reduce(0, +) }
 }

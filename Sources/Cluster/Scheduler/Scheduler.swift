@@ -142,6 +142,7 @@ public struct Scheduler: Sendable {
             workers[peer] = Worker(hello: hello, lastSeen: now, lastSent: now)
             resetSent[peer] = nil
             out.append(.log(.workerJoined(peer, workerID: hello.workerID, host: hello.host, jobs: hello.jobs)))
+            adopt(hello.running, by: peer, now: now, into: &out)
             out.append(.send(peer, .welcome(welcome)))
             if isComplete {
                 out.append(.send(peer, .shutdown(.complete, message: "the sweep is complete")))
@@ -175,12 +176,14 @@ public struct Scheduler: Sendable {
             for key in keys {
                 if let i = index[key], workers[peer]?.leases.contains(i) == true { workers[peer]?.started.insert(i) }
             }
+            // The echo tells the worker its announcement arrived: only then does it start the task.
+            out.append(.send(peer, .started(keys)))
         case .heartbeat(let running, _):
             workers[peer]?.running = running
         case .bye(let reason):
             lose(peer, reason: "left: \(reason)", charge: false, into: &out)
             dispatchAll(now: now, into: &out)
-        case .hello, .welcome, .tasks, .ack, .shutdown, .reset:
+        case .hello, .welcome, .tasks, .ack, .shutdown, .reset, .rejected:
             counters.unexpectedMessages += 1
         }
         return out
@@ -210,6 +213,22 @@ public struct Scheduler: Sendable {
             out.append(.send(peer, .heartbeat(running: 0, queued: 0)))
             workers[peer]?.lastSent = now
         }
+        dispatchAll(now: now, into: &out)
+        return out
+    }
+
+    /// Forgets a worker a message could not be sent to (its queue is full, or it is gone) and
+    /// re-queues its leases uncharged at once, instead of leaving them leased until it is declared
+    /// dead or a lease expires. If it is still there, its next message is answered with `reset`
+    /// and it says hello again (listing what it runs, which it then keeps: adoption).
+    /// - Parameters:
+    ///   - peer: the worker.
+    ///   - reason: why the send failed, for the log.
+    ///   - now: the clock, in seconds.
+    /// - Returns: what to do, in order (a log line, and dispatch to other workers).
+    public mutating func unreachable(_ peer: PeerID, reason: String, now: Double) -> [SchedulerAction] {
+        var out: [SchedulerAction] = []
+        lose(peer, reason: "cannot send to it: \(reason)", charge: false, into: &out)
         dispatchAll(now: now, into: &out)
         return out
     }
@@ -270,15 +289,39 @@ public struct Scheduler: Sendable {
             counters.done += 1
             out.append(.record(key: r.key, result: result, seconds: r.seconds))
         case .failure(let message):
-            charge(i, error: message, into: &out)
+            charge(i, error: message, final: r.isFinal, into: &out)
         }
     }
 
-    /// Counts a confirmed failed attempt: fails the task at `maxAttempts`, else re-queues it.
-    private mutating func charge(_ i: Int, error: String, into out: inout [SchedulerAction]) {
+    /// Leases the tasks a (re)connecting worker says it is running to it, when they are queued
+    /// here: a restarted coordinator adopts work in flight instead of computing it twice. An
+    /// adopted task is announced as started (a death while running it is a confirmed attempt) but
+    /// is not a new attempt. Keys that are unknown, done, failed or leased to another worker are
+    /// left alone (a result still wins if it comes first).
+    private mutating func adopt(_ keys: [TaskKey], by peer: PeerID, now: Double, into out: inout [SchedulerAction]) {
+        guard workers[peer] != nil, !keys.isEmpty else { return }
+        var adopted: [TaskKey] = []
+        for key in keys {
+            guard let i = index[key], case .queued = entries[i].state else { continue }
+            entries[i].state = .leased(peer, since: now)
+            workers[peer]?.leases.insert(i)
+            workers[peer]?.started.insert(i)
+            adopted.append(key)
+        }
+        counters.adopted = (counters.adopted ?? 0) + adopted.count
+        if !adopted.isEmpty, let id = workers[peer]?.hello.workerID {
+            out.append(.log(.tasksAdopted(peer, workerID: id, keys: adopted)))
+        }
+    }
+
+    /// Counts a confirmed failed attempt: fails the task at `maxAttempts` (or at once when `final`:
+    /// another attempt would fail the same way), else re-queues it.
+    private mutating func charge(
+        _ i: Int, error: String, final: Bool = false, into out: inout [SchedulerAction]
+    ) {
         entries[i].attempts += 1
         let key = entries[i].task.key
-        if entries[i].attempts >= config.maxAttempts {
+        if final || entries[i].attempts >= config.maxAttempts {
             entries[i].state = .failed
             counters.failed += 1
             out.append(.fail(key: key, error: error, attempts: entries[i].attempts))

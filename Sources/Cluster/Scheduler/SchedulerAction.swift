@@ -25,6 +25,8 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
     case taskRetried(TaskKey, attempt: Int, error: String)
     /// The last allowed attempt failed; the task is given up on.
     case taskFailed(TaskKey, attempts: Int, error: String)
+    /// A reconnecting worker runs these tasks (from an earlier session): they are leased to it.
+    case tasksAdopted(PeerID, workerID: String, keys: [TaskKey])
 
     /// One line for the log.
     public var description: String {
@@ -35,6 +37,8 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
             return "worker \(id) left (\(reason))" + (n > 0 ? "; \(n) task(s) re-queued" : "")
         case .taskRetried(let k, let a, let e): return "task \(k.short) attempt \(a) failed: \(e); retrying"
         case .taskFailed(let k, let a, let e): return "task \(k.short) failed after \(a) attempt(s): \(e)"
+        case .tasksAdopted(_, let id, let keys):
+            return "worker \(id) is running \(keys.count) task(s) from an earlier session; leased to it (adopted)"
         }
     }
 }

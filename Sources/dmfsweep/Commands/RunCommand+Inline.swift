@@ -1,3 +1,4 @@
+import CSupport
 import Cluster
 import Foundation
 import SummaryStore
@@ -47,7 +48,7 @@ enum InlineRun {
         }
 
         let (stop, watch) = StopRequest.installInline()
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
         let store = try StoreAccess.open(storePath, create: true, migrate: true)
         var todo: [SweepTask]
         let registration: SweepRegistration
@@ -121,7 +122,7 @@ extension StopRequest {
                 FileHandle.standardError.write(
                     Data("dmfsweep: stopping after the current task (signal again to quit at once)\n".utf8))
             } else {
-                _exit(128 + received)
+                dmf_flush_and_exit(128 + received)
             }
         }
         return (request, watch)

@@ -12,7 +12,7 @@ enum LocalCluster {
     /// Flags that make no sense with `--inline`.
     static let distributedOnlyFlags = [
         "--workers", "--max-attempts", "--heartbeat-interval", "--heartbeat-liveness", "--task-timeout", "--grace",
-        "--noop",
+        "--noop", "--stall-after",
     ]
 
     /// Runs the sweep at `sweepPath` with a local coordinator and K worker processes.
@@ -31,7 +31,7 @@ enum LocalCluster {
         let endpoint = try coordinator.bind()
         let stop = coordinator.stop
         let watch = TerminationSignals.watch { _ in stop.request() }
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
 
         let supervisor = WorkerSupervisor(
             executable: executablePath(),

@@ -51,7 +51,7 @@ enum StatusCommand {
                             "phase": l.phase, "endpoint": l.endpoint, "host": l.host, "pid": l.pid,
                             "updated_seconds_ago": now - l.updatedAt, "rate": l.rate, "eta_seconds": l.eta as Any,
                             "leased": l.scheduler.leased, "running": l.scheduler.running, "deaths": l.scheduler.deaths,
-                            "requeues": l.scheduler.requeues,
+                            "requeues": l.scheduler.requeues, "stall": l.stall?.message as Any,
                             "bad_messages": l.badMessages, "duplicates": l.scheduler.duplicates,
                             "workers": l.scheduler.workers.map {
                                 [
@@ -89,6 +89,7 @@ enum StatusCommand {
                 print(
                     "  rate \(ProgressReporter.rate(l.rate))/s, ETA \(eta), \(l.scheduler.running) task(s) running, \(l.scheduler.leased) handed out"
                 )
+                if let stall = l.stall { print("  stalled: \(stall.message)") }
                 print("  workers: \(l.scheduler.workers.count)")
                 for w in l.scheduler.workers {
                     print(

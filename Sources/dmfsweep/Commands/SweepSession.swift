@@ -27,6 +27,10 @@ struct SweepSession {
             help: "let this file redefine a stored sweep of the same name even if it drops tasks"),
         OptionSpec(
             flag: "--grace", valueName: "S", help: "seconds to wait for running tasks after Ctrl-C", defaultValue: "30"),
+        OptionSpec(
+            flag: "--stall-after", valueName: "S",
+            help: "report a stall when busy workers deliver nothing for max(10 × slowest task, S) seconds",
+            defaultValue: "60"),
         OptionSpec(flag: "--log-format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
         OptionSpec(
             flag: "--noop", valueName: nil,
@@ -113,6 +117,10 @@ struct SweepSession {
         if let g = try args.double("--grace") {
             guard g >= 0 else { throw UsageError("--grace: must be ≥ 0, got \(g)") }
             o.grace = g
+        }
+        if let s = try args.double("--stall-after") {
+            guard s > 0 else { throw UsageError("--stall-after: must be > 0, got \(s)") }
+            o.stallMinimum = s
         }
         return o
     }
