@@ -18,5 +18,7 @@ echo "== report render check (headless Chromium)"
 bash scripts/check-report-render.sh
 echo "== Slurm integration test (single-node Slurm on this machine)"
 DMFSWEEP_TEST_BINARY="$(swift build --show-bin-path)/dmfsweep" bash scripts/test-slurm.sh
+echo "== Python venv for the tested docs examples (Benchmarks/python-env.sh; ~80 s the first time, then instant)"
+bash Benchmarks/python-env.sh >/dev/null
 echo "== swift test"
 swift test --skip-build

@@ -101,5 +101,16 @@ import Testing
         ])
         let rows = unobserved.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
         #expect(rows.map { Double($0[2])! } == expected.map { Double($0.lines) })
+        let export = try runProcess([
+            "export", "--store", store, "--what", "results", "--format", "jsonl", "--out", "-",
+        ])
+        var exported: [Int: (Int, Int)] = [:]
+        for line in export.stdout.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let seed = try #require(object["seed"] as? Int)
+            exported[seed] = (object["observed_entries"] as? Int ?? -1, object["unobserved_lines"] as? Int ?? -1)
+        }
+        #expect(
+            (0..<8).allSatisfy { exported[$0]?.0 == expected[$0].observed && exported[$0]?.1 == expected[$0].lines })
     }
 }
