@@ -42,7 +42,8 @@ enum QueryCommand {
             The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
-            final_loss, final_erank, seconds, best_step, best_error, best_inside) and, per rank r,
+            final_loss, final_erank, seconds, best_step, best_error, best_inside, observed_entries,
+            unobserved_lines) and, per rank r,
             r<r>_target, _start, _end, _length, _middle_error, _predicted_start, _predicted_end (only
             --rank's when given). Exit status 2 for a bad query or a missing store.
             """,
@@ -145,10 +146,11 @@ enum QueryCommand {
 /// Opening stores from commands, and their errors as exit statuses.
 enum StoreAccess {
     /// Opens a store, mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
-    static func open(_ path: String, create: Bool = false, readOnly: Bool = false) throws -> SummaryStore {
+    static func open(_ path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws
+        -> SummaryStore
+    {
         do {
-            // A store `run` creates or writes is migrated in place (`run --inline`); readers never migrate.
-            return try SummaryStore(path: path, create: create, readOnly: readOnly, migrate: create)
+            return try SummaryStore(path: path, create: create, readOnly: readOnly, migrate: migrate)
         } catch {
             throw failure(error)
         }
@@ -165,24 +167,11 @@ enum StoreAccess {
         }
     }
 
-    /// Input problems (a missing store or directory, an unknown sweep, a file or directory that is
-    /// not a store) exit 2; a store that cannot be written (disk full, I/O error, read-only file)
-    /// exits 4 — everything committed before is kept, and the same command resumes once the
-    /// cause is fixed; everything else (another schema version, other SQLite failures) exits 1.
+    /// A store error with its exit status (`ExitStatus`: input problems 2, a store that cannot be
+    /// written 4, other failures 1).
     static func failure(_ error: StoreError) -> any Error {
-        switch error {
-        case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged:
-            return UsageError(error.description)
-        case _ where error.isWriteFailure:
-            return CommandFailure(
-                error.description + "; results committed before this are kept: fix the cause and run the same command "
-                    + "again to resume", status: writeFailureStatus)
-        default: return CommandFailure(error.description)
-        }
+        ExitStatus.failure(error)
     }
-
-    /// The exit status of a store that cannot be written.
-    static let writeFailureStatus: Int32 = 4
 }
 
 /// Stdout in 64 KiB chunks: a million raw rows should not cost a million write calls.

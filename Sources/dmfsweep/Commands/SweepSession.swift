@@ -60,6 +60,7 @@ struct SweepSession {
         }
         self.storePath = storePath
         do {
+            // The commands that write results migrate an older store in place (additive columns).
             let store = try SummaryStore(path: storePath, create: true, migrate: true)
             // Two coordinators on one sweep would hand out every task twice: refuse while another
             // one serves it (its process exists on this host, or it published within 6 s elsewhere).
@@ -80,6 +81,12 @@ struct SweepSession {
                 kind: args.has("--noop") ? .noop : .simulate)
         } catch let e as StoreError {
             throw StoreAccess.failure(e)
+        }
+        if let note = spec.collapsedNote(distinct: tasks.count) {
+            log(LogRecord(.info, "collapsed", "sweep \(spec.name): " + note))
+        }
+        if let warning = CompletionMasks.warning(tasks) {
+            log(LogRecord(.warning, "unobserved", "sweep \(spec.name): " + warning))
         }
         if registration.dropped > 0 {
             log(
@@ -104,7 +111,7 @@ struct SweepSession {
     }
 
     /// Coordinator options from the shared flags.
-    func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
+    static func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
         var o = CoordinatorOptions(endpoint: endpoint)
         o.scheduler.maxAttempts = try args.int("--max-attempts", in: 1...1000) ?? 3
         if let s = try args.double("--heartbeat-interval") {
