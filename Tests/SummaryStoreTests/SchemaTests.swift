@@ -53,7 +53,9 @@ import Testing
             try store.connection.execute("PRAGMA user_version = 2")
         }
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path, readOnly: true) }
-        #expect(refused?.description.contains("'dmfsweep run' or 'dmfsweep coordinator' with this store migrates it") == true)
+        #expect(
+            refused?.description.contains("'dmfsweep run' or 'dmfsweep coordinator' with this store migrates it")
+                == true)
         let store = try SummaryStore(path: path, migrate: true)
         #expect(try store.connection.scalarInt("PRAGMA user_version") == 3)
         #expect(try store.task(tasks[0].key)?.state == .done && store.task(tasks[0].key)?.host == nil)

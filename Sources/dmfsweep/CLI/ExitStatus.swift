@@ -58,7 +58,8 @@ enum ExitStatus {
     static func failure(_ error: any Error, context: String? = nil) -> CommandFailure {
         var message = String(describing: error)
         if let e = error as? StoreError, e.isWriteFailure {
-            message += "; results committed before this are kept: fix the cause and run the same command again to resume"
+            message +=
+                "; results committed before this are kept: fix the cause and run the same command again to resume"
         }
         return CommandFailure(context.map { "\($0): \(message)" } ?? message, status: of(error))
     }
