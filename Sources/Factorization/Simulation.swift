@@ -14,7 +14,12 @@ public enum Simulation {
         let driver = DescentDriver(config: config, truth: instance.truth, noisy: instance.noisy)
         let engine: any DescentEngine = try makeEngine(config, instance: instance, path: path)
         let recording = driver.run(engine)
-        return driver.result(recording, path: path, seconds: 0)
+        var result = driver.result(recording, path: path, seconds: 0)
+        if let mask = CompletionMask(config) {
+            result.observedEntries = mask.observedEntries
+            result.unobservedLines = mask.unobservedLines
+        }
+        return result
     }
 
     /// The path that runs for `config`: `auto` becomes `spectral` when it is exact, else `full`.

@@ -188,9 +188,10 @@ extension SimulationResult {
     /// Bytes of everything else in one result as it travels (`WireCodec`'s `results` message):
     /// the task key (4 + at most 128), seconds (8), outcome tag (1), status and path (2), steps,
     /// final loss and erank (24), three counts and the trajectory's (16), best step (9), best clean
-    /// error (9), inside-interval flag (1), seconds (8) and the recovery errors (final clean,
-    /// final relative, final unobserved, best recovery error and step: 5 × 9).
-    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8 + 45
+    /// error (9), inside-interval flag (1), seconds (8), the recovery errors (final clean, final
+    /// relative, final unobserved, best recovery error and step: 5 × 9) and the completion mask's
+    /// observed entries and unobserved lines (9 each).
+    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8 + 45 + 18
 
     /// The largest binary form of a result with `ranks` per-rank entries and `records` points.
     /// - Parameters:

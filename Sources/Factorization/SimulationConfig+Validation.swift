@@ -90,8 +90,8 @@ extension SimulationConfig {
     /// (A target file is never run spectrally: its eigenbasis would first have to be computed.)
     public var spectralIsExact: Bool { problem == .estimation && initKind == .identity && isSquareSymmetric }
 
-    /// Checks every parameter's range, their combinations, and that the run fits in memory
-    /// (`checkResources()`).
+    /// Checks every parameter's range, their combinations, that the run fits in memory
+    /// (`checkResources()`), and that a completion mask observes at least one entry (`CompletionMask`).
     /// - Throws: `ParameterError` naming the first offending parameter and what is allowed.
     public func validate() throws(ParameterError) {
         func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
@@ -169,6 +169,20 @@ extension SimulationConfig {
             throw fail("path", "spectral is exact only for \(reason); use full or auto")
         }
         try checkResources()
+        if let mask = CompletionMask(self), mask.observedEntries == 0 {
+            if self.mask != nil {
+                throw fail(
+                    "mask",
+                    "observes none of the \(mask.rows)×\(mask.n) entries (all 0): the loss is 0 from step 0 and "
+                        + "there is nothing to fit")
+            }
+            let size = mask.rows == mask.n ? "\(mask.n)×\(mask.n)" : "\(mask.rows)×\(mask.n)"
+            throw fail(
+                "observed",
+                "the completion mask of seed \(seed) observes none of the \(size) entries (each kept "
+                    + "with probability \(observed)): the loss is 0 from step 0 and there is nothing to fit; raise "
+                    + "observed or n, or use another seed")
+        }
     }
 
     /// Checks the user's own matrices (`target`, `clean`, `mask`): shapes, finiteness, symmetry

@@ -122,6 +122,11 @@ public struct SimulationResult: Codable, Sendable, Hashable {
     public var bestRecoveryError: Double? = nil
     /// The recorded step with that smallest error (the earliest on a tie).
     public var bestRecoveryStep: Int? = nil
+    /// Completion: how many of the rows·n target entries the mask observes (`CompletionMask`); `nil`
+    /// for the other problems.
+    public var observedEntries: Int? = nil
+    /// Completion: rows plus columns of the target with no observed entry; `nil` for the other problems.
+    public var unobservedLines: Int? = nil
 
     /// Creates a value from its members (see the properties).
     public init(

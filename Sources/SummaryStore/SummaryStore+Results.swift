@@ -4,7 +4,8 @@ import Sweeps
 
 extension SummaryStore {
     /// Records finished tasks in one transaction: result, one interval row per rank, trajectory,
-    /// and the task's state `done`.
+    /// and the task's state `done` with when, who and where. A result whose start was not recorded
+    /// (`CompletedTask.start`) counts that attempt; attempts are at least 1 for a done task.
     ///
     /// Idempotent by key: recording a task again replaces its rows, never duplicates them. The
     /// batch is committed as a whole before this returns (acknowledge to workers only afterwards);
@@ -19,15 +20,15 @@ extension SummaryStore {
             let findTask = try connection.cached("SELECT id, status = 'done', p_tolerance FROM tasks WHERE key = ?")
             let updateTask = try connection.cached(
                 """
-                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker),
-                    started = coalesce(?, started), finished = ?, attempts = max(attempts, 1)
+                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker), host = coalesce(?, host),
+                    started = coalesce(?, started), finished = ?, attempts = max(attempts + ?, 1)
                 WHERE id = ?
                 """)
             let upsertResult = try connection.cached(
                 """
                 INSERT OR REPLACE INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
-                    best_step, best_error, best_inside, targets, recorded)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    best_step, best_error, best_inside, targets, recorded, observed_entries, unobserved_lines)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let clearIntervals = try connection.cached("DELETE FROM intervals WHERE task_id = ?")
             let insertInterval = try connection.cached(
@@ -50,24 +51,28 @@ extension SummaryStore {
             let upsertMonotonicity = try connection.cached(RankMonotonicityTable.upsert)
             var summary = RecordSummary(recorded: 0, unknown: [])
             for item in batch {
-                try findTask.bind([.text(item.key.hex)])
-                guard try findTask.step(), let id = findTask.int(at: 0) else {
+                let found = try findTask.first([.text(item.key.hex)]) { row in
+                    (row.int(at: 0), row.int(at: 1) == 1, row.double(at: 2))
+                }
+                guard let found, let id = found.0 else {
                     summary.unknown.append(item.key)
                     continue
                 }
                 // Interval rows exist only for done tasks (results and state change together).
-                let wasDone = findTask.int(at: 1) == 1
-                let tolerance = findTask.double(at: 2) ?? 0.1
+                let wasDone = found.1
+                let tolerance = found.2 ?? 0.1
                 let r = item.result
                 try updateTask.execute([
-                    DatabaseValue(item.worker), DatabaseValue(item.started?.timeIntervalSince1970), .real(now),
-                    .integer(id),
+                    DatabaseValue(item.worker), DatabaseValue(item.host),
+                    item.start?.recordedStart ?? .null, .real(now),
+                    .integer(item.start?.attemptIncrement ?? 0), .integer(id),
                 ])
                 try upsertResult.execute([
                     .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
                     Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
                     Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
-                    .blob(PackedArray.pack(r.targets)), .real(now),
+                    .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
+                    DatabaseValue(r.unobservedLines),
                 ])
                 if wasDone { try clearIntervals.execute([.integer(id)]) }
                 for row in Self.intervalRows(r) {
@@ -102,10 +107,11 @@ extension SummaryStore {
         let head = try connection.cached(
             """
             SELECT r.task_id, r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step,
-                r.best_error, r.best_inside, r.targets
+                r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
             FROM tasks t JOIN results r ON r.task_id = t.id WHERE t.key = ?
             """)
         try head.bind([.text(key.hex)])
+        defer { head.reset() }  // read one row: reset, or the connection keeps a read transaction
         guard try head.step(), let id = head.int(at: 0) else { return nil }
         guard let status = RunStatus(rawValue: head.string(at: 1) ?? ""),
             let path = SolverPath(rawValue: head.string(at: 2) ?? "")
@@ -117,6 +123,8 @@ extension SummaryStore {
             finalErank: head.double(at: 5) ?? .nan, targets: PackedArray.doubles(head.data(at: 10) ?? Data()) ?? [],
             intervals: [], predicted: [], trajectory: [], bestStep: head.int(at: 7), bestCleanError: head.double(at: 8),
             bestInsideInterval: head.int(at: 9).map { $0 != 0 }, seconds: head.double(at: 6) ?? 0)
+        result.observedEntries = head.int(at: 11)
+        result.unobservedLines = head.int(at: 12)
 
         let rows = try connection.cached(
             """
@@ -141,6 +149,7 @@ extension SummaryStore {
         let traj = try connection.cached(
             "SELECT steps, loss, erank, erank_ratio, clean_error FROM trajectories WHERE task_id = ?")
         try traj.bind([.integer(id)])
+        defer { traj.reset() }
         if try traj.step() {
             let steps = PackedArray.ints(traj.data(at: 0) ?? Data()) ?? []
             let loss = PackedArray.doubles(traj.data(at: 1) ?? Data()) ?? []
@@ -167,6 +176,7 @@ extension SummaryStore {
             FROM recovery WHERE task_id = ?
             """)
         try recovery.bind([.integer(id)])
+        defer { recovery.reset() }
         if try recovery.step() {
             result.finalError = recovery.double(at: 0)
             result.finalUnobservedError = recovery.double(at: 1)

@@ -41,6 +41,8 @@ func sampleResult() -> SimulationResult {
     result.finalUnobservedError = 0.875
     result.bestRecoveryError = 0.625
     result.bestRecoveryStep = 10
+    result.observedEntries = 17
+    result.unobservedLines = 3
     return result
 }
 
@@ -109,6 +111,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         var wrongVersion = WireCodec.header(.ready)
         wrongVersion[4] = WireCodec.version + 1
         #expect(WireCodec.decode([wrongVersion, body]) == .failure(.unsupportedVersion(WireCodec.version + 1)))
+        wrongVersion[4] = WireCodec.version - 1  // an older build's results lack the completion mask's counts
+        #expect(WireCodec.decode([wrongVersion, body]) == .failure(.unsupportedVersion(WireCodec.version - 1)))
         var unknown = WireCodec.header(.ready)
         unknown[5] = 200
         #expect(WireCodec.decode([unknown, body]) == .failure(.unknownType(200)))
@@ -215,6 +219,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         result.finalUnobservedError = 0.125
         result.bestRecoveryError = 0.25
         result.bestRecoveryStep = 1
+        result.observedEntries = 7
+        result.unobservedLines = 1
         return result
     }
 

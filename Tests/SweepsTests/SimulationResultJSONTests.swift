@@ -32,6 +32,19 @@ import Testing
         #expect(Self.result.json() == head + trajectory + "}")
     }
 
+    /// The completion mask's counts follow `seconds`, for completion results only (the other
+    /// problems' objects keep their keys).
+    @Test func maskCountsOnlyForCompletion() throws {
+        var config = SimulationConfig()
+        config.steps = 10
+        let estimation = try Simulation.run(config)
+        #expect(!estimation.json().contains("observed_entries"))
+        config.problem = .completion
+        config.observed = 1
+        let full = try Simulation.run(config)
+        #expect(full.json().contains("\"seconds\":0.0,\"observed_entries\":25,\"unobserved_lines\":0"))
+    }
+
     @Test func objectParsesAsJSON() throws {
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(Self.result.json().utf8)) as? [String: Any])

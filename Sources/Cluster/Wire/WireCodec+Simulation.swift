@@ -106,6 +106,8 @@ extension WireCodec {
         w.optionalF64(s.finalUnobservedError)
         w.optionalF64(s.bestRecoveryError)
         w.optionalI64(s.bestRecoveryStep)
+        w.optionalI64(s.observedEntries)
+        w.optionalI64(s.unobservedLines)
     }
 
     static func decodeSimulationResult(_ r: inout ByteReader) throws(WireError) -> SimulationResult {
@@ -168,6 +170,8 @@ extension WireCodec {
         result.finalUnobservedError = try r.optionalF64()
         result.bestRecoveryError = try r.optionalF64()
         result.bestRecoveryStep = try r.optionalI64()
+        result.observedEntries = try r.optionalI64()
+        result.unobservedLines = try r.optionalI64()
         return result
     }
 

@@ -148,8 +148,7 @@ struct ProblemInstance {
             if let file = config.mask {
                 mask = file.matrix.elements
             } else {
-                var stream = RandomStream(seed: config.seed, purpose: .mask)
-                mask = (0..<(rows * n)).map { _ in stream.uniform() < config.observed ? 1.0 : 0.0 }
+                mask = CompletionMask(seed: config.seed, rows: rows, n: n, probability: config.observed).entries
             }
             sensing = nil
         }

@@ -5,13 +5,16 @@ import Sweeps
 ///
 /// Per-rank metrics come from the `intervals` table, the others from `results`. A status metric
 /// `status.S` is 1 for a task whose outcome is S and 0 for any other outcome, over the tasks that
-/// have an outcome (done or failed) — so its mean is the fraction of S.
+/// have an outcome (done or failed) — so its mean is the fraction of S. `status.running` and
+/// `status.pending` cover every task (those without an outcome too): with
+/// `--where status=running` their count is the number of tasks running now.
 public enum Metric: Sendable, Hashable, CustomStringConvertible {
     /// A column of the measured interval: `start`, `end`, `length`, `target`, `middle_error`.
     case interval(String)
     /// A column of the predicted interval: `start`, `end`.
     case predicted(String)
-    /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`.
+    /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`,
+    /// `observed_entries` and `unobserved_lines` (completion only).
     case result(String)
     /// A recovery error of the result: `final_error`, `final_unobserved_error`, `final_clean_error`,
     /// `best_recovery_error`, `best_recovery_step` (table `recovery`).
@@ -29,11 +32,16 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         "middle_error": "middle_error",
     ]
     static let predictedColumns = ["start": "predicted_start", "end": "predicted_end"]
-    static let resultColumns = ["final_loss", "final_erank", "steps", "seconds", "best_step", "best_error"]
+    static let resultColumns = [
+        "final_loss", "final_erank", "steps", "seconds", "best_step", "best_error", "observed_entries",
+        "unobserved_lines",
+    ]
     static let recoveryColumns = [
         "final_error", "final_unobserved_error", "final_clean_error", "best_recovery_error", "best_recovery_step",
     ]
-    static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"]
+    static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"] + lifecycleStates
+    /// Task states without an outcome; their status metrics cover every task.
+    static let lifecycleStates = [TaskState.running.rawValue, TaskState.pending.rawValue]
     static let monotonicityColumns = ["monotone_from", "rank_drops", "monotone"]
 
     /// Every metric name, as `--metric` accepts it.
@@ -89,6 +97,8 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case .recovery(let f): return ("CAST(e.\(f) AS DOUBLE PRECISION)", [])
         case .status("failed"):
             return ("CASE WHEN t.status = 'failed' THEN 1.0 WHEN t.status = 'done' THEN 0.0 END", [])
+        case .status(let s) where Self.lifecycleStates.contains(s):
+            return ("CASE WHEN t.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
         case .status(let s):
             return (
                 "CASE WHEN t.status = 'done' AND r.status = ? THEN 1.0 "

@@ -29,6 +29,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// Whether the store could not be written for a reason outside it: the disk is full
+    /// (`SQLITE_FULL`), an I/O error (`SQLITE_IOERR`), a read-only file or directory
+    /// (`SQLITE_READONLY`, `SQLITE_CANTOPEN`) (https://sqlite.org/rescode.html). What was
+    /// committed before stays; the same run resumes once the cause is fixed.
+    public var isWriteFailure: Bool {
+        guard let code = sqliteCode else { return false }
+        return [SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN].contains(code)
+    }
+
     public var description: String {
         switch self {
         case .sqlite(let code, let operation, let message):
@@ -43,7 +52,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             let hint =
                 found > expected
                 ? "it was written by a newer dmfsweep; use that version"
-                : "it was written by an older dmfsweep; no migration from version \(found) exists"
+                : Schema.migrationPath(from: found) != nil && found >= 1
+                    ? "it was written by an older dmfsweep; 'dmfsweep run' or 'dmfsweep coordinator' with this store "
+                        + "migrates it in place (columns are only added)"
+                    : "it was written by an older dmfsweep; no migration from version \(found) exists"
             return "store '\(path)' has schema version \(found), this dmfsweep reads version \(expected): \(hint)"
         case .parameterColumns(let path, let missing, let extra):
             var parts: [String] = []

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import SummaryStore
 
 /// `dmfsweep run` without `--inline`: an in-process coordinator on a loopback port plus K
 /// `dmfsweep worker` child processes, restarted when they crash, stopped at the end.
@@ -24,8 +25,9 @@ enum LocalCluster {
             log: try ClusterCLI.logSink(args, component: "run"))
         let log = reporter.interleaving(try ClusterCLI.logSink(args, component: "run"))
         let count = try args.int("--workers", in: 1...1024) ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Options are checked before the session opens the store: a bad flag leaves no trace.
+        let options = try SweepSession.coordinatorOptions(args, endpoint: "tcp://127.0.0.1:*")
         let session = try SweepSession(args, sweepPath: sweepPath, log: log)
-        let options = try session.coordinatorOptions(args, endpoint: "tcp://127.0.0.1:*")
         let coordinator = try Coordinator(options: options, ledger: session.ledger, log: quiet(log))
         let endpoint = try coordinator.bind()
         let stop = coordinator.stop
@@ -44,6 +46,7 @@ enum LocalCluster {
         } catch {
             reporter.finish()
             supervisor.finish(complete: false)
+            if let e = error as? StoreError { throw StoreAccess.failure(e) }
             throw error
         }
         reporter.finish()
