@@ -181,14 +181,24 @@ public final class Coordinator {
             if let oldest = oldestUncommitted { timeout = min(timeout, max(0, oldest + options.commitInterval - now)) }
             _ = try poller.poll(timeout: Int((timeout * 1000).rounded(.up)))
             now = monotonicSeconds()
+            // Each message counts at the time it is read; a drain is bounded in time so that ticks
+            // (heartbeats to workers, commits, acks) keep coming, and a tick after a drain cut short
+            // judges nobody (the scheduler's rules: unread messages may be the workers' heartbeats).
             var drained = 0
-            while drained < 20_000, let frames = try socket.receive(dontWait: true) {
+            var inputPending = false
+            let drainUntil = now + tickEvery
+            while let frames = try socket.receive(dontWait: true) {
+                now = monotonicSeconds()
                 drained += 1
                 try handle(frames, now: now, socket: socket)
+                if drained >= 20_000 || now >= drainUntil {
+                    inputPending = true
+                    break
+                }
             }
             now = monotonicSeconds()
             if now >= nextTick {
-                try perform(scheduler.tick(now: now), from: nil, socket: socket)
+                try perform(scheduler.tick(now: now, inputPending: inputPending), from: nil, socket: socket)
                 nextTick = now + tickEvery
                 reportRefusedKeys()
                 reportBrokenHandshakes()
@@ -329,6 +339,8 @@ public final class Coordinator {
                     emit(.error, "task_failed", event.description, ["key": k.hex, "attempts": "\(n)", "error": e])
                 case .tasksAdopted(_, let id, let keys):
                     emit(.info, "tasks_adopted", event.description, ["worker": id, "adopted": "\(keys.count)"])
+                case .ownerAway(let seconds, _):
+                    emit(.warning, "coordinator_away", event.description, ["away_s": "\(seconds)"])
                 }
             }
         }
@@ -354,7 +366,9 @@ public final class Coordinator {
         if type == .tasks && scheduler.isConnected(peer) {
             try perform(
                 scheduler.unreachable(peer, reason: reason, now: monotonicSeconds()), from: peer, socket: socket)
-        } else if type != .heartbeat {  // a lost heartbeat is what liveness is for
+        } else if type != .heartbeat && !(type == .shutdown && scheduler.wasForgotten(peer)) {
+            // A lost heartbeat is what liveness is for; a farewell to a peer declared lost that is
+            // really gone has nobody to reach.
             let name = names[peer] ?? "\(peer)"
             emit(.warning, "send_failed", "could not send \(type) to worker \(name): \(reason)", ["worker": name])
         }
