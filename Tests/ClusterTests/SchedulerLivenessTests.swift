@@ -143,9 +143,10 @@ import Testing
         #expect(h.scheduler.isComplete)
         let complete = WireMessage.shutdown(.complete, message: "the sweep is complete")
         // b (connected) and a (declared lost: it may still be listening); c said bye.
-        #expect(h.scheduler.shutdownAll(.complete, message: "the sweep is complete") == [
-            .send(b, complete), .send(a, complete),
-        ])
+        #expect(
+            h.scheduler.shutdownAll(.complete, message: "the sweep is complete") == [
+                .send(b, complete), .send(a, complete),
+            ])
         // A stranger that speaks after the end is told at once (no reset and hello round trip).
         h.receive(.heartbeat(running: 0, queued: 0), from: a)
         #expect(h.messages(to: a) == [complete])

@@ -340,7 +340,9 @@ public final class Coordinator {
                 case .tasksAdopted(_, let id, let keys):
                     emit(.info, "tasks_adopted", event.description, ["worker": id, "adopted": "\(keys.count)"])
                 case .ownerAway(let seconds, _):
-                    emit(.warning, "coordinator_away", event.description, ["away_s": "\(seconds)"])
+                    // A warning when the gap alone would have cost workers their liveness before.
+                    let level: LogRecord.Level = seconds >= options.scheduler.deadAfter ? .warning : .info
+                    emit(level, "coordinator_away", event.description, ["away_s": "\(seconds)"])
                 }
             }
         }
