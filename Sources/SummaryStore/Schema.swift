@@ -40,12 +40,28 @@ enum Schema {
     /// Tables of the current version that older files of the same version may lack; created
     /// (if missing) whenever such a store is opened read-write. Additive only: never a change to
     /// an existing table, which would need a new version and a migration.
-    static let additions: [(table: String, sql: String)] = [("cluster_live", liveStateTable)]
+    static let additions: [(table: String, sql: String)] = [
+        ("cluster_live", liveStateTable), (RankMonotonicityTable.name, RankMonotonicityTable.creation),
+    ]
+
+    /// Creates the missing `additions` in one transaction, computing `rank_monotonicity`'s rows
+    /// from the stored trajectories. Needs a read-write connection.
+    static func addMissingTables(_ connection: Connection) throws(StoreError) {
+        let missing = try missingAdditions(connection)
+        guard !missing.isEmpty else { return }
+        try connection.transaction { () throws(StoreError) in
+            for addition in missing { try connection.execute(addition.sql) }
+            if missing.contains(where: { $0.table == RankMonotonicityTable.name }) {
+                try RankMonotonicityTable.backfill(connection)
+            }
+        }
+    }
 
     /// The statements that create a version-`version` store.
     static var creation: [String] {
         [
             liveStateTable,
+            RankMonotonicityTable.creation,
             """
             CREATE TABLE meta (
                 key   TEXT PRIMARY KEY,
@@ -174,10 +190,21 @@ enum Schema {
         }
         try checkParameterColumns(connection)
         if connection.mode != .readOnly {
-            for addition in additions where try !hasTable(addition.table, connection) {
-                try connection.execute(addition.sql)
-            }
+            try addMissingTables(connection)
+        } else if try !missingAdditions(connection).isEmpty, access(path, W_OK) == 0 {
+            // A reader of an older version-1 store upgrades it through a short read-write
+            // connection when it may (the read-only connection then sees the new tables). A file
+            // it may not write, or a writer holding the lock past the busy timeout, leaves it as
+            // it is: the read goes on, and readers treat the tables as missing.
+            if let writer = try? Connection(path: path, mode: .readWrite) { try? addMissingTables(writer) }
         }
+    }
+
+    /// The `additions` the store lacks.
+    static func missingAdditions(_ connection: Connection) throws(StoreError) -> [(table: String, sql: String)] {
+        var missing: [(table: String, sql: String)] = []
+        for addition in additions where try !hasTable(addition.table, connection) { missing.append(addition) }
+        return missing
     }
 
     /// Whether the store has a table of that name.

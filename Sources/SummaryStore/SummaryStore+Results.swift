@@ -16,7 +16,7 @@ extension SummaryStore {
     public func recordResults(_ batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
         let now = Self.now
         return try connection.transaction { () throws(StoreError) -> RecordSummary in
-            let findTask = try connection.cached("SELECT id, status = 'done' FROM tasks WHERE key = ?")
+            let findTask = try connection.cached("SELECT id, status = 'done', p_tolerance FROM tasks WHERE key = ?")
             let updateTask = try connection.cached(
                 """
                 UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker),
@@ -41,6 +41,7 @@ extension SummaryStore {
                 INSERT OR REPLACE INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
+            let upsertMonotonicity = try connection.cached(RankMonotonicityTable.upsert)
             var summary = RecordSummary(recorded: 0, unknown: [])
             for item in batch {
                 try findTask.bind([.text(item.key.hex)])
@@ -50,6 +51,7 @@ extension SummaryStore {
                 }
                 // Interval rows exist only for done tasks (results and state change together).
                 let wasDone = findTask.int(at: 1) == 1
+                let tolerance = findTask.double(at: 2) ?? 0.1
                 let r = item.result
                 try updateTask.execute([
                     DatabaseValue(item.worker), DatabaseValue(item.started?.timeIntervalSince1970), .real(now),
@@ -67,12 +69,16 @@ extension SummaryStore {
                 }
                 let t = r.trajectory
                 let hasClean = t.contains { $0.cleanError != nil }
+                let (steps, erank, ratio) = (t.map(\.step), t.map(\.erank), t.map(\.erankRatio))
                 try upsertTrajectory.execute([
-                    .integer(id), .integer(t.count), .blob(PackedArray.pack(t.map(\.step))),
-                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
-                    .blob(PackedArray.pack(t.map(\.erankRatio))),
+                    .integer(id), .integer(t.count), .blob(PackedArray.pack(steps)),
+                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
+                    .blob(PackedArray.pack(ratio)),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
                 ])
+                try upsertMonotonicity.execute(
+                    RankMonotonicityTable.values(
+                        taskID: id, steps: steps, entropy: erank, ratio: ratio, tolerance: tolerance))
                 summary.recorded += 1
             }
             return summary

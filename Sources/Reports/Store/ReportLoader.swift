@@ -60,6 +60,7 @@ public struct ReportLoader {
                 record.bestStep = result.bestStep
                 record.bestCleanError = result.bestCleanError
                 record.intervals = Self.intervals(result)
+                record.monotonicity = try store.rankMonotonicity(for: key)
                 if trajectories == .all { record.trajectory = result.trajectory }
             }
             tasks.append(record)

@@ -13,6 +13,7 @@ enum Dispatch {
         RunCommand.command,
         QueryCommand.command,
         SweepsCommand.command,
+        ExportCommand.command,
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
         CoordinatorCommand.command,
         WorkerCommand.command,
