@@ -9,11 +9,16 @@ import Testing
     import Glibc
 #endif
 
-/// Log records a coordinator emitted, collected from its thread.
+/// Log records a coordinator emitted, collected from its thread with the time each arrived.
 final class LogCollector: Sendable {
-    private let records = Mutex<[LogRecord]>([])
-    var sink: LogSink { { [self] r in self.records.withLock { $0.append(r) } } }
-    var all: [LogRecord] { records.withLock { $0 } }
+    private let records = Mutex<[(record: LogRecord, at: Date)]>([])
+    var sink: LogSink { { [self] r in self.records.withLock { $0.append((r, Date())) } } }
+    var all: [LogRecord] { records.withLock { $0.map(\.record) } }
+    /// The first record of `event`, and when it arrived.
+    func first(_ event: String) -> (record: LogRecord, at: Date)? {
+        records.withLock { $0.first { $0.record.event == event } }
+    }
+    func count(_ event: String) -> Int { records.withLock { $0.filter { $0.record.event == event }.count } }
 }
 
 /// A coordinator busy with many workers must not declare them dead (scale case of issue 12).
@@ -60,5 +65,37 @@ final class LogCollector: Sendable {
         print(
             "liveness at scale: \(workerCount) workers, \(taskCount) no-op tasks, \(outcome.state.scheduler.deaths) "
                 + "declared lost, all workers gone \(String(format: "%.1f", slowest)) s after the coordinator")
+    }
+
+    /// The other half of the rule: a worker that is really silent (SIGKILLed mid-task) is still
+    /// declared lost after the liveness window (here 3 × 0.5 s), give or take the load of the
+    /// machine, and its task runs elsewhere.
+    @Test func aKilledWorkerIsStillDeclaredLostWithinTheLivenessWindow() throws {
+        let ledger = InMemoryLedger(tasks: noopTasks(30))
+        var options = testOptions(heartbeat: 0.5, liveness: 3)
+        options.scheduler.minimumWorkers = 2
+        let log = LogCollector()
+        let running = try RunningCoordinator(Coordinator(options: options, ledger: ledger, log: log.sink))
+        let slow = ["DMFSWEEP_FAULT_TASK_SLEEP_MS": "200"]
+        let workers = try (0..<2).map { i in
+            try ChildProcess(
+                ["worker", "--connect", running.endpoint, "--jobs", "1", "--name", "w\(i)", "--give-up-after", "30"],
+                environment: slow)
+        }
+        defer { for w in workers { w.send(signal: SIGKILL) } }
+        #expect(eventually(timeout: 60) { log.count("worker_joined") >= 2 })
+        usleep(600_000)  // both mid-sweep
+        workers[0].send(signal: SIGKILL)
+        let killed = Date()
+        let outcome = try running.wait(timeout: 60)
+        #expect(outcome.complete && ledger.completed.count == 30)
+        let lost = try #require(log.first("worker_lost"), "the killed worker was never declared lost")
+        #expect(lost.record.fields["worker"] == "w0")
+        let after = lost.at.timeIntervalSince(killed)
+        // Window 1.5 s after its last message (sent before the kill); generous for a loaded machine.
+        #expect(after > 0.5 && after < 6, "declared lost \(after) s after the kill")
+        #expect(outcome.state.scheduler.deaths >= 1)  // a survivor starved by other load could be too
+        #expect(workers[1].exitStatus(timeout: 15) == 0)
+        print("killed worker declared lost \(String(format: "%.2f", after)) s after SIGKILL (window 1.5 s)")
     }
 }
