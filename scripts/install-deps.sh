@@ -2,7 +2,7 @@
 # Installs the Debian packages dmfsweep builds against. Idempotent and quiet: does nothing when
 # everything is already installed. Needs root (or sudo) only when something is missing.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libsqlite3-dev sqlite3 libyaml-dev libzmq3-dev libssl-dev)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev sqlite3 libyaml-dev libzmq3-dev libssl-dev shellcheck)
 # time: /usr/bin/time -f %M, the export memory test; python3-venv: Benchmarks/python-env.sh
 packages+=(time python3-venv)
 packages+=("$@")

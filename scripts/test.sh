@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command (README, "Tests"): installs what is needed, builds, runs the whole suite:
+# The test command (README, "Tests"): installs what is needed, lints every shell script
+# (ShellCheck), builds, runs the whole suite:
 #   1. check-report-render.sh — the HTML report rendered by headless Chromium is not blank/broken;
 #   2. test-slurm.sh          — a real three-node Slurm (network namespaces) runs
 #                               deploy/slurm/dmfsweep.sbatch: node crashes, partitions, requeues,
@@ -10,6 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+echo "== shellcheck (every shell script, at shellcheck's default severity)"
+{ find scripts deploy Benchmarks docs -type f \( -name '*.sh' -o -name '*.sbatch' \) -print0; printf '.ci/run\0'; } \
+    | xargs -0 shellcheck
 swift build --build-tests -q
 echo "== report render check (headless Chromium)"
 bash scripts/check-report-render.sh

@@ -7,7 +7,7 @@ import Foundation
 /// unless the caller asked to migrate and a migration path exists (`Schema.migrations`).
 enum Schema {
     /// The schema version this build reads and writes.
-    static let version = 1
+    static let version = 2
 
     /// `PRAGMA application_id`: "dmfs" in ASCII.
     static let applicationID: Int32 = 0x646D_6673
@@ -18,9 +18,15 @@ enum Schema {
         let sql: String
     }
 
-    /// Registered migrations, keyed by the version they start from. Version 1 is the first
-    /// released schema, so there are none yet; a version-2 schema adds `Migration(from: 1, …)`.
-    static let migrations: [Migration] = []
+    /// Registered migrations, keyed by the version they start from.
+    static let migrations: [Migration] = [
+        // Version 2: the completion mask's observed entries and unobserved rows + columns per result
+        // (NULL for the other problems, and for results recorded before version 2).
+        Migration(
+            from: 1,
+            sql: "ALTER TABLE results ADD COLUMN observed_entries INTEGER; "
+                + "ALTER TABLE results ADD COLUMN unobserved_lines INTEGER")
+    ]
 
     /// `cluster_live`: the distributed runtime's live state, one row per sweep (`publishLiveState`).
     ///
@@ -117,7 +123,9 @@ enum Schema {
                 best_error  REAL,
                 best_inside INTEGER,
                 targets     BLOB NOT NULL,     -- little-endian float64 per rank
-                recorded    REAL NOT NULL
+                recorded    REAL NOT NULL,
+                observed_entries INTEGER,      -- completion: entries the mask observes, else NULL
+                unobserved_lines INTEGER       -- completion: rows + columns with no observed entry
             )
             """,
             """

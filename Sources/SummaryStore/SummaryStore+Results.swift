@@ -26,8 +26,8 @@ extension SummaryStore {
             let upsertResult = try connection.cached(
                 """
                 INSERT OR REPLACE INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
-                    best_step, best_error, best_inside, targets, recorded)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    best_step, best_error, best_inside, targets, recorded, observed_entries, unobserved_lines)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let clearIntervals = try connection.cached("DELETE FROM intervals WHERE task_id = ?")
             let insertInterval = try connection.cached(
@@ -61,7 +61,8 @@ extension SummaryStore {
                     .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
                     Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
                     Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
-                    .blob(PackedArray.pack(r.targets)), .real(now),
+                    .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
+                    DatabaseValue(r.unobservedLines),
                 ])
                 if wasDone { try clearIntervals.execute([.integer(id)]) }
                 for row in Self.intervalRows(r) {
@@ -91,7 +92,7 @@ extension SummaryStore {
         let head = try connection.cached(
             """
             SELECT r.task_id, r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step,
-                r.best_error, r.best_inside, r.targets
+                r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
             FROM tasks t JOIN results r ON r.task_id = t.id WHERE t.key = ?
             """)
         try head.bind([.text(key.hex)])
@@ -106,6 +107,8 @@ extension SummaryStore {
             finalErank: head.double(at: 5) ?? .nan, targets: PackedArray.doubles(head.data(at: 10) ?? Data()) ?? [],
             intervals: [], predicted: [], trajectory: [], bestStep: head.int(at: 7), bestCleanError: head.double(at: 8),
             bestInsideInterval: head.int(at: 9).map { $0 != 0 }, seconds: head.double(at: 6) ?? 0)
+        result.observedEntries = head.int(at: 11)
+        result.unobservedLines = head.int(at: 12)
 
         let rows = try connection.cached(
             """

@@ -25,12 +25,7 @@ extension SummaryStore {
     ) throws(StoreError) -> SweepRegistration {
         let now = Self.now
         return try connection.transaction { () throws(StoreError) -> SweepRegistration in
-            var previous = Set<Int>()
-            if let oldID = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) {
-                let members = try connection.cached("SELECT task_id FROM sweep_tasks WHERE sweep_id = ?")
-                try members.bind([.integer(oldID)])
-                while try members.step() { if let id = members.int(at: 0) { previous.insert(id) } }
-            }
+            let dropped = try checkRegistration(name: name, tasks: tasks, replace: replace)
             try connection.cached(
                 """
                 INSERT INTO sweeps (name, spec, created, updated) VALUES (?, ?, ?, ?)
@@ -68,20 +63,43 @@ extension SummaryStore {
                     taskID = id
                 }
                 try addMember.execute([.integer(sweepID), .integer(taskID), .integer(position)])
-                previous.remove(taskID)
                 if connection.changes == 1 {
                     position += 1
                     registration.total += 1
                     if isNew { registration.new += 1 } else { registration.existing += 1 }
                 }
             }
-            if !previous.isEmpty && !replace {
-                throw StoreError.sweepChanged(name: name, dropped: previous.count, total: registration.total)
-            }
-            registration.dropped = previous.count
+            registration.dropped = dropped
             registration.done = try countByState(sweepID: sweepID).done
             return registration
         }
+    }
+
+    /// Whether `registerSweep(name:spec:tasks:replace:)` would accept `tasks` for the sweep `name`:
+    /// the check it makes before writing anything, for `plan` to warn ahead of `run`.
+    /// - Parameters:
+    ///   - name: the sweep's name.
+    ///   - tasks: the expanded tasks; duplicates (same key) count once.
+    ///   - replace: whether dropping tasks of the stored sweep is allowed.
+    /// - Returns: how many tasks of the stored sweep `tasks` does not have (0 for a new sweep).
+    /// - Throws: `StoreError.sweepChanged` when that number is not 0 and `replace` is false, `.sqlite`.
+    @discardableResult
+    public func checkRegistration(name: String, tasks: [SweepTask], replace: Bool = false) throws(StoreError) -> Int {
+        guard let oldID = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) else {
+            return 0
+        }
+        let keeping = Set(tasks.map(\.key.hex))
+        let members = try connection.cached(
+            "SELECT t.key FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id WHERE m.sweep_id = ?")
+        try members.bind([.integer(oldID)])
+        var dropped = 0
+        while try members.step() {
+            if !keeping.contains(members.string(at: 0) ?? "") { dropped += 1 }
+        }
+        if dropped > 0 && !replace {
+            throw StoreError.sweepChanged(name: name, dropped: dropped, total: keeping.count)
+        }
+        return dropped
     }
 
     /// The tasks of a sweep that have no result yet (pending or running, optionally failed), in

@@ -34,7 +34,7 @@ import Testing
         let writer = try SummaryStore(path: path)
         try writer.publishLiveState(sweep: "a", updated: 1, json: "{}")
         #expect(try writer.liveStates()["a"]?.updated == 1)
-        #expect(try writer.connection.scalarInt("PRAGMA user_version") == 1)
+        #expect(try writer.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)
         #expect(try writer.integrityCheck() == ["ok"])
     }
 

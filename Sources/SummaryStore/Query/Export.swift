@@ -9,7 +9,8 @@ import Foundation
 /// - `results`: `status` (finished, converged, diverged, or failed: the task failed without a
 ///   result), `path_used`, `steps_run`, `final_loss`, `final_erank`, `seconds`, `best_step`,
 ///   `best_error`, `best_inside` (0/1), `monotone_from`, `rank_drops` (entropy effective rank),
-///   `monotone_from_ratio`, `rank_drops_ratio` (`RankMonotonicity`); one row per task with an outcome.
+///   `monotone_from_ratio`, `rank_drops_ratio` (`RankMonotonicity`), `observed_entries`,
+///   `unobserved_lines` (completion: `CompletionMask`); one row per task with an outcome.
 /// - `intervals`: `r` (the interval's rank; `rank` is the parameter), `target`, `start`, `end`,
 ///   `length`, `middle_error`, `predicted_start`, `predicted_end`; one row per task and rank.
 /// - `trajectories`: `step`, `loss`, `erank` (Roy–Vetterli), `erank_ratio` (‖W‖_*/‖W‖_op),
@@ -45,6 +46,7 @@ public struct ExportQuery: Sendable, Hashable {
             return [
                 "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step", "best_error",
                 "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio", "rank_drops_ratio",
+                "observed_entries", "unobserved_lines",
             ]
         case .intervals:
             return ["r", "target", "start", "end", "length", "middle_error", "predicted_start", "predicted_end"]
@@ -68,7 +70,7 @@ public struct ExportQuery: Sendable, Hashable {
             text += """
                 CASE WHEN t.status = 'failed' THEN 'failed' ELSE r.status END, r.path, r.steps, r.final_loss, \
                 r.final_erank, r.seconds, r.best_step, r.best_error, r.best_inside, ke.monotone_from, ke.rank_drops, \
-                kr.monotone_from, kr.rank_drops \
+                kr.monotone_from, kr.rank_drops, r.observed_entries, r.unobserved_lines \
                 FROM tasks t LEFT JOIN results r ON r.task_id = t.id \
                 LEFT JOIN rank_monotonicity ke ON ke.task_id = t.id AND ke.measure = 'entropy' \
                 LEFT JOIN rank_monotonicity kr ON kr.task_id = t.id AND kr.measure = 'ratio'

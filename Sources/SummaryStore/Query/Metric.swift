@@ -11,7 +11,8 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     case interval(String)
     /// A column of the predicted interval: `start`, `end`.
     case predicted(String)
-    /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`.
+    /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`,
+    /// `observed_entries` and `unobserved_lines` (completion only).
     case result(String)
     /// The fraction of tasks whose outcome is a run status (`finished`, `converged`, `diverged`)
     /// or `failed` (the task failed without a result).
@@ -26,7 +27,10 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         "middle_error": "middle_error",
     ]
     static let predictedColumns = ["start": "predicted_start", "end": "predicted_end"]
-    static let resultColumns = ["final_loss", "final_erank", "steps", "seconds", "best_step", "best_error"]
+    static let resultColumns = [
+        "final_loss", "final_erank", "steps", "seconds", "best_step", "best_error", "observed_entries",
+        "unobserved_lines",
+    ]
     static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"]
     static let monotonicityColumns = ["monotone_from", "rank_drops", "monotone"]
 

@@ -43,7 +43,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             let hint =
                 found > expected
                 ? "it was written by a newer dmfsweep; use that version"
-                : "it was written by an older dmfsweep; no migration from version \(found) exists"
+                : Schema.migrationPath(from: found) != nil && found >= 1
+                    ? "it was written by an older dmfsweep; 'dmfsweep run' or 'dmfsweep coordinator' with this store "
+                        + "migrates it in place (columns are only added)"
+                    : "it was written by an older dmfsweep; no migration from version \(found) exists"
             return "store '\(path)' has schema version \(found), this dmfsweep reads version \(expected): \(hint)"
         case .parameterColumns(let path, let missing, let extra):
             var parts: [String] = []

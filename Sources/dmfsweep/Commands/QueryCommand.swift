@@ -39,7 +39,8 @@ enum QueryCommand {
             The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
-            final_loss, final_erank, seconds, best_step, best_error, best_inside) and, per rank r,
+            final_loss, final_erank, seconds, best_step, best_error, best_inside, observed_entries,
+            unobserved_lines) and, per rank r,
             r<r>_target, _start, _end, _length, _middle_error, _predicted_start, _predicted_end (only
             --rank's when given). Exit status 2 for a bad query or a missing store.
             """,
@@ -142,9 +143,11 @@ enum QueryCommand {
 /// Opening stores from commands, and their errors as exit statuses.
 enum StoreAccess {
     /// Opens a store, mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
-    static func open(_ path: String, create: Bool = false, readOnly: Bool = false) throws -> SummaryStore {
+    static func open(_ path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws
+        -> SummaryStore
+    {
         do {
-            return try SummaryStore(path: path, create: create, readOnly: readOnly)
+            return try SummaryStore(path: path, create: create, readOnly: readOnly, migrate: migrate)
         } catch {
             throw failure(error)
         }
@@ -161,15 +164,9 @@ enum StoreAccess {
         }
     }
 
-    /// Input problems (a missing store or directory, an unknown sweep, a file or directory that is
-    /// not a store) exit 2;
-    /// everything else (another schema version, SQLite failures) exits 1.
+    /// A store error with its exit status (`ExitStatus`: input problems 2, failures 1).
     static func failure(_ error: StoreError) -> any Error {
-        switch error {
-        case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged:
-            return UsageError(error.description)
-        default: return CommandFailure(error.description)
-        }
+        ExitStatus.failure(error)
     }
 }
 

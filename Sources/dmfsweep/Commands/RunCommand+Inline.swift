@@ -49,7 +49,7 @@ enum InlineRun {
 
         let (stop, watch) = StopRequest.installInline()
         TerminationSignals.keepUntilExit(watch)
-        let store = try StoreAccess.open(storePath, create: true)
+        let store = try StoreAccess.open(storePath, create: true, migrate: true)
         var todo: [SweepTask]
         let registration: SweepRegistration
         do {
@@ -61,6 +61,8 @@ enum InlineRun {
             throw StoreAccess.failure(error)
         }
         if let limit { todo = Array(todo.prefix(limit)) }
+        if let note = spec.collapsedNote(distinct: tasks.count) { print("sweep \(spec.name): " + note) }
+        if let warning = CompletionMasks.warning(tasks) { print("sweep \(spec.name): warning: " + warning) }
         if registration.dropped > 0 {
             print(
                 "sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer "

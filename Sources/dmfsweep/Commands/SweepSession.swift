@@ -58,7 +58,8 @@ struct SweepSession {
         }
         self.storePath = storePath
         do {
-            let store = try SummaryStore(path: storePath, create: true)
+            // The commands that write results migrate an older store in place (additive columns).
+            let store = try SummaryStore(path: storePath, create: true, migrate: true)
             // Two coordinators on one sweep would hand out every task twice: refuse while another
             // one is publishing its live state (every 2 s).
             if let other = try LiveStateTable.read(from: store.connection)[spec.name],
@@ -78,6 +79,12 @@ struct SweepSession {
         } catch let e as StoreError {
             throw StoreAccess.failure(e)
         }
+        if let note = spec.collapsedNote(distinct: tasks.count) {
+            log(LogRecord(.info, "collapsed", "sweep \(spec.name): " + note))
+        }
+        if let warning = CompletionMasks.warning(tasks) {
+            log(LogRecord(.warning, "unobserved", "sweep \(spec.name): " + warning))
+        }
         if registration.dropped > 0 {
             log(
                 LogRecord(
@@ -93,7 +100,7 @@ struct SweepSession {
     }
 
     /// Coordinator options from the shared flags.
-    func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
+    static func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
         var o = CoordinatorOptions(endpoint: endpoint)
         o.scheduler.maxAttempts = try args.int("--max-attempts", in: 1...1000) ?? 3
         if let s = try args.double("--heartbeat-interval") {
