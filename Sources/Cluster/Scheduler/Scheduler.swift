@@ -12,8 +12,10 @@ import Sweeps
 ///   declared dead (silent for `liveness` heartbeat intervals), or the lease times out.
 /// - Silence is judged by what the coordinator could hear: any message counts as a sign of life at
 ///   the time it is read (the `now` of `receive`), and time the owner itself was away (no event for
-///   longer than one heartbeat interval: blocked, paused, starved of CPU) is not held against
-///   any worker or lease. With `inputPending`, `tick` judges nobody (unread messages may be theirs).
+///   longer than half the liveness window: blocked, paused, starved of CPU) is not held against
+///   any worker or lease. With `inputPending`, `tick` judges nobody (unread messages may be theirs)
+///   unless input has been pending for a whole liveness window (reads are fair-queued across peers:
+///   a live worker has had its turn by then).
 /// - The first result for a key wins; later copies are counted as duplicates and ignored.
 /// - A reported error, a timeout, or the death of a worker *known to be running the task* is a
 ///   confirmed attempt; at `maxAttempts` the task is `failed`. A task merely held by a dying worker
@@ -57,9 +59,15 @@ public struct Scheduler: Sendable {
     private var resetSent: [PeerID: Double] = [:]
     /// Peers declared lost or unreachable this session that may still be listening (told at the end).
     private var forgotten: Set<PeerID> = []
-    /// The time of the latest `receive` or `tick`: a longer gap than a heartbeat interval is the
-    /// owner's own absence, excused (see `attend(now:into:)`).
+    /// The time of the latest `receive` or `tick`: a longer gap than `awayAfter` is the owner's own
+    /// absence, excused (see `attend(now:into:)`).
     private var lastEvent: Double?
+    /// Since when every tick has come with `inputPending` (nil: the last one did not).
+    private var pendingSince: Double?
+
+    /// A gap between events longer than this (half the liveness window, at least one heartbeat
+    /// interval) is the owner's own absence; shorter ones are its ordinary rhythm under load.
+    var awayAfter: Double { max(config.heartbeatInterval, config.deadAfter / 2) }
     private var counters = SchedulerSnapshot()
     /// Whether new tasks are handed out (false after `stopDispatching()`).
     public private(set) var dispatching = true
@@ -215,7 +223,12 @@ public struct Scheduler: Sendable {
         var out: [SchedulerAction] = []
         attend(now: now, into: &out)
         resetSent = resetSent.filter { now - $0.value < config.heartbeatInterval }
-        if !inputPending { expire(now: now, into: &out) }
+        pendingSince = inputPending ? (pendingSince ?? now) : nil
+        if let since = pendingSince, now - since < config.deadAfter {
+            // Judge nobody yet: the news that would save them may be among the unread messages.
+        } else {
+            expire(now: now, into: &out)
+        }
         for (peer, w) in workers where now - w.lastSent >= config.heartbeatInterval {
             out.append(.send(peer, .heartbeat(running: 0, queued: 0)))
             workers[peer]?.lastSent = now
@@ -241,15 +254,15 @@ public struct Scheduler: Sendable {
         }
     }
 
-    /// Notes an event at `now`. If the previous one is more than a heartbeat interval ago, the
-    /// owner was away (blocked, paused, starved of CPU) and heard nothing meanwhile, whatever the
-    /// workers sent: the excess is excused, i.e. every worker's last sign of life and every lease's
-    /// start move forward by it. A worker that is really silent is still declared dead after
-    /// `deadAfter` seconds of the owner's attention.
+    /// Notes an event at `now`. If the previous one is more than `awayAfter` ago, the owner was away
+    /// (blocked, paused, starved of CPU) and heard nothing meanwhile, whatever the workers sent:
+    /// the excess is excused, i.e. every worker's last sign of life and every lease's start move
+    /// forward by it. A worker that is really silent is still declared dead after `deadAfter`
+    /// seconds of the owner's attention.
     private mutating func attend(now: Double, into out: inout [SchedulerAction]) {
         defer { lastEvent = max(lastEvent ?? now, now) }
         guard let last = lastEvent else { return }
-        let away = now - last - config.heartbeatInterval
+        let away = now - last - awayAfter
         guard away > 0 else { return }
         for (peer, w) in workers {
             workers[peer]?.lastSeen = w.lastSeen + away

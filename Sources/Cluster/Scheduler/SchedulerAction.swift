@@ -28,7 +28,7 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
     /// A reconnecting worker runs these tasks (from an earlier session): they are leased to it.
     case tasksAdopted(PeerID, workerID: String, keys: [TaskKey])
     /// The owner went `seconds` without an event (it was blocked, paused or starved of CPU);
-    /// `excused` of them (beyond one heartbeat interval) do not count as any worker's silence.
+    /// `excused` of them (beyond half the liveness window) do not count as any worker's silence.
     case ownerAway(seconds: Double, excused: Double)
 
     /// One line for the log.

@@ -25,8 +25,8 @@ public struct SchedulerSnapshot: Sendable, Hashable, Codable {
     /// Tasks a reconnecting worker was already running, leased to it instead of re-dispatched.
     /// Optional only so that live states written by earlier builds (without it) still decode.
     public var adopted: Int? = 0
-    /// Seconds the coordinator itself was away (no event for longer than a heartbeat interval:
-    /// blocked, paused, starved of CPU), beyond that interval, excused from workers' silence.
+    /// Seconds the coordinator itself was away (no event for longer than half the liveness window:
+    /// blocked, paused, starved of CPU), beyond that, excused from workers' silence.
     /// Optional so that live states written by earlier builds (without it) still decode.
     public var excusedSeconds: Double? = 0
     /// Messages from peers that never said hello (answered with `reset`).
