@@ -44,7 +44,10 @@ public struct Scheduler: Sendable {
         var lastSent: Double
         var credit = 0
         var leases: Set<Int> = []
+        /// Isolated leases it announced: a death is blamed on these (see the type's rules).
         var started: Set<Int> = []
+        /// Leases it announced as started (`started`), isolated or not: recorded as running.
+        var announced: Set<Int> = []
         var completed = 0
         var running = 0
     }
@@ -127,21 +130,33 @@ public struct Scheduler: Sendable {
         return s
     }
 
-    /// The state of one task, for tests and diagnostics: `queued`, `leased`, `done` or `failed`,
-    /// with its confirmed attempts and whether it runs isolated.
+    /// Where a task stands in the scheduler.
+    public enum TaskStatus: String, Sendable, Hashable {
+        /// Waiting to be handed out.
+        case queued
+        /// Leased to a worker.
+        case leased
+        /// Its result is in.
+        case done
+        /// Given up on after `maxAttempts` confirmed failed attempts.
+        case failed
+    }
+
+    /// The state of one task, for tests and diagnostics, with its confirmed failed attempts and
+    /// whether it runs isolated.
     /// - Parameter key: the task's key.
     /// - Returns: `nil` for a key the scheduler does not have.
-    public func state(of key: TaskKey) -> (state: String, attempts: Int, isolated: Bool)? {
+    public func state(of key: TaskKey) -> (state: TaskStatus, attempts: Int, isolated: Bool)? {
         guard let i = index[key] else { return nil }
         let e = entries[i]
-        let name: String
+        let status: TaskStatus
         switch e.state {
-        case .queued: name = "queued"
-        case .leased: name = "leased"
-        case .done: name = "done"
-        case .failed: name = "failed"
+        case .queued: status = .queued
+        case .leased: status = .leased
+        case .done: status = .done
+        case .failed: status = .failed
         }
-        return (name, e.attempts, e.isolated)
+        return (status, e.attempts, e.isolated)
     }
 
     // MARK: Events
@@ -194,11 +209,21 @@ public struct Scheduler: Sendable {
             for r in results { accept(r, from: peer, now: now, into: &out) }
             dispatchAll(now: now, into: &out)
         case .started(let keys):
+            // The first announcement of a lease is a start (an isolated task is announced twice).
+            // Only isolated tasks are blamed for a death: several plain tasks run at once.
             for key in keys {
-                if let i = index[key], workers[peer]?.leases.contains(i) == true { workers[peer]?.started.insert(i) }
+                guard let i = index[key], workers[peer]?.leases.contains(i) == true else { continue }
+                if entries[i].isolated { workers[peer]?.started.insert(i) }
+                if workers[peer]?.announced.insert(i).inserted == true {
+                    out.append(.started(key: key, peer: peer, secondsAgo: 0))
+                }
             }
-            // The echo tells the worker its announcement arrived: only then does it start the task.
-            out.append(.send(peer, .started(keys)))
+            // The echo tells the worker its announcement of an isolated task arrived: only then does
+            // it start the task. Plain starts (every task announces its start) need no echo.
+            let echo = keys.filter { key in
+                index[key].map { entries[$0].isolated || workers[peer]?.leases.contains($0) != true } ?? true
+            }
+            if !echo.isEmpty { out.append(.send(peer, .started(echo))) }
         case .heartbeat(let running, _):
             workers[peer]?.running = running
         case .bye(let reason):
@@ -248,6 +273,7 @@ public struct Scheduler: Sendable {
                     guard case .leased(_, let since) = entries[i].state, now - since > timeout else { continue }
                     workers[peer]?.leases.remove(i)
                     workers[peer]?.started.remove(i)
+                    workers[peer]?.announced.remove(i)
                     charge(i, error: "timed out after \(timeout) s on worker \(w.hello.workerID)", into: &out)
                 }
             }
@@ -345,6 +371,11 @@ public struct Scheduler: Sendable {
         case .leased(let holder, _):
             workers[holder]?.leases.remove(i)
             workers[holder]?.started.remove(i)
+            // A worker does not announce a task that finished before it looked (its start would
+            // arrive with its result anyway): the result of an unannounced lease is its start.
+            if workers[holder]?.announced.remove(i) == nil && holder == peer {
+                out.append(.started(key: r.key, peer: peer, secondsAgo: r.seconds))
+            }
         case .queued:
             break  // a result from an earlier session (resent after a coordinator restart)
         }
@@ -372,7 +403,9 @@ public struct Scheduler: Sendable {
             entries[i].state = .leased(peer, since: now)
             workers[peer]?.leases.insert(i)
             workers[peer]?.started.insert(i)
+            workers[peer]?.announced.insert(i)
             adopted.append(key)
+            out.append(.adopted(key: key, peer: peer))
         }
         counters.adopted = (counters.adopted ?? 0) + adopted.count
         if !adopted.isEmpty, let id = workers[peer]?.hello.workerID {
@@ -394,13 +427,13 @@ public struct Scheduler: Sendable {
             out.append(.fail(key: key, error: error, attempts: entries[i].attempts))
             out.append(.log(.taskFailed(key, attempts: entries[i].attempts, error: error)))
         } else {
-            requeue(i, front: front)
+            requeue(i, front: front, into: &out)
             out.append(.log(.taskRetried(key, attempt: entries[i].attempts, error: error)))
         }
     }
 
     /// Puts a task back in the queue: at the back, or at the front (next to be handed out).
-    private mutating func requeue(_ i: Int, front: Bool = false) {
+    private mutating func requeue(_ i: Int, front: Bool = false, into out: inout [SchedulerAction]) {
         entries[i].state = .queued
         counters.requeues += 1
         if !front {
@@ -411,6 +444,7 @@ public struct Scheduler: Sendable {
         } else {
             queue.insert(i, at: 0)
         }
+        out.append(.released(key: entries[i].task.key))
     }
 
     /// Forgets a worker and re-queues its leases. With `charge`, a task it had announced as started
@@ -430,7 +464,7 @@ public struct Scheduler: Sendable {
                 self.charge(i, error: "worker \(w.hello.workerID) died while running it", front: true, into: &out)
             } else {
                 if charge { entries[i].isolated = true }
-                requeue(i, front: true)
+                requeue(i, front: true, into: &out)
             }
         }
         let id = w.hello.workerID

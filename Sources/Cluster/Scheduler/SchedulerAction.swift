@@ -7,8 +7,16 @@ public enum SchedulerAction: Sendable, Hashable {
     case send(PeerID, WireMessage)
     /// Store this result (the task is now done; commit, then acknowledge).
     case record(key: TaskKey, result: SimulationResult, seconds: Double)
-    /// Mark the task failed in the store.
+    /// Mark the task failed in the store (`attempts`: the scheduler's confirmed failed attempts).
     case fail(key: TaskKey, error: String, attempts: Int)
+    /// The worker `peer` started the task `secondsAgo` seconds ago (its first `started` for this
+    /// lease, or the result of a lease it did not announce): record it running.
+    case started(key: TaskKey, peer: PeerID, secondsAgo: Double)
+    /// A reconnecting worker runs the task (from an earlier coordinator session) and it is leased
+    /// to it: record it running again, but not as a new attempt.
+    case adopted(key: TaskKey, peer: PeerID)
+    /// The task's lease ended without a result and it is queued again: record it pending.
+    case released(key: TaskKey)
     /// Something worth a log line.
     case log(SchedulerEvent)
 }
