@@ -51,7 +51,7 @@ public final class Worker {
     private var session: UInt64?
     private var heartbeat: Double
     private var liveness: Int
-    private var lastHeard = 0.0
+    private var silence = CoordinatorSilence(openedAt: 0)
     private var lastContact = 0.0
     private var nextHeartbeat = 0.0
     private var backoff: Double
@@ -146,10 +146,14 @@ public final class Worker {
             flushResults()
             let later = monotonicSeconds()
             if socket != nil {
-                if later - lastHeard > heartbeat * Double(liveness) {
+                // Only a connected transport can be silent: while libzmq is still trying to connect
+                // (coordinator down or restarting), the socket stays and HELLO leaves when it connects.
+                if silence.isLost(now: later, window: heartbeat * Double(liveness)) {
+                    let silent = silence.silentFor(now: later) ?? 0
                     emit(
                         .warning, "coordinator_lost",
-                        "no word from the coordinator for \(Int(later - lastHeard)) s; reconnecting in \(backoff) s")
+                        "no word from the coordinator for \(String(format: "%.1f", silent)) s; reconnecting in \(backoff) s"
+                    )
                     disconnect(now: later)
                 } else if welcomed && later >= nextHeartbeat {
                     let load = pool.load
@@ -178,14 +182,16 @@ public final class Worker {
         try s.setSendHighWaterMark(100_000)
         try s.setReceiveHighWaterMark(100_000)
         try s.setReconnectInterval(100)
-        try s.setReconnectIntervalMax(Int32(options.reconnectMax * 1000))
+        // libzmq's own connection retries stay frequent (at most 1 s apart): the socket is kept
+        // while nothing listens, so a restarted coordinator is found within a second.
+        try s.setReconnectIntervalMax(Int32(min(options.reconnectMax, 1) * 1000))
         // Handshake events tell a refused security handshake from a coordinator that is down.
         monitorCount += 1
         monitor = try s.monitor("inproc://dmfsweep-worker-monitor-\(monitorCount)", events: HandshakeWatch.events)
         try s.connect(options.endpoint)
         socket = s
         link = .greeting
-        lastHeard = now
+        silence.socketOpened(now: now)
         nextHeartbeat = now + heartbeat
         sendHello()
     }
@@ -229,6 +235,7 @@ public final class Worker {
     /// Reads handshake events; after `handshakeFailureLimit` failures in a row, gives up.
     private func readMonitor() -> WorkerExit? {
         while let m = monitor, let event = try? m.receiveMonitorEvent(dontWait: true) {
+            if event.event == .connected { silence.transportConnected(now: monotonicSeconds()) }
             switch handshake.observe(event.event, value: event.value) {
             case .none:
                 continue
@@ -258,7 +265,7 @@ public final class Worker {
             return nil
         }
         let now = monotonicSeconds()
-        lastHeard = now
+        silence.heard(now: now)
         lastContact = now
         switch message {
         case .welcome(let w):
