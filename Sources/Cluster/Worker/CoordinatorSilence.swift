@@ -1,14 +1,15 @@
 /// When a worker stops waiting for its coordinator on the current socket (Paranoid Pirate
-/// liveness). A pure state machine, unit-tested on a fake clock.
+/// liveness), and how soon it tries again. A pure state machine, unit-tested on a fake clock.
 ///
-/// The silence counts from the later of the last message heard and the moment the socket's
-/// transport (TCP) first connected. A socket whose transport never connected is never given up
-/// on: libzmq retries the connection by itself (`ZMQ_RECONNECT_IVL` up to `_MAX`) and the queued
-/// HELLO leaves the moment it connects. Tearing such a socket down after `liveness` intervals and
-/// backing off (0.5 s doubling to 8 s) only added the worker's backoff on top of the coordinator's
-/// downtime: a worker could come back to a restarted coordinator only after the sweep was over and
-/// that coordinator had left, and then nobody was left to tell it (it gave up after
-/// `--give-up-after`).
+/// A socket whose transport (TCP) connected and then heard nothing for the window (heartbeat
+/// interval × liveness) is lost: the worker closes it and backs off (0.5 s doubling to 8 s) before
+/// a new one. A socket whose transport never connected in the window (coordinator down or
+/// restarting) is replaced at once, without backing off: the coordinator is not overloaded, it is
+/// absent, and a backoff only added up to 8 s to its downtime, so that a worker came back to a
+/// restarted coordinator after the sweep was over and that coordinator had left, and then nobody
+/// was left to tell it (it retried until `--give-up-after`). A fresh socket each window also gets
+/// out of a libzmq connection stuck half-closed (seen: `CLOSE_WAIT` to a coordinator that shut down
+/// while accepting it, with no retry for a minute).
 struct CoordinatorSilence: Sendable, Equatable {
     /// When the last message arrived (or the socket was opened), in monotonic seconds.
     private(set) var heardAt: Double
@@ -47,14 +48,24 @@ struct CoordinatorSilence: Sendable, Equatable {
         return max(0, now - max(heardAt, connectedAt))
     }
 
-    /// Whether to give up on this socket: connected, and silent for more than `window` seconds
-    /// (heartbeat interval × liveness).
+    /// What to do with the socket now.
     /// - Parameters:
     ///   - now: the clock, in seconds.
-    ///   - window: the silence allowed, in seconds.
-    /// - Returns: `true` when the worker should close the socket and reconnect.
-    func isLost(now: Double, window: Double) -> Bool {
-        guard let silent = silentFor(now: now) else { return false }
-        return silent > window
+    ///   - window: the silence allowed, in seconds (heartbeat interval × liveness).
+    /// - Returns: `.keep`; `.lost` (connected, then silent: back off); or `.unreachable` (never
+    ///   connected in the window: a new socket at once).
+    func verdict(now: Double, window: Double) -> Verdict {
+        if let silent = silentFor(now: now) { return silent > window ? .lost : .keep }
+        return now - heardAt > window ? .unreachable : .keep
+    }
+
+    /// What the worker does with its socket.
+    enum Verdict: Sendable, Equatable {
+        /// Keep waiting.
+        case keep
+        /// The coordinator connected and fell silent: close, back off, reconnect.
+        case lost
+        /// Nothing connected in the window: close and open a new socket at once.
+        case unreachable
     }
 }

@@ -130,7 +130,9 @@ public final class Worker {
             let wait: Double
             switch link {
             case .disconnected(let at): wait = min(0.1, max(0, at - now))
-            case .greeting, .welcomed: wait = min(0.1, max(0, nextHeartbeat - now))
+            // No heartbeat is due before the welcome (waiting for it must not spin).
+            case .greeting: wait = 0.1
+            case .welcomed: wait = min(0.1, max(0, nextHeartbeat - now))
             }
             let ready = try poller.poll(timeout: Int((wait * 1000).rounded(.up)))
             if let i = monitorIndex, ready[i].contains(.readable), let exit = readMonitor() { return exit }
@@ -146,15 +148,24 @@ public final class Worker {
             flushResults()
             let later = monotonicSeconds()
             if socket != nil {
-                // Only a connected transport can be silent: while libzmq is still trying to connect
-                // (coordinator down or restarting), the socket stays and HELLO leaves when it connects.
-                if silence.isLost(now: later, window: heartbeat * Double(liveness)) {
+                switch silence.verdict(now: later, window: heartbeat * Double(liveness)) {
+                case .keep:
+                    break
+                case .lost:
                     let silent = silence.silentFor(now: later) ?? 0
                     emit(
                         .warning, "coordinator_lost",
                         "no word from the coordinator for \(String(format: "%.1f", silent)) s; reconnecting in \(backoff) s"
                     )
                     disconnect(now: later)
+                case .unreachable:
+                    // Nothing connected (coordinator down or restarting): a new socket at once.
+                    disconnect(now: later)
+                    link = .disconnected(reconnectAt: later)
+                    backoff = options.reconnectInitial
+                }
+                if socket == nil {
+                    // closed just now
                 } else if welcomed && later >= nextHeartbeat {
                     let load = pool.load
                     // Compute threads take tiny tasks in chunks: at most `jobs` of them really run.
@@ -182,8 +193,7 @@ public final class Worker {
         try s.setSendHighWaterMark(100_000)
         try s.setReceiveHighWaterMark(100_000)
         try s.setReconnectInterval(100)
-        // libzmq's own connection retries stay frequent (at most 1 s apart): the socket is kept
-        // while nothing listens, so a restarted coordinator is found within a second.
+        // libzmq's own connection retries stay frequent (at most 1 s apart) within one socket's life.
         try s.setReconnectIntervalMax(Int32(min(options.reconnectMax, 1) * 1000))
         // Handshake events tell a refused security handshake from a coordinator that is down.
         monitorCount += 1
@@ -197,10 +207,12 @@ public final class Worker {
     }
 
     private func closeSocket() {
-        monitor?.close()
-        monitor = nil
+        // This order: a monitor whose reader is gone blocks libzmq's I/O thread (`stopMonitor`).
+        socket?.stopMonitor()
         socket?.close()
         socket = nil
+        monitor?.close()
+        monitor = nil
         handshake.socketClosed()
     }
 
