@@ -7,7 +7,7 @@ import Foundation
 /// unless the caller asked to migrate and a migration path exists (`Schema.migrations`).
 enum Schema {
     /// The schema version this build reads and writes.
-    static let version = 2
+    static let version = 3
 
     /// `PRAGMA application_id`: "dmfs" in ASCII.
     static let applicationID: Int32 = 0x646D_6673
@@ -19,13 +19,19 @@ enum Schema {
     }
 
     /// Registered migrations, keyed by the version they start from.
+    ///
+    /// - 1 → 2: the completion mask's observed entries and unobserved rows + columns per result.
+    /// - 2 → 3: `tasks.host`, the host of the worker that ran the task's latest attempt (the
+    ///   lifecycle columns `worker`, `started`, `attempts` are filled from then on as tasks start).
     static let migrations: [Migration] = [
         // Version 2: the completion mask's observed entries and unobserved rows + columns per result
         // (NULL for the other problems, and for results recorded before version 2).
         Migration(
             from: 1,
             sql: "ALTER TABLE results ADD COLUMN observed_entries INTEGER; "
-                + "ALTER TABLE results ADD COLUMN unobserved_lines INTEGER")
+                + "ALTER TABLE results ADD COLUMN unobserved_lines INTEGER"),
+        // Version 3: the worker's host per task (NULL for tasks that have not started since).
+        Migration(from: 2, sql: "ALTER TABLE tasks ADD COLUMN host TEXT"),
     ]
 
     /// `cluster_live`: the distributed runtime's live state, one row per sweep (`publishLiveState`).
@@ -92,11 +98,12 @@ enum Schema {
                 status    TEXT NOT NULL DEFAULT 'pending'
                           CHECK (status IN ('pending', 'running', 'done', 'failed')),
                 attempts  INTEGER NOT NULL DEFAULT 0,  -- times the task was started
-                worker    TEXT,
+                worker    TEXT,                  -- the worker of the latest attempt
                 created   REAL NOT NULL,
                 started   REAL,
                 finished  REAL,
-                error     TEXT
+                error     TEXT,
+                host      TEXT                   -- the host of the latest attempt's worker (version 3)
             )
             """,
             "CREATE INDEX tasks_status ON tasks (status)",

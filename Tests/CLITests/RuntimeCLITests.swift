@@ -217,10 +217,10 @@ import Testing
         #expect(r.status == 3, "\(r.stderr)")
         #expect(r.stdout.contains("29/30 done, 1 failed"))
         #expect(r.stderr.contains("starting a new one"))
-        #expect(
-            try Self.sql(store, "SELECT key, status, attempts FROM tasks WHERE status != 'done'") == [
-                "\(poison)|failed|3"
-            ])
+        // Attempts count real starts: three announced isolated runs, plus the first (plain) run when
+        // its STARTED left before the crash.
+        let left = try Self.sql(store, "SELECT key, status, attempts FROM tasks WHERE status != 'done'")
+        #expect(left == ["\(poison)|failed|3"] || left == ["\(poison)|failed|4"], "\(left)")
         // Without the fault, --retry-failed runs exactly the failed task again (JSON logs this time).
         let retry = try runProcess(
             ["run", sweep, "--store", store, "--workers", "1", "--noop", "--retry-failed", "--log-format", "json"],

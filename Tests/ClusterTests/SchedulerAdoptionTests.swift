@@ -12,9 +12,14 @@ import Testing
         var h = Harness(tasks: 4)
         h.hello(a, running: [key(0)])
         h.hello(b, running: [key(1), key(99)])  // key 99 is not in this sweep: ignored
-        #expect(h.scheduler.state(of: key(0))?.state == "leased")
-        #expect(h.scheduler.state(of: key(1))?.state == "leased")
+        #expect(h.scheduler.state(of: key(0))?.state == .leased)
+        #expect(h.scheduler.state(of: key(1))?.state == .leased)
         #expect(h.scheduler.snapshot(now: 0).adopted == 2)
+        // The store records them running again, as adopted (not a new start); announcing them
+        // again changes nothing.
+        #expect(h.adopted == [key(0), key(1)] && h.started.isEmpty)
+        h.receive(.started([key(0)]), from: a)
+        #expect(h.started.isEmpty)
         #expect(h.scheduler.inFlight == 2)
         // Adoption is not an attempt.
         #expect(h.scheduler.state(of: key(0))?.attempts == 0)
@@ -44,7 +49,7 @@ import Testing
         #expect(h.takeTasks(for: a).map(\.key) == [key(1)])  // key 1 leased to a
         // b claims all three: done and leased-elsewhere keys stay as they are.
         h.hello(b, running: [key(0), key(1), key(2)])
-        #expect(h.scheduler.state(of: key(0))?.state == "done")
+        #expect(h.scheduler.state(of: key(0))?.state == .done)
         #expect(h.scheduler.snapshot(now: 0).workers.first { $0.workerID == "w1" }?.leased == 1)
         #expect(h.scheduler.snapshot(now: 0).workers.first { $0.workerID == "w2" }?.leased == 1)
         #expect(h.scheduler.snapshot(now: 0).adopted == 1)
@@ -54,7 +59,7 @@ import Testing
         var h = Harness(tasks: 2, config: SchedulerConfig(heartbeatInterval: 1, liveness: 3, maxAttempts: 3))
         h.hello(a, running: [key(0)])
         h.tick(at: 10)  // a silent for 10 s > 3 s
-        #expect(h.scheduler.state(of: key(0))?.state == "queued")
+        #expect(h.scheduler.state(of: key(0))?.state == .queued)
         #expect(h.scheduler.state(of: key(0))?.attempts == 1)
     }
 
@@ -87,17 +92,25 @@ import Testing
                     WireResult(key: t[1].key, outcome: .failure("flaky"), seconds: 1),
                 ]), from: a)
         #expect(h.failed.count == 1 && h.failed.first?.0 == t[0].key && h.failed.first?.2 == 1)
-        #expect(h.scheduler.state(of: t[1].key)?.state == "queued")  // an ordinary failure is retried
+        #expect(h.scheduler.state(of: t[1].key)?.state == .queued)  // an ordinary failure is retried
     }
 
     @Test func anIsolatedTaskIsStartedOnlyAfterTheEcho() {
         var h = Harness(tasks: 1)
         h.hello(a)
         h.receive(.ready(credit: 1), from: a)
-        let t = h.takeTasks(for: a)
-        h.receive(.started(t.map(\.key)), from: a)
+        let plain = h.takeTasks(for: a)
+        h.receive(.started(plain.map(\.key)), from: a)
+        // A plain start (every task announces one, for the store) is not echoed.
+        #expect(h.messages(to: a).isEmpty)
+        h.tick(at: 10)  // a dies holding it: it comes back isolated
+        h.hello(b)
+        h.receive(.ready(credit: 1), from: b)
+        let t = h.takeTasks(for: b)
+        #expect(t.count == 1 && t[0].isolated)
+        h.receive(.started(t.map(\.key)), from: b)
         // The coordinator echoes the announcement: the worker starts the task on that echo.
-        #expect(h.messages(to: a) == [.started(t.map(\.key))])
+        #expect(h.messages(to: b) == [.started(t.map(\.key))])
     }
 }
 

@@ -11,6 +11,9 @@ struct Harness {
     var recorded: [TaskKey] = []
     var failed: [(TaskKey, String, Int)] = []
     var sent: [(PeerID, WireMessage)] = []
+    var started: [(TaskKey, PeerID)] = []
+    var released: [TaskKey] = []
+    var adopted: [TaskKey] = []
 
     init(tasks: Int, config: SchedulerConfig = SchedulerConfig()) {
         scheduler = Scheduler(
@@ -24,15 +27,32 @@ struct Harness {
             case .send(let p, let m): sent.append((p, m))
             case .record(let k, _, _): recorded.append(k)
             case .fail(let k, let e, let n): failed.append((k, e, n))
+            case .started(let k, let p, _): started.append((k, p))
+            case .adopted(let k, _): adopted.append(k)
+            case .released(let k): released.append(k)
             case .log: break
             }
         }
     }
 
     mutating func receive(_ m: WireMessage, from p: PeerID) { apply(scheduler.receive(m, from: p, now: now)) }
+    /// Time passes until `t` with an attentive owner: it ticks as the coordinator does (every
+    /// 0.1 s at most and a quarter heartbeat interval), then at `t`.
     mutating func tick(at t: Double) {
-        now = t
+        let step = min(0.1, scheduler.config.heartbeatInterval / 4)
+        var x = now + step
+        while x < t {
+            apply(scheduler.tick(now: x))
+            x += step
+        }
+        now = max(now, t)
         apply(scheduler.tick(now: t))
+    }
+
+    /// The owner is away (blocked, paused) until `t`: its next event, a tick, comes only then.
+    mutating func pause(until t: Double, inputPending: Bool = false) {
+        now = t
+        apply(scheduler.tick(now: t, inputPending: inputPending))
     }
 
     mutating func hello(_ p: PeerID, jobs: Int = 1, running: [TaskKey] = []) {
@@ -215,8 +235,32 @@ let c = PeerID([3])
         h.receive(.started([key(1)]), from: b)  // isolated tasks run alone: only the poison started
         h.tick(at: 10)
         #expect(h.failed.map(\.0) == [key(1)])
-        #expect(h.scheduler.state(of: key(0))?.state == "queued")
+        #expect(h.scheduler.state(of: key(0))?.state == .queued)
         #expect(h.scheduler.state(of: key(0))?.attempts == 0)
+    }
+
+    /// Every announced start is reported once per lease (the store's `running`), a re-queue is
+    /// reported as a release, and announcing plain (not isolated) tasks does not make a worker's
+    /// death their fault: several run at once, the death is blamed on none of them.
+    @Test func startsAreReportedOncePerLeaseAndPlainStartsAreNotBlamedForADeath() {
+        var h = Harness(tasks: 2, config: SchedulerConfig(maxAttempts: 1))
+        h.hello(a, jobs: 2)
+        h.receive(.ready(credit: 2), from: a)
+        #expect(h.takeTasks(for: a).count == 2)
+        h.receive(.started([key(0), key(1)]), from: a)
+        h.receive(.started([key(0)]), from: a)  // announced again: still one start
+        h.receive(.started([key(0)]), from: b)  // not b's lease: ignored
+        #expect(h.started.map(\.0) == [key(0), key(1)] && h.started.allSatisfy { $0.1 == a })
+        h.tick(at: 5)  // a dies running both: re-queued, isolated, uncharged
+        #expect(h.failed.isEmpty && Set(h.released) == [key(0), key(1)])
+        h.hello(b, jobs: 1)
+        h.receive(.ready(credit: 1), from: b)
+        let next = h.takeTasks(for: b)
+        #expect(next.count == 1 && next[0].isolated)
+        h.receive(.started([next[0].key]), from: b)
+        #expect(h.started.count == 3 && h.started.last?.1 == b)
+        h.tick(at: 10)  // b dies running the isolated task: that one is charged
+        #expect(h.failed.map(\.0) == [next[0].key])
     }
 
     @Test func reportedErrorsAreRetriedThenFailed() {
@@ -331,7 +375,8 @@ let c = PeerID([3])
         #expect(events == [.workerLeft(a, workerID: "w1", reason: "left: done", requeued: 0)])
         h.hello(b)
         events = []
-        for action in h.scheduler.tick(now: 10) {
+        h.tick(at: 2.95)
+        for action in h.scheduler.tick(now: 3.05) {
             if case .log(let e) = action { events.append(e) }
         }
         #expect(events == [.workerLost(b, workerID: "w2", reason: "silent for 3 heartbeat intervals", requeued: 0)])

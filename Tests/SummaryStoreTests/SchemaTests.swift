@@ -18,7 +18,7 @@ import Testing
         _ = try SummaryStore(path: dir.path("s.sqlite"), readOnly: true)
     }
 
-    @Test(arguments: [0, 3, 99])
+    @Test(arguments: [0, 4, 99])
     func otherSchemaVersionIsRefusedNamingBothVersions(version: Int) throws {
         let dir = try TemporaryDirectory(prefix: "store-version")
         let path = dir.path("s.sqlite")
@@ -37,6 +37,31 @@ import Testing
         // Refusing must not have changed the file.
         let raw = try Connection(path: path, mode: .readOnly)
         #expect(try raw.scalarInt("PRAGMA user_version") == version)
+    }
+
+    /// A version-2 store (no `tasks.host`) is refused by readers, naming the way to migrate it,
+    /// and migrated in place by a writer that may migrate; its data stays.
+    @Test func aVersionTwoStoreIsMigratedByAWriterOnly() throws {
+        let dir = try TemporaryDirectory(prefix: "store-v1")
+        let path = dir.path("s.sqlite")
+        let tasks = (0..<2).map { Fixtures.task($0) }
+        do {
+            let store = try SummaryStore(path: path, create: true)
+            try store.registerSweep(name: "s", spec: "", tasks: tasks)
+            try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0), worker: "w")])
+            try store.connection.execute("ALTER TABLE tasks DROP COLUMN host")
+            try store.connection.execute("PRAGMA user_version = 2")
+        }
+        let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path, readOnly: true) }
+        #expect(
+            refused?.description.contains("'dmfsweep run' or 'dmfsweep coordinator' with this store migrates it")
+                == true)
+        let store = try SummaryStore(path: path, migrate: true)
+        #expect(try store.connection.scalarInt("PRAGMA user_version") == 3)
+        #expect(try store.task(tasks[0].key)?.state == .done && store.task(tasks[0].key)?.host == nil)
+        try store.markRunning([TaskStart(key: tasks[1].key, worker: "w", host: "node2", started: Date())])
+        #expect(try store.task(tasks[1].key)?.host == "node2")
+        #expect(try store.integrityCheck() == ["ok"])
     }
 
     @Test func foreignSQLiteFileIsNotAStore() throws {
@@ -113,13 +138,13 @@ import Testing
         try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
         try store.connection.execute(
             "ALTER TABLE results DROP COLUMN observed_entries; ALTER TABLE results DROP COLUMN unobserved_lines; "
-                + "PRAGMA user_version = 1")
+                + "ALTER TABLE tasks DROP COLUMN host; PRAGMA user_version = 1")
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path) }
         #expect(refused == .schemaVersion(path: path, found: 1, expected: SummaryStore.schemaVersion))
         #expect(refused?.description.contains("migrates it in place") == true)
 
         let migrated = try SummaryStore(path: path, migrate: true)
-        #expect(try migrated.connection.scalarInt("PRAGMA user_version") == 2)
+        #expect(try migrated.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)
         #expect(try migrated.connection.scalarInt("SELECT count(*) FROM results WHERE observed_entries IS NULL") == 1)
         var result = Fixtures.result(seed: 1)
         result.observedEntries = 13

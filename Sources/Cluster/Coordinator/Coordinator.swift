@@ -1,4 +1,5 @@
 import Foundation
+import SummaryStore
 import Sweeps
 import ZeroMQ
 
@@ -21,16 +22,23 @@ public final class Coordinator {
     private let session = UInt64.random(in: 1...UInt64.max)
     private(set) public var boundEndpoint = ""
 
-    private var names: [PeerID: String] = [:]
-    private var completed: [FinishedTask] = []
-    private var failed: [FailedTask] = []
+    private var names: [PeerID: (worker: String, host: String)] = [:]
+    private var completed: [CompletedTask] = []
+    private var failed: [TaskFailure] = []
+    /// Starts and releases not yet submitted; a start whose result arrives before it is submitted
+    /// travels inside the result instead (`startIndex`), so a fast task costs one row update.
+    private var marks: [TaskMark?] = []
+    private var startIndex: [TaskKey: Int] = [:]
+    /// The worker whose hello is being handled (its adopted tasks are recorded with its name).
+    private var joining: (worker: String, host: String)?
     private var oldestUncommitted: Double?
     private var ackDue: [PeerID: UInt64] = [:]
     private var badMessages: [String: Int] = [:]
     private var doneBefore = 0
     private let startedWall = Date().timeIntervalSince1970
     private var rateSamples: [(t: Double, done: Int)] = []
-    private var phase = "running"
+    private var phase = CoordinatorPhase.running
+    private var failure: String?
     private var pipeline: CommitPipeline?
     private var stall: StallDetector
     private var deniedSeen = 0
@@ -116,7 +124,7 @@ public final class Coordinator {
         // ends (releasing the ledger), workers are told, and the socket and context are closed.
         defer {
             if !ended {
-                phase = "failed"
+                phase = .failed
                 _ = try? pipeline.finish(state: nil)
                 _ = try? perform(
                     scheduler.shutdownAll(.stopping, message: "the coordinator failed"), from: nil, socket: socket)
@@ -125,9 +133,21 @@ public final class Coordinator {
             self.pipeline = nil
             close(socket)
         }
-        let (interrupted, farewellSent) = try serve(socket, pipeline, progress: progress)
+        let interrupted: Bool
+        let farewellSent: Bool
+        do {
+            (interrupted, farewellSent) = try serve(socket, pipeline, progress: progress)
+        } catch {
+            failure = "\(error)"
+            throw error
+        }
         submit(pipeline)
-        for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
+        do {
+            for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
+        } catch {
+            failure = "\(error)"
+            throw error
+        }
         let complete = scheduler.isComplete
         if !farewellSent {
             let reason: ShutdownReason = complete ? .complete : .stopping
@@ -140,10 +160,10 @@ public final class Coordinator {
         try? ledger.publish(state)  // the commit thread has ended: the ledger is ours again
         let s = state.scheduler
         emit(
-            .info, phase,
-            "\(phase): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
+            .info, phase.rawValue,
+            "\(phase.rawValue): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
                 + "\(state.badMessageTotal) bad message(s) dropped")
-        return CoordinatorOutcome(complete: complete, interrupted: interrupted && !complete, state: state)
+        return CoordinatorOutcome(end: complete ? .complete : .interrupted, state: state)
     }
 
     /// Serves workers until the sweep is complete (and the farewell is over) or a stop was served.
@@ -181,18 +201,24 @@ public final class Coordinator {
             if let oldest = oldestUncommitted { timeout = min(timeout, max(0, oldest + options.commitInterval - now)) }
             _ = try poller.poll(timeout: Int((timeout * 1000).rounded(.up)))
             now = monotonicSeconds()
+            // Each message counts at the time it is read; a drain is bounded in time so that ticks
+            // (heartbeats to workers, commits, acks) keep coming, and a tick after a drain cut short
+            // judges nobody (the scheduler's rules: unread messages may be the workers' heartbeats).
             var drained = 0
-            while drained < 20_000, let frames = try socket.receive(dontWait: true) {
+            var inputPending = false
+            let drainUntil = now + tickEvery
+            while let frames = try socket.receive(dontWait: true) {
+                now = monotonicSeconds()
                 drained += 1
-                // Each message at the time it is read: a drain of a large backlog (hundreds of
-                // workers' results) can take longer than a worker's liveness, and stamping every
-                // heartbeat with the time the drain began made the tick below declare every worker
-                // that spoke early in it lost (201 of 201 in test-slurm.sh's scale case).
-                try handle(frames, now: monotonicSeconds(), socket: socket)
+                try handle(frames, now: now, socket: socket)
+                if drained >= 20_000 || now >= drainUntil {
+                    inputPending = true
+                    break
+                }
             }
             now = monotonicSeconds()
             if now >= nextTick {
-                try perform(scheduler.tick(now: now), from: nil, socket: socket)
+                try perform(scheduler.tick(now: now, inputPending: inputPending), from: nil, socket: socket)
                 nextTick = now + tickEvery
                 reportRefusedKeys()
                 reportBrokenHandshakes()
@@ -212,7 +238,7 @@ public final class Coordinator {
             if stopCount > 0 && graceDeadline == nil {
                 scheduler.stopDispatching()
                 graceDeadline = now + options.grace
-                phase = "stopping"
+                phase = .stopping
                 interrupted = true
                 emit(
                     .warning, "stopping",
@@ -220,10 +246,10 @@ public final class Coordinator {
                 )
             }
             let mustCommit =
-                completed.count + failed.count >= options.commitBatch
+                completed.count + failed.count + marks.count >= options.commitBatch
                 || (oldestUncommitted.map { now - $0 >= options.commitInterval } ?? false)
                 || scheduler.isComplete || graceDeadline != nil
-            if mustCommit || (completed.isEmpty && failed.isEmpty) { submit(pipeline) }
+            if mustCommit || (completed.isEmpty && failed.isEmpty && marks.isEmpty) { submit(pipeline) }
             for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
             if now >= nextProgress {
                 progress(CoordinatorProgress(state: liveState(now: now), elapsed: now - start))
@@ -237,7 +263,7 @@ public final class Coordinator {
                 if farewell == nil {
                     // Commit everything, acknowledge, then tell every worker; linger a moment for
                     // workers that connect just now (they get the same news) until all said bye.
-                    phase = "finished"
+                    phase = .finished
                     submit(pipeline)
                     pipeline.flush()
                     for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
@@ -253,7 +279,7 @@ public final class Coordinator {
                 }
             }
             if let deadline = graceDeadline, scheduler.inFlight == 0 || now >= deadline || stopCount > 1 {
-                phase = "interrupted"
+                phase = .interrupted
                 return (interrupted, farewell != nil)
             }
         }
@@ -290,7 +316,7 @@ public final class Coordinator {
             // A results batch from a worker we know that we cannot read: say so, to the log and to
             // the worker, which sends its tasks again as failures with the reason.
             if scheduler.isConnected(peer), let batch = WireCodec.resultsBatch(frames.dropFirst()) {
-                let name = names[peer] ?? "\(peer)"
+                let name = names[peer]?.worker ?? "\(peer)"
                 emit(
                     .error, "results_rejected", "cannot read result batch \(batch) from worker \(name): \(e)",
                     ["worker": name, "reason": e.reason])
@@ -299,9 +325,11 @@ public final class Coordinator {
             return
         }
         if case .results(let batch, _) = message, scheduler.isConnected(peer) { ackDue[peer] = batch }
+        if case .hello(let h) = message { joining = (h.workerID, h.host) }
         try perform(scheduler.receive(message, from: peer, now: now), from: peer, socket: socket)
         // After the actions: a repeated hello first ends the peer's old session (which forgets it).
-        if case .hello(let h) = message { names[peer] = h.workerID }
+        if case .hello(let h) = message { names[peer] = (h.workerID, h.host) }
+        joining = nil
     }
 
     private func perform(_ actions: [SchedulerAction], from peer: PeerID?, socket: Socket) throws {
@@ -311,12 +339,35 @@ public final class Coordinator {
                 try send(message, to: to, socket: socket)
             case .record(let key, let result, let seconds):
                 stall.resultArrived(now: monotonicSeconds(), seconds: seconds)
-                let name = peer.flatMap { names[$0] } ?? "?"
-                completed.append(FinishedTask(key: key, result: result, seconds: seconds, workerID: name))
+                let who = peer.flatMap { names[$0] }
+                completed.append(
+                    CompletedTask(key: key, result: result, worker: who?.worker, host: who?.host, start: takeStart(key))
+                )
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
-            case .fail(let key, let error, let attempts):
+            case .fail(let key, let error, _):
                 stall.resultArrived(now: monotonicSeconds(), seconds: 0)
-                failed.append(FailedTask(key: key, error: error, attempts: attempts))
+                // From a worker's error report (`peer` sent it) or a timeout or a death (the clock: no peer).
+                let who = peer.flatMap { names[$0] }
+                failed.append(
+                    TaskFailure(key: key, error: error, worker: who?.worker, host: who?.host, start: takeStart(key)))
+                if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
+            case .started(let key, let by, let ago):
+                let who = names[by]
+                startIndex[key] = marks.count
+                marks.append(
+                    .started(
+                        TaskStart(
+                            key: key, worker: who?.worker, host: who?.host, started: Date(timeIntervalSinceNow: -ago))))
+                if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
+            case .adopted(let key, let by):
+                let who = names[by] ?? joining  // adopted while its hello is handled: not in `names` yet
+                startIndex[key] = marks.count
+                marks.append(
+                    .started(TaskStart(key: key, worker: who?.worker, host: who?.host, started: Date(), adopted: true)))
+                if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
+            case .released(let key):
+                startIndex[key] = nil
+                marks.append(.released(key))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .log(let event):
                 switch event {
@@ -338,6 +389,10 @@ public final class Coordinator {
                     emit(.error, "task_failed", event.description, ["key": k.hex, "attempts": "\(n)", "error": e])
                 case .tasksAdopted(_, let id, let keys):
                     emit(.info, "tasks_adopted", event.description, ["worker": id, "adopted": "\(keys.count)"])
+                case .ownerAway(let seconds, _):
+                    // A warning when the gap alone would have cost workers their liveness before.
+                    let level: LogRecord.Level = seconds >= options.scheduler.deadAfter ? .warning : .info
+                    emit(level, "coordinator_away", event.description, ["away_s": "\(seconds)"])
                 }
             }
         }
@@ -363,8 +418,10 @@ public final class Coordinator {
         if type == .tasks && scheduler.isConnected(peer) {
             try perform(
                 scheduler.unreachable(peer, reason: reason, now: monotonicSeconds()), from: peer, socket: socket)
-        } else if type != .heartbeat {  // a lost heartbeat is what liveness is for
-            let name = names[peer] ?? "\(peer)"
+        } else if type != .heartbeat && !(type == .shutdown && scheduler.wasForgotten(peer)) {
+            // A lost heartbeat is what liveness is for; a farewell to a peer declared lost that is
+            // really gone has nobody to reach.
+            let name = names[peer]?.worker ?? "\(peer)"
             emit(.warning, "send_failed", "could not send \(type) to worker \(name): \(reason)", ["worker": name])
         }
     }
@@ -397,12 +454,22 @@ public final class Coordinator {
             ["key": key, "address": address, "refused": "\(n)"])
     }
 
-    /// Hands buffered results, failures and due acknowledgements to the commit thread.
+    /// The start of `key` not yet submitted, taken out of `marks` to travel with its result.
+    private func takeStart(_ key: TaskKey) -> TaskStart? {
+        guard let i = startIndex.removeValue(forKey: key), case .started(let start) = marks[i] else { return nil }
+        marks[i] = nil
+        return start
+    }
+
+    /// Hands buffered marks, results, failures and due acknowledgements to the commit thread.
     private func submit(_ pipeline: CommitPipeline) {
-        guard !completed.isEmpty || !failed.isEmpty || !ackDue.isEmpty else { return }
-        pipeline.submit(completed: completed, failed: failed, acks: ackDue)
+        guard !completed.isEmpty || !failed.isEmpty || !marks.isEmpty || !ackDue.isEmpty else { return }
+        pipeline.submit(
+            LedgerBatch(marks: marks.compactMap { $0 }, completed: completed, failed: failed), acks: ackDue)
         completed.removeAll(keepingCapacity: true)
         failed.removeAll(keepingCapacity: true)
+        marks.removeAll(keepingCapacity: true)
+        startIndex.removeAll(keepingCapacity: true)
         ackDue.removeAll(keepingCapacity: true)
         oldestUncommitted = nil
     }
@@ -425,7 +492,7 @@ public final class Coordinator {
         return LiveState(
             updatedAt: Date().timeIntervalSince1970, startedAt: startedWall, endpoint: boundEndpoint,
             pid: Int(ProcessInfo.processInfo.processIdentifier), host: ProcessInfo.processInfo.hostName, phase: phase,
-            scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages,
+            failure: failure, scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages,
             stall: stall.current(now: now))
     }
 

@@ -7,8 +7,16 @@ public enum SchedulerAction: Sendable, Hashable {
     case send(PeerID, WireMessage)
     /// Store this result (the task is now done; commit, then acknowledge).
     case record(key: TaskKey, result: SimulationResult, seconds: Double)
-    /// Mark the task failed in the store.
+    /// Mark the task failed in the store (`attempts`: the scheduler's confirmed failed attempts).
     case fail(key: TaskKey, error: String, attempts: Int)
+    /// The worker `peer` started the task `secondsAgo` seconds ago (its first `started` for this
+    /// lease, or the result of a lease it did not announce): record it running.
+    case started(key: TaskKey, peer: PeerID, secondsAgo: Double)
+    /// A reconnecting worker runs the task (from an earlier coordinator session) and it is leased
+    /// to it: record it running again, but not as a new attempt.
+    case adopted(key: TaskKey, peer: PeerID)
+    /// The task's lease ended without a result and it is queued again: record it pending.
+    case released(key: TaskKey)
     /// Something worth a log line.
     case log(SchedulerEvent)
 }
@@ -27,6 +35,9 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
     case taskFailed(TaskKey, attempts: Int, error: String)
     /// A reconnecting worker runs these tasks (from an earlier session): they are leased to it.
     case tasksAdopted(PeerID, workerID: String, keys: [TaskKey])
+    /// The owner went `seconds` without an event (it was blocked, paused or starved of CPU);
+    /// `excused` of them (beyond half the liveness window) do not count as any worker's silence.
+    case ownerAway(seconds: Double, excused: Double)
 
     /// One line for the log.
     public var description: String {
@@ -39,6 +50,9 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
         case .taskFailed(let k, let a, let e): return "task \(k.short) failed after \(a) attempt(s): \(e)"
         case .tasksAdopted(_, let id, let keys):
             return "worker \(id) is running \(keys.count) task(s) from an earlier session; leased to it (adopted)"
+        case .ownerAway(let seconds, let excused):
+            return "the coordinator heard nothing for \((seconds * 10).rounded() / 10) s (blocked, paused or short of "
+                + "CPU); \((excused * 10).rounded() / 10) s of it do not count as workers' silence"
         }
     }
 }

@@ -361,7 +361,16 @@ public final class Worker {
     }
 
     private func flushResults() {
-        let results = pool.drainResults()
+        let (started, results) = pool.drain()
+        // Starts are not re-sent after a reconnect: the new session re-queued what was not done.
+        // A task already finished needs no announcement: its result tells its start.
+        if welcomed && !started.isEmpty {
+            let finished = results.count < 16 ? nil : Set(results.map(\.key))
+            let running = started.filter { key in
+                finished.map { !$0.contains(key) } ?? !results.contains { $0.key == key }
+            }
+            if !running.isEmpty { send(.started(running)) }
+        }
         guard !results.isEmpty else { return }
         if let k = isolatedKey, results.contains(where: { $0.key == k }) { isolatedKey = nil }
         let total = results.reduce(0.0) { $0 + $1.seconds }

@@ -208,7 +208,8 @@ public struct AggregateQuery: Sendable, Hashable {
             values.append(.integer(sweepID))
         }
         var conditions: [String] = []
-        if metrics.allSatisfy({ if case .status = $0 { return true } else { return false } }) {
+        // Outcome fractions cover the tasks with an outcome; status.running/pending cover every task.
+        if metrics.allSatisfy({ if case .status(let s) = $0 { !Metric.lifecycleStates.contains(s) } else { false } }) {
             conditions.append("t.status IN ('done', 'failed')")
         }
         for f in filters {

@@ -255,6 +255,11 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
         switch column {
         case .parameter(let spec): return try parseValue(raw, spec: spec, op: op)
         case .status, .pathUsed: return try parseWord(raw, column: column, op: op)
+        case .host:
+            guard op.isEquality else {
+                throw QueryError.badOperator(parameter: column.name, op: op.rawValue, reason: "it takes only = and !=")
+            }
+            return .text(raw)
         }
     }
 

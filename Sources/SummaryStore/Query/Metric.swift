@@ -5,7 +5,9 @@ import Sweeps
 ///
 /// Per-rank metrics come from the `intervals` table, the others from `results`. A status metric
 /// `status.S` is 1 for a task whose outcome is S and 0 for any other outcome, over the tasks that
-/// have an outcome (done or failed) — so its mean is the fraction of S.
+/// have an outcome (done or failed) — so its mean is the fraction of S. `status.running` and
+/// `status.pending` cover every task (those without an outcome too): with
+/// `--where status=running` their count is the number of tasks running now.
 public enum Metric: Sendable, Hashable, CustomStringConvertible {
     /// A column of the measured interval: `start`, `end`, `length`, `target`, `middle_error`.
     case interval(String)
@@ -31,7 +33,9 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         "final_loss", "final_erank", "steps", "seconds", "best_step", "best_error", "observed_entries",
         "unobserved_lines",
     ]
-    static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"]
+    static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"] + lifecycleStates
+    /// Task states without an outcome; their status metrics cover every task.
+    static let lifecycleStates = [TaskState.running.rawValue, TaskState.pending.rawValue]
     static let monotonicityColumns = ["monotone_from", "rank_drops", "monotone"]
 
     /// Every metric name, as `--metric` accepts it.
@@ -85,6 +89,8 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case .result(let f): return ("CAST(r.\(f) AS DOUBLE PRECISION)", [])
         case .status("failed"):
             return ("CASE WHEN t.status = 'failed' THEN 1.0 WHEN t.status = 'done' THEN 0.0 END", [])
+        case .status(let s) where Self.lifecycleStates.contains(s):
+            return ("CASE WHEN t.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
         case .status(let s):
             return (
                 "CASE WHEN t.status = 'done' AND r.status = ? THEN 1.0 "

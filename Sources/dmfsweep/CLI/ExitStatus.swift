@@ -21,13 +21,16 @@ enum ExitStatus {
     static let input: Int32 = 2
     /// Failures while running a valid command.
     static let failure: Int32 = 1
+    /// The store cannot be written (disk full, I/O error, read-only file; `StoreError.isWriteFailure`):
+    /// what was committed before is kept, and the same command resumes once the cause is fixed.
+    static let storeWrite: Int32 = 4
 
     /// The exit status for `error`.
     static func of(_ error: any Error) -> Int32 {
         switch error {
         case is UsageError, is SweepError, is ParameterError, is QueryError, is ReportError: return input
         case let e as CommandFailure: return e.status
-        case let e as StoreError: return isInput(e) ? input : failure
+        case let e as StoreError: return isInput(e) ? input : e.isWriteFailure ? storeWrite : failure
         case let e as CurveKeyError: return isInput(e) ? input : failure
         case let e as ZMQError: return [EINVAL, EPROTONOSUPPORT, ENODEV].contains(e.code) ? input : failure
         default: return failure
@@ -53,7 +56,11 @@ enum ExitStatus {
 
     /// `error` as a `CommandFailure` with its message and status (for wrapping with more context).
     static func failure(_ error: any Error, context: String? = nil) -> CommandFailure {
-        let message = String(describing: error)
+        var message = String(describing: error)
+        if let e = error as? StoreError, e.isWriteFailure {
+            message +=
+                "; results committed before this are kept: fix the cause and run the same command again to resume"
+        }
         return CommandFailure(context.map { "\($0): \(message)" } ?? message, status: of(error))
     }
 }

@@ -66,7 +66,12 @@ enum CoordinatorCommand {
         let watch = TerminationSignals.watch { _ in stop.request() }
         TerminationSignals.keepUntilExit(watch)
         let reporter = ProgressReporter(mode: try ProgressReporter.mode(args, allowBar: false), log: log)
-        let outcome = try coordinator.run { reporter.update($0) }
+        let outcome: CoordinatorOutcome
+        do {
+            outcome = try coordinator.run { reporter.update($0) }
+        } catch let e as StoreError {
+            throw StoreAccess.failure(e)
+        }
         reporter.finish()
         return session.summarize(outcome)
     }

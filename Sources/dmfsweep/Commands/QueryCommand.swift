@@ -15,7 +15,9 @@ enum QueryCommand {
             interval.* and predicted.* are per rank: give --rank R or --group-by r (r is the
             interval's rank; rank is the parameter). status.S is 1 for a task
             whose outcome is S (failed: the task failed without a result) and 0 for any other outcome, so its
-            mean is the fraction of S. Values that are missing (an empty interval's start) are not counted.
+            mean is the fraction of S; status.running and status.pending count every task, so
+            '--where status=running --metric status.running' counts the tasks running now.
+            Values that are missing (an empty interval's start) are not counted.
             Several metrics make one table, columns METRIC.STAT (e.g. --metric interval.length,final_loss).
             --stats picks among \(Statistic.words); default count,mean,std,min,max,ci95. Percentiles
             interpolate linearly between closest ranks (numpy's default, R's type 7).
@@ -35,7 +37,8 @@ enum QueryCommand {
             SQL parameters.
             Besides parameters, --where and --group-by take the outcome columns status (finished,
             converged, diverged, failed, pending, running; e.g. 'status!=diverged') and path_used (the
-            path that ran, full or spectral; the parameter path is the one requested, often auto).
+            path that ran, full or spectral; the parameter path is the one requested, often auto), and
+            host (the host of the worker that ran the task's latest attempt; = and != only).
             The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
@@ -164,7 +167,8 @@ enum StoreAccess {
         }
     }
 
-    /// A store error with its exit status (`ExitStatus`: input problems 2, failures 1).
+    /// A store error with its exit status (`ExitStatus`: input problems 2, a store that cannot be
+    /// written 4, other failures 1).
     static func failure(_ error: StoreError) -> any Error {
         ExitStatus.failure(error)
     }

@@ -30,7 +30,8 @@ enum InlineRun {
     /// The sweep is validated and expanded before the store is opened, so an invalid sweep never
     /// creates or touches a store. SIGINT/SIGTERM stop the run after the current task (its
     /// result committed); a second signal exits at once (committed batches stay).
-    /// - Returns: 0 all done, 3 some tasks failed, 130 interrupted (143 for SIGTERM).
+    /// - Returns: 0 all done, 3 some tasks of the sweep failed (in this run or before, skipped),
+    ///   4 the store could not be written, 130 interrupted (143 for SIGTERM).
     static func run(_ args: ParsedArguments, sweepPath: String) throws -> Int32 {
         let storePath = try args.required("--store")
         let batch = try args.int("--batch", in: 1...1_000_000) ?? 100
@@ -61,6 +62,7 @@ enum InlineRun {
             throw StoreAccess.failure(error)
         }
         if let limit { todo = Array(todo.prefix(limit)) }
+        let skipped = args.has("--retry-failed") ? 0 : ((try? store.statusCounts(sweep: spec.name).failed) ?? 0)
         if let note = spec.collapsedNote(distinct: tasks.count) { print("sweep \(spec.name): " + note) }
         if let warning = CompletionMasks.warning(tasks) { print("sweep \(spec.name): warning: " + warning) }
         if registration.dropped > 0 {
@@ -71,8 +73,11 @@ enum InlineRun {
         print(
             "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done; "
                 + "running \(todo.count) inline")
+        if skipped > 0 { print(SweepSession.skippedFailedLine(skipped)) }
 
         let runner = InlineRunner(store: store, options: .init(batchSize: batch, batchInterval: seconds))
+        let startedAt = Date().timeIntervalSince1970
+        LiveStateTable.recordInlineRun(.running, sweep: spec.name, startedAt: startedAt, to: store)
         let summary: InlineRunner.Summary
         do {
             summary = try runner.run(
@@ -88,8 +93,12 @@ enum InlineRun {
                             p.committed, p.diverged, p.failed, p.elapsed))
                 })
         } catch {
+            LiveStateTable.recordInlineRun(
+                .failed, failure: "\(error)", sweep: spec.name, startedAt: startedAt, to: store)
             throw StoreAccess.failure(error)
         }
+        LiveStateTable.recordInlineRun(
+            summary.interrupted ? .interrupted : .finished, sweep: spec.name, startedAt: startedAt, to: store)
 
         let counts = (try? store.statusCounts(sweep: spec.name)) ?? StatusCounts()
         var lines = ["sweep \(spec.name): \(counts.done)/\(counts.total) done, \(counts.failed) failed"]
@@ -106,7 +115,7 @@ enum InlineRun {
         lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
         if summary.interrupted { return 128 + stop.signal }
-        return summary.failed > 0 ? 3 : 0
+        return counts.failed > 0 ? 3 : 0
     }
 }
 

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import SummaryStore
 
 /// `dmfsweep run` without `--inline`: an in-process coordinator on a loopback port plus K
 /// `dmfsweep worker` child processes, restarted when they crash, stopped at the end.
@@ -45,6 +46,7 @@ enum LocalCluster {
         } catch {
             reporter.finish()
             supervisor.finish(complete: false)
+            if let e = error as? StoreError { throw StoreAccess.failure(e) }
             throw error
         }
         reporter.finish()

@@ -41,6 +41,8 @@ struct SweepSession {
     let storePath: String
     let ledger: StoreLedger
     let registration: SweepRegistration
+    /// Failed tasks of the sweep this run leaves alone (0 with `--retry-failed`).
+    let skippedFailed: Int
 
     /// Loads the sweep, opens (or creates) the store and registers the sweep's tasks.
     init(_ args: ParsedArguments, sweepPath: String, log: LogSink) throws {
@@ -61,11 +63,11 @@ struct SweepSession {
             // The commands that write results migrate an older store in place (additive columns).
             let store = try SummaryStore(path: storePath, create: true, migrate: true)
             // Two coordinators on one sweep would hand out every task twice: refuse while another
-            // one is publishing its live state (every 2 s).
+            // one serves it (its process exists on this host, or it published within 6 s elsewhere).
             if let other = try LiveStateTable.read(from: store.connection)[spec.name],
-                other.phase == "running" || other.phase == "stopping",
-                Date().timeIntervalSince1970 - other.updatedAt < 6,
-                other.host != ProcessInfo.processInfo.hostName || kill(pid_t(other.pid), 0) == 0
+                other.liveness(
+                    now: Date().timeIntervalSince1970, localHost: ProcessInfo.processInfo.hostName,
+                    processExists: { kill(pid_t($0), 0) == 0 || errno == EPERM }) == .serving
             {
                 throw CommandFailure(
                     "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
@@ -73,6 +75,7 @@ struct SweepSession {
             }
             registration = try store.registerSweep(
                 name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
+            skippedFailed = args.has("--retry-failed") ? 0 : try store.statusCounts(sweep: spec.name).failed
             ledger = try StoreLedger(
                 store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
                 kind: args.has("--noop") ? .noop : .simulate)
@@ -97,6 +100,14 @@ struct SweepSession {
                 .info, "registered",
                 "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done"
             ))
+        if skippedFailed > 0 {
+            log(LogRecord(.warning, "failed_skipped", Self.skippedFailedLine(skippedFailed)))
+        }
+    }
+
+    /// What a run says when it leaves the sweep's failed tasks alone.
+    static func skippedFailedLine(_ count: Int) -> String {
+        "\(count) failed task(s) skipped: run again with --retry-failed to run them (their errors: dmfsweep status)"
     }
 
     /// Coordinator options from the shared flags.
