@@ -19,6 +19,7 @@ let package = Package(
         // MARK: C libraries (Debian packages; see .ci/install-deps)
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
@@ -60,7 +61,8 @@ let package = Package(
             name: "SummaryStoreTests",
             dependencies: [
                 "TestSupport", "SummaryStore", "Sweeps", "Factorization", "CSQLite", "dmfsweep-store-writer",
-            ]),
+            ],
+            exclude: ["Fixtures"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ", "CZeroMQ"]),
         .testTarget(
             name: "ClusterTests",
