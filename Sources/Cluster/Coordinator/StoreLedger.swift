@@ -38,15 +38,9 @@ public final class StoreLedger: TaskLedger {
 
     /// See `TaskLedger.commit(_:failed:)`.
     public func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
-        try store.connection.transaction { () throws(StoreError) in
-            if !completed.isEmpty {
-                try store.recordResults(
-                    completed.map { CompletedTask(key: $0.key, result: $0.result, worker: $0.workerID) })
-            }
-            if !failed.isEmpty {
-                try store.markFailed(failed.map { TaskFailure(key: $0.key, error: $0.error, attempts: $0.attempts) })
-            }
-        }
+        try store.record(
+            completed.map { CompletedTask(key: $0.key, result: $0.result, worker: $0.workerID) },
+            failed: failed.map { TaskFailure(key: $0.key, error: $0.error, attempts: $0.attempts) })
     }
 
     /// See `TaskLedger.publish(_:)`.
