@@ -28,7 +28,9 @@ let package = Package(
         // MARK: Modules
         .target(name: "Factorization", dependencies: ["CBLAS"], swiftSettings: strict),
         .target(name: "Sweeps", dependencies: ["Factorization", "CYAML", "CCrypto"], swiftSettings: strict),
-        .target(name: "SummaryStore", dependencies: ["Sweeps", "Factorization", "CSQLite"], swiftSettings: strict),
+        .target(
+            name: "SummaryStore", dependencies: ["Sweeps", "Factorization", "CSQLite", "CPostgres"],
+            swiftSettings: strict),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         .target(
             name: "Cluster", dependencies: ["CSupport", "ZeroMQ", "SummaryStore", "Sweeps", "Factorization"],

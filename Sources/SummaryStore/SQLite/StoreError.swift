@@ -6,6 +6,10 @@ import CSQLite
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An SQLite call failed: the result code, what we were doing, and `sqlite3_errmsg`.
     case sqlite(code: Int32, operation: String, message: String)
+    /// A PostgreSQL call failed: the SQLSTATE (`23505`), what we were doing, and the server's message.
+    case postgres(sqlState: String, operation: String, message: String)
+    /// The PostgreSQL server cannot be reached or refused the login (`store` has its password masked).
+    case unreachable(store: String, message: String)
     /// The store file does not exist (and we were not asked to create it).
     case missingStore(path: String)
     /// The file exists but is not a dmfsweep summary store (or the path is a directory).
@@ -33,6 +37,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqlite(let code, let operation, let message):
             return "SQLite error \(code) (\(Self.codeName(code))) while \(operation): \(message)"
+        case .postgres(let state, let operation, let message):
+            return "PostgreSQL error \(state.isEmpty ? "(no SQLSTATE)" : state) while \(operation): \(message)"
+        case .unreachable(let store, let message):
+            return "cannot connect to the summary store \(store): \(message)"
         case .missingStore(let path):
             return "no summary store at '\(path)' (create one with 'dmfsweep run SWEEP.yaml --inline --store \(path)')"
         case .notAStore(let path, let reason):
