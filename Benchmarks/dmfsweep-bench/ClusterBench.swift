@@ -148,11 +148,12 @@ enum ClusterBench {
 
         func pendingTasks() throws -> [ScheduledTask] { try base.pendingTasks() }
         func doneCount() throws -> Int { try base.doneCount() }
-        func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
-            workerIDs.formUnion(completed.map(\.workerID))
-            try base.commit(completed, failed: failed)
+        func commit(_ batch: LedgerBatch) throws {
+            workerIDs.formUnion(batch.completed.compactMap(\.worker))
+            try base.commit(batch)
         }
         func publish(_ state: LiveState) throws { try base.publish(state) }
+        func checkpoint(final: Bool) throws { try base.checkpoint(final: final) }
     }
 
     /// CPU seconds of all waited-for child processes so far.
@@ -260,12 +261,12 @@ enum ClusterBench {
         let empty = SimulationResult(
             status: .finished, path: .spectral, steps: 0, finalLoss: 0, finalErank: 0, targets: [], intervals: [],
             predicted: [], trajectory: [], seconds: 0)
-        let finished = expanded.map { FinishedTask(key: $0.key, result: empty, seconds: 0, workerID: "bench") }
+        let finished = expanded.map { CompletedTask(key: $0.key, result: empty, worker: "bench") }
         let start = Date()
         var i = 0
         while i < finished.count {
             let chunk = Array(finished[i..<min(i + 4096, finished.count)])
-            try ledger.commit(chunk, failed: [])
+            try ledger.commit(LedgerBatch(completed: chunk))
             i += chunk.count
         }
         return Double(tasks) / Date().timeIntervalSince(start)
@@ -287,7 +288,7 @@ enum ClusterBench {
         let ledger = InMemoryLedger(tasks: try spec.expand().map { ScheduledTask(key: $0.key, config: $0.config) })
         var figure = try timed(
             ledger: ledger, workers: workers, environment: ["OPENBLAS_NUM_THREADS": "1"], expected: tasks)
-        figure.taskSeconds = ledger.completed.values.reduce(0) { $0 + $1.seconds }
+        figure.taskSeconds = ledger.completed.values.reduce(0) { $0 + $1.result.seconds }
         return figure
     }
 

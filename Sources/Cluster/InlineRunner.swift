@@ -10,8 +10,14 @@ import Sweeps
 /// whichever comes first, and always before `run` returns. `shouldStop` is checked between
 /// tasks, so a stop request ends the run after the current task with its result committed.
 /// A crash loses at most the uncommitted batch; running again runs exactly the tasks without a
-/// result. Tasks are not marked `running` (one process owns the sweep; a commit per task start
-/// would cost more than a spectral-path task).
+/// result.
+///
+/// Each task's start is recorded as the cluster records it (state `running`, worker, host, start
+/// time, attempts + 1): after a task that took at least `Options.startCommitThreshold` seconds
+/// the next start is committed at once (with the results waiting, in one transaction), so
+/// `status` shows a long task running while it runs; after a shorter one the start travels with
+/// the task's result (`CompletedTask.start`), since a commit per start would cost more than a
+/// spectral-path task.
 public final class InlineRunner {
     /// Runs one configuration (the numerical core by default; tests inject their own).
     public typealias Simulate = (SimulationConfig) throws(ParameterError) -> SimulationResult
@@ -24,6 +30,10 @@ public final class InlineRunner {
         public var batchInterval: Double = 0.5
         /// Recorded as the tasks' worker.
         public var worker: String = "inline:\(ProcessInfo.processInfo.hostName):\(getpid())"
+        /// Recorded as the tasks' host.
+        public var host: String = ProcessInfo.processInfo.hostName
+        /// A task at least this long (seconds) makes the next start a commit of its own (see the type).
+        public var startCommitThreshold: Double = 0.02
 
         public init(batchSize: Int = 100, batchInterval: Double = 0.5) {
             self.batchSize = batchSize
@@ -92,11 +102,15 @@ public final class InlineRunner {
         var results: [CompletedTask] = []
         var failures: [TaskFailure] = []
         var oldest: Date? = nil
+        var lastTaskSeconds = Double.infinity  // the first start is committed at once
         var summary = Summary(succeeded: 0, failed: 0, remaining: 0, interrupted: false, seconds: 0)
 
+        var starting: TaskStart? = nil
         func commit() throws(StoreError) {
+            guard !results.isEmpty || !failures.isEmpty || starting != nil else { return }
+            try store.record(marks: starting.map { [.started($0)] } ?? [], completed: results, failed: failures)
+            starting = nil
             guard !results.isEmpty || !failures.isEmpty else { return }
-            try store.record(results, failed: failures)
             summary.succeeded += results.count
             summary.failed += failures.count
             progress(
@@ -117,12 +131,24 @@ public final class InlineRunner {
                 break
             }
             let began = Date()
+            var start: TaskStart? = TaskStart(key: task.key, worker: options.worker, host: options.host, started: began)
+            if lastTaskSeconds >= options.startCommitThreshold {
+                starting = start
+                try commit()
+                start = nil
+            }
             do {
                 let result = try simulate(task.config)
-                results.append(CompletedTask(key: task.key, result: result, worker: options.worker, started: began))
+                results.append(
+                    CompletedTask(
+                        key: task.key, result: result, worker: options.worker, host: options.host, start: start))
             } catch {
-                failures.append(TaskFailure(key: task.key, error: error.description, worker: options.worker))
+                failures.append(
+                    TaskFailure(
+                        key: task.key, error: error.description, worker: options.worker, host: options.host,
+                        start: start))
             }
+            lastTaskSeconds = Date().timeIntervalSince(began)
             oldest = oldest ?? began
             let pending = results.count + failures.count
             if pending >= options.batchSize || Date().timeIntervalSince(oldest ?? began) >= options.batchInterval {

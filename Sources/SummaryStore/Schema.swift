@@ -7,7 +7,7 @@ import Foundation
 /// unless the caller asked to migrate and a migration path exists (`Schema.migrations`).
 enum Schema {
     /// The schema version this build reads and writes.
-    static let version = 1
+    static let version = 2
 
     /// `PRAGMA application_id`: "dmfs" in ASCII.
     static let applicationID: Int32 = 0x646D_6673
@@ -18,9 +18,13 @@ enum Schema {
         let sql: String
     }
 
-    /// Registered migrations, keyed by the version they start from. Version 1 is the first
-    /// released schema, so there are none yet; a version-2 schema adds `Migration(from: 1, …)`.
-    static let migrations: [Migration] = []
+    /// Registered migrations, keyed by the version they start from.
+    ///
+    /// - 1 → 2: `tasks.host`, the host of the worker that ran the task's latest attempt (the
+    ///   lifecycle columns `worker`, `started`, `attempts` are filled from then on as tasks start).
+    static let migrations: [Migration] = [
+        Migration(from: 1, sql: "ALTER TABLE tasks ADD COLUMN host TEXT")
+    ]
 
     /// `cluster_live`: the distributed runtime's live state, one row per sweep (`publishLiveState`).
     ///
@@ -70,11 +74,12 @@ enum Schema {
                 status    TEXT NOT NULL DEFAULT 'pending'
                           CHECK (status IN ('pending', 'running', 'done', 'failed')),
                 attempts  INTEGER NOT NULL DEFAULT 0,  -- times the task was started
-                worker    TEXT,
+                worker    TEXT,                  -- the worker of the latest attempt
                 created   REAL NOT NULL,
                 started   REAL,
                 finished  REAL,
-                error     TEXT
+                error     TEXT,
+                host      TEXT                   -- the host of the latest attempt's worker (version 2)
             )
             """,
             "CREATE INDEX tasks_status ON tasks (status)",

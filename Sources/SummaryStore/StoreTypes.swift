@@ -89,42 +89,80 @@ public struct SweepSummary: Sendable, Equatable {
     public var counts: StatusCounts
 }
 
-/// A finished task to record.
-public struct CompletedTask: Sendable {
-    /// The task's key (must be registered).
+/// One start of a task: which worker ran it, on which host, from when.
+///
+/// `SummaryStore.markRunning` records it as it happens (state `running`, attempts + 1); a start
+/// whose result arrives before the start was recorded travels inside the result instead
+/// (`CompletedTask.start`, `TaskFailure.start`), so the attempt is counted once either way.
+public struct TaskStart: Sendable, Hashable {
+    /// The task's key.
     public var key: TaskKey
-    /// What the run produced.
-    public var result: SimulationResult
-    /// Who ran it (host:pid, worker id), if known.
+    /// The worker running it (`node12-4711`, `inline:host:pid`).
     public var worker: String?
-    /// When it started, if known.
-    public var started: Date?
+    /// The host the worker runs on.
+    public var host: String?
+    /// When it started.
+    public var started: Date
 
-    public init(key: TaskKey, result: SimulationResult, worker: String? = nil, started: Date? = nil) {
+    /// Creates a value from its members (see the properties).
+    public init(key: TaskKey, worker: String?, host: String?, started: Date) {
         self.key = key
-        self.result = result
         self.worker = worker
+        self.host = host
         self.started = started
     }
 }
 
-/// A failed attempt to record.
-public struct TaskFailure: Sendable, Equatable {
+/// A finished task to record: its result, and who computed it.
+///
+/// The one type for a result on its way from the runner (inline or a cluster worker) to the store.
+public struct CompletedTask: Sendable, Hashable {
+    /// The task's key (must be registered).
+    public var key: TaskKey
+    /// What the run produced.
+    public var result: SimulationResult
+    /// Who ran it, if known.
+    public var worker: String?
+    /// The host it ran on, if known.
+    public var host: String?
+    /// This attempt's start when it was not recorded by `markRunning` (then recording the result
+    /// also counts the attempt); `nil` when the start is already in the store or unknown.
+    public var start: TaskStart?
+
+    /// Creates a value from its members (see the properties).
+    public init(
+        key: TaskKey, result: SimulationResult, worker: String? = nil, host: String? = nil, start: TaskStart? = nil
+    ) {
+        self.key = key
+        self.result = result
+        self.worker = worker ?? start?.worker
+        self.host = host ?? start?.host
+        self.start = start
+    }
+}
+
+/// A failed attempt to record: the error, and who ran it.
+///
+/// The one type for a failure on its way from the runner (inline or the scheduler) to the store.
+public struct TaskFailure: Sendable, Hashable {
     /// The task's key.
     public var key: TaskKey
     /// Why it failed (one line).
     public var error: String
     /// Who ran it, if known.
     public var worker: String?
-    /// Failed attempts to record (the stored count only grows); `nil`: at least 1.
-    public var attempts: Int?
+    /// The host it ran on, if known.
+    public var host: String?
+    /// This attempt's start when it was not recorded by `markRunning` (see `CompletedTask.start`).
+    public var start: TaskStart?
 
     /// Creates a value from its members (see the properties).
-    public init(key: TaskKey, error: String, worker: String? = nil, attempts: Int? = nil) {
+    public init(key: TaskKey, error: String, worker: String? = nil, host: String? = nil, start: TaskStart? = nil) {
         self.key = key
         self.error = error
-        self.worker = worker
-        self.attempts = attempts
+        self.worker = worker ?? start?.worker
+        self.host = host ?? start?.host
+        self.start = start
     }
 }
 
@@ -138,12 +176,34 @@ public struct RecordSummary: Sendable, Equatable {
 
 /// The bookkeeping of one task.
 public struct StoredTask: Sendable, Equatable {
+    /// The task's key.
     public var key: TaskKey
+    /// Where it stands.
     public var state: TaskState
-    /// Times the task was started.
+    /// Times the task was started (real starts: a re-queue or a recomputation is one more).
     public var attempts: Int
+    /// The worker of its latest attempt.
     public var worker: String?
+    /// The host of its latest attempt.
+    public var host: String?
+    /// When its latest attempt started.
+    public var started: Date?
+    /// When it was done or failed last.
+    public var finished: Date?
+    /// Why its latest attempt failed (state `failed`).
     public var error: String?
+    /// Its parameters.
     public var config: SimulationConfig
+    /// Its canonical form (the key's preimage).
     public var canonicalJSON: String
+}
+
+/// A change of a task's state that the coordinator records as it happens, batched with results
+/// on the commit thread (never one transaction per message).
+public enum TaskMark: Sendable, Hashable {
+    /// A worker announced that it started the task (`started`): state `running`, attempts + 1.
+    case started(TaskStart)
+    /// A started task's attempt ended without a result (worker lost or left, timed out) and it is
+    /// queued again: state `pending`.
+    case released(TaskKey)
 }

@@ -50,12 +50,13 @@ extension SummaryStore {
     /// - Throws: `StoreError.unknownSweep`, `.corruptValue`, `.sqlite`.
     public func sweepContents(_ sweep: String, trajectories: Bool = false) throws(StoreError) -> [SweepTaskContents] {
         let sweepID = try self.sweepID(sweep)
-        let parameters = SimulationConfig.parameters.map { "t." + ParameterColumns.quoted($0) }
+        // The task's columns (`storedTask`), then the result's from `resultColumn` on.
+        let resultColumn = 9 + SimulationConfig.parameters.count
         let rows = try connection.prepare(
             """
-            SELECT t.key, t.status, t.attempts, t.worker, t.error, t.canonical,
+            SELECT \(Self.storedTaskColumns),
                 r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step, r.best_error,
-                r.best_inside, r.targets, \(parameters.joined(separator: ", "))
+                r.best_inside, r.targets
             FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id LEFT JOIN results r ON r.task_id = t.id
             WHERE m.sweep_id = ? ORDER BY m.position
             """)
@@ -63,17 +64,9 @@ extension SummaryStore {
         var out: [SweepTaskContents] = []
         var index: [String: Int] = [:]
         while try rows.step() {
-            let key = TaskKey(hex: rows.string(at: 0) ?? "")
-            guard let state = TaskState(rawValue: rows.string(at: 1) ?? "") else {
-                throw StoreError.corruptValue(table: "tasks", column: "status", detail: rows.string(at: 1) ?? "NULL")
-            }
-            let values = (0..<parameters.count).map { rows.value(at: $0 + 16) }
-            let task = StoredTask(
-                key: key, state: state, attempts: rows.int(at: 2) ?? 0, worker: rows.string(at: 3),
-                error: rows.string(at: 4), config: try ParameterColumns.config(from: values),
-                canonicalJSON: rows.string(at: 5) ?? "")
-            let result = state == .done ? try Self.resultHead(rows, at: 6, key: key) : nil
-            index[key.hex] = out.count
+            let task = try Self.storedTask(rows)
+            let result = task.state == .done ? try Self.resultHead(rows, at: resultColumn, key: task.key) : nil
+            index[task.key.hex] = out.count
             out.append(SweepTaskContents(task: task, result: result))
         }
 

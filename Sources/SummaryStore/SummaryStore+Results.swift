@@ -4,7 +4,8 @@ import Sweeps
 
 extension SummaryStore {
     /// Records finished tasks in one transaction: result, one interval row per rank, trajectory,
-    /// and the task's state `done`.
+    /// and the task's state `done` with when, who and where. A result whose start was not recorded
+    /// (`CompletedTask.start`) counts that attempt; attempts are at least 1 for a done task.
     ///
     /// Idempotent by key: recording a task again replaces its rows, never duplicates them. The
     /// batch is committed as a whole before this returns (acknowledge to workers only afterwards);
@@ -19,8 +20,8 @@ extension SummaryStore {
             let findTask = try connection.cached("SELECT id, status = 'done' FROM tasks WHERE key = ?")
             let updateTask = try connection.cached(
                 """
-                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker),
-                    started = coalesce(?, started), finished = ?, attempts = max(attempts, 1)
+                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker), host = coalesce(?, host),
+                    started = coalesce(?, started), finished = ?, attempts = max(attempts + ?, 1)
                 WHERE id = ?
                 """)
             let upsertResult = try connection.cached(
@@ -43,17 +44,18 @@ extension SummaryStore {
                 """)
             var summary = RecordSummary(recorded: 0, unknown: [])
             for item in batch {
-                try findTask.bind([.text(item.key.hex)])
-                guard try findTask.step(), let id = findTask.int(at: 0) else {
+                let found = try findTask.first([.text(item.key.hex)]) { row in (row.int(at: 0), row.int(at: 1) == 1) }
+                guard let found, let id = found.0 else {
                     summary.unknown.append(item.key)
                     continue
                 }
                 // Interval rows exist only for done tasks (results and state change together).
-                let wasDone = findTask.int(at: 1) == 1
+                let wasDone = found.1
                 let r = item.result
                 try updateTask.execute([
-                    DatabaseValue(item.worker), DatabaseValue(item.started?.timeIntervalSince1970), .real(now),
-                    .integer(id),
+                    DatabaseValue(item.worker), DatabaseValue(item.host),
+                    DatabaseValue(item.start?.started.timeIntervalSince1970), .real(now),
+                    .integer(item.start == nil ? 0 : 1), .integer(id),
                 ])
                 try upsertResult.execute([
                     .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
@@ -89,6 +91,7 @@ extension SummaryStore {
             FROM tasks t JOIN results r ON r.task_id = t.id WHERE t.key = ?
             """)
         try head.bind([.text(key.hex)])
+        defer { head.reset() }  // read one row: reset, or the connection keeps a read transaction
         guard try head.step(), let id = head.int(at: 0) else { return nil }
         guard let status = RunStatus(rawValue: head.string(at: 1) ?? ""),
             let path = SolverPath(rawValue: head.string(at: 2) ?? "")
@@ -124,6 +127,7 @@ extension SummaryStore {
         let traj = try connection.cached(
             "SELECT steps, loss, erank, erank_ratio, clean_error FROM trajectories WHERE task_id = ?")
         try traj.bind([.integer(id)])
+        defer { traj.reset() }
         if try traj.step() {
             let steps = PackedArray.ints(traj.data(at: 0) ?? Data()) ?? []
             let loss = PackedArray.doubles(traj.data(at: 1) ?? Data()) ?? []

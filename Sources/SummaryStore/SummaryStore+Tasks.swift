@@ -61,8 +61,7 @@ extension SummaryStore {
                 if isNew {
                     taskID = connection.lastInsertRowID
                 } else {
-                    try findTask.bind([.text(task.key.hex)])
-                    guard try findTask.step(), let id = findTask.int(at: 0) else {
+                    guard let id = try findTask.first([.text(task.key.hex)], { $0.int(at: 0) }) ?? nil else {
                         throw StoreError.corruptValue(table: "tasks", column: "key", detail: "lost \(task.key)")
                     }
                     taskID = id
@@ -121,9 +120,8 @@ extension SummaryStore {
     public func doneKeys(among keys: [TaskKey]) throws(StoreError) -> Set<TaskKey> {
         let stmt = try connection.cached("SELECT status = 'done' FROM tasks WHERE key = ?")
         var done = Set<TaskKey>()
-        for key in Set(keys) {
-            try stmt.bind([.text(key.hex)])
-            if try stmt.step(), stmt.int(at: 0) == 1 { done.insert(key) }
+        for key in Set(keys) where try stmt.first([.text(key.hex)], { $0.int(at: 0) == 1 }) == true {
+            done.insert(key)
         }
         return done
     }
@@ -134,48 +132,71 @@ extension SummaryStore {
         try doneKeys(among: keys).count
     }
 
-    /// Marks tasks as handed out: state `running`, worker and start time set, attempts + 1.
-    /// Tasks that are already done are left alone.
+    /// Records task starts as they happen: state `running`, the worker, its host and the start
+    /// time set, attempts + 1 (every start is an attempt: a task re-queued after a worker loss or
+    /// recomputed after a coordinator restart counts again). Tasks already done or failed are
+    /// left alone (a late start of a task that moved on).
+    /// - Parameter starts: the starts, in order (a key started twice counts twice).
     /// - Throws: `StoreError.sqlite`.
-    public func markRunning(_ keys: [TaskKey], worker: String? = nil) throws(StoreError) {
-        let now = Self.now
+    public func markRunning(_ starts: [TaskStart]) throws(StoreError) {
+        guard !starts.isEmpty else { return }
         try connection.transaction { () throws(StoreError) in
             let stmt = try connection.cached(
                 """
-                UPDATE tasks SET status = 'running', worker = ?, started = ?, attempts = attempts + 1
-                WHERE key = ? AND status != 'done'
+                UPDATE tasks SET status = 'running', worker = ?, host = ?, started = ?, attempts = attempts + 1,
+                    error = NULL
+                WHERE key = ? AND status IN ('pending', 'running')
                 """)
-            for key in keys { try stmt.execute([DatabaseValue(worker), .real(now), .text(key.hex)]) }
+            for s in starts {
+                try stmt.execute([
+                    DatabaseValue(s.worker), DatabaseValue(s.host), .real(s.started.timeIntervalSince1970),
+                    .text(s.key.hex),
+                ])
+            }
         }
     }
 
-    /// Records failed attempts in one transaction: state `failed`, the error text, and attempts at
-    /// least `TaskFailure.attempts` (at least 1 when it is `nil`; the count never goes down).
-    /// A task that is already done keeps its result and state.
+    /// Puts `running` tasks back to `pending`: their attempt ended without a result (the worker
+    /// was lost or left, or the attempt timed out) and they wait to be handed out again. Worker,
+    /// host, start and attempts stay as the record of the last attempt.
+    /// - Parameter keys: the tasks.
+    /// - Throws: `StoreError.sqlite`.
+    public func markPending(_ keys: [TaskKey]) throws(StoreError) {
+        guard !keys.isEmpty else { return }
+        try connection.transaction { () throws(StoreError) in
+            let stmt = try connection.cached("UPDATE tasks SET status = 'pending' WHERE key = ? AND status = 'running'")
+            for key in keys { try stmt.execute([.text(key.hex)]) }
+        }
+    }
+
+    /// Records failed attempts in one transaction: state `failed`, the error text, when, and who.
+    /// A failure whose start was not recorded (`TaskFailure.start`) counts that attempt; attempts
+    /// are at least 1 for a failed task. A task that is already done keeps its result and state.
     /// - Returns: how many were written and which keys are unknown.
     /// - Throws: `StoreError.sqlite`.
     @discardableResult
     public func markFailed(_ failures: [TaskFailure]) throws(StoreError) -> RecordSummary {
+        guard !failures.isEmpty else { return RecordSummary(recorded: 0, unknown: []) }
         let now = Self.now
         return try connection.transaction { () throws(StoreError) -> RecordSummary in
             let stmt = try connection.cached(
                 """
-                UPDATE tasks SET status = 'failed', error = ?, worker = coalesce(?, worker), finished = ?,
-                    attempts = max(attempts, coalesce(?, 1))
+                UPDATE tasks SET status = 'failed', error = ?, worker = coalesce(?, worker), host = coalesce(?, host),
+                    started = coalesce(?, started), finished = ?, attempts = max(attempts + ?, 1)
                 WHERE key = ? AND status != 'done'
                 """)
             let exists = try connection.cached("SELECT 1 FROM tasks WHERE key = ?")
             var summary = RecordSummary(recorded: 0, unknown: [])
             for f in failures {
                 try stmt.execute([
-                    .text(f.error), DatabaseValue(f.worker), .real(now), DatabaseValue(f.attempts),
+                    .text(f.error), DatabaseValue(f.worker), DatabaseValue(f.host),
+                    DatabaseValue(f.start?.started.timeIntervalSince1970), .real(now), .integer(f.start == nil ? 0 : 1),
                     .text(f.key.hex),
                 ])
                 if connection.changes == 1 {
                     summary.recorded += 1
-                } else {
-                    try exists.bind([.text(f.key.hex)])
-                    if try !exists.step() { summary.unknown.append(f.key) }
+                } else if try exists.first([.text(f.key.hex)], { _ in true }) == nil {
+                    summary.unknown.append(f.key)
                 }
             }
             return summary
@@ -191,7 +212,8 @@ extension SummaryStore {
         try resetState(.failed, sweep: sweep)
     }
 
-    /// Puts `running` tasks back to `pending` (after a runner or coordinator died).
+    /// Puts `running` tasks back to `pending` (after a runner or coordinator died: nobody runs
+    /// them any more). Attempts are kept; the next start counts one more.
     /// - Returns: the number of tasks reset.
     /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
     @discardableResult
@@ -262,20 +284,56 @@ extension SummaryStore {
     /// The bookkeeping of one task, or `nil` when the key is unknown.
     /// - Throws: `StoreError.corruptValue`, `.sqlite`.
     public func task(_ key: TaskKey) throws(StoreError) -> StoredTask? {
-        let columns = SimulationConfig.parameters.map(ParameterColumns.quoted)
-        let stmt = try connection.cached(
-            "SELECT status, attempts, worker, error, canonical, \(columns.joined(separator: ", ")) FROM tasks WHERE key = ?"
-        )
-        try stmt.bind([.text(key.hex)])
-        guard try stmt.step() else { return nil }
-        guard let state = TaskState(rawValue: stmt.string(at: 0) ?? "") else {
-            throw StoreError.corruptValue(table: "tasks", column: "status", detail: stmt.string(at: 0) ?? "NULL")
+        let stmt = try connection.cached("SELECT \(Self.storedTaskColumns) FROM tasks t WHERE t.key = ?")
+        return try stmt.first([.text(key.hex)]) { (row: Statement) throws(StoreError) -> StoredTask in
+            try Self.storedTask(row)
         }
-        let values = (0..<columns.count).map { stmt.value(at: $0 + 5) }
+    }
+
+    /// The tasks of a sweep (or of the whole store) in one state, in sweep order: the running
+    /// ones with their worker, host and start, the failed ones with their attempts and error.
+    /// - Parameters:
+    ///   - state: the state.
+    ///   - sweep: only this sweep's tasks; `nil` for the whole store.
+    ///   - limit: at most this many (`nil`: all).
+    /// - Returns: the tasks, ordered by position in the sweep (by insertion for the whole store).
+    /// - Throws: `StoreError.unknownSweep`, `.corruptValue`, `.sqlite`.
+    public func tasks(in state: TaskState, sweep: String? = nil, limit: Int? = nil) throws(StoreError) -> [StoredTask] {
+        let stmt: Statement
+        if let sweep {
+            stmt = try connection.prepare(
+                """
+                SELECT \(Self.storedTaskColumns) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
+                WHERE m.sweep_id = ? AND t.status = ? ORDER BY m.position LIMIT ?
+                """)
+            try stmt.bind([.integer(try sweepID(sweep)), .text(state.rawValue), .integer(limit ?? -1)])
+        } else {
+            stmt = try connection.prepare(
+                "SELECT \(Self.storedTaskColumns) FROM tasks t WHERE t.status = ? ORDER BY t.id LIMIT ?")
+            try stmt.bind([.text(state.rawValue), .integer(limit ?? -1)])
+        }
+        var out: [StoredTask] = []
+        while try stmt.step() { out.append(try Self.storedTask(stmt)) }
+        return out
+    }
+
+    /// The columns `storedTask(_:)` reads, over alias `t`.
+    static var storedTaskColumns: String {
+        (["t.key", "t.status", "t.attempts", "t.worker", "t.host", "t.started", "t.finished", "t.error", "t.canonical"]
+            + SimulationConfig.parameters.map { "t." + ParameterColumns.quoted($0) }).joined(separator: ", ")
+    }
+
+    static func storedTask(_ row: Statement) throws(StoreError) -> StoredTask {
+        guard let state = TaskState(rawValue: row.string(at: 1) ?? "") else {
+            throw StoreError.corruptValue(table: "tasks", column: "status", detail: row.string(at: 1) ?? "NULL")
+        }
+        let values = (0..<SimulationConfig.parameters.count).map { row.value(at: $0 + 9) }
         return StoredTask(
-            key: key, state: state, attempts: stmt.int(at: 1) ?? 0, worker: stmt.string(at: 2),
-            error: stmt.string(at: 3), config: try ParameterColumns.config(from: values),
-            canonicalJSON: stmt.string(at: 4) ?? "")
+            key: TaskKey(hex: row.string(at: 0) ?? ""), state: state, attempts: row.int(at: 2) ?? 0,
+            worker: row.string(at: 3), host: row.string(at: 4),
+            started: row.double(at: 5).map(Date.init(timeIntervalSince1970:)),
+            finished: row.double(at: 6).map(Date.init(timeIntervalSince1970:)), error: row.string(at: 7),
+            config: try ParameterColumns.config(from: values), canonicalJSON: row.string(at: 8) ?? "")
     }
 
     /// The names of every sweep (for suggestions).

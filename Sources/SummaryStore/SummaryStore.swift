@@ -49,6 +49,17 @@ public final class SummaryStore {
         return lines
     }
 
+    /// Copies the write-ahead log into the database file, so that the `-wal` file stays bounded
+    /// and the main file holds what is committed. Writers call it when idle (`.passive` never
+    /// waits for anyone) and at the end of a run (`.truncate` leaves an empty `-wal` file).
+    /// - Parameter mode: the checkpoint mode.
+    /// - Returns: the log's frames and the frames copied.
+    /// - Throws: `StoreError.sqlite` (not for a checkpoint that a reader kept from finishing).
+    @discardableResult
+    public func checkpoint(_ mode: Connection.CheckpointMode = .passive) throws(StoreError) -> Connection.CheckpointResult {
+        try connection.checkpoint(mode)
+    }
+
     /// Seconds since the Unix epoch, the store's time format.
     static var now: Double { Date().timeIntervalSince1970 }
 }

@@ -46,7 +46,7 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
         #expect(outcome.complete && !outcome.interrupted)
         #expect(ledger.completed.count == 3000)
         #expect(ledger.duplicateCommitCount == 0)
-        #expect(Set(ledger.completed.values.map(\.workerID)).isSubset(of: ["w0", "w1"]))
+        #expect(Set(ledger.completed.values.compactMap(\.worker)).isSubset(of: ["w0", "w1"]))
         for w in workers {
             #expect(w.exitStatus(timeout: 10) == 0, "worker output: \(w.output)")
         }

@@ -22,7 +22,7 @@ import Testing
 
         func pendingTasks() throws -> [ScheduledTask] { tasks }
         func doneCount() throws -> Int { 0 }
-        func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
+        func commit(_ batch: LedgerBatch) throws {
             attempts.withLock { $0 += 1 }
             throw Failure()
         }

@@ -11,6 +11,8 @@ struct Harness {
     var recorded: [TaskKey] = []
     var failed: [(TaskKey, String, Int)] = []
     var sent: [(PeerID, WireMessage)] = []
+    var started: [(TaskKey, PeerID)] = []
+    var released: [TaskKey] = []
 
     init(tasks: Int, config: SchedulerConfig = SchedulerConfig()) {
         scheduler = Scheduler(
@@ -24,6 +26,8 @@ struct Harness {
             case .send(let p, let m): sent.append((p, m))
             case .record(let k, _, _): recorded.append(k)
             case .fail(let k, let e, let n): failed.append((k, e, n))
+            case .started(let k, let p): started.append((k, p))
+            case .released(let k): released.append(k)
             case .log: break
             }
         }
@@ -193,7 +197,7 @@ let c = PeerID([3])
         h.receive(.started([key(1)]), from: b)  // isolated tasks run alone: only the poison started
         h.tick(at: 10)
         #expect(h.failed.map(\.0) == [key(1)])
-        #expect(h.scheduler.state(of: key(0))?.state == "queued")
+        #expect(h.scheduler.state(of: key(0))?.state == .queued)
         #expect(h.scheduler.state(of: key(0))?.attempts == 0)
     }
 

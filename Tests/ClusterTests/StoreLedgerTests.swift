@@ -26,19 +26,35 @@ import Testing
         #expect(try ledger.pendingTasks().map(\.key) == tasks.map(\.key))
         #expect(try ledger.pendingTasks().allSatisfy { $0.kind == .simulate })
         let result = sampleResult()
+        let at = Date(timeIntervalSince1970: 1000)
         try ledger.commit(
-            [
-                FinishedTask(key: tasks[0].key, result: result, seconds: 1, workerID: "w1"),
-                FinishedTask(key: tasks[1].key, result: result, seconds: 1, workerID: "w2"),
-            ],
-            failed: [FailedTask(key: tasks[2].key, error: "worker w3 died while running it", attempts: 3)])
+            LedgerBatch(
+                marks: [
+                    .started(TaskStart(key: tasks[2].key, worker: "w3", host: "h3", started: at)),
+                    .released(tasks[2].key),
+                    .started(TaskStart(key: tasks[2].key, worker: "w3", host: "h3", started: at)),
+                    .started(TaskStart(key: tasks[3].key, worker: "w4", host: "h4", started: at)),
+                ],
+                completed: [
+                    CompletedTask(key: tasks[0].key, result: result, worker: "w1", host: "h1"),
+                    CompletedTask(
+                        key: tasks[1].key, result: result,
+                        start: TaskStart(key: tasks[1].key, worker: "w2", host: "h2", started: at)),
+                ],
+                failed: [TaskFailure(key: tasks[2].key, error: "worker w3 died while running it")]))
         #expect(try ledger.doneCount() == 2)
         #expect(try store.result(for: tasks[0].key)?.trajectory == result.trajectory)
         let failed = try store.task(tasks[2].key)
-        #expect(failed?.state == .failed && failed?.attempts == 3 && failed?.error == "worker w3 died while running it")
-        #expect(try store.task(tasks[1].key)?.worker == "w2")
-        // A restarted coordinator gets exactly the rest; failed tasks only with --retry-failed.
+        #expect(failed?.state == .failed && failed?.attempts == 2 && failed?.error == "worker w3 died while running it")
+        let second = try #require(try store.task(tasks[1].key))
+        #expect(second.worker == "w2" && second.host == "h2" && second.attempts == 1 && second.started == at)
+        #expect(try store.task(tasks[0].key)?.attempts == 1)
+        let running = try #require(try store.task(tasks[3].key))
+        #expect(running.state == .running && running.worker == "w4" && running.host == "h4" && running.attempts == 1)
+        // A restarted coordinator gets exactly the rest, the task left running by the dead one
+        // pending again (attempts kept); failed tasks only with --retry-failed.
         #expect(try ledger.pendingTasks().map(\.key) == [3, 4, 5].map { tasks[$0].key })
+        #expect(try store.task(tasks[3].key)?.state == .pending && store.task(tasks[3].key)?.attempts == 1)
         let retry = try StoreLedger(store: store, sweep: "ledger", retryFailed: true)
         #expect(try retry.pendingTasks().map(\.key) == [2, 3, 4, 5].map { tasks[$0].key })
     }
@@ -52,7 +68,7 @@ import Testing
         snapshot.total = 1
         snapshot.workers = [WorkerSummary(workerID: "w", host: "h", jobs: 2, leased: 1, completed: 5, silentFor: 0.5)]
         let state = LiveState(
-            updatedAt: 100, startedAt: 50, endpoint: "tcp://127.0.0.1:1", pid: 7, host: "h", phase: "running",
+            updatedAt: 100, startedAt: 50, endpoint: "tcp://127.0.0.1:1", pid: 7, host: "h", phase: .running,
             scheduler: snapshot, doneBefore: 0, rate: 12.5, eta: 8, badMessages: ["truncated": 3, "tag": 1])
         try ledger.publish(state)
         let back = try LiveStateTable.read(from: SummaryStore(path: dir.path("s.sqlite"), readOnly: true))

@@ -19,7 +19,7 @@ import Testing
         for (i, task) in tasks.enumerated() where i % 5 != 3 {
             done.append(CompletedTask(key: task.key, result: Fixtures.result(seed: i, noisy: i % 2 == 0)))
         }
-        try store.record(done, failed: [TaskFailure(key: tasks[3].key, error: "boom")])
+        try store.record(completed: done, failed: [TaskFailure(key: tasks[3].key, error: "boom")])
         let contents = try store.sweepContents("main", trajectories: true)
         #expect(contents.map(\.task.key) == tasks.map(\.key))
         for item in contents {
@@ -41,9 +41,10 @@ import Testing
         let tasks = Fixtures.grid(depths: [2], alphas: [0.1], seeds: 3)
         try store.registerSweep(name: "main", spec: "", tasks: tasks)
         try store.record(
-            tasks.prefix(2).enumerated().map { i, t in
-                CompletedTask(key: t.key, result: Fixtures.result(seed: i), worker: "w\(i)")
-            }, failed: [])
+            completed:
+                tasks.prefix(2).enumerated().map { i, t in
+                    CompletedTask(key: t.key, result: Fixtures.result(seed: i), worker: "w\(i)")
+                }, failed: [])
         let facts = try store.runFacts(sweep: "main")
         #expect(facts.workers == 2)
         #expect(facts.lastFinish != nil)

@@ -34,25 +34,38 @@ import Testing
         let writer = try SummaryStore(path: path)
         try writer.publishLiveState(sweep: "a", updated: 1, json: "{}")
         #expect(try writer.liveStates()["a"]?.updated == 1)
-        #expect(try writer.connection.scalarInt("PRAGMA user_version") == 1)
+        #expect(try writer.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)
         #expect(try writer.integrityCheck() == ["ok"])
     }
 
-    @Test func failedAttemptsOnlyGrowAndDoneTasksAreLeftAlone() throws {
+    /// Attempts count starts: a recorded start counts one, a failure that carries its unrecorded
+    /// start counts it, a failure without any start is at least 1; done tasks are left alone.
+    @Test func attemptsCountStartsAndDoneTasksAreLeftAlone() throws {
         let (_, store) = try Fixtures.store()
         let tasks = (0..<3).map { Fixtures.task($0) }
         _ = try store.registerSweep(name: "s", spec: "", tasks: tasks)
         try store.recordResults([CompletedTask(key: tasks[2].key, result: Fixtures.result(seed: 2))])
         let doneAttempts = try #require(try store.task(tasks[2].key)?.attempts)
+        let at = Date(timeIntervalSince1970: 1000)
+        try store.markRunning([TaskStart(key: tasks[0].key, worker: "w1", host: "h1", started: at)])
+        try store.markPending([tasks[0].key])
+        try store.markRunning([TaskStart(key: tasks[0].key, worker: "w2", host: "h2", started: at)])
         try store.markFailed([
-            TaskFailure(key: tasks[0].key, error: "died", attempts: 3),
+            TaskFailure(key: tasks[0].key, error: "died"),
             TaskFailure(key: tasks[1].key, error: "bad config"),
-            TaskFailure(key: tasks[2].key, error: "late", attempts: 5),
+            TaskFailure(
+                key: tasks[2].key, error: "late", start: TaskStart(key: tasks[2].key, worker: "w", host: "h", started: at)),
         ])
-        #expect(try store.task(tasks[0].key)?.attempts == 3)
+        let first = try #require(try store.task(tasks[0].key))
+        #expect(first.attempts == 2 && first.worker == "w2" && first.host == "h2" && first.state == .failed)
         #expect(try store.task(tasks[1].key)?.attempts == 1)
         #expect(try store.task(tasks[2].key)?.attempts == doneAttempts && store.task(tasks[2].key)?.state == .done)
-        try store.markFailed([TaskFailure(key: tasks[0].key, error: "again", attempts: 2)])
-        #expect(try store.task(tasks[0].key)?.attempts == 3 && store.task(tasks[0].key)?.error == "again")
+        try store.resetFailed(sweep: "s")
+        try store.markFailed([
+            TaskFailure(
+                key: tasks[0].key, error: "again", start: TaskStart(key: tasks[0].key, worker: "w3", host: "h3", started: at))
+        ])
+        let again = try #require(try store.task(tasks[0].key))
+        #expect(again.attempts == 3 && again.error == "again" && again.host == "h3")
     }
 }

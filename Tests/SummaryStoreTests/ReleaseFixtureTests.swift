@@ -27,10 +27,19 @@ import Testing
         return out.stdout.split(separator: "\n").map(String.init)
     }
 
+    /// A copy of the fixture, upgraded in place to this build's schema.
+    static func upgraded() throws -> (TemporaryDirectory, String) {
+        let (dir, path) = try copy()
+        _ = try SummaryStore(path: path, migrate: true)
+        return (dir, path)
+    }
+
     @Test func opensReadWriteAndKeepsEveryRow() throws {
         let (dir, path) = try Self.copy()
         defer { withExtendedLifetime(dir) {} }
+        #expect(try Self.sqlite3(path, "PRAGMA user_version") == ["1"])
         let store = try SummaryStore(path: path, migrate: true)
+        #expect(try Self.sqlite3(path, "PRAGMA user_version") == ["\(SummaryStore.schemaVersion)"])
         #expect(try store.integrityCheck() == ["ok"])
         let sweeps = try store.sweeps()
         #expect(sweeps.map(\.name) == ["fixture-estimation", "fixture-completion"])
@@ -42,7 +51,7 @@ import Testing
 
     /// Every stored result is rebuilt with the trajectory length and final loss the file holds.
     @Test func resultsMatchTheFile() throws {
-        let (dir, path) = try Self.copy()
+        let (dir, path) = try Self.upgraded()
         defer { withExtendedLifetime(dir) {} }
         let rows = try Self.sqlite3(
             path,
@@ -69,7 +78,7 @@ import Testing
 
     /// A grouped aggregate equals the same aggregate computed by sqlite3 over the raw rows.
     @Test func aggregateMatchesTheFile() throws {
-        let (dir, path) = try Self.copy()
+        let (dir, path) = try Self.upgraded()
         defer { withExtendedLifetime(dir) {} }
         let store = try SummaryStore(path: path, readOnly: true)
         let table = try store.aggregate(

@@ -18,7 +18,7 @@ import Testing
         _ = try SummaryStore(path: dir.path("s.sqlite"), readOnly: true)
     }
 
-    @Test(arguments: [0, 2, 99])
+    @Test(arguments: [0, 3, 99])
     func otherSchemaVersionIsRefusedNamingBothVersions(version: Int) throws {
         let dir = try TemporaryDirectory(prefix: "store-version")
         let path = dir.path("s.sqlite")
@@ -37,6 +37,29 @@ import Testing
         // Refusing must not have changed the file.
         let raw = try Connection(path: path, mode: .readOnly)
         #expect(try raw.scalarInt("PRAGMA user_version") == version)
+    }
+
+    /// A version-1 store (no `tasks.host`) is refused by readers, naming the way to migrate it,
+    /// and migrated in place by a writer that may migrate; its data stays.
+    @Test func aVersionOneStoreIsMigratedByAWriterOnly() throws {
+        let dir = try TemporaryDirectory(prefix: "store-v1")
+        let path = dir.path("s.sqlite")
+        let tasks = (0..<2).map { Fixtures.task($0) }
+        do {
+            let store = try SummaryStore(path: path, create: true)
+            try store.registerSweep(name: "s", spec: "", tasks: tasks)
+            try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0), worker: "w")])
+            try store.connection.execute("ALTER TABLE tasks DROP COLUMN host")
+            try store.connection.execute("PRAGMA user_version = 1")
+        }
+        let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path, readOnly: true) }
+        #expect(refused?.description.contains("'dmfsweep run' or 'dmfsweep coordinator' on it migrates it") == true)
+        let store = try SummaryStore(path: path, migrate: true)
+        #expect(try store.connection.scalarInt("PRAGMA user_version") == 2)
+        #expect(try store.task(tasks[0].key)?.state == .done && store.task(tasks[0].key)?.host == nil)
+        try store.markRunning([TaskStart(key: tasks[1].key, worker: "w", host: "node2", started: Date())])
+        #expect(try store.task(tasks[1].key)?.host == "node2")
+        #expect(try store.integrityCheck() == ["ok"])
     }
 
     @Test func foreignSQLiteFileIsNotAStore() throws {

@@ -93,7 +93,8 @@ import Testing
         let (_, store) = try Fixtures.store()
         let tasks = Fixtures.grid(depths: [2], alphas: [0.1], seeds: 3)
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
-        try store.markRunning([tasks[0].key, tasks[1].key], worker: "host:1")
+        try store.markRunning(
+            [tasks[0].key, tasks[1].key].map { TaskStart(key: $0, worker: "host:1", host: "host", started: Date()) })
         #expect(try store.statusCounts(sweep: "s") == StatusCounts(pending: 1, running: 2))
         let unknown = Fixtures.task(500).key
         let summary = try store.markFailed([

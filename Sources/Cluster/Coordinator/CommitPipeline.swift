@@ -29,10 +29,13 @@ final class CommitPipeline: @unchecked Sendable {
     }
 
     struct Submission {
-        var completed: [FinishedTask]
-        var failed: [FailedTask]
+        var batch: LedgerBatch
         var acks: [PeerID: UInt64]
     }
+
+    /// Seconds between passive WAL checkpoints while commits go on (SQLite's own automatic
+    /// checkpoint runs too; this one also runs when the writer is idle).
+    static let checkpointInterval = 1.0
 
     /// Readable when acknowledgements are ready: poll it, then `takeCommitted()`.
     var wakeFD: Int32 { wake.fd }
@@ -51,9 +54,9 @@ final class CommitPipeline: @unchecked Sendable {
         t.start()
     }
 
-    /// Queues results, failures and the acknowledgements to send once they are committed.
-    func submit(completed: [FinishedTask], failed: [FailedTask], acks: [PeerID: UInt64]) {
-        state.withLock(wake: .one) { $0.queue.append(Submission(completed: completed, failed: failed, acks: acks)) }
+    /// Queues state changes, results, failures and the acknowledgements to send once they are committed.
+    func submit(_ batch: LedgerBatch, acks: [PeerID: UInt64]) {
+        state.withLock(wake: .one) { $0.queue.append(Submission(batch: batch, acks: acks)) }
     }
 
     /// Asks for the live state to be written with the next commit (the latest one wins).
@@ -95,8 +98,18 @@ final class CommitPipeline: @unchecked Sendable {
     }
 
     private func loop() {
+        var lastCheckpoint = monotonicSeconds()
+        var dirty = false
         while true {
-            let (work, live, stop, failed) = state.withLock(waitingUntil: \.isActionable) { s in
+            if dirty && monotonicSeconds() - lastCheckpoint >= Self.checkpointInterval {
+                // Best effort: a failing checkpoint loses nothing (the WAL holds the commits).
+                try? ledger.checkpoint(final: false)
+                lastCheckpoint = monotonicSeconds()
+                dirty = false
+            }
+            let (work, live, stop, failed) = state.withLock(
+                waitingUntil: \.isActionable, timeout: dirty ? Self.checkpointInterval : nil
+            ) { s in
                 let work = s.queue
                 s.queue.removeAll()
                 let live = s.pendingState
@@ -104,12 +117,19 @@ final class CommitPipeline: @unchecked Sendable {
                 s.busy = !work.isEmpty
                 return (work, live, s.closing && work.isEmpty && live == nil, s.failure != nil)
             }
-            if stop { return }
+            if stop {
+                try? ledger.checkpoint(final: true)
+                return
+            }
             if failed { continue }
             do {
-                let completed = work.flatMap(\.completed)
-                let failures = work.flatMap(\.failed)
-                if !completed.isEmpty || !failures.isEmpty { try ledger.commit(completed, failed: failures) }
+                let batch = LedgerBatch(
+                    marks: work.flatMap(\.batch.marks), completed: work.flatMap(\.batch.completed),
+                    failed: work.flatMap(\.batch.failed))
+                if !batch.isEmpty {
+                    try ledger.commit(batch)
+                    dirty = true
+                }
                 if let live { try? ledger.publish(live) }
                 state.withLock(wake: .all) { s in
                     s.committed.append(contentsOf: work.map(\.acks).filter { !$0.isEmpty })

@@ -1,4 +1,5 @@
 import Foundation
+import SummaryStore
 import Sweeps
 import ZeroMQ
 
@@ -21,16 +22,21 @@ public final class Coordinator {
     private let session = UInt64.random(in: 1...UInt64.max)
     private(set) public var boundEndpoint = ""
 
-    private var names: [PeerID: String] = [:]
-    private var completed: [FinishedTask] = []
-    private var failed: [FailedTask] = []
+    private var names: [PeerID: (worker: String, host: String)] = [:]
+    private var completed: [CompletedTask] = []
+    private var failed: [TaskFailure] = []
+    /// Starts and releases not yet submitted; a start whose result arrives before it is submitted
+    /// travels inside the result instead (`startIndex`), so a fast task costs one row update.
+    private var marks: [TaskMark?] = []
+    private var startIndex: [TaskKey: Int] = [:]
     private var oldestUncommitted: Double?
     private var ackDue: [PeerID: UInt64] = [:]
     private var badMessages: [String: Int] = [:]
     private var doneBefore = 0
     private let startedWall = Date().timeIntervalSince1970
     private var rateSamples: [(t: Double, done: Int)] = []
-    private var phase = "running"
+    private var phase = CoordinatorPhase.running
+    private var failure: String?
     private var pipeline: CommitPipeline?
 
     /// Creates a coordinator for the tasks the ledger says are pending.
@@ -104,7 +110,7 @@ public final class Coordinator {
         // ends (releasing the ledger), workers are told, and the socket and context are closed.
         defer {
             if !ended {
-                phase = "failed"
+                phase = .failed
                 _ = try? pipeline.finish(state: nil)
                 _ = try? perform(
                     scheduler.shutdownAll(.stopping, message: "the coordinator failed"), from: nil, socket: socket)
@@ -113,9 +119,21 @@ public final class Coordinator {
             self.pipeline = nil
             close(socket)
         }
-        let (interrupted, farewellSent) = try serve(socket, pipeline, progress: progress)
+        let interrupted: Bool
+        let farewellSent: Bool
+        do {
+            (interrupted, farewellSent) = try serve(socket, pipeline, progress: progress)
+        } catch {
+            failure = "\(error)"
+            throw error
+        }
         submit(pipeline)
-        for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
+        do {
+            for acks in try pipeline.finish(state: nil) { sendAcks(acks, socket) }
+        } catch {
+            failure = "\(error)"
+            throw error
+        }
         let complete = scheduler.isComplete
         if !farewellSent {
             let reason: ShutdownReason = complete ? .complete : .stopping
@@ -128,10 +146,10 @@ public final class Coordinator {
         try? ledger.publish(state)  // the commit thread has ended: the ledger is ours again
         let s = state.scheduler
         emit(
-            .info, phase,
-            "\(phase): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
+            .info, phase.rawValue,
+            "\(phase.rawValue): \(s.done) done, \(s.failed) failed, \(s.remaining) remaining this session; "
                 + "\(state.badMessageTotal) bad message(s) dropped")
-        return CoordinatorOutcome(complete: complete, interrupted: interrupted && !complete, state: state)
+        return CoordinatorOutcome(end: complete ? .complete : .interrupted, state: state)
     }
 
     /// Serves workers until the sweep is complete (and the farewell is over) or a stop was served.
@@ -189,7 +207,7 @@ public final class Coordinator {
             if stopCount > 0 && graceDeadline == nil {
                 scheduler.stopDispatching()
                 graceDeadline = now + options.grace
-                phase = "stopping"
+                phase = .stopping
                 interrupted = true
                 emit(
                     .warning, "stopping",
@@ -197,10 +215,10 @@ public final class Coordinator {
                 )
             }
             let mustCommit =
-                completed.count + failed.count >= options.commitBatch
+                completed.count + failed.count + marks.count >= options.commitBatch
                 || (oldestUncommitted.map { now - $0 >= options.commitInterval } ?? false)
                 || scheduler.isComplete || graceDeadline != nil
-            if mustCommit || (completed.isEmpty && failed.isEmpty) { submit(pipeline) }
+            if mustCommit || (completed.isEmpty && failed.isEmpty && marks.isEmpty) { submit(pipeline) }
             for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
             if now >= nextProgress {
                 progress(CoordinatorProgress(state: liveState(now: now), elapsed: now - start))
@@ -214,7 +232,7 @@ public final class Coordinator {
                 if farewellDeadline == nil {
                     // Commit everything, acknowledge, then tell every worker; linger a moment for
                     // workers that connect just now (they get the same news) until all said bye.
-                    phase = "finished"
+                    phase = .finished
                     submit(pipeline)
                     pipeline.flush()
                     for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
@@ -227,7 +245,7 @@ public final class Coordinator {
                 }
             }
             if let deadline = graceDeadline, scheduler.inFlight == 0 || now >= deadline || stopCount > 1 {
-                phase = "interrupted"
+                phase = .interrupted
                 return (interrupted, farewellDeadline != nil)
             }
         }
@@ -262,7 +280,7 @@ public final class Coordinator {
         if case .results(let batch, _) = message, scheduler.isConnected(peer) { ackDue[peer] = batch }
         try perform(scheduler.receive(message, from: peer, now: now), from: peer, socket: socket)
         // After the actions: a repeated hello first ends the peer's old session (which forgets it).
-        if case .hello(let h) = message { names[peer] = h.workerID }
+        if case .hello(let h) = message { names[peer] = (h.workerID, h.host) }
     }
 
     private func perform(_ actions: [SchedulerAction], from peer: PeerID?, socket: Socket) throws {
@@ -270,12 +288,26 @@ public final class Coordinator {
             switch action {
             case .send(let to, let message):
                 try send(message, to: to, socket: socket)
-            case .record(let key, let result, let seconds):
-                let name = peer.flatMap { names[$0] } ?? "?"
-                completed.append(FinishedTask(key: key, result: result, seconds: seconds, workerID: name))
+            case .record(let key, let result, _):
+                let who = peer.flatMap { names[$0] }
+                completed.append(
+                    CompletedTask(key: key, result: result, worker: who?.worker, host: who?.host, start: takeStart(key)))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
-            case .fail(let key, let error, let attempts):
-                failed.append(FailedTask(key: key, error: error, attempts: attempts))
+            case .fail(let key, let error, _):
+                // From a worker's error report (`peer` sent it) or a timeout or a death (the clock: no peer).
+                let who = peer.flatMap { names[$0] }
+                failed.append(
+                    TaskFailure(key: key, error: error, worker: who?.worker, host: who?.host, start: takeStart(key)))
+                if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
+            case .started(let key, let by):
+                let who = names[by]
+                startIndex[key] = marks.count
+                marks.append(
+                    .started(TaskStart(key: key, worker: who?.worker, host: who?.host, started: Date())))
+                if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
+            case .released(let key):
+                startIndex[key] = nil
+                marks.append(.released(key))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .log(let event):
                 switch event {
@@ -307,12 +339,22 @@ public final class Coordinator {
         _ = try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true)
     }
 
-    /// Hands buffered results, failures and due acknowledgements to the commit thread.
+    /// The start of `key` not yet submitted, taken out of `marks` to travel with its result.
+    private func takeStart(_ key: TaskKey) -> TaskStart? {
+        guard let i = startIndex.removeValue(forKey: key), case .started(let start) = marks[i] else { return nil }
+        marks[i] = nil
+        return start
+    }
+
+    /// Hands buffered marks, results, failures and due acknowledgements to the commit thread.
     private func submit(_ pipeline: CommitPipeline) {
-        guard !completed.isEmpty || !failed.isEmpty || !ackDue.isEmpty else { return }
-        pipeline.submit(completed: completed, failed: failed, acks: ackDue)
+        guard !completed.isEmpty || !failed.isEmpty || !marks.isEmpty || !ackDue.isEmpty else { return }
+        pipeline.submit(
+            LedgerBatch(marks: marks.compactMap { $0 }, completed: completed, failed: failed), acks: ackDue)
         completed.removeAll(keepingCapacity: true)
         failed.removeAll(keepingCapacity: true)
+        marks.removeAll(keepingCapacity: true)
+        startIndex.removeAll(keepingCapacity: true)
         ackDue.removeAll(keepingCapacity: true)
         oldestUncommitted = nil
     }
@@ -335,7 +377,7 @@ public final class Coordinator {
         return LiveState(
             updatedAt: Date().timeIntervalSince1970, startedAt: startedWall, endpoint: boundEndpoint,
             pid: Int(ProcessInfo.processInfo.processIdentifier), host: ProcessInfo.processInfo.hostName, phase: phase,
-            scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages)
+            failure: failure, scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages)
     }
 
     private func emit(_ level: LogRecord.Level, _ event: String, _ message: String, _ fields: [String: String] = [:]) {

@@ -38,14 +38,25 @@ public struct CoordinatorProgress: Sendable {
     public var elapsed: Double
 }
 
+/// How a run (coordinator or inline) ended.
+public enum RunEnd: String, Sendable, Hashable {
+    /// Every task is done or failed.
+    case complete
+    /// It stopped on request (a signal) before every task was done or failed.
+    case interrupted
+}
+
 /// How a coordinator run ended.
 public struct CoordinatorOutcome: Sendable {
-    /// Every task is done or failed.
-    public var complete: Bool
-    /// It stopped because of a stop request.
-    public var interrupted: Bool
+    /// Complete or interrupted.
+    public var end: RunEnd
     /// The final live state (counts, workers, bad messages).
     public var state: LiveState
+
+    /// Every task is done or failed.
+    public var complete: Bool { end == .complete }
+    /// It stopped because of a stop request before the sweep was complete.
+    public var interrupted: Bool { end == .interrupted }
 }
 
 /// A cluster failure that is neither a ZeroMQ nor a store error (e.g. out of file descriptors).

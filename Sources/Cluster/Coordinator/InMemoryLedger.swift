@@ -1,4 +1,5 @@
 import Foundation
+import SummaryStore
 import Sweeps
 import Synchronization
 
@@ -6,8 +7,10 @@ import Synchronization
 public final class InMemoryLedger: TaskLedger, Sendable {
     private struct State {
         var tasks: [ScheduledTask]
-        var done: [TaskKey: FinishedTask] = [:]
-        var failed: [TaskKey: FailedTask] = [:]
+        var done: [TaskKey: CompletedTask] = [:]
+        var failed: [TaskKey: TaskFailure] = [:]
+        var starts: [TaskKey: Int] = [:]
+        var running: [TaskKey: TaskStart] = [:]
         var commits = 0
         var duplicateCommits = 0
         var live: LiveState?
@@ -22,20 +25,38 @@ public final class InMemoryLedger: TaskLedger, Sendable {
 
     /// See `TaskLedger.pendingTasks()`.
     public func pendingTasks() throws -> [ScheduledTask] {
-        state.withLock { s in s.tasks.filter { s.done[$0.key] == nil && s.failed[$0.key] == nil } }
+        state.withLock { s in
+            s.running.removeAll()
+            return s.tasks.filter { s.done[$0.key] == nil && s.failed[$0.key] == nil }
+        }
     }
 
     /// See `TaskLedger.doneCount()`.
     public func doneCount() throws -> Int { state.withLock { $0.done.count } }
 
-    /// See `TaskLedger.commit(_:failed:)`.
-    public func commit(_ completed: [FinishedTask], failed newFailed: [FailedTask]) throws {
+    /// See `TaskLedger.commit(_:)`.
+    public func commit(_ batch: LedgerBatch) throws {
         state.withLock { s in
             s.commits += 1
-            for c in completed {
+            for mark in batch.marks {
+                switch mark {
+                case .started(let start) where s.done[start.key] == nil && s.failed[start.key] == nil:
+                    s.starts[start.key, default: 0] += 1
+                    s.running[start.key] = start
+                case .started: break
+                case .released(let key): s.running[key] = nil
+                }
+            }
+            for c in batch.completed {
+                if let start = c.start { s.starts[start.key, default: 0] += 1 }
+                s.running[c.key] = nil
                 if s.done[c.key] != nil { s.duplicateCommits += 1 } else { s.done[c.key] = c }
             }
-            for f in newFailed where s.done[f.key] == nil { s.failed[f.key] = f }
+            for f in batch.failed where s.done[f.key] == nil {
+                if let start = f.start { s.starts[start.key, default: 0] += 1 }
+                s.running[f.key] = nil
+                s.failed[f.key] = f
+            }
         }
     }
 
@@ -43,9 +64,13 @@ public final class InMemoryLedger: TaskLedger, Sendable {
     public func publish(_ live: LiveState) throws { state.withLock { $0.live = live } }
 
     /// Committed results by key.
-    public var completed: [TaskKey: FinishedTask] { state.withLock { $0.done } }
+    public var completed: [TaskKey: CompletedTask] { state.withLock { $0.done } }
     /// Failed tasks by key.
-    public var failures: [TaskKey: FailedTask] { state.withLock { $0.failed } }
+    public var failures: [TaskKey: TaskFailure] { state.withLock { $0.failed } }
+    /// Recorded starts by key (attempts, as the store counts them).
+    public var attempts: [TaskKey: Int] { state.withLock { $0.starts } }
+    /// Tasks recorded as running now, with their start.
+    public var running: [TaskKey: TaskStart] { state.withLock { $0.running } }
     /// Number of commit transactions.
     public var commitCount: Int { state.withLock { $0.commits } }
     /// Results committed for a key that was already done (must stay 0).

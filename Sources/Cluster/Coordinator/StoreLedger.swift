@@ -27,20 +27,27 @@ public final class StoreLedger: TaskLedger {
     }
 
     /// See `TaskLedger.pendingTasks()`.
+    ///
+    /// Tasks left `running` by a coordinator that died are `pending` again: nobody runs them for
+    /// this coordinator (their attempts are kept; starting one again counts one more).
     public func pendingTasks() throws -> [ScheduledTask] {
         if retryFailed { try store.resetFailed(sweep: sweep) }
-        // Tasks left `running` by a crashed runner are unfinished too (the store includes them).
+        try store.resetRunning(sweep: sweep)
         return try store.unfinishedTasks(sweep: sweep).map { ScheduledTask(key: $0.key, kind: kind, config: $0.config) }
     }
 
     /// See `TaskLedger.doneCount()`.
     public func doneCount() throws -> Int { try store.statusCounts(sweep: sweep).done }
 
-    /// See `TaskLedger.commit(_:failed:)`.
-    public func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws {
-        try store.record(
-            completed.map { CompletedTask(key: $0.key, result: $0.result, worker: $0.workerID) },
-            failed: failed.map { TaskFailure(key: $0.key, error: $0.error, attempts: $0.attempts) })
+    /// See `TaskLedger.commit(_:)`.
+    public func commit(_ batch: LedgerBatch) throws {
+        try store.record(marks: batch.marks, completed: batch.completed, failed: batch.failed)
+    }
+
+    /// See `TaskLedger.checkpoint(final:)`: a passive WAL checkpoint while the run goes on (it
+    /// never waits), a truncating one at the end.
+    public func checkpoint(final: Bool) throws {
+        try store.checkpoint(final ? .truncate : .passive)
     }
 
     /// See `TaskLedger.publish(_:)`.

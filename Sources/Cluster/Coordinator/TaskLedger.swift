@@ -1,42 +1,27 @@
 import Factorization
 import Foundation
+import SummaryStore
 import Sweeps
 
-/// A result the coordinator commits: the task's key, what it produced, and the worker's timing.
-public struct FinishedTask: Sendable, Hashable {
-    /// The task's stable key.
-    public var key: TaskKey
-    /// What the simulation produced.
-    public var result: SimulationResult
-    /// Worker-side seconds.
-    public var seconds: Double
-    /// The worker that computed it.
-    public var workerID: String
+/// What the coordinator commits in one transaction: state changes first (in order), then results
+/// and failures.
+public struct LedgerBatch: Sendable, Hashable {
+    /// Starts and releases, in the order they happened.
+    public var marks: [TaskMark]
+    /// Results.
+    public var completed: [CompletedTask]
+    /// Tasks given up on.
+    public var failed: [TaskFailure]
 
     /// Creates a value from its members (see the properties).
-    public init(key: TaskKey, result: SimulationResult, seconds: Double, workerID: String) {
-        self.key = key
-        self.result = result
-        self.seconds = seconds
-        self.workerID = workerID
+    public init(marks: [TaskMark] = [], completed: [CompletedTask] = [], failed: [TaskFailure] = []) {
+        self.marks = marks
+        self.completed = completed
+        self.failed = failed
     }
-}
 
-/// A task given up on after its attempts.
-public struct FailedTask: Sendable, Hashable {
-    /// The task's stable key.
-    public var key: TaskKey
-    /// The last attempt's error.
-    public var error: String
-    /// Confirmed failed attempts.
-    public var attempts: Int
-
-    /// Creates a value from its members (see the properties).
-    public init(key: TaskKey, error: String, attempts: Int) {
-        self.key = key
-        self.error = error
-        self.attempts = attempts
-    }
+    /// Whether there is nothing to commit.
+    public var isEmpty: Bool { marks.isEmpty && completed.isEmpty && failed.isEmpty }
 }
 
 /// What the coordinator needs from the store (the single source of truth).
@@ -49,10 +34,19 @@ public protocol TaskLedger: AnyObject {
     func pendingTasks() throws -> [ScheduledTask]
     /// How many tasks of the sweep are already done (for progress).
     func doneCount() throws -> Int
-    /// Commits results and failures in one transaction; idempotent by key (a key already done is
-    /// left alone). Only after it returns are the results acknowledged to workers.
+    /// Commits state changes, results and failures in one transaction; idempotent by key (a key
+    /// already done is left alone). Only after it returns are the results acknowledged to workers.
     /// - Throws: store errors (the coordinator then stops: nothing unacknowledged is lost).
-    func commit(_ completed: [FinishedTask], failed: [FailedTask]) throws
+    func commit(_ batch: LedgerBatch) throws
     /// Publishes the live state for `status` (best effort).
     func publish(_ state: LiveState) throws
+    /// Keeps the store's files bounded while it is written (an SQLite WAL checkpoint); called by
+    /// the commit thread when it is idle, and with `final` once at the end of a run.
+    /// - Throws: store errors.
+    func checkpoint(final: Bool) throws
+}
+
+extension TaskLedger {
+    /// Nothing to keep bounded (an in-memory ledger).
+    public func checkpoint(final: Bool) throws {}
 }

@@ -110,21 +110,33 @@ public struct Scheduler: Sendable {
         return s
     }
 
-    /// The state of one task, for tests and diagnostics: `queued`, `leased`, `done` or `failed`,
-    /// with its confirmed attempts and whether it runs isolated.
+    /// Where a task stands in the scheduler.
+    public enum TaskStatus: String, Sendable, Hashable {
+        /// Waiting to be handed out.
+        case queued
+        /// Leased to a worker.
+        case leased
+        /// Its result is in.
+        case done
+        /// Given up on after `maxAttempts` confirmed failed attempts.
+        case failed
+    }
+
+    /// The state of one task, for tests and diagnostics, with its confirmed failed attempts and
+    /// whether it runs isolated.
     /// - Parameter key: the task's key.
     /// - Returns: `nil` for a key the scheduler does not have.
-    public func state(of key: TaskKey) -> (state: String, attempts: Int, isolated: Bool)? {
+    public func state(of key: TaskKey) -> (state: TaskStatus, attempts: Int, isolated: Bool)? {
         guard let i = index[key] else { return nil }
         let e = entries[i]
-        let name: String
+        let status: TaskStatus
         switch e.state {
-        case .queued: name = "queued"
-        case .leased: name = "leased"
-        case .done: name = "done"
-        case .failed: name = "failed"
+        case .queued: status = .queued
+        case .leased: status = .leased
+        case .done: status = .done
+        case .failed: status = .failed
         }
-        return (name, e.attempts, e.isolated)
+        return (status, e.attempts, e.isolated)
     }
 
     // MARK: Events
@@ -172,8 +184,13 @@ public struct Scheduler: Sendable {
             for r in results { accept(r, from: peer, now: now, into: &out) }
             dispatchAll(now: now, into: &out)
         case .started(let keys):
+            // The first announcement of a lease is a start (an isolated task is announced twice).
             for key in keys {
-                if let i = index[key], workers[peer]?.leases.contains(i) == true { workers[peer]?.started.insert(i) }
+                if let i = index[key], workers[peer]?.leases.contains(i) == true,
+                    workers[peer]?.started.insert(i).inserted == true
+                {
+                    out.append(.started(key: key, peer: peer))
+                }
             }
         case .heartbeat(let running, _):
             workers[peer]?.running = running
@@ -284,15 +301,16 @@ public struct Scheduler: Sendable {
             out.append(.fail(key: key, error: error, attempts: entries[i].attempts))
             out.append(.log(.taskFailed(key, attempts: entries[i].attempts, error: error)))
         } else {
-            requeue(i)
+            requeue(i, into: &out)
             out.append(.log(.taskRetried(key, attempt: entries[i].attempts, error: error)))
         }
     }
 
-    private mutating func requeue(_ i: Int) {
+    private mutating func requeue(_ i: Int, into out: inout [SchedulerAction]) {
         entries[i].state = .queued
         counters.requeues += 1
         queue.append(i)
+        out.append(.released(key: entries[i].task.key))
     }
 
     /// Forgets a worker and re-queues its leases. With `charge`, a task it had announced as started
@@ -305,7 +323,7 @@ public struct Scheduler: Sendable {
                 self.charge(i, error: "worker \(w.hello.workerID) died while running it", into: &out)
             } else {
                 if charge { entries[i].isolated = true }
-                requeue(i)
+                requeue(i, into: &out)
             }
         }
         let id = w.hello.workerID

@@ -7,8 +7,12 @@ public enum SchedulerAction: Sendable, Hashable {
     case send(PeerID, WireMessage)
     /// Store this result (the task is now done; commit, then acknowledge).
     case record(key: TaskKey, result: SimulationResult, seconds: Double)
-    /// Mark the task failed in the store.
+    /// Mark the task failed in the store (`attempts`: the scheduler's confirmed failed attempts).
     case fail(key: TaskKey, error: String, attempts: Int)
+    /// The worker `peer` started the task (its first `started` for this lease): record it running.
+    case started(key: TaskKey, peer: PeerID)
+    /// The task's lease ended without a result and it is queued again: record it pending.
+    case released(key: TaskKey)
     /// Something worth a log line.
     case log(SchedulerEvent)
 }

@@ -44,18 +44,27 @@ final class Monitor<State: Sendable>: @unchecked Sendable {
         return try body(&state)
     }
 
-    /// Waits until `ready` holds, then runs `body` on the state without releasing the lock between.
+    /// Waits until `ready` holds (or `timeout` seconds passed), then runs `body` on the state
+    /// without releasing the lock between.
     /// - Parameters:
     ///   - ready: the condition to wait for, checked with the lock held after every wake-up.
+    ///   - timeout: run `body` after this many seconds even if `ready` does not hold; `nil`: wait for it.
     ///   - body: reads or changes the state.
     /// - Returns: what `body` returns.
     /// - Throws: what `body` throws.
-    func withLock<Result>(waitingUntil ready: KeyPath<State, Bool>, _ body: (inout State) throws -> Result) rethrows
-        -> Result
-    {
+    func withLock<Result>(
+        waitingUntil ready: KeyPath<State, Bool>, timeout: Double? = nil, _ body: (inout State) throws -> Result
+    ) rethrows -> Result {
         condition.lock()
         defer { condition.unlock() }
-        while !state[keyPath: ready] { condition.wait() }
+        let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
+        while !state[keyPath: ready] {
+            if let deadline {
+                if !condition.wait(until: deadline) { break }
+            } else {
+                condition.wait()
+            }
+        }
         return try body(&state)
     }
 }

@@ -4,7 +4,7 @@ import Sweeps
 
 /// K compute threads running tasks handed over by the worker's socket thread.
 ///
-/// The socket thread `submit`s tasks and `drainResults`; compute threads take tasks in small
+/// The socket thread `submit`s tasks and `drain`s starts and results; compute threads take tasks in small
 /// chunks (fewer hand-overs for tiny tasks), run them, queue the results and wake the socket
 /// thread through a `WakePipe` that its poller watches.
 final class ComputePool: Sendable {
@@ -12,6 +12,8 @@ final class ComputePool: Sendable {
         var queue: [WireTask] = []
         var head = 0
         var results: [WireResult] = []
+        /// Tasks that began running since the socket thread last looked (announced with `started`).
+        var started: [TaskKey] = []
         var executing = 0
         var closed = false
 
@@ -24,7 +26,7 @@ final class ComputePool: Sendable {
     private let wake: WakePipe
     private let faults: FaultInjection
 
-    /// Readable when results are waiting: poll it, then `drainResults()`.
+    /// Readable when starts or results are waiting: poll it, then `drain()`.
     var wakeFD: Int32 { wake.fd }
 
     /// Starts `jobs` compute threads.
@@ -65,11 +67,13 @@ final class ComputePool: Sendable {
     /// Tasks running now and tasks waiting.
     var load: (running: Int, queued: Int) { state.withLock { ($0.executing, $0.queued) } }
 
-    /// Takes the finished results.
-    func drainResults() -> [WireResult] {
+    /// Takes the tasks started and the results finished since the last call, together, so that a
+    /// task's start is never sent after its result.
+    func drain() -> (started: [TaskKey], results: [WireResult]) {
         wake.drain()
         return state.withLock { s in
-            let r = s.results
+            let r = (s.started, s.results)
+            s.started.removeAll(keepingCapacity: true)
             s.results.removeAll(keepingCapacity: true)
             return r
         }
@@ -99,7 +103,15 @@ final class ComputePool: Sendable {
 
             var done: [WireResult] = []
             done.reserveCapacity(chunk.count)
-            for task in chunk { done.append(run(task)) }
+            for task in chunk {
+                // Announce the start (the store's `running`, with its time); one wake-up per burst.
+                let first = state.withLock { s in
+                    s.started.append(task.key)
+                    return s.started.count == 1
+                }
+                if first { wake.signal() }
+                done.append(run(task))
+            }
 
             state.withLock { s in
                 s.executing -= chunk.count

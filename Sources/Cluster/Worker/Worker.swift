@@ -242,7 +242,9 @@ public final class Worker {
     }
 
     private func flushResults() {
-        let results = pool.drainResults()
+        let (started, results) = pool.drain()
+        // Starts are not re-sent after a reconnect: the new session re-queued what was not done.
+        if welcomed && !started.isEmpty { send(.started(started)) }
         guard !results.isEmpty else { return }
         if let k = isolatedKey, results.contains(where: { $0.key == k }) { isolatedKey = nil }
         let total = results.reduce(0.0) { $0 + $1.seconds }

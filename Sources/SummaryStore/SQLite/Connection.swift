@@ -77,8 +77,14 @@ public final class Connection {
                     message: "journal_mode is \(journal ?? "unknown")")
             }
             try execute("PRAGMA synchronous = NORMAL")
+            // Bounds the -wal file a checkpoint leaves behind: SQLite truncates it to this size
+            // whenever a checkpoint resets it (https://sqlite.org/pragma.html#pragma_journal_size_limit).
+            try execute("PRAGMA journal_size_limit = \(Self.journalSizeLimit)")
         }
     }
+
+    /// Bytes the `-wal` file is truncated to after a checkpoint resets it (`journal_size_limit`).
+    public static let journalSizeLimit = 16 << 20
 
     deinit {
         cache.removeAll()
@@ -133,7 +139,10 @@ public final class Connection {
         }
         try execute("BEGIN \(kind.rawValue)")
         transactionDepth = 1
-        defer { transactionDepth = 0 }
+        defer {
+            transactionDepth = 0
+            releaseStatements()
+        }
         do {
             let value = try body()
             try execute("COMMIT")
@@ -153,17 +162,74 @@ public final class Connection {
     /// The first column of the first row of a query, as text.
     /// - Throws: `StoreError.sqlite`.
     public func scalarText(_ sql: String, _ values: [DatabaseValue] = []) throws(StoreError) -> String? {
-        let s = try prepare(sql)
-        try s.bind(values)
-        return try s.step() ? s.string(at: 0) : nil
+        try prepare(sql).first(values) { $0.string(at: 0) } ?? nil
     }
 
     /// The first column of the first row of a query, as an integer.
     /// - Throws: `StoreError.sqlite`.
     public func scalarInt(_ sql: String, _ values: [DatabaseValue] = []) throws(StoreError) -> Int? {
-        let s = try prepare(sql)
-        try s.bind(values)
-        return try s.step() ? s.int(at: 0) : nil
+        try prepare(sql).first(values) { $0.int(at: 0) } ?? nil
+    }
+
+    /// Resets every cached statement of this connection that is still active (stepped, but not to
+    /// its end), so that the connection holds no read transaction between uses. Run after every
+    /// top-level transaction. (Uncached statements belong to their caller, who may still be
+    /// iterating them; they are reset at their end and finalized when released.)
+    /// - Returns: how many statements were still active.
+    @discardableResult
+    public func releaseStatements() -> Int {
+        guard sqlite3_get_autocommit(db) != 0 else { return 0 }  // inside BEGIN … COMMIT: not ours to end
+        var count = 0
+        for statement in cache.values where statement.isActive {
+            statement.reset()
+            count += 1
+        }
+        return count
+    }
+
+    /// Statements of this connection that are active (holding a read transaction) right now.
+    public var activeStatementCount: Int {
+        var count = 0
+        var stmt = sqlite3_next_stmt(db, nil)
+        while let s = stmt {
+            if sqlite3_stmt_busy(s) != 0 { count += 1 }
+            stmt = sqlite3_next_stmt(db, s)
+        }
+        return count
+    }
+
+    /// Whether the connection is inside an explicit transaction.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(db) == 0 }
+
+    /// How a checkpoint copies the `-wal` file into the database (https://sqlite.org/c3ref/wal_checkpoint_v2.html).
+    public enum CheckpointMode: Int32, Sendable {
+        /// Copies what no reader still needs, without waiting for anyone.
+        case passive = 0
+        /// Like `.passive`, then waits for readers and truncates the `-wal` file to zero bytes.
+        case truncate = 3
+    }
+
+    /// What a checkpoint did: frames in the `-wal` file and frames copied into the database.
+    public struct CheckpointResult: Sendable, Equatable {
+        /// Frames in the log (-1 when the database is not in WAL mode).
+        public var logFrames: Int
+        /// Frames copied into the database.
+        public var checkpointedFrames: Int
+        /// Whether a reader or writer kept it from finishing (`SQLITE_BUSY`).
+        public var busy: Bool
+    }
+
+    /// Checkpoints the `-wal` file into the database.
+    /// - Parameter mode: `.passive` (never waits) or `.truncate` (waits for readers, up to the busy timeout).
+    /// - Returns: the log and checkpointed frame counts.
+    /// - Throws: `StoreError.sqlite` for errors other than `SQLITE_BUSY`.
+    @discardableResult
+    public func checkpoint(_ mode: CheckpointMode) throws(StoreError) -> CheckpointResult {
+        var log: Int32 = 0
+        var done: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(db, nil, mode.rawValue, &log, &done)
+        try check(rc, "checkpointing '\(path)'", db: db, accepted: [SQLITE_OK, SQLITE_BUSY])
+        return CheckpointResult(logFrames: Int(log), checkpointedFrames: Int(done), busy: rc == SQLITE_BUSY)
     }
 
     static func abbreviate(_ sql: String) -> String {

@@ -9,6 +9,13 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 ///
 /// Bind parameters (1-based, as in SQLite) with typed values, `step()` through the rows, read
 /// columns (0-based) with typed accessors. Values are never spliced into SQL text.
+///
+/// A statement that is not reset holds a read transaction open: in WAL mode that pins a snapshot
+/// and no checkpoint can move past it, so the `-wal` file grows for as long as the connection
+/// lives (https://sqlite.org/wal.html#avoiding_excessively_large_wal_files). So the wrapper resets
+/// a statement as soon as it is done with it: `step()` resets when it reaches the end or fails,
+/// `first(_:_:)` reads one row and resets, and `Connection` resets whatever is still active at the
+/// end of each top-level transaction (`Connection.releaseStatements()`).
 public final class Statement {
     /// The SQL the statement was compiled from.
     public let sql: String
@@ -80,19 +87,43 @@ public final class Statement {
     }
 
     /// Advances to the next row.
+    ///
+    /// At the end (and after an error) the statement is reset, so it holds no read transaction;
+    /// stepping it again starts it over with the same bindings.
     /// - Returns: `true` when a row is available, `false` when the statement is done.
     /// - Throws: `StoreError.sqlite` (e.g. `SQLITE_BUSY` after the busy timeout, a constraint violation).
     @discardableResult
     public func step() throws(StoreError) -> Bool {
         let rc = sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
-        if rc == SQLITE_DONE { return false }
+        if rc == SQLITE_DONE {
+            sqlite3_reset(handle)
+            return false
+        }
         let code = rc
         sqlite3_reset(handle)
         throw StoreError.sqlite(
             code: code, operation: "running \(Connection.abbreviate(sql))", message: String(cString: sqlite3_errmsg(db))
         )
     }
+
+    /// Binds `values`, reads the first row (if any) with `read` and resets the statement, so that
+    /// a single-row query never leaves a read transaction open.
+    /// - Parameters:
+    ///   - values: the parameters, bound after a reset.
+    ///   - read: reads the columns of the row (the statement is positioned on it).
+    /// - Returns: what `read` returned, or `nil` when the query has no row.
+    /// - Throws: `StoreError.sqlite`, or what `read` throws.
+    public func first<T>(
+        _ values: [DatabaseValue] = [], _ read: (Statement) throws(StoreError) -> T
+    ) throws(StoreError) -> T? {
+        try bind(values)
+        defer { sqlite3_reset(handle) }
+        return try step() ? try read(self) : nil
+    }
+
+    /// Whether the statement has started and not yet been reset (it then holds a read transaction).
+    public var isActive: Bool { sqlite3_stmt_busy(handle) != 0 }
 
     /// Binds `values` and runs the statement to completion (INSERT/UPDATE/DELETE).
     /// - Throws: `StoreError.sqlite`.

@@ -51,7 +51,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             let hint =
                 found > expected
                 ? "it was written by a newer dmfsweep; use that version"
-                : "it was written by an older dmfsweep; no migration from version \(found) exists"
+                : Schema.migrationPath(from: found) != nil && found > 0
+                    ? "it was written by an older dmfsweep; 'dmfsweep run' or 'dmfsweep coordinator' on it migrates "
+                        + "it in place"
+                    : "it was written by an older dmfsweep; no migration from version \(found) exists"
             return "store '\(path)' has schema version \(found), this dmfsweep reads version \(expected): \(hint)"
         case .parameterColumns(let path, let missing, let extra):
             var parts: [String] = []

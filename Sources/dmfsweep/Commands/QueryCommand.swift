@@ -100,7 +100,8 @@ enum StoreAccess {
     /// Opens a store, mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
     static func open(_ path: String, create: Bool = false, readOnly: Bool = false) throws -> SummaryStore {
         do {
-            return try SummaryStore(path: path, create: create, readOnly: readOnly)
+            // A store `run` creates or writes is migrated in place (`run --inline`); readers never migrate.
+            return try SummaryStore(path: path, create: create, readOnly: readOnly, migrate: create)
         } catch {
             throw failure(error)
         }

@@ -54,11 +54,11 @@ struct SweepSession {
         }
         self.storePath = storePath
         do {
-            let store = try SummaryStore(path: storePath, create: true)
+            let store = try SummaryStore(path: storePath, create: true, migrate: true)
             // Two coordinators on one sweep would hand out every task twice: refuse while another
             // one is publishing its live state (every 2 s).
             if let other = try LiveStateTable.read(from: store)[spec.name],
-                other.phase == "running" || other.phase == "stopping",
+                other.phase.isActive,
                 Date().timeIntervalSince1970 - other.updatedAt < 6,
                 other.host != ProcessInfo.processInfo.hostName || kill(pid_t(other.pid), 0) == 0
             {
