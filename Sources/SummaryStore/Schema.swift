@@ -1,10 +1,14 @@
 import Foundation
 
-/// The store's tables, indexes and version.
+/// The store's tables, indexes and version, on both engines.
 ///
-/// The version lives in `PRAGMA user_version`; `PRAGMA application_id` marks the file as a
-/// dmfsweep store. A store of another version is refused with a message naming both versions,
-/// unless the caller asked to migrate and a migration path exists (`Schema.migrations`).
+/// SQLite: the version lives in `PRAGMA user_version`; `PRAGMA application_id` marks the file as
+/// a dmfsweep store. PostgreSQL: both live in the `meta` table (`schema_version`, `application`).
+/// A store of another version is refused with a message naming both versions, unless the caller
+/// asked to migrate and a migration path exists (`Schema.migrations`).
+///
+/// The tables are written once, in SQLite's type names; `ddl(_:for:)` spells them for PostgreSQL
+/// (BIGINT, DOUBLE PRECISION, BYTEA, identity keys), so both engines always have the same tables.
 enum Schema {
     /// The schema version this build reads and writes.
     static let version = 2
@@ -139,6 +143,74 @@ enum Schema {
         ]
     }
 
+    /// A statement of `creation` (or a migration) in the dialect's type names: unchanged for
+    /// SQLite; for PostgreSQL `id INTEGER PRIMARY KEY` becomes an identity column, INTEGER → BIGINT
+    /// (SQLite integers are 64-bit), REAL → DOUBLE PRECISION, BLOB → BYTEA, and `WITHOUT ROWID`
+    /// (an SQLite storage option) is dropped.
+    static func ddl(_ sql: String, for dialect: SQLDialect) -> String {
+        guard dialect.engine == .postgresql else { return sql }
+        var out = sql.replacingOccurrences(
+            of: #"\bid(\s+)INTEGER PRIMARY KEY\b"#, with: "id$1" + dialect.serialKey, options: .regularExpression)
+        for (from, to) in [("INTEGER", "BIGINT"), ("REAL", "DOUBLE PRECISION"), ("BLOB", "BYTEA")] {
+            out = out.replacingOccurrences(of: "\\b\(from)\\b", with: to, options: .regularExpression)
+        }
+        return out.replacingOccurrences(of: " WITHOUT ROWID", with: "")
+    }
+
+    /// The `meta.application` value that marks a PostgreSQL database as a dmfsweep store.
+    static let applicationName = "dmfsweep"
+
+    /// Creates the schema in an empty PostgreSQL database, or checks (and, when asked, migrates)
+    /// an existing one. Serialised between processes by an advisory lock held for the transaction,
+    /// so two coordinators starting on one empty database create it once.
+    /// - Parameters:
+    ///   - db: the connection.
+    ///   - readOnly: only check (an empty database is then not a store).
+    ///   - migrate: whether an older store may be migrated in place.
+    ///   - location: the store, password masked, for messages.
+    /// - Throws: `StoreError.notAStore`, `.schemaVersion`, `.parameterColumns`, `.postgres`.
+    static func prepare(
+        postgres db: PostgresConnection, readOnly: Bool, migrate: Bool, location: String
+    ) throws(StoreError) {
+        try db.inTransaction { () throws(StoreError) in
+            try db.run("SELECT pg_advisory_xact_lock(?)", [.integer(Int(applicationID))])
+            guard try hasTable("meta", db) else {
+                guard !readOnly else {
+                    throw StoreError.notAStore(path: location, reason: "the database has no dmfsweep tables")
+                }
+                for sql in creation { try db.execute(ddl(sql, for: db.dialect)) }
+                for (key, value) in [
+                    ("application", applicationName), ("schema_version", String(version)),
+                    ("parameters", ParameterColumns.all.joined(separator: ",")),
+                ] {
+                    try db.run("INSERT INTO meta (key, value) VALUES (?, ?)", [.text(key), .text(value)])
+                }
+                return
+            }
+            let application = try db.scalar("SELECT value FROM meta WHERE key = 'application'")?.stringValue
+            guard application == applicationName else {
+                throw StoreError.notAStore(
+                    path: location, reason: "its meta table belongs to another application (\(application ?? "none"))")
+            }
+            let found =
+                Int(try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")?.stringValue ?? "") ?? 0
+            if found != version {
+                guard migrate, found < version, !readOnly, let steps = migrationPath(from: found) else {
+                    throw StoreError.schemaVersion(path: location, found: found, expected: version)
+                }
+                for step in steps { try db.execute(ddl(step.sql, for: db.dialect)) }
+                try db.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", [.text(String(version))])
+            }
+        }
+        try checkParameterColumns(
+            db.rows(
+                """
+                SELECT column_name FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'tasks' AND column_name LIKE 'p\\_%' ESCAPE '\\'
+                """
+            ).map { $0.string(at: 0) ?? "" }, location: location)
+    }
+
     /// Creates the schema in an empty database, or checks (and, when asked, migrates) an existing one.
     /// - Parameters:
     ///   - connection: a read-write connection (read-only connections only check).
@@ -186,9 +258,13 @@ enum Schema {
     }
 
     /// Whether the store has a table of that name.
-    static func hasTable(_ name: String, _ connection: Connection) throws(StoreError) -> Bool {
-        try connection.scalarInt(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(name)]) ?? 0 > 0
+    static func hasTable(_ name: String, _ db: any DatabaseDriver) throws(StoreError) -> Bool {
+        switch db.dialect.engine {
+        case .sqlite:
+            return try db.scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(name)]) != nil
+        case .postgresql:
+            return try db.scalar("SELECT 1 WHERE to_regclass(?) IS NOT NULL", [.text(name)]) != nil
+        }
     }
 
     /// The migrations leading from `version` to the current one, or `nil` when there is no path.
@@ -209,11 +285,16 @@ enum Schema {
             "SELECT name FROM pragma_table_info('tasks') WHERE name LIKE 'p\\_%' ESCAPE '\\'")
         var stored: [String] = []
         while try stmt.step() { stored.append(stmt.string(at: 0) ?? "") }
+        try checkParameterColumns(stored, location: connection.path)
+    }
+
+    /// Checks that the stored parameter columns are exactly this build's.
+    private static func checkParameterColumns(_ stored: [String], location: String) throws(StoreError) {
         let expected = ParameterColumns.all
         let missing = expected.filter { !stored.contains($0) }.map { String($0.dropFirst(2)) }
         let extra = stored.filter { !expected.contains($0) }.map { String($0.dropFirst(2)) }
         if !missing.isEmpty || !extra.isEmpty {
-            throw StoreError.parameterColumns(path: connection.path, missing: missing, extra: extra)
+            throw StoreError.parameterColumns(path: location, missing: missing, extra: extra)
         }
     }
 }

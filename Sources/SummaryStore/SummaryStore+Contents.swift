@@ -52,48 +52,45 @@ extension SummaryStore {
         let sweepID = try self.sweepID(sweep)
         // The task's columns (`storedTask`), then the result's from `resultColumn` on.
         let resultColumn = 9 + SimulationConfig.parameters.count
-        let rows = try connection.prepare(
+        var out: [SweepTaskContents] = []
+        var index: [String: Int] = [:]
+        try database.forEachRow(
             """
             SELECT \(Self.storedTaskColumns),
                 r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step, r.best_error,
                 r.best_inside, r.targets
             FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id LEFT JOIN results r ON r.task_id = t.id
             WHERE m.sweep_id = ? ORDER BY m.position
-            """)
-        try rows.bind([.integer(sweepID)])
-        var out: [SweepTaskContents] = []
-        var index: [String: Int] = [:]
-        while try rows.step() {
+            """, [.integer(sweepID)]
+        ) { (rows: Row) throws(StoreError) in
             let task = try Self.storedTask(rows)
             let result = task.state == .done ? try Self.resultHead(rows, at: resultColumn, key: task.key) : nil
             index[task.key.hex] = out.count
             out.append(SweepTaskContents(task: task, result: result))
         }
 
-        let intervals = try connection.prepare(
+        try database.forEachRow(
             """
             SELECT t.key, i.rank, i.target, i.measured, i.start, i."end", i.length, i.middle_error, i.predicted,
                 i.predicted_start, i.predicted_end
             FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id JOIN intervals i ON i.task_id = t.id
             WHERE m.sweep_id = ? AND t.status = 'done' ORDER BY m.position, i.rank
-            """)
-        try intervals.bind([.integer(sweepID)])
-        while try intervals.step() {
-            guard let i = index[intervals.string(at: 0) ?? ""], out[i].result != nil else { continue }
+            """, [.integer(sweepID)]
+        ) { (intervals: Row) throws(StoreError) in
+            guard let i = index[intervals.string(at: 0) ?? ""], out[i].result != nil else { return }
             Self.appendInterval(intervals, at: 1, to: &out[i].result!)
         }
 
         if trajectories {
-            let traj = try connection.prepare(
+            try database.forEachRow(
                 """
                 SELECT t.key, j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
                 FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id JOIN trajectories j ON j.task_id = t.id
                 WHERE m.sweep_id = ? AND t.status = 'done'
-                """)
-            try traj.bind([.integer(sweepID)])
-            while try traj.step() {
+                """, [.integer(sweepID)]
+            ) { (traj: Row) throws(StoreError) in
                 let key = TaskKey(hex: traj.string(at: 0) ?? "")
-                guard let i = index[key.hex], out[i].result != nil else { continue }
+                guard let i = index[key.hex], out[i].result != nil else { return }
                 out[i].result!.trajectory = try Self.trajectory(traj, at: 1, key: key)
             }
         }
@@ -111,14 +108,13 @@ extension SummaryStore {
         while start < unique.count {
             let chunk = unique[start..<min(start + 500, unique.count)]
             start += chunk.count
-            let stmt = try connection.prepare(
+            for stmt in try database.rows(
                 """
                 SELECT t.key, j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
                 FROM tasks t JOIN trajectories j ON j.task_id = t.id
                 WHERE t.key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
-                """)
-            try stmt.bind(chunk.map { .text($0.hex) })
-            while try stmt.step() {
+                """, chunk.map { .text($0.hex) })
+            {
                 let key = TaskKey(hex: stmt.string(at: 0) ?? "")
                 out[key] = try Self.trajectory(stmt, at: 1, key: key)
             }
@@ -130,14 +126,15 @@ extension SummaryStore {
     /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
     public func runFacts(sweep: String) throws(StoreError) -> SweepRunFacts {
         let sweepID = try self.sweepID(sweep)
-        let stmt = try connection.prepare(
-            """
-            SELECT min(t.started), max(t.finished), count(DISTINCT t.worker),
-                (SELECT created FROM sweeps WHERE id = ?)
-            FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id WHERE m.sweep_id = ?
-            """)
-        try stmt.bind([.integer(sweepID), .integer(sweepID)])
-        guard try stmt.step() else { return SweepRunFacts(registered: 0, workers: 0) }
+        guard
+            let stmt = try database.rows(
+                """
+                SELECT min(t.started), max(t.finished), count(DISTINCT t.worker),
+                    (SELECT created FROM sweeps WHERE id = ?)
+                FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id WHERE m.sweep_id = ?
+                """, [.integer(sweepID), .integer(sweepID)]
+            ).first
+        else { return SweepRunFacts(registered: 0, workers: 0) }
         return SweepRunFacts(
             registered: stmt.double(at: 3) ?? 0, firstStart: stmt.double(at: 0), lastFinish: stmt.double(at: 1),
             workers: stmt.int(at: 2) ?? 0)
@@ -147,27 +144,28 @@ extension SummaryStore {
     /// - Throws: `StoreError.sqlite`.
     public func timing() throws(StoreError) -> StoreTiming {
         var timing = StoreTiming(tasks: 0, results: 0, workers: 0, paths: [])
-        let counts = try connection.prepare(
+        if let counts = try database.rows(
             """
             SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM results),
                 (SELECT count(DISTINCT worker) FROM tasks WHERE worker IS NOT NULL),
                 (SELECT min(started) FROM tasks WHERE finished IS NOT NULL),
                 (SELECT max(finished) FROM tasks WHERE finished IS NOT NULL)
-            """)
-        if try counts.step() {
+            """
+        ).first {
             timing.tasks = counts.int(at: 0) ?? 0
             timing.results = counts.int(at: 1) ?? 0
             timing.workers = counts.int(at: 2) ?? 0
             if let a = counts.double(at: 3), let b = counts.double(at: 4) { timing.span = (a, b) }
         }
-        let seconds = try connection.prepare("SELECT sum(seconds), min(seconds), max(seconds) FROM results")
-        if try seconds.step(), let total = seconds.double(at: 0), let lo = seconds.double(at: 1),
+        if let seconds = try database.rows("SELECT sum(seconds), min(seconds), max(seconds) FROM results").first,
+            let total = seconds.double(at: 0), let lo = seconds.double(at: 1),
             let hi = seconds.double(at: 2)
         {
             timing.computeSeconds = (total, lo, hi)
         }
-        let paths = try connection.prepare("SELECT path, count(*) FROM results GROUP BY path ORDER BY path")
-        while try paths.step() { timing.paths.append((paths.string(at: 0) ?? "?", paths.int(at: 1) ?? 0)) }
+        for paths in try database.rows("SELECT path, count(*) FROM results GROUP BY path ORDER BY path") {
+            timing.paths.append((paths.string(at: 0) ?? "?", paths.int(at: 1) ?? 0))
+        }
         return timing
     }
 }
@@ -176,7 +174,7 @@ extension SummaryStore {
     /// Decodes the `results` columns `status, path, steps, final_loss, final_erank, seconds,
     /// best_step, best_error, best_inside, targets` starting at column `offset` (no intervals, no
     /// trajectory); `nil` when the row has no result (a NULL status).
-    static func resultHead(_ s: Statement, at offset: Int, key: TaskKey) throws(StoreError) -> SimulationResult? {
+    static func resultHead(_ s: Row, at offset: Int, key: TaskKey) throws(StoreError) -> SimulationResult? {
         if s.isNull(at: offset) { return nil }
         guard let status = RunStatus(rawValue: s.string(at: offset) ?? ""),
             let path = SolverPath(rawValue: s.string(at: offset + 1) ?? "")
@@ -193,7 +191,7 @@ extension SummaryStore {
 
     /// Adds one `intervals` row (`rank, target, measured, start, end, length, middle_error,
     /// predicted, predicted_start, predicted_end` from column `offset`) to a result.
-    static func appendInterval(_ s: Statement, at offset: Int, to result: inout SimulationResult) {
+    static func appendInterval(_ s: Row, at offset: Int, to result: inout SimulationResult) {
         let rank = s.int(at: offset) ?? 0
         if s.int(at: offset + 2) == 1 {
             result.intervals.append(
@@ -210,7 +208,7 @@ extension SummaryStore {
 
     /// Decodes the `trajectories` columns `steps, loss, erank, erank_ratio, clean_error` from
     /// column `offset`.
-    static func trajectory(_ s: Statement, at offset: Int, key: TaskKey) throws(StoreError) -> [TrajectoryPoint] {
+    static func trajectory(_ s: Row, at offset: Int, key: TaskKey) throws(StoreError) -> [TrajectoryPoint] {
         let steps = PackedArray.ints(s.data(at: offset) ?? Data()) ?? []
         let loss = PackedArray.doubles(s.data(at: offset + 1) ?? Data()) ?? []
         let erank = PackedArray.doubles(s.data(at: offset + 2) ?? Data()) ?? []

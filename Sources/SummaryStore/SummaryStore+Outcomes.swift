@@ -17,7 +17,7 @@ extension SummaryStore {
     public func record(
         marks: [TaskMark] = [], completed: [CompletedTask] = [], failed: [TaskFailure] = []
     ) throws(StoreError) -> RecordSummary {
-        try connection.transaction { () throws(StoreError) -> RecordSummary in
+        try database.inTransaction { () throws(StoreError) -> RecordSummary in
             // Runs of starts and of releases, in order.
             var starts: [TaskStart] = []
             var releases: [TaskKey] = []

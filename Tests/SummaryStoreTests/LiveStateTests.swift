@@ -19,7 +19,7 @@ import Testing
                 "a": LiveStateRecord(sweep: "a", updated: 12, json: #"{"phase":"finished"}"#),
                 "b": LiveStateRecord(sweep: "b", updated: 11, json: "{}"),
             ])
-        #expect(try SummaryStore.liveStates(in: reader.connection).count == 2)
+        #expect(try reader.liveStates().count == 2)
     }
 
     /// A version-1 store written before `cluster_live` joined the schema: readers see no live
@@ -54,7 +54,8 @@ import Testing
             TaskFailure(key: tasks[0].key, error: "died"),
             TaskFailure(key: tasks[1].key, error: "bad config"),
             TaskFailure(
-                key: tasks[2].key, error: "late", start: TaskStart(key: tasks[2].key, worker: "w", host: "h", started: at)),
+                key: tasks[2].key, error: "late",
+                start: TaskStart(key: tasks[2].key, worker: "w", host: "h", started: at)),
         ])
         let first = try #require(try store.task(tasks[0].key))
         #expect(first.attempts == 2 && first.worker == "w2" && first.host == "h2" && first.state == .failed)
@@ -63,7 +64,8 @@ import Testing
         try store.resetFailed(sweep: "s")
         try store.markFailed([
             TaskFailure(
-                key: tasks[0].key, error: "again", start: TaskStart(key: tasks[0].key, worker: "w3", host: "h3", started: at))
+                key: tasks[0].key, error: "again",
+                start: TaskStart(key: tasks[0].key, worker: "w3", host: "h3", started: at))
         ])
         let again = try #require(try store.task(tasks[0].key))
         #expect(again.attempts == 3 && again.error == "again" && again.host == "h3")

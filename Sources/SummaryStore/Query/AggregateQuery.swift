@@ -188,8 +188,6 @@ extension SummaryStore {
     public func aggregate(_ query: AggregateQuery) throws(StoreError) -> AggregateTable {
         let sweepID = try query.sweep.map { (name: String) throws(StoreError) -> Int in try self.sweepID(name) }
         let (sql, values) = query.sql(sweepID: sweepID)
-        let stmt = try connection.prepare(sql)
-        try stmt.bind(values)
         let byRank = query.groupsByRank
         let firstParameter = byRank ? 2 : 1
         let parameterCount = query.groupParameters.count
@@ -201,7 +199,7 @@ extension SummaryStore {
         var keys: [GroupSlot] = []
         var lastTask = Int.min
         var parameterGroup = 0
-        while try stmt.step() {
+        try database.forEachRow(sql, values) { (stmt: Row) throws(StoreError) in
             let task = stmt.int(at: 0) ?? 0
             if task != lastTask {
                 lastTask = task

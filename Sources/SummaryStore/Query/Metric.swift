@@ -67,9 +67,9 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     /// and the values it binds.
     var expression: (sql: String, values: [DatabaseValue]) {
         switch self {
-        case .interval(let f): return ("CAST(i.\(Self.intervalColumns[f]!) AS REAL)", [])
+        case .interval(let f): return ("CAST(i.\(Self.intervalColumns[f]!) AS DOUBLE PRECISION)", [])
         case .predicted(let f): return ("i.\(Self.predictedColumns[f]!)", [])
-        case .result(let f): return ("CAST(r.\(f) AS REAL)", [])
+        case .result(let f): return ("CAST(r.\(f) AS DOUBLE PRECISION)", [])
         case .status("failed"): return ("CASE WHEN t.status = 'failed' THEN 1.0 ELSE 0.0 END", [])
         case .status(let s): return ("CASE WHEN r.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
         }
@@ -78,8 +78,8 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     /// The joins after `FROM tasks t`, and the condition selecting the tasks the metric covers.
     var source: (joins: String, condition: String) {
         switch self {
-        case .interval, .predicted: return ("JOIN intervals i ON i.task_id = t.id", "1")
-        case .result: return ("JOIN results r ON r.task_id = t.id", "1")
+        case .interval, .predicted: return ("JOIN intervals i ON i.task_id = t.id", "1 = 1")
+        case .result: return ("JOIN results r ON r.task_id = t.id", "1 = 1")
         case .status: return ("LEFT JOIN results r ON r.task_id = t.id", "t.status IN ('done', 'failed')")
         }
     }

@@ -14,6 +14,7 @@ extension Connection: DatabaseDriver {
     ) throws(StoreError) {
         let s = try cached(sql)
         try s.bind(values)
+        defer { s.reset() }  // also when `body` throws: an active statement would pin a read snapshot
         let columns = s.columnCount
         while try s.step() { try body(Row(values: (0..<columns).map { s.value(at: $0) })) }
     }
