@@ -54,7 +54,7 @@ public struct RawQuery: Sendable, Hashable {
             text += " JOIN sweep_tasks m ON m.task_id = t.id AND m.sweep_id = ?"
             values.append(.integer(sweepID))
         }
-        text += " WHERE 1"
+        text += " WHERE 1 = 1"
         for f in filters {
             let (sql, bound) = f.sql
             text += " AND " + sql
