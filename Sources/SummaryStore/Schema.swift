@@ -176,7 +176,7 @@ enum Schema {
             try db.run("SELECT pg_advisory_xact_lock(?)", [.integer(Int(applicationID))])
             guard try hasTable("meta", db) else {
                 guard !readOnly else {
-                    throw StoreError.notAStore(path: location, reason: "the database has no dmfsweep tables")
+                    throw StoreError.missingStore(path: location)
                 }
                 for sql in creation { try db.execute(ddl(sql, for: db.dialect)) }
                 for (key, value) in [

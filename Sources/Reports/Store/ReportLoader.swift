@@ -10,11 +10,11 @@ public struct ReportLoader {
     /// The open store.
     public let store: SummaryStore
 
-    /// Opens `path` read-only.
-    /// - Parameter path: the store file.
-    /// - Throws: `StoreError` (missing file, not a store, another schema version).
+    /// Opens a store read-only.
+    /// - Parameter path: the store: a file path or a libpq URI (`StoreLocation`).
+    /// - Throws: `StoreError` (missing file, not a store, another schema version, unreachable server).
     public init(path: String) throws(StoreError) {
-        store = try SummaryStore(path: path, readOnly: true)
+        store = try SummaryStore(location: StoreLocation(path), readOnly: true)
     }
 
     /// Uses an already open store.

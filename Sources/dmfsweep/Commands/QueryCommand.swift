@@ -7,7 +7,7 @@ enum QueryCommand {
         name: "query",
         summary: "aggregate a metric by parameter groups (count, mean, std, min, max, 95% CI), or dump raw rows",
         usage:
-            "--store FILE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M [--rank R] [--format F] | --raw",
+            "--store STORE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M [--rank R] [--format F] | --raw",
         discussion: """
             Metrics: \(Metric.names.joined(separator: ", ")).
             interval.* and predicted.* are per rank: give --rank R or --group-by r (r is the
@@ -27,7 +27,7 @@ enum QueryCommand {
             --rank's when given). Exit status 2 for a bad query or a missing store.
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep's tasks", defaultValue: "all"),
             OptionSpec(
                 flag: "--where", valueName: "COND",
@@ -97,20 +97,25 @@ enum QueryCommand {
 
 /// Opening stores from commands, and their errors as exit statuses.
 enum StoreAccess {
-    /// Opens a store, mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
+    /// What a command prints for a `--store` argument: the path, or the URI with its password masked.
+    static func shown(_ argument: String) -> String { StoreLocation(argument).description }
+
+    /// Opens a store (a file path or a libpq URI), mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
     static func open(_ path: String, create: Bool = false, readOnly: Bool = false) throws -> SummaryStore {
         do {
             // A store `run` creates or writes is migrated in place (`run --inline`); readers never migrate.
-            return try SummaryStore(path: path, create: create, readOnly: readOnly, migrate: create)
+            return try SummaryStore(
+                location: StoreLocation(path), create: create, readOnly: readOnly, migrate: create)
         } catch {
             throw failure(error)
         }
     }
 
-    /// Opens an existing store read-only; `nil` when the file does not exist (its directory does).
+    /// Opens an existing store read-only; `nil` when the file does not exist (its directory does),
+    /// or when the PostgreSQL database has no store yet.
     static func openIfPresent(_ path: String) throws -> SummaryStore? {
         do {
-            return try SummaryStore(path: path, readOnly: true)
+            return try SummaryStore(location: StoreLocation(path), readOnly: true)
         } catch .missingStore {
             return nil
         } catch {

@@ -10,7 +10,8 @@ import Sweeps
 /// What `run` and `coordinator` share: the sweep file, the store, the ledger and the summary.
 struct SweepSession {
     static let options: [OptionSpec] = [
-        OptionSpec(flag: "--store", valueName: "FILE", help: "summary store (created if missing)"),
+        OptionSpec(
+                flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI (created if missing)"),
         OptionSpec(
             flag: "--max-attempts", valueName: "N", help: "failed runs before a task is marked failed",
             defaultValue: "3"),
@@ -54,7 +55,7 @@ struct SweepSession {
         }
         self.storePath = storePath
         do {
-            let store = try SummaryStore(path: storePath, create: true, migrate: true)
+            let store = try SummaryStore(location: StoreLocation(storePath), create: true, migrate: true)
             // Two coordinators on one sweep would hand out every task twice: refuse while another
             // one is publishing its live state (every 2 s).
             if let other = try LiveStateTable.read(from: store)[spec.name],
@@ -64,7 +65,7 @@ struct SweepSession {
             {
                 throw CommandFailure(
                     "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
-                        + "\(spec.name) on \(storePath); stop it first, or wait 6 s if it was just killed")
+                        + "\(spec.name) on \(StoreAccess.shown(storePath)); stop it first, or wait 6 s if it was just killed")
             }
             registration = try store.registerSweep(
                 name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
@@ -113,7 +114,7 @@ struct SweepSession {
     /// Prints the closing summary on stdout and returns the exit status (0, 3 failed, 130 interrupted).
     func summarize(_ outcome: CoordinatorOutcome) -> Int32 {
         let s = outcome.state.scheduler
-        let counts = (try? SummaryStore(path: storePath, readOnly: true).statusCounts(sweep: spec.name))
+        let counts = (try? SummaryStore(location: StoreLocation(storePath), readOnly: true).statusCounts(sweep: spec.name))
         let done = counts?.done ?? (outcome.state.doneBefore + s.done)
         let failed = counts?.failed ?? s.failed
         let total = counts?.total ?? registration.total
@@ -130,9 +131,9 @@ struct SweepSession {
                 s.done + s.failed, elapsed, Double(s.done + s.failed) / elapsed, s.deaths, s.requeues,
                 outcome.state.badMessageTotal))
         if failed > 0 {
-            lines.append("failed tasks and errors: dmfsweep status --store \(storePath) --sweep \(spec.name)")
+            lines.append("failed tasks and errors: dmfsweep status --store \(StoreAccess.shown(storePath)) --sweep \(spec.name)")
         }
-        lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
+        lines.append("results: dmfsweep query --store \(StoreAccess.shown(storePath)) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
         if outcome.interrupted { return 130 }
         return failed > 0 ? 3 : 0

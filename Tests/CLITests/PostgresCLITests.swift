@@ -1,0 +1,138 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// dmfsweep end to end on a PostgreSQL store (the tests' own server, `TestPostgres`).
+@Suite struct PostgresCLITests {
+    static let sweep = """
+        name: pg-e2e
+        method: grid
+        parameters:
+          problem:      {value: estimation}
+          n:            {value: 6}
+          spectrum:     {value: [10, 5, 2]}
+          init:         {value: identity}
+          depth:        {values: [2, 3]}
+          alpha:        {values: [0.05, 0.1]}
+          eta:          {value: 0.01}
+          steps:        {value: 5000}
+          record_every: {value: 100}
+          tolerance:    {value: 0.1}
+          seed:         {values: [0, 1, 2]}
+        """
+
+    /// The URI of `db` with a password in it (the server trusts local logins, so it is not
+    /// checked, but dmfsweep must never print it).
+    static func uriWithPassword(_ db: TestDatabase) throws -> String {
+        var parts = try #require(URLComponents(string: db.uri))
+        parts.password = "hunter2secret"
+        return try #require(parts.string)
+    }
+
+    /// `run` with 2 workers into PostgreSQL equals `run --inline` into SQLite: the same `query`
+    /// output in every format and the same `--raw` rows (but for the measured `seconds`).
+    @Test func workersIntoPostgresEqualInlineIntoSQLite() throws {
+        let dir = try TemporaryDirectory(prefix: "pg-e2e")
+        let db = try TestPostgres.freshDatabase()
+        let uri = try Self.uriWithPassword(db)
+        let sweep = dir.path("sweep.yaml")
+        try Self.sweep.write(toFile: sweep, atomically: true, encoding: .utf8)
+        let sqlite = dir.path("s.sqlite")
+        let pg = try runProcess(["run", sweep, "--store", uri, "--workers", "2"], timeout: 300)
+        #expect(pg.status == 0, "\(pg.stderr)")
+        #expect(!pg.stdoutAndStderr.contains("hunter2secret"))
+        #expect(pg.stdout.contains("--store postgresql://postgres:***@127.0.0.1"))
+        let inline = try runProcess(["run", sweep, "--store", sqlite, "--inline", "--quiet"], timeout: 300)
+        #expect(inline.status == 0, "\(inline.stderr)")
+        #expect(try TestPostgres.psql(db.uri, "SELECT count(*) FROM results") == "12")
+
+        for format in ["table", "csv", "json"] {
+            for query in [
+                ["--group-by", "depth,alpha", "--metric", "final_loss"],
+                ["--group-by", "depth", "--metric", "interval.length", "--rank", "2", "--where", "alpha=0.05"],
+                ["--group-by", "r", "--metric", "interval.start"],
+            ] {
+                let a = try runProcess(["query", "--store", uri] + query + ["--format", format])
+                let b = try runProcess(["query", "--store", sqlite] + query + ["--format", format])
+                #expect(a.status == 0, "\(a.stderr)")
+                #expect(a.stdout == b.stdout, "\(query) \(format)")
+                #expect(!a.stdout.isEmpty)
+            }
+        }
+        let rawA = try runProcess(["query", "--store", uri, "--raw", "--format", "csv"])
+        let rawB = try runProcess(["query", "--store", sqlite, "--raw", "--format", "csv"])
+        #expect(rawA.status == 0, "\(rawA.stderr)")
+        let (a, b) = (Self.table(rawA.stdout), Self.table(rawB.stdout))
+        let seconds = try #require(a.first?.firstIndex(of: "seconds"))
+        #expect(a.count == 13)
+        let differing = zip(a, b).filter { Self.dropping(seconds, $0) != Self.dropping(seconds, $1) }
+        #expect(
+            differing.isEmpty, "\(differing.count) raw rows differ, first: \(differing.first.map { "\($0)" } ?? "")")
+        #expect(a.count == b.count)
+
+        for command in [["sweeps"], ["status"], ["status", "--format", "json"]] {
+            let out = try runProcess(command + ["--store", uri])
+            #expect(out.status == 0, "\(command): \(out.stderr)")
+            #expect(out.stdout.contains("pg-e2e"))
+            #expect(!out.stdoutAndStderr.contains("hunter2secret"))
+        }
+        let report = try runProcess(["report", "--store", uri, "--out", dir.path("r.html")])
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: dir.path("r.html"), encoding: .utf8)
+        #expect(html.contains("postgresql://postgres:***@127.0.0.1"))
+        #expect(!html.contains("hunter2secret"))
+        let plot = try runProcess(["plot", "--store", uri, "--kind", "staircase", "--out", dir.path("p.svg")])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let plan = try runProcess(["plan", sweep, "--store", uri])
+        #expect(plan.stdout.contains("12 of 12 already done"), "\(plan.stdoutAndStderr)")
+    }
+
+    /// An unreachable server is one line naming the store with its password masked, exit 1; an
+    /// empty database has no store for readers (exit 2) and gets one from `run`.
+    @Test func unreachableAndEmptyDatabases() throws {
+        let closed = "postgresql://someone:hunter2secret@127.0.0.1:1/nodb?connect_timeout=5"
+        let out = try runProcess(["sweeps", "--store", closed])
+        #expect(out.status == 1)
+        #expect(
+            out.stderr.hasPrefix(
+                "dmfsweep: error: cannot connect to the summary store postgresql://someone:***@127.0.0.1:1/nodb"))
+        #expect(out.stderr.split(separator: "\n").count == 1)
+        #expect(!out.stdoutAndStderr.contains("hunter2secret"))
+        let db = try TestPostgres.freshDatabase()
+        let empty = try runProcess(["query", "--store", db.uri, "--metric", "final_loss"])
+        #expect(empty.status == 2)
+        #expect(empty.stderr.contains("no summary store at"))
+    }
+
+    /// The cells of a CSV text (RFC 4180 quoting; no newlines inside cells in our output).
+    static func table(_ csv: String) -> [[String]] {
+        csv.split(separator: "\n").map { line in
+            var cells: [String] = []
+            var cell = ""
+            var quoted = false
+            for c in line {
+                if c == "\"" {
+                    quoted.toggle()
+                } else if c == "," && !quoted {
+                    cells.append(cell)
+                    cell = ""
+                } else {
+                    cell.append(c)
+                }
+            }
+            cells.append(cell)
+            return cells
+        }
+    }
+
+    static func dropping(_ index: Int, _ row: [String]) -> [String] {
+        var row = row
+        if index < row.count { row.remove(at: index) }
+        return row
+    }
+}
+
+extension ProcessOutput {
+    /// Everything the process wrote.
+    var stdoutAndStderr: String { stdout + stderr }
+}
