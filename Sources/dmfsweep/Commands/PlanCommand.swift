@@ -22,7 +22,8 @@ enum PlanCommand {
             """,
         options: [
             OptionSpec(
-                flag: "--store", valueName: "STORE", help: "summary store to compare with (a file or a postgresql:// URI; read only)"),
+                flag: "--store", valueName: "STORE",
+                help: "summary store to compare with (a file or a postgresql:// URI; read only)"),
             OptionSpec(flag: "--show", valueName: "N", help: "tasks to list", defaultValue: "10"),
             OptionSpec(flag: "--measure", valueName: nil, help: "calibrate the estimate by timing one task"),
         ],
@@ -65,7 +66,9 @@ enum PlanCommand {
                     throw StoreAccess.failure(error)
                 }
                 toRun = tasks.filter { !done.contains($0.key) }
-                lines.append("store \(StoreAccess.shown(storePath)): \(done.count) of \(tasks.count) already done, \(toRun.count) to run")
+                lines.append(
+                    "store \(StoreAccess.shown(storePath)): \(done.count) of \(tasks.count) already done, \(toRun.count) to run"
+                )
             } else {
                 lines.append("store \(StoreAccess.shown(storePath)) does not exist yet: all \(tasks.count) to run")
             }

@@ -22,7 +22,8 @@ enum RunCommand {
             """,
         options: [
             OptionSpec(
-                flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI (created if missing)"),
+                flag: "--store", valueName: "STORE",
+                help: "summary store: a file or a postgresql:// URI (created if missing)"),
             OptionSpec(flag: "--retry-failed", valueName: nil, help: "run failed tasks again"),
         ] + InlineRun.options + LocalCluster.options
             + SweepSession.options.filter { !["--store", "--retry-failed"].contains($0.flag) },

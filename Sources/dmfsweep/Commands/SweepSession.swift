@@ -11,7 +11,8 @@ import Sweeps
 struct SweepSession {
     static let options: [OptionSpec] = [
         OptionSpec(
-                flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI (created if missing)"),
+            flag: "--store", valueName: "STORE",
+            help: "summary store: a file or a postgresql:// URI (created if missing)"),
         OptionSpec(
             flag: "--max-attempts", valueName: "N", help: "failed runs before a task is marked failed",
             defaultValue: "3"),
@@ -65,7 +66,8 @@ struct SweepSession {
             {
                 throw CommandFailure(
                     "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
-                        + "\(spec.name) on \(StoreAccess.shown(storePath)); stop it first, or wait 6 s if it was just killed")
+                        + "\(spec.name) on \(StoreAccess.shown(storePath)); stop it first, or wait 6 s if it was just killed"
+                )
             }
             registration = try store.registerSweep(
                 name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
@@ -114,7 +116,8 @@ struct SweepSession {
     /// Prints the closing summary on stdout and returns the exit status (0, 3 failed, 130 interrupted).
     func summarize(_ outcome: CoordinatorOutcome) -> Int32 {
         let s = outcome.state.scheduler
-        let counts = (try? SummaryStore(location: StoreLocation(storePath), readOnly: true).statusCounts(sweep: spec.name))
+        let counts =
+            (try? SummaryStore(location: StoreLocation(storePath), readOnly: true).statusCounts(sweep: spec.name))
         let done = counts?.done ?? (outcome.state.doneBefore + s.done)
         let failed = counts?.failed ?? s.failed
         let total = counts?.total ?? registration.total
@@ -131,7 +134,8 @@ struct SweepSession {
                 s.done + s.failed, elapsed, Double(s.done + s.failed) / elapsed, s.deaths, s.requeues,
                 outcome.state.badMessageTotal))
         if failed > 0 {
-            lines.append("failed tasks and errors: dmfsweep status --store \(StoreAccess.shown(storePath)) --sweep \(spec.name)")
+            lines.append(
+                "failed tasks and errors: dmfsweep status --store \(StoreAccess.shown(storePath)) --sweep \(spec.name)")
         }
         lines.append("results: dmfsweep query --store \(StoreAccess.shown(storePath)) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
