@@ -45,15 +45,30 @@ enum Schema {
         )
         """
 
+    /// `coordinators`: which coordinator serves a sweep (`SummaryStore.claimSweep`), one row per
+    /// served sweep. Additive like `cluster_live`: builds that predate it never read it.
+    static let claimsTable = """
+        CREATE TABLE IF NOT EXISTS coordinators (
+            sweep     TEXT PRIMARY KEY,        -- the sweep's name
+            owner     TEXT NOT NULL,           -- host:pid:uuid of the coordinator holding the claim
+            host      TEXT NOT NULL,
+            pid       INTEGER NOT NULL,
+            heartbeat REAL NOT NULL            -- Unix seconds; the claim lapses after claimExpiry
+        )
+        """
+
     /// Tables of the current version that older files of the same version may lack; created
     /// (if missing) whenever such a store is opened read-write. Additive only: never a change to
     /// an existing table, which would need a new version and a migration.
-    static let additions: [(table: String, sql: String)] = [("cluster_live", liveStateTable)]
+    static let additions: [(table: String, sql: String)] = [
+        ("cluster_live", liveStateTable), ("coordinators", claimsTable),
+    ]
 
     /// The statements that create a version-`version` store.
     static var creation: [String] {
         [
             liveStateTable,
+            claimsTable,
             """
             CREATE TABLE meta (
                 key   TEXT PRIMARY KEY,
@@ -191,6 +206,11 @@ enum Schema {
             guard application == applicationName else {
                 throw StoreError.notAStore(
                     path: location, reason: "its meta table belongs to another application (\(application ?? "none"))")
+            }
+            if !readOnly {
+                for addition in additions where try !hasTable(addition.table, db) {
+                    try db.execute(ddl(addition.sql, for: db.dialect))
+                }
             }
             let found =
                 Int(try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")?.stringValue ?? "") ?? 0

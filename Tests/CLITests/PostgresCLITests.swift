@@ -104,6 +104,51 @@ import Testing
         #expect(empty.stderr.contains("no summary store at"))
     }
 
+    /// A sweep of `count` seeds at one α (sweeps with different α share no task).
+    static func noopSweep(_ dir: TemporaryDirectory, name: String, count: Int, alpha: Double) throws -> String {
+        let path = dir.path("\(name).yaml")
+        let seeds = (0..<count).map(String.init).joined(separator: ", ")
+        try "name: \(name)\nmethod: grid\nparameters:\n  alpha: {value: \(alpha)}\n  seed: {values: [\(seeds)]}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A second coordinator on the same sweep is refused (the claim in the database); two
+    /// coordinators on two sweeps share one database at once, each seeing only its own tasks.
+    @Test func coordinatorsShareOneDatabaseOneSweepEach() throws {
+        let dir = try TemporaryDirectory(prefix: "pg-coord")
+        let db = try TestPostgres.freshDatabase()
+        let a = try Self.noopSweep(dir, name: "sweep-a", count: 40, alpha: 0.1)
+        let b = try Self.noopSweep(dir, name: "sweep-b", count: 60, alpha: 0.2)
+        let endpoints = (0..<3).map { _ in "tcp://127.0.0.1:\(RuntimeCLITests.freePort())" }
+        let first = try ChildProcess(["coordinator", a, "--store", db.uri, "--bind", endpoints[0], "--noop"])
+        defer { first.send(signal: SIGKILL) }
+        #expect(eventually(timeout: 60) { first.output.contains("listening on") }, "\(first.output)")
+        let second = try runProcess(
+            ["coordinator", a, "--store", db.uri, "--bind", endpoints[1], "--noop"], timeout: 60)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another coordinator (pid \(first.pid)"), "\(second.stderr)")
+        let other = try ChildProcess(["coordinator", b, "--store", db.uri, "--bind", endpoints[2], "--noop"])
+        defer { other.send(signal: SIGKILL) }
+        #expect(eventually(timeout: 60) { other.output.contains("listening on") }, "\(other.output)")
+        let workers = try [
+            ChildProcess(["worker", "--connect", endpoints[0]]), ChildProcess(["worker", "--connect", endpoints[2]]),
+        ]
+        defer { for w in workers { w.send(signal: SIGKILL) } }
+        #expect(first.exitStatus(timeout: 120) == 0, "\(first.output)")
+        #expect(other.exitStatus(timeout: 120) == 0, "\(other.output)")
+        let counts = try TestPostgres.psql(
+            db.uri,
+            """
+            SELECT s.name, count(*), sum(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END)
+            FROM sweeps s JOIN sweep_tasks m ON m.sweep_id = s.id JOIN tasks t ON t.id = m.task_id
+            GROUP BY s.name ORDER BY s.name
+            """)
+        #expect(counts == "sweep-a|40|40\nsweep-b|60|60")
+        #expect(try TestPostgres.psql(db.uri, "SELECT count(*) FROM results") == "100")
+        #expect(try TestPostgres.psql(db.uri, "SELECT count(*) FROM coordinators") == "0")  // released
+    }
+
     /// The cells of a CSV text (RFC 4180 quoting; no newlines inside cells in our output).
     static func table(_ csv: String) -> [[String]] {
         csv.split(separator: "\n").map { line in

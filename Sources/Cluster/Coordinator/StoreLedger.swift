@@ -11,6 +11,7 @@ public final class StoreLedger: TaskLedger {
     private let sweep: String
     private let retryFailed: Bool
     private let kind: TaskKind
+    private let claimOwner: String?
 
     /// A ledger for `sweep` (already registered in `store`).
     /// - Parameters:
@@ -18,12 +19,18 @@ public final class StoreLedger: TaskLedger {
     ///   - sweep: the sweep's name.
     ///   - retryFailed: put failed tasks back to pending first (`--retry-failed`).
     ///   - kind: what workers run (`noop` only for the runtime benchmark).
+    ///   - claimOwner: the owner of this coordinator's claim on the sweep (`SummaryStore.claimSweep`):
+    ///     renewed with every live-state update, released with the last one.
     /// - Throws: nothing today (kept `throws` for source compatibility).
-    public init(store: SummaryStore, sweep: String, retryFailed: Bool = false, kind: TaskKind = .simulate) throws {
+    public init(
+        store: SummaryStore, sweep: String, retryFailed: Bool = false, kind: TaskKind = .simulate,
+        claimOwner: String? = nil
+    ) throws {
         self.store = store
         self.sweep = sweep
         self.retryFailed = retryFailed
         self.kind = kind
+        self.claimOwner = claimOwner
     }
 
     /// See `TaskLedger.pendingTasks()`.
@@ -53,5 +60,11 @@ public final class StoreLedger: TaskLedger {
     /// See `TaskLedger.publish(_:)`.
     public func publish(_ state: LiveState) throws {
         try LiveStateTable.write(state, sweep: sweep, to: store)
+        guard let claimOwner else { return }
+        if state.phase.isActive {
+            try store.renewClaim(sweep: sweep, owner: claimOwner, now: Date().timeIntervalSince1970)
+        } else {
+            try store.releaseClaim(sweep: sweep, owner: claimOwner)
+        }
     }
 }

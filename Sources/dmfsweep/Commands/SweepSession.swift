@@ -39,6 +39,8 @@ struct SweepSession {
     let storePath: String
     let ledger: StoreLedger
     let registration: SweepRegistration
+    /// This coordinator's claim on the sweep (`SummaryStore.claimSweep`).
+    let claimOwner: String
 
     /// Loads the sweep, opens (or creates) the store and registers the sweep's tasks.
     init(_ args: ParsedArguments, sweepPath: String, log: LogSink) throws {
@@ -57,23 +59,34 @@ struct SweepSession {
         self.storePath = storePath
         do {
             let store = try SummaryStore(location: StoreLocation(storePath), create: true, migrate: true)
-            // Two coordinators on one sweep would hand out every task twice: refuse while another
-            // one is publishing its live state (every 2 s).
-            if let other = try LiveStateTable.read(from: store)[spec.name],
-                other.phase.isActive,
-                Date().timeIntervalSince1970 - other.updatedAt < 6,
-                other.host != ProcessInfo.processInfo.hostName || kill(pid_t(other.pid), 0) == 0
+            // Two coordinators on one sweep would hand out every task twice: the sweep is claimed
+            // atomically in the store; a live claim of another coordinator refuses this one. A claim
+            // of a dead process on this host is taken over at once, any other after it lapses.
+            let host = ProcessInfo.processInfo.hostName
+            let pid = Int(getpid())
+            let owner = "\(host):\(pid):\(UUID().uuidString.prefix(8))"
+            let claim = CoordinatorClaim(
+                sweep: spec.name, owner: owner, host: host, pid: pid, heartbeat: Date().timeIntervalSince1970)
+            if let other = try store.claimSweep(
+                claim, takeOver: { $0.host == host && kill(pid_t($0.pid), 0) != 0 && errno == ESRCH })
             {
+                let endpoint = (try? LiveStateTable.read(from: store)[spec.name]?.endpoint).flatMap { $0 }
                 throw CommandFailure(
-                    "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
-                        + "\(spec.name) on \(StoreAccess.shown(storePath)); stop it first, or wait 6 s if it was just killed"
-                )
+                    "another coordinator (pid \(other.pid) on \(other.host)\(endpoint.map { ", \($0)" } ?? "")) is "
+                        + "running sweep \(spec.name) on \(StoreAccess.shown(storePath)); stop it first, or wait "
+                        + "\(Int(SummaryStore.claimExpiry)) s if it was just killed")
             }
-            registration = try store.registerSweep(
-                name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
+            claimOwner = owner
+            do {
+                registration = try store.registerSweep(
+                    name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
+            } catch {
+                try? store.releaseClaim(sweep: spec.name, owner: owner)
+                throw error
+            }
             ledger = try StoreLedger(
                 store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
-                kind: args.has("--noop") ? .noop : .simulate)
+                kind: args.has("--noop") ? .noop : .simulate, claimOwner: owner)
         } catch let e as StoreError {
             throw StoreAccess.failure(e)
         }
