@@ -2,9 +2,9 @@
 # Installs the Debian packages dmfsweep builds against. Idempotent and quiet: does nothing when
 # everything is already installed. Needs root (or sudo) only when something is missing.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libsqlite3-dev sqlite3 libyaml-dev libzmq3-dev libssl-dev)
-# PostgreSQL: libpq for the second store engine, the server for the tests (scripts/pg-server.sh).
-packages+=(libpq-dev postgresql)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev sqlite3 libyaml-dev libzmq3-dev libssl-dev libpq-dev)
+# The PostgreSQL server and psql, for the tests' throwaway server (scripts/pg-server.sh).
+packages+=(postgresql)
 packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -6,7 +6,7 @@ import Testing
     /// The Debian runtime package of each library a `systemLibrary` target links.
     static let runtimePackages = [
         "openblas": "libopenblas0", "lapacke": "liblapacke", "zmq": "libzmq5", "yaml": "libyaml-0-2",
-        "sqlite3": "libsqlite3-0", "crypto": "libssl3", "ssl": "libssl3",
+        "sqlite3": "libsqlite3-0", "crypto": "libssl3", "ssl": "libssl3", "pq": "libpq5",
     ]
 
     /// The `apt-get install` package list of the stage that starts with `FROM … AS name` (or the last).
