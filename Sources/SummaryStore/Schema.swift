@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 
 /// The store's tables, indexes and version, on both engines.
@@ -184,9 +185,12 @@ enum Schema {
     ///   - migrate: whether an older store may be migrated in place.
     ///   - location: the store, password masked, for messages.
     /// - Throws: `StoreError.notAStore`, `.schemaVersion`, `.parameterColumns`, `.postgres`.
+    /// - Returns: what was upgraded, for the caller to announce (empty when nothing was).
+    @discardableResult
     static func prepare(
         postgres db: PostgresConnection, readOnly: Bool, migrate: Bool, location: String
-    ) throws(StoreError) {
+    ) throws(StoreError) -> [String] {
+        var notes: [String] = []
         try db.inTransaction { () throws(StoreError) in
             try db.run("SELECT pg_advisory_xact_lock(?)", [.integer(Int(applicationID))])
             guard try hasTable("meta", db) else {
@@ -220,15 +224,36 @@ enum Schema {
                 }
                 for step in steps { try db.execute(ddl(step.sql, for: db.dialect)) }
                 try db.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", [.text(String(version))])
+                notes.append("upgraded from schema version \(found) to \(version)")
             }
         }
-        try checkParameterColumns(
-            db.rows(
-                """
-                SELECT column_name FROM information_schema.columns
-                WHERE table_schema = current_schema() AND table_name = 'tasks' AND column_name LIKE 'p\\_%' ESCAPE '\\'
-                """
-            ).map { $0.string(at: 0) ?? "" }, location: location)
+        let stored = try db.rows(
+            """
+            SELECT column_name FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'tasks' AND column_name LIKE 'p\\_%' ESCAPE '\\'
+            """
+        ).map { $0.string(at: 0) ?? "" }
+        let missing = try checkParameterColumns(stored, location: location, canAdd: migrate && !readOnly)
+        if !missing.isEmpty { try db.inTransaction { () throws(StoreError) in try addParameterColumns(missing, db) } }
+        if !missing.isEmpty { notes.append("added parameter column(s) " + missing.map(\.name).joined(separator: ", ")) }
+        return notes
+    }
+
+    /// Adds parameter columns a store lacks (it was written before those parameters existed), each
+    /// filled with the parameter's default: the value every earlier task ran with (docs/task-keys.md:
+    /// a new parameter enters the canonical form only away from its default, so keys stay valid).
+    static func addParameterColumns(_ specs: [ParameterSpec], _ db: any DatabaseDriver) throws(StoreError) {
+        let defaults = SimulationConfig()
+        for spec in specs {
+            try db.run(
+                ddl(
+                    "ALTER TABLE tasks ADD COLUMN \(ParameterColumns.quoted(spec)) \(ParameterColumns.sqlType(spec.kind))",
+                    for: db.dialect), [])
+            let value = ParameterColumns.databaseValue(defaults.value(of: spec.name) ?? .unset)
+            if !value.isNull { try db.run("UPDATE tasks SET \(ParameterColumns.quoted(spec)) = ?", [value]) }
+        }
+        try db.run(
+            "UPDATE meta SET value = ? WHERE key = 'parameters'", [.text(ParameterColumns.all.joined(separator: ","))])
     }
 
     /// Creates the schema in an empty database, or checks (and, when asked, migrates) an existing one.
@@ -236,7 +261,9 @@ enum Schema {
     ///   - connection: a read-write connection (read-only connections only check).
     ///   - migrate: whether an older store may be migrated in place.
     /// - Throws: `StoreError.notAStore`, `.schemaVersion`, `.parameterColumns`, `.sqlite`.
-    static func prepare(_ connection: Connection, migrate: Bool) throws(StoreError) {
+    /// - Returns: what was upgraded (with the backup's path), for the caller to announce.
+    @discardableResult
+    static func prepare(_ connection: Connection, migrate: Bool) throws(StoreError) -> [String] {
         let path = connection.path
         let version = try connection.scalarInt("PRAGMA user_version") ?? 0
         let application = try connection.scalarInt("PRAGMA application_id") ?? 0
@@ -252,29 +279,56 @@ enum Schema {
                 try connection.execute("PRAGMA application_id = \(applicationID)")
                 try connection.execute("PRAGMA user_version = \(Schema.version)")
             }
-            return
+            return []
         }
         guard application == Int(applicationID) else {
             throw StoreError.notAStore(
                 path: path, reason: "it is an SQLite database of another application (application_id \(application))")
         }
+        let canWrite = migrate && connection.mode != .readOnly
         if version != Schema.version {
-            guard migrate, version < Schema.version, connection.mode != .readOnly,
-                let steps = migrationPath(from: version)
-            else {
+            guard canWrite, version < Schema.version, migrationPath(from: version) != nil else {
                 throw StoreError.schemaVersion(path: path, found: version, expected: Schema.version)
             }
+        }
+        let missing = try checkParameterColumns(storedParameterColumns(connection), location: path, canAdd: canWrite)
+        var notes: [String] = []
+        if version != Schema.version || !missing.isEmpty {
+            // A consistent copy first (VACUUM INTO reads one snapshot, WAL included), so an upgrade
+            // that goes wrong, or a build that turns out wrong, can be undone by hand.
+            let backup = backupPath(for: path, version: version)
+            try connection.execute("VACUUM INTO '\(backup.replacingOccurrences(of: "'", with: "''"))'")
+            notes.append("backed up to \(backup)")
             try connection.transaction { () throws(StoreError) in
-                for step in steps { try connection.execute(step.sql) }
-                try connection.execute("PRAGMA user_version = \(Schema.version)")
+                if let steps = migrationPath(from: version), !steps.isEmpty {
+                    for step in steps { try connection.execute(step.sql) }
+                    try connection.execute("PRAGMA user_version = \(Schema.version)")
+                    notes.append("upgraded from schema version \(version) to \(Schema.version)")
+                }
+                if !missing.isEmpty {
+                    try addParameterColumns(missing, connection)
+                    notes.append("added parameter column(s) " + missing.map(\.name).joined(separator: ", "))
+                }
             }
         }
-        try checkParameterColumns(connection)
         if connection.mode != .readOnly {
             for addition in additions where try !hasTable(addition.table, connection) {
                 try connection.execute(addition.sql)
             }
         }
+        return notes
+    }
+
+    /// Where an upgrade keeps its backup: next to the store, named after the version it had
+    /// (`results.sqlite.v1.bak`; a number is added when that exists).
+    static func backupPath(for path: String, version: Int) -> String {
+        var candidate = "\(path).v\(version).bak"
+        var n = 2
+        while FileManager.default.fileExists(atPath: candidate) {
+            candidate = "\(path).v\(version).\(n).bak"
+            n += 1
+        }
+        return candidate
     }
 
     /// Whether the store has a table of that name.
@@ -299,22 +353,30 @@ enum Schema {
         return steps
     }
 
-    /// Checks that the tasks table has exactly this build's parameter columns.
-    private static func checkParameterColumns(_ connection: Connection) throws(StoreError) {
-        let stmt = try connection.prepare(
-            "SELECT name FROM pragma_table_info('tasks') WHERE name LIKE 'p\\_%' ESCAPE '\\'")
-        var stored: [String] = []
-        while try stmt.step() { stored.append(stmt.string(at: 0) ?? "") }
-        try checkParameterColumns(stored, location: connection.path)
+    /// The parameter columns (`p_…`) of an SQLite store's tasks table.
+    private static func storedParameterColumns(_ connection: Connection) throws(StoreError) -> [String] {
+        try connection.rows("SELECT name FROM pragma_table_info('tasks') WHERE name LIKE 'p\\_%' ESCAPE '\\'", [])
+            .map { $0.string(at: 0) ?? "" }
     }
 
-    /// Checks that the stored parameter columns are exactly this build's.
-    private static func checkParameterColumns(_ stored: [String], location: String) throws(StoreError) {
+    /// Checks a store's parameter columns against this build's registry. Columns the store lacks
+    /// (parameters added since it was written) can be added (`addParameterColumns`); columns this
+    /// build does not know (a store of a newer build) cannot.
+    /// - Parameters:
+    ///   - stored: the store's `p_…` columns.
+    ///   - location: the store, for messages.
+    ///   - canAdd: whether missing columns may be added (a read-write open that may upgrade).
+    /// - Returns: the parameters whose columns are missing (empty unless `canAdd`).
+    /// - Throws: `StoreError.parameterColumns` for unknown columns, or missing ones that cannot be added.
+    private static func checkParameterColumns(
+        _ stored: [String], location: String, canAdd: Bool
+    ) throws(StoreError) -> [ParameterSpec] {
         let expected = ParameterColumns.all
-        let missing = expected.filter { !stored.contains($0) }.map { String($0.dropFirst(2)) }
+        let missing = SimulationConfig.parameters.filter { !stored.contains(ParameterColumns.column($0)) }
         let extra = stored.filter { !expected.contains($0) }.map { String($0.dropFirst(2)) }
-        if !missing.isEmpty || !extra.isEmpty {
-            throw StoreError.parameterColumns(path: location, missing: missing, extra: extra)
+        if !extra.isEmpty || (!missing.isEmpty && !canAdd) {
+            throw StoreError.parameterColumns(path: location, missing: missing.map(\.name), extra: extra)
         }
+        return missing
     }
 }

@@ -24,6 +24,10 @@ public final class SummaryStore {
     /// (integrity check, WAL checkpoints).
     let sqlite: Connection?
 
+    /// What opening the store upgraded (backup, schema version, parameter columns), one line each;
+    /// empty when nothing was. Commands announce it on stderr.
+    public private(set) var upgrades: [String] = []
+
     /// The store for messages: the file path, or the URI with its password masked.
     public var path: String { location.description }
 
@@ -52,9 +56,11 @@ public final class SummaryStore {
             try self.init(path: path, create: create, readOnly: readOnly, migrate: migrate)
         case .postgres(let uri):
             let db = try PostgresConnection(uri: uri)
-            try Schema.prepare(postgres: db, readOnly: readOnly, migrate: migrate, location: location.description)
+            let notes = try Schema.prepare(
+                postgres: db, readOnly: readOnly, migrate: migrate, location: location.description)
             if readOnly { try db.execute("SET default_transaction_read_only = on") }
             self.init(location: location, database: db, sqlite: nil)
+            upgrades = notes
         }
     }
 
@@ -76,13 +82,15 @@ public final class SummaryStore {
     {
         let mode: Connection.Mode = readOnly ? .readOnly : (create ? .create : .readWrite)
         let connection: Connection
+        let notes: [String]
         do {
             connection = try Connection(path: path, mode: mode)
-            try Schema.prepare(connection, migrate: migrate)
+            notes = try Schema.prepare(connection, migrate: migrate)
         } catch let error where error.sqliteCode == SQLITE_NOTADB {
             throw StoreError.notAStore(path: path, reason: "the file is not an SQLite database")
         }
         self.init(location: .file(path: path), database: connection, sqlite: connection)
+        upgrades = notes
     }
 
     /// The schema version this build reads and writes.

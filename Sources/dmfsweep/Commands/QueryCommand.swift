@@ -97,6 +97,13 @@ enum QueryCommand {
 
 /// Opening stores from commands, and their errors as exit statuses.
 enum StoreAccess {
+    /// Tells on stderr what opening `store` upgraded (nothing when nothing was).
+    static func announceUpgrades(_ store: SummaryStore) {
+        for note in store.upgrades {
+            FileHandle.standardError.write(Data("dmfsweep: store \(store.path): \(note)\n".utf8))
+        }
+    }
+
     /// What a command prints for a `--store` argument: the path, or the URI with its password masked.
     static func shown(_ argument: String) -> String { StoreLocation(argument).description }
 
@@ -104,8 +111,10 @@ enum StoreAccess {
     static func open(_ path: String, create: Bool = false, readOnly: Bool = false) throws -> SummaryStore {
         do {
             // A store `run` creates or writes is migrated in place (`run --inline`); readers never migrate.
-            return try SummaryStore(
+            let store = try SummaryStore(
                 location: StoreLocation(path), create: create, readOnly: readOnly, migrate: create)
+            announceUpgrades(store)
+            return store
         } catch {
             throw failure(error)
         }

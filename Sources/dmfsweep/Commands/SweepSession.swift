@@ -59,6 +59,7 @@ struct SweepSession {
         self.storePath = storePath
         do {
             let store = try SummaryStore(location: StoreLocation(storePath), create: true, migrate: true)
+            StoreAccess.announceUpgrades(store)
             // Two coordinators on one sweep would hand out every task twice: the sweep is claimed
             // atomically in the store; a live claim of another coordinator refuses this one. A claim
             // of a dead process on this host is taken over at once, any other after it lapses.
