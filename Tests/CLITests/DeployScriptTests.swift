@@ -136,7 +136,8 @@ import Testing
     static let sources = [
         "deploy/slurm/dmfsweep.sbatch", "deploy/slurm/local-cluster.sh", "scripts/test-slurm.sh",
         "deploy/k8s/kustomization.yaml", "deploy/k8s/coordinator-statefulset.yaml",
-        "deploy/k8s/worker-deployment.yaml", "deploy/container/Containerfile", "docs/cluster.md", "README.md",
+        "deploy/k8s/worker-deployment.yaml", "deploy/k8s-postgres/coordinator-deployment.yaml",
+        "deploy/container/Containerfile", "docs/cluster.md", "README.md",
     ]
 
     @Test func scannerFindsCommandsFlagsAndArrayFlags() {
