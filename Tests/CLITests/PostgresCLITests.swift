@@ -104,6 +104,41 @@ import Testing
         #expect(empty.stderr.contains("no summary store at"))
     }
 
+    /// A coordinator writing into PostgreSQL is killed with SIGKILL mid-sweep: nothing committed
+    /// is lost, no task is half-written, and a restarted coordinator (same host: the dead one's
+    /// claim is taken over at once) finishes the sweep with the same worker.
+    @Test func coordinatorKilledMidSweepIsResumed() throws {
+        let dir = try TemporaryDirectory(prefix: "pg-kill")
+        let db = try TestPostgres.freshDatabase()
+        let sweep = dir.path("slow.yaml")
+        try InlineRunCLITests.slowSweep.write(toFile: sweep, atomically: true, encoding: .utf8)
+        let endpoint = "tcp://127.0.0.1:\(RuntimeCLITests.freePort())"
+        let command = ["coordinator", sweep, "--store", db.uri, "--bind", endpoint]
+        let first = try ChildProcess(command)
+        defer { first.send(signal: SIGKILL) }
+        #expect(eventually(timeout: 60) { first.output.contains("listening on") }, "\(first.output)")
+        let worker = try ChildProcess(["worker", "--connect", endpoint, "--jobs", "1", "--give-up-after", "120"])
+        defer { worker.send(signal: SIGKILL) }
+        func done() -> Int { Int((try? TestPostgres.psql(db.uri, "SELECT count(*) FROM results")) ?? "") ?? 0 }
+        #expect(eventually(timeout: 120) { done() >= 3 }, "\(first.output)")
+        first.send(signal: SIGKILL)
+        #expect(first.wait(timeout: 30) == .init(status: SIGKILL, signaled: true))
+        let counts = try TestPostgres.psql(
+            db.uri,
+            """
+            SELECT (SELECT count(*) FROM tasks WHERE status = 'done'), (SELECT count(*) FROM results),
+                (SELECT count(*) FROM trajectories), (SELECT count(*) FROM intervals i JOIN tasks t ON t.id = i.task_id
+                WHERE t.status <> 'done')
+            """
+        ).split(separator: "|").map { Int($0) ?? -1 }
+        #expect(counts[0] == counts[1] && counts[1] == counts[2] && counts[3] == 0, "\(counts)")
+        let second = try ChildProcess(command)
+        defer { second.send(signal: SIGKILL) }
+        #expect(second.exitStatus(timeout: 240) == 0, "\(second.output)")
+        #expect(done() == 30)
+        #expect(try TestPostgres.psql(db.uri, "SELECT count(*) FROM coordinators") == "0")
+    }
+
     /// A sweep of `count` seeds at one α (sweeps with different α share no task).
     static func noopSweep(_ dir: TemporaryDirectory, name: String, count: Int, alpha: Double) throws -> String {
         let path = dir.path("\(name).yaml")
