@@ -17,80 +17,150 @@ extension SummaryStore {
     public func recordResults(_ batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
         let now = Self.now
         let d = database.dialect
-        let updateTask = """
-            UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker), host = coalesce(?, host),
-                started = coalesce(?, started), finished = ?, attempts = \(d.greatest("attempts + ?", "1"))
-            WHERE id = ?
-            """
-        let upsertResult = """
-            INSERT INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
-                best_step, best_error, best_inside, targets, recorded)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, path = excluded.path,
-                steps = excluded.steps, final_loss = excluded.final_loss, final_erank = excluded.final_erank,
-                seconds = excluded.seconds, best_step = excluded.best_step, best_error = excluded.best_error,
-                best_inside = excluded.best_inside, targets = excluded.targets, recorded = excluded.recorded
-            """
-        let insertInterval = """
-            INSERT INTO intervals (task_id, rank, target, measured, start, "end", length, middle_error,
-                predicted, predicted_start, predicted_end)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        let upsertTrajectory = """
-            INSERT INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (task_id) DO UPDATE SET points = excluded.points, steps = excluded.steps,
-                loss = excluded.loss, erank = excluded.erank, erank_ratio = excluded.erank_ratio,
-                clean_error = excluded.clean_error
-            """
         return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
+            // The tasks' ids and states, in one query per chunk of keys.
+            var found: [String: (id: Int, done: Bool)] = [:]
+            let keys = Array(Set(batch.map(\.key.hex)))
+            for chunk in stride(from: 0, to: keys.count, by: 500).map({ keys[$0..<min($0 + 500, keys.count)] }) {
+                for row in try database.rows(
+                    """
+                    SELECT key, id, CASE WHEN status = 'done' THEN 1 ELSE 0 END FROM tasks
+                    WHERE key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                    """, chunk.map { .text($0) })
+                {
+                    if let key = row.string(at: 0), let id = row.int(at: 1) { found[key] = (id, row.int(at: 2) == 1) }
+                }
+            }
+            // One row per task (a key twice in a batch: the later result wins, both starts count).
+            var order: [String] = []
+            var latest: [String: CompletedTask] = [:]
+            var starts: [String: Int] = [:]
             for item in batch {
-                guard
-                    let found = try database.rows(
-                        "SELECT id, CASE WHEN status = 'done' THEN 1 ELSE 0 END FROM tasks WHERE key = ?",
-                        [.text(item.key.hex)]
-                    ).first, let id = found.int(at: 0)
-                else {
+                let key = item.key.hex
+                guard found[key] != nil else {
                     summary.unknown.append(item.key)
                     continue
                 }
-                // Interval rows exist only for done tasks (results and state change together).
-                let wasDone = found.int(at: 1) == 1
+                if latest[key] == nil { order.append(key) }
+                latest[key] = item
+                starts[key, default: 0] += item.start == nil ? 0 : 1
+            }
+            var taskRows: [[DatabaseValue]] = []
+            var resultRows: [[DatabaseValue]] = []
+            var intervalRows: [[DatabaseValue]] = []
+            var trajectoryRows: [[DatabaseValue]] = []
+            var cleared: [DatabaseValue] = []
+            for key in order {
+                guard let item = latest[key], let (id, wasDone) = found[key] else { continue }
                 let r = item.result
-                try database.run(
-                    updateTask,
-                    [
-                        DatabaseValue(item.worker), DatabaseValue(item.host),
-                        DatabaseValue(item.start?.started.timeIntervalSince1970), .real(now),
-                        .integer(item.start == nil ? 0 : 1), .integer(id),
-                    ])
-                try database.run(
-                    upsertResult,
-                    [
-                        .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
-                        Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds),
-                        DatabaseValue(r.bestStep), Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
-                        .blob(PackedArray.pack(r.targets)), .real(now),
-                    ])
-                if wasDone { try database.run("DELETE FROM intervals WHERE task_id = ?", [.integer(id)]) }
-                for row in Self.intervalRows(r) {
-                    try database.run(insertInterval, [.integer(id)] + row)
-                }
+                taskRows.append([
+                    .integer(id), DatabaseValue(item.worker), DatabaseValue(item.host),
+                    DatabaseValue(item.start?.started.timeIntervalSince1970), .real(now), .integer(starts[key] ?? 0),
+                ])
+                resultRows.append([
+                    .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
+                    Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
+                    Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
+                    .blob(PackedArray.pack(r.targets)), .real(now),
+                ])
+                // Interval rows exist only for done tasks (results and state change together).
+                if wasDone { cleared.append(.integer(id)) }
+                for row in Self.intervalRows(r) { intervalRows.append([.integer(id)] + row) }
                 let t = r.trajectory
                 let hasClean = t.contains { $0.cleanError != nil }
-                try database.run(
-                    upsertTrajectory,
-                    [
-                        .integer(id), .integer(t.count), .blob(PackedArray.pack(t.map(\.step))),
-                        .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
-                        .blob(PackedArray.pack(t.map(\.erankRatio))),
-                        hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
-                    ])
+                trajectoryRows.append([
+                    .integer(id), .integer(t.count), .blob(PackedArray.pack(t.map(\.step))),
+                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
+                    .blob(PackedArray.pack(t.map(\.erankRatio))),
+                    hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
+                ])
                 summary.recorded += 1
+            }
+            // Task rows: state, who, when; the values as a derived table joined on the id.
+            let taskTuple = [d.integer, d.text, d.text, d.real, d.real, d.integer]
+            try bulk(taskRows) { k in
+                """
+                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
+                    host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
+                    finished = v.finished, attempts = \(d.greatest("tasks.attempts + v.starts", "1"))
+                FROM (\(Self.selectRows(k, types: taskTuple, names: ["id", "worker", "host", "started", "finished", "starts"])))
+                    AS v
+                WHERE tasks.id = v.id
+                """
+            }
+            try bulk(resultRows) { k in
+                """
+                INSERT INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
+                    best_step, best_error, best_inside, targets, recorded)
+                VALUES \(Self.valueRows(k, columns: 12))
+                ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, path = excluded.path,
+                    steps = excluded.steps, final_loss = excluded.final_loss, final_erank = excluded.final_erank,
+                    seconds = excluded.seconds, best_step = excluded.best_step, best_error = excluded.best_error,
+                    best_inside = excluded.best_inside, targets = excluded.targets, recorded = excluded.recorded
+                """
+            }
+            try bulk(cleared.map { [$0] }) { k in
+                "DELETE FROM intervals WHERE task_id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))"
+            }
+            try bulk(intervalRows) { k in
+                """
+                INSERT INTO intervals (task_id, rank, target, measured, start, "end", length, middle_error,
+                    predicted, predicted_start, predicted_end)
+                VALUES \(Self.valueRows(k, columns: 11))
+                """
+            }
+            try bulk(trajectoryRows) { k in
+                """
+                INSERT INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
+                VALUES \(Self.valueRows(k, columns: 7))
+                ON CONFLICT (task_id) DO UPDATE SET points = excluded.points, steps = excluded.steps,
+                    loss = excluded.loss, erank = excluded.erank, erank_ratio = excluded.erank_ratio,
+                    clean_error = excluded.clean_error
+                """
             }
             return summary
         }
+    }
+
+    /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: one for SQLite (a cached
+    /// statement in a loop is its fastest way), up to the dialect's `bulkRows` for PostgreSQL (one
+    /// round trip per chunk instead of one per row).
+    /// - Parameters:
+    ///   - rows: the values of each row (all of one width).
+    ///   - sql: the statement for `k` rows.
+    ///   - row: receives the rows a statement returns (`RETURNING`, `SELECT`); `nil` to run only.
+    func bulk(
+        _ rows: [[DatabaseValue]], _ sql: (Int) -> String, row: ((Row) -> Void)? = nil
+    ) throws(StoreError) {
+        guard let width = rows.first?.count, width > 0 else { return }
+        let chunk = max(1, min(database.dialect.bulkRows, 30_000 / width))
+        var start = 0
+        while start < rows.count {
+            let end = min(start + chunk, rows.count)
+            let values = rows[start..<end].flatMap { $0 }
+            if let row {
+                try database.forEachRow(sql(end - start), values) { (r: Row) throws(StoreError) in row(r) }
+            } else {
+                try database.run(sql(end - start), values)
+            }
+            start = end
+        }
+    }
+
+    /// `(?, …, ?), (?, …, ?)`: `rows` tuples of `columns` placeholders.
+    static func valueRows(_ rows: Int, columns: Int) -> String {
+        let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: tuple, count: rows).joined(separator: ", ")
+    }
+
+    /// `SELECT CAST(? AS T1) AS n1, … UNION ALL SELECT …`: `rows` rows of typed placeholders, a
+    /// derived table both engines accept (SQLite has no column list on `VALUES … AS v(…)`).
+    static func selectRows(_ rows: Int, types: [String], names: [String]) -> String {
+        let first = zip(types, names).map { "CAST(? AS \($0)) AS \($1)" }.joined(separator: ", ")
+        let other = types.map { "CAST(? AS \($0))" }.joined(separator: ", ")
+        return (["SELECT " + first] + Array(repeating: "SELECT " + other, count: max(0, rows - 1)))
+            .joined(separator: " UNION ALL ")
     }
 
     /// The stored result of a task, rebuilt from its rows, or `nil` when it has none.

@@ -41,41 +41,49 @@ extension SummaryStore {
                 throw StoreError.unknownSweep(name: name, suggestion: nil)
             }
             try database.run("DELETE FROM sweep_tasks WHERE sweep_id = ?", [.integer(sweepID)])
+            // Distinct tasks in order (a key twice counts once); new ones inserted (RETURNING tells
+            // which), the ids of the others looked up, then the memberships, in bulk.
+            var seen = Set<String>()
+            let unique = tasks.filter { seen.insert($0.key.hex).inserted }
             let columns = SimulationConfig.parameters.map(ParameterColumns.quoted)
-            let insertTask =
-                "INSERT INTO tasks (key, \(columns.joined(separator: ", ")), canonical, created) VALUES (?, "
-                + Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
-                + ") ON CONFLICT (key) DO NOTHING RETURNING id"
-            var registration = SweepRegistration(total: 0, new: 0, existing: 0, done: 0)
-            var position = 0
-            for task in tasks {
-                let inserted = try database.scalar(
-                    insertTask,
-                    [.text(task.key.hex)] + ParameterColumns.values(of: task.config) + [
-                        .text(task.canonicalJSON), .real(now),
-                    ])
-                let taskID: Int
-                let isNew = inserted != nil
-                if let id = inserted?.intValue {
-                    taskID = id
-                } else {
-                    guard
-                        let id = try database.scalar("SELECT id FROM tasks WHERE key = ?", [.text(task.key.hex)])?
-                            .intValue
-                    else {
-                        throw StoreError.corruptValue(table: "tasks", column: "key", detail: "lost \(task.key)")
-                    }
-                    taskID = id
+            var ids: [String: Int] = [:]
+            var registration = SweepRegistration(total: unique.count, new: 0, existing: 0, done: 0)
+            let taskRows = unique.map { task -> [DatabaseValue] in
+                [.text(task.key.hex)] + ParameterColumns.values(of: task.config) + [
+                    .text(task.canonicalJSON), .real(now),
+                ]
+            }
+            try bulk(
+                taskRows,
+                { k in
+                    "INSERT INTO tasks (key, \(columns.joined(separator: ", ")), canonical, created) VALUES "
+                        + Self.valueRows(k, columns: columns.count + 3)
+                        + " ON CONFLICT (key) DO NOTHING RETURNING key, id"
+                },
+                row: { row in
+                    if let key = row.string(at: 0), let id = row.int(at: 1) { ids[key] = id }
+                })
+            registration.new = ids.count
+            registration.existing = unique.count - ids.count
+            let known = unique.map(\.key.hex).filter { ids[$0] == nil }
+            try bulk(
+                known.map { [.text($0)] },
+                { k in
+                    "SELECT key, id FROM tasks WHERE key IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))"
+                },
+                row: { row in
+                    if let key = row.string(at: 0), let id = row.int(at: 1) { ids[key] = id }
+                })
+            var memberships: [[DatabaseValue]] = []
+            for (position, task) in unique.enumerated() {
+                guard let id = ids[task.key.hex] else {
+                    throw StoreError.corruptValue(table: "tasks", column: "key", detail: "lost \(task.key)")
                 }
-                let added = try database.run(
-                    "INSERT INTO sweep_tasks (sweep_id, task_id, position) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    [.integer(sweepID), .integer(taskID), .integer(position)])
-                previous.remove(taskID)
-                if added == 1 {
-                    position += 1
-                    registration.total += 1
-                    if isNew { registration.new += 1 } else { registration.existing += 1 }
-                }
+                memberships.append([.integer(sweepID), .integer(id), .integer(position)])
+                previous.remove(id)
+            }
+            try bulk(memberships) { k in
+                "INSERT INTO sweep_tasks (sweep_id, task_id, position) VALUES \(Self.valueRows(k, columns: 3))"
             }
             if !previous.isEmpty && !replace {
                 throw StoreError.sweepChanged(name: name, dropped: previous.count, total: registration.total)
@@ -142,18 +150,32 @@ extension SummaryStore {
     /// - Throws: `StoreError.sqlite`.
     public func markRunning(_ starts: [TaskStart]) throws(StoreError) {
         guard !starts.isEmpty else { return }
+        // One row per task: the latest start's worker, host and time, and how many starts.
+        var order: [String] = []
+        var latest: [String: TaskStart] = [:]
+        var count: [String: Int] = [:]
+        for s in starts {
+            if latest[s.key.hex] == nil { order.append(s.key.hex) }
+            latest[s.key.hex] = s
+            count[s.key.hex, default: 0] += 1
+        }
+        let rows = order.map { key -> [DatabaseValue] in
+            let s = latest[key]!
+            return [
+                .text(key), DatabaseValue(s.worker), DatabaseValue(s.host), .real(s.started.timeIntervalSince1970),
+                .integer(count[key] ?? 1),
+            ]
+        }
+        let d = database.dialect
         try database.inTransaction { () throws(StoreError) in
-            for s in starts {
-                try database.run(
-                    """
-                    UPDATE tasks SET status = 'running', worker = ?, host = ?, started = ?, attempts = attempts + 1,
-                        error = NULL
-                    WHERE key = ? AND status IN ('pending', 'running')
-                    """,
-                    [
-                        DatabaseValue(s.worker), DatabaseValue(s.host), .real(s.started.timeIntervalSince1970),
-                        .text(s.key.hex),
-                    ])
+            try bulk(rows) { k in
+                """
+                UPDATE tasks SET status = 'running', worker = v.worker, host = v.host, started = v.started,
+                    attempts = tasks.attempts + v.n, error = NULL
+                FROM (\(Self.selectRows(k, types: [d.text, d.text, d.text, d.real, d.integer], names: ["key", "worker", "host", "started", "n"])))
+                    AS v
+                WHERE tasks.key = v.key AND tasks.status IN ('pending', 'running')
+                """
             }
         }
     }
@@ -166,9 +188,11 @@ extension SummaryStore {
     public func markPending(_ keys: [TaskKey]) throws(StoreError) {
         guard !keys.isEmpty else { return }
         try database.inTransaction { () throws(StoreError) in
-            for key in keys {
-                try database.run(
-                    "UPDATE tasks SET status = 'pending' WHERE key = ? AND status = 'running'", [.text(key.hex)])
+            try bulk(keys.map { [.text($0.hex)] }) { k in
+                """
+                UPDATE tasks SET status = 'pending'
+                WHERE status = 'running' AND key IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))
+                """
             }
         }
     }

@@ -38,6 +38,10 @@ struct SQLDialect: Sendable {
     }
     /// The table option for tables keyed by their primary key only.
     var withoutRowID: String { engine == .sqlite ? " WITHOUT ROWID" : "" }
+    /// Rows per statement for bulk writes: 1 for SQLite (a cached statement in a loop costs no
+    /// round trip), many for PostgreSQL (each statement is a round trip to the server).
+    var bulkRows: Int { engine == .sqlite ? 1 : 500 }
+
     /// `LIMIT` with no limit: SQLite takes -1, PostgreSQL `ALL`.
     func limit(_ n: Int?) -> String {
         guard let n else { return engine == .sqlite ? "LIMIT -1" : "LIMIT ALL" }
