@@ -57,3 +57,22 @@ extern int pipe2(int pipefd[2], int flags);
 /// pipe(2) with both ends close-on-exec, atomically (a child spawned concurrently by another
 /// thread must not inherit either end). Returns 0, or -1 with errno set.
 static inline int dmf_cloexec_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+#include <sys/prctl.h>
+
+/// Asks the kernel to send `sig` to this process when the thread that started it ends
+/// (prctl(2) PR_SET_PDEATHSIG), then checks that the parent is still `expected_parent`: it may
+/// have died before the call, and then no signal would ever come. Returns 0, or -1 when the
+/// parent is already gone (or prctl failed, errno set).
+static inline int dmf_die_with_parent(int sig, pid_t expected_parent) {
+    if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) return -1;
+    return getppid() == expected_parent ? 0 : -1;
+}
+
+/// Flushes every stdio stream, then leaves with `_exit(status)`: no atexit handler and no
+/// library destructor runs. OpenBLAS's destructor joins its server threads and crashes or
+/// deadlocks when a compute thread is still inside BLAS (docs/cluster.md, "Stopping").
+static inline void dmf_flush_and_exit(int status) {
+    fflush(NULL);
+    _exit(status);
+}

@@ -67,6 +67,16 @@ public enum TerminationSignals {
         return SignalWatch(writeEnd: writeEnd)
     }
 
+    private static let kept = Mutex<[SignalWatch]>([])
+
+    /// Keeps `watch` (and so the handler) until the process ends. Commands do this instead of
+    /// releasing their watch on return: a signal that arrives between the command's return and
+    /// `_exit` (a doubled Ctrl-C) must still meet the handler, not the default action.
+    /// - Parameter watch: the command's watch.
+    public static func keepUntilExit(_ watch: SignalWatch) {
+        kept.withLock { $0.append(watch) }
+    }
+
     /// A close-on-exec pipe with the handler reporting to its write end, or `nil` (message on
     /// stderr) when that fails — which cannot happen short of fd exhaustion at startup; the default
     /// actions stay then.

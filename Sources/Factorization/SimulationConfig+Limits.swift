@@ -1,3 +1,5 @@
+import Foundation
+
 /// Resource limits: configurations whose buffers would not fit are refused by `validate()`, so the
 /// CLI reports them as bad input (exit 2) and sweep files at `file:line:column` before anything
 /// runs, instead of a run trapping on an allocation (or an `Int` overflow) half-way through a sweep.
@@ -15,6 +17,29 @@ extension SimulationConfig {
 
     /// The largest m·n² the sensing operator may have (8 bytes each: 1.2 GB).
     public static let maximumSensingEntries = 150_000_000
+
+    /// The most bytes one task's result may take in its binary form (the wire codec's layout,
+    /// `SimulationResult.encodedSizeBound`): 63 MiB, one MiB under the 64 MiB message limit of the
+    /// cluster protocol (docs/protocol.md), so every result fits in one message with its framing.
+    /// A sweep whose results could be larger is refused before anything runs, in every mode.
+    public static let maximumResultBytes = 63 << 20
+
+    /// An upper bound of rank(Y), the number of per-rank entries (targets, measured and predicted
+    /// intervals) of a result: the given or generated eigenvalues, at most n of them.
+    public var resultRankBound: Int {
+        let given = spectrum?.count ?? rank ?? Self.defaultSpectrum.count
+        return min(resolvedN, given)
+    }
+
+    /// The most trajectory points a run records: steps 0, r, 2r, … and the last one
+    /// (`steps / record_every + 2`).
+    public var resultRecordBound: Int { steps / recordEvery + 2 }
+
+    /// An upper bound, in bytes, of this configuration's result in its binary form (exact for the
+    /// largest possible result: every interval and prediction present, every optional set).
+    public var resultByteBound: Int {
+        SimulationResult.encodedSizeBound(ranks: resultRankBound, records: resultRecordBound)
+    }
 
     /// The default number of sensing measurements: `min(n², 5·n·max(rank, 1))`, rank the number of
     /// non-zero eigenvalues of the clean target.
@@ -57,6 +82,18 @@ extension SimulationConfig {
                 "\(steps) steps recorded every \(recordEvery) would keep \(records) records, more than "
                     + "\(Self.maximumRecords); use a larger record_every")
         }
+        let bytes = resultByteBound
+        if bytes > Self.maximumResultBytes {
+            let perRecord = SimulationResult.encodedBytesPerRecord
+            let room = Self.maximumResultBytes - SimulationResult.encodedSizeBound(ranks: resultRankBound, records: 2)
+            let smallest = room > perRecord ? (steps + room / perRecord - 1) / (room / perRecord) : steps
+            throw fail(
+                "record_every",
+                "\(steps) steps recorded every \(recordEvery) make a result of up to "
+                    + "\(Self.formatBytes(bytes)), more than the limit of \(Self.formatBytes(Self.maximumResultBytes)) "
+                    + "one result may take (it travels in one message of at most 64 MiB); "
+                    + "use record_every ≥ \(max(smallest, recordEvery + 1)) or fewer steps")
+        }
         let full = path == .full || (path == .auto && !spectralIsExact)
         if full || noise > 0 {
             let (twice, o0) = depth.multipliedReportingOverflow(by: 2)
@@ -84,5 +121,43 @@ extension SimulationConfig {
                         + "use fewer measurements or a smaller n")
             }
         }
+    }
+}
+
+extension SimulationConfig {
+    /// Bytes in binary (1024-based) units with one decimal, e.g. `63.0 MiB`.
+    /// - Parameter bytes: a byte count ≥ 0.
+    /// - Returns: the count in B, KiB or MiB.
+    public static func formatBytes(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        if bytes < 1 << 20 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
+        return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20))
+    }
+}
+
+extension SimulationResult {
+    /// Bytes of one trajectory point in the binary form: step, loss, erank, ratio (8 each) and
+    /// an optional clean error (1 + 8).
+    public static let encodedBytesPerRecord = 41
+    /// Bytes per rank r: a target (8), a measured interval (rank 8, target 8, start 9, end 9,
+    /// length 8, middle error 9) and a predicted interval (rank 8, start 9, end 9).
+    public static let encodedBytesPerRank = 8 + 51 + 26
+    /// Bytes of everything else in one result as it travels (`WireCodec`'s `results` message):
+    /// the task key (4 + at most 128), seconds (8), outcome tag (1), status and path (2), steps,
+    /// final loss and erank (24), three counts and the trajectory's (16), best step (9), best clean
+    /// error (9), inside-interval flag (1) and seconds (8).
+    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8
+
+    /// The largest binary form of a result with `ranks` per-rank entries and `records` points.
+    /// - Parameters:
+    ///   - ranks: targets, intervals and predictions (rank(Y)).
+    ///   - records: trajectory points.
+    /// - Returns: bytes; saturates at `Int.max` instead of overflowing.
+    public static func encodedSizeBound(ranks: Int, records: Int) -> Int {
+        let (a, o1) = ranks.multipliedReportingOverflow(by: encodedBytesPerRank)
+        let (b, o2) = records.multipliedReportingOverflow(by: encodedBytesPerRecord)
+        let (c, o3) = a.addingReportingOverflow(b)
+        let (d, o4) = c.addingReportingOverflow(encodedFixedBytes)
+        return o1 || o2 || o3 || o4 ? Int.max : d
     }
 }

@@ -101,16 +101,25 @@ public struct TaskStart: Sendable, Hashable {
     public var worker: String?
     /// The host the worker runs on.
     public var host: String?
-    /// When it started.
+    /// When it started (for an adopted task: when this coordinator learned of it).
     public var started: Date
+    /// The task was already running for an earlier coordinator (adopted after a restart): it is
+    /// recorded running, but it is not a new attempt.
+    public var adopted: Bool
 
     /// Creates a value from its members (see the properties).
-    public init(key: TaskKey, worker: String?, host: String?, started: Date) {
+    public init(key: TaskKey, worker: String?, host: String?, started: Date, adopted: Bool = false) {
         self.key = key
         self.worker = worker
         self.host = host
         self.started = started
+        self.adopted = adopted
     }
+
+    /// What this start adds to the task's attempts.
+    var attemptIncrement: Int { adopted ? 0 : 1 }
+    /// The start time to record: none for an adopted task (it keeps its attempt's).
+    var recordedStart: DatabaseValue { adopted ? .null : .real(started.timeIntervalSince1970) }
 }
 
 /// A finished task to record: its result, and who computed it.

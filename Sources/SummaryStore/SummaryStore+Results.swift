@@ -44,7 +44,7 @@ extension SummaryStore {
                 }
                 if latest[key] == nil { order.append(key) }
                 latest[key] = item
-                starts[key, default: 0] += item.start == nil ? 0 : 1
+                starts[key, default: 0] += item.start?.attemptIncrement ?? 0
             }
             var taskRows: [[DatabaseValue]] = []
             var resultRows: [[DatabaseValue]] = []
@@ -56,7 +56,7 @@ extension SummaryStore {
                 let r = item.result
                 taskRows.append([
                     .integer(id), DatabaseValue(item.worker), DatabaseValue(item.host),
-                    DatabaseValue(item.start?.started.timeIntervalSince1970), .real(now), .integer(starts[key] ?? 0),
+                    item.start?.recordedStart ?? .null, .real(now), .integer(starts[key] ?? 0),
                 ])
                 resultRows.append([
                     .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),

@@ -144,34 +144,33 @@ extension SummaryStore {
 
     /// Records task starts as they happen: state `running`, the worker, its host and the start
     /// time set, attempts + 1 (every start is an attempt: a task re-queued after a worker loss or
-    /// recomputed after a coordinator restart counts again). Tasks already done or failed are
-    /// left alone (a late start of a task that moved on).
+    /// recomputed after a coordinator restart counts again; an adopted task, still running from
+    /// before a coordinator restart, does not). Tasks already done or failed are left alone (a
+    /// late start of a task that moved on).
     /// - Parameter starts: the starts, in order (a key started twice counts twice).
     /// - Throws: `StoreError.sqlite`.
     public func markRunning(_ starts: [TaskStart]) throws(StoreError) {
         guard !starts.isEmpty else { return }
-        // One row per task: the latest start's worker, host and time, and how many starts.
+        // One row per task: the latest start's worker, host and time, and how many attempts the
+        // starts count (an adopted task keeps the start time and count of the attempt it continues).
         var order: [String] = []
         var latest: [String: TaskStart] = [:]
         var count: [String: Int] = [:]
         for s in starts {
             if latest[s.key.hex] == nil { order.append(s.key.hex) }
             latest[s.key.hex] = s
-            count[s.key.hex, default: 0] += 1
+            count[s.key.hex, default: 0] += s.attemptIncrement
         }
         let rows = order.map { key -> [DatabaseValue] in
             let s = latest[key]!
-            return [
-                .text(key), DatabaseValue(s.worker), DatabaseValue(s.host), .real(s.started.timeIntervalSince1970),
-                .integer(count[key] ?? 1),
-            ]
+            return [.text(key), DatabaseValue(s.worker), DatabaseValue(s.host), s.recordedStart, .integer(count[key] ?? 0)]
         }
         let d = database.dialect
         try database.inTransaction { () throws(StoreError) in
             try bulk(rows) { k in
                 """
-                UPDATE tasks SET status = 'running', worker = v.worker, host = v.host, started = v.started,
-                    attempts = tasks.attempts + v.n, error = NULL
+                UPDATE tasks SET status = 'running', worker = v.worker, host = v.host,
+                    started = coalesce(v.started, tasks.started), attempts = tasks.attempts + v.n, error = NULL
                 FROM (\(Self.selectRows(k, types: [d.text, d.text, d.text, d.real, d.integer], names: ["key", "worker", "host", "started", "n"])))
                     AS v
                 WHERE tasks.key = v.key AND tasks.status IN ('pending', 'running')
@@ -218,8 +217,8 @@ extension SummaryStore {
                     update,
                     [
                         .text(f.error), DatabaseValue(f.worker), DatabaseValue(f.host),
-                        DatabaseValue(f.start?.started.timeIntervalSince1970), .real(now),
-                        .integer(f.start == nil ? 0 : 1), .text(f.key.hex),
+                        f.start?.recordedStart ?? .null, .real(now),
+                        .integer(f.start?.attemptIncrement ?? 0), .text(f.key.hex),
                     ])
                 if changed == 1 {
                     summary.recorded += 1

@@ -161,8 +161,10 @@ import ZeroMQ
         let curve = ["--curve", "--keys", keys.path]
         // The intruder knows the coordinator's public key but is not on the allow-list.
         let intruder = try ChildProcess(
-            ["worker", "--connect", running.endpoint, "--key-name", "intruder", "--give-up-after", "2"] + curve)
-        #expect(intruder.exitStatus(timeout: 20) == 3, "\(intruder.output)")
+            ["worker", "--connect", running.endpoint, "--key-name", "intruder", "--give-up-after", "30"] + curve)
+        // It is told why (not "no coordinator" after --give-up-after): status 4 and both causes.
+        #expect(intruder.exitStatus(timeout: 20) == 4, "\(intruder.output)")
+        #expect(intruder.output.contains("authorized/"), "\(intruder.output)")
         #expect(ledger.completed.isEmpty)
         let worker = try ChildProcess(["worker", "--connect", running.endpoint, "--key-name", "worker"] + curve)
         let outcome = try running.wait(timeout: 60)

@@ -40,6 +40,37 @@ import Testing
         return (dir, store, tasks)
     }
 
+    /// Inline runs record starts like the cluster: a task that follows a long one (and the
+    /// first) is `running` in the store, with worker, host and start, while it runs; a short one's
+    /// start arrives with its result. Every task ends with one attempt and its start time.
+    @Test func aTaskAfterALongOneIsRecordedRunningWhileItRuns() throws {
+        let (dir, store, tasks) = try setUp()
+        let reader = try SummaryStore(path: dir.path("s.sqlite"), readOnly: true)
+        var seenRunning: [Bool] = []
+        var options = InlineRunner.Options(batchSize: 100, batchInterval: 3600)
+        options.startCommitThreshold = 0.02
+        let runner = InlineRunner(
+            store: store, options: options,
+            simulate: { (c: SimulationConfig) throws(ParameterError) -> SimulationResult in
+                let key = SweepTask(config: c).key
+                let row = try? reader.task(key)
+                seenRunning.append(
+                    row?.state == .running && row?.attempts == 1 && row?.host == options.host
+                        && row?.worker == options.worker && row?.started != nil)
+                // Seed 0 and 1 are long, 2 and 3 short: the task after a long one shows as running.
+                if c.seed < 2 { usleep(30_000) }
+                return try Self.fake(c)
+            })
+        _ = try runner.run(tasks)
+        // Per depth, seeds 0…3: seed 0 follows seed 3 of the previous depth (short) except the very first.
+        let expected = (0..<tasks.count).map { i in i == 0 || [1, 2].contains(i % 4) }
+        #expect(seenRunning == expected)
+        for t in tasks {
+            let row = try #require(try store.task(t.key))
+            #expect(row.attempts == 1 && row.started != nil && row.host == options.host, "\(row.state)")
+        }
+    }
+
     @Test func runsEveryTaskAndCommitsInBatches() throws {
         let (_, store, tasks) = try setUp()
         let runner = InlineRunner(store: store, options: .init(batchSize: 5, batchInterval: 3600), simulate: Self.fake)

@@ -13,6 +13,7 @@ struct Harness {
     var sent: [(PeerID, WireMessage)] = []
     var started: [(TaskKey, PeerID)] = []
     var released: [TaskKey] = []
+    var adopted: [TaskKey] = []
 
     init(tasks: Int, config: SchedulerConfig = SchedulerConfig()) {
         scheduler = Scheduler(
@@ -26,7 +27,8 @@ struct Harness {
             case .send(let p, let m): sent.append((p, m))
             case .record(let k, _, _): recorded.append(k)
             case .fail(let k, let e, let n): failed.append((k, e, n))
-            case .started(let k, let p): started.append((k, p))
+            case .started(let k, let p, _): started.append((k, p))
+            case .adopted(let k, _): adopted.append(k)
             case .released(let k): released.append(k)
             case .log: break
             }
@@ -39,9 +41,12 @@ struct Harness {
         apply(scheduler.tick(now: t))
     }
 
-    mutating func hello(_ p: PeerID, jobs: Int = 1) {
+    mutating func hello(_ p: PeerID, jobs: Int = 1, running: [TaskKey] = []) {
         receive(
-            .hello(Hello(workerID: "w\(p.bytes[0])", host: "h", pid: 1, cores: 2, jobs: jobs, capabilities: [.noop])),
+            .hello(
+                Hello(
+                    workerID: "w\(p.bytes[0])", host: "h", pid: 1, cores: 2, jobs: jobs, capabilities: [.noop],
+                    running: running)),
             from: p)
     }
 
@@ -199,6 +204,30 @@ let c = PeerID([3])
         #expect(h.failed.map(\.0) == [key(1)])
         #expect(h.scheduler.state(of: key(0))?.state == .queued)
         #expect(h.scheduler.state(of: key(0))?.attempts == 0)
+    }
+
+    /// Every announced start is reported once per lease (the store's `running`), a re-queue is
+    /// reported as a release, and announcing plain (not isolated) tasks does not make a worker's
+    /// death their fault: several run at once, the death is blamed on none of them.
+    @Test func startsAreReportedOncePerLeaseAndPlainStartsAreNotBlamedForADeath() {
+        var h = Harness(tasks: 2, config: SchedulerConfig(maxAttempts: 1))
+        h.hello(a, jobs: 2)
+        h.receive(.ready(credit: 2), from: a)
+        #expect(h.takeTasks(for: a).count == 2)
+        h.receive(.started([key(0), key(1)]), from: a)
+        h.receive(.started([key(0)]), from: a)  // announced again: still one start
+        h.receive(.started([key(0)]), from: b)  // not b's lease: ignored
+        #expect(h.started.map(\.0) == [key(0), key(1)] && h.started.allSatisfy { $0.1 == a })
+        h.tick(at: 5)  // a dies running both: re-queued, isolated, uncharged
+        #expect(h.failed.isEmpty && Set(h.released) == [key(0), key(1)])
+        h.hello(b, jobs: 1)
+        h.receive(.ready(credit: 1), from: b)
+        let next = h.takeTasks(for: b)
+        #expect(next.count == 1 && next[0].isolated)
+        h.receive(.started([next[0].key]), from: b)
+        #expect(h.started.count == 3 && h.started.last?.1 == b)
+        h.tick(at: 10)  // b dies running the isolated task: that one is charged
+        #expect(h.failed.map(\.0) == [next[0].key])
     }
 
     @Test func reportedErrorsAreRetriedThenFailed() {

@@ -55,8 +55,17 @@ import Testing
         // pending again (attempts kept); failed tasks only with --retry-failed.
         #expect(try ledger.pendingTasks().map(\.key) == [3, 4, 5].map { tasks[$0].key })
         #expect(try store.task(tasks[3].key)?.state == .pending && store.task(tasks[3].key)?.attempts == 1)
+        // Adopted by the next coordinator (its worker still runs it): running again, same attempt,
+        // same start; its result does not count another attempt.
+        let later = Date(timeIntervalSince1970: 2000)
+        let adoption = TaskStart(key: tasks[3].key, worker: "w4", host: "h4", started: later, adopted: true)
+        try ledger.commit(LedgerBatch(marks: [.started(adoption)]))
+        let adopted = try #require(try store.task(tasks[3].key))
+        #expect(adopted.state == .running && adopted.attempts == 1 && adopted.started == at)
+        try ledger.commit(LedgerBatch(completed: [CompletedTask(key: tasks[3].key, result: result, start: adoption)]))
+        #expect(try store.task(tasks[3].key)?.attempts == 1 && store.task(tasks[3].key)?.state == .done)
         let retry = try StoreLedger(store: store, sweep: "ledger", retryFailed: true)
-        #expect(try retry.pendingTasks().map(\.key) == [2, 3, 4, 5].map { tasks[$0].key })
+        #expect(try retry.pendingTasks().map(\.key) == [2, 4, 5].map { tasks[$0].key })
     }
 
     @Test func liveStateRoundTripsThroughItsTable() throws {

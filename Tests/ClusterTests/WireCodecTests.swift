@@ -44,7 +44,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         return [
             .hello(
                 Hello(
-                    workerID: "node1-42", host: "node1", pid: 42, cores: 8, jobs: 4, capabilities: [.simulate, .noop])),
+                    workerID: "node1-42", host: "node1", pid: 42, cores: 8, jobs: 4, capabilities: [.simulate, .noop],
+                    running: [key(5), key(6)])),
             .welcome(
                 Welcome(
                     session: 0xDEAD_BEEF_0102_0304, heartbeatMilliseconds: 250, liveness: 5, maxMessageBytes: 1 << 20)),
@@ -59,12 +60,14 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
                 [
                     WireResult(key: key(1), outcome: .success(sampleResult()), seconds: 0.5),
                     WireResult(key: key(2), outcome: .failure("n: must be ≥ 1"), seconds: 0),
+                    WireResult(key: key(3), outcome: .failure("cannot be sent"), seconds: 2, isFinal: true),
                 ]),
             .ack(batch: 1 << 40),
             .heartbeat(running: 3, queued: 12),
             .bye(reason: "interrupted"),
             .shutdown(.complete, message: "done"),
             .reset,
+            .rejected(batch: 12, reason: "results message has 1 unexpected trailing bytes"),
         ]
     }
 
@@ -96,8 +99,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         badTag[0] = UInt8(ascii: "X")
         #expect(WireCodec.decode([badTag, body]) == .failure(.badTag))
         var wrongVersion = WireCodec.header(.ready)
-        wrongVersion[4] = 2
-        #expect(WireCodec.decode([wrongVersion, body]) == .failure(.unsupportedVersion(2)))
+        wrongVersion[4] = WireCodec.version + 1
+        #expect(WireCodec.decode([wrongVersion, body]) == .failure(.unsupportedVersion(WireCodec.version + 1)))
         var unknown = WireCodec.header(.ready)
         unknown[5] = 200
         #expect(WireCodec.decode([unknown, body]) == .failure(.unknownType(200)))
@@ -180,5 +183,75 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
 
     private func randomBytes(_ rng: inout Xoshiro256StarStar, max: Int) -> [UInt8] {
         (0..<Int(rng.next() % UInt64(max + 1))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    }
+}
+
+/// The result-size bound that `plan`, `run`, `coordinator` and `simulate` check before anything
+/// runs must hold for what the codec really writes.
+@Suite struct ResultSizeBoundTests {
+    /// A result of the largest shape: every interval and prediction present, every optional set.
+    static func largest(ranks: Int, records: Int) -> SimulationResult {
+        SimulationResult(
+            status: .finished, path: .full, steps: records, finalLoss: 1, finalErank: 2,
+            targets: (0..<ranks).map { Double($0) },
+            intervals: (0..<ranks).map {
+                IntervalStat(rank: $0, target: 1, start: 1, end: 2, length: 1, middleError: 3)
+            },
+            predicted: (0..<ranks).map { PredictedInterval(rank: $0, start: 1, end: 2) },
+            trajectory: (0..<records).map {
+                TrajectoryPoint(step: $0, loss: 1, erank: 1, erankRatio: 1, cleanError: 0.5)
+            }, bestStep: 1, bestCleanError: 0.5, bestInsideInterval: true, seconds: 1)
+    }
+
+    @Test(arguments: [(0, 0), (1, 2), (5, 1000), (40, 3)])
+    func boundIsExactForTheLargestShape(ranks: Int, records: Int) {
+        let longKey = TaskKey(hex: String(repeating: "a", count: 128))  // the longest key decoding accepts
+        let r = WireResult(key: longKey, outcome: .success(Self.largest(ranks: ranks, records: records)), seconds: 1)
+        let frames = WireCodec.encode(.results(batch: 1, [r]))
+        let bytes = frames[0].count + frames[1].count
+        #expect(
+            bytes == WireCodec.resultsMessageOverhead
+                + SimulationResult.encodedSizeBound(ranks: ranks, records: records))
+        #expect(WireCodec.encodedSizeBound(r) == SimulationResult.encodedSizeBound(ranks: ranks, records: records))
+    }
+
+    @Test func boundHoldsForARealRunAndItsConfiguration() throws {
+        var config = SimulationConfig()
+        config.n = 6
+        config.spectrum = [10, 5, 2, 1]
+        config.noise = 0.1
+        config.steps = 3000
+        config.recordEvery = 7
+        let result = try Simulation.run(config)
+        #expect(result.trajectory.count <= config.resultRecordBound)
+        #expect(result.targets.count <= config.resultRankBound)
+        let r = WireResult(key: key(1), outcome: .success(result), seconds: 1)
+        let frames = WireCodec.encode(.results(batch: 1, [r]))
+        #expect(frames[0].count + frames[1].count <= WireCodec.resultsMessageOverhead + config.resultByteBound)
+    }
+
+    @Test func theLargestAllowedResultFitsInOneMessage() {
+        #expect(
+            WireCodec.resultsMessageOverhead + SimulationConfig.maximumResultBytes <= WireCodec.defaultMaxMessageBytes)
+    }
+
+    /// The issue's example: 3,000,000 steps recorded every step cannot travel; refused by `validate()`
+    /// (so by every command) naming `record_every`.
+    @Test func theIssuesExampleIsRefusedNamingRecordEvery() {
+        var config = SimulationConfig()
+        config.n = 5
+        config.spectrum = [10, 5, 2, 1, 0.5]
+        config.steps = 3_000_000
+        config.recordEvery = 1
+        #expect(config.resultByteBound > SimulationConfig.maximumResultBytes)
+        #expect(throws: ParameterError.self) { try config.validate() }
+        do {
+            try config.validate()
+        } catch {
+            #expect(error.parameter == "record_every")
+            #expect(error.message.contains("63.0 MiB"))
+        }
+        config.recordEvery = 2
+        #expect(throws: Never.self) { try config.validate() }
     }
 }

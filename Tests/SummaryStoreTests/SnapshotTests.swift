@@ -16,7 +16,10 @@ import Testing
             ("registerSweep again", { try store.registerSweep(name: "s", spec: "", tasks: tasks) }),
             ("unfinishedTasks", { _ = try store.unfinishedTasks(sweep: "s", limit: 1) }),
             ("markRunning", { try store.markRunning([start(0), start(1)]) }),
-            ("recordResults", { try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))]) }),
+            (
+                "recordResults",
+                { try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))]) }
+            ),
             ("markFailed", { try store.markFailed([TaskFailure(key: tasks[1].key, error: "boom")]) }),
             ("markPending", { try store.markPending([tasks[2].key]) }),
             ("doneKeys", { _ = try store.doneKeys(among: tasks.map(\.key)) }),

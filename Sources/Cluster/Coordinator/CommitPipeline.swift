@@ -121,7 +121,7 @@ final class CommitPipeline: @unchecked Sendable {
                 try? ledger.checkpoint(final: true)
                 return
             }
-            if failed { continue }
+            if failed || (work.isEmpty && live == nil) { continue }  // a failure, or a timeout to checkpoint
             do {
                 let batch = LedgerBatch(
                     marks: work.flatMap(\.batch.marks), completed: work.flatMap(\.batch.completed),

@@ -29,6 +29,8 @@ public final class Coordinator {
     /// travels inside the result instead (`startIndex`), so a fast task costs one row update.
     private var marks: [TaskMark?] = []
     private var startIndex: [TaskKey: Int] = [:]
+    /// The worker whose hello is being handled (its adopted tasks are recorded with its name).
+    private var joining: (worker: String, host: String)?
     private var oldestUncommitted: Double?
     private var ackDue: [PeerID: UInt64] = [:]
     private var badMessages: [String: Int] = [:]
@@ -38,6 +40,10 @@ public final class Coordinator {
     private var phase = CoordinatorPhase.running
     private var failure: String?
     private var pipeline: CommitPipeline?
+    private var stall: StallDetector
+    private var deniedSeen = 0
+    private var handshakeMonitor: Socket?
+    private var brokenHandshakes = 0
 
     /// Creates a coordinator for the tasks the ledger says are pending.
     /// - Throws: ledger errors, `ZMQError`.
@@ -50,10 +56,12 @@ public final class Coordinator {
         config.maxMessageBytes = options.maxMessageBytes
         scheduler = Scheduler(tasks: try ledger.pendingTasks(), config: config)
         doneBefore = try ledger.doneCount()
+        stall = StallDetector(factor: 10, minimum: options.stallMinimum)
         context = try Context()
     }
 
     deinit {
+        handshakeMonitor?.close()
         authenticator?.stop()
         socket?.close()
         context.close()
@@ -71,11 +79,17 @@ public final class Coordinator {
         if let curve = options.curve {
             authenticator = try ZAPAuthenticator(context: context, config: curve)
             try s.makeCurveServer(curve)
+            // Handshakes that break off before ZAP is asked: a client with the wrong coordinator.pub.
+            handshakeMonitor = try s.monitor(
+                "inproc://dmfsweep-coordinator-monitor", events: [.handshakeFailedProtocol, .handshakeFailedNoDetail])
         }
         try s.setMaxMessageSize(Int64(options.maxMessageBytes))
         try s.setSendHighWaterMark(100_000)
         try s.setReceiveHighWaterMark(100_000)
         try s.setRouterHandover(true)
+        // A message that cannot be routed (peer gone) or queued (peer's queue full) is reported
+        // (EHOSTUNREACH / EAGAIN) instead of dropped silently: its tasks are re-queued at once.
+        try s.setRouterMandatory(true)
         // A coordinator restarted right after another one released the port may find it still
         // held for a moment by libzmq's reaper: retry EADDRINUSE briefly.
         var attempt = 0
@@ -160,6 +174,7 @@ public final class Coordinator {
         let poller = Poller()
         _ = poller.add(socket)
         _ = poller.add(fileDescriptor: pipeline.wakeFD)
+        if let m = handshakeMonitor { _ = poller.add(m) }
         let start = monotonicSeconds()
         var nextTick = start
         var nextProgress = start
@@ -195,6 +210,12 @@ public final class Coordinator {
             if now >= nextTick {
                 try perform(scheduler.tick(now: now), from: nil, socket: socket)
                 nextTick = now + tickEvery
+                reportRefusedKeys()
+                reportBrokenHandshakes()
+                let snap = scheduler.snapshot(now: now)
+                if let warning = stall.check(now: now, workers: snap.workers.count, leased: snap.leased) {
+                    emit(.warning, "stalled", warning.message, ["silent_s": "\(Int(warning.silentFor))"])
+                }
             }
             if waiting && !scheduler.waitingForWorkers {
                 waiting = false
@@ -255,6 +276,8 @@ public final class Coordinator {
     /// context, so the port is free before `run()` returns (a restarted coordinator may bind it at once).
     private func close(_ socket: Socket) {
         try? socket.setLinger(500)
+        handshakeMonitor?.close()
+        handshakeMonitor = nil
         socket.close()
         self.socket = nil
         authenticator?.stop()
@@ -275,12 +298,23 @@ public final class Coordinator {
         case .success(let m): message = m
         case .failure(let e):
             badMessages[e.reason, default: 0] += 1
+            // A results batch from a worker we know that we cannot read: say so, to the log and to
+            // the worker, which sends its tasks again as failures with the reason.
+            if scheduler.isConnected(peer), let batch = WireCodec.resultsBatch(frames.dropFirst()) {
+                let name = names[peer]?.worker ?? "\(peer)"
+                emit(
+                    .error, "results_rejected", "cannot read result batch \(batch) from worker \(name): \(e)",
+                    ["worker": name, "reason": e.reason])
+                try send(.rejected(batch: batch, reason: e.description), to: peer, socket: socket)
+            }
             return
         }
         if case .results(let batch, _) = message, scheduler.isConnected(peer) { ackDue[peer] = batch }
+        if case .hello(let h) = message { joining = (h.workerID, h.host) }
         try perform(scheduler.receive(message, from: peer, now: now), from: peer, socket: socket)
         // After the actions: a repeated hello first ends the peer's old session (which forgets it).
         if case .hello(let h) = message { names[peer] = (h.workerID, h.host) }
+        joining = nil
     }
 
     private func perform(_ actions: [SchedulerAction], from peer: PeerID?, socket: Socket) throws {
@@ -288,22 +322,33 @@ public final class Coordinator {
             switch action {
             case .send(let to, let message):
                 try send(message, to: to, socket: socket)
-            case .record(let key, let result, _):
+            case .record(let key, let result, let seconds):
+                stall.resultArrived(now: monotonicSeconds(), seconds: seconds)
                 let who = peer.flatMap { names[$0] }
                 completed.append(
-                    CompletedTask(key: key, result: result, worker: who?.worker, host: who?.host, start: takeStart(key)))
+                    CompletedTask(key: key, result: result, worker: who?.worker, host: who?.host, start: takeStart(key))
+                )
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .fail(let key, let error, _):
+                stall.resultArrived(now: monotonicSeconds(), seconds: 0)
                 // From a worker's error report (`peer` sent it) or a timeout or a death (the clock: no peer).
                 let who = peer.flatMap { names[$0] }
                 failed.append(
                     TaskFailure(key: key, error: error, worker: who?.worker, host: who?.host, start: takeStart(key)))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
-            case .started(let key, let by):
+            case .started(let key, let by, let ago):
                 let who = names[by]
                 startIndex[key] = marks.count
                 marks.append(
-                    .started(TaskStart(key: key, worker: who?.worker, host: who?.host, started: Date())))
+                    .started(
+                        TaskStart(
+                            key: key, worker: who?.worker, host: who?.host, started: Date(timeIntervalSinceNow: -ago))))
+                if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
+            case .adopted(let key, let by):
+                let who = names[by] ?? joining  // adopted while its hello is handled: not in `names` yet
+                startIndex[key] = marks.count
+                marks.append(
+                    .started(TaskStart(key: key, worker: who?.worker, host: who?.host, started: Date(), adopted: true)))
                 if oldestUncommitted == nil { oldestUncommitted = monotonicSeconds() }
             case .released(let key):
                 startIndex[key] = nil
@@ -327,6 +372,8 @@ public final class Coordinator {
                     emit(.warning, "task_retried", event.description, ["key": k.hex])
                 case .taskFailed(let k, let n, let e):
                     emit(.error, "task_failed", event.description, ["key": k.hex, "attempts": "\(n)", "error": e])
+                case .tasksAdopted(_, let id, let keys):
+                    emit(.info, "tasks_adopted", event.description, ["worker": id, "adopted": "\(keys.count)"])
                 }
             }
         }
@@ -334,9 +381,56 @@ public final class Coordinator {
 
     private func send(_ message: WireMessage, to peer: PeerID, socket: Socket) throws {
         let frames = WireCodec.encode(message)
-        // Non-blocking: a peer whose queue is full (or gone) loses the message; heartbeats and
-        // leases recover from that.
-        _ = try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true)
+        // Non-blocking, with ROUTER_MANDATORY: a peer whose queue is full (EAGAIN) or that is gone
+        // (EHOSTUNREACH) is reported. Losing a heartbeat or an ack is harmless (the worker's
+        // liveness and resends recover); losing tasks is not: the worker is forgotten and its
+        // leases re-queued at once, with the reason in the log.
+        let reason: String
+        let sent = Result { () throws(ZMQError) -> Bool in
+            try socket.send([peer.bytes, frames[0], frames[1]], dontWait: true)
+        }
+        switch sent {
+        case .success(true): return
+        case .success(false): reason = "its queue is full (EAGAIN)"
+        case .failure(let error) where error.isHostUnreachable: reason = "it is no longer connected (EHOSTUNREACH)"
+        case .failure(let error): throw error
+        }
+        let type = message.type
+        if type == .tasks && scheduler.isConnected(peer) {
+            try perform(
+                scheduler.unreachable(peer, reason: reason, now: monotonicSeconds()), from: peer, socket: socket)
+        } else if type != .heartbeat {  // a lost heartbeat is what liveness is for
+            let name = names[peer]?.worker ?? "\(peer)"
+            emit(.warning, "send_failed", "could not send \(type) to worker \(name): \(reason)", ["worker": name])
+        }
+    }
+
+    /// Logs CURVE handshakes that failed before the allow-list was consulted (seen by the monitor).
+    private func reportBrokenHandshakes() {
+        while let m = handshakeMonitor, let event = try? m.receiveMonitorEvent(dontWait: true) {
+            if event.event != .monitorStopped { brokenHandshakes += 1 }
+        }
+        guard brokenHandshakes > 0 else { return }
+        emit(
+            .warning, "curve_handshake_failed",
+            "\(brokenHandshakes) CURVE handshake(s) failed before authentication: a worker has the wrong "
+                + "coordinator.pub (not this coordinator's public key), or connects without --curve",
+            ["failed": "\(brokenHandshakes)"])
+        brokenHandshakes = 0
+    }
+
+    /// Logs the public keys the ZAP handler refused since the last call (CURVE allow-list).
+    private func reportRefusedKeys() {
+        guard let stats = authenticator?.statistics, stats.denied > deniedSeen else { return }
+        let n = stats.denied - deniedSeen
+        deniedSeen = stats.denied
+        let key = stats.lastDeniedKey ?? "?"
+        let address = stats.lastDeniedAddress ?? "?"
+        emit(
+            .warning, "curve_refused",
+            "refused \(n) CURVE connection(s); last from \(address) with public key \(key), which is not in the "
+                + "allow-list (add the worker's NAME.pub to the key directory's authorized/ and restart)",
+            ["key": key, "address": address, "refused": "\(n)"])
     }
 
     /// The start of `key` not yet submitted, taken out of `marks` to travel with its result.
@@ -377,7 +471,8 @@ public final class Coordinator {
         return LiveState(
             updatedAt: Date().timeIntervalSince1970, startedAt: startedWall, endpoint: boundEndpoint,
             pid: Int(ProcessInfo.processInfo.processIdentifier), host: ProcessInfo.processInfo.hostName, phase: phase,
-            failure: failure, scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages)
+            failure: failure, scheduler: snap, doneBefore: doneBefore, rate: rate, eta: eta, badMessages: badMessages,
+            stall: stall.current(now: now))
     }
 
     private func emit(_ level: LogRecord.Level, _ event: String, _ message: String, _ fields: [String: String] = [:]) {

@@ -24,6 +24,9 @@ public struct CoordinatorOptions: Sendable {
     /// After the sweep is complete, seconds to keep answering late workers with "complete" while
     /// connected ones have not said bye.
     public var farewell = 2.0
+    /// The shortest silence (no result while workers hold tasks) reported as a stall, seconds;
+    /// the threshold is `max(10 × slowest task so far, stallMinimum)` (`StallDetector`).
+    public var stallMinimum = 60.0
 
     /// Options with the defaults above.
     /// - Parameter endpoint: where to bind.

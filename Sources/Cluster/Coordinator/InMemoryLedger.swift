@@ -41,19 +41,19 @@ public final class InMemoryLedger: TaskLedger, Sendable {
             for mark in batch.marks {
                 switch mark {
                 case .started(let start) where s.done[start.key] == nil && s.failed[start.key] == nil:
-                    s.starts[start.key, default: 0] += 1
+                    s.starts[start.key, default: 0] += start.adopted ? 0 : 1
                     s.running[start.key] = start
                 case .started: break
                 case .released(let key): s.running[key] = nil
                 }
             }
             for c in batch.completed {
-                if let start = c.start { s.starts[start.key, default: 0] += 1 }
+                if let start = c.start, !start.adopted { s.starts[start.key, default: 0] += 1 }
                 s.running[c.key] = nil
                 if s.done[c.key] != nil { s.duplicateCommits += 1 } else { s.done[c.key] = c }
             }
             for f in batch.failed where s.done[f.key] == nil {
-                if let start = f.start { s.starts[start.key, default: 0] += 1 }
+                if let start = f.start, !start.adopted { s.starts[start.key, default: 0] += 1 }
                 s.running[f.key] = nil
                 s.failed[f.key] = f
             }

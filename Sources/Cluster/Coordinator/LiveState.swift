@@ -45,6 +45,10 @@ public struct LiveState: Sendable, Hashable, Codable {
     /// Dropped malformed messages by reason (`truncated`, `version`, …).
     public var badMessages: [String: Int]
 
+    /// Set while the run looks stalled: workers are connected and hold tasks, but no result came
+    /// for much longer than the slowest task so far (`StallDetector`); `nil` otherwise.
+    public var stall: StallWarning? = nil
+
     /// Dropped malformed messages, all reasons together.
     public var badMessageTotal: Int { badMessages.values.reduce(0, +) }
 }
@@ -64,8 +68,12 @@ extension LiveState {
     /// publishes every `CoordinatorOptions.publishInterval` (2 s), so three missed updates.
     public static let staleAfter = 6.0
 
+    /// Seconds after which even a coordinator whose pid exists on this host counts as gone (the
+    /// pid may belong to another process by now).
+    public static let staleOnHostAfter = 60.0
+
     /// Judges whether the coordinator still serves: on its own host by its pid (at once after a
-    /// kill), elsewhere by the age of the state (`staleAfter`).
+    /// kill; `staleOnHostAfter` bounds a reused pid), elsewhere by the age of the state (`staleAfter`).
     /// - Parameters:
     ///   - now: the reader's clock, Unix seconds.
     ///   - localHost: the reader's host name.
@@ -75,8 +83,11 @@ extension LiveState {
         guard phase.isActive else { return .ended }
         let age = now - updatedAt
         if host == localHost {
-            return processExists(pid)
-                ? .serving : .gone(reason: "its process (pid \(pid) on \(host)) is gone: stopped or killed")
+            guard processExists(pid) else {
+                return .gone(reason: "its process (pid \(pid) on \(host)) is gone: stopped or killed")
+            }
+            return age > Self.staleOnHostAfter
+                ? .gone(reason: String(format: "no update for %.0f s", age)) : .serving
         }
         return age > Self.staleAfter
             ? .gone(reason: String(format: "no update for %.0f s (its host %@ is not this one)", age, host))

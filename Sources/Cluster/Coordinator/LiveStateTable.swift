@@ -12,6 +12,29 @@ public enum LiveStateTable {
         try store.publishLiveState(sweep: sweep, updated: state.updatedAt, json: json)
     }
 
+    /// The endpoint an inline run writes in its live state.
+    public static let inlineEndpoint = "inline"
+
+    /// Records where a run of `sweep` in this process (`run --inline`, which has no coordinator)
+    /// stands: its host and pid while it runs (so `status` can tell a killed run), and how it
+    /// ended, with the reason if it failed. Best effort: when the store itself is the cause (a
+    /// full disk), nothing may be written.
+    /// - Parameters:
+    ///   - phase: running at the start, then how it ended.
+    ///   - failure: one line (the store error) for `.failed`.
+    ///   - sweep: the sweep's name.
+    ///   - startedAt: when the run started (Unix seconds).
+    ///   - store: the summary store.
+    public static func recordInlineRun(
+        _ phase: CoordinatorPhase, failure: String? = nil, sweep: String, startedAt: Double, to store: SummaryStore
+    ) {
+        let state = LiveState(
+            updatedAt: Date().timeIntervalSince1970, startedAt: startedAt, endpoint: inlineEndpoint,
+            pid: Int(ProcessInfo.processInfo.processIdentifier), host: ProcessInfo.processInfo.hostName, phase: phase,
+            failure: failure, scheduler: SchedulerSnapshot(), doneBefore: 0, rate: 0, eta: nil, badMessages: [:])
+        try? write(state, sweep: sweep, to: store)
+    }
+
     /// The live states in a store, by sweep (empty when no coordinator ever ran on it).
     /// - Parameter store: the summary store.
     /// - Returns: the latest state per sweep name.

@@ -38,7 +38,10 @@ public struct Scheduler: Sendable {
         var lastSent: Double
         var credit = 0
         var leases: Set<Int> = []
+        /// Isolated leases it announced: a death is blamed on these (see the type's rules).
         var started: Set<Int> = []
+        /// Leases it announced as started (`started`), isolated or not: recorded as running.
+        var announced: Set<Int> = []
         var completed = 0
         var running = 0
     }
@@ -154,6 +157,7 @@ public struct Scheduler: Sendable {
             workers[peer] = Worker(hello: hello, lastSeen: now, lastSent: now)
             resetSent[peer] = nil
             out.append(.log(.workerJoined(peer, workerID: hello.workerID, host: hello.host, jobs: hello.jobs)))
+            adopt(hello.running, by: peer, now: now, into: &out)
             out.append(.send(peer, .welcome(welcome)))
             if isComplete {
                 out.append(.send(peer, .shutdown(.complete, message: "the sweep is complete")))
@@ -185,19 +189,26 @@ public struct Scheduler: Sendable {
             dispatchAll(now: now, into: &out)
         case .started(let keys):
             // The first announcement of a lease is a start (an isolated task is announced twice).
+            // Only isolated tasks are blamed for a death: several plain tasks run at once.
             for key in keys {
-                if let i = index[key], workers[peer]?.leases.contains(i) == true,
-                    workers[peer]?.started.insert(i).inserted == true
-                {
-                    out.append(.started(key: key, peer: peer))
+                guard let i = index[key], workers[peer]?.leases.contains(i) == true else { continue }
+                if entries[i].isolated { workers[peer]?.started.insert(i) }
+                if workers[peer]?.announced.insert(i).inserted == true {
+                    out.append(.started(key: key, peer: peer, secondsAgo: 0))
                 }
             }
+            // The echo tells the worker its announcement of an isolated task arrived: only then does
+            // it start the task. Plain starts (every task announces its start) need no echo.
+            let echo = keys.filter { key in
+                index[key].map { entries[$0].isolated || workers[peer]?.leases.contains($0) != true } ?? true
+            }
+            if !echo.isEmpty { out.append(.send(peer, .started(echo))) }
         case .heartbeat(let running, _):
             workers[peer]?.running = running
         case .bye(let reason):
             lose(peer, reason: "left: \(reason)", charge: false, into: &out)
             dispatchAll(now: now, into: &out)
-        case .hello, .welcome, .tasks, .ack, .shutdown, .reset:
+        case .hello, .welcome, .tasks, .ack, .shutdown, .reset, .rejected:
             counters.unexpectedMessages += 1
         }
         return out
@@ -219,6 +230,7 @@ public struct Scheduler: Sendable {
                     guard case .leased(_, let since) = entries[i].state, now - since > timeout else { continue }
                     workers[peer]?.leases.remove(i)
                     workers[peer]?.started.remove(i)
+                    workers[peer]?.announced.remove(i)
                     charge(i, error: "timed out after \(timeout) s on worker \(w.hello.workerID)", into: &out)
                 }
             }
@@ -227,6 +239,22 @@ public struct Scheduler: Sendable {
             out.append(.send(peer, .heartbeat(running: 0, queued: 0)))
             workers[peer]?.lastSent = now
         }
+        dispatchAll(now: now, into: &out)
+        return out
+    }
+
+    /// Forgets a worker a message could not be sent to (its queue is full, or it is gone) and
+    /// re-queues its leases uncharged at once, instead of leaving them leased until it is declared
+    /// dead or a lease expires. If it is still there, its next message is answered with `reset`
+    /// and it says hello again (listing what it runs, which it then keeps: adoption).
+    /// - Parameters:
+    ///   - peer: the worker.
+    ///   - reason: why the send failed, for the log.
+    ///   - now: the clock, in seconds.
+    /// - Returns: what to do, in order (a log line, and dispatch to other workers).
+    public mutating func unreachable(_ peer: PeerID, reason: String, now: Double) -> [SchedulerAction] {
+        var out: [SchedulerAction] = []
+        lose(peer, reason: "cannot send to it: \(reason)", charge: false, into: &out)
         dispatchAll(now: now, into: &out)
         return out
     }
@@ -277,6 +305,11 @@ public struct Scheduler: Sendable {
         case .leased(let holder, _):
             workers[holder]?.leases.remove(i)
             workers[holder]?.started.remove(i)
+            // A worker does not announce a task that finished before it looked (its start would
+            // arrive with its result anyway): the result of an unannounced lease is its start.
+            if workers[holder]?.announced.remove(i) == nil && holder == peer {
+                out.append(.started(key: r.key, peer: peer, secondsAgo: r.seconds))
+            }
         case .queued:
             break  // a result from an earlier session (resent after a coordinator restart)
         }
@@ -287,15 +320,41 @@ public struct Scheduler: Sendable {
             counters.done += 1
             out.append(.record(key: r.key, result: result, seconds: r.seconds))
         case .failure(let message):
-            charge(i, error: message, into: &out)
+            charge(i, error: message, final: r.isFinal, into: &out)
         }
     }
 
-    /// Counts a confirmed failed attempt: fails the task at `maxAttempts`, else re-queues it.
-    private mutating func charge(_ i: Int, error: String, into out: inout [SchedulerAction]) {
+    /// Leases the tasks a (re)connecting worker says it is running to it, when they are queued
+    /// here: a restarted coordinator adopts work in flight instead of computing it twice. An
+    /// adopted task is announced as started (a death while running it is a confirmed attempt) but
+    /// is not a new attempt. Keys that are unknown, done, failed or leased to another worker are
+    /// left alone (a result still wins if it comes first).
+    private mutating func adopt(_ keys: [TaskKey], by peer: PeerID, now: Double, into out: inout [SchedulerAction]) {
+        guard workers[peer] != nil, !keys.isEmpty else { return }
+        var adopted: [TaskKey] = []
+        for key in keys {
+            guard let i = index[key], case .queued = entries[i].state else { continue }
+            entries[i].state = .leased(peer, since: now)
+            workers[peer]?.leases.insert(i)
+            workers[peer]?.started.insert(i)
+            workers[peer]?.announced.insert(i)
+            adopted.append(key)
+            out.append(.adopted(key: key, peer: peer))
+        }
+        counters.adopted = (counters.adopted ?? 0) + adopted.count
+        if !adopted.isEmpty, let id = workers[peer]?.hello.workerID {
+            out.append(.log(.tasksAdopted(peer, workerID: id, keys: adopted)))
+        }
+    }
+
+    /// Counts a confirmed failed attempt: fails the task at `maxAttempts` (or at once when `final`:
+    /// another attempt would fail the same way), else re-queues it.
+    private mutating func charge(
+        _ i: Int, error: String, final: Bool = false, into out: inout [SchedulerAction]
+    ) {
         entries[i].attempts += 1
         let key = entries[i].task.key
-        if entries[i].attempts >= config.maxAttempts {
+        if final || entries[i].attempts >= config.maxAttempts {
             entries[i].state = .failed
             counters.failed += 1
             out.append(.fail(key: key, error: error, attempts: entries[i].attempts))

@@ -9,8 +9,12 @@ public enum SchedulerAction: Sendable, Hashable {
     case record(key: TaskKey, result: SimulationResult, seconds: Double)
     /// Mark the task failed in the store (`attempts`: the scheduler's confirmed failed attempts).
     case fail(key: TaskKey, error: String, attempts: Int)
-    /// The worker `peer` started the task (its first `started` for this lease): record it running.
-    case started(key: TaskKey, peer: PeerID)
+    /// The worker `peer` started the task `secondsAgo` seconds ago (its first `started` for this
+    /// lease, or the result of a lease it did not announce): record it running.
+    case started(key: TaskKey, peer: PeerID, secondsAgo: Double)
+    /// A reconnecting worker runs the task (from an earlier coordinator session) and it is leased
+    /// to it: record it running again, but not as a new attempt.
+    case adopted(key: TaskKey, peer: PeerID)
     /// The task's lease ended without a result and it is queued again: record it pending.
     case released(key: TaskKey)
     /// Something worth a log line.
@@ -29,6 +33,8 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
     case taskRetried(TaskKey, attempt: Int, error: String)
     /// The last allowed attempt failed; the task is given up on.
     case taskFailed(TaskKey, attempts: Int, error: String)
+    /// A reconnecting worker runs these tasks (from an earlier session): they are leased to it.
+    case tasksAdopted(PeerID, workerID: String, keys: [TaskKey])
 
     /// One line for the log.
     public var description: String {
@@ -39,6 +45,8 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
             return "worker \(id) left (\(reason))" + (n > 0 ? "; \(n) task(s) re-queued" : "")
         case .taskRetried(let k, let a, let e): return "task \(k.short) attempt \(a) failed: \(e); retrying"
         case .taskFailed(let k, let a, let e): return "task \(k.short) failed after \(a) attempt(s): \(e)"
+        case .tasksAdopted(_, let id, let keys):
+            return "worker \(id) is running \(keys.count) task(s) from an earlier session; leased to it (adopted)"
         }
     }
 }

@@ -22,6 +22,9 @@ public struct SchedulerSnapshot: Sendable, Hashable, Codable {
     public var deaths = 0
     /// Tasks put back in the queue (worker lost, error, timeout).
     public var requeues = 0
+    /// Tasks a reconnecting worker was already running, leased to it instead of re-dispatched.
+    /// Optional only so that live states written by earlier builds (without it) still decode.
+    public var adopted: Int? = 0
     /// Messages from peers that never said hello (answered with `reset`).
     public var unknownPeerMessages = 0
     /// Well-formed messages that make no sense from a worker (e.g. `tasks`).

@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 import Sweeps
 
@@ -9,11 +10,41 @@ import Sweeps
 /// becomes a `WireError`.
 public enum WireCodec {
     /// The protocol version this build speaks.
-    public static let version: UInt8 = 1
+    /// 2: `hello` lists the keys the worker is running (adoption by a restarted coordinator).
+    public static let version: UInt8 = 2
     /// The protocol tag that starts every header frame.
     public static let tag: [UInt8] = Array("DMFS".utf8)
     /// Default largest accepted message (header + body), in bytes.
     public static let defaultMaxMessageBytes = 64 << 20
+
+    /// Bytes of a `results` message besides its results: header (6), batch (8) and count (4).
+    public static let resultsMessageOverhead = 18
+
+    /// An upper bound of the bytes one result takes in a `results` message (exact for the largest
+    /// result of its shape; see `SimulationResult.encodedSizeBound`).
+    /// - Parameter result: a finished task.
+    /// - Returns: bytes.
+    public static func encodedSizeBound(_ result: WireResult) -> Int {
+        switch result.outcome {
+        case .success(let s):
+            let ranks = max(s.targets.count, s.intervals.count, s.predicted.count)
+            return SimulationResult.encodedSizeBound(ranks: ranks, records: s.trajectory.count)
+        case .failure(let message):
+            return 4 + result.key.hex.utf8.count + 8 + 1 + 4 + message.utf8.count
+        }
+    }
+
+    /// The batch number of a `results` message that could not be decoded, read from its first
+    /// 8 body bytes, so that the coordinator can say which batch it rejects.
+    /// - Parameter frames: `[header, body]`.
+    /// - Returns: the batch, or `nil` when the header is not a valid `results` header or the body is shorter.
+    public static func resultsBatch<Frame: ContiguousBytes>(_ frames: some Collection<Frame>) -> UInt64? {
+        guard frames.count == 2, (try? decodeHeader(frames[frames.startIndex])) == .results else { return nil }
+        return frames[frames.index(after: frames.startIndex)].withUnsafeBytes { b -> UInt64? in
+            guard b.count >= 8 else { return nil }
+            return (0..<8).reduce(UInt64(0)) { $0 | UInt64(b[$1]) << (8 * UInt64($1)) }
+        }
+    }
 
     /// The header frame for a message type.
     /// - Parameter type: the message type.
@@ -43,6 +74,8 @@ public enum WireCodec {
             var mask: UInt32 = 0
             for kind in h.capabilities { mask |= 1 << UInt32(kind.rawValue) }
             w.u32(mask)
+            w.count(h.running.count)
+            for k in h.running { w.string(k.hex) }
         case .welcome(let wel):
             w.u64(wel.session)
             w.u32(UInt32(clamping: wel.heartbeatMilliseconds))
@@ -74,6 +107,9 @@ public enum WireCodec {
             w.string(message)
         case .reset:
             break
+        case .rejected(let batch, let reason):
+            w.u64(batch)
+            w.string(reason)
         }
         return w.bytes
     }
@@ -155,7 +191,13 @@ public enum WireCodec {
             for bit in 0..<32 where mask & (1 << UInt32(bit)) != 0 {
                 if let kind = TaskKind(rawValue: UInt8(bit)) { caps.insert(kind) }
             }
-            return .hello(Hello(workerID: id, host: host, pid: pid, cores: cores, jobs: jobs, capabilities: caps))
+            let n = try r.count(minimumElementSize: 5)
+            var running: [TaskKey] = []
+            running.reserveCapacity(n)
+            for _ in 0..<n { running.append(try decodeKey(&r)) }
+            return .hello(
+                Hello(
+                    workerID: id, host: host, pid: pid, cores: cores, jobs: jobs, capabilities: caps, running: running))
         case .welcome:
             let session = try r.u64()
             let hb = Int(try r.u32())
@@ -195,6 +237,8 @@ public enum WireCodec {
             return .shutdown(reason, message: try r.string())
         case .reset:
             return .reset
+        case .rejected:
+            return .rejected(batch: try r.u64(), reason: try r.string())
         }
     }
 
@@ -229,7 +273,7 @@ public enum WireCodec {
             w.u8(0)
             encodeSimulationResult(s, into: &w)
         case .failure(let message):
-            w.u8(1)
+            w.u8(result.isFinal ? 2 : 1)
             w.string(message)
         }
     }
@@ -240,6 +284,7 @@ public enum WireCodec {
         switch try r.u8() {
         case 0: return WireResult(key: key, outcome: .success(try decodeSimulationResult(&r)), seconds: seconds)
         case 1: return WireResult(key: key, outcome: .failure(try r.string()), seconds: seconds)
+        case 2: return WireResult(key: key, outcome: .failure(try r.string()), seconds: seconds, isFinal: true)
         default: throw WireError.invalidValue("results", "outcome")
         }
     }

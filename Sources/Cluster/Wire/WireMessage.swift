@@ -15,15 +15,22 @@ public struct Hello: Sendable, Hashable {
     public var jobs: Int
     /// Task kinds it can run.
     public var capabilities: Set<TaskKind>
+    /// Keys of tasks it is running now (taken by its compute threads), from an earlier session: a
+    /// restarted coordinator leases them to it instead of handing them out again (adoption).
+    public var running: [TaskKey]
 
     /// Creates a value from its members (see the properties).
-    public init(workerID: String, host: String, pid: Int, cores: Int, jobs: Int, capabilities: Set<TaskKind>) {
+    public init(
+        workerID: String, host: String, pid: Int, cores: Int, jobs: Int, capabilities: Set<TaskKind>,
+        running: [TaskKey] = []
+    ) {
         self.workerID = workerID
         self.host = host
         self.pid = pid
         self.cores = cores
         self.jobs = jobs
         self.capabilities = capabilities
+        self.running = running
     }
 }
 
@@ -67,7 +74,8 @@ public enum WireMessage: Sendable, Hashable {
     case ready(credit: Int)
     /// coordinator → worker: a batch of tasks.
     case tasks([WireTask])
-    /// worker → coordinator: these isolated tasks are starting now.
+    /// worker → coordinator: these isolated tasks are about to start; coordinator → worker: the
+    /// same keys back, "noted" (the worker starts them only then).
     case started([TaskKey])
     /// worker → coordinator: finished tasks; `batch` numbers the worker's result batches from 1.
     case results(batch: UInt64, [WireResult])
@@ -81,6 +89,9 @@ public enum WireMessage: Sendable, Hashable {
     case shutdown(ShutdownReason, message: String)
     /// coordinator → worker: "I do not know you (I restarted): say hello again".
     case reset
+    /// coordinator → worker: result batch `batch` could not be decoded (`reason`): the worker sends
+    /// its tasks again as failures with that reason, so they end failed instead of never arriving.
+    case rejected(batch: UInt64, reason: String)
 
     /// The message type byte on the wire.
     public var type: WireMessageType {
@@ -96,6 +107,7 @@ public enum WireMessage: Sendable, Hashable {
         case .bye: .bye
         case .shutdown: .shutdown
         case .reset: .reset
+        case .rejected: .rejected
         }
     }
 }
@@ -104,5 +116,5 @@ public enum WireMessage: Sendable, Hashable {
 public enum WireMessageType: UInt8, Sendable, CaseIterable {
     // One code per `WireMessage` case, in the same order; docs/protocol.md lists them.
     case hello = 1
-    case welcome, ready, tasks, started, results, ack, heartbeat, bye, shutdown, reset
+    case welcome, ready, tasks, started, results, ack, heartbeat, bye, shutdown, reset, rejected
 }

@@ -48,11 +48,15 @@ public struct WireResult: Sendable, Hashable {
     public var outcome: TaskOutcome
     /// Wall-clock seconds the worker spent on it.
     public var seconds: Double
+    /// For a failure: running the task again would fail the same way (its result cannot be sent
+    /// or read), so it is failed at once instead of being retried up to `maxAttempts` times.
+    public var isFinal: Bool
 
     /// Creates a value from its members (see the properties).
-    public init(key: TaskKey, outcome: TaskOutcome, seconds: Double) {
+    public init(key: TaskKey, outcome: TaskOutcome, seconds: Double, isFinal: Bool = false) {
         self.key = key
         self.outcome = outcome
         self.seconds = seconds
+        self.isFinal = isFinal
     }
 }

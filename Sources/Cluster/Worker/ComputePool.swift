@@ -15,6 +15,8 @@ final class ComputePool: Sendable {
         /// Tasks that began running since the socket thread last looked (announced with `started`).
         var started: [TaskKey] = []
         var executing = 0
+        /// Keys taken by compute threads (running, or next in a thread's chunk): they will run.
+        var taken: [TaskKey: Int] = [:]
         var closed = false
 
         var queued: Int { queue.count - head }
@@ -67,6 +69,10 @@ final class ComputePool: Sendable {
     /// Tasks running now and tasks waiting.
     var load: (running: Int, queued: Int) { state.withLock { ($0.executing, $0.queued) } }
 
+    /// Keys of the tasks compute threads have taken (running now, or next in a thread's chunk):
+    /// their results will come. A worker tells a restarted coordinator about them (`hello`).
+    var takenKeys: [TaskKey] { state.withLock { $0.taken.keys.sorted { $0.hex < $1.hex } } }
+
     /// Takes the tasks started and the results finished since the last call, together, so that a
     /// task's start is never sent after its result.
     func drain() -> (started: [TaskKey], results: [WireResult]) {
@@ -97,6 +103,7 @@ final class ComputePool: Sendable {
                     s.head = 0
                 }
                 s.executing += chunk.count
+                for t in chunk { s.taken[t.key, default: 0] += 1 }
                 return chunk
             }
             guard let chunk = next else { return }
@@ -115,6 +122,10 @@ final class ComputePool: Sendable {
 
             state.withLock { s in
                 s.executing -= chunk.count
+                for t in chunk {
+                    let n = (s.taken[t.key] ?? 1) - 1
+                    s.taken[t.key] = n > 0 ? n : nil
+                }
                 s.results.append(contentsOf: done)
             }
             wake.signal()

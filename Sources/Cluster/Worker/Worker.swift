@@ -6,8 +6,16 @@ import ZeroMQ
 ///
 /// Paranoid-Pirate style: heartbeats both ways; when the coordinator is silent for `liveness`
 /// intervals the worker closes its socket and reconnects with exponential backoff, says hello
-/// again, drops tasks it had not started (the coordinator re-queued them) and re-sends results
-/// not yet acknowledged (the coordinator commits each key once).
+/// again (listing the tasks its compute threads run, which a restarted coordinator adopts), drops
+/// tasks it had not started (the coordinator re-queued them) and re-sends results not yet
+/// acknowledged (the coordinator commits each key once).
+///
+/// The connection is an explicit state (`Link`); so is the announcement of an isolated task,
+/// which starts only once the coordinator has echoed its `started` (no sleeping to let a message
+/// reach the wire). Every message it cannot send is handled: results too large for the
+/// coordinator's limit become failures with the reason, results the socket cannot take yet are
+/// sent again later; and a connection whose security handshake keeps failing ends the worker
+/// with a diagnosis (`WorkerExit.handshakeFailed`) instead of looking like a coordinator that is down.
 public final class Worker {
     /// The options it was created with.
     public let options: WorkerOptions
@@ -16,26 +24,54 @@ public final class Worker {
     private let log: LogSink
     private let context: Context
     private let pool: ComputePool
+    private let faults: FaultInjection
 
+    /// Where the connection to the coordinator stands.
+    private enum Link {
+        /// No socket; the next connection attempt is due at the given time.
+        case disconnected(reconnectAt: Double)
+        /// Connected (as far as ZeroMQ knows), `hello` sent, no `welcome` yet.
+        case greeting
+        /// Welcomed: tasks, credit and results flow.
+        case welcomed
+    }
+
+    /// One batch of results, kept until the coordinator acknowledges it.
+    private struct ResultBatch {
+        var batch: UInt64
+        var results: [WireResult]
+        /// Whether it went out on the current connection (EAGAIN leaves it unsent, to retry).
+        var sent = false
+    }
+
+    private var link = Link.disconnected(reconnectAt: 0)
     private var socket: Socket?
-    private var welcomed = false
+    private var monitor: Socket?
+    private var monitorCount = 0
     private var session: UInt64?
     private var heartbeat: Double
     private var liveness: Int
     private var lastHeard = 0.0
     private var lastContact = 0.0
     private var nextHeartbeat = 0.0
-    private var reconnectAt = 0.0
     private var backoff: Double
     private var window = 0
     private var held: [WireTask] = []
+    /// The isolated task announced with `started` and waiting for the coordinator's echo.
+    private var announcing: WireTask?
     private var isolatedKey: TaskKey?
-    private var unacked: [(batch: UInt64, results: [WireResult])] = []
+    private var unacked: [ResultBatch] = []
     private var nextBatch: UInt64 = 1
+    /// The largest message the coordinator accepts (its `welcome`), or less under fault injection.
+    private var sendLimit = WireCodec.defaultMaxMessageBytes
     /// Starts pessimistic (no prefetch), so long tasks never queue behind each other; tiny tasks
     /// bring it down within a few batches.
     private var averageTaskSeconds = 0.1
     private var badMessages = 0
+    private var handshake = HandshakeWatch(limit: Worker.handshakeFailureLimit)
+
+    /// Handshake failures in a row after which the worker gives up with a diagnosis.
+    public static let handshakeFailureLimit = 3
 
     /// Creates the worker and starts its compute threads.
     /// - Throws: `ZMQError`, or `CoordinatorError` if the wake-up pipe cannot be created.
@@ -46,17 +82,28 @@ public final class Worker {
         liveness = options.liveness
         backoff = options.reconnectInitial
         context = try Context()
-        pool = try ComputePool(jobs: options.jobs, faults: FaultInjection.fromEnvironment())
+        faults = FaultInjection.fromEnvironment()
+        pool = try ComputePool(jobs: options.jobs, faults: faults)
     }
 
     deinit {
         pool.shutdown()
+        monitor?.close()
         socket?.close()
         context.close()
     }
 
-    /// Works until the coordinator says the sweep is complete, a stop is requested, or no
-    /// coordinator was heard from for `giveUpAfter` seconds.
+    private var welcomed: Bool {
+        if case .welcomed = link { return true }
+        return false
+    }
+
+    /// Works until the coordinator says the sweep is complete, a stop is requested, no
+    /// coordinator was heard from for `giveUpAfter` seconds, or the security handshake failed
+    /// `handshakeFailureLimit` times in a row.
+    ///
+    /// Compute threads may still be inside a task when it returns (a stop does not wait for
+    /// them): the caller leaves the process with `_exit` (see `TerminationSignals`), never `exit`.
     /// - Returns: why it stopped.
     /// - Throws: `ZMQError` for unexpected socket failures.
     public func run() throws -> WorkerExit {
@@ -64,8 +111,7 @@ public final class Worker {
         lastContact = start
         defer {
             pool.shutdown()
-            socket?.close()
-            socket = nil
+            closeSocket()
         }
         while true {
             let now = monotonicSeconds()
@@ -75,13 +121,19 @@ public final class Worker {
                 return .stopped
             }
             if now - lastContact > options.giveUpAfter { return .gaveUp(now - lastContact) }
-            if socket == nil && now >= reconnectAt { try connect(now: now) }
+            if case .disconnected(let at) = link, now >= at { try connect(now: now) }
 
             let poller = Poller()
             let socketIndex = socket.map { poller.add($0) }
+            let monitorIndex = monitor.map { poller.add($0) }
             _ = poller.add(fileDescriptor: pool.wakeFD)
-            let wait = socket == nil ? min(0.1, max(0, reconnectAt - now)) : min(0.1, max(0, nextHeartbeat - now))
+            let wait: Double
+            switch link {
+            case .disconnected(let at): wait = min(0.1, max(0, at - now))
+            case .greeting, .welcomed: wait = min(0.1, max(0, nextHeartbeat - now))
+            }
             let ready = try poller.poll(timeout: Int((wait * 1000).rounded(.up)))
+            if let i = monitorIndex, ready[i].contains(.readable), let exit = readMonitor() { return exit }
             if let i = socketIndex, ready[i].contains(.readable), let s = socket {
                 var n = 0
                 while n < 1000, let frames = try s.receive(dontWait: true) {
@@ -105,6 +157,9 @@ public final class Worker {
                     let running = min(load.running, options.jobs)
                     send(.heartbeat(running: running, queued: load.running - running + load.queued + held.count))
                     nextHeartbeat = later + heartbeat
+                    // Whatever the socket could not take before (EAGAIN) goes out now.
+                    sendPending()
+                    grant()
                 }
             }
         }
@@ -124,40 +179,75 @@ public final class Worker {
         try s.setReceiveHighWaterMark(100_000)
         try s.setReconnectInterval(100)
         try s.setReconnectIntervalMax(Int32(options.reconnectMax * 1000))
+        // Handshake events tell a refused security handshake from a coordinator that is down.
+        monitorCount += 1
+        monitor = try s.monitor("inproc://dmfsweep-worker-monitor-\(monitorCount)", events: HandshakeWatch.events)
         try s.connect(options.endpoint)
         socket = s
-        welcomed = false
+        link = .greeting
         lastHeard = now
         nextHeartbeat = now + heartbeat
         sendHello()
     }
 
-    private func disconnect(now: Double) {
+    private func closeSocket() {
+        monitor?.close()
+        monitor = nil
         socket?.close()
         socket = nil
-        welcomed = false
-        reconnectAt = now + backoff
+        handshake.socketClosed()
+    }
+
+    private func disconnect(now: Double) {
+        closeSocket()
+        link = .disconnected(reconnectAt: now + backoff)
         backoff = min(backoff * 2, options.reconnectMax)
         dropUnstarted()
     }
 
     private func sendHello() {
-        welcomed = false
+        link = .greeting
         send(
             .hello(
                 Hello(
                     workerID: options.workerID, host: ProcessInfo.processInfo.hostName,
                     pid: Int(ProcessInfo.processInfo.processIdentifier),
                     cores: ProcessInfo.processInfo.activeProcessorCount,
-                    jobs: options.jobs, capabilities: [.simulate, .noop])))
+                    jobs: options.jobs, capabilities: [.simulate, .noop], running: pool.takenKeys)))
     }
 
     /// Tasks not started belong to a coordinator session that is over: it re-queued them.
     private func dropUnstarted() {
         _ = pool.clearQueued()
         held.removeAll()
+        announcing = nil
+        for i in unacked.indices { unacked[i].sent = false }
         window = pool.outstanding
         if window == 0 { isolatedKey = nil }
+    }
+
+    /// Reads handshake events; after `handshakeFailureLimit` failures in a row, gives up.
+    private func readMonitor() -> WorkerExit? {
+        while let m = monitor, let event = try? m.receiveMonitorEvent(dontWait: true) {
+            switch handshake.observe(event.event, value: event.value) {
+            case .none:
+                continue
+            case .giveUp:
+                return .handshakeFailed(handshake.diagnosis(endpoint: options.endpoint, curve: options.curve != nil))
+            case .retry(let first):
+                if first {
+                    let text = handshake.diagnosis(endpoint: options.endpoint, curve: options.curve != nil)
+                    emit(.warning, "handshake_failed", text + "; retrying")
+                }
+                // libzmq does not reconnect after a refused handshake by itself: try again soon,
+                // so that the diagnosis comes within seconds, not after the liveness timeout.
+                let now = monotonicSeconds()
+                disconnect(now: now)
+                link = .disconnected(reconnectAt: now + 0.25)
+                return nil
+            }
+        }
+        return nil
     }
 
     // MARK: Messages
@@ -175,22 +265,33 @@ public final class Worker {
             if let old = session, old != w.session {
                 emit(
                     .info, "coordinator_restarted",
-                    "a new coordinator session started; re-sending \(unacked.reduce(0) { $0 + $1.results.count }) unacknowledged result(s)"
-                )
+                    "a new coordinator session started; re-sending "
+                        + "\(unacked.reduce(0) { $0 + $1.results.count }) unacknowledged result(s)")
             }
             session = w.session
             heartbeat = max(0.01, Double(w.heartbeatMilliseconds) / 1000)
             liveness = max(1, w.liveness)
-            welcomed = true
+            sendLimit = min(w.maxMessageBytes, faults.sendLimitBytes ?? Int.max)
+            link = .welcomed
             backoff = options.reconnectInitial
+            handshake.reset()
             dropUnstarted()
-            for batch in unacked { send(.results(batch: batch.batch, batch.results)) }
+            sendPending()
             grant()
             emit(.info, "connected", "connected to \(options.endpoint) (jobs \(options.jobs))")
         case .tasks(let tasks):
             held.append(contentsOf: tasks)
+        case .started(let keys):
+            // The coordinator noted the announcement: the isolated task may start.
+            if let task = announcing, keys.contains(task.key) {
+                announcing = nil
+                isolatedKey = task.key
+                pool.submit([task])
+            }
         case .ack(let batch):
             unacked.removeAll { $0.batch <= batch }
+        case .rejected(let batch, let reason):
+            reject(batch, reason: reason)
         case .heartbeat:
             break
         case .shutdown(let reason, let text):
@@ -211,27 +312,26 @@ public final class Worker {
             guard welcomed else { return nil }
             dropUnstarted()
             sendHello()
-        case .hello, .ready, .started, .results, .bye:
+        case .hello, .ready, .results, .bye:
             badMessages += 1
         }
         return nil
     }
 
     /// Hands held tasks to the compute threads. An isolated task runs alone: it waits until nothing
-    /// else runs, is announced with `started`, and nothing else starts until it is done.
+    /// else runs, is announced with `started`, and starts when the coordinator echoes that (so a
+    /// crash during it is attributed to it); nothing else starts until it is done.
     private func feed() {
-        if isolatedKey != nil { return }
+        if isolatedKey != nil || announcing != nil { return }
         var plain: [WireTask] = []
         var taken = 0
         for task in held {
             if task.isolated {
                 guard plain.isEmpty, pool.outstanding == 0 else { break }
-                send(.started([task.key]))
-                // Let the announcement reach the wire before a possible crash.
-                usleep(20_000)
-                isolatedKey = task.key
-                pool.submit([task])
-                taken += 1
+                if send(.started([task.key])) {
+                    announcing = task
+                    taken += 1
+                }
                 break
             }
             plain.append(task)
@@ -244,23 +344,98 @@ public final class Worker {
     private func flushResults() {
         let (started, results) = pool.drain()
         // Starts are not re-sent after a reconnect: the new session re-queued what was not done.
-        if welcomed && !started.isEmpty { send(.started(started)) }
+        // A task already finished needs no announcement: its result tells its start.
+        if welcomed && !started.isEmpty {
+            let finished = results.count < 16 ? nil : Set(results.map(\.key))
+            let running = started.filter { key in
+                finished.map { !$0.contains(key) } ?? !results.contains { $0.key == key }
+            }
+            if !running.isEmpty { send(.started(running)) }
+        }
         guard !results.isEmpty else { return }
         if let k = isolatedKey, results.contains(where: { $0.key == k }) { isolatedKey = nil }
         let total = results.reduce(0.0) { $0 + $1.seconds }
         averageTaskSeconds = 0.5 * averageTaskSeconds + 0.5 * (total / Double(results.count))
         window -= results.count
-        var i = 0
-        while i < results.count {
-            let chunk = Array(results[i..<min(i + 256, results.count)])
-            i += chunk.count
-            let batch = nextBatch
+        for chunk in batches(results) {
+            unacked.append(ResultBatch(batch: nextBatch, results: chunk))
             nextBatch += 1
-            unacked.append((batch, chunk))
-            if welcomed { send(.results(batch: batch, chunk)) }
         }
+        sendPending()
         if welcomed { grant() }
         feed()
+    }
+
+    /// Splits results into batches of at most 256 that each fit in one message under the
+    /// coordinator's limit. A result that alone cannot fit becomes a failure saying so (logged):
+    /// the task ends failed with the reason instead of vanishing on the wire.
+    private func batches(_ results: [WireResult]) -> [[WireResult]] {
+        let budget = sendLimit - WireCodec.resultsMessageOverhead
+        var out: [[WireResult]] = []
+        var current: [WireResult] = []
+        var bytes = 0
+        for var r in results {
+            var size = WireCodec.encodedSizeBound(r)
+            if size > budget {
+                let error =
+                    "its result takes up to \(size) bytes, more than the \(budget) bytes a message to the "
+                    + "coordinator may carry: it cannot be sent (use a larger record_every)"
+                emit(.error, "result_too_large", "task \(r.key.short): \(error)", ["key": r.key.hex])
+                r = WireResult(key: r.key, outcome: .failure(error), seconds: r.seconds, isFinal: true)
+                size = WireCodec.encodedSizeBound(r)
+            }
+            if !current.isEmpty && (current.count == 256 || bytes + size > budget) {
+                out.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(r)
+            bytes += size
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    /// The coordinator could not read result batch `batch`: its tasks go back as failures with the
+    /// reason (they end failed, logged on both sides). A batch of failures it cannot read either is
+    /// dropped (logged): there is nothing smaller to send.
+    private func reject(_ batch: UInt64, reason: String) {
+        guard let i = unacked.firstIndex(where: { $0.batch == batch }) else { return }
+        let keys = unacked[i].results.map(\.key.short).joined(separator: ", ")
+        let allFailures = unacked[i].results.allSatisfy {
+            if case .failure = $0.outcome { return true }
+            return false
+        }
+        if allFailures {
+            emit(
+                .error, "results_dropped", "the coordinator cannot read even the failures of task(s) \(keys): \(reason)"
+            )
+            unacked.remove(at: i)
+            return
+        }
+        let error = "the coordinator could not read the result: \(reason)"
+        emit(.error, "results_rejected", "task(s) \(keys): \(error)")
+        unacked[i].results = unacked[i].results.map {
+            WireResult(key: $0.key, outcome: .failure(error), seconds: $0.seconds, isFinal: true)
+        }
+        unacked[i].sent = false
+        sendPending()
+    }
+
+    /// Sends the result batches not sent on this connection yet, in order, while the socket takes them.
+    private func sendPending() {
+        guard welcomed else { return }
+        for i in unacked.indices where !unacked[i].sent {
+            let message = WireMessage.results(batch: unacked[i].batch, unacked[i].results)
+            var frames = WireCodec.encode(message)
+            if faults.corruptResults
+                && unacked[i].results.contains(where: { if case .success = $0.outcome { true } else { false } })
+            {
+                frames[1].append(0)
+            }
+            guard send(frames, type: message.type) else { return }
+            unacked[i].sent = true
+        }
     }
 
     /// Grants credit up to the target window: one task per thread plus enough to keep every thread
@@ -272,16 +447,25 @@ public final class Worker {
         let target = min(jobs + extra, 4096 + jobs)
         let g = target - window
         guard g > 0 else { return }
-        window += g
-        send(.ready(credit: g))
+        if send(.ready(credit: g)) { window += g }
     }
 
-    private func send(_ message: WireMessage) {
-        guard let socket else { return }
-        _ = try? socket.send(WireCodec.encode(message), dontWait: true)
+    /// Sends without blocking. Returns whether the socket took the message; `false` when its queue
+    /// is full or nothing is connected (EAGAIN), or on an error, which is logged.
+    @discardableResult
+    private func send(_ message: WireMessage) -> Bool { send(WireCodec.encode(message), type: message.type) }
+
+    private func send(_ frames: [[UInt8]], type: WireMessageType) -> Bool {
+        guard let socket else { return false }
+        do {
+            return try socket.send(frames, dontWait: true)
+        } catch {
+            emit(.warning, "send_failed", "cannot send \(type) to the coordinator: \(error)")
+            return false
+        }
     }
 
-    private func emit(_ level: LogRecord.Level, _ event: String, _ message: String) {
-        log(LogRecord(level, event, message, fields: ["worker": options.workerID]))
+    private func emit(_ level: LogRecord.Level, _ event: String, _ message: String, _ fields: [String: String] = [:]) {
+        log(LogRecord(level, event, message, fields: fields.merging(["worker": options.workerID]) { a, _ in a }))
     }
 }

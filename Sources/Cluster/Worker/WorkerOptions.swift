@@ -40,4 +40,7 @@ public enum WorkerExit: Sendable, Equatable {
     case gaveUp(Double)
     /// A stop was requested (signal).
     case stopped
+    /// The security handshake failed `Worker.handshakeFailureLimit` times in a row: the message
+    /// names the possible causes.
+    case handshakeFailed(String)
 }

@@ -62,6 +62,11 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
         switch column {
         case .parameter(let spec): self.value = try Self.parseValue(raw, spec: spec, op: op)
         case .status, .pathUsed: self.value = try Self.parseWord(raw, column: column, op: op)
+        case .host:
+            guard op.isEquality else {
+                throw QueryError.badOperator(parameter: column.name, op: op.rawValue, reason: "it takes only = and !=")
+            }
+            self.value = .text(raw)
         }
     }
 

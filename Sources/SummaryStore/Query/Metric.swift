@@ -5,7 +5,9 @@ import Sweeps
 ///
 /// Per-rank metrics come from the `intervals` table, the others from `results`. A status metric
 /// `status.S` is 1 for a task whose outcome is S and 0 for any other outcome, over the tasks that
-/// have an outcome (done or failed) — so its mean is the fraction of S.
+/// have an outcome (done or failed) — so its mean is the fraction of S. `status.running` and
+/// `status.pending` cover every task (those without an outcome too): with
+/// `--where status=running` their count is the number of tasks running now.
 public enum Metric: Sendable, Hashable, CustomStringConvertible {
     /// A column of the measured interval: `start`, `end`, `length`, `target`, `middle_error`.
     case interval(String)
@@ -23,7 +25,9 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     ]
     static let predictedColumns = ["start": "predicted_start", "end": "predicted_end"]
     static let resultColumns = ["final_loss", "final_erank", "steps", "seconds", "best_step", "best_error"]
-    static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"]
+    static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"] + lifecycleStates
+    /// Task states without an outcome; their status metrics cover every task.
+    static let lifecycleStates = [TaskState.running.rawValue, TaskState.pending.rawValue]
 
     /// Every metric name, as `--metric` accepts it.
     public static let names: [String] =
@@ -71,6 +75,8 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case .predicted(let f): return ("i.\(Self.predictedColumns[f]!)", [])
         case .result(let f): return ("CAST(r.\(f) AS DOUBLE PRECISION)", [])
         case .status("failed"): return ("CASE WHEN t.status = 'failed' THEN 1.0 ELSE 0.0 END", [])
+        case .status(let s) where Self.lifecycleStates.contains(s):
+            return ("CASE WHEN t.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
         case .status(let s): return ("CASE WHEN r.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
         }
     }
@@ -80,6 +86,8 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .interval, .predicted: return ("JOIN intervals i ON i.task_id = t.id", "1 = 1")
         case .result: return ("JOIN results r ON r.task_id = t.id", "1 = 1")
+        case .status(let s) where Self.lifecycleStates.contains(s):
+            return ("LEFT JOIN results r ON r.task_id = t.id", "1 = 1")
         case .status: return ("LEFT JOIN results r ON r.task_id = t.id", "t.status IN ('done', 'failed')")
         }
     }

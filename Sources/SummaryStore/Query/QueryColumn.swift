@@ -7,6 +7,7 @@ import Factorization
 ///   `failed`, or `pending`/`running` while it has none.
 /// - `path_used`: the path that actually ran (`full` or `spectral`; NULL without a result). The
 ///   parameter `path` is the path requested, often `auto`.
+/// - `host`: the host of the worker that ran the task's latest attempt (NULL before its first start).
 ///
 /// Outcome values are computed in SQL from the task row (`t`) and its result (a primary-key
 /// lookup), so they combine with any metric's joins.
@@ -17,9 +18,11 @@ public enum QueryColumn: Sendable, Hashable, CustomStringConvertible {
     case status
     /// The path that ran.
     case pathUsed
+    /// The host of the latest attempt's worker.
+    case host
 
     /// The outcome columns' names.
-    public static let outcomeNames = ["status", "path_used"]
+    public static let outcomeNames = ["status", "path_used", "host"]
 
     /// Every name a query may use (parameters, then outcome columns), for suggestions.
     public static var allNames: [String] { SimulationConfig.parameters.map(\.name) + outcomeNames }
@@ -29,6 +32,7 @@ public enum QueryColumn: Sendable, Hashable, CustomStringConvertible {
         switch name.replacingOccurrences(of: "-", with: "_") {
         case "status": return .status
         case "path_used": return .pathUsed
+        case "host": return .host
         case let other: return SimulationConfig.parameter(named: other).map { .parameter($0) }
         }
     }
@@ -39,6 +43,7 @@ public enum QueryColumn: Sendable, Hashable, CustomStringConvertible {
         case .parameter(let spec): return spec.name
         case .status: return "status"
         case .pathUsed: return "path_used"
+        case .host: return "host"
         }
     }
 
@@ -50,6 +55,7 @@ public enum QueryColumn: Sendable, Hashable, CustomStringConvertible {
         case .parameter: return nil
         case .status: return ["finished", "converged", "diverged", "failed", "pending", "running"]
         case .pathUsed: return SolverPath.allCases.map(\.rawValue).filter { $0 != "auto" }
+        case .host: return nil
         }
     }
 
@@ -61,6 +67,7 @@ public enum QueryColumn: Sendable, Hashable, CustomStringConvertible {
             return "(CASE WHEN t.status = 'done' THEN (SELECT o.status FROM results o WHERE o.task_id = t.id) "
                 + "ELSE t.status END)"
         case .pathUsed: return "(SELECT o.path FROM results o WHERE o.task_id = t.id)"
+        case .host: return "t.host"
         }
     }
 }

@@ -33,6 +33,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// Whether the store could not be written for a reason outside it: the disk is full
+    /// (`SQLITE_FULL`), an I/O error (`SQLITE_IOERR`), a read-only file or directory
+    /// (`SQLITE_READONLY`, `SQLITE_CANTOPEN`) (https://sqlite.org/rescode.html). What was
+    /// committed before stays; the same run resumes once the cause is fixed.
+    public var isWriteFailure: Bool {
+        guard let code = sqliteCode else { return false }
+        return [SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN].contains(code)
+    }
+
     public var description: String {
         switch self {
         case .sqlite(let code, let operation, let message):

@@ -16,7 +16,8 @@ enum CoordinatorCommand {
             Without --curve it listens only on loopback unless --insecure is given. With --wait-for-workers K
             no task is handed out before K workers have joined (a Slurm job: start once every node is up).
             SIGINT/SIGTERM: stop handing out tasks, wait --grace seconds for running ones, exit resumable;
-            a second signal exits at once. Exit status: 0 all done, 3 some tasks failed, 130 interrupted.
+            a second signal exits at once. Exit status: 0 all done, 1 runtime or store failure, 2 bad input,
+            3 some tasks failed, 130 interrupted.
             """,
         options: SweepSession.options + [
             OptionSpec(
@@ -61,9 +62,14 @@ enum CoordinatorCommand {
         }
         let stop = coordinator.stop
         let watch = TerminationSignals.watch { _ in stop.request() }
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
         let reporter = ProgressReporter(mode: try ProgressReporter.mode(args, allowBar: false), log: log)
-        let outcome = try coordinator.run { reporter.update($0) }
+        let outcome: CoordinatorOutcome
+        do {
+            outcome = try coordinator.run { reporter.update($0) }
+        } catch let e as StoreError {
+            throw StoreAccess.failure(e)
+        }
         reporter.finish()
         return session.summarize(outcome)
     }

@@ -75,6 +75,12 @@ enum PlanCommand {
         } else {
             lines.append("no --store given: all \(tasks.count) to run")
         }
+        if let largest = tasks.max(by: { $0.config.resultByteBound < $1.config.resultByteBound }) {
+            lines.append(
+                "largest result: up to \(SimulationConfig.formatBytes(largest.config.resultByteBound)) "
+                    + "(task \(largest.key.short); limit \(SimulationConfig.formatBytes(SimulationConfig.maximumResultBytes)))"
+            )
+        }
         lines.append(CostModel.estimate(toRun, measure: args.has("--measure")))
         print(lines.joined(separator: "\n"))
         return 0

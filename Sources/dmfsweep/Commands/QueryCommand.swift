@@ -13,12 +13,15 @@ enum QueryCommand {
             interval.* and predicted.* are per rank: give --rank R or --group-by r (r is the
             interval's rank; rank is the parameter). status.S is 1 for a task
             whose outcome is S (failed: the task failed without a result) and 0 for any other outcome, so its
-            mean is the fraction of S. Values that are missing (an empty interval's start) are not counted.
+            mean is the fraction of S; status.running and status.pending count every task, so
+            '--where status=running --metric status.running' counts the tasks running now.
+            Values that are missing (an empty interval's start) are not counted.
             --where PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3', 'init=identity',
             'stop_loss=auto'); conditions combine with AND and are bound as SQL parameters.
             Besides parameters, --where and --group-by take the outcome columns status (finished,
             converged, diverged, failed, pending, running; e.g. 'status!=diverged') and path_used (the
-            path that ran, full or spectral; the parameter path is the one requested, often auto).
+            path that ran, full or spectral; the parameter path is the one requested, often auto), and
+            host (the host of the worker that ran the task's latest attempt; = and != only).
             The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
@@ -133,15 +136,23 @@ enum StoreAccess {
     }
 
     /// Input problems (a missing store or directory, an unknown sweep, a file or directory that is
-    /// not a store) exit 2;
-    /// everything else (another schema version, SQLite failures) exits 1.
+    /// not a store) exit 2; a store that cannot be written (disk full, I/O error, read-only file)
+    /// exits 4 — everything committed before is kept, and the same command resumes once the
+    /// cause is fixed; everything else (another schema version, other SQLite failures) exits 1.
     static func failure(_ error: StoreError) -> any Error {
         switch error {
         case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged:
             return UsageError(error.description)
+        case _ where error.isWriteFailure:
+            return CommandFailure(
+                error.description + "; results committed before this are kept: fix the cause and run the same command "
+                    + "again to resume", status: writeFailureStatus)
         default: return CommandFailure(error.description)
         }
     }
+
+    /// The exit status of a store that cannot be written.
+    static let writeFailureStatus: Int32 = 4
 }
 
 /// Stdout in 64 KiB chunks: a million raw rows should not cost a million write calls.

@@ -1,3 +1,4 @@
+import CSupport
 import Cluster
 import Foundation
 import SummaryStore
@@ -29,7 +30,8 @@ enum InlineRun {
     /// The sweep is validated and expanded before the store is opened, so an invalid sweep never
     /// creates or touches a store. SIGINT/SIGTERM stop the run after the current task (its
     /// result committed); a second signal exits at once (committed batches stay).
-    /// - Returns: 0 all done, 3 some tasks failed, 130 interrupted (143 for SIGTERM).
+    /// - Returns: 0 all done, 3 some tasks of the sweep failed (in this run or before, skipped),
+    ///   4 the store could not be written, 130 interrupted (143 for SIGTERM).
     static func run(_ args: ParsedArguments, sweepPath: String) throws -> Int32 {
         let storePath = try args.required("--store")
         let batch = try args.int("--batch", in: 1...1_000_000) ?? 100
@@ -47,7 +49,7 @@ enum InlineRun {
         }
 
         let (stop, watch) = StopRequest.installInline()
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
         let store = try StoreAccess.open(storePath, create: true)
         var todo: [SweepTask]
         let registration: SweepRegistration
@@ -60,6 +62,7 @@ enum InlineRun {
             throw StoreAccess.failure(error)
         }
         if let limit { todo = Array(todo.prefix(limit)) }
+        let skipped = args.has("--retry-failed") ? 0 : ((try? store.statusCounts(sweep: spec.name).failed) ?? 0)
         if registration.dropped > 0 {
             print(
                 "sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer "
@@ -68,8 +71,11 @@ enum InlineRun {
         print(
             "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done; "
                 + "running \(todo.count) inline")
+        if skipped > 0 { print(SweepSession.skippedFailedLine(skipped)) }
 
         let runner = InlineRunner(store: store, options: .init(batchSize: batch, batchInterval: seconds))
+        let startedAt = Date().timeIntervalSince1970
+        LiveStateTable.recordInlineRun(.running, sweep: spec.name, startedAt: startedAt, to: store)
         let summary: InlineRunner.Summary
         do {
             summary = try runner.run(
@@ -85,8 +91,12 @@ enum InlineRun {
                             p.committed, p.diverged, p.failed, p.elapsed))
                 })
         } catch {
+            LiveStateTable.recordInlineRun(
+                .failed, failure: "\(error)", sweep: spec.name, startedAt: startedAt, to: store)
             throw StoreAccess.failure(error)
         }
+        LiveStateTable.recordInlineRun(
+            summary.interrupted ? .interrupted : .finished, sweep: spec.name, startedAt: startedAt, to: store)
 
         let counts = (try? store.statusCounts(sweep: spec.name)) ?? StatusCounts()
         var lines = ["sweep \(spec.name): \(counts.done)/\(counts.total) done, \(counts.failed) failed"]
@@ -103,7 +113,7 @@ enum InlineRun {
         lines.append("results: dmfsweep query --store \(StoreAccess.shown(storePath)) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
         if summary.interrupted { return 128 + stop.signal }
-        return summary.failed > 0 ? 3 : 0
+        return counts.failed > 0 ? 3 : 0
     }
 }
 
@@ -119,7 +129,7 @@ extension StopRequest {
                 FileHandle.standardError.write(
                     Data("dmfsweep: stopping after the current task (signal again to quit at once)\n".utf8))
             } else {
-                _exit(128 + received)
+                dmf_flush_and_exit(128 + received)
             }
         }
         return (request, watch)

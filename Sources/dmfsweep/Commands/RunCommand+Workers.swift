@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import SummaryStore
 
 /// `dmfsweep run` without `--inline`: an in-process coordinator on a loopback port plus K
 /// `dmfsweep worker` child processes, restarted when they crash, stopped at the end.
@@ -12,7 +13,7 @@ enum LocalCluster {
     /// Flags that make no sense with `--inline`.
     static let distributedOnlyFlags = [
         "--workers", "--max-attempts", "--heartbeat-interval", "--heartbeat-liveness", "--task-timeout", "--grace",
-        "--noop",
+        "--noop", "--stall-after",
     ]
 
     /// Runs the sweep at `sweepPath` with a local coordinator and K worker processes.
@@ -30,7 +31,7 @@ enum LocalCluster {
         let endpoint = try coordinator.bind()
         let stop = coordinator.stop
         let watch = TerminationSignals.watch { _ in stop.request() }
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
 
         let supervisor = WorkerSupervisor(
             executable: executablePath(),
@@ -44,6 +45,7 @@ enum LocalCluster {
         } catch {
             reporter.finish()
             supervisor.finish(complete: false)
+            if let e = error as? StoreError { throw StoreAccess.failure(e) }
             throw error
         }
         reporter.finish()

@@ -18,7 +18,8 @@ enum RunCommand {
             batches (--batch results or --batch-seconds, whichever comes first). Ctrl-C stops after the
             current task with everything finished committed; a second Ctrl-C exits at once. An invalid
             sweep file is reported (file:line:column, exit status 2) before the store is opened.
-            Exit status: 0 all done, 3 some tasks failed, 130 interrupted.
+            Exit status: 0 all done, 1 runtime or store failure, 2 bad input, 3 some tasks failed, 130
+            interrupted (--inline: 128 + signal). Workers end with 'run', even if it is killed (SIGKILL).
             """,
         options: [
             OptionSpec(

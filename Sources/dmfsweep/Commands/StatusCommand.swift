@@ -89,6 +89,7 @@ enum StatusCommand {
                         "updated_seconds_ago": now - l.updatedAt, "failure": l.failure as Any,
                         "bad_messages": l.badMessages, "deaths": l.scheduler.deaths,
                         "requeues": l.scheduler.requeues, "duplicates": l.scheduler.duplicates,
+                        "adopted": l.scheduler.adopted ?? 0,
                     ]
                     switch liveness[s.name] {
                     case .serving:
@@ -97,6 +98,7 @@ enum StatusCommand {
                         c["eta_seconds"] = l.eta as Any
                         c["leased"] = l.scheduler.leased
                         c["running"] = l.scheduler.running
+                        c["stall"] = l.stall?.message as Any
                         c["workers"] = l.scheduler.workers.map {
                             [
                                 "id": $0.workerID, "host": $0.host, "jobs": $0.jobs, "leased": $0.leased,
@@ -137,7 +139,9 @@ enum StatusCommand {
             if !failedTasks.isEmpty {
                 print("  failed tasks (run again with --retry-failed):")
                 for t in failedTasks.prefix(listLimit) {
-                    print("    \(t.key.short) after \(t.attempts) attempt(s) on \(location(t)): \(t.error ?? "no error recorded")")
+                    print(
+                        "    \(t.key.short) after \(t.attempts) attempt(s) on \(location(t)): \(t.error ?? "no error recorded")"
+                    )
                 }
                 more(failedTasks.count)
             }
@@ -154,13 +158,18 @@ enum StatusCommand {
         let at = "at \(l.endpoint) (\(l.host) pid \(l.pid)), updated \(Int(age)) s ago"
         switch liveness {
         case .gone(let reason):
-            print("  coordinator: none live: the last one (\(l.phase.rawValue) \(at)) \(reason); run the same command again to resume")
+            print(
+                "  coordinator: none live: the last one (\(l.phase.rawValue) \(at)) \(reason); run the same command again to resume"
+            )
+        case .serving where l.endpoint == LiveStateTable.inlineEndpoint:
+            print("  runner: \(l.phase.rawValue) inline (\(l.host) pid \(l.pid))")
         case .serving:
             print("  coordinator: \(l.phase.rawValue) \(at)")
             let eta = l.eta.map { ProgressReporter.duration($0) } ?? "?"
             print(
                 "  rate \(ProgressReporter.rate(l.rate))/s, ETA \(eta), \(l.scheduler.running) task(s) running, \(l.scheduler.leased) handed out"
             )
+            if let stall = l.stall { print("  stalled: \(stall.message)") }
             print("  workers: \(l.scheduler.workers.count)")
             for w in l.scheduler.workers {
                 print(

@@ -29,6 +29,10 @@ struct SweepSession {
             help: "let this file redefine a stored sweep of the same name even if it drops tasks"),
         OptionSpec(
             flag: "--grace", valueName: "S", help: "seconds to wait for running tasks after Ctrl-C", defaultValue: "30"),
+        OptionSpec(
+            flag: "--stall-after", valueName: "S",
+            help: "report a stall when busy workers deliver nothing for max(10 × slowest task, S) seconds",
+            defaultValue: "60"),
         OptionSpec(flag: "--log-format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
         OptionSpec(
             flag: "--noop", valueName: nil,
@@ -41,6 +45,8 @@ struct SweepSession {
     let registration: SweepRegistration
     /// This coordinator's claim on the sweep (`SummaryStore.claimSweep`).
     let claimOwner: String
+    /// Failed tasks of the sweep this run leaves alone (0 with `--retry-failed`).
+    let skippedFailed: Int
 
     /// Loads the sweep, opens (or creates) the store and registers the sweep's tasks.
     init(_ args: ParsedArguments, sweepPath: String, log: LogSink) throws {
@@ -85,6 +91,7 @@ struct SweepSession {
                 try? store.releaseClaim(sweep: spec.name, owner: owner)
                 throw error
             }
+            skippedFailed = args.has("--retry-failed") ? 0 : try store.statusCounts(sweep: spec.name).failed
             ledger = try StoreLedger(
                 store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
                 kind: args.has("--noop") ? .noop : .simulate, claimOwner: owner)
@@ -103,6 +110,14 @@ struct SweepSession {
                 .info, "registered",
                 "sweep \(spec.name): \(registration.total) task(s), \(registration.new) new, \(registration.done) already done"
             ))
+        if skippedFailed > 0 {
+            log(LogRecord(.warning, "failed_skipped", Self.skippedFailedLine(skippedFailed)))
+        }
+    }
+
+    /// What a run says when it leaves the sweep's failed tasks alone.
+    static func skippedFailedLine(_ count: Int) -> String {
+        "\(count) failed task(s) skipped: run again with --retry-failed to run them (their errors: dmfsweep status)"
     }
 
     /// Coordinator options from the shared flags.
@@ -123,6 +138,10 @@ struct SweepSession {
         if let g = try args.double("--grace") {
             guard g >= 0 else { throw UsageError("--grace: must be ≥ 0, got \(g)") }
             o.grace = g
+        }
+        if let s = try args.double("--stall-after") {
+            guard s > 0 else { throw UsageError("--stall-after: must be > 0, got \(s)") }
+            o.stallMinimum = s
         }
         return o
     }

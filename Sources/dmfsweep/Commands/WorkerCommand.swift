@@ -12,7 +12,8 @@ enum WorkerCommand {
             backoff when the coordinator goes away and carries on with a restarted one; gives up after
             --give-up-after seconds without any coordinator (a worker started after the sweep finished
             meets no coordinator: 'dmfsweep status --store STORE' tells). Exits 0 when told the sweep is complete,
-            3 after giving up, 130 on SIGINT/SIGTERM. With --jobs K > 1, set OPENBLAS_NUM_THREADS=1 so K
+            3 after giving up, 4 when the security handshake failed \(Worker.handshakeFailureLimit) times in a row (wrong
+            coordinator.pub, or this worker's key not in the coordinator's authorized/), 130 on SIGINT/SIGTERM. With --jobs K > 1, set OPENBLAS_NUM_THREADS=1 so K
             tasks do not each start a BLAS thread per core.
             """,
         options: [
@@ -50,7 +51,7 @@ enum WorkerCommand {
         let worker = try Worker(options: options, log: log)
         let stop = worker.stop
         let watch = TerminationSignals.watch { _ in stop.request() }
-        defer { withExtendedLifetime(watch) {} }
+        TerminationSignals.keepUntilExit(watch)
         switch try worker.run() {
         case .complete:
             return 0
@@ -65,6 +66,8 @@ enum WorkerCommand {
                 status: 3)
         case .refused(let why):
             throw CommandFailure("the coordinator refused this worker: \(why)")
+        case .handshakeFailed(let why):
+            throw CommandFailure(why, status: 4)
         }
     }
 }

@@ -128,6 +128,8 @@ final class WorkerSupervisor: Sendable {
         // K single-task workers share the cores: one BLAS thread each, unless the user chose.
         var environment = ProcessInfo.processInfo.environment
         if environment["OPENBLAS_NUM_THREADS"] == nil { environment["OPENBLAS_NUM_THREADS"] = "1" }
+        // The worker asks for a parent-death signal (main.swift): it ends when `run` ends, however.
+        environment[WorkerParent.environmentVariable] = "\(getpid())"
         let env: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for p in argv { free(p) }
@@ -138,4 +140,10 @@ final class WorkerSupervisor: Sendable {
         guard rc == 0 else { throw CommandFailure("posix_spawn \(executable): \(String(cString: strerror(rc)))") }
         return pid
     }
+}
+
+/// How a worker started by `run` knows its parent (to die with it).
+enum WorkerParent {
+    /// The parent's pid, set by `WorkerSupervisor` for the `worker` processes it spawns.
+    static let environmentVariable = "DMFSWEEP_PARENT_PID"
 }
