@@ -163,7 +163,9 @@ extension SummaryStore {
         }
         let rows = order.map { key -> [DatabaseValue] in
             let s = latest[key]!
-            return [.text(key), DatabaseValue(s.worker), DatabaseValue(s.host), s.recordedStart, .integer(count[key] ?? 0)]
+            return [
+                .text(key), DatabaseValue(s.worker), DatabaseValue(s.host), s.recordedStart, .integer(count[key] ?? 0),
+            ]
         }
         let d = database.dialect
         try database.inTransaction { () throws(StoreError) in
