@@ -55,6 +55,7 @@ row() {  # label value unit op target   (op: ge or lt)
 }
 store_rows=$(sed -n 's/.*→ \([0-9]*\) interval rows\/s.*/\1/p' "$LOG/store.txt" | tail -1)
 store_query=$(sed -n 's/^query interval.length by depth,alpha,r (all .* rows): \([0-9.]*\) s.*/\1/p' "$LOG/store.txt" | tail -1)
+store_percentiles=$(sed -n 's/^query interval.length --stats median,p90 by depth,alpha,r (all .* rows): \([0-9.]*\) s.*/\1/p' "$LOG/store.txt" | tail -1)
 
 row "issue 3: full path n=500 N=3, fraction of dgemm GFLOP/s" "$(figure dgemm_fraction_500_N3)" "" ge 0.70
 row "issue 3: full path n=500 N=5, fraction of dgemm GFLOP/s" "$(figure dgemm_fraction_500_N5)" "" ge 0.70
@@ -63,6 +64,7 @@ row "issue 3: GD loop vs numpy at n=100 N=5 (speed-up)" "$(figure numpy_speedup_
 row "issue 3: spectral vs full path n=200 N=4 (speed-up)" "$(figure spectral_speedup)" "x" ge 1000
 row "issue 4: store insert, interval rows/s" "$store_rows" "/s" ge 100000
 row "issue 4: group-by over 1M interval rows" "$store_query" "s" lt 0.5
+row "issue 14: group-by median,p90 over 1M interval rows" "$store_percentiles" "s" lt 1
 row "issue 5: no-op tasks/s, 1 worker" "$(figure noop_rate_1)" "/s" ge 50000
 row "issue 5: no-op tasks/s, 2 workers" "$(figure noop_rate_2)" "/s" ge 50000
 row "issue 5: no-op vs Dask LocalCluster, 1 worker" "$(figure noop_vs_dask_1)" "x" ge 10

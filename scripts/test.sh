@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command (README, "Tests"): installs what is needed, builds, runs the whole suite:
+# The test command (README, "Tests"): installs what is needed, lints every shell script
+# (ShellCheck), builds, runs the whole suite:
 #   1. check-report-render.sh — the HTML report rendered by headless Chromium is not blank/broken;
-#   2. test-slurm.sh          — a real single-node Slurm runs deploy/slurm/dmfsweep.sbatch (4 jobs,
-#                               incl. a killed worker, a time-limit requeue, a cancelled step; ~1 min);
+#   2. test-slurm.sh          — a real three-node Slurm (network namespaces) runs
+#                               deploy/slurm/dmfsweep.sbatch: node crashes, partitions, requeues,
+#                               201 workers (docs/cluster.md; ~4 min);
 #   3. swift test             — unit, numerical, store, protocol and multi-process fault tests (last,
 #                               so its summary closes the output).
 # A throwaway PostgreSQL server (scripts/pg-server.sh) runs for the whole script: its URI is in
@@ -11,6 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+echo "== shellcheck (every shell script, at shellcheck's default severity)"
+{ find scripts deploy Benchmarks docs -type f \( -name '*.sh' -o -name '*.sbatch' \) -print0; printf '.ci/run\0'; } \
+    | xargs -0 shellcheck
 swift build --build-tests -q
 echo "== PostgreSQL test server"
 pg_dir="$(bash scripts/pg-server.sh start --owner $$)"
@@ -20,7 +25,9 @@ export DMFSWEEP_TEST_POSTGRES
 echo "PostgreSQL at $DMFSWEEP_TEST_POSTGRES"
 echo "== report render check (headless Chromium)"
 bash scripts/check-report-render.sh
-echo "== Slurm integration test (single-node Slurm on this machine)"
+echo "== Slurm integration test (three-node Slurm on this machine)"
 DMFSWEEP_TEST_BINARY="$(swift build --show-bin-path)/dmfsweep" bash scripts/test-slurm.sh
+echo "== Python venv for the tested docs examples (Benchmarks/python-env.sh; ~80 s the first time, then instant)"
+bash Benchmarks/python-env.sh >/dev/null
 echo "== swift test"
 swift test --skip-build

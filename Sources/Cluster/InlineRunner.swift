@@ -14,7 +14,7 @@ import Sweeps
 ///
 /// Each task's start is recorded as the cluster records it (state `running`, worker, host, start
 /// time, attempts + 1): after a task that took at least `Options.startCommitThreshold` seconds
-/// the next start is committed at once (with the results waiting, in one transaction), so
+/// the next start is committed at once (in a small transaction of its own), so
 /// `status` shows a long task running while it runs; after a shorter one the start travels with
 /// the task's result (`CompletedTask.start`), since a commit per start would cost more than a
 /// spectral-path task.
@@ -105,12 +105,9 @@ public final class InlineRunner {
         var lastTaskSeconds = Double.infinity  // the first start is committed at once
         var summary = Summary(succeeded: 0, failed: 0, remaining: 0, interrupted: false, seconds: 0)
 
-        var starting: TaskStart? = nil
         func commit() throws(StoreError) {
-            guard !results.isEmpty || !failures.isEmpty || starting != nil else { return }
-            try store.record(marks: starting.map { [.started($0)] } ?? [], completed: results, failed: failures)
-            starting = nil
             guard !results.isEmpty || !failures.isEmpty else { return }
+            try store.record(completed: results, failed: failures)
             summary.succeeded += results.count
             summary.failed += failures.count
             progress(
@@ -132,9 +129,9 @@ public final class InlineRunner {
             }
             let began = Date()
             var start: TaskStart? = TaskStart(key: task.key, worker: options.worker, host: options.host, started: began)
-            if lastTaskSeconds >= options.startCommitThreshold {
-                starting = start
-                try commit()
+            if lastTaskSeconds >= options.startCommitThreshold, let s = start {
+                // A transaction of its own: the results waiting keep their batch.
+                try store.markRunning([s])
                 start = nil
             }
             do {

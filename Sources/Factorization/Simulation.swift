@@ -17,7 +17,12 @@ public enum Simulation {
         let engine: any DescentEngine = try makeEngine(config, instance: instance, path: path)
         let recording = driver.run(engine)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return driver.result(recording, path: path, seconds: seconds)
+        var result = driver.result(recording, path: path, seconds: seconds)
+        if let mask = CompletionMask(config) {
+            result.observedEntries = mask.observedEntries
+            result.unobservedLines = mask.unobservedLines
+        }
+        return result
     }
 
     /// The path that runs for `config`: `auto` becomes `spectral` when it is exact, else `full`.

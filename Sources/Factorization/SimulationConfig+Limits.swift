@@ -145,8 +145,9 @@ extension SimulationResult {
     /// Bytes of everything else in one result as it travels (`WireCodec`'s `results` message):
     /// the task key (4 + at most 128), seconds (8), outcome tag (1), status and path (2), steps,
     /// final loss and erank (24), three counts and the trajectory's (16), best step (9), best clean
-    /// error (9), inside-interval flag (1) and seconds (8).
-    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8
+    /// error (9), inside-interval flag (1), seconds (8), and the completion mask's observed entries
+    /// and unobserved lines (9 each).
+    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8 + 9 + 9
 
     /// The largest binary form of a result with `ranks` per-rank entries and `records` points.
     /// - Parameters:

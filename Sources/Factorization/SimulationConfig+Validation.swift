@@ -28,8 +28,8 @@ extension SimulationConfig {
     /// symmetric by construction, noisy or not).
     public var spectralIsExact: Bool { problem == .estimation && initKind == .identity }
 
-    /// Checks every parameter's range, their combinations, and that the run fits in memory
-    /// (`checkResources()`).
+    /// Checks every parameter's range, their combinations, that the run fits in memory
+    /// (`checkResources()`), and that a completion mask observes at least one entry (`CompletionMask`).
     /// - Throws: `ParameterError` naming the first offending parameter and what is allowed.
     public func validate() throws(ParameterError) {
         func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
@@ -77,5 +77,12 @@ extension SimulationConfig {
                     + "\(initKind.rawValue)); use full or auto")
         }
         try checkResources()
+        if let mask = CompletionMask(self), mask.observedEntries == 0 {
+            throw fail(
+                "observed",
+                "the completion mask of seed \(seed) observes none of the \(mask.n)×\(mask.n) entries (each kept "
+                    + "with probability \(observed)): the loss is 0 from step 0 and there is nothing to fit; raise "
+                    + "observed or n, or use another seed")
+        }
     }
 }

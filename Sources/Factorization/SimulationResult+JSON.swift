@@ -33,6 +33,9 @@ extension SimulationResult {
         o.add("best_clean_error", bestCleanError)
         o.add("best_inside_interval", raw: bestInsideInterval.map { $0 ? "true" : "false" } ?? "null")
         o.add("seconds", seconds)
+        // Completion only, so the other problems' objects keep their keys.
+        if let observedEntries { o.add("observed_entries", int: observedEntries) }
+        if let unobservedLines { o.add("unobserved_lines", int: unobservedLines) }
         if includeTrajectory {
             o.add("trajectory", objects: trajectory) { t, e in
                 e.add("step", int: t.step)

@@ -104,6 +104,11 @@ public struct SimulationResult: Codable, Sendable, Hashable {
     public var seconds: Double
     /// `‖W − Y_clean‖_F` at the last recorded step (`nil` when nothing was recorded).
     public var finalCleanError: Double? = nil
+    /// Completion: how many of the n² target entries the mask observes (`CompletionMask`); `nil`
+    /// for the other problems.
+    public var observedEntries: Int? = nil
+    /// Completion: rows plus columns of the target with no observed entry; `nil` for the other problems.
+    public var unobservedLines: Int? = nil
 
     /// Creates a value from its members (see the properties).
     public init(

@@ -12,7 +12,7 @@ import Foundation
 /// (BIGINT, DOUBLE PRECISION, BYTEA, identity keys), so both engines always have the same tables.
 enum Schema {
     /// The schema version this build reads and writes.
-    static let version = 2
+    static let version = 3
 
     /// `PRAGMA application_id`: "dmfs" in ASCII.
     static let applicationID: Int32 = 0x646D_6673
@@ -25,10 +25,18 @@ enum Schema {
 
     /// Registered migrations, keyed by the version they start from.
     ///
-    /// - 1 → 2: `tasks.host`, the host of the worker that ran the task's latest attempt (the
+    /// - 1 → 2: the completion mask's observed entries and unobserved rows + columns per result.
+    /// - 2 → 3: `tasks.host`, the host of the worker that ran the task's latest attempt (the
     ///   lifecycle columns `worker`, `started`, `attempts` are filled from then on as tasks start).
     static let migrations: [Migration] = [
-        Migration(from: 1, sql: "ALTER TABLE tasks ADD COLUMN host TEXT")
+        // Version 2: the completion mask's observed entries and unobserved rows + columns per result
+        // (NULL for the other problems, and for results recorded before version 2).
+        Migration(
+            from: 1,
+            sql: "ALTER TABLE results ADD COLUMN observed_entries INTEGER; "
+                + "ALTER TABLE results ADD COLUMN unobserved_lines INTEGER"),
+        // Version 3: the worker's host per task (NULL for tasks that have not started since).
+        Migration(from: 2, sql: "ALTER TABLE tasks ADD COLUMN host TEXT"),
     ]
 
     /// `cluster_live`: the distributed runtime's live state, one row per sweep (`publishLiveState`).
@@ -63,7 +71,21 @@ enum Schema {
     /// an existing table, which would need a new version and a migration.
     static let additions: [(table: String, sql: String)] = [
         ("cluster_live", liveStateTable), ("coordinators", claimsTable),
+        (RankMonotonicityTable.name, RankMonotonicityTable.creation),
     ]
+
+    /// Creates the missing `additions` in one transaction (joining the caller's, if any), computing
+    /// `rank_monotonicity`'s rows from the stored trajectories. Needs a read-write connection.
+    static func addMissingTables(_ db: any DatabaseDriver) throws(StoreError) {
+        let missing = try missingAdditions(db)
+        guard !missing.isEmpty else { return }
+        try db.inTransaction { () throws(StoreError) in
+            for addition in missing { try db.run(ddl(addition.sql, for: db.dialect), []) }
+            if missing.contains(where: { $0.table == RankMonotonicityTable.name }) {
+                try RankMonotonicityTable.backfill(db)
+            }
+        }
+    }
 
     /// The statements that create a version-`version` store.
     static var creation: [String] {
@@ -99,7 +121,7 @@ enum Schema {
                 started   REAL,
                 finished  REAL,
                 error     TEXT,
-                host      TEXT                   -- the host of the latest attempt's worker (version 2)
+                host      TEXT                   -- the host of the latest attempt's worker (version 3)
             )
             """,
             "CREATE INDEX tasks_status ON tasks (status)",
@@ -126,7 +148,9 @@ enum Schema {
                 best_error  REAL,
                 best_inside INTEGER,
                 targets     BLOB NOT NULL,     -- little-endian float64 per rank
-                recorded    REAL NOT NULL
+                recorded    REAL NOT NULL,
+                observed_entries INTEGER,      -- completion: entries the mask observes, else NULL
+                unobserved_lines INTEGER       -- completion: rows + columns with no observed entry
             )
             """,
             """
@@ -156,6 +180,8 @@ enum Schema {
                 clean_error BLOB               -- NULL when no point has one; NaN marks a missing value
             )
             """,
+            // After `tasks`, which it references (PostgreSQL checks that when the table is created).
+            RankMonotonicityTable.creation,
         ]
     }
 
@@ -212,9 +238,7 @@ enum Schema {
                     path: location, reason: "its meta table belongs to another application (\(application ?? "none"))")
             }
             if !readOnly {
-                for addition in additions where try !hasTable(addition.table, db) {
-                    try db.execute(ddl(addition.sql, for: db.dialect))
-                }
+                try addMissingTables(db)
             }
             let found =
                 Int(try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")?.stringValue ?? "") ?? 0
@@ -312,9 +336,13 @@ enum Schema {
             }
         }
         if connection.mode != .readOnly {
-            for addition in additions where try !hasTable(addition.table, connection) {
-                try connection.execute(addition.sql)
-            }
+            try addMissingTables(connection)
+        } else if try !missingAdditions(connection).isEmpty, access(path, W_OK) == 0 {
+            // A reader of an older version-1 store upgrades it through a short read-write
+            // connection when it may (the read-only connection then sees the new tables). A file
+            // it may not write, or a writer holding the lock past the busy timeout, leaves it as
+            // it is: the read goes on, and readers treat the tables as missing.
+            if let writer = try? Connection(path: path, mode: .readWrite) { try? addMissingTables(writer) }
         }
         return notes
     }
@@ -329,6 +357,13 @@ enum Schema {
             n += 1
         }
         return candidate
+    }
+
+    /// The `additions` the store lacks.
+    static func missingAdditions(_ db: any DatabaseDriver) throws(StoreError) -> [(table: String, sql: String)] {
+        var missing: [(table: String, sql: String)] = []
+        for addition in additions where try !hasTable(addition.table, db) { missing.append(addition) }
+        return missing
     }
 
     /// Whether the store has a table of that name.

@@ -58,7 +58,7 @@ extension SummaryStore {
             """
             SELECT \(Self.storedTaskColumns),
                 r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step, r.best_error,
-                r.best_inside, r.targets
+                r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
             FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id LEFT JOIN results r ON r.task_id = t.id
             WHERE m.sweep_id = ? ORDER BY m.position
             """, [.integer(sweepID)]
@@ -172,7 +172,7 @@ extension SummaryStore {
 
 extension SummaryStore {
     /// Decodes the `results` columns `status, path, steps, final_loss, final_erank, seconds,
-    /// best_step, best_error, best_inside, targets` starting at column `offset` (no intervals, no
+    /// best_step, best_error, best_inside, targets, observed_entries, unobserved_lines` starting at column `offset` (no intervals, no
     /// trajectory); `nil` when the row has no result (a NULL status).
     static func resultHead(_ s: Row, at offset: Int, key: TaskKey) throws(StoreError) -> SimulationResult? {
         if s.isNull(at: offset) { return nil }
@@ -181,12 +181,15 @@ extension SummaryStore {
         else {
             throw StoreError.corruptValue(table: "results", column: "status", detail: "task \(key.short)")
         }
-        return SimulationResult(
+        var result = SimulationResult(
             status: status, path: path, steps: s.int(at: offset + 2) ?? 0, finalLoss: s.double(at: offset + 3) ?? .nan,
             finalErank: s.double(at: offset + 4) ?? .nan,
             targets: PackedArray.doubles(s.data(at: offset + 9) ?? Data()) ?? [], intervals: [], predicted: [],
             trajectory: [], bestStep: s.int(at: offset + 6), bestCleanError: s.double(at: offset + 7),
             bestInsideInterval: s.int(at: offset + 8).map { $0 != 0 }, seconds: s.double(at: offset + 5) ?? 0)
+        result.observedEntries = s.int(at: offset + 10)
+        result.unobservedLines = s.int(at: offset + 11)
+        return result
     }
 
     /// Adds one `intervals` row (`rank, target, measured, start, end, length, middle_error,

@@ -20,16 +20,18 @@ extension SummaryStore {
         return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
             // The tasks' ids and states, in one query per chunk of keys.
-            var found: [String: (id: Int, done: Bool)] = [:]
+            var found: [String: (id: Int, done: Bool, tolerance: Double?)] = [:]
             let keys = Array(Set(batch.map(\.key.hex)))
             for chunk in stride(from: 0, to: keys.count, by: 500).map({ keys[$0..<min($0 + 500, keys.count)] }) {
                 for row in try database.rows(
                     """
-                    SELECT key, id, CASE WHEN status = 'done' THEN 1 ELSE 0 END FROM tasks
+                    SELECT key, id, CASE WHEN status = 'done' THEN 1 ELSE 0 END, p_tolerance FROM tasks
                     WHERE key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
                     """, chunk.map { .text($0) })
                 {
-                    if let key = row.string(at: 0), let id = row.int(at: 1) { found[key] = (id, row.int(at: 2) == 1) }
+                    if let key = row.string(at: 0), let id = row.int(at: 1) {
+                        found[key] = (id, row.int(at: 2) == 1, row.double(at: 3))
+                    }
                 }
             }
             // One row per task (a key twice in a batch: the later result wins, both starts count).
@@ -50,9 +52,10 @@ extension SummaryStore {
             var resultRows: [[DatabaseValue]] = []
             var intervalRows: [[DatabaseValue]] = []
             var trajectoryRows: [[DatabaseValue]] = []
+            var monotonicityRows: [[DatabaseValue]] = []
             var cleared: [DatabaseValue] = []
             for key in order {
-                guard let item = latest[key], let (id, wasDone) = found[key] else { continue }
+                guard let item = latest[key], let (id, wasDone, tolerance) = found[key] else { continue }
                 let r = item.result
                 taskRows.append([
                     .integer(id), DatabaseValue(item.worker), DatabaseValue(item.host),
@@ -62,19 +65,24 @@ extension SummaryStore {
                     .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
                     Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
                     Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
-                    .blob(PackedArray.pack(r.targets)), .real(now),
+                    .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
+                    DatabaseValue(r.unobservedLines),
                 ])
                 // Interval rows exist only for done tasks (results and state change together).
                 if wasDone { cleared.append(.integer(id)) }
                 for row in Self.intervalRows(r) { intervalRows.append([.integer(id)] + row) }
                 let t = r.trajectory
                 let hasClean = t.contains { $0.cleanError != nil }
+                let (steps, erank, ratio) = (t.map(\.step), t.map(\.erank), t.map(\.erankRatio))
                 trajectoryRows.append([
-                    .integer(id), .integer(t.count), .blob(PackedArray.pack(t.map(\.step))),
-                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
-                    .blob(PackedArray.pack(t.map(\.erankRatio))),
+                    .integer(id), .integer(t.count), .blob(PackedArray.pack(steps)),
+                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
+                    .blob(PackedArray.pack(ratio)),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
                 ])
+                monotonicityRows.append(
+                    RankMonotonicityTable.values(
+                        taskID: id, steps: steps, entropy: erank, ratio: ratio, tolerance: tolerance ?? 0.1))
                 summary.recorded += 1
             }
             // Task rows: state, who, when; the values as a derived table joined on the id.
@@ -92,12 +100,13 @@ extension SummaryStore {
             try bulk(resultRows) { k in
                 """
                 INSERT INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
-                    best_step, best_error, best_inside, targets, recorded)
-                VALUES \(Self.valueRows(k, columns: 12))
+                    best_step, best_error, best_inside, targets, recorded, observed_entries, unobserved_lines)
+                VALUES \(Self.valueRows(k, columns: 14))
                 ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, path = excluded.path,
                     steps = excluded.steps, final_loss = excluded.final_loss, final_erank = excluded.final_erank,
                     seconds = excluded.seconds, best_step = excluded.best_step, best_error = excluded.best_error,
-                    best_inside = excluded.best_inside, targets = excluded.targets, recorded = excluded.recorded
+                    best_inside = excluded.best_inside, targets = excluded.targets, recorded = excluded.recorded,
+                    observed_entries = excluded.observed_entries, unobserved_lines = excluded.unobserved_lines
                 """
             }
             try bulk(cleared.map { [$0] }) { k in
@@ -117,6 +126,15 @@ extension SummaryStore {
                 ON CONFLICT (task_id) DO UPDATE SET points = excluded.points, steps = excluded.steps,
                     loss = excluded.loss, erank = excluded.erank, erank_ratio = excluded.erank_ratio,
                     clean_error = excluded.clean_error
+                """
+            }
+            // Two rows per task (entropy, ratio): `RankMonotonicityTable.values`.
+            try bulk(monotonicityRows) { k in
+                """
+                INSERT INTO rank_monotonicity (task_id, measure, monotone_from, rank_drops)
+                VALUES \(Self.valueRows(2 * k, columns: 4))
+                ON CONFLICT (task_id, measure) DO UPDATE
+                SET monotone_from = excluded.monotone_from, rank_drops = excluded.rank_drops
                 """
             }
             return summary
@@ -170,7 +188,7 @@ extension SummaryStore {
             let head = try database.rows(
                 """
                 SELECT r.task_id, r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step,
-                    r.best_error, r.best_inside, r.targets
+                    r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
                 FROM tasks t JOIN results r ON r.task_id = t.id WHERE t.key = ?
                 """, [.text(key.hex)]
             ).first, let id = head.int(at: 0), var result = try Self.resultHead(head, at: 1, key: key)

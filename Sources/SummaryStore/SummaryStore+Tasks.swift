@@ -25,12 +25,7 @@ extension SummaryStore {
     ) throws(StoreError) -> SweepRegistration {
         let now = Self.now
         return try database.inTransaction { () throws(StoreError) -> SweepRegistration in
-            var previous = Set<Int>()
-            if let oldID = try database.scalar("SELECT id FROM sweeps WHERE name = ?", [.text(name)])?.intValue {
-                for row in try database.rows("SELECT task_id FROM sweep_tasks WHERE sweep_id = ?", [.integer(oldID)]) {
-                    if let id = row.int(at: 0) { previous.insert(id) }
-                }
-            }
+            let dropped = try checkRegistration(name: name, tasks: tasks, replace: replace)
             try database.run(
                 """
                 INSERT INTO sweeps (name, spec, created, updated) VALUES (?, ?, ?, ?)
@@ -80,18 +75,40 @@ extension SummaryStore {
                     throw StoreError.corruptValue(table: "tasks", column: "key", detail: "lost \(task.key)")
                 }
                 memberships.append([.integer(sweepID), .integer(id), .integer(position)])
-                previous.remove(id)
             }
             try bulk(memberships) { k in
                 "INSERT INTO sweep_tasks (sweep_id, task_id, position) VALUES \(Self.valueRows(k, columns: 3))"
             }
-            if !previous.isEmpty && !replace {
-                throw StoreError.sweepChanged(name: name, dropped: previous.count, total: registration.total)
-            }
-            registration.dropped = previous.count
+            registration.dropped = dropped
             registration.done = try countByState(sweepID: sweepID).done
             return registration
         }
+    }
+
+    /// Whether `registerSweep(name:spec:tasks:replace:)` would accept `tasks` for the sweep `name`:
+    /// the check it makes before writing anything, for `plan` to warn ahead of `run`.
+    /// - Parameters:
+    ///   - name: the sweep's name.
+    ///   - tasks: the expanded tasks; duplicates (same key) count once.
+    ///   - replace: whether dropping tasks of the stored sweep is allowed.
+    /// - Returns: how many tasks of the stored sweep `tasks` does not have (0 for a new sweep).
+    /// - Throws: `StoreError.sweepChanged` when that number is not 0 and `replace` is false, `.sqlite`.
+    @discardableResult
+    public func checkRegistration(name: String, tasks: [SweepTask], replace: Bool = false) throws(StoreError) -> Int {
+        guard let oldID = try database.scalar("SELECT id FROM sweeps WHERE name = ?", [.text(name)])?.intValue else {
+            return 0
+        }
+        let keeping = Set(tasks.map(\.key.hex))
+        var dropped = 0
+        try database.forEachRow(
+            "SELECT t.key FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id WHERE m.sweep_id = ?", [.integer(oldID)]
+        ) { (row: Row) throws(StoreError) in
+            if !keeping.contains(row.string(at: 0) ?? "") { dropped += 1 }
+        }
+        if dropped > 0 && !replace {
+            throw StoreError.sweepChanged(name: name, dropped: dropped, total: keeping.count)
+        }
+        return dropped
     }
 
     /// The tasks of a sweep that have no result yet (pending or running, optionally failed), in

@@ -26,6 +26,11 @@ public enum SweepFile {
 
     static let topLevelKeys = ["name", "description", "method", "parameters", "count", "seed", "runs"]
 
+    /// Top-level keys of W&B sweep configurations that dmfsweep has no use for: it runs its own
+    /// simulation (no program or command), keeps every run (no metric or early termination) and
+    /// has no projects or entities. `run_cap` is W&B's name for `count`.
+    static let wandbKeys = ["program", "command", "metric", "project", "entity", "early_terminate", "run_cap"]
+
     /// Reads and validates a sweep file.
     /// - Parameter path: the file's path; errors are reported against it as given.
     /// - Returns: the validated spec.
@@ -89,15 +94,9 @@ struct SweepReader {
                 "a sweep file must be a mapping with name, method and parameters, got \(root.shortDescription)")
         }
         var fields: [String: YAMLNode.Entry] = [:]
-        for entry in entries {
-            guard SweepFile.topLevelKeys.contains(entry.key) else {
-                let hint =
-                    Suggestion.closest(to: entry.key, among: SweepFile.topLevelKeys).map { "did you mean '\($0)'?" }
-                    ?? "expected name, description, method, parameters, count, seed or runs"
-                throw fail(entry.keyMark, "unknown key '\(entry.key)' (\(hint))")
-            }
-            fields[entry.key] = entry
-        }
+        for entry in entries where SweepFile.topLevelKeys.contains(entry.key) { fields[entry.key] = entry }
+        let unknown = entries.filter { !SweepFile.topLevelKeys.contains($0.key) }
+        if !unknown.isEmpty { throw unsupportedKeys(unknown) }
 
         // name, description, method
         guard let nameEntry = fields["name"] else { throw fail(root.mark, "missing 'name' (the sweep's name)") }
@@ -142,6 +141,12 @@ struct SweepReader {
                     entry.value.mark,
                     "'parameters' must be a mapping from parameter names to {value: …}, {values: […]} or "
                         + "{distribution: …}, got \(entry.value.shortDescription)")
+            }
+            guard !items.isEmpty else {
+                throw fail(
+                    entry.value.mark,
+                    "'parameters' is empty; name at least one parameter"
+                        + (method == .list ? " or leave 'parameters' out" : " (W&B refuses an empty mapping too)"))
             }
             for item in items { parameters.append(try readParameter(item, method: method)) }
         } else if method != .list {
@@ -221,6 +226,45 @@ struct SweepReader {
             name: name, description: description, method: method, fileName: fileName, sourceText: text, seed: seed,
             count: count, taskCount: taskCount, sweptParameterNames: swept, parameters: parameters,
             parametersMark: parametersMark, runs: runs)
+    }
+
+    /// One error for every top-level key the format does not have, at the first of them: W&B's own
+    /// keys are named as such (`run_cap` pointing to `count`), typos get a suggestion.
+    private func unsupportedKeys(_ unknown: [YAMLNode.Entry]) -> SweepError {
+        let first = unknown[0]
+        if unknown.count == 1 {
+            let key = first.key
+            let hint: String
+            if key == "run_cap" {
+                hint = "W&B's run_cap is count here"
+            } else if SweepFile.wandbKeys.contains(key) {
+                hint = "a W&B key dmfsweep does not use: remove it"
+            } else {
+                hint =
+                    Suggestion.closest(to: key, among: SweepFile.topLevelKeys).map { "did you mean '\($0)'?" }
+                    ?? "expected name, description, method, parameters, count, seed or runs"
+            }
+            return fail(first.keyMark, "unknown key '\(key)' (\(hint))")
+        }
+        var parts: [String] = []
+        let wandb = unknown.filter { SweepFile.wandbKeys.contains($0.key) && $0.key != "run_cap" }
+        if !wandb.isEmpty {
+            let (verb, pronoun) = wandb.count == 1 ? ("is", "it") : ("are", "them")
+            parts.append(
+                "W&B's " + wandb.map { "\($0.key) (\($0.keyMark))" }.joined(separator: ", ")
+                    + " \(verb) not used by dmfsweep: remove \(pronoun)")
+        }
+        if let cap = unknown.first(where: { $0.key == "run_cap" }) {
+            parts.append("W&B's run_cap (\(cap.keyMark)) is count here")
+        }
+        for entry in unknown where !SweepFile.wandbKeys.contains(entry.key) {
+            let near = Suggestion.closest(to: entry.key, among: SweepFile.topLevelKeys)
+            parts.append("'\(entry.key)' (\(entry.keyMark)\(near.map { ", did you mean '\($0)'?" } ?? ""))")
+        }
+        return fail(
+            first.keyMark,
+            "\(unknown.count) unknown keys: " + parts.joined(separator: "; ")
+                + "; the keys are name, description, method, parameters, count, seed and runs")
     }
 
     private func readRun(_ node: YAMLNode) throws(SweepError) -> SweepRun {

@@ -1,4 +1,5 @@
 import Factorization
+import Foundation
 
 /// Reading one parameter: its domain (`value`, `values`, `distribution`) and typed values.
 extension SweepReader {
@@ -7,9 +8,18 @@ extension SweepReader {
     /// The registry entry for a parameter name written as a mapping key.
     func parameterSpec(_ entry: YAMLNode.Entry) throws(SweepError) -> ParameterSpec {
         guard let spec = SimulationConfig.parameter(named: entry.key) else {
+            // W&B nests parameters as `name: {parameters: {…}}`; dmfsweep's parameters are flat.
+            if entry.key == "parameters" || entry.value.entries?.contains(where: { $0.key == "parameters" }) == true {
+                throw fail(
+                    entry.keyMark,
+                    "nested 'parameters' blocks are not supported: write each parameter directly under the "
+                        + "top-level 'parameters:'")
+            }
             let names = SimulationConfig.parameters.map(\.name)
             throw fail(
-                entry.keyMark, "unknown parameter '\(entry.key)'" + Suggestion.hint(for: entry.key, among: names))
+                entry.keyMark,
+                "unknown parameter '\(entry.key)'" + Suggestion.hint(for: entry.key, among: names) + "; parameters are "
+                    + names.joined(separator: ", "))
         }
         return spec
     }
@@ -89,6 +99,9 @@ extension SweepReader {
     ) throws(SweepError) -> SweepParameter {
         let name = spec.name
         let words = SweepDistribution.allCases.map(\.rawValue)
+        if let text = item.value.scalar?.text, text == "log_uniform" || text == "inv_log_uniform" {
+            throw fail(item.value.mark, wandbExponentDistribution(text, keys: keys))
+        }
         guard let text = item.value.scalar?.text, let distribution = SweepDistribution(rawValue: text) else {
             let written = item.value.scalar.map { "'\($0.text)'" } ?? item.value.shortDescription
             let hint = item.value.scalar.map { Suggestion.hint(for: $0.text, among: words) } ?? ""
@@ -125,8 +138,23 @@ extension SweepReader {
         }
         let lo = try bound(minEntry)
         let hi = try bound(maxEntry)
-        if Self.number(lo.value) > Self.number(hi.value) {
+        // Integers compare as integers: near 2^63 distinct Ints can be the same Double.
+        let order: ComparisonResult
+        switch (lo.value, hi.value) {
+        case (.integer(let a), .integer(let b)):
+            order = a < b ? .orderedAscending : a == b ? .orderedSame : .orderedDescending
+        default:
+            let (a, b) = (Self.number(lo.value), Self.number(hi.value))
+            order = a < b ? .orderedAscending : a == b ? .orderedSame : .orderedDescending
+        }
+        if order == .orderedDescending {
             throw fail(lo.mark, "min \(Self.display(lo.value)) is greater than max \(Self.display(hi.value))")
+        }
+        if order == .orderedSame {
+            throw fail(
+                lo.mark,
+                "min and max are both \(Self.display(lo.value)): a distribution needs min < max "
+                    + "(for one value write {value: \(Self.display(lo.value))})")
         }
         if distribution == .logUniformValues, Self.number(lo.value) <= 0 {
             throw fail(lo.mark, "log_uniform_values needs min > 0, got \(Self.display(lo.value))")
@@ -135,6 +163,36 @@ extension SweepReader {
         try checkRange(hi, spec: spec)
         return SweepParameter(
             name: name, mark: entry.keyMark, domain: .distribution(distribution, min: lo, max: hi))
+    }
+
+    /// The message for W&B's `log_uniform` and `inv_log_uniform`, whose bounds are natural-log
+    /// exponents (W&B: log_uniform draws `exp(u)`, inv_log_uniform draws `exp(−u)`, u uniform in
+    /// [min, max]): both are log-uniform over the values, so `log_uniform_values` with the bounds
+    /// computed here draws from the same distribution.
+    private func wandbExponentDistribution(_ word: String, keys: [String: YAMLNode.Entry]) -> String {
+        func exponent(_ key: String) -> Double? {
+            switch keys[key]?.value.scalar?.resolved {
+            case .integer(let v)?: return Double(v)
+            case .real(let d)? where d.isFinite: return d
+            default: return nil
+            }
+        }
+        let inverse = word == "inv_log_uniform"
+        var suggestion = inverse ? "min: e^-max, max: e^-min" : "min: e^min, max: e^max"
+        if let a = exponent("min"), let b = exponent("max") {
+            let (lo, hi) = inverse ? (exp(-b), exp(-a)) : (exp(a), exp(b))
+            if lo.isFinite, hi.isFinite, lo > 0 {
+                suggestion = "min: \(Self.shortNumber(lo)), max: \(Self.shortNumber(hi))"
+            }
+        }
+        return "distribution \(word) is W&B's, whose min and max are exponents (values "
+            + (inverse ? "e^-max to e^-min" : "e^min to e^max")
+            + "); write {distribution: log_uniform_values, \(suggestion)}"
+    }
+
+    /// A computed number to 6 significant digits, as a user would write it.
+    private static func shortNumber(_ d: Double) -> String {
+        CanonicalForm.number(Double(String(format: "%.6g", d)) ?? d)
     }
 
     /// A value as a user would write it (reals without a needless `.0`).

@@ -78,6 +78,22 @@ extension SweepSpec {
         return tasks
     }
 
+    /// How many of the file's entries collapsed into earlier tasks with the same key, as one line
+    /// for `plan` and `run`, or `nil` when none did. In a random sweep `count` counts draws, and a
+    /// draw that repeats an earlier one is the same task (same parameters, same result), run once.
+    /// - Parameter distinct: the number of tasks `expand()` returned.
+    public func collapsedNote(distinct: Int) -> String? {
+        let collapsed = taskCount - distinct
+        guard collapsed > 0 else { return nil }
+        let what: String
+        switch method {
+        case .random: what = "count: \(taskCount) draws, \(collapsed) of them repeated an earlier draw"
+        case .grid: what = "\(taskCount) grid combinations, \(collapsed) of them repeated an earlier one"
+        case .list: what = "\(taskCount) runs, \(collapsed) of them repeated an earlier run"
+        }
+        return "\(what) (same parameters, same task key) and collapsed into it: \(distinct) distinct task(s)"
+    }
+
     /// One parameter's value in one task.
     private struct Choice {
         var name: String
@@ -119,15 +135,25 @@ extension SweepSpec {
                 let offset = width == 0 ? rng.next() : uniformIndex(below: width, using: &rng)
                 return LocatedValue(value: .integer(a &+ Int(truncatingIfNeeded: offset)), mark: p.mark)
             case (.uniform, .real(let a), .real(let b)):
-                let u = rng.nextUnit()
-                return LocatedValue(value: .real(a + (b - a) * u), mark: p.mark)
+                return LocatedValue(value: .real(uniform(rng.nextUnit(), a, b)), mark: p.mark)
             case (.logUniformValues, .real(let a), .real(let b)):
                 let u = rng.nextUnit()
-                return LocatedValue(value: .real(exp(log(a) + (log(b) - log(a)) * u)), mark: p.mark)
+                let x = exp(log(a) + (log(b) - log(a)) * u)
+                return LocatedValue(value: .real(min(max(x, a), b)), mark: p.mark)
             default:
                 preconditionFailure("distribution bounds are typed when reading")
             }
         }
+    }
+
+    /// `a + (b − a)·u` for u in [0, 1), kept inside [a, b]: rounding in the product or the sum (or
+    /// `b − a` overflowing, for bounds of opposite sign near ±Double.greatestFiniteMagnitude, then
+    /// computed as `a(1 − u) + b·u`) may land just outside, and a sampler never returns a value
+    /// outside its bounds.
+    static func uniform(_ u: Double, _ a: Double, _ b: Double) -> Double {
+        let width = b - a
+        let x = width.isFinite ? a + width * u : a * (1 - u) + b * u
+        return min(max(x, a), b)
     }
 
     /// A uniform integer in `0..<n` (n ≥ 1) without modulo bias: draw r = next() until

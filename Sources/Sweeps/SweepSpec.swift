@@ -12,11 +12,13 @@ public enum SweepMethod: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// A distribution a `random` sweep draws a parameter from.
 public enum SweepDistribution: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Uniform real in [min, max): `min + (max − min)·u`, u uniform in [0, 1) with 53 bits.
+    /// Uniform real in [min, max], min < max: `min + (max − min)·u`, u uniform in [0, 1) with 53
+    /// bits, clamped to [min, max] against rounding.
     case uniform
-    /// Log-uniform real in [min, max), 0 < min: `exp(log min + (log max − log min)·u)`.
+    /// Log-uniform real in [min, max], 0 < min < max: `exp(log min + (log max − log min)·u)`, clamped
+    /// to [min, max] against rounding.
     case logUniformValues = "log_uniform_values"
-    /// Uniform integer in [min, max], both ends included.
+    /// Uniform integer in [min, max], min < max, both ends included.
     case intUniform = "int_uniform"
 }
 
@@ -72,7 +74,7 @@ enum ParameterDomain: Sendable, Hashable {
     case value(LocatedValue)
     /// `{values: [x, y, …]}` (never empty)
     case values([LocatedValue])
-    /// `{distribution: d, min: a, max: b}` with a ≤ b (and 0 < a for log-uniform).
+    /// `{distribution: d, min: a, max: b}` with a < b (and 0 < a for log-uniform).
     case distribution(SweepDistribution, min: LocatedValue, max: LocatedValue)
 
     /// How many grid points it contributes.

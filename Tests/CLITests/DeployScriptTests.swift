@@ -80,14 +80,19 @@ import Testing
             "the batch shell (B:) must get SIGTERM before the limit")
         let grace = try #require(text.firstMatch(of: /GRACE=\$\{DMFSWEEP_GRACE:-(\d+)\}/).flatMap { Int($0.1) })
         #expect(lead >= grace + 10, "the stop must finish before Slurm kills at the limit")
-        for required in ["--requeue", "--exclusive", "--open-mode=append"] {
+        // --no-kill: a worker node's failure must not end the job (the coordinator re-queues its tasks).
+        for required in ["--requeue", "--exclusive", "--open-mode=append", "--no-kill"] {
             #expect(options.contains(required), "#SBATCH \(required) missing")
         }
     }
 
     @Test func sbatchWorkersReachTheCoordinatorWithTheAuthorisedKey() throws {
         let text = try Deploy.text("deploy/slurm/dmfsweep.sbatch")
-        #expect(text.contains("--bind \"tcp://0.0.0.0:$PORT\""))
+        #expect(text.contains("--bind \"tcp://$DMFSWEEP_BIND:$PORT\""))
+        // The bind address: the node's own address for its hostname, never a loopback one.
+        #expect(text.contains("getent ahostsv4 \"$HOST\""))
+        #expect(text.contains("\"\" | 127.*) DMFSWEEP_BIND=0.0.0.0"))
+        #expect(text.contains("srun --overlap --kill-on-bad-exit=0 --no-kill"))
         #expect(text.contains("--connect \"tcp://$HOST:$PORT\""))
         #expect(text.contains("keys generate --keys \"$KEYS\" --name coordinator"))
         #expect(text.contains("keys generate --keys \"$KEYS\" --name worker --authorize"))

@@ -152,7 +152,7 @@ import Testing
         let table = query.stdout.split(separator: "\n").map {
             $0.split(separator: ",", omittingEmptySubsequences: false)
         }
-        let countColumn = table.first?.firstIndex(of: "count")
+        let countColumn = table.first?.firstIndex { $0 == "count" || $0.hasSuffix(".count") }
         let count = countColumn.flatMap { c in table.dropFirst().first.flatMap { c < $0.count ? Int($0[c]) : nil } }
         #expect((count ?? 0) >= 1, "\(query.stdout)")
         #expect(run.exitStatus(timeout: 60) == 0)

@@ -87,6 +87,36 @@ import Testing
         #expect(tableOut.status == 0 && tableOut.stdout.split(separator: "\n").count == 5)
     }
 
+    /// Several metrics, percentiles, a pivot, a sort and a limit, end to end, against values known
+    /// from `makeStore` (lengths 10·depth + seed + r; seed 3 of depth 4 is pending).
+    @Test func pivotsPercentilesSortAndLimit() throws {
+        let dir = try TemporaryDirectory(prefix: "cli-query")
+        let path = try Self.makeStore(dir)
+        let several = try runProcess([
+            "query", "--store", path, "--group-by", "depth", "--metric", "interval.length,final_loss", "--rank", "1",
+            "--stats", "count,median,p90", "--where", "seed IN (0, 1, 3) OR depth=2", "--format", "csv",
+        ])
+        #expect(several.status == 0, "\(several.stderr)")
+        // depth 2: seeds 0…3 → lengths 21…24 (median 22.5, p90 23.7), losses 0…3 (1.5, 2.7);
+        // depth 3: seeds 0, 1, 3 → 31, 32, 34 (32, 33.6), losses 0, 1, 3 (1, 2.6);
+        // depth 4: seeds 0, 1 (3 is pending) → 41, 42 (41.5, 41.9), losses 0, 1 (0.5, 0.9).
+        #expect(
+            several.stdout.split(separator: "\n") == [
+                "depth,interval.length.count,interval.length.median,interval.length.p90,final_loss.count,"
+                    + "final_loss.median,final_loss.p90",
+                "2,4,22.5,23.7,4,1.5,2.7", "3,3,32.0,33.6,3,1.0,2.6", "4,2,41.5,41.9,2,0.5,0.9",
+            ])
+        let pivot = try runProcess([
+            "query", "--store", path, "--group-by", "seed", "--pivot", "depth", "--metric", "interval.length",
+            "--rank", "2", "--stats", "max", "--sort", "depth=2:desc", "--limit", "3", "--format", "csv",
+        ])
+        #expect(pivot.status == 0, "\(pivot.stderr)")
+        #expect(
+            pivot.stdout.split(separator: "\n", omittingEmptySubsequences: false) == [
+                "seed,depth=2,depth=3,depth=4", "3,25.0,35.0,", "2,24.0,34.0,44.0", "1,23.0,33.0,43.0", "",
+            ])
+    }
+
     @Test func sweepsListsProgress() throws {
         let dir = try TemporaryDirectory(prefix: "cli-sweeps")
         let path = try Self.makeStore(dir)
@@ -114,6 +144,20 @@ import Testing
         (["--metric", "steps", "--format", "xml"], "--format: expected one of table|csv|json, got 'xml'"),
         (["--raw", "--metric", "steps"], "--raw prints every metric for every task"),
         ([], "missing --metric M (or --raw)"),
+        (["--metric", "steps", "--stats", "mean,p200"], "--stats: unknown statistic 'p200'"),
+        (["--metric", "steps", "--stats", "mean", "--sort", "median"], "--sort: no output column 'median'"),
+        (["--metric", "steps", "--pivot", "depth"], "--pivot shows one metric and one statistic"),
+        (["--metric", "steps", "--limit", "0"], "--limit"),
+        (["--metric", "steps", "--where", "depth IN (2,"], "--where 'depth IN (2,': missing ')' after IN ("),
+        (
+            ["--metric", "steps", "--stats", "max", "--pivot", "depth", "--sort", "depth=7"],
+            "--sort: no output column 'depth=7'"
+        ),
+        (["--metric", "monotone", "--measure", "nuclear"], "--measure: expected one of entropy|ratio, got 'nuclear'"),
+        (
+            ["--metric", "interval.length", "--rank", "1", "--measure", "ratio"],
+            "--measure ratio: interval.length is measured with the entropy effective rank only"
+        ),
     ])
     func badQueriesExitTwoWithOneLine(extra: [String], message: String) throws {
         let dir = try TemporaryDirectory(prefix: "cli-bad")

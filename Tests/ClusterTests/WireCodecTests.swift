@@ -23,7 +23,7 @@ func configWithEveryParameterSet() throws -> SimulationConfig {
 }
 
 func sampleResult() -> SimulationResult {
-    SimulationResult(
+    var result = SimulationResult(
         status: .diverged, path: .full, steps: 1234, finalLoss: 1.5e-20, finalErank: 2.75, targets: [1, 1.89, 2.5],
         intervals: [
             IntervalStat(rank: 1, target: 1, start: 10, end: 90, length: 80, middleError: 0.25),
@@ -34,6 +34,9 @@ func sampleResult() -> SimulationResult {
             TrajectoryPoint(step: 0, loss: 60, erank: 1, erankRatio: 1, cleanError: 0.5),
             TrajectoryPoint(step: 10, loss: 3, erank: 1.5, erankRatio: 1.25, cleanError: nil),
         ], bestStep: 10, bestCleanError: 0.125, bestInsideInterval: false, seconds: 0.0625)
+    result.observedEntries = 17
+    result.unobservedLines = 3
+    return result
 }
 
 func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
@@ -101,6 +104,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         var wrongVersion = WireCodec.header(.ready)
         wrongVersion[4] = WireCodec.version + 1
         #expect(WireCodec.decode([wrongVersion, body]) == .failure(.unsupportedVersion(WireCodec.version + 1)))
+        wrongVersion[4] = WireCodec.version - 1  // an older build's results lack the completion mask's counts
+        #expect(WireCodec.decode([wrongVersion, body]) == .failure(.unsupportedVersion(WireCodec.version - 1)))
         var unknown = WireCodec.header(.ready)
         unknown[5] = 200
         #expect(WireCodec.decode([unknown, body]) == .failure(.unknownType(200)))
@@ -191,7 +196,7 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
 @Suite struct ResultSizeBoundTests {
     /// A result of the largest shape: every interval and prediction present, every optional set.
     static func largest(ranks: Int, records: Int) -> SimulationResult {
-        SimulationResult(
+        var result = SimulationResult(
             status: .finished, path: .full, steps: records, finalLoss: 1, finalErank: 2,
             targets: (0..<ranks).map { Double($0) },
             intervals: (0..<ranks).map {
@@ -201,6 +206,9 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             trajectory: (0..<records).map {
                 TrajectoryPoint(step: $0, loss: 1, erank: 1, erankRatio: 1, cleanError: 0.5)
             }, bestStep: 1, bestCleanError: 0.5, bestInsideInterval: true, seconds: 1)
+        result.observedEntries = 7
+        result.unobservedLines = 1
+        return result
     }
 
     @Test(arguments: [(0, 0), (1, 2), (5, 1000), (40, 3)])

@@ -211,4 +211,28 @@ import Testing
         one.tasks[1].status = "pending"
         #expect(SweepFigures.staircaseTaskKeys(one) == [one.tasks[0].key])
     }
+
+    /// The monotonicity table: per problem, init and depth, monotone runs out of measured runs under
+    /// each measure and the median monotone_from, from hand-set values.
+    @Test func monotonicityTableCountsMonotoneRunsPerMeasure() throws {
+        var tasks: [TaskRecord] = []
+        for (i, depth) in [2, 2, 2, 3, 3].enumerated() {
+            var t = Self.task(depth: depth, alpha: 0.1, seed: UInt64(i))
+            // entropy: task 1 has a drop; ratio: tasks 0 and 3 have drops; monotone_from 10·i.
+            t.monotonicity = [
+                .entropy: RankMonotonicity(monotoneFrom: 10 * i, rankDrops: i == 1 ? 2 : 0),
+                .ratio: RankMonotonicity(monotoneFrom: i == 3 ? nil : 10 * i, rankDrops: i == 0 || i == 3 ? 1 : 0),
+            ]
+            tasks.append(t)
+        }
+        tasks.append(Self.task(depth: 3, alpha: 0.1, seed: 9, status: "failed"))
+        let table = try #require(SweepTables.monotonicity(SweepRecords(name: "m", tasks: tasks)))
+        #expect(
+            table.rows == [
+                ["estimation", "identity", "2", "3", "2/3", "10", "2/3", "10"],
+                ["estimation", "identity", "3", "2", "2/2", "35", "1/2", "40"],
+            ])
+        #expect(
+            SweepTables.monotonicity(SweepRecords(name: "m", tasks: [Self.task(depth: 2, alpha: 1, seed: 0)])) == nil)
+    }
 }

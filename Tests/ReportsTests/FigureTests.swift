@@ -116,6 +116,49 @@ import Testing
         #expect(abs(minPixel - layout.yScale.position(50)) < 0.01)
     }
 
+    /// A staircase of 4 runs × 100k recorded steps with ± std bands (11 MB before bands were
+    /// thinned) stays under 300 KB, and every curve and band edge still reaches its extremes.
+    @Test func longStaircaseWithBandsStaysLightAndKeepsEveryExtreme() throws {
+        let count = 100_000
+        let steps = (0..<count).map(Double.init)
+        let series = (0..<4).map { i -> StaircaseData.Series in
+            var mean = (0..<count).map { Double(i) + Double($0 % 5) * 0.1 }
+            mean[1000 * i + 777] = Double(i) + 0.9
+            mean[50_000 + i] = Double(i) - 0.4
+            var std = [Double](repeating: 0.05, count: count)
+            std[70_000 + 13 * i] = 0.7
+            return StaircaseData.Series(label: "depth \(i + 2)", steps: steps, mean: mean, std: std)
+        }
+        let figure = StaircaseData(title: "long", series: series, targets: [1, 2], xScale: .linear).figure()
+        let svg = figure.svg()
+        #expect(svg.utf8.count < 300_000, "\(svg.utf8.count) bytes")
+        let layout = figure.layout()
+        let xml = try ParsedXML(svg)
+        func coordinates(_ node: XMLNodeInfo) -> [[Double]] {
+            (node.attributes["points"] ?? "").split(separator: " ").map { $0.split(separator: ",").map { Double($0)! } }
+        }
+        let lines = xml.elements("polyline").map(coordinates)
+        let bands = xml.withClass("band").map(coordinates)
+        #expect(lines.count == 4 && bands.count == 4)
+        for (line, points) in zip(series, lines) {
+            #expect(points.count <= Figure.maxPointsPerColumn * (Int(layout.plot.width) + 2))
+            for extreme in [line.mean.max()!, line.mean.min()!] {
+                let y = layout.yScale.position(extreme)
+                #expect(points.contains { abs($0[1] - y) < 0.01 }, "\(line.label): \(extreme) not drawn")
+            }
+        }
+        for (line, points) in zip(series, bands) {
+            let std = try #require(line.std)
+            let top = zip(line.mean, std).map { $0 + $1 }.max()!
+            let bottom = zip(line.mean, std).map { $0 - $1 }.min()!
+            #expect(points.count <= 2 * Figure.maxPointsPerColumn * (Int(layout.plot.width) + 2))
+            for extreme in [top, bottom] {
+                let y = layout.yScale.position(extreme)
+                #expect(points.contains { abs($0[1] - y) < 0.01 }, "\(line.label) band: \(extreme) not drawn")
+            }
+        }
+    }
+
     @Test func predictedVsMeasuredSharesOneDomainAndDrawsTheDiagonal() throws {
         let data = PredictedVsMeasuredData(
             title: "switch-on",

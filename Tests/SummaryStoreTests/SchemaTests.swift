@@ -18,7 +18,7 @@ import Testing
         _ = try SummaryStore(path: dir.path("s.sqlite"), readOnly: true)
     }
 
-    @Test(arguments: [0, 3, 99])
+    @Test(arguments: [0, 4, 99])
     func otherSchemaVersionIsRefusedNamingBothVersions(version: Int) throws {
         let dir = try TemporaryDirectory(prefix: "store-version")
         let path = dir.path("s.sqlite")
@@ -39,9 +39,9 @@ import Testing
         #expect(try raw.scalarInt("PRAGMA user_version") == version)
     }
 
-    /// A version-1 store (no `tasks.host`) is refused by readers, naming the way to migrate it,
+    /// A version-2 store (no `tasks.host`) is refused by readers, naming the way to migrate it,
     /// and migrated in place by a writer that may migrate; its data stays.
-    @Test func aVersionOneStoreIsMigratedByAWriterOnly() throws {
+    @Test func aVersionTwoStoreIsMigratedByAWriterOnly() throws {
         let dir = try TemporaryDirectory(prefix: "store-v1")
         let path = dir.path("s.sqlite")
         let tasks = (0..<2).map { Fixtures.task($0) }
@@ -50,12 +50,14 @@ import Testing
             try store.registerSweep(name: "s", spec: "", tasks: tasks)
             try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0), worker: "w")])
             try store.connection.execute("ALTER TABLE tasks DROP COLUMN host")
-            try store.connection.execute("PRAGMA user_version = 1")
+            try store.connection.execute("PRAGMA user_version = 2")
         }
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path, readOnly: true) }
-        #expect(refused?.description.contains("'dmfsweep run' or 'dmfsweep coordinator' on it migrates it") == true)
+        #expect(
+            refused?.description.contains("'dmfsweep run' or 'dmfsweep coordinator' with this store migrates it")
+                == true)
         let store = try SummaryStore(path: path, migrate: true)
-        #expect(try store.connection.scalarInt("PRAGMA user_version") == 2)
+        #expect(try store.connection.scalarInt("PRAGMA user_version") == 3)
         #expect(try store.task(tasks[0].key)?.state == .done && store.task(tasks[0].key)?.host == nil)
         try store.markRunning([TaskStart(key: tasks[1].key, worker: "w", host: "node2", started: Date())])
         #expect(try store.task(tasks[1].key)?.host == "node2")
@@ -123,5 +125,37 @@ import Testing
             }
         }
         #expect(try store.connection.scalarInt("SELECT count(*) FROM sweeps") == 0)
+    }
+
+    /// A version-1 store (before the completion-mask columns) is refused unless migration is asked
+    /// for; migrating adds the two columns, keeps every row, and results recorded afterwards store
+    /// the mask's counts, which read back and aggregate.
+    @Test func versionOneMigratesToTheMaskColumns() throws {
+        let (dir, store) = try Fixtures.store()
+        let path = dir.path("s.sqlite")
+        let tasks = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 1)
+        try store.registerSweep(name: "a", spec: "name: a", tasks: tasks)
+        try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
+        try store.connection.execute(
+            "ALTER TABLE results DROP COLUMN observed_entries; ALTER TABLE results DROP COLUMN unobserved_lines; "
+                + "ALTER TABLE tasks DROP COLUMN host; PRAGMA user_version = 1")
+        let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path) }
+        #expect(refused == .schemaVersion(path: path, found: 1, expected: SummaryStore.schemaVersion))
+        #expect(refused?.description.contains("migrates it in place") == true)
+
+        let migrated = try SummaryStore(path: path, migrate: true)
+        #expect(try migrated.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)
+        #expect(try migrated.connection.scalarInt("SELECT count(*) FROM results WHERE observed_entries IS NULL") == 1)
+        var result = Fixtures.result(seed: 1)
+        result.observedEntries = 13
+        result.unobservedLines = 2
+        try migrated.recordResults([CompletedTask(key: tasks[1].key, result: result)])
+        let back = try #require(try migrated.result(for: tasks[1].key))
+        #expect(back.observedEntries == 13 && back.unobservedLines == 2)
+        #expect(try migrated.result(for: tasks[0].key)?.observedEntries == nil)
+        let table = try migrated.aggregate(AggregateQuery(sweep: "a", metric: Metric(parsing: "observed_entries")))
+        // Only the result that has a mask counts.
+        #expect(table.rows.count == 1 && table.rows[0].count == 1 && table.rows[0].mean == 13)
+        #expect(try migrated.integrityCheck() == ["ok"])
     }
 }

@@ -176,4 +176,76 @@ import Testing
         #expect(tasks.map(\.config.depth) == [2, 3])
         #expect(tasks.allSatisfy { $0.config.problem == .sensing })
     }
+
+    /// W&B runs `count` runs even when draws repeat; dmfsweep keys tasks by their parameters, so a
+    /// repeated draw is the same task: the spec says how many draws collapsed.
+    @Test func repeatedRandomDrawsCollapseAndAreCounted() throws {
+        let text = "name: r\nmethod: random\ncount: 10\nparameters:\n  depth: {values: [2, 3]}\n"
+        let spec = try SweepFile.parse(text: text, fileName: "r.yaml")
+        let tasks = try spec.expand()
+        #expect(spec.taskCount == 10)
+        #expect(Set(tasks.map(\.config.depth)) == [2, 3] && tasks.count == 2)
+        #expect(
+            spec.collapsedNote(distinct: tasks.count)
+                == "count: 10 draws, 8 of them repeated an earlier draw (same parameters, same task key) and "
+                + "collapsed into it: 2 distinct task(s)")
+        let grid = try SweepFile.parse(
+            text: "name: g\nmethod: grid\nparameters:\n  alpha: {values: [1, 1.0, 2]}\n", fileName: "g.yaml")
+        #expect(
+            grid.collapsedNote(distinct: try grid.expand().count)
+                == "3 grid combinations, 1 of them repeated an earlier one (same parameters, same task key) and "
+                + "collapsed into it: 2 distinct task(s)")
+        let distinct = try SweepFile.parse(
+            text: "name: g\nmethod: grid\nparameters:\n  alpha: {values: [1, 2]}\n", fileName: "g.yaml")
+        #expect(distinct.collapsedNote(distinct: try distinct.expand().count) == nil)
+    }
+
+    /// Every draw of every distribution lies in [min, max], also for bounds one ulp apart, spanning
+    /// the whole range of doubles, or at the extremes of the integers.
+    @Test(arguments: [
+        ("tolerance", "uniform", "0.1", "0.10000000000000002"),
+        ("tolerance", "log_uniform_values", "0.1", "0.10000000000000002"),
+        ("tolerance", "uniform", "1e-300", "1.7976931348623157e308"),
+        ("tolerance", "log_uniform_values", "5e-324", "1.7976931348623157e308"),
+        ("tolerance", "log_uniform_values", "0.3", "0.30000000000000004"),
+        ("tolerance", "uniform", "1", "1.0000000000000002"),
+        ("seed", "int_uniform", "9223372036854775806", "9223372036854775807"),
+        ("depth", "int_uniform", "1", "2"),
+    ])
+    func drawsNeverLeaveTheirBounds(parameter: String, distribution: String, min: String, max: String) throws {
+        let text = """
+            name: edge
+            method: random
+            count: 20000
+            parameters:
+              \(parameter): {distribution: \(distribution), min: \(min), max: \(max)}
+
+            """
+        let tasks = try SweepFile.parse(text: text, fileName: "e.yaml").expand()
+        #expect(!tasks.isEmpty)
+        for task in tasks {
+            if parameter == "tolerance" {
+                let lo = try #require(Double(min))
+                let hi = try #require(Double(max))
+                #expect(task.config.tolerance >= lo && task.config.tolerance <= hi, "\(task.config.tolerance)")
+            } else {
+                let v = parameter == "seed" ? Int(task.config.seed) : task.config.depth
+                #expect(v >= Int(min)! && v <= Int(max)!)
+            }
+        }
+        if distribution == "int_uniform" { #expect(tasks.count == 2) }
+    }
+
+    /// The uniform map itself at the ends of [0, 1), where rounding or an overflowing width could
+    /// leave [a, b].
+    @Test func uniformMapStaysInsideItsBounds() {
+        let big = Double.greatestFiniteMagnitude
+        let lastU = 1 - 0x1p-53
+        for (a, b) in [(-big, big), (0.1, 0.1.nextUp), (-1e-300, 1e-300), (1, 1.nextUp), (-big, -big.nextDown)] {
+            for u in [0, 0x1p-53, 0.25, 0.5, lastU.nextDown, lastU] {
+                let x = SweepSpec.uniform(u, a, b)
+                #expect(x.isFinite && x >= a && x <= b, "u \(u) in [\(a), \(b)] gave \(x)")
+            }
+        }
+    }
 }

@@ -142,7 +142,7 @@ import Testing
 
             """
         #expect(try Self.keys(explicit) == [Self.defaultKey])
-        #expect(try Self.keys("  {}\n") == [Self.defaultKey])
+        #expect(try Self.keys("  depth: {value: 3}\n") == [Self.defaultKey])
         let list = "name: t\nmethod: list\nruns:\n  - {}\n  - {depth: 3, alpha: 0.05}\n"
         #expect(try SweepFile.parse(text: list, fileName: "l.yaml").expand().map(\.key.hex) == [Self.defaultKey])
     }

@@ -99,4 +99,32 @@ import Testing
         #expect(Suggestion.distance("ab", "ba") == 1)
         #expect(Suggestion.distance("kitten", "sitting") == 3)
     }
+
+    /// W&B's documentation writes YAML core-schema tags (`!!float 1e-5`); they fix the scalar's type.
+    @Test func coreSchemaTagsOnScalarsGiveTheirType() throws {
+        let text = """
+            name: tagged
+            method: grid
+            parameters:
+              alpha: {value: !!float 1e-5}
+              eta: {value: !!float 2}
+              tolerance: {value: !!float "0.25"}
+              steps: {value: !!int 300}
+              problem: {value: !!str estimation}
+              stop_loss: {value: !!null ~}
+              depth: {values: [!!int 2, 3]}
+
+            """
+        let tasks = try SweepFile.parse(text: text, fileName: "t.yaml").expand()
+        #expect(tasks.count == 2)
+        let c = tasks[0].config
+        #expect(c.alpha == 1e-5 && c.eta == 2 && c.tolerance == 0.25 && c.steps == 300)
+        #expect(c.problem == .estimation && c.stopLoss == nil && tasks.map(\.config.depth) == [2, 3])
+        #expect(try Self.parse("a: !!bool true")?.entries?[0].value.scalar?.resolved == .bool(true))
+        #expect(try Self.parse("a: !!str 3")?.entries?[0].value.scalar?.resolved == .string("3"))
+        #expect(try Self.parse("a: !!float 3")?.entries?[0].value.scalar?.resolved == .real(3))
+        #expect(try Self.parse("a: !!null")?.entries?[0].value.scalar?.resolved == .null)
+        let error = #expect(throws: YAMLError.self) { try Self.parse("a: !!bool yes") }
+        #expect(error?.message == "!!bool yes is not true or false")
+    }
 }

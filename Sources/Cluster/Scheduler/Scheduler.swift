@@ -348,9 +348,10 @@ public struct Scheduler: Sendable {
     }
 
     /// Counts a confirmed failed attempt: fails the task at `maxAttempts` (or at once when `final`:
-    /// another attempt would fail the same way), else re-queues it.
+    /// another attempt would fail the same way), else re-queues it (at the front when `front`: a
+    /// task lost with its worker, not one that reported an error).
     private mutating func charge(
-        _ i: Int, error: String, final: Bool = false, into out: inout [SchedulerAction]
+        _ i: Int, error: String, final: Bool = false, front: Bool = false, into out: inout [SchedulerAction]
     ) {
         entries[i].attempts += 1
         let key = entries[i].task.key
@@ -360,29 +361,39 @@ public struct Scheduler: Sendable {
             out.append(.fail(key: key, error: error, attempts: entries[i].attempts))
             out.append(.log(.taskFailed(key, attempts: entries[i].attempts, error: error)))
         } else {
-            requeue(i, into: &out)
+            requeue(i, front: front, into: &out)
             out.append(.log(.taskRetried(key, attempt: entries[i].attempts, error: error)))
         }
     }
 
-    private mutating func requeue(_ i: Int, into out: inout [SchedulerAction]) {
+    /// Puts a task back in the queue: at the back, or at the front (next to be handed out).
+    private mutating func requeue(_ i: Int, front: Bool = false, into out: inout [SchedulerAction]) {
         entries[i].state = .queued
         counters.requeues += 1
-        queue.append(i)
+        if !front {
+            queue.append(i)
+        } else if head > 0 {
+            head -= 1
+            queue[head] = i
+        } else {
+            queue.insert(i, at: 0)
+        }
         out.append(.released(key: entries[i].task.key))
     }
 
     /// Forgets a worker and re-queues its leases. With `charge`, a task it had announced as started
-    /// is a confirmed attempt; other held tasks go back uncharged, isolated.
+    /// is a confirmed attempt; other held tasks go back uncharged, isolated. The leases go to the
+    /// front of the queue, in sweep order: they are the oldest work, and at the back they would
+    /// wait for the whole queue (a worker cut off mid-sweep would delay the sweep's end by then).
     private mutating func lose(_ peer: PeerID, reason: String, charge: Bool, into out: inout [SchedulerAction]) {
         guard let w = workers.removeValue(forKey: peer) else { return }
         if charge { counters.deaths += 1 }
-        for i in w.leases.sorted() {
+        for i in w.leases.sorted().reversed() {
             if charge && w.started.contains(i) {
-                self.charge(i, error: "worker \(w.hello.workerID) died while running it", into: &out)
+                self.charge(i, error: "worker \(w.hello.workerID) died while running it", front: true, into: &out)
             } else {
                 if charge { entries[i].isolated = true }
-                requeue(i, into: &out)
+                requeue(i, front: true, into: &out)
             }
         }
         let id = w.hello.workerID

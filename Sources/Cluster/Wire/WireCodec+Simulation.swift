@@ -92,6 +92,8 @@ extension WireCodec {
         case true?: w.u8(2)
         }
         w.f64(s.seconds)
+        w.optionalI64(s.observedEntries)
+        w.optionalI64(s.unobservedLines)
     }
 
     static func decodeSimulationResult(_ r: inout ByteReader) throws(WireError) -> SimulationResult {
@@ -141,10 +143,13 @@ extension WireCodec {
         default: throw WireError.invalidValue(r.context, "bestInsideInterval")
         }
         let seconds = try r.f64()
-        return SimulationResult(
+        var result = SimulationResult(
             status: status, path: path, steps: steps, finalLoss: finalLoss, finalErank: finalErank, targets: targets,
             intervals: intervals, predicted: predicted, trajectory: trajectory, bestStep: bestStep,
             bestCleanError: bestError, bestInsideInterval: inside, seconds: seconds)
+        result.observedEntries = try r.optionalI64()
+        result.unobservedLines = try r.optionalI64()
+        return result
     }
 
     private static func enumIndex<E: Equatable>(_ value: E, _ all: [E]) -> UInt8 {

@@ -11,7 +11,8 @@ import Sweeps
 public enum WireCodec {
     /// The protocol version this build speaks.
     /// 2: `hello` lists the keys the worker is running (adoption by a restarted coordinator).
-    public static let version: UInt8 = 2
+    /// 3: results carry the completion mask's observed entries and unobserved lines.
+    public static let version: UInt8 = 3
     /// The protocol tag that starts every header frame.
     public static let tag: [UInt8] = Array("DMFS".utf8)
     /// Default largest accepted message (header + body), in bytes.

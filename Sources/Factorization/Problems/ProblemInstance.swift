@@ -96,8 +96,7 @@ struct ProblemInstance {
             sensing = (a, a.times(noisyY.elements))
             mask = nil
         case .completion:
-            var stream = RandomStream(seed: config.seed, purpose: .mask)
-            mask = (0..<(n * n)).map { _ in stream.uniform() < config.observed ? 1.0 : 0.0 }
+            mask = CompletionMask(seed: config.seed, n: n, probability: config.observed).entries
             sensing = nil
         }
     }

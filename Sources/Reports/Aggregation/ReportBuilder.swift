@@ -42,6 +42,7 @@ public enum ReportBuilder {
             [SweepTables.runs(s)]
             + [
                 SweepTables.intervals(s), SweepTables.agreementByDepth(s), SweepTables.earlyStopping(s),
+                SweepTables.monotonicity(s),
             ].compactMap { $0 }
         return SweepReport(
             name: s.name, question: s.question, summary: summary(s), figures: figures, tables: tables,

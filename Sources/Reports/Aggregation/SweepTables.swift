@@ -168,4 +168,39 @@ public enum SweepTables {
             ],
             rows: rows)
     }
+
+    /// The seed paper's claim, measured: per problem, init and depth, the fraction of runs whose
+    /// effective rank never falls by more than the tolerance after its initial descent
+    /// (`RankMonotonicity`), under both measures, and the median step from which it is monotone.
+    /// - Parameter s: the sweep.
+    /// - Returns: the table, or `nil` when no run has the measurements.
+    public static func monotonicity(_ s: SweepRecords) -> ReportTable? {
+        let runs = s.tasks.filter { $0.hasResult && !$0.monotonicity.isEmpty }
+        guard !runs.isEmpty else { return nil }
+        var rows: [[String]] = []
+        for (key, group) in groups(runs, by: ["problem", "init", "depth"]) {
+            var cells = key + ["\(group.count)"]
+            for measure in EffectiveRankMeasure.allCases {
+                let measured = group.compactMap { $0.monotonicity[measure] }
+                let monotone = measured.filter { $0.rankDrops == 0 }.count
+                cells.append(measured.isEmpty ? "–" : "\(monotone)/\(measured.count)")
+                let from = measured.compactMap(\.monotoneFrom).map(Double.init).sorted()
+                cells.append(
+                    from.isEmpty
+                        ? "–"
+                        : cell(
+                            from.count % 2 == 1
+                                ? from[from.count / 2] : (from[from.count / 2 - 1] + from[from.count / 2]) / 2))
+            }
+            rows.append(cells)
+        }
+        return ReportTable(
+            caption: "Monotone after the initial drop: runs whose effective rank never falls by more than the "
+                + "tolerance after its first minimum (entropy = Roy–Vetterli, ratio = ‖W‖_*/‖W‖_op)",
+            columns: [
+                "problem", "init", "depth", "runs", "monotone (entropy)", "median monotone_from (entropy)",
+                "monotone (ratio)", "median monotone_from (ratio)",
+            ],
+            rows: rows)
+    }
 }

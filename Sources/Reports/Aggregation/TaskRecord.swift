@@ -26,6 +26,9 @@ public struct TaskRecord: Sendable, Hashable {
     public var intervals: [IntervalRecord]
     /// The recorded steps (may be empty when trajectories were not loaded).
     public var trajectory: [TrajectoryPoint]
+    /// Whether the effective rank rose monotonically after its initial descent, per measure
+    /// (empty without a result).
+    public var monotonicity: [EffectiveRankMeasure: RankMonotonicity] = [:]
 
     /// Creates a value from its members (see the properties).
     public init(

@@ -184,6 +184,13 @@ public struct Figure: Sendable, Hashable {
                 lower.append((xs.position(band.x[i]), ys.position(band.lower[i])))
             }
             guard upper.count >= 2 else { return }
+            // Thinned like lines: the upper edge keeps each pixel column's maximum, the lower its
+            // minimum, so the band's envelope is unchanged at the resolution it is drawn.
+            let maxPoints = Self.maxPointsPerColumn * Int(r.width)
+            if upper.count > maxPoints {
+                upper = Self.thin(upper)
+                lower = Self.thin(lower)
+            }
             b.element(
                 "polygon",
                 [
@@ -211,7 +218,8 @@ public struct Figure: Sendable, Hashable {
             }
             b.close("g")
         case .line(let l):
-            let segments = Self.segments(l.points, xs: xs, ys: ys, maxPoints: Int(r.width) * 4)
+            let segments = Self.segments(
+                l.points, xs: xs, ys: ys, maxPoints: Self.maxPointsPerColumn * Int(r.width))
             b.open(
                 "g",
                 [
@@ -259,6 +267,10 @@ public struct Figure: Sendable, Hashable {
         }
     }
 
+    /// At most this many points per pixel column of the plot are drawn for a line or a band edge
+    /// (first, minimum, maximum, last): a few thousand per series whatever the trajectory length.
+    static let maxPointsPerColumn = 4
+
     /// Pixel polylines of drawable points, split where a point cannot be drawn. Long series are
     /// thinned per pixel column keeping first, minimum, maximum and last, so steps stay sharp.
     static func segments(_ points: [Point], xs: Scale, ys: Scale, maxPoints: Int) -> [[(Double, Double)]] {
@@ -276,7 +288,9 @@ public struct Figure: Sendable, Hashable {
         return out.map { $0.count > maxPoints ? thin($0) : $0 }
     }
 
-    private static func thin(_ pts: [(Double, Double)]) -> [(Double, Double)] {
+    /// Min/max-preserving decimation of a pixel polyline whose x never decreases: per pixel column,
+    /// the first, lowest, highest and last point, in their order.
+    static func thin(_ pts: [(Double, Double)]) -> [(Double, Double)] {
         var out: [(Double, Double)] = []
         var i = 0
         while i < pts.count {

@@ -47,6 +47,7 @@ public struct ReportLoader {
         guard names.contains(name) else { throw ReportError.unknownSweep(name: name, available: names) }
         let spec = try store.sweepSpec(name)
         var tasks: [TaskRecord] = []
+        let monotonicity = try store.rankMonotonicity(sweep: name)
         for item in try store.sweepContents(name, trajectories: trajectories == .all) {
             let stored = item.task
             var record = TaskRecord(key: stored.key.hex, config: stored.config, status: stored.state.rawValue)
@@ -59,6 +60,7 @@ public struct ReportLoader {
                 record.bestStep = result.bestStep
                 record.bestCleanError = result.bestCleanError
                 record.intervals = Self.intervals(result)
+                record.monotonicity = monotonicity[stored.key.hex] ?? [:]
                 record.trajectory = result.trajectory
             }
             tasks.append(record)

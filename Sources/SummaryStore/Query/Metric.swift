@@ -13,28 +13,37 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     case interval(String)
     /// A column of the predicted interval: `start`, `end`.
     case predicted(String)
-    /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`.
+    /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`,
+    /// `observed_entries` and `unobserved_lines` (completion only).
     case result(String)
     /// The fraction of tasks whose outcome is a run status (`finished`, `converged`, `diverged`)
     /// or `failed` (the task failed without a result).
     case status(String)
+    /// Monotonicity of the effective rank after its initial descent (`RankMonotonicity`), under
+    /// the query's measure: `monotone_from`, `rank_drops`, or `monotone` (1 when `rank_drops` is 0,
+    /// so its mean is the fraction of monotone runs).
+    case monotonicity(String)
 
     static let intervalColumns = [
         "start": "start", "end": "\"end\"", "length": "length", "target": "target",
         "middle_error": "middle_error",
     ]
     static let predictedColumns = ["start": "predicted_start", "end": "predicted_end"]
-    static let resultColumns = ["final_loss", "final_erank", "steps", "seconds", "best_step", "best_error"]
+    static let resultColumns = [
+        "final_loss", "final_erank", "steps", "seconds", "best_step", "best_error", "observed_entries",
+        "unobserved_lines",
+    ]
     static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"] + lifecycleStates
     /// Task states without an outcome; their status metrics cover every task.
     static let lifecycleStates = [TaskState.running.rawValue, TaskState.pending.rawValue]
+    static let monotonicityColumns = ["monotone_from", "rank_drops", "monotone"]
 
     /// Every metric name, as `--metric` accepts it.
     public static let names: [String] =
         [
             "interval.start", "interval.end", "interval.length", "interval.target", "interval.middle_error",
             "predicted.start", "predicted.end",
-        ] + resultColumns + statuses.map { "status." + $0 }
+        ] + resultColumns + statuses.map { "status." + $0 } + monotonicityColumns
 
     /// Parses a metric name.
     /// - Throws: `QueryError.unknownMetric` with a suggestion.
@@ -45,6 +54,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case ("predicted", let field?) where Self.predictedColumns[field] != nil: self = .predicted(field)
         case ("status", let s?) where Self.statuses.contains(s): self = .status(s)
         case (let field?, nil) where Self.resultColumns.contains(field): self = .result(field)
+        case (let field?, nil) where Self.monotonicityColumns.contains(field): self = .monotonicity(field)
         default:
             throw QueryError.unknownMetric(name: name, suggestion: Suggestion.closest(to: name, among: Self.names))
         }
@@ -56,6 +66,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case .predicted(let f): return "predicted." + f
         case .result(let f): return f
         case .status(let s): return "status." + s
+        case .monotonicity(let f): return f
         }
     }
 
@@ -63,32 +74,44 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     public var isPerRank: Bool {
         switch self {
         case .interval, .predicted: return true
-        case .result, .status: return false
+        case .result, .status, .monotonicity: return false
         }
     }
 
-    /// The SQL expression of the value (as REAL) over aliases `t` (tasks), `r` (results), `i` (intervals),
-    /// and the values it binds.
+    /// The SQL expression of the value (as DOUBLE PRECISION, REAL in SQLite and float8 in
+    /// PostgreSQL; PostgreSQL's REAL is float4) over aliases `t` (tasks), `r` (results, LEFT
+    /// JOINed) and `i` (intervals), and the values it binds. NULL where the task has no value:
+    /// no result, or (status metrics) no outcome yet.
     var expression: (sql: String, values: [DatabaseValue]) {
         switch self {
         case .interval(let f): return ("CAST(i.\(Self.intervalColumns[f]!) AS DOUBLE PRECISION)", [])
-        case .predicted(let f): return ("i.\(Self.predictedColumns[f]!)", [])
+        case .predicted(let f): return ("CAST(i.\(Self.predictedColumns[f]!) AS DOUBLE PRECISION)", [])
         case .result(let f): return ("CAST(r.\(f) AS DOUBLE PRECISION)", [])
-        case .status("failed"): return ("CASE WHEN t.status = 'failed' THEN 1.0 ELSE 0.0 END", [])
+        case .status("failed"):
+            return ("CASE WHEN t.status = 'failed' THEN 1.0 WHEN t.status = 'done' THEN 0.0 END", [])
         case .status(let s) where Self.lifecycleStates.contains(s):
             return ("CASE WHEN t.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
-        case .status(let s): return ("CASE WHEN r.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
+        case .status(let s):
+            return (
+                "CASE WHEN t.status = 'done' AND r.status = ? THEN 1.0 "
+                    + "WHEN t.status IN ('done', 'failed') THEN 0.0 END", [.text(s)]
+            )
+        case .monotonicity("monotone"):
+            return ("CASE WHEN k.rank_drops = 0 THEN 1.0 WHEN k.rank_drops > 0 THEN 0.0 END", [])
+        case .monotonicity(let f): return ("CAST(k.\(f) AS DOUBLE PRECISION)", [])
         }
     }
 
-    /// The joins after `FROM tasks t`, and the condition selecting the tasks the metric covers.
-    var source: (joins: String, condition: String) {
+    /// Whether the value comes from (or, for status, looks at) the task's result row.
+    var usesResults: Bool {
         switch self {
-        case .interval, .predicted: return ("JOIN intervals i ON i.task_id = t.id", "1 = 1")
-        case .result: return ("JOIN results r ON r.task_id = t.id", "1 = 1")
-        case .status(let s) where Self.lifecycleStates.contains(s):
-            return ("LEFT JOIN results r ON r.task_id = t.id", "1 = 1")
-        case .status: return ("LEFT JOIN results r ON r.task_id = t.id", "t.status IN ('done', 'failed')")
+        case .interval, .predicted, .monotonicity: return false
+        case .result, .status: return true
         }
+    }
+
+    /// Whether the value comes from `rank_monotonicity` (alias `k`, joined for the query's measure).
+    var usesMonotonicity: Bool {
+        if case .monotonicity = self { return true } else { return false }
     }
 }

@@ -1,3 +1,5 @@
+import Sweeps
+
 /// A query the store cannot answer as asked: printed as one line, exit status 2.
 public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `--metric` names no metric.
@@ -14,6 +16,10 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     case needsRank(metric: String)
     /// `--rank` with a metric that has no rank.
     case rankNotApplicable(metric: String)
+    /// `--stats` names no statistic.
+    case unknownStatistic(String)
+    /// `--sort` names no output column.
+    case unknownSortColumn(name: String, columns: [String])
     /// An option combination that makes no sense.
     case conflict(String)
 
@@ -35,6 +41,12 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "metric \(metric) is per rank: give --rank R (or --group-by r)"
         case .rankNotApplicable(let metric):
             return "--rank applies only to interval.* and predicted.* metrics, not \(metric)"
+        case .unknownStatistic(let text):
+            return "--stats: unknown statistic '\(text)'; statistics: " + Statistic.words
+        case .unknownSortColumn(let name, let columns):
+            return "--sort: no output column '\(name)'"
+                + Self.hint(Suggestion.closest(to: name, among: columns)) + "; columns: "
+                + columns.joined(separator: ", ")
         case .conflict(let message):
             return message
         }

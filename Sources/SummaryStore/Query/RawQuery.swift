@@ -20,12 +20,13 @@ public struct RawQuery: Sendable, Hashable {
 
     static let resultColumns = [
         "status", "path", "steps", "final_loss", "final_erank", "seconds", "best_step", "best_error", "best_inside",
+        "observed_entries", "unobserved_lines",
     ]
     /// The result columns' names in the output: `path` and `steps` are parameters too, so the result's
     /// are `path_used` (the path that ran) and `steps_run` (updates performed).
     static let resultHeaders = [
         "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step", "best_error",
-        "best_inside",
+        "best_inside", "observed_entries", "unobserved_lines",
     ]
     static let intervalColumns = [
         "target", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",

@@ -9,6 +9,8 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case csv
     /// A JSON array of objects; reals in shortest round-trip form, NULL and non-finite as `null`.
     case json
+    /// JSON Lines: one object per line, no enclosing array (`pandas.read_json(lines=True)`).
+    case jsonl
 }
 
 /// Writes rows of `DatabaseValue`s as a table, CSV or JSON.
@@ -60,12 +62,13 @@ public struct TableWriter {
             }
         case .csv:
             write(row.map { Self.csvField(Self.exact($0) ?? "") }.joined(separator: ",") + "\n")
-        case .json:
+        case .json, .jsonl:
             let fields = zip(columns, row).enumerated().map { i, cell in
                 JSONText.string(cell.0) + ": "
                     + (listColumns.contains(i) ? Self.jsonList(cell.1) : Self.jsonValue(cell.1))
             }
-            write((rowCount == 0 ? "\n  {" : ",\n  {") + fields.joined(separator: ", ") + "}")
+            let object = "{" + fields.joined(separator: ", ") + "}"
+            write(format == .jsonl ? object + "\n" : (rowCount == 0 ? "\n  " : ",\n  ") + object)
         }
         rowCount += 1
     }
@@ -90,7 +93,7 @@ public struct TableWriter {
             write(line(columns) + "\n")
             for row in buffered { write(line(row) + "\n") }
             buffered = []
-        case .csv:
+        case .csv, .jsonl:
             break
         case .json:
             write(rowCount == 0 ? "]\n" : "\n]\n")

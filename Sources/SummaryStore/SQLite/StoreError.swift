@@ -60,9 +60,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             let hint =
                 found > expected
                 ? "it was written by a newer dmfsweep; use that version"
-                : Schema.migrationPath(from: found) != nil && found > 0
-                    ? "it was written by an older dmfsweep; 'dmfsweep run' or 'dmfsweep coordinator' on it migrates "
-                        + "it in place"
+                : Schema.migrationPath(from: found) != nil && found >= 1
+                    ? "it was written by an older dmfsweep; 'dmfsweep run' or 'dmfsweep coordinator' with this store "
+                        + "migrates it in place (columns are only added)"
                     : "it was written by an older dmfsweep; no migration from version \(found) exists"
             return "store '\(path)' has schema version \(found), this dmfsweep reads version \(expected): \(hint)"
         case .parameterColumns(let path, let missing, let extra):

@@ -9,7 +9,8 @@ struct YAMLError: Error, Sendable, Hashable {
 /// Parses one YAML document (JSON included: it is YAML flow style) into a `YAMLNode` tree with
 /// libyaml's event API (https://pyyaml.org/wiki/LibYAML, `yaml_parser_parse`).
 ///
-/// Refused, each with an error at its position: anchors and aliases, explicit tags, non-scalar
+/// Refused, each with an error at its position: anchors and aliases, tags other than the core-schema
+/// scalar tags (`YAMLScalar.CoreTag`), non-scalar
 /// mapping keys, duplicate keys within one mapping, more than one document, nesting deeper than
 /// `maximumDepth`. The parser owns its `yaml_parser_t` and the input bytes libyaml reads from.
 final class YAMLDocumentParser {
@@ -127,7 +128,10 @@ final class YAMLDocumentParser {
                     mark: mark, message: "anchors and aliases (&name, *name) are not supported in sweep files")
             }
             if tag != nil {
-                throw YAMLError(mark: mark, message: "tags (!name, !!type) are not supported in sweep files")
+                throw YAMLError(
+                    mark: mark,
+                    message: "tags on lists and mappings are not supported in sweep files "
+                        + "(only !!str, !!int, !!float, !!bool and !!null on single values)")
             }
         }
         switch event.type {
@@ -139,10 +143,26 @@ final class YAMLDocumentParser {
             throw YAMLError(mark: mark, message: "anchors and aliases (&name, *name) are not supported in sweep files")
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
-            try refuseDecorations(anchor: s.anchor, tag: s.tag)
+            try refuseDecorations(anchor: s.anchor, tag: nil)
             let buffer = UnsafeBufferPointer(start: s.value, count: s.length)
             let text = String(decoding: buffer, as: UTF8.self)
-            return Event(kind: .scalar(YAMLScalar(text: text, quoted: s.style != YAML_PLAIN_SCALAR_STYLE)), mark: mark)
+            var scalar = YAMLScalar(text: text, quoted: s.style != YAML_PLAIN_SCALAR_STYLE)
+            if let tagText = s.tag.map({ String(cString: $0) }) {
+                // libyaml reports the tag resolved against the %TAG directives: `!!float` arrives as
+                // `tag:yaml.org,2002:float` (yaml.h, YAML_FLOAT_TAG).
+                guard let tag = YAMLScalar.CoreTag(uri: tagText) else {
+                    throw YAMLError(
+                        mark: mark,
+                        message: "tag '\(YAMLScalar.CoreTag.written(tagText))' is not supported in sweep files "
+                            + "(only !!str, !!int, !!float, !!bool and !!null on single values)")
+                }
+                guard scalar.taggedValue(tag) != nil else {
+                    let written = scalar.quoted ? "\"\(text)\"" : (text.isEmpty ? "nothing" : text)
+                    throw YAMLError(mark: mark, message: "!!\(tag.rawValue) \(written) is not \(tag.meaning)")
+                }
+                scalar.tag = tag
+            }
+            return Event(kind: .scalar(scalar), mark: mark)
         case YAML_SEQUENCE_START_EVENT:
             try refuseDecorations(anchor: event.data.sequence_start.anchor, tag: event.data.sequence_start.tag)
             return Event(kind: .sequenceStart, mark: mark)

@@ -70,7 +70,9 @@ struct YAMLNode: Sendable, Hashable {
     /// A short rendering of the node for error messages: the scalar as written, `[…]`, `{…}`.
     var shortDescription: String {
         switch content {
-        case .scalar(let s): return s.quoted ? "\"\(s.text)\"" : (s.text.isEmpty ? "null" : s.text)
+        case .scalar(let s):
+            let written = s.quoted ? "\"\(s.text)\"" : (s.text.isEmpty ? "null" : s.text)
+            return s.tag.map { "!!\($0.rawValue) \(written)" } ?? written
         case .sequence: return "a list"
         case .mapping: return "a mapping"
         }
@@ -83,6 +85,39 @@ struct YAMLScalar: Sendable, Hashable {
     var text: String
     /// Whether it was written quoted ('…' or "…") or as a block scalar (| or >): then it is a string.
     var quoted: Bool
+    /// The core-schema tag written on it (`!!float 1e-5`), which fixes its type; `nil` when untagged.
+    var tag: CoreTag? = nil
+
+    /// The YAML 1.2 core-schema tags a sweep file may write on a scalar
+    /// (https://yaml.org/spec/1.2.2/#1032-tag-resolution); W&B's documentation writes `!!float 1e-5`.
+    enum CoreTag: String, Sendable, Hashable, CaseIterable {
+        case null, bool, str, int, float
+
+        /// The global tag libyaml reports for `!!name`.
+        static let prefix = "tag:yaml.org,2002:"
+
+        /// The tag for libyaml's resolved tag text (`tag:yaml.org,2002:float`), or `nil` for any other tag.
+        init?(uri: String) {
+            guard uri.hasPrefix(Self.prefix) else { return nil }
+            self.init(rawValue: String(uri.dropFirst(Self.prefix.count)))
+        }
+
+        /// What a scalar with this tag must be, for messages.
+        var meaning: String {
+            switch self {
+            case .null: return "null (null, ~ or nothing)"
+            case .bool: return "true or false"
+            case .str: return "text"
+            case .int: return "an integer"
+            case .float: return "a number"
+            }
+        }
+
+        /// A tag as a user writes it: `!!float` for core-schema tags, the tag itself otherwise.
+        static func written(_ uri: String) -> String {
+            uri.hasPrefix(prefix) ? "!!" + uri.dropFirst(prefix.count) : uri
+        }
+    }
 
     /// The typed value under the YAML 1.2 core schema.
     enum Value: Sendable, Hashable {
@@ -100,7 +135,26 @@ struct YAMLScalar: Sendable, Hashable {
     /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, `.inf`, `.nan` → real); anything else,
     /// and every quoted scalar, is a string. YAML 1.1 words such as `yes`/`no` are strings.
     var resolved: Value {
-        if quoted { return .string(text) }
+        guard let tag else { return quoted ? .string(text) : plainValue }
+        // `taggedValue` is checked when the document is parsed; a mismatch cannot reach here.
+        return taggedValue(tag) ?? .string(text)
+    }
+
+    /// The value a tagged scalar stands for, or `nil` when its text is not of the tag's type (the text
+    /// is resolved as if plain, quoted or not: `!!float "1e-5"` is a real). `!!float` accepts integers.
+    func taggedValue(_ tag: CoreTag) -> Value? {
+        let plain = YAMLScalar(text: text, quoted: false).plainValue
+        switch (tag, plain) {
+        case (.str, _): return .string(text)
+        case (.null, .null), (.bool, .bool), (.int, .integer), (.int, .integerOutOfRange), (.float, .real): return plain
+        case (.float, .integer(let i)): return .real(Double(i))
+        case (.float, .integerOutOfRange): return Double(text).map(Value.real)
+        default: return nil
+        }
+    }
+
+    /// The core-schema value of the text written plain.
+    private var plainValue: Value {
         let t = text
         switch t {
         case "", "~", "null", "Null", "NULL": return .null

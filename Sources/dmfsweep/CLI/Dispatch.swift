@@ -13,6 +13,7 @@ enum Dispatch {
         RunCommand.command,
         QueryCommand.command,
         SweepsCommand.command,
+        ExportCommand.command,
         // Issue 5: CoordinatorCommand, WorkerCommand, StatusCommand, KeysCommand
         CoordinatorCommand.command,
         WorkerCommand.command,
@@ -65,12 +66,9 @@ enum Dispatch {
         do {
             let parsed = try ParsedArguments(rest, for: command)
             return try command.run(parsed)
-        } catch let e as UsageError {
-            return fail(e.message, status: 2)
-        } catch let e as CommandFailure {
-            return fail(e.message, status: e.status)
         } catch {
-            return fail(String(describing: error), status: 1)
+            // Every command's errors get their status in one place (`ExitStatus`).
+            return fail(String(describing: error), status: ExitStatus.of(error))
         }
     }
 

@@ -5,26 +5,26 @@ import ZeroMQ
 /// Options and output shared by the cluster commands.
 enum ClusterCLI {
     /// The CURVE client configuration from `--curve --keys DIR [--key-name NAME]`, or `nil`.
-    /// - Throws: `UsageError` for `--curve` without `--keys` or the reverse, `CommandFailure` for a
+    /// - Throws: `UsageError` for `--curve` without `--keys` or the reverse, the `CurveKeyError` (exit status 2) for a
     ///   missing or invalid key file.
     static func curveClient(_ args: ParsedArguments) throws -> CurveClientConfig? {
         guard let dir = try curveKeysDirectory(args) else { return nil }
         do {
             return try CurveConfig.client(keysDirectory: dir, keyName: args.string("--key-name") ?? "worker")
         } catch {
-            throw CommandFailure(String(describing: error))
+            throw ExitStatus.failure(error)
         }
     }
 
     /// The CURVE server configuration from `--curve --keys DIR`, or `nil`.
-    /// - Throws: `UsageError` for `--curve` without `--keys` or the reverse, `CommandFailure` for a
+    /// - Throws: `UsageError` for `--curve` without `--keys` or the reverse, the `CurveKeyError` (exit status 2) for a
     ///   missing or invalid key file or an empty allow-list.
     static func curveServer(_ args: ParsedArguments) throws -> CurveServerConfig? {
         guard let dir = try curveKeysDirectory(args) else { return nil }
         do {
             return try CurveConfig.server(keysDirectory: dir)
         } catch {
-            throw CommandFailure(String(describing: error))
+            throw ExitStatus.failure(error)
         }
     }
 

@@ -37,6 +37,7 @@ enum CoordinatorCommand {
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let sweepPath = try args.positionals(exactly: 1, names: "SWEEP.yaml")[0]
         let endpoint = args.string("--bind") ?? "tcp://127.0.0.1:5555"
+        try Endpoints.checkPort(endpoint, flag: "--bind")
         let log = try ClusterCLI.logSink(args, component: "coordinator")
         let curve = try ClusterCLI.curveServer(args)
         if curve == nil && !Endpoints.isLoopback(endpoint) {
@@ -50,15 +51,16 @@ enum CoordinatorCommand {
                 LogRecord(
                     .warning, "insecure", "listening on \(endpoint) WITHOUT encryption or authentication (--insecure)"))
         }
-        let session = try SweepSession(args, sweepPath: sweepPath, log: log)
-        var options = try session.coordinatorOptions(args, endpoint: endpoint)
+        // Options are checked before the session opens the store: a bad flag leaves no trace.
+        var options = try SweepSession.coordinatorOptions(args, endpoint: endpoint)
         options.curve = curve
         if let k = try args.int("--wait-for-workers", in: 1...100_000) { options.scheduler.minimumWorkers = k }
+        let session = try SweepSession(args, sweepPath: sweepPath, log: log)
         let coordinator = try Coordinator(options: options, ledger: session.ledger, log: log)
         do {
             try coordinator.bind()
         } catch {
-            throw CommandFailure("cannot listen on \(endpoint): \(error)")
+            throw ExitStatus.failure(error, context: "cannot listen on \(endpoint)")
         }
         let stop = coordinator.stop
         let watch = TerminationSignals.watch { _ in stop.request() }

@@ -50,10 +50,7 @@ enum KeysCommand {
             }
             return 0
         } catch let error as CurveKeyError {
-            switch error {
-            case .invalidName: throw UsageError(error.description)
-            default: throw CommandFailure(error.description)
-            }
+            throw ExitStatus.failure(error)
         } catch {
             throw CommandFailure("cannot generate a CURVE key pair: \(error)")
         }

@@ -42,6 +42,8 @@ enum PlanCommand {
         }
         var lines: [String] = []
         lines.append("sweep \(spec.name) (\(spec.method.rawValue), \(path)): \(tasks.count) task(s)")
+        if let note = spec.collapsedNote(distinct: tasks.count) { lines.append("note: " + note) }
+        if let warning = CompletionMasks.warning(tasks) { lines.append("warning: " + warning) }
         let varying = spec.sweptParameterNames
         lines.append("varying: " + (varying.isEmpty ? "nothing (one configuration)" : varying.joined(separator: ", ")))
         if show > 0 && !tasks.isEmpty {
@@ -69,6 +71,13 @@ enum PlanCommand {
                 lines.append(
                     "store \(StoreAccess.shown(storePath)): \(done.count) of \(tasks.count) already done, \(toRun.count) to run"
                 )
+                do {
+                    try store.checkRegistration(name: spec.name, tasks: tasks)
+                } catch {
+                    // `run` makes the same check (`registerSweep`) and refuses the file: say so now.
+                    guard case .sweepChanged = error else { throw StoreAccess.failure(error) }
+                    lines.append("warning: run would refuse this file: \(error)")
+                }
             } else {
                 lines.append("store \(StoreAccess.shown(storePath)) does not exist yet: all \(tasks.count) to run")
             }
@@ -84,6 +93,28 @@ enum PlanCommand {
         lines.append(CostModel.estimate(toRun, measure: args.has("--measure")))
         print(lines.joined(separator: "\n"))
         return 0
+    }
+}
+
+/// What `plan` and `run` say about completion masks before running: the seed fixes each mask, so a
+/// mask with a whole row or column unobserved is known in advance (one that observes nothing is
+/// refused by `SimulationConfig.validate()` during expansion).
+enum CompletionMasks {
+    /// One line about the completion tasks whose mask leaves a row or column unobserved, or `nil`.
+    static func warning(_ tasks: [SweepTask]) -> String? {
+        var completion = 0
+        var partial: [(index: Int, task: SweepTask, mask: CompletionMask)] = []
+        for (i, task) in tasks.enumerated() {
+            guard let mask = CompletionMask(task.config) else { continue }
+            completion += 1
+            if mask.unobservedLines > 0 { partial.append((i, task, mask)) }
+        }
+        guard let first = partial.first else { return nil }
+        return "\(partial.count) of \(completion) completion task(s) leave a whole row or column of the target "
+            + "unobserved (first: #\(first.index + 1) \(first.task.key.short), seed \(first.task.config.seed): "
+            + "\(first.mask.unobservedRows) row(s), \(first.mask.unobservedColumns) column(s), "
+            + "\(first.mask.observedEntries) of \(first.mask.n * first.mask.n) entries observed); they run, but "
+            + "those entries are not determined by the loss (query unobserved_lines, observed_entries)"
     }
 }
 

@@ -1,13 +1,15 @@
+import Factorization
 import Foundation
 import SummaryStore
 
-/// `dmfsweep query`: group-by aggregates of one metric, or one raw row per task, from a store.
+/// `dmfsweep query`: group-by aggregates of metrics, or one raw row per task, from a store.
 enum QueryCommand {
     static let command = Command(
         name: "query",
-        summary: "aggregate a metric by parameter groups (count, mean, std, min, max, 95% CI), or dump raw rows",
+        summary: "aggregate metrics by parameter groups (count, mean, std, percentiles, 95% CI …), or dump raw rows",
         usage:
-            "--store STORE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M [--rank R] [--format F] | --raw",
+            "--store STORE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M[,M…] [--stats S,…] "
+            + "[--rank R] [--pivot P] [--sort COL[:desc]] [--limit N] [--format F] | --raw",
         discussion: """
             Metrics: \(Metric.names.joined(separator: ", ")).
             interval.* and predicted.* are per rank: give --rank R or --group-by r (r is the
@@ -16,8 +18,23 @@ enum QueryCommand {
             mean is the fraction of S; status.running and status.pending count every task, so
             '--where status=running --metric status.running' counts the tasks running now.
             Values that are missing (an empty interval's start) are not counted.
+            Several metrics make one table, columns METRIC.STAT (e.g. --metric interval.length,final_loss).
+            --stats picks among \(Statistic.words); default count,mean,std,min,max,ci95. Percentiles
+            interpolate linearly between closest ranks (numpy's default, R's type 7).
+            --pivot P: the values of P (a parameter, status, path_used or r) become columns, named P=VALUE;
+            one metric and one statistic (--group-by depth --pivot alpha --metric interval.length --rank 2
+            --stats median is the text twin of the heatmap).
+            --sort COLUMN[:desc] orders the output by one of its columns (NULLs last); --limit N keeps N rows.
+            monotone_from, rank_drops and monotone measure whether the effective rank rises monotonically
+            after its initial descent (README, Definitions): rank_drops counts falls by more than the
+            tolerance between recorded steps after the first minimum, monotone is 1 when there are none
+            (its mean is the fraction of monotone runs), monotone_from is the step after the last fall.
+            --measure entropy|ratio picks the effective rank they use (default entropy); intervals use
+            the entropy one.
             --where PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3', 'init=identity',
-            'stop_loss=auto'); conditions combine with AND and are bound as SQL parameters.
+            'stop_loss=auto'), or PARAM [NOT] IN (a,b,c); combine with AND, OR and parentheses
+            ('depth IN (3,4) OR init=gaussian'). Several --where combine with AND; values are bound as
+            SQL parameters.
             Besides parameters, --where and --group-by take the outcome columns status (finished,
             converged, diverged, failed, pending, running; e.g. 'status!=diverged') and path_used (the
             path that ran, full or spectral; the parameter path is the one requested, often auto), and
@@ -25,7 +42,8 @@ enum QueryCommand {
             The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
-            final_loss, final_erank, seconds, best_step, best_error, best_inside) and, per rank r,
+            final_loss, final_erank, seconds, best_step, best_error, best_inside, observed_entries,
+            unobserved_lines) and, per rank r,
             r<r>_target, _start, _end, _length, _middle_error, _predicted_start, _predicted_end (only
             --rank's when given). Exit status 2 for a bad query or a missing store.
             """,
@@ -39,8 +57,17 @@ enum QueryCommand {
                 flag: "--group-by", valueName: "P,Q",
                 help: "parameters, status, path_used (and r, the interval rank) to group by",
                 defaultValue: "none"),
-            OptionSpec(flag: "--metric", valueName: "M", help: "what to aggregate (see above)"),
+            OptionSpec(flag: "--metric", valueName: "M,…", help: "what to aggregate (see above)"),
+            OptionSpec(
+                flag: "--stats", valueName: "S,…", help: "statistics: count mean std min max median pNN ci95",
+                defaultValue: "count,mean,std,min,max,ci95"),
             OptionSpec(flag: "--rank", valueName: "R", help: "the rank of an interval.*/predicted.* metric"),
+            OptionSpec(flag: "--pivot", valueName: "P", help: "a column whose values become output columns"),
+            OptionSpec(
+                flag: "--measure", valueName: "entropy|ratio",
+                help: "effective rank of monotone_from, rank_drops, monotone", defaultValue: "entropy"),
+            OptionSpec(flag: "--sort", valueName: "COL[:desc]", help: "order rows by an output column"),
+            OptionSpec(flag: "--limit", valueName: "N", help: "print at most N rows"),
             OptionSpec(
                 flag: "--format", valueName: "table|csv|json", help: "output format",
                 defaultValue: "table; csv with --raw"),
@@ -53,7 +80,7 @@ enum QueryCommand {
         let path = try args.required("--store")
         let raw = args.has("--raw")
         let format =
-            try args.choice("--format", OutputFormat.allCases.map(\.rawValue)).flatMap(OutputFormat.init)
+            try args.choice("--format", [OutputFormat.table, .csv, .json].map(\.rawValue)).flatMap(OutputFormat.init)
             ?? (raw ? .csv : .table)
         let rank = try args.int("--rank", in: 1...Int.max)
         let sweep = args.string("--sweep")
@@ -63,8 +90,9 @@ enum QueryCommand {
         do {
             for text in args.strings("--where") { filters.append(try Filter(parsing: text)) }
             if raw {
-                if args.string("--metric") != nil || args.string("--group-by") != nil {
-                    throw QueryError.conflict("--raw prints every metric for every task: drop --metric and --group-by")
+                for option in ["--metric", "--group-by", "--stats", "--pivot", "--sort", "--limit", "--measure"]
+                where args.string(option) != nil {
+                    throw QueryError.conflict("--raw prints every metric for every task: drop \(option)")
                 }
                 let store = try StoreAccess.open(path, readOnly: true)
                 var writer: TableWriter? = nil
@@ -78,14 +106,31 @@ enum QueryCommand {
                 writer?.finish()
                 return 0
             }
-            guard let metricName = args.string("--metric") else {
+            guard let metricNames = args.list("--metric") else {
                 throw UsageError("missing --metric M (or --raw); metrics: " + Metric.names.joined(separator: ", "))
             }
+            var metrics: [Metric] = []
+            for name in metricNames { metrics.append(try Metric(parsing: name)) }
+            var statistics = Statistic.defaults
+            if let words = args.list("--stats") {
+                statistics = []
+                for word in words { statistics.append(try Statistic(parsing: word)) }
+            }
+            let sort = try args.string("--sort").map { (text: String) throws(QueryError) in
+                try AggregateQuery.Sort(parsing: text)
+            }
             let query = try AggregateQuery(
-                sweep: sweep, filters: filters, groupBy: args.list("--group-by") ?? [],
-                metric: Metric(parsing: metricName), rank: rank)
+                sweep: sweep, filters: filters, groupBy: args.list("--group-by") ?? [], metrics: metrics,
+                statistics: statistics, rank: rank, pivot: args.string("--pivot"), sort: sort,
+                limit: try args.int("--limit", in: 1...Int.max),
+                measure: try args.choice("--measure", EffectiveRankMeasure.allCases.map(\.rawValue))
+                    .flatMap(EffectiveRankMeasure.init) ?? .entropy)
             let store = try StoreAccess.open(path, readOnly: true)
             let table = try store.aggregate(query)
+            // A pivot column's name depends on the values found (`alpha=0.01`): checked now.
+            if let sort = query.sort, !table.columns.contains(sort.column) {
+                throw QueryError.unknownSortColumn(name: sort.column, columns: table.columns)
+            }
             var writer = TableWriter(columns: table.columns, format: format, write: out.write)
             for row in table.cells { writer.add(row) }
             writer.finish()
@@ -110,12 +155,15 @@ enum StoreAccess {
     /// What a command prints for a `--store` argument: the path, or the URI with its password masked.
     static func shown(_ argument: String) -> String { StoreLocation(argument).description }
 
-    /// Opens a store (a file path or a libpq URI), mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
-    static func open(_ path: String, create: Bool = false, readOnly: Bool = false) throws -> SummaryStore {
+    /// Opens a store (a file path or a libpq URI), mapping its errors to `UsageError` (exit 2) or
+    /// `CommandFailure` (exit 1). A store a command writes results into (`migrate`) is upgraded in
+    /// place and the upgrade announced; readers never migrate.
+    static func open(_ path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws
+        -> SummaryStore
+    {
         do {
-            // A store `run` creates or writes is migrated in place (`run --inline`); readers never migrate.
             let store = try SummaryStore(
-                location: StoreLocation(path), create: create, readOnly: readOnly, migrate: create)
+                location: StoreLocation(path), create: create, readOnly: readOnly, migrate: migrate)
             announceUpgrades(store)
             return store
         } catch {
@@ -135,24 +183,11 @@ enum StoreAccess {
         }
     }
 
-    /// Input problems (a missing store or directory, an unknown sweep, a file or directory that is
-    /// not a store) exit 2; a store that cannot be written (disk full, I/O error, read-only file)
-    /// exits 4 — everything committed before is kept, and the same command resumes once the
-    /// cause is fixed; everything else (another schema version, other SQLite failures) exits 1.
+    /// A store error with its exit status (`ExitStatus`: input problems 2, a store that cannot be
+    /// written 4, other failures 1).
     static func failure(_ error: StoreError) -> any Error {
-        switch error {
-        case .missingStore, .missingDirectory, .unknownSweep, .notAStore, .sweepChanged:
-            return UsageError(error.description)
-        case _ where error.isWriteFailure:
-            return CommandFailure(
-                error.description + "; results committed before this are kept: fix the cause and run the same command "
-                    + "again to resume", status: writeFailureStatus)
-        default: return CommandFailure(error.description)
-        }
+        ExitStatus.failure(error)
     }
-
-    /// The exit status of a store that cannot be written.
-    static let writeFailureStatus: Int32 = 4
 }
 
 /// Stdout in 64 KiB chunks: a million raw rows should not cost a million write calls.

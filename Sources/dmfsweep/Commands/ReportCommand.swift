@@ -75,10 +75,10 @@ enum ReportAccess {
         return names[0]
     }
 
-    /// Report errors are input errors (exit 2), except "nothing to plot" (exit 1).
+    /// A report error with its exit status: every `ReportError` is an input error (`ExitStatus`), a
+    /// figure or sweep the store cannot give as asked.
     static func failure(_ e: ReportError) -> Error {
-        if case .nothingToPlot = e { return CommandFailure(e.description) }
-        return UsageError(e.description)
+        ExitStatus.failure(e)
     }
 
     /// Writes `text` to a file (atomically) or to standard output for `-`.
@@ -86,6 +86,12 @@ enum ReportAccess {
         if path == "-" {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
+        }
+        // A directory that does not exist is a wrong argument (exit 2); other write errors are failures.
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UsageError("cannot write \(path): directory \(directory) does not exist")
         }
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)

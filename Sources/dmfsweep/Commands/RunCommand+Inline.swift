@@ -50,7 +50,7 @@ enum InlineRun {
 
         let (stop, watch) = StopRequest.installInline()
         TerminationSignals.keepUntilExit(watch)
-        let store = try StoreAccess.open(storePath, create: true)
+        let store = try StoreAccess.open(storePath, create: true, migrate: true)
         var todo: [SweepTask]
         let registration: SweepRegistration
         do {
@@ -63,6 +63,8 @@ enum InlineRun {
         }
         if let limit { todo = Array(todo.prefix(limit)) }
         let skipped = args.has("--retry-failed") ? 0 : ((try? store.statusCounts(sweep: spec.name).failed) ?? 0)
+        if let note = spec.collapsedNote(distinct: tasks.count) { print("sweep \(spec.name): " + note) }
+        if let warning = CompletionMasks.warning(tasks) { print("sweep \(spec.name): warning: " + warning) }
         if registration.dropped > 0 {
             print(
                 "sweep \(spec.name): redefined (--replace-sweep); \(registration.dropped) earlier task(s) are no longer "

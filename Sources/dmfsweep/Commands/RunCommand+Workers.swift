@@ -25,8 +25,9 @@ enum LocalCluster {
             log: try ClusterCLI.logSink(args, component: "run"))
         let log = reporter.interleaving(try ClusterCLI.logSink(args, component: "run"))
         let count = try args.int("--workers", in: 1...1024) ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Options are checked before the session opens the store: a bad flag leaves no trace.
+        let options = try SweepSession.coordinatorOptions(args, endpoint: "tcp://127.0.0.1:*")
         let session = try SweepSession(args, sweepPath: sweepPath, log: log)
-        let options = try session.coordinatorOptions(args, endpoint: "tcp://127.0.0.1:*")
         let coordinator = try Coordinator(options: options, ledger: session.ledger, log: quiet(log))
         let endpoint = try coordinator.bind()
         let stop = coordinator.stop

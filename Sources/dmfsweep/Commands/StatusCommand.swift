@@ -72,7 +72,7 @@ enum StatusCommand {
         let sweeps = all.filter { s in args.string("--sweep").map { $0 == s.name } ?? true }
         if let name = args.string("--sweep"), sweeps.isEmpty {
             let known = all.isEmpty ? "it has none" : "it has: " + all.map(\.name).joined(separator: ", ")
-            throw CommandFailure("no sweep named '\(name)' in \(StoreAccess.shown(path)); \(known)")
+            throw UsageError("no sweep named '\(name)' in \(StoreAccess.shown(path)); \(known)")
         }
         if json {
             var out: [[String: Any]] = []

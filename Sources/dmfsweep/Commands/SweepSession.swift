@@ -98,6 +98,12 @@ struct SweepSession {
         } catch let e as StoreError {
             throw StoreAccess.failure(e)
         }
+        if let note = spec.collapsedNote(distinct: tasks.count) {
+            log(LogRecord(.info, "collapsed", "sweep \(spec.name): " + note))
+        }
+        if let warning = CompletionMasks.warning(tasks) {
+            log(LogRecord(.warning, "unobserved", "sweep \(spec.name): " + warning))
+        }
         if registration.dropped > 0 {
             log(
                 LogRecord(
@@ -121,7 +127,7 @@ struct SweepSession {
     }
 
     /// Coordinator options from the shared flags.
-    func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
+    static func coordinatorOptions(_ args: ParsedArguments, endpoint: String) throws -> CoordinatorOptions {
         var o = CoordinatorOptions(endpoint: endpoint)
         o.scheduler.maxAttempts = try args.int("--max-attempts", in: 1...1000) ?? 3
         if let s = try args.double("--heartbeat-interval") {

@@ -37,6 +37,7 @@ enum WorkerCommand {
     static func run(_ args: ParsedArguments) throws -> Int32 {
         _ = try args.positionals(exactly: 0, names: "")
         let endpoint = try args.required("--connect")
+        try Endpoints.checkPort(endpoint, flag: "--connect")
         var options = WorkerOptions(endpoint: endpoint)
         options.jobs = try args.int("--jobs", in: 1...1024) ?? 1
         if let s = try args.double("--give-up-after") {
