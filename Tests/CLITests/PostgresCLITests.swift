@@ -51,6 +51,18 @@ import Testing
                 ["--group-by", "depth,alpha", "--metric", "final_loss"],
                 ["--group-by", "depth", "--metric", "interval.length", "--rank", "2", "--where", "alpha=0.05"],
                 ["--group-by", "r", "--metric", "interval.start"],
+                // Multi-metric with percentiles, pivot, sort and limit, IN/OR, monotonicity.
+                [
+                    "--group-by", "depth", "--metric", "final_loss,interval.length", "--rank", "1", "--stats",
+                    "count,mean,median,p90,min,max",
+                ],
+                ["--group-by", "depth", "--pivot", "alpha", "--metric", "final_loss", "--stats", "median"],
+                ["--group-by", "depth,alpha", "--metric", "final_loss", "--sort", "mean:desc", "--limit", "3"],
+                [
+                    "--group-by", "seed", "--metric", "final_loss", "--where",
+                    "depth IN (2, 3) AND (seed = 0 OR alpha = 0.1)",
+                ],
+                ["--group-by", "depth", "--metric", "rank_drops,monotone"],
             ] {
                 let a = try runProcess(["query", "--store", uri] + query + ["--format", format])
                 let b = try runProcess(["query", "--store", sqlite] + query + ["--format", format])
@@ -69,6 +81,17 @@ import Testing
         #expect(
             differing.isEmpty, "\(differing.count) raw rows differ, first: \(differing.first.map { "\($0)" } ?? "")")
         #expect(a.count == b.count)
+
+        for what in ["results", "intervals", "trajectories"] {
+            let a = try runProcess(["export", "--store", uri, "--what", what, "--format", "csv", "--out", "-"])
+            let b = try runProcess(["export", "--store", sqlite, "--what", what, "--format", "csv", "--out", "-"])
+            #expect(a.status == 0 && b.status == 0, "\(what): \(a.stderr) \(b.stderr)")
+            let (ta, tb) = (Self.table(a.stdout), Self.table(b.stdout))
+            #expect(ta.count > 1 && ta.count == tb.count, "\(what)")
+            // Results carry the measured `seconds`; every other column must agree.
+            let skip = ta.first?.firstIndex(of: "seconds") ?? -1
+            #expect(zip(ta, tb).allSatisfy { Self.dropping(skip, $0) == Self.dropping(skip, $1) }, "\(what)")
+        }
 
         for command in [["sweeps"], ["status"], ["status", "--format", "json"]] {
             let out = try runProcess(command + ["--store", uri])
@@ -102,6 +125,31 @@ import Testing
         let empty = try runProcess(["query", "--store", db.uri, "--metric", "final_loss"])
         #expect(empty.status == 2)
         #expect(empty.stderr.contains("no summary store at"))
+    }
+
+    /// A PostgreSQL store that cannot be written (a read-only database: SQLSTATE 25006, as on a hot
+    /// standby) ends `run` with exit status 4 and one line saying what was kept, as a full disk does
+    /// for SQLite (`StoreError.isWriteFailure`).
+    @Test(arguments: [["--inline"], ["--workers", "1"]])
+    func aReadOnlyDatabaseEndsTheRunWithExitFour(mode: [String]) throws {
+        let dir = try TemporaryDirectory(prefix: "pg-readonly")
+        let db = try TestPostgres.freshDatabase()
+        let sweep = dir.path("sweep.yaml")
+        try Self.sweep.write(toFile: sweep, atomically: true, encoding: .utf8)
+        // A store with another sweep in it first, written while the database could be written.
+        let first = dir.path("first.yaml")
+        try Self.sweep.replacingOccurrences(of: "name: pg-e2e", with: "name: first")
+            .replacingOccurrences(of: "seed:         {values: [0, 1, 2]}", with: "seed:         {value: 0}")
+            .write(toFile: first, atomically: true, encoding: .utf8)
+        let written = try runProcess(["run", first, "--store", db.uri, "--inline", "--quiet"], timeout: 120)
+        #expect(written.status == 0, "\(written.stderr)")
+        try TestPostgres.psql(db.uri, "ALTER DATABASE \(db.name) SET default_transaction_read_only = on")
+        let run = try runProcess(["run", sweep, "--store", db.uri, "--quiet"] + mode, timeout: 120)
+        #expect(run.status == 4, "\(mode): \(run.stdout) \(run.stderr)")
+        #expect(try TestPostgres.psql(db.uri, "SELECT count(*) FROM results") == "4")
+        let lines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("dmfsweep: error:") }
+        #expect(lines.count == 1 && lines.first?.contains("25006") == true, "\(run.stderr)")
+        #expect(lines.first?.contains("run the same command again to resume") == true, "\(run.stderr)")
     }
 
     /// A coordinator writing into PostgreSQL is killed with SIGKILL mid-sweep: nothing committed
@@ -207,7 +255,7 @@ import Testing
 
     static func dropping(_ index: Int, _ row: [String]) -> [String] {
         var row = row
-        if index < row.count { row.remove(at: index) }
+        if row.indices.contains(index) { row.remove(at: index) }
         return row
     }
 }

@@ -154,7 +154,11 @@ final class PostgresConnection {
         let message =
             result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
             ?? String(cString: PQerrorMessage(conn))
-        throw StoreError.postgres(sqlState: state ?? "", operation: operation(), message: Self.oneLine(message))
+        // A connection lost mid-session carries no SQLSTATE from the server; libpq knows it is gone:
+        // report it as connection_failure (08006), as a server-side one would be.
+        let lost = (state ?? "").isEmpty && PQstatus(conn) == CONNECTION_BAD
+        throw StoreError.postgres(
+            sqlState: lost ? "08006" : state ?? "", operation: operation(), message: Self.oneLine(message))
     }
 
     /// Decodes field (`row`, `column`) of a text-format result by the column's type.

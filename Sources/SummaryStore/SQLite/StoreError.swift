@@ -37,9 +37,20 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// (`SQLITE_FULL`), an I/O error (`SQLITE_IOERR`), a read-only file or directory
     /// (`SQLITE_READONLY`, `SQLITE_CANTOPEN`) (https://sqlite.org/rescode.html). What was
     /// committed before stays; the same run resumes once the cause is fixed.
+    ///
+    /// PostgreSQL's equivalents (https://www.postgresql.org/docs/current/errcodes-appendix.html):
+    /// `disk_full` (53100), `io_error` (58030), a read-only transaction (25006, e.g. a hot
+    /// standby), and a connection lost mid-run (class 08). A server unreachable when the store is
+    /// opened (`.unreachable`) is not: nothing was being written.
     public var isWriteFailure: Bool {
-        guard let code = sqliteCode else { return false }
-        return [SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN].contains(code)
+        switch self {
+        case .sqlite(let code, _, _):
+            return [SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN].contains(code & 0xFF)
+        case .postgres(let state, _, _):
+            return ["53100", "58030", "25006"].contains(state) || state.hasPrefix("08")
+        default:
+            return false
+        }
     }
 
     public var description: String {
