@@ -29,5 +29,7 @@ echo "== Slurm integration test (three-node Slurm on this machine)"
 DMFSWEEP_TEST_BINARY="$(swift build --show-bin-path)/dmfsweep" bash scripts/test-slurm.sh
 echo "== Python venv for the tested docs examples (Benchmarks/python-env.sh; ~80 s the first time, then instant)"
 bash Benchmarks/python-env.sh >/dev/null
+echo "== swift test: LivenessAtScaleTests alone (200 worker processes would starve the other process tests)"
+DMFSWEEP_TEST_SCALE=1 swift test --skip-build --filter LivenessAtScaleTests
 echo "== swift test"
 swift test --skip-build

@@ -36,9 +36,23 @@ struct Harness {
     }
 
     mutating func receive(_ m: WireMessage, from p: PeerID) { apply(scheduler.receive(m, from: p, now: now)) }
+    /// Time passes until `t` with an attentive owner: it ticks as the coordinator does (every
+    /// 0.1 s at most and a quarter heartbeat interval), then at `t`.
     mutating func tick(at t: Double) {
-        now = t
+        let step = min(0.1, scheduler.config.heartbeatInterval / 4)
+        var x = now + step
+        while x < t {
+            apply(scheduler.tick(now: x))
+            x += step
+        }
+        now = max(now, t)
         apply(scheduler.tick(now: t))
+    }
+
+    /// The owner is away (blocked, paused) until `t`: its next event, a tick, comes only then.
+    mutating func pause(until t: Double, inputPending: Bool = false) {
+        now = t
+        apply(scheduler.tick(now: t, inputPending: inputPending))
     }
 
     mutating func hello(_ p: PeerID, jobs: Int = 1, running: [TaskKey] = []) {
@@ -361,7 +375,8 @@ let c = PeerID([3])
         #expect(events == [.workerLeft(a, workerID: "w1", reason: "left: done", requeued: 0)])
         h.hello(b)
         events = []
-        for action in h.scheduler.tick(now: 10) {
+        h.tick(at: 2.95)
+        for action in h.scheduler.tick(now: 3.05) {
             if case .log(let e) = action { events.append(e) }
         }
         #expect(events == [.workerLost(b, workerID: "w2", reason: "silent for 3 heartbeat intervals", requeued: 0)])

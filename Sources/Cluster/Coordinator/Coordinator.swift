@@ -201,18 +201,24 @@ public final class Coordinator {
             if let oldest = oldestUncommitted { timeout = min(timeout, max(0, oldest + options.commitInterval - now)) }
             _ = try poller.poll(timeout: Int((timeout * 1000).rounded(.up)))
             now = monotonicSeconds()
+            // Each message counts at the time it is read; a drain is bounded in time so that ticks
+            // (heartbeats to workers, commits, acks) keep coming, and a tick after a drain cut short
+            // judges nobody (the scheduler's rules: unread messages may be the workers' heartbeats).
             var drained = 0
-            while drained < 20_000, let frames = try socket.receive(dontWait: true) {
+            var inputPending = false
+            let drainUntil = now + tickEvery
+            while let frames = try socket.receive(dontWait: true) {
+                now = monotonicSeconds()
                 drained += 1
-                // Each message at the time it is read: a drain of a large backlog (hundreds of
-                // workers' results) can take longer than a worker's liveness, and stamping every
-                // heartbeat with the time the drain began made the tick below declare every worker
-                // that spoke early in it lost (201 of 201 in test-slurm.sh's scale case).
-                try handle(frames, now: monotonicSeconds(), socket: socket)
+                try handle(frames, now: now, socket: socket)
+                if drained >= 20_000 || now >= drainUntil {
+                    inputPending = true
+                    break
+                }
             }
             now = monotonicSeconds()
             if now >= nextTick {
-                try perform(scheduler.tick(now: now), from: nil, socket: socket)
+                try perform(scheduler.tick(now: now, inputPending: inputPending), from: nil, socket: socket)
                 nextTick = now + tickEvery
                 reportRefusedKeys()
                 reportBrokenHandshakes()
@@ -378,6 +384,10 @@ public final class Coordinator {
                     emit(.error, "task_failed", event.description, ["key": k.hex, "attempts": "\(n)", "error": e])
                 case .tasksAdopted(_, let id, let keys):
                     emit(.info, "tasks_adopted", event.description, ["worker": id, "adopted": "\(keys.count)"])
+                case .ownerAway(let seconds, _):
+                    // A warning when the gap alone would have cost workers their liveness before.
+                    let level: LogRecord.Level = seconds >= options.scheduler.deadAfter ? .warning : .info
+                    emit(level, "coordinator_away", event.description, ["away_s": "\(seconds)"])
                 }
             }
         }
@@ -403,7 +413,9 @@ public final class Coordinator {
         if type == .tasks && scheduler.isConnected(peer) {
             try perform(
                 scheduler.unreachable(peer, reason: reason, now: monotonicSeconds()), from: peer, socket: socket)
-        } else if type != .heartbeat {  // a lost heartbeat is what liveness is for
+        } else if type != .heartbeat && !(type == .shutdown && scheduler.wasForgotten(peer)) {
+            // A lost heartbeat is what liveness is for; a farewell to a peer declared lost that is
+            // really gone has nobody to reach.
             let name = names[peer]?.worker ?? "\(peer)"
             emit(.warning, "send_failed", "could not send \(type) to worker \(name): \(reason)", ["worker": name])
         }

@@ -10,6 +10,12 @@ import Sweeps
 /// - A worker gets tasks only against credit it granted (`ready`); tasks go out in batches.
 /// - A task handed out is leased to that worker until a result arrives, the worker leaves or is
 ///   declared dead (silent for `liveness` heartbeat intervals), or the lease times out.
+/// - Silence is judged by what the coordinator could hear: any message counts as a sign of life at
+///   the time it is read (the `now` of `receive`), and time the owner itself was away (no event for
+///   longer than half the liveness window: blocked, paused, starved of CPU) is not held against
+///   any worker or lease. With `inputPending`, `tick` judges nobody (unread messages may be theirs)
+///   unless input has been pending for a whole liveness window (reads are fair-queued across peers:
+///   a live worker has had its turn by then).
 /// - The first result for a key wins; later copies are counted as duplicates and ignored.
 /// - A reported error, a timeout, or the death of a worker *known to be running the task* is a
 ///   confirmed attempt; at `maxAttempts` the task is `failed`. A task merely held by a dying worker
@@ -54,6 +60,17 @@ public struct Scheduler: Sendable {
     private var head = 0
     private var workers: [PeerID: Worker] = [:]
     private var resetSent: [PeerID: Double] = [:]
+    /// Peers declared lost or unreachable this session that may still be listening (told at the end).
+    private var forgotten: Set<PeerID> = []
+    /// The time of the latest `receive` or `tick`: a longer gap than `awayAfter` is the owner's own
+    /// absence, excused (see `attend(now:into:)`).
+    private var lastEvent: Double?
+    /// Since when every tick has come with `inputPending` (nil: the last one did not).
+    private var pendingSince: Double?
+
+    /// A gap between events longer than this (half the liveness window, at least one heartbeat
+    /// interval) is the owner's own absence; shorter ones are its ordinary rhythm under load.
+    var awayAfter: Double { max(config.heartbeatInterval, config.deadAfter / 2) }
     private var counters = SchedulerSnapshot()
     /// Whether new tasks are handed out (false after `stopDispatching()`).
     public private(set) var dispatching = true
@@ -152,8 +169,10 @@ public struct Scheduler: Sendable {
     /// - Returns: what to do, in order.
     public mutating func receive(_ message: WireMessage, from peer: PeerID, now: Double) -> [SchedulerAction] {
         var out: [SchedulerAction] = []
+        attend(now: now, into: &out)
         if case .hello(let hello) = message {
             if workers[peer] != nil { lose(peer, reason: "said hello again", charge: false, into: &out) }
+            forgotten.remove(peer)
             workers[peer] = Worker(hello: hello, lastSeen: now, lastSent: now)
             resetSent[peer] = nil
             out.append(.log(.workerJoined(peer, workerID: hello.workerID, host: hello.host, jobs: hello.jobs)))
@@ -171,10 +190,12 @@ public struct Scheduler: Sendable {
         }
         guard workers[peer] != nil else {
             counters.unknownPeerMessages += 1
-            // One reset per stranger and heartbeat interval: a burst of its messages needs one answer.
+            // One answer per stranger and heartbeat interval: a burst of its messages needs one.
             if let last = resetSent[peer], now - last < config.heartbeatInterval { return out }
             resetSent[peer] = now
-            out.append(.send(peer, .reset))
+            // After the end, the news itself (a reset would cost a hello round trip the coordinator
+            // may not wait for); otherwise: say hello again.
+            out.append(.send(peer, isComplete ? .shutdown(.complete, message: "the sweep is complete") : .reset))
             return out
         }
         // Optional chaining below, not `!`: the peer is known here, and nothing a peer sends may trap.
@@ -206,7 +227,7 @@ public struct Scheduler: Sendable {
         case .heartbeat(let running, _):
             workers[peer]?.running = running
         case .bye(let reason):
-            lose(peer, reason: "left: \(reason)", charge: false, into: &out)
+            lose(peer, reason: "left: \(reason)", charge: false, remember: false, into: &out)
             dispatchAll(now: now, into: &out)
         case .hello, .welcome, .tasks, .ack, .shutdown, .reset, .rejected:
             counters.unexpectedMessages += 1
@@ -215,12 +236,34 @@ public struct Scheduler: Sendable {
     }
 
     /// Advances time: declares silent workers dead, expires leases, sends due heartbeats and hands
-    /// re-queued tasks to workers with credit.
-    /// - Parameter now: the clock, in seconds (the same clock as for `receive`).
+    /// re-queued tasks to workers with credit. The owner ticks often (every ≤ 0.1 s and a quarter
+    /// heartbeat interval); a longer gap is its own absence and is excused (see the type's rules).
+    /// - Parameters:
+    ///   - now: the clock, in seconds (the same clock as for `receive`).
+    ///   - inputPending: messages may be waiting unread (the owner stopped reading before its input
+    ///     was empty): nobody is declared dead and no lease expires in this tick, since the news
+    ///     that would save them may be among those messages.
     /// - Returns: what to do, in order.
-    public mutating func tick(now: Double) -> [SchedulerAction] {
+    public mutating func tick(now: Double, inputPending: Bool = false) -> [SchedulerAction] {
         var out: [SchedulerAction] = []
+        attend(now: now, into: &out)
         resetSent = resetSent.filter { now - $0.value < config.heartbeatInterval }
+        pendingSince = inputPending ? (pendingSince ?? now) : nil
+        if let since = pendingSince, now - since < config.deadAfter {
+            // Judge nobody yet: the news that would save them may be among the unread messages.
+        } else {
+            expire(now: now, into: &out)
+        }
+        for (peer, w) in workers where now - w.lastSent >= config.heartbeatInterval {
+            out.append(.send(peer, .heartbeat(running: 0, queued: 0)))
+            workers[peer]?.lastSent = now
+        }
+        dispatchAll(now: now, into: &out)
+        return out
+    }
+
+    /// Declares workers silent for longer than `deadAfter` dead and expires leases past `taskTimeout`.
+    private mutating func expire(now: Double, into out: inout [SchedulerAction]) {
         for (peer, w) in workers where now - w.lastSeen > config.deadAfter {
             lose(peer, reason: "silent for \(config.liveness) heartbeat intervals", charge: true, into: &out)
         }
@@ -235,12 +278,28 @@ public struct Scheduler: Sendable {
                 }
             }
         }
-        for (peer, w) in workers where now - w.lastSent >= config.heartbeatInterval {
-            out.append(.send(peer, .heartbeat(running: 0, queued: 0)))
-            workers[peer]?.lastSent = now
+    }
+
+    /// Notes an event at `now`. If the previous one is more than `awayAfter` ago, the owner was away
+    /// (blocked, paused, starved of CPU) and heard nothing meanwhile, whatever the workers sent:
+    /// the excess is excused, i.e. every worker's last sign of life and every lease's start move
+    /// forward by it. A worker that is really silent is still declared dead after `deadAfter`
+    /// seconds of the owner's attention.
+    private mutating func attend(now: Double, into out: inout [SchedulerAction]) {
+        defer { lastEvent = max(lastEvent ?? now, now) }
+        guard let last = lastEvent else { return }
+        let away = now - last - awayAfter
+        guard away > 0 else { return }
+        for (peer, w) in workers {
+            workers[peer]?.lastSeen = w.lastSeen + away
+            for i in w.leases {
+                if case .leased(let holder, let since) = entries[i].state {
+                    entries[i].state = .leased(holder, since: since + away)
+                }
+            }
         }
-        dispatchAll(now: now, into: &out)
-        return out
+        counters.excusedSeconds = (counters.excusedSeconds ?? 0) + away
+        out.append(.log(.ownerAway(seconds: now - last, excused: away)))
     }
 
     /// Forgets a worker a message could not be sent to (its queue is full, or it is gone) and
@@ -254,6 +313,7 @@ public struct Scheduler: Sendable {
     /// - Returns: what to do, in order (a log line, and dispatch to other workers).
     public mutating func unreachable(_ peer: PeerID, reason: String, now: Double) -> [SchedulerAction] {
         var out: [SchedulerAction] = []
+        attend(now: now, into: &out)
         lose(peer, reason: "cannot send to it: \(reason)", charge: false, into: &out)
         dispatchAll(now: now, into: &out)
         return out
@@ -273,17 +333,23 @@ public struct Scheduler: Sendable {
         return out
     }
 
-    /// Messages telling every connected worker the session is over.
+    /// Messages telling every connected worker the session is over, and every peer declared lost or
+    /// unreachable this session (it may still be listening: without the news it would retry until
+    /// its `--give-up-after`; a send to a peer that is gone fails harmlessly).
     /// - Parameters:
     ///   - reason: why it is over.
     ///   - message: one line for the workers' logs.
-    /// - Returns: one `shutdown` per connected worker, sorted by routing id.
+    /// - Returns: one `shutdown` per connected worker, sorted by routing id, then one per forgotten peer.
     public mutating func shutdownAll(_ reason: ShutdownReason, message: String) -> [SchedulerAction] {
-        let out = workers.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }.map {
+        let order: (PeerID, PeerID) -> Bool = { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        return (workers.keys.sorted(by: order) + forgotten.subtracting(workers.keys).sorted(by: order)).map {
             SchedulerAction.send($0, .shutdown(reason, message: message))
         }
-        return out
     }
+
+    /// Whether `peer` was declared lost or unreachable this session and has not said hello since.
+    /// - Parameter peer: a routing id.
+    public func wasForgotten(_ peer: PeerID) -> Bool { forgotten.contains(peer) }
 
     // MARK: Internals
 
@@ -385,9 +451,14 @@ public struct Scheduler: Sendable {
     /// is a confirmed attempt; other held tasks go back uncharged, isolated. The leases go to the
     /// front of the queue, in sweep order: they are the oldest work, and at the back they would
     /// wait for the whole queue (a worker cut off mid-sweep would delay the sweep's end by then).
-    private mutating func lose(_ peer: PeerID, reason: String, charge: Bool, into out: inout [SchedulerAction]) {
+    /// With `remember`, it is among the peers `shutdownAll` tells (it may still be listening).
+    private mutating func lose(
+        _ peer: PeerID, reason: String, charge: Bool, remember: Bool = true, into out: inout [SchedulerAction]
+    ) {
         guard let w = workers.removeValue(forKey: peer) else { return }
         if charge { counters.deaths += 1 }
+        // Remembered (boundedly) to be told when the session ends; a peer that said bye knows already.
+        if remember && forgotten.count < 100_000 { forgotten.insert(peer) }
         for i in w.leases.sorted().reversed() {
             if charge && w.started.contains(i) {
                 self.charge(i, error: "worker \(w.hello.workerID) died while running it", front: true, into: &out)
@@ -405,14 +476,28 @@ public struct Scheduler: Sendable {
     }
 
     /// Hands queued tasks to every worker with credit; returns whether anything was sent.
+    /// Called after every result: with nothing queued (the usual case) it costs nothing, and
+    /// otherwise only workers with credit are sorted, not every peer (hundreds of peers sorted per
+    /// result made a drain of a backlog of results outlast the workers' liveness).
     @discardableResult
     private mutating func dispatchAll(now: Double, into out: inout [SchedulerAction]) -> Bool {
+        guard dispatching, !waitingForWorkers, hasQueued() else { return false }
         let before = out.count
-        for peer in workers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
-        where (workers[peer]?.credit ?? 0) > 0 {
+        let hungry = workers.compactMap { $0.value.credit > 0 ? $0.key : nil }
+        for peer in hungry.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
             dispatch(to: peer, now: now, into: &out)
         }
         return out.count > before
+    }
+
+    /// Whether a task is queued (drops stale queue entries of tasks that moved on).
+    private mutating func hasQueued() -> Bool {
+        while head < queue.count {
+            if case .queued = entries[queue[head]].state { return true }
+            head += 1
+        }
+        compactQueueIfNeeded()
+        return false
     }
 
     private mutating func dispatch(to peer: PeerID, now: Double, into out: inout [SchedulerAction]) {

@@ -35,6 +35,9 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
     case taskFailed(TaskKey, attempts: Int, error: String)
     /// A reconnecting worker runs these tasks (from an earlier session): they are leased to it.
     case tasksAdopted(PeerID, workerID: String, keys: [TaskKey])
+    /// The owner went `seconds` without an event (it was blocked, paused or starved of CPU);
+    /// `excused` of them (beyond half the liveness window) do not count as any worker's silence.
+    case ownerAway(seconds: Double, excused: Double)
 
     /// One line for the log.
     public var description: String {
@@ -47,6 +50,9 @@ public enum SchedulerEvent: Sendable, Hashable, CustomStringConvertible {
         case .taskFailed(let k, let a, let e): return "task \(k.short) failed after \(a) attempt(s): \(e)"
         case .tasksAdopted(_, let id, let keys):
             return "worker \(id) is running \(keys.count) task(s) from an earlier session; leased to it (adopted)"
+        case .ownerAway(let seconds, let excused):
+            return "the coordinator heard nothing for \((seconds * 10).rounded() / 10) s (blocked, paused or short of "
+                + "CPU); \((excused * 10).rounded() / 10) s of it do not count as workers' silence"
         }
     }
 }

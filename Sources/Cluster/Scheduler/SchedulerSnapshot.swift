@@ -25,6 +25,10 @@ public struct SchedulerSnapshot: Sendable, Hashable, Codable {
     /// Tasks a reconnecting worker was already running, leased to it instead of re-dispatched.
     /// Optional only so that live states written by earlier builds (without it) still decode.
     public var adopted: Int? = 0
+    /// Seconds the coordinator itself was away (no event for longer than half the liveness window:
+    /// blocked, paused, starved of CPU), beyond that, excused from workers' silence.
+    /// Optional so that live states written by earlier builds (without it) still decode.
+    public var excusedSeconds: Double? = 0
     /// Messages from peers that never said hello (answered with `reset`).
     public var unknownPeerMessages = 0
     /// Well-formed messages that make no sense from a worker (e.g. `tasks`).
