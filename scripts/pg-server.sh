@@ -88,6 +88,7 @@ start() {
     trap - ERR
     if [ -n "$owner" ]; then
         # The watchdog: detached from our stdout (so `$(pg-server.sh start)` returns at once).
+        # shellcheck disable=SC2016 # $1…$3 expand in the watchdog's shell, from its arguments
         setsid bash -c '
             while kill -0 "$1" 2>/dev/null && [ -d "$2" ]; do sleep 1; done
             [ -d "$2" ] && bash "$3" stop "$2"' watchdog "$owner" "$dir" "$self" </dev/null >/dev/null 2>&1 &
