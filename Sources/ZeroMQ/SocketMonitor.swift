@@ -72,6 +72,19 @@ extension Socket {
         return reader
     }
 
+    /// Stops publishing events (`zmq_socket_monitor(socket, NULL, 0)`), closing the publishing end.
+    ///
+    /// Call it **before** closing the reading socket that `monitor` returned: libzmq sends each
+    /// event on a PAIR socket from its I/O thread without `ZMQ_DONTWAIT`, and a PAIR whose reader
+    /// is gone blocks, so an event of this socket after its reader was closed (the disconnect or
+    /// close of its own teardown) blocked the context's I/O thread for good: no socket of the
+    /// context connected again (a worker never reached its restarted coordinator, or stopped
+    /// diagnosing handshakes). Harmless on a closed socket or one without a monitor.
+    public func stopMonitor() {
+        guard let h = handle else { return }
+        _ = zmq_socket_monitor(h, nil, 0)
+    }
+
     /// Reads one event from a socket returned by `monitor`.
     /// - Parameter dontWait: return `nil` at once if no event is waiting.
     /// - Returns: the event, or `nil` on `EAGAIN` or for a malformed event message.

@@ -180,7 +180,7 @@ public final class Coordinator {
         var nextProgress = start
         var nextPublish = start
         var graceDeadline: Double?
-        var farewellDeadline: Double?
+        var farewell: Farewell?
         var interrupted = false
         let tickEvery = min(options.scheduler.heartbeatInterval / 4, 0.1)
         emit(
@@ -260,7 +260,7 @@ public final class Coordinator {
                 nextPublish = now + options.publishInterval
             }
             if scheduler.isComplete && !interrupted {
-                if farewellDeadline == nil {
+                if farewell == nil {
                     // Commit everything, acknowledge, then tell every worker; linger a moment for
                     // workers that connect just now (they get the same news) until all said bye.
                     phase = .finished
@@ -269,15 +269,18 @@ public final class Coordinator {
                     for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
                     try perform(
                         scheduler.shutdownAll(.complete, message: "the sweep is complete"), from: nil, socket: socket)
-                    farewellDeadline = now + options.farewell
+                    // Workers of an interrupted session may still be reconnecting (see `Farewell`).
+                    farewell = Farewell(
+                        now: now, duration: options.farewell, resumed: doneBefore > 0,
+                        workersLost: scheduler.snapshot(now: now).deaths)
                 }
-                if let deadline = farewellDeadline, scheduler.peers.isEmpty || now >= deadline {
+                if let farewell, farewell.isOver(now: now, connected: scheduler.peers.count) {
                     return (interrupted, true)
                 }
             }
             if let deadline = graceDeadline, scheduler.inFlight == 0 || now >= deadline || stopCount > 1 {
                 phase = .interrupted
-                return (interrupted, farewellDeadline != nil)
+                return (interrupted, farewell != nil)
             }
         }
     }
@@ -286,9 +289,11 @@ public final class Coordinator {
     /// context, so the port is free before `run()` returns (a restarted coordinator may bind it at once).
     private func close(_ socket: Socket) {
         try? socket.setLinger(500)
+        // This order: a monitor whose reader is gone blocks libzmq's I/O thread (`stopMonitor`).
+        socket.stopMonitor()
+        socket.close()
         handshakeMonitor?.close()
         handshakeMonitor = nil
-        socket.close()
         self.socket = nil
         authenticator?.stop()
         authenticator = nil

@@ -22,7 +22,8 @@ public struct CoordinatorOptions: Sendable {
     /// Seconds between live-state publications to the ledger.
     public var publishInterval = 2.0
     /// After the sweep is complete, seconds to keep answering late workers with "complete" while
-    /// connected ones have not said bye.
+    /// connected ones have not said bye; the whole time when the sweep was resumed (tasks already
+    /// done at start) or a worker was lost, since workers of the interrupted session may be reconnecting.
     public var farewell = 2.0
     /// The shortest silence (no result while workers hold tasks) reported as a stall, seconds;
     /// the threshold is `max(10 × slowest task so far, stallMinimum)` (`StallDetector`).

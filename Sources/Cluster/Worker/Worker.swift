@@ -51,7 +51,7 @@ public final class Worker {
     private var session: UInt64?
     private var heartbeat: Double
     private var liveness: Int
-    private var lastHeard = 0.0
+    private var silence = CoordinatorSilence(openedAt: 0)
     private var lastContact = 0.0
     private var nextHeartbeat = 0.0
     private var backoff: Double
@@ -130,7 +130,9 @@ public final class Worker {
             let wait: Double
             switch link {
             case .disconnected(let at): wait = min(0.1, max(0, at - now))
-            case .greeting, .welcomed: wait = min(0.1, max(0, nextHeartbeat - now))
+            // No heartbeat is due before the welcome (waiting for it must not spin).
+            case .greeting: wait = 0.1
+            case .welcomed: wait = min(0.1, max(0, nextHeartbeat - now))
             }
             let ready = try poller.poll(timeout: Int((wait * 1000).rounded(.up)))
             if let i = monitorIndex, ready[i].contains(.readable), let exit = readMonitor() { return exit }
@@ -146,11 +148,24 @@ public final class Worker {
             flushResults()
             let later = monotonicSeconds()
             if socket != nil {
-                if later - lastHeard > heartbeat * Double(liveness) {
+                switch silence.verdict(now: later, window: heartbeat * Double(liveness)) {
+                case .keep:
+                    break
+                case .lost:
+                    let silent = silence.silentFor(now: later) ?? 0
                     emit(
                         .warning, "coordinator_lost",
-                        "no word from the coordinator for \(Int(later - lastHeard)) s; reconnecting in \(backoff) s")
+                        "no word from the coordinator for \(String(format: "%.1f", silent)) s; reconnecting in \(backoff) s"
+                    )
                     disconnect(now: later)
+                case .unreachable:
+                    // Nothing connected (coordinator down or restarting): a new socket at once.
+                    disconnect(now: later)
+                    link = .disconnected(reconnectAt: later)
+                    backoff = options.reconnectInitial
+                }
+                if socket == nil {
+                    // closed just now
                 } else if welcomed && later >= nextHeartbeat {
                     let load = pool.load
                     // Compute threads take tiny tasks in chunks: at most `jobs` of them really run.
@@ -178,23 +193,26 @@ public final class Worker {
         try s.setSendHighWaterMark(100_000)
         try s.setReceiveHighWaterMark(100_000)
         try s.setReconnectInterval(100)
-        try s.setReconnectIntervalMax(Int32(options.reconnectMax * 1000))
+        // libzmq's own connection retries stay frequent (at most 1 s apart) within one socket's life.
+        try s.setReconnectIntervalMax(Int32(min(options.reconnectMax, 1) * 1000))
         // Handshake events tell a refused security handshake from a coordinator that is down.
         monitorCount += 1
         monitor = try s.monitor("inproc://dmfsweep-worker-monitor-\(monitorCount)", events: HandshakeWatch.events)
         try s.connect(options.endpoint)
         socket = s
         link = .greeting
-        lastHeard = now
+        silence.socketOpened(now: now)
         nextHeartbeat = now + heartbeat
         sendHello()
     }
 
     private func closeSocket() {
-        monitor?.close()
-        monitor = nil
+        // This order: a monitor whose reader is gone blocks libzmq's I/O thread (`stopMonitor`).
+        socket?.stopMonitor()
         socket?.close()
         socket = nil
+        monitor?.close()
+        monitor = nil
         handshake.socketClosed()
     }
 
@@ -229,6 +247,7 @@ public final class Worker {
     /// Reads handshake events; after `handshakeFailureLimit` failures in a row, gives up.
     private func readMonitor() -> WorkerExit? {
         while let m = monitor, let event = try? m.receiveMonitorEvent(dontWait: true) {
+            if event.event == .connected { silence.transportConnected(now: monotonicSeconds()) }
             switch handshake.observe(event.event, value: event.value) {
             case .none:
                 continue
@@ -258,7 +277,7 @@ public final class Worker {
             return nil
         }
         let now = monotonicSeconds()
-        lastHeard = now
+        silence.heard(now: now)
         lastContact = now
         switch message {
         case .welcome(let w):
