@@ -19,6 +19,7 @@ let package = Package(
         // MARK: C libraries (Debian packages; see .ci/install-deps)
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
@@ -27,7 +28,9 @@ let package = Package(
         // MARK: Modules
         .target(name: "Factorization", dependencies: ["CBLAS"], swiftSettings: strict),
         .target(name: "Sweeps", dependencies: ["Factorization", "CYAML", "CCrypto"], swiftSettings: strict),
-        .target(name: "SummaryStore", dependencies: ["Sweeps", "Factorization", "CSQLite"], swiftSettings: strict),
+        .target(
+            name: "SummaryStore", dependencies: ["Sweeps", "Factorization", "CSQLite", "CPostgres"],
+            swiftSettings: strict),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         .target(
             name: "Cluster", dependencies: ["CSupport", "ZeroMQ", "SummaryStore", "Sweeps", "Factorization"],
@@ -60,7 +63,8 @@ let package = Package(
             name: "SummaryStoreTests",
             dependencies: [
                 "TestSupport", "SummaryStore", "Sweeps", "Factorization", "CSQLite", "dmfsweep-store-writer",
-            ]),
+            ],
+            exclude: ["Fixtures"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["TestSupport", "ZeroMQ", "CZeroMQ"]),
         .testTarget(
             name: "ClusterTests",

@@ -2,7 +2,9 @@
 # Installs the Debian packages dmfsweep builds against. Idempotent and quiet: does nothing when
 # everything is already installed. Needs root (or sudo) only when something is missing.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libsqlite3-dev sqlite3 libyaml-dev libzmq3-dev libssl-dev shellcheck)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev sqlite3 libyaml-dev libzmq3-dev libssl-dev libpq-dev shellcheck)
+# The PostgreSQL server and psql, for the tests' throwaway server (scripts/pg-server.sh).
+packages+=(postgresql)
 # time: /usr/bin/time -f %M, the export memory test; python3-venv: Benchmarks/python-env.sh
 packages+=(time python3-venv)
 packages+=("$@")

@@ -7,6 +7,8 @@
 #                               201 workers (docs/cluster.md; ~4 min);
 #   3. swift test             — unit, numerical, store, protocol and multi-process fault tests (last,
 #                               so its summary closes the output).
+# A throwaway PostgreSQL server (scripts/pg-server.sh) runs for the whole script: its URI is in
+# DMFSWEEP_TEST_POSTGRES for every test, and it is stopped and removed on exit, also on failure.
 # Needs root (or sudo) for the Debian packages and the Slurm daemons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,12 @@ echo "== shellcheck (every shell script, at shellcheck's default severity)"
 { find scripts deploy Benchmarks docs -type f \( -name '*.sh' -o -name '*.sbatch' \) -print0; printf '.ci/run\0'; } \
     | xargs -0 shellcheck
 swift build --build-tests -q
+echo "== PostgreSQL test server"
+pg_dir="$(bash scripts/pg-server.sh start --owner $$)"
+trap 'bash scripts/pg-server.sh stop "$pg_dir"' EXIT
+DMFSWEEP_TEST_POSTGRES="$(cat "$pg_dir/uri")"
+export DMFSWEEP_TEST_POSTGRES
+echo "PostgreSQL at $DMFSWEEP_TEST_POSTGRES"
 echo "== report render check (headless Chromium)"
 bash scripts/check-report-render.sh
 echo "== Slurm integration test (three-node Slurm on this machine)"

@@ -17,6 +17,7 @@ enum ClusterBench {
         var computeRounds = 3
         var noop = true
         var compute = true
+        var postgres = ProcessInfo.processInfo.environment["DMFSWEEP_BENCH_POSTGRES"]
     }
 
     static func run(_ args: [String]) throws {
@@ -36,6 +37,7 @@ enum ClusterBench {
             case "--compute-rounds": o.computeRounds = max(1, Int(try value()) ?? o.computeRounds)
             case "--noop-only": o.compute = false
             case "--compute-only": o.noop = false
+            case "--postgres": o.postgres = try value()
             default:
                 throw BenchError(
                     "usage: dmfsweep-bench cluster [--tasks N] [--workers 1,2] [--compute-tasks M] [--compute-steps S] [--compute-rounds R] "
@@ -54,11 +56,15 @@ enum ClusterBench {
                 String(
                     format: "cluster noop: store alone (StoreLedger.commit, batches of 4096, no sockets) tasks/s=%.0f",
                     ceiling))
-            // Through the SQLite store first (the figure the issue's target is about), then the
-            // in-memory ledger (what the runtime alone can do).
-            for (store, label) in [(true, "sqlite"), (false, "memory")] {
+            // Through the SQLite store first (the figure the issue's target is about), then a
+            // PostgreSQL database (issue 11: ≥ 20,000 tasks/s), then the in-memory ledger (what the
+            // runtime alone can do).
+            let own = o.postgres == nil ? try BenchPostgres.start() : nil
+            defer { own?.stop() }
+            let server = try o.postgres ?? own!.uri
+            for (store, label) in [("sqlite", "sqlite"), ("postgresql", "postgresql"), ("memory", "memory")] {
                 for k in o.workers {
-                    let r = try noopRun(tasks: o.tasks, workers: k, store: store)
+                    let r = try noopRun(tasks: o.tasks, workers: k, store: store, server: server)
                     print(
                         String(
                             format:
@@ -181,7 +187,9 @@ enum ClusterBench {
         "name: \(name)\nmethod: grid\nparameters:\n\(extra)  seed: {values: [\((0..<count).map(String.init).joined(separator: ","))]}\n"
     }
 
-    static func noopRun(tasks: Int, workers: Int, store: Bool) throws -> Figure {
+    /// No-op tasks through a coordinator and `workers` worker processes into `store`: "sqlite" (a
+    /// file), "postgresql" (a fresh database on `server`, dropped afterwards) or "memory".
+    static func noopRun(tasks: Int, workers: Int, store: String, server: String) throws -> Figure {
         let spec = try SweepFile.parse(text: sweepText(name: "noop-bench", count: tasks), fileName: "noop-bench.yaml")
         let expanded = try spec.expand()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -189,8 +197,24 @@ enum ClusterBench {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let ledger: TaskLedger
-        if store {
-            let s = try SummaryStore(path: dir.appendingPathComponent("bench.sqlite").path, create: true)
+        let database = "dmfsweep_cluster_bench_\(getpid())"
+        defer {
+            if store == "postgresql" {
+                try? BenchPostgres.psql(server, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            }
+        }
+        if store != "memory" {
+            let location: StoreLocation
+            if store == "postgresql" {
+                try BenchPostgres.psql(server, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+                try BenchPostgres.psql(server, "CREATE DATABASE \(database)")
+                var parts = URLComponents(string: server)!
+                parts.path = "/" + database
+                location = .postgres(uri: parts.string!)
+            } else {
+                location = .file(path: dir.appendingPathComponent("bench.sqlite").path)
+            }
+            let s = try SummaryStore(location: location, create: true)
             _ = try s.registerSweep(name: spec.name, spec: spec.sourceText, tasks: expanded)
             ledger = try StoreLedger(store: s, sweep: spec.name, kind: .noop)
         } else {

@@ -3,21 +3,22 @@ import Foundation
 import SummaryStore
 import Sweeps
 
-/// The `store` benchmark suite: batched insert throughput and group-by aggregates over 1M interval rows.
+/// The `store` benchmark suite: batched insert throughput and group-by aggregates over 1M interval
+/// rows, on SQLite and on PostgreSQL in the same run, side by side.
 ///
-/// Builds a fresh store in a temporary directory (removed afterwards) with `tasks` synthetic
+/// Builds a fresh store on each engine (an SQLite file in a temporary directory, removed
+/// afterwards; a new database on a PostgreSQL server, dropped afterwards) with `tasks` synthetic
 /// tasks of 4 ranks each (250,000 tasks → 1,000,000 interval rows), each result carrying a
 /// trajectory (50 points by default), then times:
 /// - registering the sweep (task rows),
 /// - recording the results in batches of `batch` (result + 4 interval rows + trajectory per task),
 /// - aggregate queries: interval.length grouped by depth, alpha, rank over all 1M interval rows;
-///   the same with median and p90 (every value kept and sorted per group); the same for one
-///   rank; and final_loss by depth with a `--where`. Each line prints its target, and the first
-///   line the time to stream the same rows with no statistics (the floor any query pays).
+///   the same for one rank; and final_loss by depth with a `--where`.
 /// - Parameter arguments: `--tasks N` (default 250000), `--batch N` (default 1000), `--points N`
-///   (trajectory length, default 50), `--keep FILE`
-///   (write the store there, replacing it, and keep it afterwards), `--queries-only FILE` (time
-///   the queries on a store written before with `--keep`).
+///   (trajectory length, default 50), `--engine sqlite|postgresql|both` (default both),
+///   `--postgres URI` (a server to create the benchmark database on; default
+///   `DMFSWEEP_BENCH_POSTGRES`, else a throwaway server started with scripts/pg-server.sh),
+///   `--keep FILE` (SQLite: write the store there, replacing it, and keep it afterwards).
 /// - Throws: `StoreError` / `QueryError` when the store fails.
 enum StoreBench {
     static func run(_ arguments: [String]) throws {
@@ -25,44 +26,105 @@ enum StoreBench {
     }
 }
 
+/// What one engine measured.
+private struct StoreFigures {
+    var register = 0.0
+    var resultsPerSecond = 0.0
+    var rowsPerSecond = 0.0
+    var queries: [(String, Double, Int)] = []
+    var size = ""
+}
+
 func runStoreBenchmark(arguments: [String] = []) throws {
     var tasksCount = 250_000
     var batch = 1000
     var keep: String? = nil
     var points = 50
-    var existing: String? = nil
+    var engines: [StoreEngine] = [.sqlite, .postgresql]
+    var server = ProcessInfo.processInfo.environment["DMFSWEEP_BENCH_POSTGRES"]
     var i = 0
     while i + 1 < arguments.count {
         if arguments[i] == "--tasks", let v = Int(arguments[i + 1]) { tasksCount = v }
         if arguments[i] == "--batch", let v = Int(arguments[i + 1]) { batch = v }
         if arguments[i] == "--keep" { keep = arguments[i + 1] }
         if arguments[i] == "--points", let v = Int(arguments[i + 1]) { points = v }
-        if arguments[i] == "--queries-only" { existing = arguments[i + 1] }
+        if arguments[i] == "--postgres" { server = arguments[i + 1] }
+        if arguments[i] == "--engine" {
+            engines =
+                arguments[i + 1] == "both"
+                ? StoreEngine.allCases : StoreEngine(rawValue: arguments[i + 1]).map { [$0] } ?? []
+        }
         i += 2
     }
-    if let existing {
-        try timeQueries(path: existing, tasksCount: tasksCount, ranks: 4)
-        return
-    }
     let ranks = 4
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dmfsweep-bench-store-\(getpid())")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let path = keep ?? dir.appendingPathComponent("bench.sqlite").path
-    if keep != nil { try? FileManager.default.removeItem(atPath: path) }
-
-    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
-
     say(
         "store benchmark: \(tasksCount) tasks × \(ranks) ranks = \(tasksCount * ranks) interval rows, "
-            + "batches of \(batch), \(points)-point trajectories, SQLite \(SummaryStore.sqliteVersion), file \(path)"
+            + "batches of \(batch), \(points)-point trajectories; SQLite \(SummaryStore.sqliteVersion)")
+    let tasks = benchTasks(tasksCount)
+    var figures: [(StoreEngine, StoreFigures)] = []
+    for engine in engines {
+        switch engine {
+        case .sqlite:
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dmfsweep-bench-store-\(getpid())")
+            try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let path = keep ?? dir.appendingPathComponent("bench.sqlite").path
+            if keep != nil { try? FileManager.default.removeItem(atPath: path) }
+            var f = try measureStore(
+                .file(path: path), tasks: tasks, batch: batch, points: points, ranks: ranks, say: say)
+            let size = [path, path + "-wal"].map {
+                (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0
+            }.reduce(0, +)
+            f.size = String(format: "%.1f MB", Double(size) / 1e6)
+            figures.append((engine, f))
+        case .postgresql:
+            let own = server == nil ? try BenchPostgres.start() : nil
+            defer { own?.stop() }
+            let base = try server ?? own!.uri
+            let db = "dmfsweep_bench_\(getpid())"
+            try BenchPostgres.psql(base, "CREATE DATABASE \(db)")
+            defer { try? BenchPostgres.psql(base, "DROP DATABASE IF EXISTS \(db) WITH (FORCE)") }
+            var parts = URLComponents(string: base)!
+            parts.path = "/" + db
+            let location = StoreLocation.postgres(uri: parts.string!)
+            say("PostgreSQL: \(location) (\(try BenchPostgres.psql(base, "SHOW server_version")))")
+            var f = try measureStore(location, tasks: tasks, batch: batch, points: points, ranks: ranks, say: say)
+            f.size = try BenchPostgres.psql(base, "SELECT pg_size_pretty(pg_database_size('\(db)'))")
+            figures.append((engine, f))
+        }
+    }
+    // Side by side, with the targets of issue 11.
+    say(
+        "\nside by side (targets: PostgreSQL ≥ 20000 results/s; group-by over 1M rows < 0.5 s SQLite, < 1 s PostgreSQL)"
     )
+    let header = ["figure"] + figures.map { $0.0.rawValue }
+    var table = [header]
+    table.append(["register sweep (s)"] + figures.map { String(format: "%.2f", $0.1.register) })
+    table.append(["record results (results/s)"] + figures.map { String(format: "%.0f", $0.1.resultsPerSecond) })
+    table.append(["record results (interval rows/s)"] + figures.map { String(format: "%.0f", $0.1.rowsPerSecond) })
+    for (q, label) in (figures.first?.1.queries ?? []).map(\.0).enumerated() {
+        table.append(["query " + label + " (s)"] + figures.map { String(format: "%.3f", $0.1.queries[q].1) })
+    }
+    table.append(["size"] + figures.map(\.1.size))
+    let widths = (0..<header.count).map { c in table.map { $0[c].count }.max() ?? 0 }
+    for row in table {
+        say(
+            row.enumerated().map { c, cell in
+                c == 0
+                    ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  "))
+    }
+}
+
+/// The benchmark's synthetic tasks.
+private func benchTasks(_ count: Int) -> [SweepTask] {
     let depths = [2, 3, 4, 5, 6]
     let alphas = [0.001, 0.003, 0.01, 0.03, 0.1]
     var tasks: [SweepTask] = []
-    tasks.reserveCapacity(tasksCount)
-    for t in 0..<tasksCount {
+    tasks.reserveCapacity(count)
+    for t in 0..<count {
         var c = SimulationConfig()
         c.depth = depths[t % depths.count]
         c.alpha = alphas[(t / depths.count) % alphas.count]
@@ -71,113 +133,146 @@ func runStoreBenchmark(arguments: [String] = []) throws {
         let hex = String(repeating: "b", count: 48) + String(format: "%016llx", UInt64(t))
         tasks.append(SweepTask(key: TaskKey(hex: hex), config: c, canonicalJSON: "{\"t\":\(t)}"))
     }
-    let store = try SummaryStore(path: path, create: true)
+    return tasks
+}
 
+/// Registers, records and queries on one store; prints each figure as it is measured.
+private func measureStore(
+    _ location: StoreLocation, tasks: [SweepTask], batch: Int, points: Int, ranks: Int, say: (String) -> Void
+) throws -> StoreFigures {
+    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    let engine = location.engine.rawValue
+    var f = StoreFigures()
+    let store = try SummaryStore(location: location, create: true)
     var t0 = clock()
     try store.registerSweep(name: "bench", spec: "synthetic", tasks: tasks)
-    let register = clock() - t0
-    say(String(format: "register sweep: %.2f s (%.0f tasks/s)", register, Double(tasksCount) / register))
+    f.register = clock() - t0
+    say(
+        String(format: "%@ register sweep: %.2f s (%.0f tasks/s)", engine, f.register, Double(tasks.count) / f.register)
+    )
 
     var results: [CompletedTask] = []
     results.reserveCapacity(batch)
     var writing = 0.0
-    var writingCPU = 0.0
-    for start in stride(from: 0, to: tasksCount, by: batch) {
+    for start in stride(from: 0, to: tasks.count, by: batch) {
         results.removeAll(keepingCapacity: true)
-        for t in start..<min(start + batch, tasksCount) {
-            results.append(
-                CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
+        for t in start..<min(start + batch, tasks.count) {
+            results.append(CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
         }
         t0 = clock()
-        let c0 = processCPUSeconds()
         try store.recordResults(results)
         writing += clock() - t0
-        writingCPU += processCPUSeconds() - c0
     }
-    let rows = Double(tasksCount * ranks)
+    f.rowsPerSecond = Double(tasks.count * ranks) / writing
+    f.resultsPerSecond = Double(tasks.count) / writing
     say(
         String(
-            format: "record results: %.2f s → %.0f interval rows/s (%.0f results/s; target ≥ 100000 rows/s; "
-                + "%.0f rows per CPU second)",
-            writing, rows / writing, Double(tasksCount) / writing, rows / writingCPU))
+            format: "%@ record results: %.2f s → %.0f interval rows/s (%.0f results/s)", engine, writing,
+            f.rowsPerSecond, f.resultsPerSecond))
 
-    try timeQueries(path: path, tasksCount: tasksCount, ranks: ranks)
-    let size = [path, path + "-wal"].map {
-        (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0
-    }.reduce(0, +)
-    say(String(format: "store file (with WAL): %.1f MB", Double(size) / 1e6))
-}
-
-/// Times the aggregate queries on the store at `path` (best of 3 each, next to its target).
-private func timeQueries(path: String, tasksCount: Int, ranks: Int) throws {
-    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-    let cpu = processCPUSeconds
-    func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
-    let reader = try SummaryStore(path: path, readOnly: true)
-    let rows = tasksCount * ranks
+    let reader = try SummaryStore(location: location, readOnly: true)
     let length = try Metric(parsing: "interval.length")
-    // The floor: the same SELECT … JOIN the group-by streams, stepped with nothing computed.
+    // The floor: the same SELECT … JOIN the group-by streams, with nothing computed.
     let scan = try AggregateQuery(groupBy: ["depth", "alpha", "r"], metric: length)
     var floor = Double.infinity
-    var floorCPU = Double.infinity
     for _ in 0..<3 {
-        let (t0, c0) = (clock(), cpu())
+        t0 = clock()
         _ = try reader.scanRows(scan)
         floor = min(floor, clock() - t0)
-        floorCPU = min(floorCPU, cpu() - c0)
     }
     say(
         String(
-            format: "stream the \(rows) rows of the first query, no statistics: %.3f s (best of 3; reference; "
-                + "%.3f s CPU)", floor, floorCPU))
-    let queries: [(String, AggregateQuery, Double)] = [
+            format: "%@ stream the rows of the first query, no statistics: %.3f s (best of 3; reference)", engine, floor
+        ))
+    let queries: [(String, AggregateQuery)] = [
         (
-            "interval.length by depth,alpha,r (all \(rows) rows)",
-            try AggregateQuery(groupBy: ["depth", "alpha", "r"], metric: length), 0.5
+            "interval.length by depth,alpha,r (all \(tasks.count * ranks) rows)",
+            try AggregateQuery(groupBy: ["depth", "alpha", "r"], metric: length)
         ),
         (
-            "interval.length --stats median,p90 by depth,alpha,r (all \(rows) rows)",
+            "interval.length --stats median,p90 by depth,alpha,r (target < 1 s on SQLite)",
             try AggregateQuery(
-                groupBy: ["depth", "alpha", "r"], metrics: [length], statistics: [.median, .percentile(90)]), 1.0
+                groupBy: ["depth", "alpha", "r"], metrics: [length], statistics: [.median, .percentile(90)])
         ),
         (
-            "interval.length --rank 2 by depth,alpha (\(tasksCount) rows)",
-            try AggregateQuery(groupBy: ["depth", "alpha"], metric: length, rank: 2), 0.5
+            "interval.length --rank 2 by depth,alpha (\(tasks.count) rows)",
+            try AggregateQuery(groupBy: ["depth", "alpha"], metric: Metric(parsing: "interval.length"), rank: 2)
         ),
         (
             "interval.length --sweep bench by r (all rows, sweep join)",
-            try AggregateQuery(sweep: "bench", groupBy: ["r"], metric: length), 0.5
+            try AggregateQuery(sweep: "bench", groupBy: ["r"], metric: Metric(parsing: "interval.length"))
         ),
         (
             "final_loss --where depth>=4 by depth",
             try AggregateQuery(
-                filters: [Filter(parsing: "depth>=4")], groupBy: ["depth"], metric: Metric(parsing: "final_loss")),
-            0.5
+                filters: [Filter(parsing: "depth>=4")], groupBy: ["depth"], metric: Metric(parsing: "final_loss"))
         ),
     ]
-    for (label, query, target) in queries {
+    for (label, query) in queries {
         var best = Double.infinity
-        var bestCPU = Double.infinity
         var groups = 0
         for _ in 0..<3 {
-            let (t0, c0) = (clock(), cpu())
+            t0 = clock()
             groups = try reader.aggregate(query).rows.count
             best = min(best, clock() - t0)
-            bestCPU = min(bestCPU, cpu() - c0)
         }
-        say(
-            String(
-                format: "query %@: %.3f s (best of 3, %d groups; target < %.1f s; %.3f s CPU)", label, best, groups,
-                target, bestCPU))
+        f.queries.append((label, best, groups))
+        say(String(format: "%@ query %@: %.3f s (best of 3, %d groups)", engine, label, best, groups))
     }
+    return f
 }
 
-/// CPU seconds of this process (all threads): on a loaded machine wall time mostly measures the
-/// other jobs, so the figures print both.
-private func processCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+/// A PostgreSQL server for the benchmark: `scripts/pg-server.sh` (run from the repository root).
+struct BenchPostgres {
+    let dir: String
+    let uri: String
+
+    /// Starts a throwaway server (stopped by `stop()`, or by the script's watchdog if we die).
+    static func start() throws -> BenchPostgres {
+        let out = try shell(["bash", "scripts/pg-server.sh", "start", "--owner", "\(getpid())"])
+        let dir = out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let uri = try String(contentsOfFile: dir + "/uri", encoding: .utf8)
+        return BenchPostgres(dir: dir, uri: uri.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    func stop() { _ = try? Self.shell(["bash", "scripts/pg-server.sh", "stop", dir]) }
+
+    /// Runs SQL with psql; returns its unaligned output.
+    @discardableResult
+    static func psql(_ uri: String, _ sql: String) throws -> String {
+        try shell(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", sql])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs a command and returns its stdout. Spawned with posix_spawn and an empty signal mask:
+    /// Foundation's `Process` on Linux starts children with signals blocked, and a PostgreSQL
+    /// server started under such a mask never finishes starting (docs: platform notes).
+    static func shell(_ arguments: [String]) throws -> String {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bench-shell-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, argv, environ)
+        guard rc == 0 else { throw BenchError("cannot start \(arguments.first ?? ""): errno \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else {
+            throw BenchError("\(arguments.joined(separator: " ")) failed (wait status \(status))")
+        }
+        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    }
 }
 
 /// A plausible result for task `t` (deterministic, no two alike).

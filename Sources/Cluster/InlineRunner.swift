@@ -107,10 +107,7 @@ public final class InlineRunner {
 
         func commit() throws(StoreError) {
             guard !results.isEmpty || !failures.isEmpty else { return }
-            try store.connection.transaction { () throws(StoreError) in
-                try store.recordResults(results)
-                try store.markFailed(failures)
-            }
+            try store.record(completed: results, failed: failures)
             summary.succeeded += results.count
             summary.failed += failures.count
             progress(

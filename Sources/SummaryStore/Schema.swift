@@ -1,10 +1,15 @@
+import Factorization
 import Foundation
 
-/// The store's tables, indexes and version.
+/// The store's tables, indexes and version, on both engines.
 ///
-/// The version lives in `PRAGMA user_version`; `PRAGMA application_id` marks the file as a
-/// dmfsweep store. A store of another version is refused with a message naming both versions,
-/// unless the caller asked to migrate and a migration path exists (`Schema.migrations`).
+/// SQLite: the version lives in `PRAGMA user_version`; `PRAGMA application_id` marks the file as
+/// a dmfsweep store. PostgreSQL: both live in the `meta` table (`schema_version`, `application`).
+/// A store of another version is refused with a message naming both versions, unless the caller
+/// asked to migrate and a migration path exists (`Schema.migrations`).
+///
+/// The tables are written once, in SQLite's type names; `ddl(_:for:)` spells them for PostgreSQL
+/// (BIGINT, DOUBLE PRECISION, BYTEA, identity keys), so both engines always have the same tables.
 enum Schema {
     /// The schema version this build reads and writes.
     static let version = 3
@@ -49,6 +54,18 @@ enum Schema {
         )
         """
 
+    /// `coordinators`: which coordinator serves a sweep (`SummaryStore.claimSweep`), one row per
+    /// served sweep. Additive like `cluster_live`: builds that predate it never read it.
+    static let claimsTable = """
+        CREATE TABLE IF NOT EXISTS coordinators (
+            sweep     TEXT PRIMARY KEY,        -- the sweep's name
+            owner     TEXT NOT NULL,           -- host:pid:uuid of the coordinator holding the claim
+            host      TEXT NOT NULL,
+            pid       INTEGER NOT NULL,
+            heartbeat REAL NOT NULL            -- Unix seconds; the claim lapses after claimExpiry
+        )
+        """
+
     /// `recovery`: the recovery errors of a result (README, "Beyond the seed paper"), one row per
     /// result, written with it. Additive like `cluster_live`: a store written before it gets the
     /// table on its first read-write open, and its older results simply have no row (readers treat
@@ -70,19 +87,19 @@ enum Schema {
     /// (if missing) whenever such a store is opened read-write. Additive only: never a change to
     /// an existing table, which would need a new version and a migration.
     static let additions: [(table: String, sql: String)] = [
-        ("cluster_live", liveStateTable), (RankMonotonicityTable.name, RankMonotonicityTable.creation),
-        ("recovery", recoveryTable),
+        ("cluster_live", liveStateTable), ("coordinators", claimsTable),
+        (RankMonotonicityTable.name, RankMonotonicityTable.creation), ("recovery", recoveryTable),
     ]
 
-    /// Creates the missing `additions` in one transaction, computing `rank_monotonicity`'s rows
-    /// from the stored trajectories. Needs a read-write connection.
-    static func addMissingTables(_ connection: Connection) throws(StoreError) {
-        let missing = try missingAdditions(connection)
+    /// Creates the missing `additions` in one transaction (joining the caller's, if any), computing
+    /// `rank_monotonicity`'s rows from the stored trajectories. Needs a read-write connection.
+    static func addMissingTables(_ db: any DatabaseDriver) throws(StoreError) {
+        let missing = try missingAdditions(db)
         guard !missing.isEmpty else { return }
-        try connection.transaction { () throws(StoreError) in
-            for addition in missing { try connection.execute(addition.sql) }
+        try db.inTransaction { () throws(StoreError) in
+            for addition in missing { try db.run(ddl(addition.sql, for: db.dialect), []) }
             if missing.contains(where: { $0.table == RankMonotonicityTable.name }) {
-                try RankMonotonicityTable.backfill(connection)
+                try RankMonotonicityTable.backfill(db)
             }
         }
     }
@@ -91,8 +108,7 @@ enum Schema {
     static var creation: [String] {
         [
             liveStateTable,
-            recoveryTable,
-            RankMonotonicityTable.creation,
+            claimsTable,
             """
             CREATE TABLE meta (
                 key   TEXT PRIMARY KEY,
@@ -181,7 +197,105 @@ enum Schema {
                 clean_error BLOB               -- NULL when no point has one; NaN marks a missing value
             )
             """,
+            // After `tasks`, which they reference (PostgreSQL checks that when the table is created).
+            RankMonotonicityTable.creation,
+            recoveryTable,
         ]
+    }
+
+    /// A statement of `creation` (or a migration) in the dialect's type names: unchanged for
+    /// SQLite; for PostgreSQL `id INTEGER PRIMARY KEY` becomes an identity column, INTEGER → BIGINT
+    /// (SQLite integers are 64-bit), REAL → DOUBLE PRECISION, BLOB → BYTEA, and `WITHOUT ROWID`
+    /// (an SQLite storage option) is dropped.
+    static func ddl(_ sql: String, for dialect: SQLDialect) -> String {
+        guard dialect.engine == .postgresql else { return sql }
+        var out = sql.replacingOccurrences(
+            of: #"\bid(\s+)INTEGER PRIMARY KEY\b"#, with: "id$1" + dialect.serialKey, options: .regularExpression)
+        for (from, to) in [("INTEGER", "BIGINT"), ("REAL", "DOUBLE PRECISION"), ("BLOB", "BYTEA")] {
+            out = out.replacingOccurrences(of: "\\b\(from)\\b", with: to, options: .regularExpression)
+        }
+        return out.replacingOccurrences(of: " WITHOUT ROWID", with: "")
+    }
+
+    /// The `meta.application` value that marks a PostgreSQL database as a dmfsweep store.
+    static let applicationName = "dmfsweep"
+
+    /// Creates the schema in an empty PostgreSQL database, or checks (and, when asked, migrates)
+    /// an existing one. Serialised between processes by an advisory lock held for the transaction,
+    /// so two coordinators starting on one empty database create it once.
+    /// - Parameters:
+    ///   - db: the connection.
+    ///   - readOnly: only check (an empty database is then not a store).
+    ///   - migrate: whether an older store may be migrated in place.
+    ///   - location: the store, password masked, for messages.
+    /// - Throws: `StoreError.notAStore`, `.schemaVersion`, `.parameterColumns`, `.postgres`.
+    /// - Returns: what was upgraded, for the caller to announce (empty when nothing was).
+    @discardableResult
+    static func prepare(
+        postgres db: PostgresConnection, readOnly: Bool, migrate: Bool, location: String
+    ) throws(StoreError) -> [String] {
+        var notes: [String] = []
+        try db.inTransaction { () throws(StoreError) in
+            try db.run("SELECT pg_advisory_xact_lock(?)", [.integer(Int(applicationID))])
+            guard try hasTable("meta", db) else {
+                guard !readOnly else {
+                    throw StoreError.missingStore(path: location)
+                }
+                for sql in creation { try db.execute(ddl(sql, for: db.dialect)) }
+                for (key, value) in [
+                    ("application", applicationName), ("schema_version", String(version)),
+                    ("parameters", ParameterColumns.all.joined(separator: ",")),
+                ] {
+                    try db.run("INSERT INTO meta (key, value) VALUES (?, ?)", [.text(key), .text(value)])
+                }
+                return
+            }
+            let application = try db.scalar("SELECT value FROM meta WHERE key = 'application'")?.stringValue
+            guard application == applicationName else {
+                throw StoreError.notAStore(
+                    path: location, reason: "its meta table belongs to another application (\(application ?? "none"))")
+            }
+            if !readOnly {
+                try addMissingTables(db)
+            }
+            let found =
+                Int(try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")?.stringValue ?? "") ?? 0
+            if found != version {
+                guard migrate, found < version, !readOnly, let steps = migrationPath(from: found) else {
+                    throw StoreError.schemaVersion(path: location, found: found, expected: version)
+                }
+                for step in steps { try db.execute(ddl(step.sql, for: db.dialect)) }
+                try db.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", [.text(String(version))])
+                notes.append("upgraded from schema version \(found) to \(version)")
+            }
+        }
+        let stored = try db.rows(
+            """
+            SELECT column_name FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'tasks' AND column_name LIKE 'p\\_%' ESCAPE '\\'
+            """
+        ).map { $0.string(at: 0) ?? "" }
+        let missing = try checkParameterColumns(stored, location: location, canAdd: migrate && !readOnly)
+        if !missing.isEmpty { try db.inTransaction { () throws(StoreError) in try addParameterColumns(missing, db) } }
+        if !missing.isEmpty { notes.append("added parameter column(s) " + missing.map(\.name).joined(separator: ", ")) }
+        return notes
+    }
+
+    /// Adds parameter columns a store lacks (it was written before those parameters existed), each
+    /// filled with the parameter's default: the value every earlier task ran with (docs/task-keys.md:
+    /// a new parameter enters the canonical form only away from its default, so keys stay valid).
+    static func addParameterColumns(_ specs: [ParameterSpec], _ db: any DatabaseDriver) throws(StoreError) {
+        let defaults = SimulationConfig()
+        for spec in specs {
+            try db.run(
+                ddl(
+                    "ALTER TABLE tasks ADD COLUMN \(ParameterColumns.quoted(spec)) \(ParameterColumns.sqlType(spec.kind))",
+                    for: db.dialect), [])
+            let value = ParameterColumns.databaseValue(defaults.value(of: spec.name) ?? .unset)
+            if !value.isNull { try db.run("UPDATE tasks SET \(ParameterColumns.quoted(spec)) = ?", [value]) }
+        }
+        try db.run(
+            "UPDATE meta SET value = ? WHERE key = 'parameters'", [.text(ParameterColumns.all.joined(separator: ","))])
     }
 
     /// Creates the schema in an empty database, or checks (and, when asked, migrates) an existing one.
@@ -189,7 +303,9 @@ enum Schema {
     ///   - connection: a read-write connection (read-only connections only check).
     ///   - migrate: whether an older store may be migrated in place.
     /// - Throws: `StoreError.notAStore`, `.schemaVersion`, `.parameterColumns`, `.sqlite`.
-    static func prepare(_ connection: Connection, migrate: Bool) throws(StoreError) {
+    /// - Returns: what was upgraded (with the backup's path), for the caller to announce.
+    @discardableResult
+    static func prepare(_ connection: Connection, migrate: Bool) throws(StoreError) -> [String] {
         let path = connection.path
         let version = try connection.scalarInt("PRAGMA user_version") ?? 0
         let application = try connection.scalarInt("PRAGMA application_id") ?? 0
@@ -205,24 +321,38 @@ enum Schema {
                 try connection.execute("PRAGMA application_id = \(applicationID)")
                 try connection.execute("PRAGMA user_version = \(Schema.version)")
             }
-            return
+            return []
         }
         guard application == Int(applicationID) else {
             throw StoreError.notAStore(
                 path: path, reason: "it is an SQLite database of another application (application_id \(application))")
         }
+        let canWrite = migrate && connection.mode != .readOnly
         if version != Schema.version {
-            guard migrate, version < Schema.version, connection.mode != .readOnly,
-                let steps = migrationPath(from: version)
-            else {
+            guard canWrite, version < Schema.version, migrationPath(from: version) != nil else {
                 throw StoreError.schemaVersion(path: path, found: version, expected: Schema.version)
             }
+        }
+        let missing = try checkParameterColumns(storedParameterColumns(connection), location: path, canAdd: canWrite)
+        var notes: [String] = []
+        if version != Schema.version || !missing.isEmpty {
+            // A consistent copy first (VACUUM INTO reads one snapshot, WAL included), so an upgrade
+            // that goes wrong, or a build that turns out wrong, can be undone by hand.
+            let backup = backupPath(for: path, version: version)
+            try connection.execute("VACUUM INTO '\(backup.replacingOccurrences(of: "'", with: "''"))'")
+            notes.append("backed up to \(backup)")
             try connection.transaction { () throws(StoreError) in
-                for step in steps { try connection.execute(step.sql) }
-                try connection.execute("PRAGMA user_version = \(Schema.version)")
+                if let steps = migrationPath(from: version), !steps.isEmpty {
+                    for step in steps { try connection.execute(step.sql) }
+                    try connection.execute("PRAGMA user_version = \(Schema.version)")
+                    notes.append("upgraded from schema version \(version) to \(Schema.version)")
+                }
+                if !missing.isEmpty {
+                    try addParameterColumns(missing, connection)
+                    notes.append("added parameter column(s) " + missing.map(\.name).joined(separator: ", "))
+                }
             }
         }
-        try checkParameterColumns(connection)
         if connection.mode != .readOnly {
             try addMissingTables(connection)
         } else if try !missingAdditions(connection).isEmpty, access(path, W_OK) == 0 {
@@ -232,19 +362,36 @@ enum Schema {
             // it is: the read goes on, and readers treat the tables as missing.
             if let writer = try? Connection(path: path, mode: .readWrite) { try? addMissingTables(writer) }
         }
+        return notes
+    }
+
+    /// Where an upgrade keeps its backup: next to the store, named after the version it had
+    /// (`results.sqlite.v1.bak`; a number is added when that exists).
+    static func backupPath(for path: String, version: Int) -> String {
+        var candidate = "\(path).v\(version).bak"
+        var n = 2
+        while FileManager.default.fileExists(atPath: candidate) {
+            candidate = "\(path).v\(version).\(n).bak"
+            n += 1
+        }
+        return candidate
     }
 
     /// The `additions` the store lacks.
-    static func missingAdditions(_ connection: Connection) throws(StoreError) -> [(table: String, sql: String)] {
+    static func missingAdditions(_ db: any DatabaseDriver) throws(StoreError) -> [(table: String, sql: String)] {
         var missing: [(table: String, sql: String)] = []
-        for addition in additions where try !hasTable(addition.table, connection) { missing.append(addition) }
+        for addition in additions where try !hasTable(addition.table, db) { missing.append(addition) }
         return missing
     }
 
     /// Whether the store has a table of that name.
-    static func hasTable(_ name: String, _ connection: Connection) throws(StoreError) -> Bool {
-        try connection.scalarInt(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(name)]) ?? 0 > 0
+    static func hasTable(_ name: String, _ db: any DatabaseDriver) throws(StoreError) -> Bool {
+        switch db.dialect.engine {
+        case .sqlite:
+            return try db.scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(name)]) != nil
+        case .postgresql:
+            return try db.scalar("SELECT 1 WHERE to_regclass(?) IS NOT NULL", [.text(name)]) != nil
+        }
     }
 
     /// The migrations leading from `version` to the current one, or `nil` when there is no path.
@@ -259,17 +406,30 @@ enum Schema {
         return steps
     }
 
-    /// Checks that the tasks table has exactly this build's parameter columns.
-    private static func checkParameterColumns(_ connection: Connection) throws(StoreError) {
-        let stmt = try connection.prepare(
-            "SELECT name FROM pragma_table_info('tasks') WHERE name LIKE 'p\\_%' ESCAPE '\\'")
-        var stored: [String] = []
-        while try stmt.step() { stored.append(stmt.string(at: 0) ?? "") }
+    /// The parameter columns (`p_…`) of an SQLite store's tasks table.
+    private static func storedParameterColumns(_ connection: Connection) throws(StoreError) -> [String] {
+        try connection.rows("SELECT name FROM pragma_table_info('tasks') WHERE name LIKE 'p\\_%' ESCAPE '\\'", [])
+            .map { $0.string(at: 0) ?? "" }
+    }
+
+    /// Checks a store's parameter columns against this build's registry. Columns the store lacks
+    /// (parameters added since it was written) can be added (`addParameterColumns`); columns this
+    /// build does not know (a store of a newer build) cannot.
+    /// - Parameters:
+    ///   - stored: the store's `p_…` columns.
+    ///   - location: the store, for messages.
+    ///   - canAdd: whether missing columns may be added (a read-write open that may upgrade).
+    /// - Returns: the parameters whose columns are missing (empty unless `canAdd`).
+    /// - Throws: `StoreError.parameterColumns` for unknown columns, or missing ones that cannot be added.
+    private static func checkParameterColumns(
+        _ stored: [String], location: String, canAdd: Bool
+    ) throws(StoreError) -> [ParameterSpec] {
         let expected = ParameterColumns.all
-        let missing = expected.filter { !stored.contains($0) }.map { String($0.dropFirst(2)) }
+        let missing = SimulationConfig.parameters.filter { !stored.contains(ParameterColumns.column($0)) }
         let extra = stored.filter { !expected.contains($0) }.map { String($0.dropFirst(2)) }
-        if !missing.isEmpty || !extra.isEmpty {
-            throw StoreError.parameterColumns(path: connection.path, missing: missing, extra: extra)
+        if !extra.isEmpty || (!missing.isEmpty && !canAdd) {
+            throw StoreError.parameterColumns(path: location, missing: missing.map(\.name), extra: extra)
         }
+        return missing
     }
 }

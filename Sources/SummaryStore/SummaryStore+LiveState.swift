@@ -28,31 +28,25 @@ extension SummaryStore {
     ///   - json: the state, encoded by the runtime.
     /// - Throws: `StoreError.sqlite` (e.g. a store opened read-only).
     public func publishLiveState(sweep: String, updated: Double, json: String) throws(StoreError) {
-        try connection.cached("INSERT OR REPLACE INTO cluster_live (sweep, updated, state) VALUES (?, ?, ?)")
-            .execute([.text(sweep), .real(updated), .text(json)])
+        try database.run(
+            """
+            INSERT INTO cluster_live (sweep, updated, state) VALUES (?, ?, ?)
+            ON CONFLICT (sweep) DO UPDATE SET updated = excluded.updated, state = excluded.state
+            """, [.text(sweep), .real(updated), .text(json)])
     }
 
     /// The latest live state of every sweep a coordinator served, by sweep name.
-    /// - Returns: empty when no coordinator ever ran on the store.
-    /// - Throws: `StoreError.sqlite`.
-    public func liveStates() throws(StoreError) -> [String: LiveStateRecord] {
-        try Self.liveStates(in: connection)
-    }
-
-    /// `liveStates()` on a connection to a store (for callers that hold only the connection).
     ///
     /// A store of schema version 1 written before `cluster_live` joined the schema and opened
     /// read-only has no such table yet: it has no live states.
-    /// - Parameter connection: a connection to a summary store.
-    /// - Returns: the latest state per sweep name.
-    /// - Throws: `StoreError.sqlite`.
-    public static func liveStates(in connection: Connection) throws(StoreError) -> [String: LiveStateRecord] {
-        guard try Schema.hasTable("cluster_live", connection) else { return [:] }
-        let stmt = try connection.prepare("SELECT sweep, updated, state FROM cluster_live")
+    /// - Returns: empty when no coordinator ever ran on the store.
+    /// - Throws: `StoreError`.
+    public func liveStates() throws(StoreError) -> [String: LiveStateRecord] {
+        guard try Schema.hasTable("cluster_live", database) else { return [:] }
         var out: [String: LiveStateRecord] = [:]
-        while try stmt.step() {
-            guard let sweep = stmt.string(at: 0), let json = stmt.string(at: 2) else { continue }
-            out[sweep] = LiveStateRecord(sweep: sweep, updated: stmt.double(at: 1) ?? 0, json: json)
+        for row in try database.rows("SELECT sweep, updated, state FROM cluster_live") {
+            guard let sweep = row.string(at: 0), let json = row.string(at: 2) else { continue }
+            out[sweep] = LiveStateRecord(sweep: sweep, updated: row.double(at: 1) ?? 0, json: json)
         }
         return out
     }

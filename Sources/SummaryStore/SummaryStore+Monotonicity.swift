@@ -27,8 +27,10 @@ enum RankMonotonicityTable {
 
     /// Both rows of one task in one statement (`values(…)`).
     static let upsert = """
-        INSERT OR REPLACE INTO rank_monotonicity (task_id, measure, monotone_from, rank_drops)
+        INSERT INTO rank_monotonicity (task_id, measure, monotone_from, rank_drops)
         VALUES (?, ?, ?, ?), (?, ?, ?, ?)
+        ON CONFLICT (task_id, measure) DO UPDATE
+        SET monotone_from = excluded.monotone_from, rank_drops = excluded.rank_drops
         """
 
     /// The bound values of `upsert` for one task: its entropy row, then its ratio row.
@@ -42,46 +44,67 @@ enum RankMonotonicityTable {
     }
 
     /// Computes the rows of every stored trajectory that has none (an upgrade); inside a transaction.
-    static func backfill(_ connection: Connection) throws(StoreError) {
-        let read = try connection.prepare(
+    static func backfill(_ db: any DatabaseDriver) throws(StoreError) {
+        var pending: [[DatabaseValue]] = []
+        try db.forEachRow(
             """
             SELECT j.task_id, t.p_tolerance, j.steps, j.erank, j.erank_ratio
             FROM trajectories j JOIN tasks t ON t.id = j.task_id
             WHERE NOT EXISTS (SELECT 1 FROM rank_monotonicity k WHERE k.task_id = j.task_id)
-            """)
-        var pending: [[DatabaseValue]] = []
-        while try read.step() {
-            let id = read.int(at: 0) ?? 0
-            let steps = PackedArray.ints(read.data(at: 2) ?? Data()) ?? []
-            let entropy = PackedArray.doubles(read.data(at: 3) ?? Data()) ?? []
-            let ratio = PackedArray.doubles(read.data(at: 4) ?? Data()) ?? []
+            """, []
+        ) { (row: Row) throws(StoreError) in
+            let id = row.int(at: 0) ?? 0
+            let steps = PackedArray.ints(row.data(at: 2) ?? Data()) ?? []
+            let entropy = PackedArray.doubles(row.data(at: 3) ?? Data()) ?? []
+            let ratio = PackedArray.doubles(row.data(at: 4) ?? Data()) ?? []
             guard entropy.count == steps.count, ratio.count == steps.count else {
                 throw StoreError.corruptValue(table: "trajectories", column: "steps", detail: "task id \(id)")
             }
             pending.append(
-                values(taskID: id, steps: steps, entropy: entropy, ratio: ratio, tolerance: read.double(at: 1) ?? 0.1))
+                values(taskID: id, steps: steps, entropy: entropy, ratio: ratio, tolerance: row.double(at: 1) ?? 0.1))
         }
-        let insert = try connection.prepare(upsert)
-        for row in pending { try insert.execute(row) }
+        for row in pending { try db.run(upsert, row) }
     }
 }
 
 extension SummaryStore {
     /// A task's rank monotonicity under each measure (empty when it has no result, or the store
     /// could not be upgraded to hold them).
-    /// - Throws: `StoreError.sqlite`.
+    /// - Throws: `StoreError` (`.sqlite`, `.postgres`).
     public func rankMonotonicity(for key: TaskKey) throws(StoreError) -> [EffectiveRankMeasure: RankMonotonicity] {
-        guard try Schema.hasTable(RankMonotonicityTable.name, connection) else { return [:] }
-        let stmt = try connection.cached(
+        guard try Schema.hasTable(RankMonotonicityTable.name, database) else { return [:] }
+        var out: [EffectiveRankMeasure: RankMonotonicity] = [:]
+        try database.forEachRow(
             """
             SELECT k.measure, k.monotone_from, k.rank_drops
             FROM tasks t JOIN rank_monotonicity k ON k.task_id = t.id WHERE t.key = ?
-            """)
-        try stmt.bind([.text(key.hex)])
-        var out: [EffectiveRankMeasure: RankMonotonicity] = [:]
-        while try stmt.step() {
-            guard let measure = EffectiveRankMeasure(rawValue: stmt.string(at: 0) ?? "") else { continue }
-            out[measure] = RankMonotonicity(monotoneFrom: stmt.int(at: 1), rankDrops: stmt.int(at: 2) ?? 0)
+            """, [.text(key.hex)]
+        ) { (row: Row) throws(StoreError) in
+            guard let measure = EffectiveRankMeasure(rawValue: row.string(at: 0) ?? "") else { return }
+            out[measure] = RankMonotonicity(monotoneFrom: row.int(at: 1), rankDrops: row.int(at: 2) ?? 0)
+        }
+        return out
+    }
+
+    /// Every task's rank monotonicity in a sweep, by task key (hex), in one query (empty when the
+    /// store could not be upgraded to hold them).
+    /// - Throws: `StoreError.unknownSweep`, `.sqlite`, `.postgres`.
+    public func rankMonotonicity(sweep: String) throws(StoreError) -> [String: [EffectiveRankMeasure: RankMonotonicity]]
+    {
+        let sweepID = try self.sweepID(sweep)
+        guard try Schema.hasTable(RankMonotonicityTable.name, database) else { return [:] }
+        var out: [String: [EffectiveRankMeasure: RankMonotonicity]] = [:]
+        try database.forEachRow(
+            """
+            SELECT t.key, k.measure, k.monotone_from, k.rank_drops
+            FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id JOIN rank_monotonicity k ON k.task_id = t.id
+            WHERE m.sweep_id = ?
+            """, [.integer(sweepID)]
+        ) { (row: Row) throws(StoreError) in
+            guard let key = row.string(at: 0), let measure = EffectiveRankMeasure(rawValue: row.string(at: 1) ?? "")
+            else { return }
+            out[key, default: [:]][measure] = RankMonotonicity(
+                monotoneFrom: row.int(at: 2), rankDrops: row.int(at: 3) ?? 0)
         }
         return out
     }

@@ -16,176 +16,231 @@ extension SummaryStore {
     @discardableResult
     public func recordResults(_ batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
         let now = Self.now
-        return try connection.transaction { () throws(StoreError) -> RecordSummary in
-            let findTask = try connection.cached("SELECT id, status = 'done', p_tolerance FROM tasks WHERE key = ?")
-            let updateTask = try connection.cached(
-                """
-                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?, worker), host = coalesce(?, host),
-                    started = coalesce(?, started), finished = ?, attempts = max(attempts + ?, 1)
-                WHERE id = ?
-                """)
-            let upsertResult = try connection.cached(
-                """
-                INSERT OR REPLACE INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
-                    best_step, best_error, best_inside, targets, recorded, observed_entries, unobserved_lines)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let clearIntervals = try connection.cached("DELETE FROM intervals WHERE task_id = ?")
-            let insertInterval = try connection.cached(
-                """
-                INSERT INTO intervals (task_id, rank, target, measured, start, "end", length, middle_error,
-                    predicted, predicted_start, predicted_end)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let upsertTrajectory = try connection.cached(
-                """
-                INSERT OR REPLACE INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            let upsertRecovery = try connection.cached(
-                """
-                INSERT OR REPLACE INTO recovery (task_id, final_error, final_unobserved_error, final_clean_error,
-                    best_recovery_error, best_recovery_step, error, unobserved_error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let upsertMonotonicity = try connection.cached(RankMonotonicityTable.upsert)
+        let d = database.dialect
+        return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
-            for item in batch {
-                let found = try findTask.first([.text(item.key.hex)]) { row in
-                    (row.int(at: 0), row.int(at: 1) == 1, row.double(at: 2))
+            // The tasks' ids and states, in one query per chunk of keys.
+            var found: [String: (id: Int, done: Bool, tolerance: Double?)] = [:]
+            let keys = Array(Set(batch.map(\.key.hex)))
+            for chunk in stride(from: 0, to: keys.count, by: 500).map({ keys[$0..<min($0 + 500, keys.count)] }) {
+                for row in try database.rows(
+                    """
+                    SELECT key, id, CASE WHEN status = 'done' THEN 1 ELSE 0 END, p_tolerance FROM tasks
+                    WHERE key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                    """, chunk.map { .text($0) })
+                {
+                    if let key = row.string(at: 0), let id = row.int(at: 1) {
+                        found[key] = (id, row.int(at: 2) == 1, row.double(at: 3))
+                    }
                 }
-                guard let found, let id = found.0 else {
+            }
+            // One row per task (a key twice in a batch: the later result wins, both starts count).
+            var order: [String] = []
+            var latest: [String: CompletedTask] = [:]
+            var starts: [String: Int] = [:]
+            for item in batch {
+                let key = item.key.hex
+                guard found[key] != nil else {
                     summary.unknown.append(item.key)
                     continue
                 }
-                // Interval rows exist only for done tasks (results and state change together).
-                let wasDone = found.1
-                let tolerance = found.2 ?? 0.1
+                if latest[key] == nil { order.append(key) }
+                latest[key] = item
+                starts[key, default: 0] += item.start?.attemptIncrement ?? 0
+            }
+            var taskRows: [[DatabaseValue]] = []
+            var resultRows: [[DatabaseValue]] = []
+            var intervalRows: [[DatabaseValue]] = []
+            var trajectoryRows: [[DatabaseValue]] = []
+            var monotonicityRows: [[DatabaseValue]] = []
+            var recoveryRows: [[DatabaseValue]] = []
+            var cleared: [DatabaseValue] = []
+            for key in order {
+                guard let item = latest[key], let (id, wasDone, tolerance) = found[key] else { continue }
                 let r = item.result
-                try updateTask.execute([
-                    DatabaseValue(item.worker), DatabaseValue(item.host),
-                    item.start?.recordedStart ?? .null, .real(now),
-                    .integer(item.start?.attemptIncrement ?? 0), .integer(id),
+                taskRows.append([
+                    .integer(id), DatabaseValue(item.worker), DatabaseValue(item.host),
+                    item.start?.recordedStart ?? .null, .real(now), .integer(starts[key] ?? 0),
                 ])
-                try upsertResult.execute([
+                resultRows.append([
                     .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
                     Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
                     Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
                     .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
                     DatabaseValue(r.unobservedLines),
                 ])
-                if wasDone { try clearIntervals.execute([.integer(id)]) }
-                for row in Self.intervalRows(r) {
-                    try insertInterval.execute([.integer(id)] + row)
-                }
+                // Interval rows exist only for done tasks (results and state change together).
+                if wasDone { cleared.append(.integer(id)) }
+                for row in Self.intervalRows(r) { intervalRows.append([.integer(id)] + row) }
                 let t = r.trajectory
                 let hasClean = t.contains { $0.cleanError != nil }
                 let (steps, erank, ratio) = (t.map(\.step), t.map(\.erank), t.map(\.erankRatio))
-                try upsertTrajectory.execute([
+                trajectoryRows.append([
                     .integer(id), .integer(t.count), .blob(PackedArray.pack(steps)),
                     .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
                     .blob(PackedArray.pack(ratio)),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
                 ])
-                try upsertRecovery.execute([
+                recoveryRows.append([
                     .integer(id), Self.finite(r.finalError), Self.finite(r.finalUnobservedError),
                     Self.finite(r.finalCleanError), Self.finite(r.bestRecoveryError), DatabaseValue(r.bestRecoveryStep),
                     Self.optionalColumn(t.map(\.error)), Self.optionalColumn(t.map(\.unobservedError)),
                 ])
-                try upsertMonotonicity.execute(
+                monotonicityRows.append(
                     RankMonotonicityTable.values(
-                        taskID: id, steps: steps, entropy: erank, ratio: ratio, tolerance: tolerance))
+                        taskID: id, steps: steps, entropy: erank, ratio: ratio, tolerance: tolerance ?? 0.1))
                 summary.recorded += 1
+            }
+            // Task rows: state, who, when; the values as a derived table joined on the id.
+            let taskTuple = [d.integer, d.text, d.text, d.real, d.real, d.integer]
+            try bulk(taskRows) { k in
+                """
+                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
+                    host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
+                    finished = v.finished, attempts = \(d.greatest("tasks.attempts + v.starts", "1"))
+                FROM (\(Self.selectRows(k, types: taskTuple, names: ["id", "worker", "host", "started", "finished", "starts"])))
+                    AS v
+                WHERE tasks.id = v.id
+                """
+            }
+            try bulk(resultRows) { k in
+                """
+                INSERT INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
+                    best_step, best_error, best_inside, targets, recorded, observed_entries, unobserved_lines)
+                VALUES \(Self.valueRows(k, columns: 14))
+                ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, path = excluded.path,
+                    steps = excluded.steps, final_loss = excluded.final_loss, final_erank = excluded.final_erank,
+                    seconds = excluded.seconds, best_step = excluded.best_step, best_error = excluded.best_error,
+                    best_inside = excluded.best_inside, targets = excluded.targets, recorded = excluded.recorded,
+                    observed_entries = excluded.observed_entries, unobserved_lines = excluded.unobserved_lines
+                """
+            }
+            try bulk(cleared.map { [$0] }) { k in
+                "DELETE FROM intervals WHERE task_id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))"
+            }
+            try bulk(intervalRows) { k in
+                """
+                INSERT INTO intervals (task_id, rank, target, measured, start, "end", length, middle_error,
+                    predicted, predicted_start, predicted_end)
+                VALUES \(Self.valueRows(k, columns: 11))
+                """
+            }
+            try bulk(trajectoryRows) { k in
+                """
+                INSERT INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
+                VALUES \(Self.valueRows(k, columns: 7))
+                ON CONFLICT (task_id) DO UPDATE SET points = excluded.points, steps = excluded.steps,
+                    loss = excluded.loss, erank = excluded.erank, erank_ratio = excluded.erank_ratio,
+                    clean_error = excluded.clean_error
+                """
+            }
+            try bulk(recoveryRows) { k in
+                """
+                INSERT INTO recovery (task_id, final_error, final_unobserved_error, final_clean_error,
+                    best_recovery_error, best_recovery_step, error, unobserved_error)
+                VALUES \(Self.valueRows(k, columns: 8))
+                ON CONFLICT (task_id) DO UPDATE SET final_error = excluded.final_error,
+                    final_unobserved_error = excluded.final_unobserved_error,
+                    final_clean_error = excluded.final_clean_error, best_recovery_error = excluded.best_recovery_error,
+                    best_recovery_step = excluded.best_recovery_step, error = excluded.error,
+                    unobserved_error = excluded.unobserved_error
+                """
+            }
+            // Two rows per task (entropy, ratio): `RankMonotonicityTable.values`.
+            try bulk(monotonicityRows) { k in
+                """
+                INSERT INTO rank_monotonicity (task_id, measure, monotone_from, rank_drops)
+                VALUES \(Self.valueRows(2 * k, columns: 4))
+                ON CONFLICT (task_id, measure) DO UPDATE
+                SET monotone_from = excluded.monotone_from, rank_drops = excluded.rank_drops
+                """
             }
             return summary
         }
     }
 
+    /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: one for SQLite (a cached
+    /// statement in a loop is its fastest way), up to the dialect's `bulkRows` for PostgreSQL (one
+    /// round trip per chunk instead of one per row).
+    /// - Parameters:
+    ///   - rows: the values of each row (all of one width).
+    ///   - sql: the statement for `k` rows.
+    ///   - row: receives the rows a statement returns (`RETURNING`, `SELECT`); `nil` to run only.
+    func bulk(
+        _ rows: [[DatabaseValue]], _ sql: (Int) -> String, row: ((Row) -> Void)? = nil
+    ) throws(StoreError) {
+        guard let width = rows.first?.count, width > 0 else { return }
+        let chunk = max(1, min(database.dialect.bulkRows, 30_000 / width))
+        var start = 0
+        while start < rows.count {
+            let end = min(start + chunk, rows.count)
+            let values = rows[start..<end].flatMap { $0 }
+            if let row {
+                try database.forEachRow(sql(end - start), values) { (r: Row) throws(StoreError) in row(r) }
+            } else {
+                try database.run(sql(end - start), values)
+            }
+            start = end
+        }
+    }
+
+    /// `(?, …, ?), (?, …, ?)`: `rows` tuples of `columns` placeholders.
+    static func valueRows(_ rows: Int, columns: Int) -> String {
+        let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: tuple, count: rows).joined(separator: ", ")
+    }
+
+    /// `SELECT CAST(? AS T1) AS n1, … UNION ALL SELECT …`: `rows` rows of typed placeholders, a
+    /// derived table both engines accept (SQLite has no column list on `VALUES … AS v(…)`).
+    static func selectRows(_ rows: Int, types: [String], names: [String]) -> String {
+        let first = zip(types, names).map { "CAST(? AS \($0)) AS \($1)" }.joined(separator: ", ")
+        let other = types.map { "CAST(? AS \($0))" }.joined(separator: ", ")
+        return (["SELECT " + first] + Array(repeating: "SELECT " + other, count: max(0, rows - 1)))
+            .joined(separator: " UNION ALL ")
+    }
+
     /// The stored result of a task, rebuilt from its rows, or `nil` when it has none.
     /// - Throws: `StoreError.corruptValue`, `.sqlite`.
     public func result(for key: TaskKey) throws(StoreError) -> SimulationResult? {
-        let head = try connection.cached(
-            """
-            SELECT r.task_id, r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step,
-                r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
-            FROM tasks t JOIN results r ON r.task_id = t.id WHERE t.key = ?
-            """)
-        try head.bind([.text(key.hex)])
-        defer { head.reset() }  // read one row: reset, or the connection keeps a read transaction
-        guard try head.step(), let id = head.int(at: 0) else { return nil }
-        guard let status = RunStatus(rawValue: head.string(at: 1) ?? ""),
-            let path = SolverPath(rawValue: head.string(at: 2) ?? "")
-        else {
-            throw StoreError.corruptValue(table: "results", column: "status", detail: "task \(key.short)")
-        }
-        var result = SimulationResult(
-            status: status, path: path, steps: head.int(at: 3) ?? 0, finalLoss: head.double(at: 4) ?? .nan,
-            finalErank: head.double(at: 5) ?? .nan, targets: PackedArray.doubles(head.data(at: 10) ?? Data()) ?? [],
-            intervals: [], predicted: [], trajectory: [], bestStep: head.int(at: 7), bestCleanError: head.double(at: 8),
-            bestInsideInterval: head.int(at: 9).map { $0 != 0 }, seconds: head.double(at: 6) ?? 0)
-        result.observedEntries = head.int(at: 11)
-        result.unobservedLines = head.int(at: 12)
-
-        let rows = try connection.cached(
+        guard
+            let head = try database.rows(
+                """
+                SELECT r.task_id, r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step,
+                    r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
+                FROM tasks t JOIN results r ON r.task_id = t.id WHERE t.key = ?
+                """, [.text(key.hex)]
+            ).first, let id = head.int(at: 0), var result = try Self.resultHead(head, at: 1, key: key)
+        else { return nil }
+        for row in try database.rows(
             """
             SELECT rank, target, measured, start, "end", length, middle_error, predicted, predicted_start, predicted_end
             FROM intervals WHERE task_id = ? ORDER BY rank
-            """)
-        try rows.bind([.integer(id)])
-        while try rows.step() {
-            let rank = rows.int(at: 0) ?? 0
-            if rows.int(at: 2) == 1 {
-                result.intervals.append(
-                    IntervalStat(
-                        rank: rank, target: rows.double(at: 1) ?? .nan, start: rows.int(at: 3), end: rows.int(at: 4),
-                        length: rows.int(at: 5) ?? 0, middleError: rows.double(at: 6)))
-            }
-            if rows.int(at: 7) == 1 {
-                result.predicted.append(
-                    PredictedInterval(rank: rank, start: rows.double(at: 8), end: rows.double(at: 9)))
-            }
+            """, [.integer(id)])
+        {
+            Self.appendInterval(row, at: 0, to: &result)
         }
-
-        let traj = try connection.cached(
-            "SELECT steps, loss, erank, erank_ratio, clean_error FROM trajectories WHERE task_id = ?")
-        try traj.bind([.integer(id)])
-        defer { traj.reset() }
-        if try traj.step() {
-            let steps = PackedArray.ints(traj.data(at: 0) ?? Data()) ?? []
-            let loss = PackedArray.doubles(traj.data(at: 1) ?? Data()) ?? []
-            let erank = PackedArray.doubles(traj.data(at: 2) ?? Data()) ?? []
-            let ratio = PackedArray.doubles(traj.data(at: 3) ?? Data()) ?? []
-            let clean = traj.data(at: 4).flatMap(PackedArray.doubles)
-            guard loss.count == steps.count, erank.count == steps.count, ratio.count == steps.count,
-                clean == nil || clean?.count == steps.count
-            else {
-                throw StoreError.corruptValue(table: "trajectories", column: "steps", detail: "task \(key.short)")
-            }
-            result.trajectory = steps.indices.map { i in
-                TrajectoryPoint(
-                    step: steps[i], loss: loss[i], erank: erank[i], erankRatio: ratio[i],
-                    cleanError: clean.flatMap { $0[i].isNaN ? nil : $0[i] })
-            }
+        if let row = try database.rows(
+            "SELECT steps, loss, erank, erank_ratio, clean_error FROM trajectories WHERE task_id = ?", [.integer(id)]
+        ).first {
+            result.trajectory = try Self.trajectory(row, at: 0, key: key)
         }
         // A store opened read-only may predate the recovery table: then nothing was recorded.
-        guard try Schema.hasTable("recovery", connection) else { return result }
-        let recovery = try connection.cached(
+        guard try Schema.hasTable("recovery", database) else { return result }
+        if let row = try database.rows(
             """
             SELECT final_error, final_unobserved_error, final_clean_error, best_recovery_error, best_recovery_step,
                 error, unobserved_error
             FROM recovery WHERE task_id = ?
-            """)
-        try recovery.bind([.integer(id)])
-        defer { recovery.reset() }
-        if try recovery.step() {
-            result.finalError = recovery.double(at: 0)
-            result.finalUnobservedError = recovery.double(at: 1)
-            result.finalCleanError = recovery.double(at: 2)
-            result.bestRecoveryError = recovery.double(at: 3)
-            result.bestRecoveryStep = recovery.int(at: 4)
+            """, [.integer(id)]
+        ).first {
+            result.finalError = row.double(at: 0)
+            result.finalUnobservedError = row.double(at: 1)
+            result.finalCleanError = row.double(at: 2)
+            result.bestRecoveryError = row.double(at: 3)
+            result.bestRecoveryStep = row.int(at: 4)
             let count = result.trajectory.count
-            let error = recovery.data(at: 5).flatMap(PackedArray.doubles)
-            let hidden = recovery.data(at: 6).flatMap(PackedArray.doubles)
+            let error = row.data(at: 5).flatMap(PackedArray.doubles)
+            let hidden = row.data(at: 6).flatMap(PackedArray.doubles)
             guard [error, hidden].allSatisfy({ $0 == nil || $0?.count == count }) else {
                 throw StoreError.corruptValue(table: "recovery", column: "error", detail: "task \(key.short)")
             }

@@ -24,49 +24,60 @@ extension SummaryStore {
         name: String, spec: String, tasks: [SweepTask], replace: Bool = false
     ) throws(StoreError) -> SweepRegistration {
         let now = Self.now
-        return try connection.transaction { () throws(StoreError) -> SweepRegistration in
+        return try database.inTransaction { () throws(StoreError) -> SweepRegistration in
             let dropped = try checkRegistration(name: name, tasks: tasks, replace: replace)
-            try connection.cached(
+            try database.run(
                 """
                 INSERT INTO sweeps (name, spec, created, updated) VALUES (?, ?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated = excluded.updated
-                """
-            ).execute([.text(name), .text(spec), .real(now), .real(now)])
-            guard let sweepID = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) else {
+                """, [.text(name), .text(spec), .real(now), .real(now)])
+            guard let sweepID = try database.scalar("SELECT id FROM sweeps WHERE name = ?", [.text(name)])?.intValue
+            else {
                 throw StoreError.unknownSweep(name: name, suggestion: nil)
             }
-            try connection.cached("DELETE FROM sweep_tasks WHERE sweep_id = ?").execute([.integer(sweepID)])
+            try database.run("DELETE FROM sweep_tasks WHERE sweep_id = ?", [.integer(sweepID)])
+            // Distinct tasks in order (a key twice counts once); new ones inserted (RETURNING tells
+            // which), the ids of the others looked up, then the memberships, in bulk.
+            var seen = Set<String>()
+            let unique = tasks.filter { seen.insert($0.key.hex).inserted }
             let columns = SimulationConfig.parameters.map(ParameterColumns.quoted)
-            let insertTask = try connection.cached(
-                "INSERT INTO tasks (key, \(columns.joined(separator: ", ")), canonical, created) VALUES (?, "
-                    + Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
-                    + ") ON CONFLICT (key) DO NOTHING")
-            let findTask = try connection.cached("SELECT id FROM tasks WHERE key = ?")
-            let addMember = try connection.cached(
-                "INSERT OR IGNORE INTO sweep_tasks (sweep_id, task_id, position) VALUES (?, ?, ?)")
-            var registration = SweepRegistration(total: 0, new: 0, existing: 0, done: 0)
-            var position = 0
-            for task in tasks {
-                try insertTask.execute(
-                    [.text(task.key.hex)] + ParameterColumns.values(of: task.config) + [
-                        .text(task.canonicalJSON), .real(now),
-                    ])
-                let taskID: Int
-                let isNew = connection.changes == 1
-                if isNew {
-                    taskID = connection.lastInsertRowID
-                } else {
-                    guard let id = try findTask.first([.text(task.key.hex)], { $0.int(at: 0) }) ?? nil else {
-                        throw StoreError.corruptValue(table: "tasks", column: "key", detail: "lost \(task.key)")
-                    }
-                    taskID = id
+            var ids: [String: Int] = [:]
+            var registration = SweepRegistration(total: unique.count, new: 0, existing: 0, done: 0)
+            let taskRows = unique.map { task -> [DatabaseValue] in
+                [.text(task.key.hex)] + ParameterColumns.values(of: task.config) + [
+                    .text(task.canonicalJSON), .real(now),
+                ]
+            }
+            try bulk(
+                taskRows,
+                { k in
+                    "INSERT INTO tasks (key, \(columns.joined(separator: ", ")), canonical, created) VALUES "
+                        + Self.valueRows(k, columns: columns.count + 3)
+                        + " ON CONFLICT (key) DO NOTHING RETURNING key, id"
+                },
+                row: { row in
+                    if let key = row.string(at: 0), let id = row.int(at: 1) { ids[key] = id }
+                })
+            registration.new = ids.count
+            registration.existing = unique.count - ids.count
+            let known = unique.map(\.key.hex).filter { ids[$0] == nil }
+            try bulk(
+                known.map { [.text($0)] },
+                { k in
+                    "SELECT key, id FROM tasks WHERE key IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))"
+                },
+                row: { row in
+                    if let key = row.string(at: 0), let id = row.int(at: 1) { ids[key] = id }
+                })
+            var memberships: [[DatabaseValue]] = []
+            for (position, task) in unique.enumerated() {
+                guard let id = ids[task.key.hex] else {
+                    throw StoreError.corruptValue(table: "tasks", column: "key", detail: "lost \(task.key)")
                 }
-                try addMember.execute([.integer(sweepID), .integer(taskID), .integer(position)])
-                if connection.changes == 1 {
-                    position += 1
-                    registration.total += 1
-                    if isNew { registration.new += 1 } else { registration.existing += 1 }
-                }
+                memberships.append([.integer(sweepID), .integer(id), .integer(position)])
+            }
+            try bulk(memberships) { k in
+                "INSERT INTO sweep_tasks (sweep_id, task_id, position) VALUES \(Self.valueRows(k, columns: 3))"
             }
             registration.dropped = dropped
             registration.done = try countByState(sweepID: sweepID).done
@@ -84,16 +95,15 @@ extension SummaryStore {
     /// - Throws: `StoreError.sweepChanged` when that number is not 0 and `replace` is false, `.sqlite`.
     @discardableResult
     public func checkRegistration(name: String, tasks: [SweepTask], replace: Bool = false) throws(StoreError) -> Int {
-        guard let oldID = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) else {
+        guard let oldID = try database.scalar("SELECT id FROM sweeps WHERE name = ?", [.text(name)])?.intValue else {
             return 0
         }
         let keeping = Set(tasks.map(\.key.hex))
-        let members = try connection.cached(
-            "SELECT t.key FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id WHERE m.sweep_id = ?")
-        try members.bind([.integer(oldID)])
         var dropped = 0
-        while try members.step() {
-            if !keeping.contains(members.string(at: 0) ?? "") { dropped += 1 }
+        try database.forEachRow(
+            "SELECT t.key FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id WHERE m.sweep_id = ?", [.integer(oldID)]
+        ) { (row: Row) throws(StoreError) in
+            if !keeping.contains(row.string(at: 0) ?? "") { dropped += 1 }
         }
         if dropped > 0 && !replace {
             throw StoreError.sweepChanged(name: name, dropped: dropped, total: keeping.count)
@@ -114,16 +124,15 @@ extension SummaryStore {
         let sweepID = try self.sweepID(sweep)
         let columns = SimulationConfig.parameters.map { "t." + ParameterColumns.quoted($0) }
         let states = includeFailed ? "('pending', 'running', 'failed')" : "('pending', 'running')"
-        let stmt = try connection.prepare(
+        var tasks: [SweepTask] = []
+        for stmt in try database.rows(
             """
             SELECT t.key, t.canonical, \(columns.joined(separator: ", "))
             FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
             WHERE m.sweep_id = ? AND t.status IN \(states)
-            ORDER BY m.position LIMIT ?
-            """)
-        try stmt.bind([.integer(sweepID), .integer(limit ?? -1)])
-        var tasks: [SweepTask] = []
-        while try stmt.step() {
+            ORDER BY m.position \(database.dialect.limit(limit))
+            """, [.integer(sweepID)])
+        {
             let values = (0..<columns.count).map { stmt.value(at: $0 + 2) }
             tasks.append(
                 SweepTask(
@@ -136,9 +145,9 @@ extension SummaryStore {
     /// Which of `keys` already have a result (keys not in the store are not done).
     /// - Throws: `StoreError.sqlite`.
     public func doneKeys(among keys: [TaskKey]) throws(StoreError) -> Set<TaskKey> {
-        let stmt = try connection.cached("SELECT status = 'done' FROM tasks WHERE key = ?")
         var done = Set<TaskKey>()
-        for key in Set(keys) where try stmt.first([.text(key.hex)], { $0.int(at: 0) == 1 }) == true {
+        for key in Set(keys)
+        where try database.scalar("SELECT 1 FROM tasks WHERE key = ? AND status = 'done'", [.text(key.hex)]) != nil {
             done.insert(key)
         }
         return done
@@ -159,20 +168,32 @@ extension SummaryStore {
     /// - Throws: `StoreError.sqlite`.
     public func markRunning(_ starts: [TaskStart]) throws(StoreError) {
         guard !starts.isEmpty else { return }
-        try connection.transaction { () throws(StoreError) in
-            let stmt = try connection.cached(
+        // One row per task: the latest start's worker, host and time, and how many attempts the
+        // starts count (an adopted task keeps the start time and count of the attempt it continues).
+        var order: [String] = []
+        var latest: [String: TaskStart] = [:]
+        var count: [String: Int] = [:]
+        for s in starts {
+            if latest[s.key.hex] == nil { order.append(s.key.hex) }
+            latest[s.key.hex] = s
+            count[s.key.hex, default: 0] += s.attemptIncrement
+        }
+        let rows = order.map { key -> [DatabaseValue] in
+            let s = latest[key]!
+            return [
+                .text(key), DatabaseValue(s.worker), DatabaseValue(s.host), s.recordedStart, .integer(count[key] ?? 0),
+            ]
+        }
+        let d = database.dialect
+        try database.inTransaction { () throws(StoreError) in
+            try bulk(rows) { k in
                 """
-                UPDATE tasks SET status = 'running', worker = ?, host = ?, started = coalesce(?, started),
-                    attempts = attempts + ?, error = NULL
-                WHERE key = ? AND status IN ('pending', 'running')
-                """)
-            for s in starts {
-                // An adopted task keeps the start time of the attempt it continues.
-                try stmt.execute([
-                    DatabaseValue(s.worker), DatabaseValue(s.host),
-                    s.recordedStart, .integer(s.attemptIncrement),
-                    .text(s.key.hex),
-                ])
+                UPDATE tasks SET status = 'running', worker = v.worker, host = v.host,
+                    started = coalesce(v.started, tasks.started), attempts = tasks.attempts + v.n, error = NULL
+                FROM (\(Self.selectRows(k, types: [d.text, d.text, d.text, d.real, d.integer], names: ["key", "worker", "host", "started", "n"])))
+                    AS v
+                WHERE tasks.key = v.key AND tasks.status IN ('pending', 'running')
+                """
             }
         }
     }
@@ -184,9 +205,13 @@ extension SummaryStore {
     /// - Throws: `StoreError.sqlite`.
     public func markPending(_ keys: [TaskKey]) throws(StoreError) {
         guard !keys.isEmpty else { return }
-        try connection.transaction { () throws(StoreError) in
-            let stmt = try connection.cached("UPDATE tasks SET status = 'pending' WHERE key = ? AND status = 'running'")
-            for key in keys { try stmt.execute([.text(key.hex)]) }
+        try database.inTransaction { () throws(StoreError) in
+            try bulk(keys.map { [.text($0.hex)] }) { k in
+                """
+                UPDATE tasks SET status = 'pending'
+                WHERE status = 'running' AND key IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))
+                """
+            }
         }
     }
 
@@ -199,24 +224,24 @@ extension SummaryStore {
     public func markFailed(_ failures: [TaskFailure]) throws(StoreError) -> RecordSummary {
         guard !failures.isEmpty else { return RecordSummary(recorded: 0, unknown: []) }
         let now = Self.now
-        return try connection.transaction { () throws(StoreError) -> RecordSummary in
-            let stmt = try connection.cached(
-                """
-                UPDATE tasks SET status = 'failed', error = ?, worker = coalesce(?, worker), host = coalesce(?, host),
-                    started = coalesce(?, started), finished = ?, attempts = max(attempts + ?, 1)
-                WHERE key = ? AND status != 'done'
-                """)
-            let exists = try connection.cached("SELECT 1 FROM tasks WHERE key = ?")
+        let update = """
+            UPDATE tasks SET status = 'failed', error = ?, worker = coalesce(?, worker), host = coalesce(?, host),
+                started = coalesce(?, started), finished = ?, attempts = \(database.dialect.greatest("attempts + ?", "1"))
+            WHERE key = ? AND status != 'done'
+            """
+        return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
             for f in failures {
-                try stmt.execute([
-                    .text(f.error), DatabaseValue(f.worker), DatabaseValue(f.host),
-                    f.start?.recordedStart ?? .null, .real(now), .integer(f.start?.attemptIncrement ?? 0),
-                    .text(f.key.hex),
-                ])
-                if connection.changes == 1 {
+                let changed = try database.run(
+                    update,
+                    [
+                        .text(f.error), DatabaseValue(f.worker), DatabaseValue(f.host),
+                        f.start?.recordedStart ?? .null, .real(now),
+                        .integer(f.start?.attemptIncrement ?? 0), .text(f.key.hex),
+                    ])
+                if changed == 1 {
                     summary.recorded += 1
-                } else if try exists.first([.text(f.key.hex)], { _ in true }) == nil {
+                } else if try database.scalar("SELECT 1 FROM tasks WHERE key = ?", [.text(f.key.hex)]) == nil {
                     summary.unknown.append(f.key)
                 }
             }
@@ -244,20 +269,18 @@ extension SummaryStore {
 
     private func resetState(_ state: TaskState, sweep: String?) throws(StoreError) -> Int {
         let stateValue = DatabaseValue.text(state.rawValue)
-        return try connection.transaction { () throws(StoreError) -> Int in
+        return try database.inTransaction { () throws(StoreError) -> Int in
             if let sweep {
                 let id = try sweepID(sweep)
-                try connection.prepare(
+                return try database.run(
                     """
                     UPDATE tasks SET status = 'pending', error = NULL
                     WHERE status = ? AND id IN (SELECT task_id FROM sweep_tasks WHERE sweep_id = ?)
-                    """
-                ).execute([stateValue, .integer(id)])
+                    """, [stateValue, .integer(id)])
             } else {
-                try connection.prepare("UPDATE tasks SET status = 'pending', error = NULL WHERE status = ?")
-                    .execute([stateValue])
+                return try database.run(
+                    "UPDATE tasks SET status = 'pending', error = NULL WHERE status = ?", [stateValue])
             }
-            return connection.changes
         }
     }
 
@@ -265,23 +288,24 @@ extension SummaryStore {
     /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
     public func statusCounts(sweep: String? = nil) throws(StoreError) -> StatusCounts {
         if let sweep { return try countByState(sweepID: try sweepID(sweep)) }
-        let stmt = try connection.cached("SELECT status, count(*) FROM tasks GROUP BY status")
-        return try readCounts(stmt)
+        return try readCounts(database.rows("SELECT status, count(*) FROM tasks GROUP BY status"))
     }
 
     /// Every sweep with its progress, oldest first.
     /// - Throws: `StoreError.sqlite`.
     public func sweeps() throws(StoreError) -> [SweepSummary] {
         // `updated`: the later of the last registration and the last task finishing (done or failed).
-        let stmt = try connection.prepare(
+        let lastFinish = """
+            coalesce((SELECT max(t.finished) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
+                      WHERE m.sweep_id = s.id), 0)
             """
-            SELECT s.id, s.name, s.created,
-                max(s.updated, coalesce((SELECT max(t.finished) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
-                                         WHERE m.sweep_id = s.id), 0))
+        var rows: [(Int, String, Double, Double)] = []
+        for stmt in try database.rows(
+            """
+            SELECT s.id, s.name, s.created, \(database.dialect.greatest("s.updated", lastFinish))
             FROM sweeps s ORDER BY s.created, s.id
             """)
-        var rows: [(Int, String, Double, Double)] = []
-        while try stmt.step() {
+        {
             rows.append(
                 (stmt.int(at: 0) ?? 0, stmt.string(at: 1) ?? "", stmt.double(at: 2) ?? 0, stmt.double(at: 3) ?? 0))
         }
@@ -299,16 +323,18 @@ extension SummaryStore {
     /// - Throws: `StoreError.unknownSweep`, `.sqlite`.
     public func sweepSpec(_ name: String) throws(StoreError) -> String {
         _ = try sweepID(name)
-        return try connection.scalarText("SELECT spec FROM sweeps WHERE name = ?", [.text(name)]) ?? ""
+        return try database.scalar("SELECT spec FROM sweeps WHERE name = ?", [.text(name)])?.stringValue ?? ""
     }
 
     /// The bookkeeping of one task, or `nil` when the key is unknown.
     /// - Throws: `StoreError.corruptValue`, `.sqlite`.
     public func task(_ key: TaskKey) throws(StoreError) -> StoredTask? {
-        let stmt = try connection.cached("SELECT \(Self.storedTaskColumns) FROM tasks t WHERE t.key = ?")
-        return try stmt.first([.text(key.hex)]) { (row: Statement) throws(StoreError) -> StoredTask in
-            try Self.storedTask(row)
-        }
+        guard
+            let row = try database.rows(
+                "SELECT \(Self.storedTaskColumns) FROM tasks t WHERE t.key = ?", [.text(key.hex)]
+            ).first
+        else { return nil }
+        return try Self.storedTask(row)
     }
 
     /// The tasks of a sweep (or of the whole store) in one state, in sweep order: the running
@@ -320,31 +346,32 @@ extension SummaryStore {
     /// - Returns: the tasks, ordered by position in the sweep (by insertion for the whole store).
     /// - Throws: `StoreError.unknownSweep`, `.corruptValue`, `.sqlite`.
     public func tasks(in state: TaskState, sweep: String? = nil, limit: Int? = nil) throws(StoreError) -> [StoredTask] {
-        let stmt: Statement
+        let rows: [Row]
         if let sweep {
-            stmt = try connection.prepare(
+            rows = try database.rows(
                 """
                 SELECT \(Self.storedTaskColumns) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
-                WHERE m.sweep_id = ? AND t.status = ? ORDER BY m.position LIMIT ?
-                """)
-            try stmt.bind([.integer(try sweepID(sweep)), .text(state.rawValue), .integer(limit ?? -1)])
+                WHERE m.sweep_id = ? AND t.status = ? ORDER BY m.position \(database.dialect.limit(limit))
+                """, [.integer(try sweepID(sweep)), .text(state.rawValue)])
         } else {
-            stmt = try connection.prepare(
-                "SELECT \(Self.storedTaskColumns) FROM tasks t WHERE t.status = ? ORDER BY t.id LIMIT ?")
-            try stmt.bind([.text(state.rawValue), .integer(limit ?? -1)])
+            rows = try database.rows(
+                """
+                SELECT \(Self.storedTaskColumns) FROM tasks t WHERE t.status = ?
+                ORDER BY t.id \(database.dialect.limit(limit))
+                """, [.text(state.rawValue)])
         }
         var out: [StoredTask] = []
-        while try stmt.step() { out.append(try Self.storedTask(stmt)) }
+        for row in rows { out.append(try Self.storedTask(row)) }
         return out
     }
 
     /// The columns `storedTask(_:)` reads, over alias `t`.
-    private static var storedTaskColumns: String {
+    static var storedTaskColumns: String {
         (["t.key", "t.status", "t.attempts", "t.worker", "t.host", "t.started", "t.finished", "t.error", "t.canonical"]
             + SimulationConfig.parameters.map { "t." + ParameterColumns.quoted($0) }).joined(separator: ", ")
     }
 
-    private static func storedTask(_ row: Statement) throws(StoreError) -> StoredTask {
+    static func storedTask(_ row: Row) throws(StoreError) -> StoredTask {
         guard let state = TaskState(rawValue: row.string(at: 1) ?? "") else {
             throw StoreError.corruptValue(table: "tasks", column: "status", detail: row.string(at: 1) ?? "NULL")
         }
@@ -359,32 +386,28 @@ extension SummaryStore {
 
     /// The names of every sweep (for suggestions).
     func sweepNames() throws(StoreError) -> [String] {
-        let stmt = try connection.cached("SELECT name FROM sweeps")
-        var names: [String] = []
-        while try stmt.step() { names.append(stmt.string(at: 0) ?? "") }
-        return names
+        try database.rows("SELECT name FROM sweeps").map { $0.string(at: 0) ?? "" }
     }
 
     /// The row id of a sweep.
     /// - Throws: `StoreError.unknownSweep` with a suggestion.
     func sweepID(_ name: String) throws(StoreError) -> Int {
-        if let id = try connection.scalarInt("SELECT id FROM sweeps WHERE name = ?", [.text(name)]) { return id }
+        if let id = try database.scalar("SELECT id FROM sweeps WHERE name = ?", [.text(name)])?.intValue { return id }
         throw StoreError.unknownSweep(name: name, suggestion: Suggestion.closest(to: name, among: try sweepNames()))
     }
 
     private func countByState(sweepID: Int) throws(StoreError) -> StatusCounts {
-        let stmt = try connection.cached(
-            """
-            SELECT t.status, count(*) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
-            WHERE m.sweep_id = ? GROUP BY t.status
-            """)
-        try stmt.bind([.integer(sweepID)])
-        return try readCounts(stmt)
+        try readCounts(
+            database.rows(
+                """
+                SELECT t.status, count(*) FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
+                WHERE m.sweep_id = ? GROUP BY t.status
+                """, [.integer(sweepID)]))
     }
 
-    private func readCounts(_ stmt: Statement) throws(StoreError) -> StatusCounts {
+    private func readCounts(_ rows: [Row]) -> StatusCounts {
         var counts = StatusCounts()
-        while try stmt.step() {
+        for stmt in rows {
             if let state = TaskState(rawValue: stmt.string(at: 0) ?? "") { counts[state] = stmt.int(at: 1) ?? 0 }
         }
         return counts

@@ -1,9 +1,11 @@
 import CSQLite
 import Foundation
 
-/// The summary store: one SQLite file holding sweeps, tasks, results, intervals and trajectories.
+/// The summary store: sweeps, tasks, results, intervals and trajectories, in one SQLite file or
+/// in a PostgreSQL database (`StoreLocation`). Every part of dmfsweep reads and writes the store
+/// through this type; its SQL is written once over `DatabaseDriver` (docs/summary-store.md).
 ///
-/// Open it once per thread or process (it owns one `Connection` and is not `Sendable`).
+/// Open it once per thread or process (it owns one connection and is not `Sendable`).
 /// Writes are idempotent by task key and batched in transactions; readers in other processes see
 /// each batch entirely or not at all. Queries live in `StoreQuery`.
 ///
@@ -14,26 +16,81 @@ import Foundation
 /// try store.recordResults(batch)
 /// ```
 public final class SummaryStore {
-    /// The underlying connection (for queries and tests).
-    public let connection: Connection
-    /// The store file.
-    public var path: String { connection.path }
+    /// Where the store lives.
+    public let location: StoreLocation
+    /// The connection every statement goes through.
+    let database: any DatabaseDriver
+    /// The SQLite connection of a file store (`nil` on PostgreSQL), for what only SQLite has
+    /// (integrity check, WAL checkpoints).
+    let sqlite: Connection?
 
-    /// Opens a store.
+    /// What opening the store upgraded (backup, schema version, parameter columns), one line each;
+    /// empty when nothing was. Commands announce it on stderr.
+    public private(set) var upgrades: [String] = []
+
+    /// The store for messages: the file path, or the URI with its password masked.
+    public var path: String { location.description }
+
+    /// The engine holding the store.
+    public var engine: StoreEngine { location.engine }
+
+    /// The SQLite connection (tests only; `StoreError` would be the answer on PostgreSQL).
+    var connection: Connection {
+        guard let sqlite else { preconditionFailure("not an SQLite store: \(location)") }
+        return sqlite
+    }
+
+    /// Opens a store given as a `--store` argument: a file path or a libpq URI.
+    /// - Parameters:
+    ///   - location: the file or database.
+    ///   - create: create the file (SQLite) or the tables (PostgreSQL: the database itself must exist).
+    ///   - readOnly: open without write access (queries).
+    ///   - migrate: allow migrating an older schema in place (never done otherwise).
+    /// - Throws: `StoreError.missingStore`, `.notAStore`, `.schemaVersion`, `.parameterColumns`,
+    ///   `.unreachable`, `.sqlite`, `.postgres`.
+    public convenience init(
+        location: StoreLocation, create: Bool = false, readOnly: Bool = false, migrate: Bool = false
+    ) throws(StoreError) {
+        switch location {
+        case .file(let path):
+            try self.init(path: path, create: create, readOnly: readOnly, migrate: migrate)
+        case .postgres(let uri):
+            let db = try PostgresConnection(uri: uri)
+            let notes = try Schema.prepare(
+                postgres: db, readOnly: readOnly, migrate: migrate, location: location.description)
+            if readOnly { try db.execute("SET default_transaction_read_only = on") }
+            self.init(location: location, database: db, sqlite: nil)
+            upgrades = notes
+        }
+    }
+
+    private init(location: StoreLocation, database: any DatabaseDriver, sqlite: Connection?) {
+        self.location = location
+        self.database = database
+        self.sqlite = sqlite
+    }
+
+    /// Opens an SQLite store.
     /// - Parameters:
     ///   - path: the SQLite file.
     ///   - create: create the file (and schema) when missing.
     ///   - readOnly: open without write access (queries); the file must exist.
     ///   - migrate: allow migrating an older schema in place (never done otherwise).
     /// - Throws: `StoreError.missingStore`, `.notAStore`, `.schemaVersion`, `.parameterColumns`, `.sqlite`.
-    public init(path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws(StoreError) {
+    public convenience init(path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false)
+        throws(StoreError)
+    {
         let mode: Connection.Mode = readOnly ? .readOnly : (create ? .create : .readWrite)
+        let connection: Connection
+        let notes: [String]
         do {
             connection = try Connection(path: path, mode: mode)
-            try Schema.prepare(connection, migrate: migrate)
+            notes = try Schema.prepare(connection, migrate: migrate)
         } catch let error where error.sqliteCode == SQLITE_NOTADB {
             throw StoreError.notAStore(path: path, reason: "the file is not an SQLite database")
         }
+        self.init(location: .file(path: path), database: connection, sqlite: connection)
+        upgrades = notes
     }
 
     /// The schema version this build reads and writes.
@@ -43,6 +100,7 @@ public final class SummaryStore {
     /// - Returns: `["ok"]` for a sound file, else SQLite's list of problems.
     /// - Throws: `StoreError.sqlite`.
     public func integrityCheck() throws(StoreError) -> [String] {
+        guard let connection = sqlite else { return ["ok"] }  // PostgreSQL checks its own pages
         let s = try connection.prepare("PRAGMA integrity_check")
         var lines: [String] = []
         while try s.step() { lines.append(s.string(at: 0) ?? "") }
@@ -59,7 +117,11 @@ public final class SummaryStore {
     public func checkpoint(_ mode: Connection.CheckpointMode = .passive) throws(StoreError)
         -> Connection.CheckpointResult
     {
-        try connection.checkpoint(mode)
+        // PostgreSQL manages its own write-ahead log.
+        guard let connection = sqlite else {
+            return Connection.CheckpointResult(logFrames: 0, checkpointedFrames: 0, busy: false)
+        }
+        return try connection.checkpoint(mode)
     }
 
     /// Seconds since the Unix epoch, the store's time format.

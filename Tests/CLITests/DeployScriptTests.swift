@@ -6,7 +6,7 @@ import Testing
     /// The Debian runtime package of each library a `systemLibrary` target links.
     static let runtimePackages = [
         "openblas": "libopenblas0", "lapacke": "liblapacke", "zmq": "libzmq5", "yaml": "libyaml-0-2",
-        "sqlite3": "libsqlite3-0", "crypto": "libssl3", "ssl": "libssl3",
+        "sqlite3": "libsqlite3-0", "crypto": "libssl3", "ssl": "libssl3", "pq": "libpq5",
     ]
 
     /// The `apt-get install` package list of the stage that starts with `FROM … AS name` (or the last).
@@ -101,6 +101,31 @@ import Testing
         #expect(text.contains("srun ") && text.contains("--ntasks-per-node=\"$PER_NODE\""))
     }
 
+    /// The sbatch script's store argument, run as the script runs it: a libpq URI is passed on
+    /// unchanged and shown with its password masked; a path is made absolute.
+    @Test(arguments: [
+        ("postgresql://me:s3cret@db:5432/sweeps?sslmode=require", "postgresql://me:***@db:5432/sweeps?sslmode=require"),
+        (
+            "postgres://me@db/sweeps?password=s3cret&sslmode=verify-full",
+            "postgres://me@db/sweeps?password=***&sslmode=verify-full"
+        ),
+        ("results.sqlite", "/submit/results.sqlite"),
+    ])
+    func sbatchStoreArgument(argument: String, shown: String) throws {
+        let text = try Deploy.text("deploy/slurm/dmfsweep.sbatch")
+        let start = try #require(text.range(of: "case \"$2\" in"))
+        let end = try #require(text.range(of: "esac", range: start.upperBound..<text.endIndex))
+        let block = String(text[start.lowerBound..<end.upperBound])
+        let script =
+            "die() { echo \"die: $*\"; exit 2; }\ncd /tmp\nset -- sweep.yaml \"$1\"\n"
+            .replacingOccurrences(of: "cd /tmp", with: "mkdir() { :; }; realpath() { echo \"/submit/$3\"; }")
+            + block + "\necho \"$STORE\"\necho \"$SHOWN_STORE\"\n"
+        let out = try runProcess(["-c", script, "sbatch", argument], executable: URL(fileURLWithPath: "/bin/bash"))
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n").map(String.init)
+        #expect(lines == [argument.hasPrefix("postgres") ? argument : "/submit/\(argument)", shown])
+    }
+
     @Test(arguments: [
         ("bash", "deploy/slurm/dmfsweep.sbatch"), ("bash", "deploy/slurm/local-cluster.sh"),
         ("bash", "scripts/test-slurm.sh"), ("sh", "deploy/container/stay-after-success.sh"),
@@ -116,7 +141,8 @@ import Testing
     static let sources = [
         "deploy/slurm/dmfsweep.sbatch", "deploy/slurm/local-cluster.sh", "scripts/test-slurm.sh",
         "deploy/k8s/kustomization.yaml", "deploy/k8s/coordinator-statefulset.yaml",
-        "deploy/k8s/worker-deployment.yaml", "deploy/container/Containerfile", "docs/cluster.md", "README.md",
+        "deploy/k8s/worker-deployment.yaml", "deploy/k8s-postgres/coordinator-deployment.yaml",
+        "deploy/container/Containerfile", "docs/cluster.md", "README.md",
     ]
 
     @Test func scannerFindsCommandsFlagsAndArrayFlags() {

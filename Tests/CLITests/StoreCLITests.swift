@@ -1,9 +1,10 @@
 import Factorization
 import Foundation
-import SummaryStore
 import Sweeps
 import TestSupport
 import Testing
+
+@testable import SummaryStore
 
 /// `dmfsweep query` and `dmfsweep sweeps` end to end, on stores built here with known contents.
 @Suite struct StoreCLITests {

@@ -22,10 +22,13 @@ import Testing
     }
 
     @Test(arguments: [
-        (["status"], "missing --store FILE: summary store; see 'dmfsweep status --help'"),
+        (
+            ["status"],
+            "missing --store STORE: summary store: a file or a postgresql:// URI; see 'dmfsweep status --help'"
+        ),
         (
             ["query", "--metric", "final_loss"],
-            "missing --store FILE: the summary store (SQLite); see 'dmfsweep query --help'"
+            "missing --store STORE: summary store: a file or a postgresql:// URI; see 'dmfsweep query --help'"
         ),
         (
             ["worker"],

@@ -71,7 +71,7 @@ import Testing
     @Test func liveStateRoundTripsThroughItsTable() throws {
         let dir = try TemporaryDirectory()
         let (store, _) = try Self.registered(dir, count: 1)
-        #expect(try LiveStateTable.read(from: store.connection).isEmpty)
+        #expect(try LiveStateTable.read(from: store).isEmpty)
         let ledger = try StoreLedger(store: store, sweep: "ledger")
         var snapshot = SchedulerSnapshot()
         snapshot.total = 1
@@ -80,7 +80,7 @@ import Testing
             updatedAt: 100, startedAt: 50, endpoint: "tcp://127.0.0.1:1", pid: 7, host: "h", phase: .running,
             scheduler: snapshot, doneBefore: 0, rate: 12.5, eta: 8, badMessages: ["truncated": 3, "tag": 1])
         try ledger.publish(state)
-        let back = try LiveStateTable.read(from: SummaryStore(path: dir.path("s.sqlite"), readOnly: true).connection)
+        let back = try LiveStateTable.read(from: SummaryStore(path: dir.path("s.sqlite"), readOnly: true))
         #expect(back == ["ledger": state])
         #expect(back["ledger"]?.badMessageTotal == 4)
     }

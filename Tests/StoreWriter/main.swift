@@ -1,10 +1,10 @@
 // dmfsweep-store-writer: a test helper for the store's crash test (Tests/SummaryStoreTests/CrashTests).
 //
-//   dmfsweep-store-writer STORE TASKS BATCH
+//   dmfsweep-store-writer STORE TASKS BATCH      (STORE: a file or a postgresql:// URI)
 //
 // Registers a sweep of TASKS synthetic tasks, then records results in batched transactions
 // forever (round after round, idempotently), printing `committed KEY…` after every commit and
-// flushing, until it is killed. The parent kills it with SIGKILL mid-write and checks the file.
+// flushing, until it is killed. The parent kills it with SIGKILL mid-write and checks the store.
 import Factorization
 import Foundation
 import SummaryStore
@@ -43,7 +43,7 @@ func result(_ i: Int, round: Int) -> SimulationResult {
 }
 
 do {
-    let store = try SummaryStore(path: args[1], create: true)
+    let store = try SummaryStore(location: StoreLocation(args[1]), create: true)
     try store.registerSweep(name: "crash", spec: "synthetic", tasks: tasks)
     say("registered \(count)")
     var round = 0

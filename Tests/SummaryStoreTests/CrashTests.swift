@@ -4,16 +4,20 @@ import Testing
 
 @testable import SummaryStore
 
-/// A child process writing batches is killed with SIGKILL; the file must be sound and hold every
-/// batch the child reported committed, and no part of any other batch.
+/// A child process writing batches is killed with SIGKILL, on both engines; the store must be
+/// sound and hold every batch the child reported committed, and no part of any other batch.
 @Suite struct CrashTests {
-    @Test func sigkillDuringBatchedWritesLosesNothingCommitted() throws {
+    @Test(arguments: StoreEngine.allCases) func sigkillDuringBatchedWritesLosesNothingCommitted(
+        engine: StoreEngine
+    ) throws {
         let dir = try TemporaryDirectory(prefix: "store-crash")
-        let path = dir.path("crash.sqlite")
+        let database = engine == .postgresql ? try TestPostgres.freshDatabase() : nil
+        defer { withExtendedLifetime(database) {} }
+        let location = database?.uri ?? dir.path("crash.sqlite")
         let batch = 40
         // Killed on release whatever happens below: the child does not outlive the test.
         let child = try ChildProcess(
-            [path, "4000", String(batch)],
+            [location, "4000", String(batch)],
             executable: TestPaths.productsDirectory.appendingPathComponent("dmfsweep-store-writer"))
         _ = child.waitForOutput(timeout: 60) { $0.components(separatedBy: "committed ").count - 1 >= 6 }
         child.send(signal: SIGKILL)
@@ -25,9 +29,9 @@ import Testing
             .flatMap { $0.dropFirst("committed ".count).split(separator: " ").map(String.init) }
         #expect(committed.count >= 6 * batch - batch)
 
-        let store = try SummaryStore(path: path)
+        let store = try SummaryStore(location: StoreLocation(location))
         #expect(try store.integrityCheck() == ["ok"])
-        #expect(try store.connection.scalarText("PRAGMA foreign_key_check") == nil)
+        if engine == .sqlite { #expect(try store.connection.scalarText("PRAGMA foreign_key_check") == nil) }
         for key in Set(committed) {
             let task = try #require(try store.task(.init(hex: key)), "committed task \(key) is missing")
             #expect(task.state == .done)
@@ -36,11 +40,11 @@ import Testing
         }
         // Nothing half-written: every done task has exactly one result, three intervals, one
         // trajectory, and whole batches only.
-        let c = store.connection
-        let done = try c.scalarInt("SELECT count(*) FROM tasks WHERE status = 'done'") ?? -1
-        #expect(try c.scalarInt("SELECT count(*) FROM results") == done)
-        #expect(try c.scalarInt("SELECT count(*) FROM trajectories") == done)
-        #expect(try c.scalarInt("SELECT count(*) FROM intervals") == 3 * done)
+        let d = store.database
+        let done = try d.scalar("SELECT count(*) FROM tasks WHERE status = 'done'")?.intValue ?? -1
+        #expect(try d.scalar("SELECT count(*) FROM results")?.intValue == done)
+        #expect(try d.scalar("SELECT count(*) FROM trajectories")?.intValue == done)
+        #expect(try d.scalar("SELECT count(*) FROM intervals")?.intValue == 3 * done)
         #expect(done % batch == 0 || done == 4000)
         #expect(done >= Set(committed).count)
     }

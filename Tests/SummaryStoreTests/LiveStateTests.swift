@@ -19,7 +19,7 @@ import Testing
                 "a": LiveStateRecord(sweep: "a", updated: 12, json: #"{"phase":"finished"}"#),
                 "b": LiveStateRecord(sweep: "b", updated: 11, json: "{}"),
             ])
-        #expect(try SummaryStore.liveStates(in: reader.connection).count == 2)
+        #expect(try reader.liveStates().count == 2)
     }
 
     /// A version-1 store written before `cluster_live` joined the schema: readers see no live

@@ -43,14 +43,6 @@ public enum LiveStateTable {
         try decode(store.liveStates())
     }
 
-    /// The live states in the store behind `connection`, by sweep (see `read(from:)`).
-    /// - Parameter connection: the store's connection.
-    /// - Returns: the latest state per sweep name.
-    /// - Throws: `StoreError` for SQLite failures, `DecodingError` for a corrupt row.
-    public static func read(from connection: Connection) throws -> [String: LiveState] {
-        try decode(SummaryStore.liveStates(in: connection))
-    }
-
     private static func decode(_ records: [String: LiveStateRecord]) throws -> [String: LiveState] {
         try records.mapValues { try JSONDecoder().decode(LiveState.self, from: Data($0.json.utf8)) }
     }

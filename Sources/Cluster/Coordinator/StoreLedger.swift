@@ -11,6 +11,7 @@ public final class StoreLedger: TaskLedger {
     private let sweep: String
     private let retryFailed: Bool
     private let kind: TaskKind
+    private let claimOwner: String?
 
     /// A ledger for `sweep` (already registered in `store`).
     /// - Parameters:
@@ -18,12 +19,18 @@ public final class StoreLedger: TaskLedger {
     ///   - sweep: the sweep's name.
     ///   - retryFailed: put failed tasks back to pending first (`--retry-failed`).
     ///   - kind: what workers run (`noop` only for the runtime benchmark).
+    ///   - claimOwner: the owner of this coordinator's claim on the sweep (`SummaryStore.claimSweep`):
+    ///     renewed with every live-state update, released with the last one.
     /// - Throws: nothing today (kept `throws` for source compatibility).
-    public init(store: SummaryStore, sweep: String, retryFailed: Bool = false, kind: TaskKind = .simulate) throws {
+    public init(
+        store: SummaryStore, sweep: String, retryFailed: Bool = false, kind: TaskKind = .simulate,
+        claimOwner: String? = nil
+    ) throws {
         self.store = store
         self.sweep = sweep
         self.retryFailed = retryFailed
         self.kind = kind
+        self.claimOwner = claimOwner
     }
 
     /// See `TaskLedger.pendingTasks()`.
@@ -41,27 +48,7 @@ public final class StoreLedger: TaskLedger {
 
     /// See `TaskLedger.commit(_:)`.
     public func commit(_ batch: LedgerBatch) throws {
-        try store.connection.transaction { () throws(StoreError) in
-            // Runs of starts and of releases, in order (a task may start, be released and start again).
-            var starts: [TaskStart] = []
-            var releases: [TaskKey] = []
-            for mark in batch.marks {
-                switch mark {
-                case .started(let s):
-                    if !releases.isEmpty { try store.markPending(releases) }
-                    releases.removeAll()
-                    starts.append(s)
-                case .released(let key):
-                    if !starts.isEmpty { try store.markRunning(starts) }
-                    starts.removeAll()
-                    releases.append(key)
-                }
-            }
-            try store.markRunning(starts)
-            try store.markPending(releases)
-            if !batch.completed.isEmpty { try store.recordResults(batch.completed) }
-            if !batch.failed.isEmpty { try store.markFailed(batch.failed) }
-        }
+        try store.record(marks: batch.marks, completed: batch.completed, failed: batch.failed)
     }
 
     /// See `TaskLedger.checkpoint(final:)`: a passive WAL checkpoint while the run goes on (it
@@ -73,5 +60,11 @@ public final class StoreLedger: TaskLedger {
     /// See `TaskLedger.publish(_:)`.
     public func publish(_ state: LiveState) throws {
         try LiveStateTable.write(state, sweep: sweep, to: store)
+        guard let claimOwner else { return }
+        if state.phase.isActive {
+            try store.renewClaim(sweep: sweep, owner: claimOwner, now: Date().timeIntervalSince1970)
+        } else {
+            try store.releaseClaim(sweep: sweep, owner: claimOwner)
+        }
     }
 }

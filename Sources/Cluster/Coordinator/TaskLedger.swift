@@ -3,16 +3,6 @@ import Foundation
 import SummaryStore
 import Sweeps
 
-/// A change of a task's state that the coordinator records as it happens, batched with results
-/// on the commit thread (never one transaction per message).
-public enum TaskMark: Sendable, Hashable {
-    /// A worker announced that it started the task (`started`): state `running`, attempts + 1.
-    case started(TaskStart)
-    /// A started task's attempt ended without a result (worker lost or left, timed out) and it is
-    /// queued again: state `pending`.
-    case released(TaskKey)
-}
-
 /// What the coordinator commits in one transaction: state changes first (in order), then results
 /// and failures.
 public struct LedgerBatch: Sendable, Hashable {

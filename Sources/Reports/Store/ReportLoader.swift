@@ -4,17 +4,17 @@ import SummaryStore
 import Sweeps
 
 /// Reads a summary store into report data: sweeps, their tasks with parameters and results, and
-/// run metadata. Read-only; uses the store's public API plus a few read-only queries of its own
-/// (task lists per sweep, timing aggregates).
+/// run metadata. Read-only, through the store's API only (one query per table for a sweep's
+/// tasks, results and intervals; no SQL here).
 public struct ReportLoader {
     /// The open store.
     public let store: SummaryStore
 
-    /// Opens `path` read-only.
-    /// - Parameter path: the store file.
-    /// - Throws: `StoreError` (missing file, not a store, another schema version).
+    /// Opens a store read-only.
+    /// - Parameter path: the store: a file path or a libpq URI (`StoreLocation`).
+    /// - Throws: `StoreError` (missing file, not a store, another schema version, unreachable server).
     public init(path: String) throws(StoreError) {
-        store = try SummaryStore(path: path, readOnly: true)
+        store = try SummaryStore(location: StoreLocation(path), readOnly: true)
     }
 
     /// Uses an already open store.
@@ -47,11 +47,11 @@ public struct ReportLoader {
         guard names.contains(name) else { throw ReportError.unknownSweep(name: name, available: names) }
         let spec = try store.sweepSpec(name)
         var tasks: [TaskRecord] = []
-        for row in try taskRows(sweep: name) {
-            let key = TaskKey(hex: row.key)
-            guard let stored = try store.task(key) else { continue }
-            var record = TaskRecord(key: row.key, config: stored.config, status: stored.state.rawValue)
-            if stored.state == .done, let result = try store.result(for: key) {
+        let monotonicity = try store.rankMonotonicity(sweep: name)
+        for item in try store.sweepContents(name, trajectories: trajectories == .all) {
+            let stored = item.task
+            var record = TaskRecord(key: stored.key.hex, config: stored.config, status: stored.state.rawValue)
+            if let result = item.result {
                 record.status = result.status.rawValue
                 record.finalLoss = result.finalLoss.isFinite ? result.finalLoss : nil
                 record.finalErank = result.finalErank.isFinite ? result.finalErank : nil
@@ -60,17 +60,18 @@ public struct ReportLoader {
                 record.bestStep = result.bestStep
                 record.bestCleanError = result.bestCleanError
                 record.intervals = Self.intervals(result)
-                record.monotonicity = try store.rankMonotonicity(for: key)
-                if trajectories == .all { record.trajectory = result.trajectory }
+                record.monotonicity = monotonicity[stored.key.hex] ?? [:]
+                record.trajectory = result.trajectory
             }
             tasks.append(record)
         }
         if trajectories == .forReport {
-            // A second pass for the few tasks whose curves are drawn keeps memory bounded by the
-            // figures, not by the size of the sweep.
+            // Only the few tasks whose curves are drawn: memory bounded by the figures, not by the
+            // size of the sweep.
             let wanted = SweepFigures.staircaseTaskKeys(SweepRecords(name: name, tasks: tasks))
+            let curves = try store.trajectories(for: wanted.map { TaskKey(hex: $0) })
             for i in tasks.indices where wanted.contains(tasks[i].key) {
-                tasks[i].trajectory = try store.result(for: TaskKey(hex: tasks[i].key))?.trajectory ?? []
+                tasks[i].trajectory = curves[TaskKey(hex: tasks[i].key)] ?? []
             }
         }
         var records = SweepRecords(name: name, specText: spec, tasks: tasks)
@@ -95,42 +96,16 @@ public struct ReportLoader {
         }
     }
 
-    struct TaskRow {
-        var key: String
-    }
-
-    /// The keys of a sweep's tasks in expansion order (read-only query on the store's tables).
-    func taskRows(sweep: String) throws(StoreError) -> [TaskRow] {
-        let stmt = try store.connection.prepare(
-            """
-            SELECT t.key FROM sweeps s JOIN sweep_tasks st ON st.sweep_id = s.id JOIN tasks t ON t.id = st.task_id
-            WHERE s.name = ? ORDER BY st.position
-            """)
-        try stmt.bind([.text(sweep)])
-        var rows: [TaskRow] = []
-        while try stmt.step() { rows.append(TaskRow(key: stmt.string(at: 0) ?? "")) }
-        return rows
-    }
-
     /// How one sweep ran: wall clock from its first start to its last finish, distinct workers,
-    /// and when it was registered (read-only query on the store's tables).
+    /// and when it was registered.
     func runFacts(sweep: String) throws(StoreError) -> [KeyValue] {
-        let stmt = try store.connection.prepare(
-            """
-            SELECT min(t.started), max(t.finished), count(DISTINCT t.worker), s.created
-            FROM sweeps s JOIN sweep_tasks st ON st.sweep_id = s.id JOIN tasks t ON t.id = st.task_id
-            WHERE s.name = ?
-            """)
-        try stmt.bind([.text(sweep)])
-        guard try stmt.step() else { return [] }
+        let facts = try store.runFacts(sweep: sweep)
         var out: [KeyValue] = []
-        if let a = stmt.double(at: 0), let b = stmt.double(at: 1), b >= a {
+        if let a = facts.firstStart, let b = facts.lastFinish, b >= a {
             out.append(KeyValue("wall clock", ReportBuilder.formatDuration(b - a)))
         }
-        if let workers = stmt.int(at: 2), workers > 1 { out.append(KeyValue("workers", "\(workers)")) }
-        if let created = stmt.double(at: 3) {
-            out.append(KeyValue("registered", HTMLReport.timestamp(Date(timeIntervalSince1970: created))))
-        }
+        if facts.workers > 1 { out.append(KeyValue("workers", "\(facts.workers)")) }
+        out.append(KeyValue("registered", HTMLReport.timestamp(Date(timeIntervalSince1970: facts.registered))))
         return out
     }
 
@@ -138,28 +113,21 @@ public struct ReportLoader {
     /// - Returns: labelled facts for the report's metadata table.
     /// - Throws: `StoreError` for SQLite failures.
     public func timing() throws(StoreError) -> [KeyValue] {
-        let c = store.connection
+        let timing = try store.timing()
         var out: [KeyValue] = []
-        let tasks = try c.scalarInt("SELECT count(*) FROM tasks") ?? 0
-        let results = try c.scalarInt("SELECT count(*) FROM results") ?? 0
-        out.append(KeyValue("tasks", "\(tasks) (\(results) with results)"))
-        let stmt = try c.prepare("SELECT sum(seconds), min(seconds), max(seconds) FROM results")
-        if try stmt.step(), let total = stmt.double(at: 0) {
-            out.append(KeyValue("total compute", ReportBuilder.formatDuration(total)))
-            if let lo = stmt.double(at: 1), let hi = stmt.double(at: 2) {
-                out.append(
-                    KeyValue("per task", "\(ReportBuilder.formatDuration(lo)) – \(ReportBuilder.formatDuration(hi))"))
-            }
+        out.append(KeyValue("tasks", "\(timing.tasks) (\(timing.results) with results)"))
+        if let seconds = timing.computeSeconds {
+            out.append(KeyValue("total compute", ReportBuilder.formatDuration(seconds.total)))
+            out.append(
+                KeyValue(
+                    "per task",
+                    "\(ReportBuilder.formatDuration(seconds.min)) – \(ReportBuilder.formatDuration(seconds.max))"))
         }
-        let span = try c.prepare("SELECT min(started), max(finished) FROM tasks WHERE finished IS NOT NULL")
-        if try span.step(), let a = span.double(at: 0), let b = span.double(at: 1), b >= a {
-            out.append(KeyValue("wall clock", ReportBuilder.formatDuration(b - a)))
+        if let span = timing.span, span.end >= span.start {
+            out.append(KeyValue("wall clock", ReportBuilder.formatDuration(span.end - span.start)))
         }
-        let workers = try c.scalarInt("SELECT count(DISTINCT worker) FROM tasks WHERE worker IS NOT NULL") ?? 0
-        if workers > 0 { out.append(KeyValue("workers", "\(workers)")) }
-        let paths = try c.prepare("SELECT path, count(*) FROM results GROUP BY path ORDER BY path")
-        var used: [String] = []
-        while try paths.step() { used.append("\(paths.string(at: 0) ?? "?") \(paths.int(at: 1) ?? 0)") }
+        if timing.workers > 0 { out.append(KeyValue("workers", "\(timing.workers)")) }
+        let used = timing.paths.map { "\($0.path) \($0.count)" }
         if !used.isEmpty { out.append(KeyValue("solver paths", used.joined(separator: ", "))) }
         return out
     }

@@ -108,35 +108,52 @@ extension SummaryStore {
     ///   - query: the selection and the table.
     ///   - row: receives each row, as many values as `query.columns`, in task order.
     /// - Throws: `StoreError.unknownSweep`, `.corruptValue` for a trajectory whose arrays
-    ///   disagree in length, `.sqlite`.
+    ///   disagree in length, `.sqlite`, `.postgres`; or what `row` throws.
     public func export(_ query: ExportQuery, row: ([DatabaseValue]) throws -> Void) throws {
         let sweepID = try query.sweep.map { (name: String) throws(StoreError) -> Int in try self.sweepID(name) }
         let (sql, values) = query.sql(sweepID: sweepID)
-        let stmt = try connection.prepare(sql)
-        try stmt.bind(values)
         let fixed = 1 + SimulationConfig.parameters.count
         let width = query.columns.count
         var cells = [DatabaseValue](repeating: .null, count: width)
-        while try stmt.step() {
-            for c in 0..<fixed { cells[c] = stmt.value(at: c) }
-            guard query.table == .trajectories else {
-                for c in fixed..<width { cells[c] = Self.finite(stmt.value(at: c)) }
+        // `row`'s own errors (a closed output) cross the driver's typed-throws callback as this
+        // stand-in and are rethrown as they were.
+        var rowError: (any Error)?
+        func emit() throws(StoreError) {
+            do {
                 try row(cells)
-                continue
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                rowError = error
+                throw StoreError.corruptValue(table: "export", column: "", detail: "output failed")
             }
-            let steps = PackedArray.ints(stmt.data(at: fixed) ?? Data()) ?? []
-            let series = (1...3).map { PackedArray.doubles(stmt.data(at: fixed + $0) ?? Data()) ?? [] }
-            let clean = stmt.data(at: fixed + 4).flatMap(PackedArray.doubles)
-            guard series.allSatisfy({ $0.count == steps.count }), clean == nil || clean?.count == steps.count else {
-                throw StoreError.corruptValue(
-                    table: "trajectories", column: "steps", detail: "task \(stmt.string(at: 0) ?? "?")")
+        }
+        do {
+            try database.forEachRow(sql, values) { (stmt: Row) throws(StoreError) in
+                for c in 0..<fixed { cells[c] = stmt.value(at: c) }
+                guard query.table == .trajectories else {
+                    for c in fixed..<width { cells[c] = Self.finite(stmt.value(at: c)) }
+                    try emit()
+                    return
+                }
+                let steps = PackedArray.ints(stmt.data(at: fixed) ?? Data()) ?? []
+                let series = (1...3).map { PackedArray.doubles(stmt.data(at: fixed + $0) ?? Data()) ?? [] }
+                let clean = stmt.data(at: fixed + 4).flatMap(PackedArray.doubles)
+                guard series.allSatisfy({ $0.count == steps.count }), clean == nil || clean?.count == steps.count
+                else {
+                    throw StoreError.corruptValue(
+                        table: "trajectories", column: "steps", detail: "task \(stmt.string(at: 0) ?? "?")")
+                }
+                for k in steps.indices {
+                    cells[fixed] = .integer(steps[k])
+                    for s in 0..<3 { cells[fixed + 1 + s] = Self.finite(.real(series[s][k])) }
+                    cells[fixed + 4] = clean.map { Self.finite(.real($0[k])) } ?? .null
+                    try emit()
+                }
             }
-            for k in steps.indices {
-                cells[fixed] = .integer(steps[k])
-                for s in 0..<3 { cells[fixed + 1 + s] = Self.finite(.real(series[s][k])) }
-                cells[fixed + 4] = clean.map { Self.finite(.real($0[k])) } ?? .null
-                try row(cells)
-            }
+        } catch {
+            if let rowError { throw rowError }
+            throw error
         }
     }
 

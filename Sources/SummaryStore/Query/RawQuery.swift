@@ -81,7 +81,7 @@ extension SummaryStore {
             ranks = [rank]
         } else {
             let (from, values) = query.fromClause(sweepID: sweepID, joins: "JOIN intervals i ON i.task_id = t.id")
-            let maxRank = try connection.scalarInt("SELECT max(i.rank) " + from, values) ?? 0
+            let maxRank = try database.scalar("SELECT max(i.rank) " + from, values)?.intValue ?? 0
             ranks = maxRank > 0 ? Array(1...maxRank) : []
         }
         let columns = RawQuery.columns(ranks: ranks)
@@ -98,14 +98,12 @@ extension SummaryStore {
             \(from)
             ORDER BY t.id, i.rank
             """
-        let stmt = try connection.prepare(sql)
-        try stmt.bind(values)
         let fixed = 1 + params.count + resultColumns.count
         let perRank = RawQuery.intervalColumns.count
         let rankSlot = Dictionary(uniqueKeysWithValues: ranks.enumerated().map { ($1, $0) })
         var current: Int? = nil
         var pending: [DatabaseValue] = []
-        while try stmt.step() {
+        try database.forEachRow(sql, values) { (stmt: Row) throws(StoreError) in
             let id = stmt.int(at: 0)
             if id != current {
                 if current != nil { row(pending) }

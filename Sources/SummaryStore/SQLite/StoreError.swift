@@ -6,6 +6,10 @@ import CSQLite
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An SQLite call failed: the result code, what we were doing, and `sqlite3_errmsg`.
     case sqlite(code: Int32, operation: String, message: String)
+    /// A PostgreSQL call failed: the SQLSTATE (`23505`), what we were doing, and the server's message.
+    case postgres(sqlState: String, operation: String, message: String)
+    /// The PostgreSQL server cannot be reached or refused the login (`store` has its password masked).
+    case unreachable(store: String, message: String)
     /// The store file does not exist (and we were not asked to create it).
     case missingStore(path: String)
     /// The file exists but is not a dmfsweep summary store (or the path is a directory).
@@ -33,15 +37,30 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// (`SQLITE_FULL`), an I/O error (`SQLITE_IOERR`), a read-only file or directory
     /// (`SQLITE_READONLY`, `SQLITE_CANTOPEN`) (https://sqlite.org/rescode.html). What was
     /// committed before stays; the same run resumes once the cause is fixed.
+    ///
+    /// PostgreSQL's equivalents (https://www.postgresql.org/docs/current/errcodes-appendix.html):
+    /// `disk_full` (53100), `io_error` (58030), a read-only transaction (25006, e.g. a hot
+    /// standby), and a connection lost mid-run (class 08). A server unreachable when the store is
+    /// opened (`.unreachable`) is not: nothing was being written.
     public var isWriteFailure: Bool {
-        guard let code = sqliteCode else { return false }
-        return [SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN].contains(code)
+        switch self {
+        case .sqlite(let code, _, _):
+            return [SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN].contains(code & 0xFF)
+        case .postgres(let state, _, _):
+            return ["53100", "58030", "25006"].contains(state) || state.hasPrefix("08")
+        default:
+            return false
+        }
     }
 
     public var description: String {
         switch self {
         case .sqlite(let code, let operation, let message):
             return "SQLite error \(code) (\(Self.codeName(code))) while \(operation): \(message)"
+        case .postgres(let state, let operation, let message):
+            return "PostgreSQL error \(state.isEmpty ? "(no SQLSTATE)" : state) while \(operation): \(message)"
+        case .unreachable(let store, let message):
+            return "cannot connect to the summary store \(store): \(message)"
         case .missingStore(let path):
             return "no summary store at '\(path)' (create one with 'dmfsweep run SWEEP.yaml --inline --store \(path)')"
         case .notAStore(let path, let reason):

@@ -22,6 +22,8 @@ enum Dispatch {
         // Issue 7
         PlotCommand.command,
         ReportCommand.command,
+        // Issue 11
+        StoreCommand.command,
     ]
 
     static var help: String {

@@ -79,7 +79,7 @@ struct ParsedArguments: Sendable {
     func string(_ flag: String) -> String? { values[flag]?.last }
 
     /// The value of an option the command cannot run without.
-    /// - Throws: `UsageError` "missing --store FILE: summary store; see 'dmfsweep query --help'",
+    /// - Throws: `UsageError` "missing --store STORE: summary store: a file or a postgresql:// URI; see 'dmfsweep query --help'",
     ///   built from the option's own placeholder and help text.
     func required(_ flag: String) throws -> String {
         if let value = string(flag) { return value }

@@ -8,7 +8,7 @@ import ZeroMQ
 enum CoordinatorCommand {
     static let command = Command(
         name: "coordinator", summary: "serve a sweep to workers and store the results (cluster mode)",
-        usage: "SWEEP.yaml --bind tcp://0.0.0.0:5555 --store FILE [options]",
+        usage: "SWEEP.yaml --bind tcp://0.0.0.0:5555 --store STORE [options]",
         discussion: """
             Registers the sweep in the store, hands the tasks that are not done to workers
             ('dmfsweep worker --connect …'), commits results in batches and exits when every task is done

@@ -10,7 +10,7 @@ enum PlanCommand {
     static let command = Command(
         name: "plan",
         summary: "show a sweep's tasks, how many are already done in a store, and a rough cost estimate",
-        usage: "SWEEP.yaml [--store FILE] [--show N] [--measure]",
+        usage: "SWEEP.yaml [--store STORE] [--show N] [--measure]",
         discussion: """
             Validates and expands the sweep file (errors: file:line:column, exit status 2) and prints the
             number of tasks, a table of the first --show tasks (the parameters that vary), how many are
@@ -22,7 +22,9 @@ enum PlanCommand {
             that stops early, e.g. diverging, is scaled by the steps it actually ran).
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "summary store to compare with (read only)"),
+            OptionSpec(
+                flag: "--store", valueName: "STORE",
+                help: "summary store to compare with (a file or a postgresql:// URI; read only)"),
             OptionSpec(flag: "--show", valueName: "N", help: "tasks to list", defaultValue: "10"),
             OptionSpec(flag: "--measure", valueName: nil, help: "calibrate the estimate by timing one task"),
         ],
@@ -67,7 +69,9 @@ enum PlanCommand {
                     throw StoreAccess.failure(error)
                 }
                 toRun = tasks.filter { !done.contains($0.key) }
-                lines.append("store \(storePath): \(done.count) of \(tasks.count) already done, \(toRun.count) to run")
+                lines.append(
+                    "store \(StoreAccess.shown(storePath)): \(done.count) of \(tasks.count) already done, \(toRun.count) to run"
+                )
                 do {
                     try store.checkRegistration(name: spec.name, tasks: tasks)
                 } catch {
@@ -76,7 +80,7 @@ enum PlanCommand {
                     lines.append("warning: run would refuse this file: \(error)")
                 }
             } else {
-                lines.append("store \(storePath) does not exist yet: all \(tasks.count) to run")
+                lines.append("store \(StoreAccess.shown(storePath)) does not exist yet: all \(tasks.count) to run")
             }
         } else {
             lines.append("no --store given: all \(tasks.count) to run")

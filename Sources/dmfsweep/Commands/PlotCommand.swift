@@ -9,7 +9,7 @@ enum PlotCommand {
     static let command = Command(
         name: "plot",
         summary: "draw one figure of a sweep as SVG (staircase, heatmap, predicted-vs-measured, status)",
-        usage: "--store FILE [--sweep NAME] --kind KIND --out FILE.svg [--x PARAM] [--y PARAM] [--rank R]",
+        usage: "--store STORE [--sweep NAME] --kind KIND --out FILE.svg [--x PARAM] [--y PARAM] [--rank R]",
         discussion: """
             Kinds:
               staircase              effective rank vs step, one curve per value of --x (default: the first
@@ -25,7 +25,7 @@ enum PlotCommand {
             --sweep may be left out when the store holds one sweep. --out - writes to standard output.
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "the sweep to draw", defaultValue: "the only one"),
             OptionSpec(flag: "--kind", valueName: "KIND", help: kinds.joined(separator: "|")),
             OptionSpec(flag: "--out", valueName: "FILE", help: "the SVG file to write (- for stdout)"),

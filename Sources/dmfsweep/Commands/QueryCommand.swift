@@ -8,7 +8,7 @@ enum QueryCommand {
         name: "query",
         summary: "aggregate metrics by parameter groups (count, mean, std, percentiles, 95% CI …), or dump raw rows",
         usage:
-            "--store FILE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M[,M…] [--stats S,…] "
+            "--store STORE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M[,M…] [--stats S,…] "
             + "[--rank R] [--pivot P] [--sort COL[:desc]] [--limit N] [--format F] | --raw",
         discussion: """
             Metrics: \(Metric.names.joined(separator: ", ")).
@@ -48,7 +48,7 @@ enum QueryCommand {
             --rank's when given). Exit status 2 for a bad query or a missing store.
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep's tasks", defaultValue: "all"),
             OptionSpec(
                 flag: "--where", valueName: "COND",
@@ -145,21 +145,37 @@ enum QueryCommand {
 
 /// Opening stores from commands, and their errors as exit statuses.
 enum StoreAccess {
-    /// Opens a store, mapping its errors to `UsageError` (exit 2) or `CommandFailure` (exit 1).
+    /// Tells on stderr what opening `store` upgraded (nothing when nothing was).
+    static func announceUpgrades(_ store: SummaryStore) {
+        for note in store.upgrades {
+            FileHandle.standardError.write(Data("dmfsweep: store \(store.path): \(note)\n".utf8))
+        }
+    }
+
+    /// What a command prints for a `--store` argument: the path, or the URI with its password masked.
+    static func shown(_ argument: String) -> String { StoreLocation(argument).description }
+
+    /// Opens a store (a file path or a libpq URI), mapping its errors to `UsageError` (exit 2) or
+    /// `CommandFailure` (exit 1). A store a command writes results into (`migrate`) is upgraded in
+    /// place and the upgrade announced; readers never migrate.
     static func open(_ path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws
         -> SummaryStore
     {
         do {
-            return try SummaryStore(path: path, create: create, readOnly: readOnly, migrate: migrate)
+            let store = try SummaryStore(
+                location: StoreLocation(path), create: create, readOnly: readOnly, migrate: migrate)
+            announceUpgrades(store)
+            return store
         } catch {
             throw failure(error)
         }
     }
 
-    /// Opens an existing store read-only; `nil` when the file does not exist (its directory does).
+    /// Opens an existing store read-only; `nil` when the file does not exist (its directory does),
+    /// or when the PostgreSQL database has no store yet.
     static func openIfPresent(_ path: String) throws -> SummaryStore? {
         do {
-            return try SummaryStore(path: path, readOnly: true)
+            return try SummaryStore(location: StoreLocation(path), readOnly: true)
         } catch .missingStore {
             return nil
         } catch {

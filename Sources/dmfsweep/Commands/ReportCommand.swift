@@ -7,7 +7,7 @@ enum ReportCommand {
     static let command = Command(
         name: "report",
         summary: "write one self-contained HTML report: figures and tables of every sweep, specs, run metadata",
-        usage: "--store FILE --out FILE.html [--sweep NAME …] [--title TEXT]",
+        usage: "--store STORE --out FILE.html [--sweep NAME …] [--title TEXT]",
         discussion: """
             The report holds, per sweep: the effective-rank staircase (mean ± std over seeds, targets, intervals),
             a heatmap of the r = 2 interval length when two parameters vary, measured vs predicted interval
@@ -16,7 +16,7 @@ enum ReportCommand {
             and timing metadata. Figures are inline SVG: no scripts, no external files; open it in any browser.
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
             OptionSpec(flag: "--out", valueName: "FILE", help: "the HTML file to write (- for stdout)"),
             OptionSpec(
                 flag: "--sweep", valueName: "NAME", help: "only this sweep", defaultValue: "all", repeatable: true),

@@ -8,7 +8,7 @@ import Sweeps
     import Glibc
 #endif
 
-/// `dmfsweep run SWEEP.yaml --inline --store FILE`: runs the missing tasks in this process, one
+/// `dmfsweep run SWEEP.yaml --inline --store STORE`: runs the missing tasks in this process, one
 /// after another (`InlineRunner`), committing results in batches.
 ///
 /// `RunCommand` hands over to `InlineRun.run` when `--inline` is given; `InlineRun.options` are
@@ -112,7 +112,7 @@ enum InlineRun {
                 format: "this run: %d task(s) in %.1f s (%.0f/s)", ran, summary.seconds,
                 Double(ran) / max(summary.seconds, 1e-3)))
         if counts.failed > 0 { lines.append("failed tasks are retried with --retry-failed") }
-        lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
+        lines.append("results: dmfsweep query --store \(StoreAccess.shown(storePath)) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
         if summary.interrupted { return 128 + stop.signal }
         return counts.failed > 0 ? 3 : 0

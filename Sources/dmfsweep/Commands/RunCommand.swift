@@ -6,7 +6,7 @@ enum RunCommand {
     static let command = Command(
         name: "run",
         summary: "run a sweep's missing tasks and store the results",
-        usage: "SWEEP.yaml --store FILE [--workers K | --inline] [options]",
+        usage: "SWEEP.yaml --store STORE [--workers K | --inline] [options]",
         discussion: """
             Registers the sweep in the store, then runs only the tasks without a result: running the same
             sweep again continues where it stopped, and adding values to a sweep runs only the new tasks.
@@ -22,7 +22,9 @@ enum RunCommand {
             interrupted (--inline: 128 + signal). Workers end with 'run', even if it is killed (SIGKILL).
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "summary store (created if missing)"),
+            OptionSpec(
+                flag: "--store", valueName: "STORE",
+                help: "summary store: a file or a postgresql:// URI (created if missing)"),
             OptionSpec(flag: "--retry-failed", valueName: nil, help: "run failed tasks again"),
         ] + InlineRun.options + LocalCluster.options
             + SweepSession.options.filter { !["--store", "--retry-failed"].contains($0.flag) },

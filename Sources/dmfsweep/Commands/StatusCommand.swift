@@ -10,7 +10,7 @@ import SummaryStore
 enum StatusCommand {
     static let command = Command(
         name: "status", summary: "show a store's progress: counts, live workers, rate, ETA",
-        usage: "--store FILE [--sweep NAME] [--format text|json]",
+        usage: "--store STORE [--sweep NAME] [--format text|json]",
         discussion: """
             Reads the store only (safe while a coordinator writes to it). Counts, running tasks
             (worker, host, attempt, since when) and failed tasks (attempts, error) come from the
@@ -21,7 +21,7 @@ enum StatusCommand {
             its host, or use a PostgreSQL store.
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "summary store"),
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep"),
             OptionSpec(flag: "--format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
         ],
@@ -48,7 +48,10 @@ enum StatusCommand {
         }
         // An SQLite store in WAL mode is read through shared memory on the writer's host: from
         // another host a live read may see anything (https://sqlite.org/wal.html#concurrency).
-        if let (sweep, state) = live.first(where: { liveness[$0.key] == .serving && $0.value.host != localHost }) {
+        // A PostgreSQL store is read through the server, from anywhere.
+        if store.engine == .sqlite,
+            let (sweep, state) = live.first(where: { liveness[$0.key] == .serving && $0.value.host != localHost })
+        {
             throw CommandFailure(
                 "sweep \(sweep)'s coordinator is running on host \(state.host) (pid \(state.pid)), not on this host "
                     + "(\(localHost)): an SQLite store cannot be read live from another host; run 'dmfsweep status' on "
@@ -69,7 +72,7 @@ enum StatusCommand {
         let sweeps = all.filter { s in args.string("--sweep").map { $0 == s.name } ?? true }
         if let name = args.string("--sweep"), sweeps.isEmpty {
             let known = all.isEmpty ? "it has none" : "it has: " + all.map(\.name).joined(separator: ", ")
-            throw UsageError("no sweep named '\(name)' in \(path); \(known)")
+            throw UsageError("no sweep named '\(name)' in \(StoreAccess.shown(path)); \(known)")
         }
         if json {
             var out: [[String: Any]] = []
@@ -116,7 +119,7 @@ enum StatusCommand {
             print(String(decoding: data, as: UTF8.self))
             return 0
         }
-        if sweeps.isEmpty { print("\(path): no sweeps yet") }
+        if sweeps.isEmpty { print("\(StoreAccess.shown(path)): no sweeps yet") }
         for s in sweeps {
             let c = s.counts
             print(

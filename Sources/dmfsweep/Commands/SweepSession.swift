@@ -10,7 +10,9 @@ import Sweeps
 /// What `run` and `coordinator` share: the sweep file, the store, the ledger and the summary.
 struct SweepSession {
     static let options: [OptionSpec] = [
-        OptionSpec(flag: "--store", valueName: "FILE", help: "summary store (created if missing)"),
+        OptionSpec(
+            flag: "--store", valueName: "STORE",
+            help: "summary store: a file or a postgresql:// URI (created if missing)"),
         OptionSpec(
             flag: "--max-attempts", valueName: "N", help: "failed runs before a task is marked failed",
             defaultValue: "3"),
@@ -41,6 +43,8 @@ struct SweepSession {
     let storePath: String
     let ledger: StoreLedger
     let registration: SweepRegistration
+    /// This coordinator's claim on the sweep (`SummaryStore.claimSweep`).
+    let claimOwner: String
     /// Failed tasks of the sweep this run leaves alone (0 with `--retry-failed`).
     let skippedFailed: Int
 
@@ -60,25 +64,37 @@ struct SweepSession {
         }
         self.storePath = storePath
         do {
-            // The commands that write results migrate an older store in place (additive columns).
-            let store = try SummaryStore(path: storePath, create: true, migrate: true)
-            // Two coordinators on one sweep would hand out every task twice: refuse while another
-            // one serves it (its process exists on this host, or it published within 6 s elsewhere).
-            if let other = try LiveStateTable.read(from: store.connection)[spec.name],
-                other.liveness(
-                    now: Date().timeIntervalSince1970, localHost: ProcessInfo.processInfo.hostName,
-                    processExists: { kill(pid_t($0), 0) == 0 || errno == EPERM }) == .serving
+            let store = try SummaryStore(location: StoreLocation(storePath), create: true, migrate: true)
+            StoreAccess.announceUpgrades(store)
+            // Two coordinators on one sweep would hand out every task twice: the sweep is claimed
+            // atomically in the store; a live claim of another coordinator refuses this one. A claim
+            // of a dead process on this host is taken over at once, any other after it lapses.
+            let host = ProcessInfo.processInfo.hostName
+            let pid = Int(getpid())
+            let owner = "\(host):\(pid):\(UUID().uuidString.prefix(8))"
+            let claim = CoordinatorClaim(
+                sweep: spec.name, owner: owner, host: host, pid: pid, heartbeat: Date().timeIntervalSince1970)
+            if let other = try store.claimSweep(
+                claim, takeOver: { $0.host == host && kill(pid_t($0.pid), 0) != 0 && errno == ESRCH })
             {
+                let endpoint = (try? LiveStateTable.read(from: store)[spec.name]?.endpoint).flatMap { $0 }
                 throw CommandFailure(
-                    "another coordinator (pid \(other.pid) on \(other.host), \(other.endpoint)) is running sweep "
-                        + "\(spec.name) on \(storePath); stop it first, or wait 6 s if it was just killed")
+                    "another coordinator (pid \(other.pid) on \(other.host)\(endpoint.map { ", \($0)" } ?? "")) is "
+                        + "running sweep \(spec.name) on \(StoreAccess.shown(storePath)); stop it first, or wait "
+                        + "\(Int(SummaryStore.claimExpiry)) s if it was just killed")
             }
-            registration = try store.registerSweep(
-                name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
+            claimOwner = owner
+            do {
+                registration = try store.registerSweep(
+                    name: spec.name, spec: spec.sourceText, tasks: tasks, replace: args.has("--replace-sweep"))
+            } catch {
+                try? store.releaseClaim(sweep: spec.name, owner: owner)
+                throw error
+            }
             skippedFailed = args.has("--retry-failed") ? 0 : try store.statusCounts(sweep: spec.name).failed
             ledger = try StoreLedger(
                 store: store, sweep: spec.name, retryFailed: args.has("--retry-failed"),
-                kind: args.has("--noop") ? .noop : .simulate)
+                kind: args.has("--noop") ? .noop : .simulate, claimOwner: owner)
         } catch let e as StoreError {
             throw StoreAccess.failure(e)
         }
@@ -139,7 +155,8 @@ struct SweepSession {
     /// Prints the closing summary on stdout and returns the exit status (0, 3 failed, 130 interrupted).
     func summarize(_ outcome: CoordinatorOutcome) -> Int32 {
         let s = outcome.state.scheduler
-        let counts = (try? SummaryStore(path: storePath, readOnly: true).statusCounts(sweep: spec.name))
+        let counts =
+            (try? SummaryStore(location: StoreLocation(storePath), readOnly: true).statusCounts(sweep: spec.name))
         let done = counts?.done ?? (outcome.state.doneBefore + s.done)
         let failed = counts?.failed ?? s.failed
         let total = counts?.total ?? registration.total
@@ -156,9 +173,10 @@ struct SweepSession {
                 s.done + s.failed, elapsed, Double(s.done + s.failed) / elapsed, s.deaths, s.requeues,
                 outcome.state.badMessageTotal))
         if failed > 0 {
-            lines.append("failed tasks and errors: dmfsweep status --store \(storePath) --sweep \(spec.name)")
+            lines.append(
+                "failed tasks and errors: dmfsweep status --store \(StoreAccess.shown(storePath)) --sweep \(spec.name)")
         }
-        lines.append("results: dmfsweep query --store \(storePath) --sweep \(spec.name) --raw")
+        lines.append("results: dmfsweep query --store \(StoreAccess.shown(storePath)) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))
         if outcome.interrupted { return 130 }
         return failed > 0 ? 3 : 0

@@ -6,9 +6,9 @@ enum SweepsCommand {
     static let command = Command(
         name: "sweeps",
         summary: "list the sweeps in a store with their progress",
-        usage: "--store FILE [--format table|csv|json]",
+        usage: "--store STORE [--format table|csv|json]",
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
             OptionSpec(flag: "--format", valueName: "table|csv|json", help: "output format", defaultValue: "table"),
         ],
         run: run)

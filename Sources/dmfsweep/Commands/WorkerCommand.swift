@@ -11,7 +11,7 @@ enum WorkerCommand {
             Connects to a coordinator, runs K tasks at once and sends the results back. Reconnects with
             backoff when the coordinator goes away and carries on with a restarted one; gives up after
             --give-up-after seconds without any coordinator (a worker started after the sweep finished
-            meets no coordinator: 'dmfsweep status --store FILE' tells). Exits 0 when told the sweep is complete,
+            meets no coordinator: 'dmfsweep status --store STORE' tells). Exits 0 when told the sweep is complete,
             3 after giving up, 4 when the security handshake failed \(Worker.handshakeFailureLimit) times in a row (wrong
             coordinator.pub, or this worker's key not in the coordinator's authorized/), 130 on SIGINT/SIGTERM. With --jobs K > 1, set OPENBLAS_NUM_THREADS=1 so K
             tasks do not each start a BLAS thread per core.
@@ -61,7 +61,7 @@ enum WorkerCommand {
         case .gaveUp(let s):
             throw CommandFailure(
                 "no coordinator answered at \(endpoint) for \(Int(s.rounded())) s; giving up (--give-up-after). "
-                    + "The sweep may already be complete (its coordinator exits then): check with 'dmfsweep status --store FILE'. "
+                    + "The sweep may already be complete (its coordinator exits then): check with 'dmfsweep status --store STORE'. "
                     + "Otherwise: wrong address, coordinator not running, or a --curve mismatch (plain vs CURVE, or "
                     + "this worker's key not on the allow-list)",
                 status: 3)

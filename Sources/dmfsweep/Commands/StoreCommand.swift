@@ -1,0 +1,84 @@
+import Foundation
+import SummaryStore
+
+/// `dmfsweep store info|upgrade`: what a store is, and bringing an older one up to this build.
+enum StoreCommand {
+    static let command = Command(
+        name: "store",
+        summary: "show a store's engine, schema version, contents and size, or upgrade an older one",
+        usage: "info|upgrade --store STORE [--format text|json]",
+        discussion: """
+            'store info' prints the engine (sqlite or postgresql), the store (a URI with its password
+            masked), its schema version and this build's, the number of sweeps, tasks and results,
+            and its size on disk. It never changes the store.
+            'store upgrade' brings a store written by an earlier dmfsweep to this build's schema in
+            place: an SQLite file is first copied to FILE.vN.bak (N its old schema version); columns
+            of parameters added since it was written get the parameters' defaults, so every stored
+            task keeps its key. 'run' and 'coordinator' do the same on their own (announced on
+            stderr); readers ('query', 'status', 'report' …) never change a store.
+            """,
+        options: [
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
+            OptionSpec(flag: "--format", valueName: "FORMAT", help: "text|json", defaultValue: "text"),
+        ],
+        run: run)
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        let action = try args.positionals(exactly: 1, names: "action (info or upgrade)")[0]
+        guard action == "info" || action == "upgrade" else {
+            throw UsageError("unknown action '\(action)' for 'dmfsweep store' (expected 'info' or 'upgrade')")
+        }
+        let path = try args.required("--store")
+        let json = try args.choice("--format", ["text", "json"]) == "json"
+        let store = try open(path, upgrade: action == "upgrade")
+        if action == "upgrade" {
+            let lines =
+                store.upgrades.isEmpty
+                ? ["\(store.path): already at schema version \(SummaryStore.schemaVersion); nothing to upgrade"]
+                : store.upgrades.map { "\(store.path): \($0)" }
+            for line in lines { print(line) }
+            return 0
+        }
+        let info: StoreInfo
+        do {
+            info = try store.info()
+        } catch {
+            throw StoreAccess.failure(error)
+        }
+        if json {
+            let object: [String: Any] = [
+                "engine": info.engine.rawValue, "store": info.location, "schema_version": info.schemaVersion,
+                "build_schema_version": SummaryStore.schemaVersion, "engine_version": info.engineVersion,
+                "sweeps": info.sweeps, "tasks": info.tasks, "results": info.results, "bytes": info.bytes,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("store           \(info.location)")
+            print("engine          \(info.engine.rawValue) \(info.engineVersion)")
+            print("schema version  \(info.schemaVersion) (this dmfsweep: \(SummaryStore.schemaVersion))")
+            print("sweeps          \(info.sweeps)")
+            print("tasks           \(info.tasks) (\(info.results) with results)")
+            print("size            \(ByteCountFormatter.string(fromByteCount: Int64(info.bytes), countStyle: .file))")
+        }
+        return 0
+    }
+
+    /// Opens the store: read-write and upgrading for `upgrade`, read-only for `info`.
+    private static func open(_ path: String, upgrade: Bool) throws -> SummaryStore {
+        let result: Result<SummaryStore, StoreError>
+        if upgrade {
+            result = Result { () throws(StoreError) in try SummaryStore(location: StoreLocation(path), migrate: true) }
+        } else {
+            result = Result { () throws(StoreError) in try SummaryStore(location: StoreLocation(path), readOnly: true) }
+        }
+        switch result {
+        case .success(let store): return store
+        case .failure(.schemaVersion(let shown, let found, let expected)) where !upgrade:
+            throw CommandFailure(
+                StoreError.schemaVersion(path: shown, found: found, expected: expected).description
+                    + "; 'dmfsweep store upgrade --store \(StoreAccess.shown(path))' upgrades it")
+        case .failure(let error): throw StoreAccess.failure(error)
+        }
+    }
+}

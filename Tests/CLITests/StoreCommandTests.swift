@@ -1,0 +1,50 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `dmfsweep store info|upgrade` on the release-0.1 fixture and on PostgreSQL.
+@Suite struct StoreCommandTests {
+    @Test func upgradeTheReleaseFixtureThenInfo() throws {
+        let dir = try TemporaryDirectory(prefix: "store-cmd")
+        let path = dir.path("old.sqlite")
+        try FileManager.default.copyItem(
+            atPath: TestPaths.repositoryRoot.appendingPathComponent(
+                "Tests/SummaryStoreTests/Fixtures/release-0.1.sqlite"
+            )
+            .path, toPath: path)
+        let before = try runProcess(["store", "info", "--store", path])
+        #expect(before.status == 1)
+        #expect(before.stderr.contains("has schema version 1"))
+        #expect(before.stderr.contains("'dmfsweep store upgrade --store \(path)' upgrades it"))
+        let upgrade = try runProcess(["store", "upgrade", "--store", path])
+        #expect(upgrade.status == 0, "\(upgrade.stderr)")
+        #expect(upgrade.stdout.contains("\(path): backed up to \(path).v1.bak"))
+        #expect(FileManager.default.fileExists(atPath: path + ".v1.bak"))
+        let again = try runProcess(["store", "upgrade", "--store", path])
+        #expect(again.stdout.contains("nothing to upgrade"))
+        let info = try runProcess(["store", "info", "--store", path, "--format", "json"])
+        #expect(info.status == 0, "\(info.stderr)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        #expect(object["engine"] as? String == "sqlite")
+        #expect(object["sweeps"] as? Int == 2)
+        #expect(object["tasks"] as? Int == 12)
+        #expect((object["bytes"] as? Int ?? 0) > 50_000)
+        let query = try runProcess(["query", "--store", path, "--group-by", "depth", "--metric", "final_loss"])
+        #expect(query.status == 0, "\(query.stderr)")
+        let bad = try runProcess(["store", "fix", "--store", path])
+        #expect(bad.status == 2)
+    }
+
+    @Test func infoOnPostgres() throws {
+        let db = try TestPostgres.freshDatabase()
+        let dir = try TemporaryDirectory(prefix: "store-cmd-pg")
+        let sweep = try PostgresCLITests.noopSweep(dir, name: "s", count: 3, alpha: 0.1)
+        let run = try runProcess(["run", sweep, "--store", db.uri, "--inline", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let info = try runProcess(["store", "info", "--store", db.uri])
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.contains("engine          postgresql 15"))
+        #expect(info.stdout.contains("tasks           3 (3 with results)"))
+    }
+}

@@ -1,0 +1,170 @@
+import Factorization
+import Foundation
+import Sweeps
+import TestSupport
+import Testing
+
+@testable import SummaryStore
+
+extension Fixtures {
+    /// A fresh, empty store on `engine` (the first value keeps its file or database alive).
+    static func store(engine: StoreEngine) throws -> (AnyObject, SummaryStore) {
+        switch engine {
+        case .sqlite:
+            let (dir, store) = try store()
+            return (dir, store)
+        case .postgresql:
+            let db = try TestPostgres.freshDatabase()
+            return (db, try SummaryStore(location: StoreLocation(db.uri), create: true))
+        }
+    }
+
+    /// Two sweeps of tasks with results, failures and never-run tasks, written into `store`.
+    static func populate(_ store: SummaryStore) throws -> [SweepTask] {
+        let tasks = grid(depths: [2, 3, 4], alphas: [0.01, 0.1], seeds: 4)
+        try store.registerSweep(name: "main", spec: "name: main", tasks: tasks)
+        let other = grid(depths: [5], alphas: [0.01], seeds: 3, base: 1000)
+        try store.registerSweep(name: "other", spec: "name: other", tasks: other)
+        var completed: [CompletedTask] = []
+        var failed: [TaskFailure] = []
+        for (i, task) in (tasks + other).enumerated() {
+            if i % 11 == 5 {
+                failed.append(TaskFailure(key: task.key, error: "boom \(i)"))
+            } else if i % 13 != 7 {
+                let status: RunStatus = i % 4 == 1 ? .diverged : (i % 5 == 2 ? .converged : .finished)
+                completed.append(
+                    CompletedTask(
+                        key: task.key, result: result(seed: i, status: status, noisy: i % 3 == 0), worker: "w\(i % 3)"))
+            }
+        }
+        try store.record(completed: completed, failed: failed)
+        return tasks + other
+    }
+}
+
+/// The store's behaviour on both engines: every test runs on SQLite and on PostgreSQL.
+@Suite struct EngineTests {
+    @Test(arguments: StoreEngine.allCases) func registrationCountsNewExistingAndDone(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        #expect(store.engine == engine)
+        let a = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 3)
+        #expect(
+            try store.registerSweep(name: "a", spec: "name: a", tasks: a + [a[0]])
+                == SweepRegistration(total: 6, new: 6, existing: 0, done: 0))
+        try store.recordResults([CompletedTask(key: a[1].key, result: Fixtures.result(seed: 1))])
+        let b = Array(a[4...]) + [Fixtures.task(100), Fixtures.task(101)]
+        #expect(
+            try store.registerSweep(name: "b", spec: "name: b", tasks: b)
+                == SweepRegistration(total: 4, new: 2, existing: 2, done: 0))
+        #expect(
+            try store.registerSweep(name: "a", spec: "name: a", tasks: a)
+                == SweepRegistration(total: 6, new: 0, existing: 6, done: 1))
+        #expect(throws: StoreError.self) { try store.registerSweep(name: "a", spec: "", tasks: Array(a.prefix(2))) }
+        #expect(try store.statusCounts(sweep: "a") == StatusCounts(pending: 5, done: 1))
+        #expect(try store.statusCounts() == StatusCounts(pending: 7, done: 1))
+        #expect(try store.sweeps().map(\.name) == ["a", "b"])
+        #expect(try store.sweepSpec("b") == "name: b")
+    }
+
+    @Test(arguments: StoreEngine.allCases) func resultsRoundTripExactly(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        let tasks = try Fixtures.populate(store)
+        var seen = 0
+        for (i, task) in tasks.enumerated() where i % 11 != 5 && i % 13 != 7 {
+            let status: RunStatus = i % 4 == 1 ? .diverged : (i % 5 == 2 ? .converged : .finished)
+            #expect(try store.result(for: task.key) == Fixtures.result(seed: i, status: status, noisy: i % 3 == 0))
+            #expect(try store.task(task.key)?.worker == "w\(i % 3)")
+            seen += 1
+        }
+        #expect(seen > 20)
+        // Recording again replaces, never duplicates; fewer ranks drop the old rows.
+        let changed = Fixtures.result(seed: 99, ranks: 2)
+        try store.recordResults([CompletedTask(key: tasks[0].key, result: changed)])
+        #expect(try store.result(for: tasks[0].key) == changed)
+        #expect(try store.task(tasks[5].key)?.state == .failed)
+        #expect(try store.task(tasks[5].key)?.error == "boom 5")
+        #expect(try store.resetFailed(sweep: "main") == 2)
+        #expect(try store.unfinishedTasks(sweep: "main").count == 2 + 2)
+        #expect(try store.unfinishedTasks(sweep: "main", limit: 1).count == 1)
+    }
+
+    @Test(arguments: StoreEngine.allCases) func liveStateAndLifecycle(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        let tasks = Fixtures.grid(depths: [2], alphas: [0.1], seeds: 3)
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        let start = TaskStart(key: tasks[0].key, worker: "w", host: "h", started: Date(timeIntervalSince1970: 1000))
+        try store.record(marks: [.started(start), .released(tasks[0].key), .started(start)])
+        #expect(try store.task(tasks[0].key)?.attempts == 2)
+        #expect(try store.task(tasks[0].key)?.state == .running)
+        #expect(try store.tasks(in: .running, sweep: "s").map(\.host) == ["h"])
+        #expect(try store.resetRunning(sweep: "s") == 1)
+        try store.publishLiveState(sweep: "s", updated: 5, json: "{\"a\":1}")
+        try store.publishLiveState(sweep: "s", updated: 6, json: "{\"a\":2}")
+        #expect(try store.liveStates() == ["s": LiveStateRecord(sweep: "s", updated: 6, json: "{\"a\":2}")])
+    }
+
+    /// The same writes into both engines give identical aggregates, raw rows and report contents.
+    @Test func bothEnginesAnswerIdentically() throws {
+        let (keepA, sqlite) = try Fixtures.store(engine: .sqlite)
+        let (keepB, postgres) = try Fixtures.store(engine: .postgresql)
+        defer { withExtendedLifetime((keepA, keepB)) {} }
+        _ = try Fixtures.populate(sqlite)
+        _ = try Fixtures.populate(postgres)
+        let queries = try [
+            AggregateQuery(sweep: "main", groupBy: ["depth"], metric: Metric(parsing: "final_loss")),
+            AggregateQuery(
+                sweep: nil, groupBy: ["depth", "alpha", "r"], metric: Metric(parsing: "interval.length")),
+            AggregateQuery(
+                sweep: "main", filters: [try Filter(parsing: "status!=diverged")], groupBy: ["alpha"],
+                metric: Metric(parsing: "interval.start"), rank: 2),
+            AggregateQuery(sweep: "main", groupBy: ["depth"], metric: Metric(parsing: "status.failed")),
+        ]
+        for query in queries {
+            let a = try sqlite.aggregate(query)
+            let b = try postgres.aggregate(query)
+            #expect(a == b, "\(query)")
+            #expect(!a.rows.isEmpty)
+        }
+        for query in [RawQuery(sweep: "main"), RawQuery(sweep: nil, rank: 2)] {
+            var headers: [[String]] = [[], []]
+            var rows: [[[DatabaseValue]]] = [[], []]
+            for (i, store) in [sqlite, postgres].enumerated() {
+                try store.raw(query, header: { headers[i] = $0 }, row: { rows[i].append($0) })
+            }
+            #expect(headers[0] == headers[1])
+            #expect(rows[0] == rows[1])
+            #expect(rows[0].count > 10)
+        }
+        let a = try sqlite.sweepContents("main", trajectories: true)
+        let b = try postgres.sweepContents("main", trajectories: true)
+        #expect(a.map(\.result) == b.map(\.result))
+        #expect(a.map(\.task.config) == b.map(\.task.config))
+        #expect(try sqlite.statusCounts() == postgres.statusCounts())
+    }
+
+    /// PostgreSQL: a read-only store refuses writes; an empty database is not a store for readers;
+    /// the schema is versioned in `meta`.
+    @Test func postgresOpeningRules() throws {
+        let db = try TestPostgres.freshDatabase()
+        let location = StoreLocation(db.uri)
+        #expect(throws: StoreError.self) { try SummaryStore(location: location, readOnly: true) }
+        let store = try SummaryStore(location: location, create: true)
+        try store.registerSweep(name: "s", spec: "", tasks: Fixtures.grid(depths: [2], alphas: [0.1], seeds: 1))
+        #expect(
+            try TestPostgres.psql(db.uri, "SELECT value FROM meta WHERE key = 'schema_version'")
+                == "\(SummaryStore.schemaVersion)")
+        let reader = try SummaryStore(location: location, readOnly: true)
+        #expect(try reader.statusCounts().pending == 1)
+        let error = #expect(throws: StoreError.self) {
+            try reader.registerSweep(name: "t", spec: "", tasks: [Fixtures.task(7)])
+        }
+        if case .postgres(let state, _, _)? = error { #expect(state == "25006") } else { Issue.record("\(error!)") }
+        // Another application's database is not taken over.
+        let other = try TestPostgres.freshDatabase()
+        try TestPostgres.psql(other.uri, "CREATE TABLE meta (key text primary key, value text)")
+        #expect(throws: StoreError.self) { try SummaryStore(location: StoreLocation(other.uri), create: true) }
+    }
+}

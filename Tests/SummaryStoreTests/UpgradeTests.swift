@@ -1,0 +1,52 @@
+import Factorization
+import Foundation
+import Sweeps
+import TestSupport
+import Testing
+
+@testable import SummaryStore
+
+/// Stores written before a parameter existed gain its column, filled with the parameter's
+/// default, on both engines; every task keeps its canonical form and key.
+@Suite struct UpgradeTests {
+    @Test(arguments: StoreEngine.allCases) func missingParameterColumnsAreAddedWithDefaults(engine: StoreEngine) throws
+    {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        let tasks = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 2)
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        // An "older" store: written before `observed` and `measurements` existed.
+        try store.database.run("ALTER TABLE tasks DROP COLUMN p_observed", [])
+        try store.database.run("ALTER TABLE tasks DROP COLUMN p_measurements", [])
+
+        let refused = #expect(throws: StoreError.self) { try SummaryStore(location: store.location, readOnly: true) }
+        #expect(refused == .parameterColumns(path: store.path, missing: ["measurements", "observed"], extra: []))
+
+        let upgraded = try SummaryStore(location: store.location, migrate: true)
+        #expect(upgraded.upgrades.contains("added parameter column(s) measurements, observed"))
+        let defaults = SimulationConfig()
+        let observed = try upgraded.database.rows("SELECT DISTINCT p_observed FROM tasks").map { $0.double(at: 0) }
+        #expect(observed == [defaults.observed])
+        #expect(try upgraded.database.scalar("SELECT count(*) FROM tasks WHERE p_measurements IS NOT NULL") == 0)
+        // Keys and canonical forms are those of the tasks as registered.
+        let open = try upgraded.unfinishedTasks(sweep: "s")
+        #expect(open.map { CanonicalForm.json(for: $0.config) } == tasks.map { CanonicalForm.json(for: $0.config) })
+        let again = try SummaryStore(location: store.location, migrate: true)
+        #expect(again.upgrades.isEmpty)
+    }
+
+    /// The release-0.1 fixture (schema 1): upgraded in place after a backup that keeps version 1.
+    @Test func releaseFixtureIsBackedUpAndUpgraded() throws {
+        let (dir, path) = try ReleaseFixtureTests.copy()
+        defer { withExtendedLifetime(dir) {} }
+        let store = try SummaryStore(path: path, migrate: true)
+        #expect(store.upgrades.first == "backed up to \(path).v1.bak")
+        #expect(store.upgrades.contains("upgraded from schema version 1 to \(SummaryStore.schemaVersion)"))
+        #expect(try ReleaseFixtureTests.sqlite3(path + ".v1.bak", "PRAGMA user_version") == ["1"])
+        #expect(try ReleaseFixtureTests.sqlite3(path + ".v1.bak", "SELECT count(*) FROM results") == ["12"])
+        let info = try store.info()
+        #expect(info.schemaVersion == SummaryStore.schemaVersion)
+        #expect(info.sweeps == 2 && info.tasks == 12 && info.results == 12)
+        #expect(info.bytes > 50_000)
+    }
+}
