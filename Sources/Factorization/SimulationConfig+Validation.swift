@@ -64,12 +64,14 @@ extension SimulationConfig {
     /// The configuration as it identifies a task — the one place the resolution rule of the
     /// canonical form (docs/task-keys.md) and the store's columns is written: `n` is `resolvedN`;
     /// `spectrum` is `resolvedSpectrum` (padded with zeros to n) unless it is generated from
-    /// `rank`/`decay` (then unset, so keys never depend on the platform's `pow`); `rows` and `width`
+    /// `rank`/`decay` (then unset, so keys never depend on the platform's `pow`) or replaced by a
+    /// target file (then unset too: the file is the instance, and `validate()` refuses a spectrum
+    /// next to it, so the configuration rebuilt from the store's columns runs); `rows` and `width`
     /// are `normalized`.
     public var resolvedForKey: SimulationConfig {
         var c = normalized
         c.n = resolvedN
-        c.spectrum = spectrum == nil && rank != nil ? nil : resolvedSpectrum
+        c.spectrum = target != nil || (spectrum == nil && rank != nil) ? nil : resolvedSpectrum
         return c
     }
 

@@ -112,6 +112,7 @@ import Testing
         config.symmetric = false
         config.target = MatrixFile.value(Matrix(rowMajor: [[0, 1, 2], [1, 0, 0.5]]))
         config.mask = MatrixFile.value(Matrix(rowMajor: [[0, 1, 1], [1, 1, 0]]))
+        config.steps = 50
         try config.validate()
         let task = SweepTask(config: config)
         _ = try store.registerSweep(name: "m", spec: "", tasks: [task])
@@ -119,5 +120,11 @@ import Testing
         #expect(back.config.target?.matrix == config.target?.matrix)
         #expect(back.config.mask?.matrix == config.mask?.matrix)
         #expect(SweepTask(config: back.config).key == task.key)
+        // The rebuilt configuration runs: with a target file the columns hold no spectrum (the
+        // canonical form's `spectrum` is null), which `validate()` would refuse next to the file.
+        #expect(CanonicalForm.json(for: config).contains("\"spectrum\":null"))
+        try back.config.validate()
+        let result = try Simulation.run(back.config)
+        #expect(result.observedEntries == 4 && result.trajectory.last?.error != nil)
     }
 }
