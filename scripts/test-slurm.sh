@@ -12,8 +12,8 @@
 #                               `dmfsweep coordinator --help` mentions PostgreSQL stores and the
 #                               server starts; else the case skips
 #   DMFSWEEP_TEST_ONLY="scale worker_cut …"  run only these cases (names as in the list below, with _)
-#   DMFSWEEP_TEST_PARTITION_S=S how long the coordinator's node is cut off (default 20; the issue's
-#                               minute: 60). The test bed's SlurmdTimeout is S + 10 s (at least
+#   DMFSWEEP_TEST_PARTITION_S=S how long the coordinator's node is cut off (default 60,
+#                               the minute; shorter for a quick local run). The test bed's SlurmdTimeout is S + 10 s (at least
 #                               30 s): a longer silence makes Slurm requeue the job
 #
 # Stage 1, in parallel (no node faults), each through `sbatch`:
@@ -50,7 +50,7 @@ SWEEP=$ROOT/deploy/slurm/test-sweep.yaml
 SBATCH=$ROOT/deploy/slurm/dmfsweep.sbatch
 CLUSTER=$ROOT/deploy/slurm/local-cluster.sh
 JOB_TIMEOUT=${DMFSWEEP_TEST_JOB_TIMEOUT:-90}
-PARTITION_S=${DMFSWEEP_TEST_PARTITION_S:-20}
+PARTITION_S=${DMFSWEEP_TEST_PARTITION_S:-60}
 SCALE_WORKERS=${DMFSWEEP_TEST_SCALE_WORKERS:-201}
 SCALE_TASKS=${DMFSWEEP_TEST_SCALE_TASKS:-20000}
 
