@@ -32,4 +32,7 @@ bash Benchmarks/python-env.sh >/dev/null
 echo "== swift test: LivenessAtScaleTests alone (200 worker processes would starve the other process tests)"
 DMFSWEEP_TEST_SCALE=1 swift test --skip-build --filter LivenessAtScaleTests
 echo "== swift test"
+# The numpy cross-checks (Tests/CLITests/InstanceCrossCheckTests.swift) use the benchmark venv.
+DMFSWEEP_PYTHON="${DMFSWEEP_PYTHON:-$(bash Benchmarks/python-env.sh)}"
+export DMFSWEEP_PYTHON
 swift test --skip-build

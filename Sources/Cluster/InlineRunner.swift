@@ -81,8 +81,8 @@ public final class InlineRunner {
     /// - Parameters:
     ///   - store: the summary store (its sweep registered).
     ///   - options: batching.
-    ///   - simulate: runs one task; `Simulation.run` by default.
-    public init(store: SummaryStore, options: Options = Options(), simulate: @escaping Simulate = Simulation.run) {
+    ///   - simulate: runs one task; `Simulation.timedRun` by default.
+    public init(store: SummaryStore, options: Options = Options(), simulate: @escaping Simulate = Simulation.timedRun) {
         self.store = store
         self.options = options
         self.simulate = simulate

@@ -27,6 +27,7 @@ extension SimulationConfig {
     /// An upper bound of rank(Y), the number of per-rank entries (targets, measured and predicted
     /// intervals) of a result: the given or generated eigenvalues, at most n of them.
     public var resultRankBound: Int {
+        if target != nil { return min(resolvedRows, resolvedN) }
         let given = spectrum?.count ?? rank ?? Self.defaultSpectrum.count
         return min(resolvedN, given)
     }
@@ -54,9 +55,37 @@ extension SimulationConfig {
         return o2 ? square : min(square, linear)
     }
 
+    /// The default number of sensing measurements of a rows×n target: `min(rows·n, 5·max(rows, n)·max(rank, 1))`
+    /// (for a square target the same as `defaultMeasurements(n:rank:)`).
+    /// - Parameters:
+    ///   - rows: the target's rows.
+    ///   - n: the target's columns.
+    ///   - rank: the rank of the clean target.
+    /// - Returns: the number of measurements m.
+    public static func defaultMeasurements(rows: Int, n: Int, rank: Int) -> Int {
+        if rows == n { return defaultMeasurements(n: n, rank: rank) }
+        let (entries, o1) = rows.multipliedReportingOverflow(by: n)
+        let (linear, o2) = (5 * max(rank, 1)).multipliedReportingOverflow(by: max(rows, n))
+        if o1 { return o2 ? Int.max : linear }
+        return o2 ? entries : min(entries, linear)
+    }
+
     /// The number of sensing measurements after defaults.
+    /// (With a target file its rank counts as `min(rows, n)`.)
     public var resolvedMeasurements: Int {
-        measurements ?? Self.defaultMeasurements(n: resolvedN, rank: resolvedSpectrum.filter { $0 != 0 }.count)
+        let rank = target != nil ? min(resolvedRows, resolvedN) : resolvedSpectrum.filter { $0 != 0 }.count
+        return measurements ?? Self.defaultMeasurements(rows: resolvedRows, n: resolvedN, rank: rank)
+    }
+
+    /// The doubles the full path holds for a general shape (factors, prefixes, residual, two work
+    /// matrices, targets, mask and the truncation bases), as a `Double` so it cannot overflow.
+    var fullPathEntries: Double {
+        let (r, n) = (Double(resolvedRows), Double(resolvedN))
+        let shapes = factorShapes
+        let factors = shapes.reduce(0.0) { $0 + Double($1.rows) * Double($1.columns) }
+        let prefixes = shapes.dropFirst().reduce(0.0) { $0 + Double($1.rows) * n }
+        let widest = Double(shapes.map { max($0.rows, $0.columns) }.max() ?? 1)
+        return factors + prefixes + 2 * widest * n + 4 * r * n + 2 * (r + n) * min(r, n)
     }
 
     /// Refuses configurations that would not fit in memory (called by `validate()` after the
@@ -95,7 +124,21 @@ extension SimulationConfig {
                     + "use record_every ≥ \(max(smallest, recordEvery + 1)) or fewer steps")
         }
         let full = path == .full || (path == .auto && !spectralIsExact)
-        if full || noise > 0 {
+        let rectangular = resolvedRows != n || resolvedWidth != n
+        if rectangular {
+            if resolvedRows > Self.maximumDimension || resolvedWidth > Self.maximumDimension {
+                throw fail(
+                    resolvedRows > Self.maximumDimension ? "rows" : "width",
+                    "must be ≤ \(Self.maximumDimension), got \(max(resolvedRows, resolvedWidth))")
+            }
+            if fullPathEntries > Double(Self.maximumMatrixEntries) {
+                throw fail(
+                    "width",
+                    "the full path needs about \(Int(fullPathEntries)) doubles for rows = \(resolvedRows), n = \(n), "
+                        + "width = \(resolvedWidth), depth = \(depth), more than \(Self.maximumMatrixEntries) "
+                        + "(2.4 GB); use smaller dimensions")
+            }
+        } else if full || noise > 0 {
             let (twice, o0) = depth.multipliedReportingOverflow(by: 2)
             let perSquare = full ? twice &+ 6 : 12
             let (square, o1) = n.multipliedReportingOverflow(by: n)
@@ -113,11 +156,11 @@ extension SimulationConfig {
         }
         if problem == .sensing {
             let m = resolvedMeasurements
-            let (entries, overflow) = m.multipliedReportingOverflow(by: n * n)
+            let (entries, overflow) = m.multipliedReportingOverflow(by: resolvedRows * n)
             if overflow || entries > Self.maximumSensingEntries {
                 throw fail(
                     "measurements",
-                    "m·n² = \(m)·\(n * n) entries exceed the limit of \(Self.maximumSensingEntries) (1.2 GB); "
+                    "m·rows·n = \(m)·\(resolvedRows * n) entries exceed the limit of \(Self.maximumSensingEntries) (1.2 GB); "
                         + "use fewer measurements or a smaller n")
             }
         }
@@ -137,17 +180,18 @@ extension SimulationConfig {
 
 extension SimulationResult {
     /// Bytes of one trajectory point in the binary form: step, loss, erank, ratio (8 each) and
-    /// an optional clean error (1 + 8).
-    public static let encodedBytesPerRecord = 41
+    /// the optional clean, relative and unobserved errors (1 + 8 each).
+    public static let encodedBytesPerRecord = 59
     /// Bytes per rank r: a target (8), a measured interval (rank 8, target 8, start 9, end 9,
     /// length 8, middle error 9) and a predicted interval (rank 8, start 9, end 9).
     public static let encodedBytesPerRank = 8 + 51 + 26
     /// Bytes of everything else in one result as it travels (`WireCodec`'s `results` message):
     /// the task key (4 + at most 128), seconds (8), outcome tag (1), status and path (2), steps,
     /// final loss and erank (24), three counts and the trajectory's (16), best step (9), best clean
-    /// error (9), inside-interval flag (1), seconds (8), and the completion mask's observed entries
-    /// and unobserved lines (9 each).
-    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8 + 9 + 9
+    /// error (9), inside-interval flag (1), seconds (8), the recovery errors (final clean, final
+    /// relative, final unobserved, best recovery error and step: 5 × 9) and the completion mask's
+    /// observed entries and unobserved lines (9 each).
+    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8 + 45 + 18
 
     /// The largest binary form of a result with `ranks` per-rank entries and `records` points.
     /// - Parameters:

@@ -18,6 +18,17 @@ public enum InitKind: String, Codable, Sendable, CaseIterable {
     case gaussian
 }
 
+/// What `alpha` scales: one factor, or the product of all N at initialisation.
+public enum AlphaScope: String, Codable, Sendable, CaseIterable {
+    /// `alpha` is the scale of one factor (the seed paper's convention; the product starts at `α^N`).
+    case factor
+    /// `alpha` is the scale of the product (Arora, Cohen, Hu, Luo 2019): every factor gets `α^(1/N)`.
+    /// For `gaussian` the per-factor standard deviation becomes `α^(1/N)/√fan-in`, so that the product
+    /// maps a vector x to one of expected squared norm `α² ‖x‖²` (each factor preserves it up to
+    /// `α^(2/N)` in expectation).
+    case product
+}
+
 /// Which solver computes the run.
 public enum SolverPath: String, Codable, Sendable, CaseIterable {
     /// Spectral whenever it is exact, full otherwise.
@@ -71,6 +82,24 @@ public struct SimulationConfig: Codable, Sendable, Hashable {
     public var observed: Double = 0.5
     /// Stop with status `converged` once the loss falls below this value.
     public var stopLoss: Double? = nil
+    /// Rows of the target Y (`rows × n`); `nil` means `n` (a square target).
+    public var rows: Int? = nil
+    /// Whether Y is symmetric, `V diag(λ) Vᵀ` (square only); `false` draws `U diag(σ) Vᵀ` with
+    /// independent Haar U and V, `spectrum` then holding the singular values.
+    public var symmetric: Bool = true
+    /// Hidden width d of the factorization (`W_1` d×n, `W_2…W_{N−1}` d×d, `W_N` rows×d); `nil`
+    /// means `n` for a square target and `max(rows, n)` otherwise (`resolvedWidth`).
+    public var width: Int? = nil
+    /// What `alpha` is the scale of.
+    public var alphaScope: AlphaScope = .factor
+    /// The user's own target (rows×n); `nil` means drawn from the seed (`spectrum`, `symmetric`).
+    /// It fixes `rows` and `n`; `spectrum`/`rank` are not used with it.
+    public var target: MatrixValue? = nil
+    /// The clean Y that the errors compare to when `target` is noisy; `nil` means `target` itself.
+    public var clean: MatrixValue? = nil
+    /// Completion: the observed entries (1) and the others (0), rows×n; `nil` means drawn from
+    /// the seed with probability `observed`.
+    public var mask: MatrixValue? = nil
 
     /// The default configuration (every parameter at its documented default).
     public init() {}

@@ -20,14 +20,24 @@ public struct TrajectoryPoint: Codable, Sendable, Hashable {
     public var erankRatio: Double
     /// `‖W − Y_clean‖_F` when the target is noisy, else `nil`.
     public var cleanError: Double?
+    /// The relative recovery error `‖W − Y_clean‖_F / ‖Y_clean‖_F` (`nil` when Y_clean = 0).
+    public var error: Double?
+    /// Completion: the same on the unobserved entries only, `‖P_Ωᶜ(W − Y)‖_F / ‖P_Ωᶜ Y‖_F`
+    /// (Arora et al. 2019's generalisation error); `nil` for other problems or when `P_Ωᶜ Y = 0`.
+    public var unobservedError: Double?
 
     /// Creates a value from its members (see the properties).
-    public init(step: Int, loss: Double, erank: Double, erankRatio: Double, cleanError: Double? = nil) {
+    public init(
+        step: Int, loss: Double, erank: Double, erankRatio: Double, cleanError: Double? = nil, error: Double? = nil,
+        unobservedError: Double? = nil
+    ) {
         self.step = step
         self.loss = loss
         self.erank = erank
         self.erankRatio = erankRatio
         self.cleanError = cleanError
+        self.error = error
+        self.unobservedError = unobservedError
     }
 }
 
@@ -104,7 +114,15 @@ public struct SimulationResult: Codable, Sendable, Hashable {
     public var seconds: Double
     /// `‖W − Y_clean‖_F` at the last recorded step (`nil` when nothing was recorded).
     public var finalCleanError: Double? = nil
-    /// Completion: how many of the n² target entries the mask observes (`CompletionMask`); `nil`
+    /// The relative recovery error at the last recorded step (`TrajectoryPoint.error`).
+    public var finalError: Double? = nil
+    /// Completion: the relative error on the unobserved entries at the last recorded step.
+    public var finalUnobservedError: Double? = nil
+    /// The smallest relative recovery error over the recorded steps.
+    public var bestRecoveryError: Double? = nil
+    /// The recorded step with that smallest error (the earliest on a tie).
+    public var bestRecoveryStep: Int? = nil
+    /// Completion: how many of the rows·n target entries the mask observes (`CompletionMask`); `nil`
     /// for the other problems.
     public var observedEntries: Int? = nil
     /// Completion: rows plus columns of the target with no observed entry; `nil` for the other problems.

@@ -1,11 +1,15 @@
 import Factorization
+import Foundation
+import Sweeps
 
 /// The mapping between the parameter registry (`SimulationConfig.parameters`) and the typed
 /// columns of the `tasks` table: one column per parameter, named `p_<name>`, so a future
 /// parameter can never collide with a bookkeeping column.
 ///
 /// Types: integers → INTEGER, reals → REAL, choices → TEXT, real lists → TEXT holding the values'
-/// shortest round-trip decimal forms joined by commas (`10.0,5.0,2.0`). Unset optional
+/// shortest round-trip decimal forms joined by commas (`10.0,5.0,2.0`), matrices (`target`,
+/// `clean`, `mask`) → BLOB holding the matrix as a `.npy` file (`NPYFile.encode`), so a task can be
+/// rebuilt and dispatched from the store alone. Unset optional
 /// parameters are NULL.
 ///
 /// The columns hold the values that ran, resolved as the canonical form resolves them
@@ -29,6 +33,7 @@ enum ParameterColumns {
         case .integer: return "INTEGER"
         case .real: return "REAL"
         case .choice, .realList: return "TEXT"
+        case .matrix: return "BLOB"
         }
     }
 
@@ -47,15 +52,14 @@ enum ParameterColumns {
         case .real(let v): return .real(v)
         case .text(let v): return .text(v)
         case .realList(let v): return .text(encodeList(v))
+        case .matrix(let m): return .blob(Data(NPYFile.encode(m.matrix)))
         case .unset: return .null
         }
     }
 
     /// The values of every parameter column of `config` (resolved), in registry order.
     static func values(of config: SimulationConfig) -> [DatabaseValue] {
-        var resolved = config
-        resolved.n = config.resolvedN
-        if !(config.spectrum == nil && config.rank != nil) { resolved.spectrum = config.resolvedSpectrum }
+        let resolved = config.resolvedForKey
         return SimulationConfig.parameters.map { databaseValue(resolved.value(of: $0.name) ?? .unset) }
     }
 
@@ -84,6 +88,11 @@ enum ParameterColumns {
                 list.append(d)
             }
             return .realList(list)
+        case .matrix:
+            guard case .blob(let data) = value, let m = try? NPYFile.decode([UInt8](data), path: column(spec)) else {
+                throw corrupt()
+            }
+            return .matrix(MatrixFile.value(m))
         }
     }
 

@@ -66,12 +66,29 @@ enum Schema {
         )
         """
 
+    /// `recovery`: the recovery errors of a result (README, "Beyond the seed paper"), one row per
+    /// result, written with it. Additive like `cluster_live`: a store written before it gets the
+    /// table on its first read-write open, and its older results simply have no row (readers treat
+    /// a missing row or table as "not recorded").
+    static let recoveryTable = """
+        CREATE TABLE IF NOT EXISTS recovery (
+            task_id                INTEGER PRIMARY KEY REFERENCES tasks (id),
+            final_error            REAL,     -- ‖W − Y‖_F / ‖Y‖_F at the last recorded step
+            final_unobserved_error REAL,     -- the same on the unobserved entries (completion)
+            final_clean_error      REAL,     -- ‖W − Y‖_F at the last recorded step
+            best_recovery_error    REAL,     -- the smallest recorded relative error
+            best_recovery_step     INTEGER,  -- its step
+            error                  BLOB,     -- per trajectory point, little-endian float64, NaN if missing
+            unobserved_error       BLOB      -- per point (completion); NULL when no point has one
+        )
+        """
+
     /// Tables of the current version that older files of the same version may lack; created
     /// (if missing) whenever such a store is opened read-write. Additive only: never a change to
     /// an existing table, which would need a new version and a migration.
     static let additions: [(table: String, sql: String)] = [
         ("cluster_live", liveStateTable), ("coordinators", claimsTable),
-        (RankMonotonicityTable.name, RankMonotonicityTable.creation),
+        (RankMonotonicityTable.name, RankMonotonicityTable.creation), ("recovery", recoveryTable),
     ]
 
     /// Creates the missing `additions` in one transaction (joining the caller's, if any), computing
@@ -180,8 +197,9 @@ enum Schema {
                 clean_error BLOB               -- NULL when no point has one; NaN marks a missing value
             )
             """,
-            // After `tasks`, which it references (PostgreSQL checks that when the table is created).
+            // After `tasks`, which they reference (PostgreSQL checks that when the table is created).
             RankMonotonicityTable.creation,
+            recoveryTable,
         ]
     }
 

@@ -53,6 +53,7 @@ extension SummaryStore {
             var intervalRows: [[DatabaseValue]] = []
             var trajectoryRows: [[DatabaseValue]] = []
             var monotonicityRows: [[DatabaseValue]] = []
+            var recoveryRows: [[DatabaseValue]] = []
             var cleared: [DatabaseValue] = []
             for key in order {
                 guard let item = latest[key], let (id, wasDone, tolerance) = found[key] else { continue }
@@ -79,6 +80,11 @@ extension SummaryStore {
                     .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
                     .blob(PackedArray.pack(ratio)),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
+                ])
+                recoveryRows.append([
+                    .integer(id), Self.finite(r.finalError), Self.finite(r.finalUnobservedError),
+                    Self.finite(r.finalCleanError), Self.finite(r.bestRecoveryError), DatabaseValue(r.bestRecoveryStep),
+                    Self.optionalColumn(t.map(\.error)), Self.optionalColumn(t.map(\.unobservedError)),
                 ])
                 monotonicityRows.append(
                     RankMonotonicityTable.values(
@@ -141,6 +147,18 @@ extension SummaryStore {
                 ON CONFLICT (task_id) DO UPDATE SET points = excluded.points, steps = excluded.steps,
                     loss = excluded.loss, erank = excluded.erank, erank_ratio = excluded.erank_ratio,
                     clean_error = excluded.clean_error
+                """
+            }
+            try bulk(recoveryRows) { k in
+                """
+                INSERT INTO recovery (task_id, final_error, final_unobserved_error, final_clean_error,
+                    best_recovery_error, best_recovery_step, error, unobserved_error)
+                VALUES \(Self.valueRows(k, columns: 8))
+                ON CONFLICT (task_id) DO UPDATE SET final_error = excluded.final_error,
+                    final_unobserved_error = excluded.final_unobserved_error,
+                    final_clean_error = excluded.final_clean_error, best_recovery_error = excluded.best_recovery_error,
+                    best_recovery_step = excluded.best_recovery_step, error = excluded.error,
+                    unobserved_error = excluded.unobserved_error
                 """
             }
             // Two rows per task (entropy, ratio): `RankMonotonicityTable.values`.
@@ -240,6 +258,31 @@ extension SummaryStore {
         ).first {
             result.trajectory = try Self.trajectory(row, at: 0, key: key)
         }
+        // A store opened read-only may predate the recovery table: then nothing was recorded.
+        guard try Schema.hasTable("recovery", database) else { return result }
+        if let row = try database.rows(
+            """
+            SELECT final_error, final_unobserved_error, final_clean_error, best_recovery_error, best_recovery_step,
+                error, unobserved_error
+            FROM recovery WHERE task_id = ?
+            """, [.integer(id)]
+        ).first {
+            result.finalError = row.double(at: 0)
+            result.finalUnobservedError = row.double(at: 1)
+            result.finalCleanError = row.double(at: 2)
+            result.bestRecoveryError = row.double(at: 3)
+            result.bestRecoveryStep = row.int(at: 4)
+            let count = result.trajectory.count
+            let error = row.data(at: 5).flatMap(PackedArray.doubles)
+            let hidden = row.data(at: 6).flatMap(PackedArray.doubles)
+            guard [error, hidden].allSatisfy({ $0 == nil || $0?.count == count }) else {
+                throw StoreError.corruptValue(table: "recovery", column: "error", detail: "task \(key.short)")
+            }
+            for i in 0..<count {
+                result.trajectory[i].error = error.flatMap { $0[i].isNaN ? nil : $0[i] }
+                result.trajectory[i].unobservedError = hidden.flatMap { $0[i].isNaN ? nil : $0[i] }
+            }
+        }
         return result
     }
 
@@ -258,6 +301,11 @@ extension SummaryStore {
                 finite(p?.start), finite(p?.end),
             ]
         }
+    }
+
+    /// A per-point column: NULL when no point has a value, else the values with NaN for the missing.
+    static func optionalColumn(_ values: [Double?]) -> DatabaseValue {
+        values.contains { $0 != nil } ? .blob(PackedArray.pack(values.map { $0 ?? .nan })) : .null
     }
 
     /// A real, or NULL when it is missing or not finite (SQLite stores NaN as NULL anyway).

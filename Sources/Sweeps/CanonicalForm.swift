@@ -21,6 +21,13 @@ import Factorization
 ///   (`JSONText.number(_:)`, shared with the other JSON outputs, writes them.)
 /// - Choice parameters are their words as JSON strings (`JSONText.appendString(_:to:)`).
 ///
+/// Parameters appended after version 1 (`rows`, `symmetric`, `width`, `alpha_scope`) are written
+/// only off their defaults, after `rows` and `width` equal to what they resolve to are unset
+/// (`SimulationConfig.normalized`).
+///
+/// A matrix parameter (`target`, `clean`, `mask`) is written as the string `"sha256:<digest>"` of its
+/// content (`MatrixValue`), never its path.
+///
 /// Evolution rule: a parameter appended to the registry later must be left out of the form
 /// while it has its default value, so that every existing key stays valid.
 public enum CanonicalForm {
@@ -31,6 +38,7 @@ public enum CanonicalForm {
     /// - Parameter config: a configuration (normally one that passed `validate()`).
     /// - Returns: the JSON text whose SHA-256 is the task key.
     public static func json(for config: SimulationConfig) -> String {
+        let config = config.resolvedForKey
         var out: [UInt8] = []
         out.reserveCapacity(512)
         // Version 1 is frozen: its members are written field by field, in registry order.
@@ -54,13 +62,13 @@ public enum CanonicalForm {
         }
         integer("v", version)
         word("problem", config.problem.rawValue)
-        integer("n", config.resolvedN)
+        integer("n", config.n)
         integer("depth", config.depth)
         member("spectrum")
-        if config.spectrum == nil && config.rank != nil {
-            out.append(contentsOf: "null".utf8)
+        if let spectrum = config.spectrum {
+            appendList(spectrum, to: &out)
         } else {
-            appendList(config.resolvedSpectrum, to: &out)
+            out.append(contentsOf: "null".utf8)
         }
         integer("rank", config.rank)
         real("decay", config.decay)
@@ -108,6 +116,7 @@ public enum CanonicalForm {
         case .real(let d): JSONText.appendNumber(d, to: &out)
         case .text(let s): JSONText.appendString(s, to: &out)
         case .realList(let list): appendList(list, to: &out)
+        case .matrix(let m): JSONText.appendString(m.description, to: &out)
         }
     }
 

@@ -225,6 +225,8 @@ extension SweepReader {
         } catch {
             throw fail(value.mark, error.description)
         }
+        // A matrix file was checked on reading; its shape depends on the other parameters.
+        if case .matrix = spec.kind { return }
         do {
             try config.validate()
         } catch  where error.parameter == spec.name {
@@ -282,6 +284,14 @@ extension SweepReader {
                 }
             }
             value = .realList(list)
+        case .matrix:
+            guard let text = node.scalar?.text, !text.isEmpty else { throw wrong(node, " (write a file path)") }
+            // A relative path is taken from the sweep file's folder.
+            do {
+                value = .matrix(try MatrixFile.load(path: MatrixFile.resolve(text, relativeTo: fileName)))
+            } catch {
+                throw fail(node.mark, "\(name): \(error)")
+            }
         }
         return LocatedValue(value: value, mark: node.mark)
     }

@@ -16,6 +16,7 @@ func configWithEveryParameterSet() throws -> SimulationConfig {
         case .real: value = .real(0.375)
         case .choice(let words): value = .text(words.last!)
         case .realList: value = .realList([3, 2.5, 1])
+        case .matrix: value = .matrix(MatrixFile.value(Matrix(rowMajor: [[1, 2, 3], [4, 5, 6.5]])))
         }
         try c.set(p.name, to: value)
     }
@@ -32,8 +33,14 @@ func sampleResult() -> SimulationResult {
         predicted: [PredictedInterval(rank: 1, start: 12.5, end: nil)],
         trajectory: [
             TrajectoryPoint(step: 0, loss: 60, erank: 1, erankRatio: 1, cleanError: 0.5),
-            TrajectoryPoint(step: 10, loss: 3, erank: 1.5, erankRatio: 1.25, cleanError: nil),
+            TrajectoryPoint(
+                step: 10, loss: 3, erank: 1.5, erankRatio: 1.25, cleanError: nil, error: 0.75, unobservedError: 0.875),
         ], bestStep: 10, bestCleanError: 0.125, bestInsideInterval: false, seconds: 0.0625)
+    result.finalCleanError = 0.5
+    result.finalError = 0.75
+    result.finalUnobservedError = 0.875
+    result.bestRecoveryError = 0.625
+    result.bestRecoveryStep = 10
     result.observedEntries = 17
     result.unobservedLines = 3
     return result
@@ -204,8 +211,14 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             },
             predicted: (0..<ranks).map { PredictedInterval(rank: $0, start: 1, end: 2) },
             trajectory: (0..<records).map {
-                TrajectoryPoint(step: $0, loss: 1, erank: 1, erankRatio: 1, cleanError: 0.5)
+                TrajectoryPoint(
+                    step: $0, loss: 1, erank: 1, erankRatio: 1, cleanError: 0.5, error: 0.25, unobservedError: 0.125)
             }, bestStep: 1, bestCleanError: 0.5, bestInsideInterval: true, seconds: 1)
+        result.finalCleanError = 0.5
+        result.finalError = 0.25
+        result.finalUnobservedError = 0.125
+        result.bestRecoveryError = 0.25
+        result.bestRecoveryStep = 1
         result.observedEntries = 7
         result.unobservedLines = 1
         return result
@@ -259,7 +272,10 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             #expect(error.parameter == "record_every")
             #expect(error.message.contains("63.0 MiB"))
         }
+        // Each point carries 59 bytes since the recovery errors joined it: every 3rd step fits.
         config.recordEvery = 2
+        #expect(throws: ParameterError.self) { try config.validate() }
+        config.recordEvery = 3
         #expect(throws: Never.self) { try config.validate() }
     }
 }

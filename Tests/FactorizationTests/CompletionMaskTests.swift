@@ -63,11 +63,45 @@ import Testing
         config.steps = 10
         let estimation = try Simulation.run(config)
         #expect(estimation.observedEntries == nil && estimation.unobservedLines == nil)
-        #expect(!estimation.json().contains("observed_entries"))
         config.problem = .completion
         config.observed = 1
         let full = try Simulation.run(config)
         #expect(full.observedEntries == 25 && full.unobservedLines == 0)
-        #expect(full.json().contains("\"observed_entries\":25,\"unobserved_lines\":0"))
+    }
+
+    /// A rows×n mask is drawn in the same column-major order as the square one (rows·n draws).
+    @Test(arguments: [(UInt64(2), 3, 5, 0.4), (9, 6, 2, 0.3), (4, 1, 7, 0.5)])
+    func rectangularCountsMatchTheDocumentedDraw(seed: UInt64, rows: Int, n: Int, p: Double) {
+        let mask = CompletionMask(seed: seed, rows: rows, n: n, probability: p)
+        var stream = RandomStream(seed: seed, purpose: .mask)
+        let ref = (0..<(rows * n)).map { _ in stream.uniform() < p }
+        #expect(mask.entries == ref.map { $0 ? 1.0 : 0.0 })
+        #expect(mask.observedEntries == ref.filter { $0 }.count)
+        #expect(mask.unobservedRows == (0..<rows).filter { i in !(0..<n).contains { ref[i + $0 * rows] } }.count)
+        #expect(mask.unobservedColumns == (0..<n).filter { j in !(0..<rows).contains { ref[$0 + j * rows] } }.count)
+    }
+
+    /// A mask file is the mask: its counts are the file's, the seed draws nothing, and a file of
+    /// zeros is refused naming `mask` (not `observed`, which it does not use).
+    @Test func aMaskFileIsCountedAndAnAllZeroOneRefused() throws {
+        var config = SimulationConfig()
+        config.problem = .completion
+        config.symmetric = false
+        config.rows = 2
+        config.n = 3
+        config.steps = 5
+        // Observes 3 of 6 entries; column 3 is never observed.
+        config.mask = MatrixValue(
+            matrix: Matrix(rowMajor: [[1, 0, 0], [1, 1, 0]]), sha256: String(repeating: "a", count: 64))
+        let mask = try #require(CompletionMask(config))
+        #expect(mask.observedEntries == 3 && mask.unobservedRows == 0 && mask.unobservedColumns == 1)
+        let result = try Simulation.run(config)
+        #expect(result.observedEntries == 3 && result.unobservedLines == 1)
+        config.mask = MatrixValue(matrix: Matrix(rows: 2, columns: 3), sha256: String(repeating: "b", count: 64))
+        let error = #expect(throws: ParameterError.self) { try config.validate() }
+        #expect(error?.parameter == "mask")
+        #expect(
+            error?.message
+                == "observes none of the 2×3 entries (all 0): the loss is 0 from step 0 and there is nothing to fit")
     }
 }

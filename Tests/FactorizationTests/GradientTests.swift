@@ -4,13 +4,21 @@ import Testing
 @testable import Factorization
 
 /// The full path's gradient against central finite differences of the loss, for every problem,
-/// with a random (Gaussian) initialisation so the factors are generic.
+/// with a random (Gaussian) initialisation so the factors are generic; square symmetric 4×4 with
+/// 4×4 factors, and a non-symmetric 3×5 target with hidden width 6 (W_1 6×5, W_2 6×6, W_3 3×6).
 @Suite struct GradientTests {
-    static func instance(_ problem: ProblemKind) throws -> (ProblemInstance, [Matrix], SimulationConfig) {
+    static func instance(_ problem: ProblemKind, rectangular: Bool = false) throws
+        -> (ProblemInstance, [Matrix], SimulationConfig)
+    {
         var c = SimulationConfig()
         c.problem = problem
-        c.n = 4
-        c.spectrum = [2, -1, 0.5]
+        c.n = rectangular ? 5 : 4
+        if rectangular {
+            c.rows = 3
+            c.width = 6
+            c.symmetric = false
+        }
+        c.spectrum = rectangular ? [2, 1, 0.5] : [2, -1, 0.5]
         c.depth = 3
         c.initKind = .gaussian
         c.alpha = 1.1
@@ -20,7 +28,7 @@ import Testing
         c.seed = 17
         try c.validate()
         let inst = try ProblemInstance(config: c, needMatrices: true)
-        let initial = try Initialization.factors(.gaussian, n: 4, depth: 3, alpha: 1.1, seed: 17)
+        let initial = try Initialization.factors(.gaussian, shapes: c.factorShapes, scale: 1.1, seed: 17)
         return (inst, initial, c)
     }
 
@@ -35,7 +43,9 @@ import Testing
         case .completion:
             var s = 0.0
             for j in 0..<inst.n {
-                for i in 0..<inst.n where inst.mask![i + j * inst.n] == 1 { s += pow(w[i, j] - target[i, j], 2) }
+                for i in 0..<inst.rows where inst.mask![i + j * inst.rows] == 1 {
+                    s += pow(w[i, j] - target[i, j], 2)
+                }
             }
             return 0.5 * s
         case .sensing:
@@ -44,7 +54,7 @@ import Testing
             for k in 0..<a.rows {
                 var inner = 0.0
                 for j in 0..<inst.n {
-                    for i in 0..<inst.n { inner += a[k, i + j * inst.n] * w[i, j] }  // ⟨A_k, W⟩
+                    for i in 0..<inst.rows { inner += a[k, i + j * inst.rows] * w[i, j] }  // ⟨A_k, W⟩
                 }
                 s += pow(inner - y[k], 2)
             }
@@ -52,14 +62,15 @@ import Testing
         }
     }
 
-    @Test(arguments: ProblemKind.allCases)
-    func gradientMatchesFiniteDifferences(_ problem: ProblemKind) throws {
-        let (inst, initial, _) = try Self.instance(problem)
+    @Test(arguments: ProblemKind.allCases, [false, true])
+    func gradientMatchesFiniteDifferences(_ problem: ProblemKind, rectangular: Bool) throws {
+        let (inst, initial, _) = try Self.instance(problem, rectangular: rectangular)
         let solver = FullPathSolver(instance: inst, initial: initial, eta: 1)
         let loss = solver.evaluate()
         #expect(close(loss, Self.naiveLoss(inst, initial), rel: 1e-12))
         // Measurements y were taken of the noisy target: the naive loss at W = Y_noisy is 0.
-        #expect(Self.naiveLoss(inst, [inst.target!, .identity(4), .identity(4)]) < 1e-20)
+        let r = inst.rows
+        #expect(Self.naiveLoss(inst, [inst.target!, .identity(r), .identity(r)]) < 1e-20)
         // One unit step: W_j(1) = W_j(0) − ∇_j L.
         solver.descend()
         let after = solver.currentFactors
@@ -67,7 +78,7 @@ import Testing
         var worst = 0.0
         for j in 0..<3 {
             let gradient = initial[j] - after[j]
-            for e in 0..<16 {
+            for e in 0..<initial[j].elements.count {
                 var plus = initial
                 var minus = initial
                 plus[j].elements[e] += h

@@ -99,4 +99,66 @@ import Testing
             #expect(abs(mean - Double(f[2])!) <= 1e-12 * abs(mean))
         }
     }
+
+    /// The parameters added after the release (`rows`, `symmetric`, `width`, `alpha_scope`,
+    /// `target`, `clean`, `mask`) get their columns on the upgrade, holding what every release task
+    /// ran with (checked with sqlite3): unset (NULL) for rows, width and the matrix files, `true`
+    /// for symmetric, `factor` for alpha_scope. Every task rebuilt from its columns keeps its stored
+    /// key; queries group and filter by the new parameters; the release's results have no recovery
+    /// row, and a result recorded after the upgrade has one and is queried.
+    @Test func newParametersGetTheirColumnsAndAreQueried() throws {
+        let (dir, path) = try Self.copy()
+        defer { withExtendedLifetime(dir) {} }
+        let added = ["rows", "symmetric", "width", "alpha_scope", "target", "clean", "mask"]
+        let before = try Self.sqlite3(path, "SELECT name FROM pragma_table_info('tasks')")
+        #expect(added.allSatisfy { !before.contains("p_" + $0) })
+        #expect(try Self.sqlite3(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'recovery'") == ["0"])
+
+        let store = try SummaryStore(path: path, migrate: true)
+        #expect(store.upgrades.contains("added parameter column(s) " + added.joined(separator: ", ")))
+        #expect(
+            try Self.sqlite3(
+                path,
+                """
+                SELECT DISTINCT p_symmetric, p_alpha_scope, p_rows IS NULL, p_width IS NULL, p_target IS NULL,
+                    p_clean IS NULL, p_mask IS NULL, count(*) OVER ()
+                FROM tasks
+                """) == ["true|factor|1|1|1|1|1|12"])
+        #expect(try Self.sqlite3(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'recovery'") == ["1"])
+
+        // Every task, rebuilt from its parameter columns, has the key it was stored under.
+        let columns = ParameterColumns.all.map { "\"" + $0 + "\"" }.joined(separator: ", ")
+        let rows = try store.database.rows("SELECT key, \(columns) FROM tasks ORDER BY id")
+        #expect(rows.count == 12)
+        for row in rows {
+            let config = try ParameterColumns.config(from: Array(row.values.dropFirst()))
+            #expect(SweepTask(config: config).key.hex == row.string(at: 0))
+        }
+
+        let bySymmetric = try store.aggregate(
+            AggregateQuery(sweep: "fixture-estimation", groupBy: ["symmetric"], metric: Metric(parsing: "final_loss")))
+        #expect(bySymmetric.rows.map(\.group) == [[.text("true")]] && bySymmetric.rows.map(\.count) == [8])
+        let factor = try store.aggregate(
+            AggregateQuery(
+                sweep: "fixture-completion", filters: [Filter(parsing: "alpha_scope=factor")],
+                metric: Metric(parsing: "final_loss")))
+        #expect(factor.rows.map(\.count) == [4])
+        let product = try store.aggregate(
+            AggregateQuery(
+                sweep: "fixture-completion", filters: [Filter(parsing: "alpha_scope=product")],
+                metric: Metric(parsing: "final_loss")))
+        #expect(product.rows.map(\.count).reduce(0, +) == 0)
+
+        // No recovery rows for the release's results; one after a result is recorded again.
+        let finalError = try Metric(parsing: "final_error")
+        let empty = try store.aggregate(AggregateQuery(sweep: "fixture-estimation", metric: finalError))
+        #expect(empty.rows.map(\.count).reduce(0, +) == 0)
+        let key = try TaskKey(hex: #require(rows.first?.string(at: 0)))
+        var result = try #require(try store.result(for: key))
+        result.finalError = 0.125
+        try store.recordResults([CompletedTask(key: key, result: result)])
+        let one = try store.aggregate(AggregateQuery(sweep: "fixture-estimation", metric: finalError))
+        #expect(one.rows.map(\.count) == [1] && one.rows.first?.mean == 0.125)
+        #expect(try store.integrityCheck() == ["ok"])
+    }
 }

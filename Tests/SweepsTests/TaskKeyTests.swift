@@ -165,7 +165,35 @@ import Testing
         ("eta", .real(0.01)), ("steps", .integer(3001)), ("record_every", .integer(5)),
         ("tolerance", .real(0.2)), ("seed", .integer(1)), ("path", .text("full")),
         ("measurements", .integer(30)), ("observed", .real(0.6)), ("stop_loss", .real(1e-10)),
+        ("rows", .integer(4)), ("symmetric", .text("false")), ("width", .integer(7)),
+        ("alpha_scope", .text("product")),
+        ("target", .matrix(MatrixFile.value(Matrix(rowMajor: [[2, 1], [1, 0]])))),
+        ("clean", .matrix(MatrixFile.value(Matrix(rowMajor: [[2, 1], [1, 0.5]])))),
+        ("mask", .matrix(MatrixFile.value(Matrix(rows: 5, columns: 5, repeating: 1)))),
     ]
+
+    /// Parameters a change needs next to it to be valid (a 4×5 target is not symmetric).
+    static let companions: [String: [(String, ParameterValue)]] = [
+        "rows": [("symmetric", .text("false"))],
+        "clean": [("target", .matrix(MatrixFile.value(Matrix(rowMajor: [[2, 1], [1, 0]]))))],
+        "mask": [("problem", .text("completion"))],
+    ]
+
+    /// The parameters added after version 1, written at their defaults (or as what they resolve to:
+    /// rows = n, width = n), leave the key of every configuration unchanged.
+    @Test func newParametersAtTheirDefaultsKeepTheKey() throws {
+        let text = "name: t\nmethod: list\nruns:\n  - {rows: 5, symmetric: true, width: 5, alpha_scope: factor}\n"
+        #expect(try SweepFile.parse(text: text, fileName: "d.yaml").expand().map(\.key.hex) == [Self.defaultKey])
+        var wide = SimulationConfig()
+        wide.symmetric = false
+        wide.rows = 3
+        let key = TaskKey(for: wide)
+        wide.width = 5  // max(rows, n): the default width of a 3×5 target
+        #expect(TaskKey(for: wide) == key)
+        wide.width = 6
+        #expect(TaskKey(for: wide) != key)
+        #expect(CanonicalForm.json(for: wide).hasSuffix(#","rows":3,"symmetric":"false","width":6}"#))
+    }
 
     @Test func everyChangedParameterChangesTheKey() throws {
         #expect(Self.changes.map(\.0) == SimulationConfig.parameters.map(\.name))
@@ -173,6 +201,7 @@ import Testing
         for (name, value) in Self.changes {
             var c = SimulationConfig()
             try c.set(name, to: value)
+            for (other, v) in Self.companions[name] ?? [] { try c.set(other, to: v) }
             try c.validate()
             #expect(keys.insert(TaskKey(for: c)).inserted, "changing \(name) kept an existing key")
         }

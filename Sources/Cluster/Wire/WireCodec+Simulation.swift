@@ -1,56 +1,63 @@
 import Factorization
+import Sweeps
 
 // Binary forms of `SimulationConfig` and `SimulationResult`: fixed field order, little-endian.
-// Both sides run the same build (the protocol version guards the layout): when a field is added
-// to either type, add it here and bump `WireCodec.version`. The round-trip tests set every
-// registered parameter, so a forgotten field fails them.
+// Both sides run the same build (the protocol version guards the layout). The configuration is
+// written from the parameter registry: every registered parameter, in registry order, as a tagged
+// value (0 unset, 1 integer, 2 real, 3 word, 4 list of reals, 5 matrix: rows and the column-major
+// entries; its digest is recomputed on decoding), so a new parameter needs no change
+// here. When a field is added to `SimulationResult`, add it below and bump `WireCodec.version`.
 extension WireCodec {
     static func encodeConfig(_ c: SimulationConfig, into w: inout ByteWriter) {
-        w.u8(enumIndex(c.problem, ProblemKind.allCases))
-        w.optionalI64(c.n)
-        w.i64(c.depth)
-        if let s = c.spectrum {
-            w.u8(1)
-            w.f64Array(s)
-        } else {
-            w.u8(0)
+        for spec in SimulationConfig.parameters {
+            switch c.value(of: spec.name) ?? .unset {
+            case .unset: w.u8(0)
+            case .integer(let v):
+                w.u8(1)
+                w.i64(v)
+            case .real(let v):
+                w.u8(2)
+                w.f64(v)
+            case .text(let v):
+                w.u8(3)
+                w.string(v)
+            case .realList(let v):
+                w.u8(4)
+                w.f64Array(v)
+            case .matrix(let m):
+                w.u8(5)
+                w.i64(m.matrix.rows)
+                w.f64Array(m.matrix.elements)
+            }
         }
-        w.optionalI64(c.rank)
-        w.f64(c.decay)
-        w.f64(c.noise)
-        w.u8(enumIndex(c.initKind, InitKind.allCases))
-        w.f64(c.alpha)
-        w.f64(c.eta)
-        w.i64(c.steps)
-        w.i64(c.recordEvery)
-        w.f64(c.tolerance)
-        w.u64(c.seed)
-        w.u8(enumIndex(c.path, SolverPath.allCases))
-        w.optionalI64(c.measurements)
-        w.f64(c.observed)
-        w.optionalF64(c.stopLoss)
     }
 
     static func decodeConfig(_ r: inout ByteReader) throws(WireError) -> SimulationConfig {
         var c = SimulationConfig()
-        c.problem = try enumValue(&r, ProblemKind.allCases, "problem")
-        c.n = try r.optionalI64()
-        c.depth = try r.i64()
-        c.spectrum = try r.bool() ? try r.f64Array() : nil
-        c.rank = try r.optionalI64()
-        c.decay = try r.f64()
-        c.noise = try r.f64()
-        c.initKind = try enumValue(&r, InitKind.allCases, "init")
-        c.alpha = try r.f64()
-        c.eta = try r.f64()
-        c.steps = try r.i64()
-        c.recordEvery = try r.i64()
-        c.tolerance = try r.f64()
-        c.seed = try r.u64()
-        c.path = try enumValue(&r, SolverPath.allCases, "path")
-        c.measurements = try r.optionalI64()
-        c.observed = try r.f64()
-        c.stopLoss = try r.optionalF64()
+        for spec in SimulationConfig.parameters {
+            let value: ParameterValue
+            switch try r.u8() {
+            case 0: value = .unset
+            case 1: value = .integer(try r.i64())
+            case 2: value = .real(try r.f64())
+            case 3: value = .text(try r.string())
+            case 4: value = .realList(try r.f64Array())
+            case 5:
+                let rows = try r.i64()
+                let elements = try r.f64Array()
+                guard rows >= 1, elements.count % rows == 0, !elements.isEmpty else {
+                    throw WireError.invalidValue(r.context, spec.name)
+                }
+                let matrix = Matrix(rows: rows, columns: elements.count / rows, columnMajor: elements)
+                value = .matrix(MatrixFile.value(matrix))
+            default: throw WireError.invalidValue(r.context, spec.name)
+            }
+            do {
+                try c.set(spec.name, to: value)
+            } catch {
+                throw WireError.invalidValue(r.context, spec.name)
+            }
+        }
         return c
     }
 
@@ -83,6 +90,8 @@ extension WireCodec {
             w.f64(t.erank)
             w.f64(t.erankRatio)
             w.optionalF64(t.cleanError)
+            w.optionalF64(t.error)
+            w.optionalF64(t.unobservedError)
         }
         w.optionalI64(s.bestStep)
         w.optionalF64(s.bestCleanError)
@@ -92,6 +101,11 @@ extension WireCodec {
         case true?: w.u8(2)
         }
         w.f64(s.seconds)
+        w.optionalF64(s.finalCleanError)
+        w.optionalF64(s.finalError)
+        w.optionalF64(s.finalUnobservedError)
+        w.optionalF64(s.bestRecoveryError)
+        w.optionalI64(s.bestRecoveryStep)
         w.optionalI64(s.observedEntries)
         w.optionalI64(s.unobservedLines)
     }
@@ -121,7 +135,7 @@ extension WireCodec {
             let end = try r.optionalF64()
             predicted.append(PredictedInterval(rank: rank, start: start, end: end))
         }
-        let points = try r.count(minimumElementSize: 33)
+        let points = try r.count(minimumElementSize: 35)
         var trajectory: [TrajectoryPoint] = []
         trajectory.reserveCapacity(points)
         for _ in 0..<points {
@@ -130,8 +144,12 @@ extension WireCodec {
             let erank = try r.f64()
             let ratio = try r.f64()
             let clean = try r.optionalF64()
+            let error = try r.optionalF64()
+            let unobserved = try r.optionalF64()
             trajectory.append(
-                TrajectoryPoint(step: step, loss: loss, erank: erank, erankRatio: ratio, cleanError: clean))
+                TrajectoryPoint(
+                    step: step, loss: loss, erank: erank, erankRatio: ratio, cleanError: clean, error: error,
+                    unobservedError: unobserved))
         }
         let bestStep = try r.optionalI64()
         let bestError = try r.optionalF64()
@@ -147,6 +165,11 @@ extension WireCodec {
             status: status, path: path, steps: steps, finalLoss: finalLoss, finalErank: finalErank, targets: targets,
             intervals: intervals, predicted: predicted, trajectory: trajectory, bestStep: bestStep,
             bestCleanError: bestError, bestInsideInterval: inside, seconds: seconds)
+        result.finalCleanError = try r.optionalF64()
+        result.finalError = try r.optionalF64()
+        result.finalUnobservedError = try r.optionalF64()
+        result.bestRecoveryError = try r.optionalF64()
+        result.bestRecoveryStep = try r.optionalI64()
         result.observedEntries = try r.optionalI64()
         result.unobservedLines = try r.optionalI64()
         return result

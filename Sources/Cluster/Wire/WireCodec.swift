@@ -12,7 +12,10 @@ public enum WireCodec {
     /// The protocol version this build speaks.
     /// 2: `hello` lists the keys the worker is running (adoption by a restarted coordinator).
     /// 3: results carry the completion mask's observed entries and unobserved lines.
-    public static let version: UInt8 = 3
+    /// 4: the configuration is written from the parameter registry (tagged values; new parameters
+    /// rows, symmetric, width, alpha_scope, target, clean, mask) and the result carries the
+    /// recovery errors (besides 3's mask counts).
+    public static let version: UInt8 = 4
     /// The protocol tag that starts every header frame.
     public static let tag: [UInt8] = Array("DMFS".utf8)
     /// Default largest accepted message (header + body), in bytes.

@@ -141,7 +141,7 @@ final class ComputePool: Sendable {
             outcome = .success(Self.noopResult)
         case .simulate:
             do {
-                outcome = .success(try Simulation.run(task.config))
+                outcome = .success(try Simulation.timedRun(task.config))
             } catch {
                 outcome = .failure(error.description)
             }

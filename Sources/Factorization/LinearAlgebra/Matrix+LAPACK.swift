@@ -60,6 +60,37 @@ extension Matrix {
         return (values, vectors)
     }
 
+    /// The thin singular value decomposition `A = U diag(s) Vᵀ` (LAPACK `dgesdd`, jobz = 'S').
+    /// - Returns: U (rows × k, orthonormal columns), s (k values, largest first) and V (columns × k),
+    ///   k = min(rows, columns).
+    /// - Throws: `LinearAlgebraError` if LAPACK fails.
+    public func svd() throws(LinearAlgebraError) -> (u: Matrix, values: [Double], v: Matrix) {
+        let (m, n) = (rows, columns)
+        let k = min(m, n)
+        var a = self
+        var s = [Double](repeating: 0, count: k)
+        var u = Matrix(rows: m, columns: k)
+        var vt = Matrix(rows: k, columns: n)
+        if k == 0 { return (u, s, vt.transposed) }
+        let m32 = Int32(m)
+        let n32 = Int32(n)
+        let k32 = Int32(k)
+        let layout = Int32(LAPACK_COL_MAJOR)
+        let info = a.elements.withUnsafeMutableBufferPointer { pa in
+            s.withUnsafeMutableBufferPointer { ps in
+                u.elements.withUnsafeMutableBufferPointer { pu in
+                    vt.elements.withUnsafeMutableBufferPointer { pv in
+                        LAPACKE_dgesdd(
+                            layout, lapackChar("S"), m32, n32, pa.baseAddress, m32, ps.baseAddress, pu.baseAddress,
+                            m32, pv.baseAddress, k32)
+                    }
+                }
+            }
+        }
+        if info != 0 { throw LinearAlgebraError(routine: "dgesdd", info: Int(info)) }
+        return (u, s, vt.transposed)
+    }
+
     /// The orthogonal factor Q of a QR factorization with the signs fixed so that R has a
     /// non-negative diagonal (LAPACK `dgeqrf` + `dorgqr`). Applied to a matrix of i.i.d. standard
     /// Gaussians this gives a Haar-distributed orthogonal matrix (Mezzadri, 2007).

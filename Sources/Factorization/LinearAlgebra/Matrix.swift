@@ -64,6 +64,21 @@ public struct Matrix: Sendable, Hashable, CustomStringConvertible {
         return m
     }
 
+    /// The top-left `rows × columns` block.
+    /// - Parameters:
+    ///   - rows: the block's rows (≤ `self.rows`).
+    ///   - columns: the block's columns (≤ `self.columns`).
+    /// - Returns: the block, a new matrix.
+    public func block(rows: Int, columns: Int) -> Matrix {
+        precondition(rows <= self.rows && columns <= self.columns)
+        if rows == self.rows && columns == self.columns { return self }
+        var m = Matrix(rows: rows, columns: columns)
+        for j in 0..<columns {
+            for i in 0..<rows { m[i, j] = self[i, j] }
+        }
+        return m
+    }
+
     /// A square diagonal matrix with `diagonal` on its diagonal.
     /// - Parameter diagonal: the diagonal entries.
     /// - Returns: an n×n matrix, n = `diagonal.count`.

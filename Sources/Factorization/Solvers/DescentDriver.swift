@@ -29,6 +29,12 @@ struct DescentDriver {
         var finalCleanError: Double? = nil
     }
 
+    /// `sqrt(a / b)`, or `nil` when `b` is zero or either is `nil`.
+    @inline(__always) static func relative(_ a: Double?, _ b: Double?) -> Double? {
+        guard let a, let b, b > 0 else { return nil }
+        return (a / b).squareRoot()
+    }
+
     /// Runs the loop.
     func run(_ engine: some DescentEngine) -> Recording {
         let n = engine.dimension
@@ -50,6 +56,8 @@ struct DescentDriver {
             sigma.deallocate()
             q.deallocate()
         }
+        let cleanNorm = engine.cleanNormSquared
+        let hiddenNorm = engine.unobservedNormSquared
         var limit = Double.infinity
         var lastCleanError: Double? = nil
         var k = 0
@@ -71,7 +79,9 @@ struct DescentDriver {
                 trajectory.append(
                     TrajectoryPoint(
                         step: k, loss: loss, erank: EffectiveRank.royVetterli(s),
-                        erankRatio: EffectiveRank.nuclearToOperatorRatio(s), cleanError: noisy ? e2.squareRoot() : nil))
+                        erankRatio: EffectiveRank.nuclearToOperatorRatio(s), cleanError: noisy ? e2.squareRoot() : nil,
+                        error: Self.relative(e2, cleanNorm),
+                        unobservedError: Self.relative(engine.unobservedErrorSquared(), hiddenNorm)))
                 lastCleanError = e2.squareRoot()
                 if keepErrors {
                     engine.truncationProjections(into: q)
@@ -136,8 +146,13 @@ struct DescentDriver {
                     rank: r, target: t, start: steps[run.first], end: steps[run.last],
                     length: steps[run.last] - steps[run.first], middleError: middleError))
         }
-        let predicted = TheoryPrediction.intervals(
-            sortedEigenvalues: truth.sortedNonZero, depth: config.depth, alpha: config.alpha, eta: config.eta)
+        // The small-init flow theory assumes a square symmetric target and n×n factors; elsewhere
+        // every prediction is null (`PredictedInterval` with no start and no end).
+        let predicted =
+            config.isSquareSymmetric
+            ? TheoryPrediction.intervals(
+                sortedEigenvalues: truth.sortedNonZero, depth: config.depth, alpha: config.factorScale, eta: config.eta)
+            : (0..<rank).map { PredictedInterval(rank: $0 + 1, start: nil, end: nil) }
         var bestStep: Int? = nil
         var bestError: Double? = nil
         var inside: Bool? = nil
@@ -159,6 +174,14 @@ struct DescentDriver {
             targets: truth.targets, intervals: intervals, predicted: predicted, trajectory: rec.trajectory,
             bestStep: bestStep, bestCleanError: bestError, bestInsideInterval: inside, seconds: seconds)
         result.finalCleanError = rec.finalCleanError
+        result.finalError = last?.error
+        result.finalUnobservedError = last?.unobservedError
+        for p in rec.trajectory {
+            if let e = p.error, result.bestRecoveryError.map({ e < $0 }) ?? true {
+                result.bestRecoveryError = e
+                result.bestRecoveryStep = p.step
+            }
+        }
         return result
     }
 }

@@ -4,8 +4,14 @@
 /// and then calls `descend()` to move to the next iterate. Implementations preallocate every buffer
 /// in their initializer: neither `evaluate()` nor `descend()` nor the recording calls allocate.
 protocol DescentEngine: AnyObject {
-    /// The dimension n (number of singular values of the product).
+    /// The number of singular values of the product, min(rows, n).
     var dimension: Int { get }
+
+    /// `‖Y_clean‖_F²`.
+    var cleanNormSquared: Double { get }
+
+    /// `‖P_Ωᶜ Y_clean‖_F²` (the unobserved entries) for completion, `nil` for other problems.
+    var unobservedNormSquared: Double? { get }
 
     /// Computes the residual of the current iterate and returns its loss (may be non-finite).
     func evaluate() -> Double
@@ -19,6 +25,9 @@ protocol DescentEngine: AnyObject {
 
     /// `‖W − Y_clean‖_F²` for the current iterate.
     func cleanErrorSquared() -> Double
+
+    /// `‖P_Ωᶜ(W − Y_clean)‖_F²` for completion, `nil` for other problems.
+    func unobservedErrorSquared() -> Double?
 
     /// `q_k = v_kᵀ W v_k` for the eigenvectors of λ_(1)…λ_(R) (R values, magnitude order).
     func truncationProjections(into q: UnsafeMutableBufferPointer<Double>)

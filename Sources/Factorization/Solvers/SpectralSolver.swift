@@ -25,6 +25,8 @@ final class SpectralSolver: DescentEngine {
     let projectionWeightCount: Int
     private let order: [Int]
     private let noisy: Bool
+    let cleanNormSquared: Double
+    let unobservedNormSquared: Double? = nil
 
     /// - Parameters:
     ///   - instance: the problem (estimation); with noise it must carry the matrices.
@@ -38,6 +40,7 @@ final class SpectralSolver: DescentEngine {
         rank = instance.truth.rank
         order = instance.truth.order
         noisy = instance.noisy
+        cleanNormSquared = instance.truth.squaredNorm
         w = .allocate(capacity: max(n, 1))
         mu = .allocate(capacity: max(n, 1))
         d = .allocate(capacity: max(n, 1))
@@ -123,6 +126,8 @@ final class SpectralSolver: DescentEngine {
         }
         return sum
     }
+
+    func unobservedErrorSquared() -> Double? { nil }
 
     func truncationProjections(into q: UnsafeMutableBufferPointer<Double>) {
         if noisy {

@@ -3,11 +3,11 @@ import Foundation
 
 /// Distinct values of parameters across tasks, in a natural order (numbers ascending).
 enum ParameterValues {
-    /// Parameters in the order a reader expects them as grouping keys.
-    static let preference = [
-        "init", "problem", "depth", "measurements", "observed", "noise", "alpha", "eta", "n", "rank", "decay",
-        "spectrum", "steps", "record_every", "tolerance", "path", "stop_loss",
-    ]
+    /// Parameters in the order a reader expects them as grouping keys: the registry's
+    /// `reportRank`s, lowest first.
+    static let preference = Factorization.SimulationConfig.parameters
+        .compactMap { spec in spec.reportRank.map { (spec.name, $0) } }
+        .sorted { $0.1 < $1.1 }.map(\.0)
 
     /// Distinct values of `name` over `tasks`, sorted numerically when all are numbers.
     static func distinct(_ name: String, in tasks: [TaskRecord]) -> [String] {

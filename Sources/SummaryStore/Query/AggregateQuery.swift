@@ -191,6 +191,10 @@ public struct AggregateQuery: Sendable, Hashable {
             let inner = metrics.allSatisfy { if case .result = $0 { return true } else { return false } }
             sql += (inner ? " JOIN" : " LEFT JOIN") + " results r ON r.task_id = t.id"
         }
+        if metrics.contains(where: \.usesRecovery) {
+            let inner = metrics.allSatisfy(\.usesRecovery)
+            sql += (inner ? " JOIN" : " LEFT JOIN") + " recovery e ON e.task_id = t.id"
+        }
         if metrics.contains(where: \.usesMonotonicity) {
             let inner = metrics.allSatisfy(\.usesMonotonicity)
             sql += (inner ? " JOIN" : " LEFT JOIN") + " rank_monotonicity k ON k.task_id = t.id AND k.measure = ?"

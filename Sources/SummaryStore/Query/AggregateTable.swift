@@ -16,30 +16,38 @@ public struct MetricSummary: Sendable, Hashable {
     /// The percentiles the query asked for (median is 50), by percentile (absent when count is 0).
     public var percentiles: [Double: Double]
 
-    /// Computes the statistics from a group's accumulated sums and, when percentiles are asked
-    /// for, its values.
+    /// Computes the statistics from a group's values.
+    ///
+    /// The values are sorted first, so every statistic is a function of the multiset of values,
+    /// not of the order in which the engine returned the rows: SQLite and PostgreSQL (or two query
+    /// plans) give bit-identical answers. The variance uses the corrected two-pass algorithm
+    /// (Chan, Golub, LeVeque, "Algorithms for computing the sample variance", Am. Stat. 37, 1983):
+    /// no catastrophic cancellation when |mean| ≫ std.
     init(accumulator a: Accumulator, percentiles wanted: [Double]) {
-        count = a.count
+        count = a.values.count
         percentiles = [:]
-        guard a.count > 0 else { return }
-        let n = Double(a.count)
-        min = a.min
-        max = a.max
-        // Sums of shifted values (v − first value): exact mean, and no catastrophic cancellation
-        // in the variance when |mean| ≫ std (the textbook Σv² − n·mean² would lose it).
-        let shiftedMean = a.sum / n
-        mean = a.shift + shiftedMean
-        if !wanted.isEmpty {
-            let sorted = a.values.sorted()
-            for p in wanted { percentiles[p] = Statistic.percentile(p, ofSorted: sorted) }
+        guard count > 0 else { return }
+        let sorted = a.values.sorted()
+        let n = Double(count)
+        min = sorted.first
+        max = sorted.last
+        let mean = sorted.reduce(0, +) / n
+        self.mean = mean
+        var deviations = 0.0
+        var squares = 0.0
+        for v in sorted {
+            let d = v - mean
+            deviations += d
+            squares += d * d
         }
-        guard a.count > 1 else { return }
-        let variance = Swift.max(0, (a.sumOfSquares - a.sum * shiftedMean) / (n - 1))
+        for p in wanted { percentiles[p] = Statistic.percentile(p, ofSorted: sorted) }
+        guard count > 1 else { return }
+        let variance = Swift.max(0, (squares - deviations * deviations / n) / (n - 1))
         let std = variance.squareRoot()
         self.std = std
         let half = StudentT.quantile(0.975, degreesOfFreedom: n - 1) * std / n.squareRoot()
-        ciLow = mean! - half
-        ciHigh = mean! + half
+        ciLow = mean - half
+        ciHigh = mean + half
     }
 
     /// The cells of the given statistics, in order (`ci95` gives two).
@@ -77,32 +85,12 @@ public struct AggregateRow: Sendable, Hashable {
     public var ciHigh: Double? { summaries[0].ciHigh }
 }
 
-/// Running count, shifted sums, min and max of one metric in one group (and its values, when
-/// percentiles are wanted).
+/// The values of one metric in one group (8 bytes each), summarised by `MetricSummary` once the
+/// rows are read.
 struct Accumulator {
-    var count = 0
-    /// The group's first value; the sums are of `v − shift`.
-    var shift = 0.0
-    var sum = 0.0
-    var sumOfSquares = 0.0
-    var min = Double.infinity
-    var max = -Double.infinity
-    /// Every value (only when `keepsValues`).
     var values: [Double] = []
-    let keepsValues: Bool
 
-    init(keepsValues: Bool = false) { self.keepsValues = keepsValues }
-
-    mutating func add(_ v: Double) {
-        if count == 0 { shift = v }
-        count += 1
-        let d = v - shift
-        sum += d
-        sumOfSquares += d * d
-        if v < min { min = v }
-        if v > max { max = v }
-        if keepsValues { values.append(v) }
-    }
+    mutating func add(_ v: Double) { values.append(v) }
 }
 
 /// The answer to an aggregate query.

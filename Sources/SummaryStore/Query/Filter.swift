@@ -289,6 +289,9 @@ public struct Filter: Sendable, Hashable, CustomStringConvertible {
             return .unset
         }
         switch spec.kind {
+        case .matrix:
+            throw QueryError.badValue(
+                parameter: name, value: raw, expected: "auto (a matrix file can only be tested for being unset)")
         case .integer:
             guard let v = Int(raw) else {
                 throw QueryError.badValue(parameter: name, value: raw, expected: "an integer")

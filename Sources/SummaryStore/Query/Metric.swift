@@ -16,6 +16,9 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`,
     /// `observed_entries` and `unobserved_lines` (completion only).
     case result(String)
+    /// A recovery error of the result: `final_error`, `final_unobserved_error`, `final_clean_error`,
+    /// `best_recovery_error`, `best_recovery_step` (table `recovery`).
+    case recovery(String)
     /// The fraction of tasks whose outcome is a run status (`finished`, `converged`, `diverged`)
     /// or `failed` (the task failed without a result).
     case status(String)
@@ -33,6 +36,9 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         "final_loss", "final_erank", "steps", "seconds", "best_step", "best_error", "observed_entries",
         "unobserved_lines",
     ]
+    static let recoveryColumns = [
+        "final_error", "final_unobserved_error", "final_clean_error", "best_recovery_error", "best_recovery_step",
+    ]
     static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"] + lifecycleStates
     /// Task states without an outcome; their status metrics cover every task.
     static let lifecycleStates = [TaskState.running.rawValue, TaskState.pending.rawValue]
@@ -43,7 +49,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         [
             "interval.start", "interval.end", "interval.length", "interval.target", "interval.middle_error",
             "predicted.start", "predicted.end",
-        ] + resultColumns + statuses.map { "status." + $0 } + monotonicityColumns
+        ] + resultColumns + recoveryColumns + statuses.map { "status." + $0 } + monotonicityColumns
 
     /// Parses a metric name.
     /// - Throws: `QueryError.unknownMetric` with a suggestion.
@@ -54,6 +60,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case ("predicted", let field?) where Self.predictedColumns[field] != nil: self = .predicted(field)
         case ("status", let s?) where Self.statuses.contains(s): self = .status(s)
         case (let field?, nil) where Self.resultColumns.contains(field): self = .result(field)
+        case (let field?, nil) where Self.recoveryColumns.contains(field): self = .recovery(field)
         case (let field?, nil) where Self.monotonicityColumns.contains(field): self = .monotonicity(field)
         default:
             throw QueryError.unknownMetric(name: name, suggestion: Suggestion.closest(to: name, among: Self.names))
@@ -64,7 +71,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .interval(let f): return "interval." + f
         case .predicted(let f): return "predicted." + f
-        case .result(let f): return f
+        case .result(let f), .recovery(let f): return f
         case .status(let s): return "status." + s
         case .monotonicity(let f): return f
         }
@@ -74,7 +81,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     public var isPerRank: Bool {
         switch self {
         case .interval, .predicted: return true
-        case .result, .status, .monotonicity: return false
+        case .result, .recovery, .status, .monotonicity: return false
         }
     }
 
@@ -87,6 +94,7 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case .interval(let f): return ("CAST(i.\(Self.intervalColumns[f]!) AS DOUBLE PRECISION)", [])
         case .predicted(let f): return ("CAST(i.\(Self.predictedColumns[f]!) AS DOUBLE PRECISION)", [])
         case .result(let f): return ("CAST(r.\(f) AS DOUBLE PRECISION)", [])
+        case .recovery(let f): return ("CAST(e.\(f) AS DOUBLE PRECISION)", [])
         case .status("failed"):
             return ("CASE WHEN t.status = 'failed' THEN 1.0 WHEN t.status = 'done' THEN 0.0 END", [])
         case .status(let s) where Self.lifecycleStates.contains(s):
@@ -105,9 +113,14 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     /// Whether the value comes from (or, for status, looks at) the task's result row.
     var usesResults: Bool {
         switch self {
-        case .interval, .predicted, .monotonicity: return false
+        case .interval, .predicted, .monotonicity, .recovery: return false
         case .result, .status: return true
         }
+    }
+
+    /// Whether the value comes from `recovery` (alias `e`).
+    var usesRecovery: Bool {
+        if case .recovery = self { return true } else { return false }
     }
 
     /// Whether the value comes from `rank_monotonicity` (alias `k`, joined for the query's measure).

@@ -1,5 +1,6 @@
 import Factorization
 import Foundation
+import Sweeps
 
 /// How query output is printed.
 public enum OutputFormat: String, Sendable, CaseIterable {

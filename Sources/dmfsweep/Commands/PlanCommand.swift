@@ -1,3 +1,4 @@
+import Cluster
 import Factorization
 import Foundation
 import SummaryStore
@@ -113,7 +114,7 @@ enum CompletionMasks {
         return "\(partial.count) of \(completion) completion task(s) leave a whole row or column of the target "
             + "unobserved (first: #\(first.index + 1) \(first.task.key.short), seed \(first.task.config.seed): "
             + "\(first.mask.unobservedRows) row(s), \(first.mask.unobservedColumns) column(s), "
-            + "\(first.mask.observedEntries) of \(first.mask.n * first.mask.n) entries observed); they run, but "
+            + "\(first.mask.observedEntries) of \(first.mask.rows * first.mask.n) entries observed); they run, but "
             + "those entries are not determined by the loss (query unobserved_lines, observed_entries)"
     }
 }
@@ -137,7 +138,7 @@ enum CostModel {
         let steps = Double(c.steps)
         let records = steps / Double(max(1, c.recordEvery)) + 2
         if isSpectral(c) { return steps * n * (2 * depth + 6) + records * n * 10 }
-        var perStep = Simulation.matrixProductFlopsPerStep(n: c.resolvedN, depth: c.depth)
+        var perStep = Simulation.matrixProductFlopsPerStep(c)
         switch c.problem {
         case .estimation: perStep += 2 * n * n
         case .completion: perStep += 3 * n * n
@@ -165,7 +166,7 @@ enum CostModel {
             probe.steps = min(probe.steps, 2000)
             let start = Date()
             do {
-                let result = try Simulation.run(probe)
+                let result = try Simulation.timedRun(probe)
                 let measured = max(Date().timeIntervalSince(start), 1e-6)
                 // Scale the model so that it matches the measured probe, as far as it ran (a run
                 // that diverges or reaches --stop-loss ends early).

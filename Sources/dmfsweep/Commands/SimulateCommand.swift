@@ -1,5 +1,7 @@
+import Cluster
 import Factorization
 import Foundation
+import Sweeps
 
 /// `dmfsweep simulate`: runs one simulation and prints its result (JSON or a table).
 ///
@@ -20,7 +22,11 @@ enum SimulateCommand {
             + [
                 OptionSpec(
                     flag: "--format", valueName: "json|table", help: "output format",
-                    defaultValue: "table on a terminal, else json")
+                    defaultValue: "table on a terminal, else json"),
+                OptionSpec(
+                    flag: "--save-instance", valueName: "DIR",
+                    help: "write target, clean, mask, operator, measurements and factor1…N as .npy into DIR",
+                    defaultValue: "none"),
             ],
         run: run)
 
@@ -32,16 +38,9 @@ enum SimulateCommand {
         case .real: valueName = "X"
         case .choice(let words): valueName = words.joined(separator: "|")
         case .realList: valueName = "X,Y,…"
+        case .matrix: valueName = "FILE"
         }
-        let shownDefault: String
-        switch spec.name {
-        case "n": shownDefault = "length of the spectrum"
-        case "spectrum":
-            shownDefault = SimulationConfig.defaultSpectrum.map { String(format: "%g", $0) }.joined(separator: ",")
-        case "rank", "stop_loss": shownDefault = "none"
-        case "measurements": shownDefault = "min(n², 5·n·rank)"
-        default: shownDefault = SimulationConfig().value(of: spec.name)?.description ?? "none"
-        }
+        let shownDefault = spec.shownDefault ?? spec.defaultValue.description
         // The registry's help may already name its default in parentheses; show it once, uniformly.
         var help = spec.help
         if let paren = help.range(of: " (default") { help = String(help[..<paren.lowerBound]) }
@@ -67,6 +66,16 @@ enum SimulateCommand {
             case .real: value = try args.double(flag).map(ParameterValue.real)
             case .choice(let words): value = try args.choice(flag, words).map(ParameterValue.text)
             case .realList: value = try args.doubles(flag).map(ParameterValue.realList)
+            case .matrix:
+                if let path = args.string(flag) {
+                    do {
+                        value = .matrix(try MatrixFile.load(path: path))
+                    } catch {
+                        throw UsageError("\(flag): \(error)")
+                    }
+                } else {
+                    value = nil
+                }
             }
             guard let value else { continue }
             do {
@@ -89,12 +98,37 @@ enum SimulateCommand {
         return UsageError("\(flag): \(error.message)")
     }
 
+    /// Writes the instance `config` runs on as `.npy` files (`SimulationInstance`): `target.npy`,
+    /// `clean.npy`, `mask.npy` (completion), `operator.npy` and `measurements.npy` (sensing) and
+    /// `factor1.npy` … `factorN.npy` (W_1 first), all float64.
+    /// - Throws: `UsageError` when DIR cannot be created or written.
+    static func saveInstance(_ config: SimulationConfig, to dir: String) throws {
+        let instance: SimulationInstance
+        do {
+            instance = try Simulation.instance(config)
+        } catch {
+            throw usage(error)
+        }
+        var files: [(String, Matrix)] = [("target", instance.target), ("clean", instance.clean)]
+        if let m = instance.mask { files.append(("mask", m)) }
+        if let a = instance.sensingOperator { files.append(("operator", a)) }
+        if let y = instance.measurements { files.append(("measurements", y)) }
+        for (j, w) in instance.factors.enumerated() { files.append(("factor\(j + 1)", w)) }
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for (name, matrix) in files { try NPYFile.write(matrix, to: dir + "/" + name + ".npy") }
+        } catch {
+            throw UsageError("--save-instance: cannot write into \(dir): \(error.localizedDescription)")
+        }
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let config = try configuration(from: args)
         let format = try args.choice("--format", ["json", "table"]) ?? (isatty(STDOUT_FILENO) != 0 ? "table" : "json")
+        if let dir = args.string("--save-instance") { try saveInstance(config, to: dir) }
         let result: SimulationResult
         do {
-            result = try Simulation.run(config)
+            result = try Simulation.timedRun(config)
         } catch {
             throw usage(error)
         }

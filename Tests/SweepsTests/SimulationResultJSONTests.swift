@@ -1,7 +1,8 @@
+import Factorization
 import Foundation
 import Testing
 
-@testable import Factorization
+@testable import Sweeps
 
 /// The `simulate` object's exact bytes: keys in README order, reals in `JSONText.float` layout
 /// (integral reals keep `.0`), integers plain, unset optionals `null`, no whitespace.
@@ -19,7 +20,8 @@ import Testing
     @Test func objectBytesAreExact() {
         let head =
             #"{"status":"converged","path":"spectral","steps":20,"final_loss":1e-07,"final_erank":2.0,"#
-            + #""final_clean_error":null,"targets":[1.0,1.5],"#
+            + #""final_clean_error":null,"final_error":null,"final_unobserved_error":null,"best_recovery_error":null,"#
+            + #""best_recovery_step":null,"targets":[1.0,1.5],"#
             + #""intervals":[{"rank":1,"target":1.0,"start":3,"end":null,"length":0,"middle_error":0.25}],"#
             + #""predicted":[{"rank":1,"start":2.5,"end":null}],"best_step":null,"best_clean_error":null,"#
             + #""best_inside_interval":false,"seconds":0.125"#
@@ -30,10 +32,33 @@ import Testing
         #expect(Self.result.json() == head + trajectory + "}")
     }
 
+    /// The completion mask's counts follow `seconds`, for completion results only (the other
+    /// problems' objects keep their keys).
+    @Test func maskCountsOnlyForCompletion() throws {
+        var config = SimulationConfig()
+        config.steps = 10
+        let estimation = try Simulation.run(config)
+        #expect(!estimation.json().contains("observed_entries"))
+        config.problem = .completion
+        config.observed = 1
+        let full = try Simulation.run(config)
+        #expect(full.json().contains("\"seconds\":0.0,\"observed_entries\":25,\"unobserved_lines\":0"))
+    }
+
     @Test func objectParsesAsJSON() throws {
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(Self.result.json().utf8)) as? [String: Any])
         #expect(object["final_loss"] as? Double == 1e-7)
         #expect((object["trajectory"] as? [Any])?.count == 2)
+    }
+
+    /// A diverged run's JSON holds no NaN or Inf (every recorded number is finite).
+    @Test func aDivergedRunWritesNoNonFiniteNumber() throws {
+        var c = SimulationConfig()
+        c.eta = 3
+        c.path = .full
+        let r = try Simulation.run(c)
+        #expect(r.status == .diverged)
+        #expect(!r.json().contains("nan") && !r.json().contains("inf"))
     }
 }

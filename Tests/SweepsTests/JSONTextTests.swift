@@ -1,8 +1,9 @@
+import Factorization
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Factorization
+@testable import Sweeps
 
 /// `JSONText` writes the bytes that task keys hash (`docs/task-keys.md`), so its escapes are
 /// pinned here one by one, written out by hand rather than computed.

@@ -1,3 +1,5 @@
+import Factorization
+
 /// The `dmfsweep simulate` JSON object (README, "Output"): one object, keys in a fixed order,
 /// numbers printed as the shortest text that reads back to the same `Double` in Swift's layout
 /// (`JSONText.float`: reals keep a fraction, `1.0`, so typed readers see floats), never NaN or Inf
@@ -15,6 +17,10 @@ extension SimulationResult {
         o.add("final_loss", finalLoss)
         o.add("final_erank", finalErank)
         o.add("final_clean_error", finalCleanError)
+        o.add("final_error", finalError)
+        o.add("final_unobserved_error", finalUnobservedError)
+        o.add("best_recovery_error", bestRecoveryError)
+        o.add("best_recovery_step", int: bestRecoveryStep)
         o.add("targets", raw: "[" + targets.map(JSONText.float).joined(separator: ",") + "]")
         o.add("intervals", objects: intervals) { iv, e in
             e.add("rank", int: iv.rank)
@@ -43,6 +49,8 @@ extension SimulationResult {
                 e.add("erank", t.erank)
                 e.add("erank_ratio", t.erankRatio)
                 if let c = t.cleanError { e.add("clean_error", c) }
+                if let c = t.error { e.add("error", c) }
+                if let c = t.unobservedError { e.add("unobserved_error", c) }
             }
         }
         return o.text

@@ -1,0 +1,130 @@
+import Factorization
+import Foundation
+import Sweeps
+import TestSupport
+import Testing
+
+@testable import SummaryStore
+
+/// The recovery errors of a result (`final_error`, `final_unobserved_error`, per-point `error`…)
+/// are stored, read back, queryable, and a store written before them gets their table on its
+/// first read-write open — on SQLite and on PostgreSQL.
+@Suite struct RecoveryStoreTests {
+    static func result(seed: Int) -> SimulationResult {
+        var r = Fixtures.result(seed: seed)
+        for i in r.trajectory.indices {
+            r.trajectory[i].error = 1 / Double(i + seed + 2)
+            r.trajectory[i].unobservedError = i == 1 ? nil : 2 / Double(i + seed + 2)
+        }
+        r.finalError = r.trajectory.last?.error
+        r.finalUnobservedError = r.trajectory.last?.unobservedError
+        r.finalCleanError = 0.25 * Double(seed + 1)
+        r.bestRecoveryError = r.finalError
+        r.bestRecoveryStep = r.trajectory.last?.step
+        return r
+    }
+
+    @Test(arguments: StoreEngine.allCases) func recoveryErrorsRoundTripAndAreQueryable(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        let tasks = (0..<4).map { Fixtures.task($0) }
+        _ = try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        let results = tasks.indices.map { Self.result(seed: $0) }
+        try store.recordResults(zip(tasks, results).map { CompletedTask(key: $0.key, result: $1) })
+        for (task, expected) in zip(tasks, results) {
+            let back = try #require(try store.result(for: task.key))
+            #expect(back.trajectory == expected.trajectory)
+            #expect(back.finalError == expected.finalError)
+            #expect(back.finalUnobservedError == expected.finalUnobservedError)
+            #expect(back.finalCleanError == expected.finalCleanError)
+            #expect(back.bestRecoveryError == expected.bestRecoveryError)
+            #expect(back.bestRecoveryStep == expected.bestRecoveryStep)
+        }
+        let table = try store.aggregate(AggregateQuery(sweep: "s", groupBy: [], metric: Metric(parsing: "final_error")))
+        let values = results.compactMap(\.finalError)
+        #expect(table.rows.count == 1 && table.rows[0].count == values.count)
+        let mean = values.reduce(0, +) / Double(values.count)
+        #expect(abs((table.rows[0].mean ?? .nan) - mean) <= 1e-12 * mean)
+        // Recording again replaces the row (no duplicate, the new values win).
+        let again = Self.result(seed: 7)
+        try store.recordResults([CompletedTask(key: tasks[0].key, result: again)])
+        #expect(try store.result(for: tasks[0].key)?.finalError == again.finalError)
+        #expect(try store.database.scalar("SELECT count(*) FROM recovery")?.intValue == tasks.count)
+    }
+
+    /// The same on PostgreSQL, with the database checked by `psql` (an independent client): a
+    /// store whose recovery table is dropped (written before it) reads as "not recorded" and gets
+    /// the table back on a read-write open.
+    @Test func postgresStoreWithoutTheRecoveryTableGetsIt() throws {
+        let db = try TestPostgres.freshDatabase()
+        let tasks = (0..<2).map { Fixtures.task($0) }
+        do {
+            let store = try SummaryStore(location: StoreLocation(db.uri), create: true)
+            _ = try store.registerSweep(name: "s", spec: "", tasks: tasks)
+            try store.recordResults([CompletedTask(key: tasks[0].key, result: Self.result(seed: 0))])
+        }
+        #expect(try TestPostgres.psql(db.uri, "SELECT count(*) FROM recovery") == "1")
+        try TestPostgres.psql(db.uri, "DROP TABLE recovery")
+        let old = try SummaryStore(location: StoreLocation(db.uri), readOnly: true)
+        let before = try #require(try old.result(for: tasks[0].key))
+        #expect(before.finalError == nil && before.trajectory.count == 5)
+        let writer = try SummaryStore(location: StoreLocation(db.uri))
+        try writer.recordResults([CompletedTask(key: tasks[1].key, result: Self.result(seed: 1))])
+        #expect(try writer.result(for: tasks[1].key)?.finalError == Self.result(seed: 1).finalError)
+        #expect(try writer.result(for: tasks[0].key)?.finalError == nil)
+        let stored = try TestPostgres.psql(
+            db.uri,
+            "SELECT r.final_error, octet_length(r.error) FROM recovery r JOIN tasks t ON t.id = r.task_id "
+                + "WHERE t.key = '\(tasks[1].key.hex)'")
+        let fields = stored.split(separator: "|").map(String.init)
+        #expect(fields.count == 2 && Double(fields[0]) == Self.result(seed: 1).finalError)
+        #expect(fields.last == "\(8 * Self.result(seed: 1).trajectory.count)")
+    }
+
+    @Test func aStoreWithoutTheRecoveryTableGetsItOnAReadWriteOpen() throws {
+        let dir = try TemporaryDirectory(prefix: "store-recovery")
+        let path = dir.path("s.sqlite")
+        let tasks = (0..<2).map { Fixtures.task($0) }
+        do {
+            let store = try SummaryStore(path: path, create: true)
+            _ = try store.registerSweep(name: "s", spec: "", tasks: tasks)
+            try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
+        }
+        // A store written before the recovery table existed.
+        try Connection(path: path, mode: .readWrite).execute("DROP TABLE recovery")
+        let old = try SummaryStore(path: path, readOnly: true)
+        let before = try #require(try old.result(for: tasks[0].key))
+        #expect(before.finalError == nil && before.trajectory.count == 5)
+        let writer = try SummaryStore(path: path)
+        try writer.recordResults([CompletedTask(key: tasks[1].key, result: Self.result(seed: 1))])
+        #expect(try writer.result(for: tasks[1].key)?.finalError == Self.result(seed: 1).finalError)
+        #expect(try writer.result(for: tasks[0].key)?.finalError == nil)
+        #expect(try writer.integrityCheck() == ["ok"])
+    }
+
+    /// A task with a matrix parameter (`target`, `mask`) is rebuilt from its BLOB columns with the
+    /// same matrix, hence the same key — so it can be dispatched from the store alone.
+    @Test(arguments: StoreEngine.allCases) func matrixParametersAreRebuiltFromTheStore(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        var config = SimulationConfig()
+        config.problem = .completion
+        config.symmetric = false
+        config.target = MatrixFile.value(Matrix(rowMajor: [[0, 1, 2], [1, 0, 0.5]]))
+        config.mask = MatrixFile.value(Matrix(rowMajor: [[0, 1, 1], [1, 1, 0]]))
+        config.steps = 50
+        try config.validate()
+        let task = SweepTask(config: config)
+        _ = try store.registerSweep(name: "m", spec: "", tasks: [task])
+        let back = try #require(try store.unfinishedTasks(sweep: "m").first)
+        #expect(back.config.target?.matrix == config.target?.matrix)
+        #expect(back.config.mask?.matrix == config.mask?.matrix)
+        #expect(SweepTask(config: back.config).key == task.key)
+        // The rebuilt configuration runs: with a target file the columns hold no spectrum (the
+        // canonical form's `spectrum` is null), which `validate()` would refuse next to the file.
+        #expect(CanonicalForm.json(for: config).contains("\"spectrum\":null"))
+        try back.config.validate()
+        let result = try Simulation.run(back.config)
+        #expect(result.observedEntries == 4 && result.trajectory.last?.error != nil)
+    }
+}
