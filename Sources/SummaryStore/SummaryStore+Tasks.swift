@@ -186,14 +186,28 @@ extension SummaryStore {
         }
         let d = database.dialect
         try database.inTransaction { () throws(StoreError) in
-            try bulk(rows) { k in
-                """
-                UPDATE tasks SET status = 'running', worker = v.worker, host = v.host,
-                    started = coalesce(v.started, tasks.started), attempts = tasks.attempts + v.n, error = NULL
-                FROM (\(Self.selectRows(k, types: [d.text, d.text, d.text, d.real, d.integer], names: ["key", "worker", "host", "started", "n"])))
-                    AS v
-                WHERE tasks.key = v.key AND tasks.status IN ('pending', 'running')
-                """
+            // PostgreSQL's chunks list the keys again after the rows: the tasks are then read by
+            // their key's index, not by a scan of the table hashed against the derived table.
+            let keys: ((ArraySlice<[DatabaseValue]>) -> [DatabaseValue])? =
+                d.engine == .sqlite ? nil : { rows in rows.map { $0[0] } }
+            try bulk(rows, trailing: keys) { k in
+                // One row on SQLite: the plain UPDATE by key (numbered parameters in the row's order).
+                guard d.engine != .sqlite || k != 1 else {
+                    return """
+                        UPDATE tasks SET status = 'running', worker = ?2, host = ?3, started = coalesce(?4, started),
+                            attempts = attempts + ?5, error = NULL
+                        WHERE key = ?1 AND status IN ('pending', 'running')
+                        """
+                }
+                let types = [d.text, d.text, d.text, d.real, d.integer]
+                return """
+                    UPDATE tasks SET status = 'running', worker = v.worker, host = v.host,
+                        started = coalesce(v.started, tasks.started), attempts = tasks.attempts + v.n, error = NULL
+                    FROM (\(Self.selectRows(k, types: types, names: ["key", "worker", "host", "started", "n"], dialect: d)))
+                        AS v
+                    WHERE tasks.key = v.key AND tasks.status IN ('pending', 'running')
+                        AND tasks.key IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))
+                    """
             }
         }
     }

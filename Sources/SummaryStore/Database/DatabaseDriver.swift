@@ -64,6 +64,11 @@ protocol DatabaseDriver: AnyObject {
     @discardableResult
     func run(_ sql: String, _ values: [DatabaseValue]) throws(StoreError) -> Int
 
+    /// Runs one statement once per element of `rows`, each its bound values, in order (one
+    /// prepared statement, looked up once: the bulk path of an engine with no round trips).
+    /// - Throws: `StoreError`; the rows before the failing one have run.
+    func runEach(_ sql: String, _ rows: ArraySlice<[DatabaseValue]>) throws(StoreError)
+
     /// Runs a query and hands each row to `body`, in order.
     /// - Throws: `StoreError`, or what `body` throws.
     func forEachRow(
@@ -77,6 +82,10 @@ protocol DatabaseDriver: AnyObject {
 }
 
 extension DatabaseDriver {
+    func runEach(_ sql: String, _ rows: ArraySlice<[DatabaseValue]>) throws(StoreError) {
+        for values in rows { try run(sql, values) }
+    }
+
     /// The rows of a query.
     func rows(_ sql: String, _ values: [DatabaseValue] = []) throws(StoreError) -> [Row] {
         var out: [Row] = []

@@ -166,8 +166,22 @@ final class PostgresConnection {
         if PQgetisnull(result, row, column) == 1 { return .null }
         let raw = PQgetvalue(result, row, column)!
         let count = Int(PQgetlength(result, row, column))
+        let type = PQftype(result, column)
+        // Numbers straight from libpq's NUL-terminated text (no String on the way: the group-by
+        // reads a million of them); anything not consumed whole falls through to the checks below.
+        if type == 20 || type == 21 || type == 23 || type == 26 || type == 701 || type == 700, count > 0 {
+            var end: UnsafeMutablePointer<CChar>? = nil
+            errno = 0
+            if type == 701 || type == 700 {
+                let v = strtod(raw, &end)
+                if end == raw + count { return .real(v) }
+            } else {
+                let v = strtoll(raw, &end, 10)
+                if end == raw + count && errno == 0 { return .integer(Int(v)) }
+            }
+        }
         let text = String(decoding: UnsafeRawBufferPointer(start: raw, count: count), as: UTF8.self)
-        switch PQftype(result, column) {
+        switch type {
         case 20, 21, 23, 26:  // int8, int2, int4, oid
             return Int(text).map(DatabaseValue.integer) ?? .text(text)
         case 700, 701, 1700:  // float4, float8, numeric

@@ -9,6 +9,11 @@ extension Connection: DatabaseDriver {
         return changes
     }
 
+    func runEach(_ sql: String, _ rows: ArraySlice<[DatabaseValue]>) throws(StoreError) {
+        let statement = try cached(sql)
+        for values in rows { try statement.execute(values) }
+    }
+
     func forEachRow(
         _ sql: String, _ values: [DatabaseValue], _ body: (Row) throws(StoreError) -> Void
     ) throws(StoreError) {

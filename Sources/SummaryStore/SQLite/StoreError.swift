@@ -104,13 +104,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 ///   - code: the value an `sqlite3_*` call returned.
 ///   - operation: what we were doing, for the message ("preparing SELECT …").
 ///   - db: the connection whose `sqlite3_errmsg` explains the failure (may be `nil`).
-///   - accepted: codes that are not errors (default `SQLITE_OK`).
+///   - accepted: codes that are not errors besides `SQLITE_OK`.
 /// - Returns: `code`, when accepted.
 @discardableResult
 func check(
-    _ code: Int32, _ operation: @autoclosure () -> String, db: OpaquePointer?, accepted: Set<Int32> = [SQLITE_OK]
+    _ code: Int32, _ operation: @autoclosure () -> String, db: OpaquePointer?, accepted: [Int32] = []
 ) throws(StoreError) -> Int32 {
-    if accepted.contains(code) { return code }
+    // `SQLITE_OK` first, with no collection built: this runs for every bound value.
+    if code == SQLITE_OK || accepted.contains(code) { return code }
     let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
     throw StoreError.sqlite(code: code, operation: operation(), message: message)
 }
