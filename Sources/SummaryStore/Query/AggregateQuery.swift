@@ -6,11 +6,11 @@ import Sweeps
 /// max, percentiles, 95% confidence interval) of one or more metrics; optionally pivoted (the
 /// values of one column become columns), sorted and cut to a number of rows.
 ///
-/// Selection, joins and values are computed in SQL (plain SELECT … JOIN … WHERE, the same text on
-/// SQLite and PostgreSQL); rows stream into a hash aggregation (see `SummaryStore.aggregate` for
-/// why). Tasks without a value (e.g. an empty interval's start) are not counted for that metric;
-/// `count` is the number of values. Groups come ordered by their values, as SQL's ORDER BY would
-/// sort them, unless `sort` says otherwise.
+/// Everything per row runs in the database: selection, joins, values, grouping (`GROUP BY`) and
+/// every statistic (`aggregateSQL`; see `SummaryStore.aggregate`). Tasks without a value (e.g. an
+/// empty interval's start) are not counted for that metric; `count` is the number of values.
+/// Groups come ordered by their values, as SQL's ORDER BY would sort them, unless `sort` says
+/// otherwise; pivoting, sorting and the limit work on the grouped rows.
 public struct AggregateQuery: Sendable, Hashable {
     /// An output column to order the groups by.
     public struct Sort: Sendable, Hashable {
@@ -159,31 +159,25 @@ public struct AggregateQuery: Sendable, Hashable {
     /// The columns the rows are grouped by: `groupBy`, then the pivot column.
     var groupingColumns: [String] { groupBy + (pivot.map { [$0] } ?? []) }
 
-    /// Whether the grouping includes the interval's rank (per-rank metrics only).
-    var groupsByRank: Bool { groupingColumns.contains(Self.intervalRankColumn) }
-
-    /// The parameters and outcome columns among the grouping columns, in order.
-    var groupParameters: [String] { groupingColumns.filter { $0 != Self.intervalRankColumn } }
-
     /// Whether some metric is per rank (then the row source joins `intervals`).
     var perRank: Bool { metrics.contains(where: \.isPerRank) }
 
-    /// The row source: one row per task (or per task and rank), `task id, [rank,] group
-    /// columns…, metric values…`, in the tables' natural order (task id, then rank), with the
-    /// bound values. Selection, joins and the metrics' expressions run in SQL; see
-    /// `SummaryStore.aggregate` for why grouping does not. Standard SQL: the same text runs on
-    /// SQLite and PostgreSQL (with `?` placeholders).
-    func sql(sweepID: Int?) -> (text: String, values: [DatabaseValue]) {
-        let parameterColumns = groupParameters.map { QueryColumn.named($0)!.sql }
+    /// The row source: one row per task (or per task and rank) with its grouping columns, then
+    /// its metric values — `SELECT g0, g1, …, v0, v1, … FROM tasks t JOIN … WHERE …` — and the
+    /// values it binds. Standard SQL: the same text runs on SQLite and PostgreSQL (with `?`
+    /// placeholders). Every join a metric needs is here, the intervals' among them, so a condition
+    /// on the rows is one line.
+    func rowsSQL(sweepID: Int?) -> (text: String, values: [DatabaseValue]) {
         var values: [DatabaseValue] = []
-        var sql = "SELECT t.id, " + (groupsByRank ? "i.rank, " : "")
-        sql += parameterColumns.map { $0 + ", " }.joined()
-        sql += metrics.map { m in
+        var columns = groupingColumns.enumerated().map { n, name in
+            (name == Self.intervalRankColumn ? "i.rank" : QueryColumn.named(name)!.sql) + " AS g\(n)"
+        }
+        columns += metrics.enumerated().map { n, m in
             let (text, bound) = m.expression
             values += bound
-            return text
-        }.joined(separator: ", ")
-        sql += " FROM tasks t"
+            return text + " AS v\(n)"
+        }
+        var sql = "SELECT " + columns.joined(separator: ", ") + " FROM tasks t"
         let usesResults = metrics.contains(where: \.usesResults)
         if usesResults {
             // An inner join when every metric is a result column (the row exists iff the value
@@ -223,5 +217,74 @@ public struct AggregateQuery: Sendable, Hashable {
         }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         return (sql, values)
+    }
+
+    /// The aggregates each metric needs from SQL, in select-list order: always the count, then
+    /// what the statistics need (`ci95` needs the count, mean and standard deviation).
+    var aggregates: [SQLAggregate] {
+        var out: [SQLAggregate] = [.count]
+        for s in statistics {
+            let needed: [SQLAggregate]
+            switch s {
+            case .count: needed = []
+            case .mean: needed = [.mean]
+            case .std: needed = [.standardDeviation]
+            case .min: needed = [.min]
+            case .max: needed = [.max]
+            case .median, .percentile: needed = [.percentile(s.percentile!)]
+            case .ci95: needed = [.mean, .standardDeviation]
+            }
+            for a in needed where !out.contains(a) { out.append(a) }
+        }
+        return out
+    }
+
+    /// The query: the row source grouped in SQL, `SELECT s.g0, …, count(s.v0), …, count(s.v1), …
+    /// FROM (rows) s GROUP BY s.g0, …` — one row per group with its values, then per metric the
+    /// `aggregates` in order — and the values it binds. Without grouping columns it is one row.
+    /// - Parameters:
+    ///   - sweepID: only this sweep's tasks.
+    ///   - dialect: the engine's spelling of the ordered aggregates (`SQLDialect`).
+    func aggregateSQL(sweepID: Int?, dialect: SQLDialect) -> (text: String, values: [DatabaseValue]) {
+        var values: [DatabaseValue] = []
+        var columns = groupingColumns.indices.map { "s.g\($0)" }
+        let needed = aggregates
+        for m in metrics.indices {
+            for a in needed {
+                let (text, bound) = a.sql("s.v\(m)", dialect: dialect)
+                columns.append(text)
+                values += bound
+            }
+        }
+        let (rows, bound) = rowsSQL(sweepID: sweepID)
+        values += bound
+        var sql = "SELECT " + columns.joined(separator: ", ") + " FROM (" + rows + ") s"
+        if !groupingColumns.isEmpty {
+            sql += " GROUP BY " + groupingColumns.indices.map { "s.g\($0)" }.joined(separator: ", ")
+        }
+        return (sql, values)
+    }
+}
+
+/// An aggregate function over one metric's values in a group, as the query's SQL computes it.
+enum SQLAggregate: Hashable {
+    case count
+    case mean
+    case standardDeviation
+    case min
+    case max
+    /// The p-th percentile, 0 ≤ p ≤ 100.
+    case percentile(Double)
+
+    /// The SQL over `column` and the values it binds.
+    func sql(_ column: String, dialect: SQLDialect) -> (text: String, values: [DatabaseValue]) {
+        switch self {
+        case .count: return ("count(\(column))", [])
+        case .mean: return (dialect.orderedMean(column), [])
+        case .standardDeviation: return (dialect.orderedStandardDeviation(column), [])
+        case .min: return ("min(\(column))", [])
+        case .max: return ("max(\(column))", [])
+        case .percentile(let p): return (dialect.percentile(column), [.real(p / 100)])
+        }
     }
 }
