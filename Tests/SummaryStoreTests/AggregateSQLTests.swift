@@ -165,10 +165,14 @@ import Testing
         let query = try AggregateQuery(
             groupBy: ["depth", "r"], metrics: [Metric(parsing: "interval.length")],
             statistics: [.mean, .median, .ci95])
+        // SQLite: grouped by one integer per task group and rank (`AggregateQuery.taskGroupSQL`).
         let sqlite = query.aggregateSQL(sweepID: 1, dialect: SQLDialect(engine: .sqlite))
-        #expect(sqlite.text.hasSuffix(" GROUP BY s.g0, s.g1"))
+        #expect(sqlite.text.contains(" GROUP BY s.k) a JOIN grp ON grp.gid = a.k / 4294967296"))
         #expect(sqlite.text.contains("sorted_avg(s.v0)") && sqlite.text.contains("percentile_cont(s.v0, ?)"))
         #expect(sqlite.values.first == .real(0.5))
+        let byRank = try AggregateQuery(groupBy: ["r"], metrics: [Metric(parsing: "interval.length")])
+        #expect(
+            byRank.aggregateSQL(sweepID: nil, dialect: SQLDialect(engine: .sqlite)).text.hasSuffix(" GROUP BY s.g0"))
         let postgres = query.aggregateSQL(sweepID: 1, dialect: SQLDialect(engine: .postgresql)).text
         #expect(postgres.contains("avg(s.v0 ORDER BY s.v0)") && postgres.contains("stddev_samp(s.v0 ORDER BY s.v0)"))
         #expect(postgres.contains("WITHIN GROUP (ORDER BY s.v0)") && postgres.hasSuffix(" GROUP BY s.g0, s.g1"))
