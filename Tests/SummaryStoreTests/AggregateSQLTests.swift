@@ -173,9 +173,11 @@ import Testing
         let byRank = try AggregateQuery(groupBy: ["r"], metrics: [Metric(parsing: "interval.length")])
         #expect(
             byRank.aggregateSQL(sweepID: nil, dialect: SQLDialect(engine: .sqlite)).text.hasSuffix(" GROUP BY s.g0"))
+        // PostgreSQL: grouped by hashing, each group's array of values aggregated in order (`arraySQL`).
         let postgres = query.aggregateSQL(sweepID: 1, dialect: SQLDialect(engine: .postgresql)).text
-        #expect(postgres.contains("avg(s.v0 ORDER BY s.v0)") && postgres.contains("stddev_samp(s.v0 ORDER BY s.v0)"))
-        #expect(postgres.contains("WITHIN GROUP (ORDER BY s.v0)") && postgres.hasSuffix(" GROUP BY s.g0, s.g1"))
+        #expect(postgres.contains("array_agg(s.v0) AS a0") && postgres.contains(" GROUP BY s.g0, s.g1) a"))
+        #expect(postgres.contains("avg(x ORDER BY x)") && postgres.contains("stddev_samp(x ORDER BY x)"))
+        #expect(postgres.contains("WITHIN GROUP (ORDER BY x)") && postgres.contains("FROM unnest(a.a0) x) st0"))
     }
 }
 

@@ -253,14 +253,18 @@ public struct AggregateQuery: Sendable, Hashable {
         return out
     }
 
-    /// The query: the row source grouped in SQL, `SELECT s.g0, …, count(s.v0), …, count(s.v1), …
-    /// FROM (rows) s GROUP BY s.g0, …` — one row per group with its values, then per metric the
-    /// `aggregates` in order — and the values it binds. Without grouping columns it is one row.
+    /// The query: the row source grouped in SQL, one row per group with its values, then per
+    /// metric the `aggregates` in order; and the values it binds. Without grouping columns it is
+    /// one row. Each engine gets the shape it runs fastest (the statistics are the same):
+    /// - SQLite, grouped by task columns: `taskGroupSQL`;
+    /// - SQLite otherwise: `SELECT s.g0, …, count(s.v0), sorted_avg(s.v0), … FROM (rows) s GROUP BY s.g0, …`;
+    /// - PostgreSQL: `arraySQL`.
     /// - Parameters:
     ///   - sweepID: only this sweep's tasks.
-    ///   - dialect: the engine's spelling of the ordered aggregates (`SQLDialect`).
+    ///   - dialect: the engine, and its spelling of the ordered aggregates (`SQLDialect`).
     func aggregateSQL(sweepID: Int?, dialect: SQLDialect) -> (text: String, values: [DatabaseValue]) {
-        if dialect.engine == .sqlite && !taskColumns.isEmpty { return taskGroupSQL(sweepID: sweepID, dialect: dialect) }
+        if dialect.engine == .postgresql { return arraySQL(sweepID: sweepID, dialect: dialect) }
+        if !taskColumns.isEmpty { return taskGroupSQL(sweepID: sweepID, dialect: dialect) }
         var values: [DatabaseValue] = []
         var columns = groupingColumns.indices.map { "s.g\($0)" }
         let needed = aggregates
@@ -276,6 +280,39 @@ public struct AggregateQuery: Sendable, Hashable {
         var sql = "SELECT " + columns.joined(separator: ", ") + " FROM (" + rows + ") s"
         if !groupingColumns.isEmpty {
             sql += " GROUP BY " + groupingColumns.indices.map { "s.g\($0)" }.joined(separator: ", ")
+        }
+        return (sql, values)
+    }
+
+    /// The query for PostgreSQL: a hash aggregation collects each group's values of each metric
+    /// (`array_agg`), and the statistics of each array are computed by the ordered aggregates over
+    /// its elements: `SELECT a.g0, …, st0.*, … FROM (SELECT s.g0, …, array_agg(s.v0) AS a0, …
+    /// FROM (rows) s GROUP BY s.g0, …) a CROSS JOIN LATERAL (SELECT count(x), avg(x ORDER BY x),
+    /// … FROM unnest(a.a0) x) st0 …`.
+    ///
+    /// The ordered aggregates would otherwise make PostgreSQL group by sorting all rows (it hashes
+    /// only aggregates without ORDER BY), and that sort of 1M rows by (depth, alpha, rank) was most
+    /// of 2.3–2.9 s; grouped by hashing, each group's values are sorted on their own: 0.85–0.97 s
+    /// for the same 1M interval rows (psql, load average 6).
+    func arraySQL(sweepID: Int?, dialect: SQLDialect) -> (text: String, values: [DatabaseValue]) {
+        let groups = groupingColumns.indices.map { "s.g\($0)" }
+        let arrays = metrics.indices.map { "array_agg(s.v\($0)) AS a\($0)" }
+        let (rows, rowValues) = rowsSQL(sweepID: sweepID)
+        var values = rowValues
+        var sql = "SELECT " + (groupingColumns.indices.map { "a.g\($0), " }.joined())
+        sql += metrics.indices.map { "st\($0).*" }.joined(separator: ", ")
+        sql += " FROM (SELECT " + (groups + arrays).joined(separator: ", ") + " FROM (" + rows + ") s"
+        if !groups.isEmpty { sql += " GROUP BY " + groups.joined(separator: ", ") }
+        sql += ") a"
+        let needed = aggregates
+        for m in metrics.indices {
+            var columns: [String] = []
+            for (k, a) in needed.enumerated() {
+                let (text, bound) = a.sql("x", dialect: dialect)
+                columns.append(text + " AS s\(k)")
+                values += bound
+            }
+            sql += " CROSS JOIN LATERAL (SELECT " + columns.joined(separator: ", ") + " FROM unnest(a.a\(m)) x) st\(m)"
         }
         return (sql, values)
     }
