@@ -40,6 +40,19 @@ import Testing
             #expect(back.bestRecoveryError == expected.bestRecoveryError)
             #expect(back.bestRecoveryStep == expected.bestRecoveryStep)
         }
+        // The sweep readers (reports) give the same: final errors, and every per-point series.
+        let contents = try store.sweepContents("s", trajectories: true)
+        let some = try store.trajectories(for: tasks.map(\.key))
+        for (item, expected) in zip(contents, results) {
+            let back = try #require(item.result)
+            #expect(back.trajectory == expected.trajectory && some[item.task.key] == expected.trajectory)
+            #expect(back.trajectory.contains { $0.error != nil && $0.unobservedError != nil })
+            #expect(
+                back.finalError == expected.finalError && back.finalUnobservedError == expected.finalUnobservedError)
+            #expect(back.finalCleanError == expected.finalCleanError)
+            #expect(back.bestRecoveryError == expected.bestRecoveryError)
+            #expect(back.bestRecoveryStep == expected.bestRecoveryStep)
+        }
         let table = try store.aggregate(AggregateQuery(sweep: "s", groupBy: [], metric: Metric(parsing: "final_error")))
         let values = results.compactMap(\.finalError)
         #expect(table.rows.count == 1 && table.rows[0].count == values.count)
@@ -68,6 +81,9 @@ import Testing
         let old = try SummaryStore(location: StoreLocation(db.uri), readOnly: true)
         let before = try #require(try old.result(for: tasks[0].key))
         #expect(before.finalError == nil && before.trajectory.count == 5)
+        let contents = try #require(try old.sweepContents("s", trajectories: true).first?.result)
+        #expect(contents.finalError == nil && contents.trajectory == before.trajectory)
+        #expect(try old.trajectories(for: [tasks[0].key])[tasks[0].key] == before.trajectory)
         let writer = try SummaryStore(location: StoreLocation(db.uri))
         try writer.recordResults([CompletedTask(key: tasks[1].key, result: Self.result(seed: 1))])
         #expect(try writer.result(for: tasks[1].key)?.finalError == Self.result(seed: 1).finalError)
@@ -95,6 +111,9 @@ import Testing
         let old = try SummaryStore(path: path, readOnly: true)
         let before = try #require(try old.result(for: tasks[0].key))
         #expect(before.finalError == nil && before.trajectory.count == 5)
+        let contents = try #require(try old.sweepContents("s", trajectories: true).first?.result)
+        #expect(contents.finalError == nil && contents.trajectory == before.trajectory)
+        #expect(try old.trajectories(for: [tasks[0].key])[tasks[0].key] == before.trajectory)
         let writer = try SummaryStore(path: path)
         try writer.recordResults([CompletedTask(key: tasks[1].key, result: Self.result(seed: 1))])
         #expect(try writer.result(for: tasks[1].key)?.finalError == Self.result(seed: 1).finalError)
