@@ -144,24 +144,33 @@ import Testing
         #expect(xml.withClass("series").count == 2 && xml.withClass("band").count == 2)
         #expect(xml.withClass("subtitle").first?.text == "median over seeds, band: 25th–75th percentile")
 
-        // The report draws all four recovery figures of a completion sweep.
+        // The report draws the recovery figures of a completion sweep: error and unobserved error
+        // against step, one panel per observed fraction grouped by depth, then both final errors.
         let section = ReportBuilder.section(try ReportLoader(path: store).sweep("recfig"))
         let titles = section.figures.compactMap { f -> String? in
             if case .curves(let d) = f.content { return d.title } else { return nil }
         }
+        let error = "recfig: ‖W − Y_clean‖_F / ‖Y_clean‖_F vs step"
+        let unobserved = "recfig: unobserved ‖P_Ωᶜ(W − Y)‖_F / ‖P_Ωᶜ Y‖_F vs step"
         #expect(
             titles == [
-                "recfig: ‖W − Y_clean‖_F / ‖Y_clean‖_F vs step",
-                "recfig: unobserved ‖P_Ωᶜ(W − Y)‖_F / ‖P_Ωᶜ Y‖_F vs step",
-                "recfig: final_error vs observed", "recfig: final_unobserved_error vs observed",
+                error + ", observed = 0.5", error + ", observed = 0.8", unobserved + ", observed = 0.5",
+                unobserved + ", observed = 0.8", "recfig: final_error vs observed",
+                "recfig: final_unobserved_error vs observed",
             ])
-        // The trajectories the recovery figure needs (observed = 0.5, both depths) are known before
-        // any is loaded, and the report's loader fetches them.
+        // Each panel is the single figure of its observed fraction, and its first is the one above.
+        let panels = try SweepFigures.trajectories(s, series: .unobservedError)
+        let single = try SweepFigures.trajectory(s, series: .unobservedError)
+        #expect(panels[0].curves == single.curves && panels[1].curves != single.curves)
+        // The trajectories the panels need are known before any is loaded (here every run's), and
+        // the report's loader fetches them.
         let bare = try ReportLoader(path: store).sweep("recfig", trajectories: .none)
-        let needed = Set(bare.tasks.filter { $0.config.observed == 0.5 }.map(\.key))
-        #expect(SweepFigures.recoveryTaskKeys(bare) == needed && needed.count == 6)
+        #expect(SweepFigures.recoveryTaskKeys(bare) == Set(bare.tasks.map(\.key)))
+        var half = bare
+        half.tasks = bare.tasks.filter { $0.config.observed == 0.5 }
+        #expect(SweepFigures.recoveryTaskKeys(half) == Set(half.tasks.map(\.key)) && half.tasks.count == 6)
         let loaded = try ReportLoader(path: store).sweep("recfig")
-        #expect(needed.isSubset(of: Set(loaded.tasks.filter { !$0.trajectory.isEmpty }.map(\.key))))
+        #expect(loaded.tasks.allSatisfy { !$0.trajectory.isEmpty })
     }
 
     @Test func plotDrawsBothKindsAndRefusesWhatItCannot() throws {

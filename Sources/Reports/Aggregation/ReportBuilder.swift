@@ -57,13 +57,14 @@ public enum ReportBuilder {
         var out: [ReportFigure] = []
         let completion = s.tasks.contains { $0.finalUnobservedError != nil }
         for series in [TrajectorySeries.error] + (completion ? [.unobservedError] : []) {
-            guard let d = try? SweepFigures.trajectory(s, series: series) else { continue }
-            out.append(
-                ReportFigure(
-                    .curves(d),
-                    caption: series == .error
-                        ? "Recovery error against step: distance of the product to the clean target."
-                        : "Error on the unobserved entries against step: what completion generalises."))
+            for d in (try? SweepFigures.trajectories(s, series: series)) ?? [] {
+                out.append(
+                    ReportFigure(
+                        .curves(d),
+                        caption: series == .error
+                            ? "Recovery error against step: distance of the product to the clean target."
+                            : "Error on the unobserved entries against step: what completion generalises."))
+            }
         }
         for metric in [RecoveryMetric.finalError] + (completion ? [.finalUnobservedError] : []) {
             guard let d = try? SweepFigures.finalErrors(s, metric: metric) else { continue }

@@ -127,21 +127,68 @@ extension SweepFigures {
             markers: true)
     }
 
-    /// Keys of the tasks whose trajectories `trajectory(_:series:)` draws with its default
-    /// grouping (a superset when in doubt), decided from parameters and statuses alone.
+    /// Small multiples of `trajectory`: one figure per value of the first varied parameter other
+    /// than the grouping one (at most `maxPanels`, spread evenly from its first to its last value,
+    /// as `staircases` picks them), each with one curve per value of the grouping parameter
+    /// (depth when it varies, else the first varied one); a single figure when nothing else varies.
+    /// - Parameters:
+    ///   - s: the sweep (with the trajectories of `recoveryTaskKeys` loaded).
+    ///   - series: what the y axes show.
+    ///   - maxPanels: the most figures.
+    /// - Returns: one figure per panel.
+    /// - Throws: `ReportError.nothingToPlot` when no run recorded the series.
+    public static func trajectories(
+        _ s: SweepRecords, series: TrajectorySeries = .error, maxPanels: Int = 4
+    ) throws(ReportError) -> [CurveData] {
+        var out: [CurveData] = []
+        for p in recoveryPanels(s, maxPanels: maxPanels) {
+            guard var d = try? trajectory(p.records, series: series, groupBy: p.group) else { continue }
+            d.title += p.title
+            out.append(d)
+        }
+        guard !out.isEmpty else { throw .nothingToPlot("sweep '\(s.name)' recorded no \(series.name) values") }
+        return out
+    }
+
+    /// The panels `trajectories` draws: for each picked value of the panel parameter, its tasks
+    /// and the grouping parameter; one untitled panel of every task when no other parameter varies.
+    static func recoveryPanels(_ s: SweepRecords, maxPanels: Int) -> [(
+        title: String, records: SweepRecords, group: String?
+    )] {
+        let varied = ParameterValues.varied(in: s.tasks)
+        let group = varied.contains("depth") ? "depth" : varied.first
+        guard let panel = varied.first(where: { $0 != group }) else { return [("", s, group)] }
+        let values = ParameterValues.distinct(panel, in: s.tasks)
+        let picked =
+            values.count <= maxPanels
+            ? values
+            : (0..<maxPanels).map {
+                values[Int((Double($0) * Double(values.count - 1) / Double(maxPanels - 1)).rounded())]
+            }
+        return picked.map { v in
+            var subset = s
+            subset.tasks = s.tasks.filter { $0.parameter(panel) == v }
+            return (", \(panel) = \(v)", subset, group)
+        }
+    }
+
+    /// Keys of the tasks whose trajectories `trajectories` draws (a superset when in doubt),
+    /// decided from parameters, statuses and final errors alone, before any trajectory is loaded.
     /// - Parameters:
     ///   - s: the sweep, without trajectories.
+    ///   - maxPanels: as for `trajectories`.
     ///   - maxGroups: as for `trajectory`.
     /// - Returns: the tasks' keys (`TaskRecord.key`).
-    public static func recoveryTaskKeys(_ s: SweepRecords, maxGroups: Int = 8) -> Set<String> {
-        let done = s.tasks.filter { $0.hasResult && $0.finalError != nil }
-        let group = (try? groupParameter(nil, SweepRecords(name: s.name, tasks: done), prefer: ["depth"])) ?? nil
-        let (subset, _) = holdOthers(done, keep: group.map { [$0] } ?? [])
-        let shown = group.map { Set(ParameterValues.distinct($0, in: subset).prefix(maxGroups)) }
+    public static func recoveryTaskKeys(_ s: SweepRecords, maxPanels: Int = 4, maxGroups: Int = 8) -> Set<String> {
         var keys: Set<String> = []
-        for t in subset {
-            if let group, let shown, !shown.contains(t.parameter(group)) { continue }
-            keys.insert(t.key)
+        for p in recoveryPanels(s, maxPanels: maxPanels) {
+            let done = p.records.tasks.filter { $0.hasResult && $0.finalError != nil }
+            let (subset, _) = holdOthers(done, keep: p.group.map { [$0] } ?? [])
+            let shown = p.group.map { Set(ParameterValues.distinct($0, in: subset).prefix(maxGroups)) }
+            for t in subset {
+                if let group = p.group, let shown, !shown.contains(t.parameter(group)) { continue }
+                keys.insert(t.key)
+            }
         }
         return keys
     }
