@@ -100,9 +100,10 @@ public enum ParameterRange: Sendable, Hashable {
 }
 
 /// The description of one parameter — everything every layer needs, in one place: its name, type,
-/// help, the default shown in `--help`, its rank as a report grouping key, and how it is read from
-/// and written to a `SimulationConfig`. The CLI flags, the sweep-file reader, the canonical form,
-/// the store's columns, the wire codec and the report's ordering all iterate `SimulationConfig.parameters`.
+/// help, the default shown in `--help`, its rank as a report grouping key, the range of values it
+/// accepts on its own, and how it is read from and written to a `SimulationConfig`. The CLI flags,
+/// the sweep-file reader, validation, the canonical form, the store's columns, the wire codec and
+/// the report's ordering all iterate `SimulationConfig.parameters`.
 public struct ParameterSpec: Sendable, Hashable {
     /// Name in sweep files and the canonical task form (`record_every`).
     public let name: String

@@ -100,7 +100,7 @@ extension SummaryStore {
         if trajectories {
             try database.forEachRow(
                 """
-                SELECT t.key, j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error\(Self.recoverySeriesSelect(recovery))
+                SELECT t.key, \(Self.recoverySeriesSelect(recovery)) j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
                 FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id JOIN trajectories j ON j.task_id = t.id
                 \(recovery ? "LEFT JOIN recovery e ON e.task_id = t.id " : "")\
                 WHERE m.sweep_id = ? AND t.status = 'done'
@@ -108,8 +108,9 @@ extension SummaryStore {
             ) { (traj: Row) throws(StoreError) in
                 let key = TaskKey(hex: traj.string(at: 0) ?? "")
                 guard let i = index[key.hex], out[i].result != nil else { return }
-                var points = try Self.trajectory(traj, at: 1, key: key)
-                if recovery { try Self.applyRecoverySeries(traj, at: 6, to: &points, key: key) }
+                // The recovery series first, so the trajectory's own columns can grow at the end.
+                var points = try Self.trajectory(traj, at: 1 + Self.recoverySeries.count, key: key)
+                try Self.applyRecoverySeries(traj, at: 1, to: &points, key: key)
                 out[i].result!.trajectory = points
             }
         }
@@ -130,15 +131,15 @@ extension SummaryStore {
             start += chunk.count
             for stmt in try database.rows(
                 """
-                SELECT t.key, j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error\(Self.recoverySeriesSelect(recovery))
+                SELECT t.key, \(Self.recoverySeriesSelect(recovery)) j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
                 FROM tasks t JOIN trajectories j ON j.task_id = t.id
                 \(recovery ? "LEFT JOIN recovery e ON e.task_id = t.id " : "")\
                 WHERE t.key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
                 """, chunk.map { .text($0.hex) })
             {
                 let key = TaskKey(hex: stmt.string(at: 0) ?? "")
-                var points = try Self.trajectory(stmt, at: 1, key: key)
-                if recovery { try Self.applyRecoverySeries(stmt, at: 6, to: &points, key: key) }
+                var points = try Self.trajectory(stmt, at: 1 + Self.recoverySeries.count, key: key)
+                try Self.applyRecoverySeries(stmt, at: 1, to: &points, key: key)
                 out[key] = points
             }
         }
@@ -259,10 +260,10 @@ extension SummaryStore {
         ("error", \.error), ("unobserved_error", \.unobservedError),
     ]
 
-    /// `, e.error, e.unobserved_error` (every `recoverySeries` column over alias `e`), or nothing
-    /// for a store without the recovery table.
+    /// `e.error, e.unobserved_error,` (every `recoverySeries` column over alias `e`, each followed
+    /// by a comma), or as many NULLs for a store without the recovery table.
     static func recoverySeriesSelect(_ hasRecovery: Bool) -> String {
-        hasRecovery ? recoverySeries.map { ", e." + $0.column }.joined() : ""
+        recoverySeries.map { (hasRecovery ? "e." + $0.column : "NULL") + "," }.joined(separator: " ")
     }
 
     /// Fills the recovery series of `points` from the `recoverySeries` columns starting at

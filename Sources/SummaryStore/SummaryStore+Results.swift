@@ -262,13 +262,13 @@ extension SummaryStore {
         guard try Schema.hasTable("recovery", database) else { return result }
         if let row = try database.rows(
             """
-            SELECT final_error, final_unobserved_error, final_clean_error, best_recovery_error, best_recovery_step
-                \(Self.recoverySeriesSelect(true))
+            SELECT \(Self.recoverySeriesSelect(true)) final_error, final_unobserved_error, final_clean_error,
+                best_recovery_error, best_recovery_step
             FROM recovery e WHERE task_id = ?
             """, [.integer(id)]
         ).first {
-            Self.applyRecovery(row, at: 0, to: &result)
-            try Self.applyRecoverySeries(row, at: 5, to: &result.trajectory, key: key)
+            try Self.applyRecoverySeries(row, at: 0, to: &result.trajectory, key: key)
+            Self.applyRecovery(row, at: Self.recoverySeries.count, to: &result)
         }
         return result
     }
