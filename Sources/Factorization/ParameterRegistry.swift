@@ -62,6 +62,10 @@ public enum ParameterRange: Sendable, Hashable {
     case leftOpen(Double, Double)
     /// A list with at least one entry, every entry finite; `item` names an entry ("eigenvalue").
     case nonEmptyList(item: String)
+    /// A matrix with at least one entry, every entry finite.
+    case finiteMatrix
+    /// A matrix whose entries are 0 or 1 (a completion mask).
+    case zeroOneMatrix
 
     /// What is allowed, for `--help`: `≥ 1`, `> 0`, `in (0, 1]`, `at least one eigenvalue`.
     public var allowed: String {
@@ -70,6 +74,8 @@ public enum ParameterRange: Sendable, Hashable {
         case .above(let b): return "> " + Self.bound(b)
         case .leftOpen(let a, let b): return "in (\(Self.bound(a)), \(Self.bound(b))]"
         case .nonEmptyList(let item): return "at least one \(item)"
+        case .finiteMatrix: return "finite entries"
+        case .zeroOneMatrix: return "entries 0 or 1"
         }
     }
 
@@ -91,6 +97,15 @@ public enum ParameterRange: Sendable, Hashable {
             if list.isEmpty { return "must list at least one \(item)" }
             if let bad = list.first(where: { !$0.isFinite }) { return "\(item)s must be finite, got \(bad)" }
             return nil
+        case (.finiteMatrix, .matrix(let value)):
+            let m = value.matrix
+            if m.rows < 1 || m.columns < 1 { return "is empty (\(m.rows)×\(m.columns))" }
+            guard let k = m.elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+            return "has a non-finite entry \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)"
+        case (.zeroOneMatrix, .matrix(let value)):
+            let m = value.matrix
+            guard let k = m.elements.firstIndex(where: { $0 != 0 && $0 != 1 }) else { return nil }
+            return "must hold only 0 and 1, got \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)"
         default: return nil
         }
     }
@@ -251,11 +266,13 @@ extension SimulationConfig {
         .choice(
             "alpha_scope", \.alphaScope, rank: 20, help: "alpha scales one factor, or the product (α^(1/N) per factor)"),
         .matrix(
-            "target", \.target,
+            "target", \.target, range: .finiteMatrix,
             help: "your own target Y (rows×n) from a .npy or .csv file (default: drawn from the seed)"),
-        .matrix("clean", \.clean, help: "the clean Y the errors compare to, when target is noisy (default: target)"),
         .matrix(
-            "mask", \.mask,
+            "clean", \.clean, range: .finiteMatrix,
+            help: "the clean Y the errors compare to, when target is noisy (default: target)"),
+        .matrix(
+            "mask", \.mask, range: .zeroOneMatrix,
             help: "completion: 1 for observed entries, 0 otherwise (default: drawn with probability observed)"),
     ]
 
@@ -411,10 +428,11 @@ extension ParameterSpec {
     }
 
     static func matrix(
-        _ name: String, _ field: WritableKeyPath<SimulationConfig, MatrixValue?> & Sendable, help: String
+        _ name: String, _ field: WritableKeyPath<SimulationConfig, MatrixValue?> & Sendable, range: ParameterRange,
+        help: String
     ) -> ParameterSpec {
         ParameterSpec(
-            name: name, kind: .matrix, optional: true, help: help, shownDefault: "none", reportRank: nil,
+            name: name, kind: .matrix, optional: true, help: help, shownDefault: "none", reportRank: nil, range: range,
             read: { $0[keyPath: field].map(ParameterValue.matrix) ?? .unset },
             write: { (c: inout SimulationConfig, v: ParameterValue) throws(ParameterError) in
                 switch v {

@@ -176,19 +176,14 @@ extension SimulationConfig {
         }
     }
 
-    /// Checks the user's own matrices (`target`, `clean`, `mask`): shapes, finiteness, symmetry
-    /// when `symmetric` is true, a 0/1 mask for completion only, and that the parameters they
-    /// replace are not given too.
+    /// Checks the user's own matrices (`target`, `clean`, `mask`) against the other parameters:
+    /// shapes, symmetry when `symmetric` is true, a mask for completion only, and that the
+    /// parameters they replace are not given too. (Each matrix's own content — finite, non-empty,
+    /// a 0/1 mask — is its registry entry's `range`.)
     /// - Throws: `ParameterError` naming the parameter.
     func validateFiles() throws(ParameterError) {
         func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
         func shape(_ m: Matrix) -> String { "\(m.rows)×\(m.columns)" }
-        func checkFinite(_ name: String, _ m: Matrix) throws(ParameterError) {
-            if let k = m.elements.firstIndex(where: { !$0.isFinite }) {
-                throw fail(
-                    name, "has a non-finite entry \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)")
-            }
-        }
         func checkSymmetric(_ name: String, _ m: Matrix) throws(ParameterError) {
             guard symmetric, m.rows == m.columns else { return }
             for j in 0..<m.columns {
@@ -202,8 +197,6 @@ extension SimulationConfig {
         }
         if let target {
             let m = target.matrix
-            if m.rows < 1 || m.columns < 1 { throw fail("target", "is empty (\(shape(m)))") }
-            try checkFinite("target", m)
             if let n, n != m.columns { throw fail("n", "is \(n) but the target has \(m.columns) columns; leave n out") }
             if let rows, rows != m.rows {
                 throw fail("rows", "is \(rows) but the target has \(m.rows) rows; leave rows out")
@@ -217,7 +210,6 @@ extension SimulationConfig {
             if clean.matrix.rows != target.matrix.rows || clean.matrix.columns != target.matrix.columns {
                 throw fail("clean", "is \(shape(clean.matrix)) but the target is \(shape(target.matrix))")
             }
-            try checkFinite("clean", clean.matrix)
             try checkSymmetric("clean", clean.matrix)
         }
         if let mask {
@@ -225,11 +217,6 @@ extension SimulationConfig {
             let m = mask.matrix
             if m.rows != resolvedRows || m.columns != resolvedN {
                 throw fail("mask", "is \(shape(m)) but the target is \(resolvedRows)×\(resolvedN)")
-            }
-            if let k = m.elements.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw fail(
-                    "mask",
-                    "must hold only 0 and 1, got \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)")
             }
         }
     }

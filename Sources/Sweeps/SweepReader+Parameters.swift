@@ -227,7 +227,8 @@ extension SweepReader {
         } catch {
             throw fail(value.mark, error.description)
         }
-        // A matrix file was checked on reading; its shape depends on the other parameters.
+        // A matrix file was checked on reading and against its range; its shape depends on the
+        // other parameters.
         if case .matrix = spec.kind { return }
         do {
             try config.validate()

@@ -27,25 +27,53 @@ import Testing
                 return [(spec.name, number(a), number(a)), (spec.name, number(c + 0.5), number(c + 0.5))]
             case .nonEmptyList:
                 return [(spec.name, "[]", "")]
+            case .zeroOneMatrix:
+                // A file holding a 2 (written by the test): `file:` marks the file's contents.
+                return [(spec.name, "file:0,1\n2,1\n", "file:0,1\n2,1\n")]
+            case .finiteMatrix:
+                // A file cannot hold a non-finite entry (`MatrixFile.load` refuses it first, with
+                // the file's name): `matrixRangesAreCheckedByValidate` covers these.
+                return []
             }
         }
     }
 
     @Test func everyRangedParameterIsCovered() {
         let ranged = SimulationConfig.parameters.filter { $0.range != nil }.map(\.name)
-        #expect(Set(Self.cases.map(\.name)) == Set(ranged))
+        #expect(Set(Self.cases.map(\.name)).union(["target", "clean"]) == Set(ranged))
         // The parameters whose own checks used to be written out in validate().
         let expected = [
             "n", "depth", "spectrum", "rank", "decay", "noise", "alpha", "eta", "steps", "record_every",
-            "tolerance", "seed", "measurements", "observed", "stop_loss", "rows", "width",
+            "tolerance", "seed", "measurements", "observed", "stop_loss", "rows", "width", "target", "clean", "mask",
         ]
         #expect(ranged == expected)
+    }
+
+    /// A target or clean matrix built in code (a file cannot hold one) that is empty or not finite
+    /// is refused by `validate()` with its entry's message.
+    @Test func matrixRangesAreCheckedByValidate() throws {
+        for name in ["target", "clean"] {
+            var config = SimulationConfig()
+            config.symmetric = false
+            config.problem = .completion
+            let bad = Matrix(rowMajor: [[1, 2], [.nan, 4]])
+            try config.set(name, to: .matrix(MatrixValue(matrix: bad, sha256: "x")))
+            #expect(throws: ParameterError(parameter: name, message: "has a non-finite entry nan at row 2, column 1")) {
+                try config.validate()
+            }
+        }
     }
 
     @Test(arguments: cases)
     func outOfRangeValueGivesOneMessageEverywhere(name: String, yaml: String, flag: String) throws {
         let spec = try #require(SimulationConfig.parameter(named: name))
         let dir = try TemporaryDirectory(prefix: "range")
+        var yaml = yaml
+        var flag = flag
+        if yaml.hasPrefix("file:") {
+            try String(yaml.dropFirst(5)).write(toFile: dir.path("m.csv"), atomically: true, encoding: .utf8)
+            (yaml, flag) = ("m.csv", dir.path("m.csv"))
+        }
         let file = dir.path("r.yaml")
         try "name: r\nmethod: grid\nparameters:\n  \(name): {value: \(yaml)}\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
@@ -68,6 +96,8 @@ import Testing
         let range = try #require(spec.range)
         if case .nonEmptyList(let item) = range {
             #expect(sweepMessage == "must list at least one \(item)")
+        } else if case .zeroOneMatrix = range {
+            #expect(sweepMessage == "must hold only 0 and 1, got 2.0 at row 2, column 1")
         } else {
             let bound = range.allowed.split(separator: " ").last.map(String.init) ?? ""
             #expect(sweepMessage.hasPrefix("must be "), "\(sweepMessage)")
@@ -82,8 +112,10 @@ import Testing
         switch spec.kind {
         case .integer: value = .integer(Int(flag)!)
         case .real: value = .real(Double(flag)!)
+        case .matrix: value = .matrix(MatrixValue(matrix: Matrix(rowMajor: [[0, 1], [2, 1]]), sha256: "x"))
         default: value = .realList([])
         }
+        if case .matrix = spec.kind { config.problem = .completion }
         if name == "seed" {
             #expect(throws: ParameterError.self) { try config.set(name, to: value) }
         } else {
