@@ -122,7 +122,9 @@ extension SweepFigures {
         let logX = positive.count == xs.count && (positive.max() ?? 1) / (positive.min() ?? 1) > 100
         return CurveData(
             title: "\(s.name): \(metric.rawValue) vs \(xName)",
-            subtitle: subtitle(curves, held: fixed, more: nil, diverged: s.tasks.contains { $0.status == "diverged" }),
+            subtitle: subtitle(
+                curves, held: fixed, more: nil, diverged: s.tasks.contains { $0.status == "diverged" },
+                single: "one run per point"),
             curves: curves, x: AxisSpec(xName, scale: logX ? .log : .linear), y: AxisSpec(metric.label, scale: .log),
             markers: true)
     }
@@ -209,11 +211,11 @@ extension SweepFigures {
 
     /// What the lines and bands are, and what was held fixed.
     static func subtitle(
-        _ curves: [CurveData.Curve], held: String, more: (shown: Int, of: Int)?, diverged: Bool = false
+        _ curves: [CurveData.Curve], held: String, more: (shown: Int, of: Int)?, diverged: Bool = false,
+        single: String = "one run per curve"
     ) -> String {
         var notes: [String] = []
-        notes.append(
-            curves.contains { $0.lower != nil } ? "median over seeds, band: 25th–75th percentile" : "one run per point")
+        notes.append(curves.contains { $0.lower != nil } ? "median over seeds, band: 25th–75th percentile" : single)
         if diverged { notes.append("diverged runs left out") }
         if !held.isEmpty { notes.append(held) }
         if let more { notes.append("first \(more.shown) of \(more.of) groups") }
