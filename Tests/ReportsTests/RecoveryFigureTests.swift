@@ -254,4 +254,70 @@ import Testing
             byDepth.curves.map(\.label) == ["alpha = 0.001 (4 seeds)", "alpha = 0.1 (4 seeds)", "alpha = 1 (4 seeds)"])
         #expect(byDepth.curves.allSatisfy { $0.x == [2, 3] })
     }
+
+    /// Three noisy curves of 100k recorded steps on a log step axis, with bands: drawn with at most
+    /// six points per pixel column per edge (the worst case: each column's first, last, and the
+    /// extremes of three series), and every extreme still drawn.
+    @Test func longCurvesAreThinnedPerPixelColumnKeepingEveryExtreme() throws {
+        let count = 100_000
+        let x = (1...count).map(Double.init)
+        let curves = (0..<3).map { i -> CurveData.Curve in
+            var center = x.map { 1 / (1 + 0.001 * $0) + 0.01 * Double(i) + 0.001 * sin($0) }
+            center[40_000 + 7 * i] = 2.5 + Double(i)  // one spike each
+            let lower = center.map { $0 * 0.8 }
+            var upper = center.map { $0 * 1.25 }
+            upper[90_000 + i] = 9 + Double(i)
+            return CurveData.Curve(label: "c\(i)", x: x, center: center, lower: lower, upper: upper)
+        }
+        let data = CurveData(
+            title: "long", curves: curves, x: AxisSpec("step", scale: .log), y: AxisSpec("error", scale: .log))
+        let figure = data.figure()
+        let svg = figure.svg()
+        #expect(svg.utf8.count < 200_000, "\(svg.utf8.count) bytes")
+        let layout = figure.layout()
+        let xml = try ParsedXML(svg)
+        func coordinates(_ node: XMLNodeInfo) -> [[Double]] {
+            (node.attributes["points"] ?? "").split(separator: " ").map { $0.split(separator: ",").map { Double($0)! } }
+        }
+        let lines = xml.elements("polyline").map(coordinates)
+        let bands = xml.withClass("band").map(coordinates)
+        #expect(lines.count == 3 && bands.count == 3)
+        let columns = Int(layout.plot.width) + 2
+        for (curve, (line, band)) in zip(curves, zip(lines, bands)) {
+            #expect(line.count <= 6 * columns && band.count <= 12 * columns, "\(line.count), \(band.count)")
+            for (points, values) in [(line, curve.center), (band, curve.lower!), (band, curve.upper!)] {
+                for extreme in [values.max()!, values.min()!] {
+                    let y = layout.yScale.position(extreme)
+                    #expect(points.contains { abs($0[1] - y) < 0.01 }, "\(curve.label): \(extreme) not drawn")
+                }
+            }
+        }
+        // Thinning keeps the layout: the same axes as with every point.
+        let full = Figure(title: "long", x: data.x, y: data.y, layers: data.layers(curves))
+        #expect(full.layout() == layout)
+        #expect(full.layers != figure.layers)
+    }
+
+    /// Smooth medians of 1,001 recorded steps (every 20th of 20,000) on a log step axis, below
+    /// the density at which `Figure` thins a line: drawn at most twice per pixel column where they
+    /// crowd, under half the size with every point.
+    @Test func smoothCurvesAreDrawnAtTheResolutionOfTheirColumns() throws {
+        let x = (0...1000).map { Double($0 * 20) }
+        let curves = (0..<3).map { i -> CurveData.Curve in
+            let center = x.map { 1 / (1 + 0.001 * Double(i + 1) * $0) }
+            return CurveData.Curve(
+                label: "depth \(i + 2)", x: x, center: center, lower: center.map { $0 * 0.8 },
+                upper: center.map { $0 * 1.25 })
+        }
+        let data = CurveData(
+            title: "smooth", curves: curves, x: AxisSpec("step", scale: .log), y: AxisSpec("error", scale: .log))
+        let thinned = data.figure().svg()
+        let every = Figure(title: "smooth", x: data.x, y: data.y, layers: data.layers(curves)).svg()
+        #expect(thinned.utf8.count * 2 < every.utf8.count, "\(thinned.utf8.count) vs \(every.utf8.count) bytes")
+        let lines = try ParsedXML(thinned).elements("polyline").map {
+            ($0.attributes["points"] ?? "").split(separator: " ")
+        }
+        let width = data.figure().layout().plot.width
+        #expect(lines.count == 3 && lines.allSatisfy { $0.count <= 2 * (Int(width) + 2) })
+    }
 }

@@ -100,7 +100,7 @@ public struct CurveData: Sendable, Hashable {
     }
 
     /// Bands first, then the centre lines (and markers) on top, one colour per curve.
-    private func layers(_ curves: [Curve]) -> [Layer] {
+    func layers(_ curves: [Curve]) -> [Layer] {
         var layers: [Layer] = []
         for (i, c) in curves.enumerated() {
             guard let lower = c.lower, let upper = c.upper, lower.count == c.x.count, upper.count == c.x.count
