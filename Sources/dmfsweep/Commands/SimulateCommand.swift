@@ -44,7 +44,8 @@ enum SimulateCommand {
         // The registry's help may already name its default in parentheses; show it once, uniformly.
         var help = spec.help
         if let paren = help.range(of: " (default") { help = String(help[..<paren.lowerBound]) }
-        if let range = spec.range { help += ", " + range.allowed }
+        // A matrix's range (finite, 0/1) is what its help already says.
+        if let range = spec.range, spec.kind != .matrix { help += ", " + range.allowed }
         return OptionSpec(flag: spec.flag, valueName: valueName, help: help, defaultValue: shownDefault)
     }
 
