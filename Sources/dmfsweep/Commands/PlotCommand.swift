@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 import Reports
 import SummaryStore
@@ -5,6 +6,13 @@ import SummaryStore
 /// `dmfsweep plot`: one figure of one sweep as a standalone SVG file.
 enum PlotCommand {
     static let kinds = ["staircase", "heatmap", "predicted-vs-measured", "status"]
+    /// What a staircase's y axis shows: the chosen measure's effective rank, or another recorded series.
+    static let quantities = ["effective_rank", "loss", "clean_error"]
+    /// `--measure` values of the first release (the staircase's quantity), still accepted.
+    static let legacyMeasures: [String: (EffectiveRankMeasure, String)] = [
+        "erank": (.entropy, "effective_rank"), "erank_ratio": (.ratio, "effective_rank"),
+        "loss": (.entropy, "loss"), "clean_error": (.entropy, "clean_error"),
+    ]
 
     static let command = Command(
         name: "plot",
@@ -13,14 +21,19 @@ enum PlotCommand {
         discussion: """
             Kinds:
               staircase              effective rank vs step, one curve per value of --x (default: the first
-                                     varied parameter), mean ± std over seeds, targets erank(Y_r) dashed,
-                                     measured intervals shaded. --measure picks another recorded quantity.
+                                     varied parameter), mean ± std over seeds, targets t_r dashed,
+                                     measured intervals shaded. --quantity loss|clean_error plots another
+                                     recorded quantity instead.
               heatmap                mean length of the interval for rank --rank (default 2) over --y (rows)
                                      × --x (columns); default: the first two varied parameters.
               predicted-vs-measured  measured interval starts vs the theory's switch-on steps, one colour
                                      per value of --x (default: depth), with the diagonal.
               status                 fractions of finished / converged / diverged runs per value of --x
                                      (default: eta when it varies).
+            --measure entropy|ratio picks the effective rank (README, Definitions) of every kind: the
+            staircase's curves, targets and intervals, the heatmap's and predicted-vs-measured's intervals.
+            The earlier staircase values --measure erank|erank_ratio|loss|clean_error still work (erank is
+            entropy, erank_ratio is ratio, loss and clean_error set --quantity).
             Parameters a figure does not show are held at their first value (named in the subtitle).
             --sweep may be left out when the store holds one sweep. --out - writes to standard output.
             """,
@@ -33,9 +46,11 @@ enum PlotCommand {
             OptionSpec(flag: "--y", valueName: "PARAM", help: "parameter on the y axis (heatmap)"),
             OptionSpec(flag: "--rank", valueName: "R", help: "interval rank (heatmap)", defaultValue: "2"),
             OptionSpec(
-                flag: "--measure", valueName: "M",
-                help: "staircase quantity: " + SweepFigures.Measure.allCases.map(\.rawValue).joined(separator: "|"),
-                defaultValue: "erank"),
+                flag: "--measure", valueName: "entropy|ratio", help: "the effective rank (intervals, targets, curves)",
+                defaultValue: "entropy"),
+            OptionSpec(
+                flag: "--quantity", valueName: "Q", help: "staircase y axis: " + quantities.joined(separator: "|"),
+                defaultValue: "effective_rank"),
         ],
         run: run)
 
@@ -47,16 +62,18 @@ enum PlotCommand {
         }
         let out = try args.required("--out")
         let rank = try args.int("--rank", in: 1...Int.max) ?? 2
-        let measure =
-            try args.choice("--measure", SweepFigures.Measure.allCases.map(\.rawValue))
-            .flatMap(SweepFigures.Measure.init(rawValue:)) ?? .erank
+        let (effectiveRank, quantity) = try measureAndQuantity(args)
+        let measure: SweepFigures.Measure =
+            quantity == "effective_rank"
+            ? .effectiveRank(effectiveRank) : SweepFigures.Measure(rawValue: quantity) ?? .loss
         let x = args.string("--x")
         let y = args.string("--y")
         let svg: String
         do {
             let loader = try ReportLoader(path: path)
             let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
-            let records = try loader.sweep(name, trajectories: kind == "staircase" ? .all : .none)
+            let records = try loader.sweep(
+                name, trajectories: kind == "staircase" ? .all : .none, measure: effectiveRank)
             switch kind {
             case "staircase":
                 svg = try SweepFigures.staircase(records, groupBy: x, measure: measure).figure().svg(id: "fig")
@@ -73,5 +90,21 @@ enum PlotCommand {
         try ReportAccess.write(svg + "\n", to: out)
         if out != "-" { print("wrote \(out) (\(kind), \(svg.utf8.count / 1024 + 1) KiB)") }
         return 0
+    }
+
+    /// `--measure` (the effective rank) and `--quantity` (the staircase's y axis), with the first
+    /// release's `--measure erank|erank_ratio|loss|clean_error` read as both.
+    /// - Throws: `UsageError` for an unknown value, or a legacy quantity given together with `--quantity`.
+    static func measureAndQuantity(_ args: ParsedArguments) throws -> (EffectiveRankMeasure, String) {
+        let asked = try args.choice(
+            "--measure", EffectiveRankMeasure.allCases.map(\.rawValue) + legacyMeasures.keys.sorted())
+        let quantity = try args.choice("--quantity", quantities)
+        if let asked, let legacy = legacyMeasures[asked] {
+            if let quantity, quantity != legacy.1 {
+                throw UsageError("--measure \(asked) is the quantity \(legacy.1); it contradicts --quantity \(quantity)")
+            }
+            return legacy
+        }
+        return (asked.flatMap(EffectiveRankMeasure.init) ?? .entropy, quantity ?? "effective_rank")
     }
 }
