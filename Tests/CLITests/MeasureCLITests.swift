@@ -79,7 +79,8 @@ import Testing
         #expect(nonEmpty >= 6)
         // The table shows both measures' intervals.
         let table = try runProcess(["simulate", "--format", "table"] + Self.simulateCases[0])
-        #expect(table.stdout.contains("intervals, entropy measure") && table.stdout.contains("intervals, ratio measure"))
+        #expect(
+            table.stdout.contains("intervals, entropy measure") && table.stdout.contains("intervals, ratio measure"))
     }
 
     /// A store of real runs (spectrum 10, 5, 2, 1: t₂ = 1.89 under entropy, 1.50 under ratio), three
@@ -158,7 +159,9 @@ import Testing
         #expect(raw.status == 0, "\(raw.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 6 && rows.allSatisfy { ($0["r2_target"] as? NSNumber)?.doubleValue == 1.5 })
-        let bad = try runProcess(["query", "--store", path, "--metric", "interval.length", "--rank", "2", "--measure", "nuclear"])
+        let bad = try runProcess([
+            "query", "--store", path, "--metric", "interval.length", "--rank", "2", "--measure", "nuclear",
+        ])
         #expect(bad.status == 2 && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
     }
 
@@ -181,8 +184,10 @@ import Testing
         let loss = try plot(["--quantity", "loss"])
         #expect(try plot(["--measure", "loss"]) == loss && !loss.contains("t₂ ="))
         let conflict = try runProcess(
-            ["plot", "--store", path, "--kind", "staircase", "--out", "-", "--measure", "loss", "--quantity",
-             "effective_rank"])
+            [
+                "plot", "--store", path, "--kind", "staircase", "--out", "-", "--measure", "loss", "--quantity",
+                "effective_rank",
+            ])
         #expect(conflict.status == 2 && conflict.stderr.contains("--quantity"), "\(conflict.stderr)")
         // The heatmap's interval lengths follow the measure too.
         let heat = { (m: String) throws -> String in

@@ -162,7 +162,8 @@ import Testing
 
     /// A result whose stored entropy targets this build's ground truth does not reproduce keeps
     /// NULL ratio targets and no ratio rows, with the reason in `ratio_missing`; the others are upgraded.
-    @Test(arguments: StoreEngine.allCases) func anIrreproducibleTruthLeavesTheRatioMeasureNull(engine: StoreEngine) throws
+    @Test(arguments: StoreEngine.allCases) func anIrreproducibleTruthLeavesTheRatioMeasureNull(engine: StoreEngine)
+        throws
     {
         let (keep, store) = try Self.populated(engine)
         defer { withExtendedLifetime(keep) {} }

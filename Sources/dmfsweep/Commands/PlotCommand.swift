@@ -101,7 +101,8 @@ enum PlotCommand {
         let quantity = try args.choice("--quantity", quantities)
         if let asked, let legacy = legacyMeasures[asked] {
             if let quantity, quantity != legacy.1 {
-                throw UsageError("--measure \(asked) is the quantity \(legacy.1); it contradicts --quantity \(quantity)")
+                throw UsageError(
+                    "--measure \(asked) is the quantity \(legacy.1); it contradicts --quantity \(quantity)")
             }
             return legacy
         }
