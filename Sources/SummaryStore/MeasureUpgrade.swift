@@ -21,54 +21,77 @@ enum MeasureUpgrade {
     /// The largest relative difference between stored and recomputed entropy targets that counts as equal.
     static let targetTolerance = 1e-9
 
+    /// Results handled per round: reads, computation and writes of one chunk, so memory stays
+    /// bounded by the chunk, not by the store.
+    static let chunkSize = 500
+
     /// Writes the ratio targets and interval rows of every result that has none; inside the
     /// migration's transaction, after the parameter columns were completed.
     /// - Throws: `StoreError` from the database (a result that cannot be recomputed is not an error).
     static func backfill(_ db: any DatabaseDriver) throws(StoreError) {
-        // Predictions per task and rank, from the entropy rows.
-        var predictions: [Int: [PredictedInterval]] = [:]
-        try db.forEachRow(
-            """
-            SELECT task_id, rank, predicted_start, predicted_end FROM intervals
-            WHERE measure = 'entropy' AND predicted = 1 ORDER BY task_id, rank
-            """, []
-        ) { (row: Row) throws(StoreError) in
-            predictions[row.int(at: 0) ?? 0, default: []].append(
-                PredictedInterval(rank: row.int(at: 1) ?? 0, start: row.double(at: 2), end: row.double(at: 3)))
-        }
         let parameterCount = SimulationConfig.parameters.count
         let params = SimulationConfig.parameters.map { "t." + ParameterColumns.quoted($0) }
-        var updates: [[DatabaseValue]] = []
-        var rows: [[DatabaseValue]] = []
-        try db.forEachRow(
-            """
-            SELECT t.id, r.targets, j.steps, j.erank_ratio, \(params.joined(separator: ", "))
-            FROM results r JOIN tasks t ON t.id = r.task_id LEFT JOIN trajectories j ON j.task_id = r.task_id
-            WHERE r.ratio_targets IS NULL AND r.ratio_missing IS NULL
-            """, []
-        ) { (row: Row) throws(StoreError) in
-            let id = row.int(at: 0) ?? 0
-            let stored = PackedArray.doubles(row.data(at: 1) ?? Data())
-            let steps = row.data(at: 2).flatMap(PackedArray.ints)
-            let ratio = row.data(at: 3).flatMap(PackedArray.doubles)
-            let values = (0..<parameterCount).map { row.value(at: 4 + $0) }
-            switch recompute(
-                stored: stored, steps: steps, ratio: ratio, parameters: values, predicted: predictions[id] ?? [])
-            {
-            case .success(let m):
-                updates.append([.blob(PackedArray.pack(m.targets)), .null, .integer(id)])
-                for r in SummaryStore.intervalRows(m, measure: .ratio) { rows.append([.integer(id)] + r) }
-            case .failure(let reason):
-                updates.append([.null, .text(reason.text), .integer(id)])
+        var after = Int.min
+        while true {
+            var updates: [[DatabaseValue]] = []
+            var rows: [[DatabaseValue]] = []
+            var pending: [(id: Int, stored: [Double]?, steps: [Int]?, ratio: [Double]?, parameters: [DatabaseValue])] =
+                []
+            try db.forEachRow(
+                """
+                SELECT t.id, r.targets, j.steps, j.erank_ratio, \(params.joined(separator: ", "))
+                FROM results r JOIN tasks t ON t.id = r.task_id LEFT JOIN trajectories j ON j.task_id = r.task_id
+                WHERE r.task_id > ? AND r.ratio_targets IS NULL AND r.ratio_missing IS NULL
+                ORDER BY r.task_id \(db.dialect.limit(chunkSize))
+                """, [.integer(after)]
+            ) { (row: Row) throws(StoreError) in
+                pending.append(
+                    (
+                        row.int(at: 0) ?? 0, row.data(at: 1).flatMap(PackedArray.doubles),
+                        row.data(at: 2).flatMap(PackedArray.ints), row.data(at: 3).flatMap(PackedArray.doubles),
+                        (0..<parameterCount).map { row.value(at: 4 + $0) }
+                    ))
+            }
+            guard let first = pending.first?.id, let last = pending.last?.id else { return }
+            after = last
+            // The chunk's predictions, from its entropy rows.
+            var predictions: [Int: [PredictedInterval]] = [:]
+            try db.forEachRow(
+                """
+                SELECT task_id, rank, predicted_start, predicted_end FROM intervals
+                WHERE task_id BETWEEN ? AND ? AND measure = 'entropy' AND predicted = 1 ORDER BY task_id, rank
+                """, [.integer(first), .integer(last)]
+            ) { (row: Row) throws(StoreError) in
+                predictions[row.int(at: 0) ?? 0, default: []].append(
+                    PredictedInterval(rank: row.int(at: 1) ?? 0, start: row.double(at: 2), end: row.double(at: 3)))
+            }
+            for p in pending {
+                switch recompute(
+                    stored: p.stored, steps: p.steps, ratio: p.ratio, parameters: p.parameters,
+                    predicted: predictions[p.id] ?? [])
+                {
+                case .success(let m):
+                    updates.append([.blob(PackedArray.pack(m.targets)), .null, .integer(p.id)])
+                    for r in SummaryStore.intervalRows(m, measure: .ratio) { rows.append([.integer(p.id)] + r) }
+                case .failure(let reason):
+                    updates.append([.null, .text(reason.text), .integer(p.id)])
+                }
+            }
+            try db.runEach("UPDATE results SET ratio_targets = ?, ratio_missing = ? WHERE task_id = ?", updates[...])
+            // Many rows per statement where each statement is a round trip (PostgreSQL).
+            let perStatement = db.dialect.bulkRows
+            var start = 0
+            while start < rows.count {
+                let end = min(start + perStatement, rows.count)
+                try db.run(
+                    """
+                    INSERT INTO intervals (task_id, measure, rank, target, measured, start, "end", length,
+                        middle_error, predicted, predicted_start, predicted_end)
+                    VALUES \(SummaryStore.valueRows(end - start, columns: 12))
+                    """, rows[start..<end].flatMap { $0 })
+                start = end
             }
         }
-        try db.runEach("UPDATE results SET ratio_targets = ?, ratio_missing = ? WHERE task_id = ?", updates[...])
-        try db.runEach(
-            """
-            INSERT INTO intervals (task_id, measure, rank, target, measured, start, "end", length, middle_error,
-                predicted, predicted_start, predicted_end)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, rows[...])
     }
 
     /// Why a result's ratio measure could not be recomputed (stored in `results.ratio_missing`).

@@ -185,6 +185,40 @@ import Testing
         #expect(try upgraded.result(for: Self.runs[0].0.key)?.ratio == Self.withoutMiddleErrors(Self.runs[0].1.ratio))
     }
 
+    /// An upgrade larger than one chunk of `MeasureUpgrade`: every result gets its ratio rows, by
+    /// hand: spectrum 10, 5, 2.5 gives t = 1, 1.5, 1.75, and the fixture trajectories' ratio
+    /// 1, 1.25, 1.5, 1.75, 2 at steps 0…40 meet them (tolerance 0.1) at steps 0, 20 and 30 only.
+    @Test(arguments: StoreEngine.allCases) func upgradeLargerThanAChunk(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        let count = MeasureUpgrade.chunkSize * 2 + 37
+        let tasks = (0..<count).map { Fixtures.task($0, seed: UInt64($0)) }
+        try store.registerSweep(name: "big", spec: "name: big", tasks: tasks)
+        let entropyTargets = try Simulation.groundTruth(tasks[0].config).targets
+        try store.recordResults(
+            tasks.enumerated().map { i, task in
+                var result = Fixtures.result(seed: i)
+                result.targets = entropyTargets
+                for r in result.intervals.indices { result.intervals[r].target = entropyTargets[r] }
+                return CompletedTask(key: task.key, result: result)
+            })
+        try Fixtures.downgradeToVersion3(store)
+        let upgraded = try SummaryStore(location: store.location, migrate: true)
+        let rows = try upgraded.database.rows(
+            """
+            SELECT rank, target, start, "end", length, count(*) FROM intervals WHERE measure = 'ratio'
+            GROUP BY rank, target, start, "end", length ORDER BY rank
+            """)
+        let expected: [[DatabaseValue]] = [
+            [.integer(1), .real(1), .integer(0), .integer(0), .integer(0), .integer(count)],
+            [.integer(2), .real(1.5), .integer(20), .integer(20), .integer(0), .integer(count)],
+            [.integer(3), .real(1.75), .integer(30), .integer(30), .integer(0), .integer(count)],
+        ]
+        #expect(rows.map(\.values) == expected)
+        #expect(
+            try upgraded.database.scalar("SELECT count(*) FROM results WHERE ratio_targets IS NULL")?.intValue == 0)
+    }
+
     /// The release-0.1 fixture, upgraded: every result's ratio intervals equal those a fresh run of
     /// the same task computes today (re-run from the stored parameters).
     @Test func releaseFixtureGetsTheRatioIntervalsOfAFreshRun() throws {
