@@ -159,6 +159,17 @@ import Testing
         #expect(raw.status == 0, "\(raw.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 6 && rows.allSatisfy { ($0["r2_target"] as? NSNumber)?.doubleValue == 1.5 })
+        // A result an upgrade could not give the ratio measure: ratio answers say they leave it out.
+        _ = try Self.sqlite3(
+            path,
+            "UPDATE results SET ratio_targets = NULL, ratio_missing = 'test reason' WHERE task_id = 1; "
+                + "DELETE FROM intervals WHERE task_id = 1 AND measure = 'ratio'; SELECT 1")
+        let noted = try runProcess(
+            ["query", "--store", path, "--metric", "interval.length", "--rank", "2", "--measure", "ratio"])
+        #expect(noted.status == 0 && noted.stderr.contains("note: 1 result(s) have no ratio-measure intervals"))
+        #expect(noted.stderr.contains("(test reason)"), "\(noted.stderr)")
+        let quiet = try runProcess(["query", "--store", path, "--metric", "interval.length", "--rank", "2"])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
         let bad = try runProcess([
             "query", "--store", path, "--metric", "interval.length", "--rank", "2", "--measure", "nuclear",
         ])

@@ -72,6 +72,7 @@ enum PlotCommand {
         do {
             let loader = try ReportLoader(path: path)
             let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
+            if effectiveRank == .ratio { StoreAccess.noteMissingRatioMeasure(loader.store, sweep: name) }
             let records = try loader.sweep(
                 name, trajectories: kind == "staircase" ? .all : .none, measure: effectiveRank)
             switch kind {

@@ -99,6 +99,7 @@ enum QueryCommand {
                     throw QueryError.conflict("--raw prints every metric for every task: drop \(option)")
                 }
                 let store = try StoreAccess.open(path, readOnly: true)
+                if measure == .ratio { StoreAccess.noteMissingRatioMeasure(store, sweep: sweep) }
                 var writer: TableWriter? = nil
                 try store.raw(
                     RawQuery(sweep: sweep, filters: filters, rank: rank, measure: measure),
@@ -129,6 +130,9 @@ enum QueryCommand {
                 limit: try args.int("--limit", in: 1...Int.max),
                 measure: measure)
             let store = try StoreAccess.open(path, readOnly: true)
+            if measure == .ratio && metrics.contains(where: \.isPerRank) {
+                StoreAccess.noteMissingRatioMeasure(store, sweep: sweep)
+            }
             let table = try store.aggregate(query)
             // A pivot column's name depends on the values found (`alpha=0.01`): checked now.
             if let sort = query.sort, !table.columns.contains(sort.column) {
@@ -153,6 +157,16 @@ enum StoreAccess {
         for note in store.upgrades {
             FileHandle.standardError.write(Data("dmfsweep: store \(store.path): \(note)\n".utf8))
         }
+    }
+
+    /// Says on stderr (one line) how many results a ratio-measure answer leaves out because an
+    /// upgrade could not recompute their ratio intervals, and why; nothing when there are none.
+    static func noteMissingRatioMeasure(_ store: SummaryStore, sweep: String?) {
+        guard let (count, reason) = try? store.resultsWithoutRatioMeasure(sweep: sweep), count > 0 else { return }
+        FileHandle.standardError.write(
+            Data(
+                ("dmfsweep: note: \(count) result(s) have no ratio-measure intervals and are left out"
+                    + (reason.map { " (\($0))" } ?? "") + "\n").utf8))
     }
 
     /// What a command prints for a `--store` argument: the path, or the URI with its password masked.

@@ -45,6 +45,11 @@ enum ReportCommand {
             if !args.strings("--sweep").isEmpty {
                 sweeps = try args.strings("--sweep").map { try ReportAccess.sweepName($0, loader: loader) }
             }
+            if measure == .ratio {
+                for name in try sweeps ?? loader.sweepNames() {
+                    StoreAccess.noteMissingRatioMeasure(loader.store, sweep: name)
+                }
+            }
             data = try loader.report(
                 version: Version.string, sweeps: sweeps,
                 title: args.string("--title") ?? "dmfsweep report", measure: measure)
