@@ -17,7 +17,9 @@ enum PlotCommand {
     static let command = Command(
         name: "plot",
         summary: "draw one figure of a sweep as SVG (staircase, heatmap, predicted-vs-measured, status)",
-        usage: "--store STORE [--sweep NAME] --kind KIND --out FILE.svg [--x PARAM] [--y PARAM] [--rank R]",
+        usage:
+            "--store STORE [--sweep NAME] --kind KIND --out FILE.svg [--x PARAM] [--y PARAM] [--rank R] "
+            + "[--measure entropy|ratio] [--quantity Q]",
         discussion: """
             Kinds:
               staircase              effective rank vs step, one curve per value of --x (default: the first

@@ -9,7 +9,7 @@ enum QueryCommand {
         summary: "aggregate metrics by parameter groups (count, mean, std, percentiles, 95% CI …), or dump raw rows",
         usage:
             "--store STORE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M[,M…] [--stats S,…] "
-            + "[--rank R] [--pivot P] [--sort COL[:desc]] [--limit N] [--format F] | --raw",
+            + "[--rank R] [--pivot P] [--sort COL[:desc]] [--limit N] [--measure entropy|ratio] [--format F] | --raw",
         discussion: """
             Metrics: \(Metric.names.joined(separator: ", ")).
             interval.* and predicted.* are per rank: give --rank R or --group-by r (r is the
