@@ -187,6 +187,13 @@ import Testing
         #expect(large - small < 16 * 1024, "max RSS \(small) kB for 100 tasks, \(large) kB for 10,000")
     }
 
+    /// Every export's column names are unique (pandas would rename a repeated one to `name.1`): the
+    /// interval's target is `t_r`, since `target` is a parameter.
+    @Test(arguments: ExportQuery.Table.allCases) func columnNamesAreUnique(table: ExportQuery.Table) {
+        let columns = ExportQuery(table: table).columns
+        #expect(Set(columns).count == columns.count, "\(columns)")
+    }
+
     /// pandas reads every table with the right types and no post-processing: numbers as float64 or
     /// int64 (NaN where missing), words and the spectrum list as text, one row per task, rank or step.
     @Test func pandasReadsEveryTableWithNumericColumns() throws {
@@ -215,8 +222,8 @@ import Testing
             assert r["spectrum"].tolist()[0] == "10.0,5.0" and r["status"].iloc[-1] == "failed"
             assert r["final_loss"].isna().sum() == 1 and r["final_loss"].iloc[3] == 3.0
             assert pd.api.types.is_integer_dtype(i["length"]) and i["r"].tolist()[:4] == [1, 2, 1, 2]
-            assert i["measure"].tolist()[:4] == ["entropy", "entropy", "ratio", "ratio"]
-            assert (i[i.measure == "ratio"]["target"].tolist()[:2]) == [1.0, 1.5]
+            assert i["measure"].tolist()[:4] == ["entropy", "entropy", "ratio", "ratio"], i["measure"].tolist()[:4]
+            assert i[i.measure == "ratio"]["t_r"].tolist()[:2] == [1.0, 1.5], i[["measure", "r", "t_r"]][:4]
             assert pd.api.types.is_float_dtype(t["erank"]) and t["erank"].isna().sum() == 1
             assert t.groupby("seed")["step"].max().eq(30).all()
             print("ok")

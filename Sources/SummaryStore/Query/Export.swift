@@ -12,8 +12,9 @@ import Foundation
 ///   `monotone_from_ratio`, `rank_drops_ratio` (`RankMonotonicity`), `observed_entries`,
 ///   `unobserved_lines` (completion: `CompletionMask`); one row per task with an outcome.
 /// - `intervals`: `measure` (the effective rank, `entropy` or `ratio`: `EffectiveRankMeasure`),
-///   `r` (the interval's rank; `rank` is the parameter), `target`, `start`, `end`, `length`,
-///   `middle_error`, `predicted_start`, `predicted_end`; one row per task, measure and rank.
+///   `r` (the interval's rank; `rank` is the parameter), `t_r` (its target; `target` is the
+///   parameter, a matrix file), `start`, `end`, `length`, `middle_error`, `predicted_start`,
+///   `predicted_end`; one row per task, measure and rank.
 /// - `trajectories`: `step`, `loss`, `erank` (Roy–Vetterli), `erank_ratio` (‖W‖_*/‖W‖_op),
 ///   `clean_error`; one row per task and recorded step.
 /// Missing and non-finite values are NULL (an empty CSV field: NaN in pandas, NA in R).
@@ -51,7 +52,7 @@ public struct ExportQuery: Sendable, Hashable {
             ]
         case .intervals:
             return [
-                "measure", "r", "target", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
+                "measure", "r", "t_r", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
             ]
         case .trajectories: return ["step", "loss", "erank", "erank_ratio", "clean_error"]
         }

@@ -18,8 +18,8 @@ enum ExportCommand {
             monotone_from, rank_drops (entropy effective rank), monotone_from_ratio, rank_drops_ratio,
             observed_entries, unobserved_lines (completion masks).
             intervals: key, the parameters, measure (entropy: Roy-Vetterli effective rank; ratio:
-            nuclear / operator norm), r, target, start, end, length, middle_error, predicted_start,
-            predicted_end.
+            nuclear / operator norm), r, t_r (the target; target is the parameter), start, end, length,
+            middle_error, predicted_start, predicted_end.
             trajectories: key, the parameters, step, loss, erank (Roy-Vetterli), erank_ratio
             (nuclear / operator norm), clean_error.
             Missing or non-finite values are empty in CSV (NaN in pandas, NA in R) and null in JSON;
