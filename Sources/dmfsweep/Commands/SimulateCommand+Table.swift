@@ -26,7 +26,8 @@ extension SimulateCommand {
                     lines.append("\(measure.rawValue) measure: not recorded")
                     continue
                 }
-                lines.append("intervals, \(measure.rawValue) measure (\(measure.label)):")
+                let definition = measure == .entropy ? "Roy–Vetterli exp(entropy)" : "‖W‖*/‖W‖op"
+                lines.append("intervals, \(measure.rawValue) measure (\(definition)):")
                 lines.append(
                     row(["r", "target", "start", "end", "length", "mid error", "pred start", "pred end"]))
                 for iv in m.intervals {
