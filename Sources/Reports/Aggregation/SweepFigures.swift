@@ -187,7 +187,7 @@ public enum SweepFigures {
             }
         }
         return HeatmapData(
-            title: "\(s.name): mean interval length, r = \(rank)",
+            title: "\(s.name): mean interval length, r = \(rank)" + s.measure.titleSuffix,
             subtitle: ([largestCell > 1 ? "mean over seeds" : "one run per cell", "diverged runs left out"]
                 + (fixed.isEmpty ? [] : [fixed])).joined(separator: "; "),
             xLabel: xName, yLabel: yName, xValues: xs, yValues: ys, values: values,
@@ -295,7 +295,7 @@ public enum SweepFigures {
             throw .nothingToPlot("sweep '\(s.name)' has no run with both a measured interval start and a prediction")
         }
         return PredictedVsMeasuredData(
-            title: "\(s.name): interval start, measured vs predicted",
+            title: "\(s.name): interval start, measured vs predicted" + s.measure.titleSuffix,
             subtitle: "every run and rank r; prediction: small-init gradient-flow switch-on of λᵣ", groups: groups)
     }
 
@@ -319,4 +319,9 @@ public enum SweepFigures {
             title: "\(s.name): run status", subtitle: "\(s.tasks.count) tasks", xLabel: group ?? "",
             categories: values, statuses: statuses, counts: counts)
     }
+}
+
+extension EffectiveRankMeasure {
+    /// What a figure title adds to name the measure: nothing for the default (entropy).
+    var titleSuffix: String { self == .entropy ? "" : " (\(rawValue) effective rank)" }
 }
