@@ -12,7 +12,7 @@ import Foundation
 /// (BIGINT, DOUBLE PRECISION, BYTEA, identity keys), so both engines always have the same tables.
 enum Schema {
     /// The schema version this build reads and writes.
-    static let version = 3
+    static let version = 4
 
     /// `PRAGMA application_id`: "dmfs" in ASCII.
     static let applicationID: Int32 = 0x646D_6673
@@ -28,6 +28,9 @@ enum Schema {
     /// - 1 → 2: the completion mask's observed entries and unobserved rows + columns per result.
     /// - 2 → 3: `tasks.host`, the host of the worker that ran the task's latest attempt (the
     ///   lifecycle columns `worker`, `started`, `attempts` are filled from then on as tasks start).
+    /// - 3 → 4: `trajectories.product_norm` and `trajectories.unobserved_max`, two per-point series
+    ///   (‖W‖_F; completion: the largest |W_ij| over the unobserved entries). Trajectories stored
+    ///   before have NULL there: the factors are not stored, so neither can be computed afterwards.
     static let migrations: [Migration] = [
         // Version 2: the completion mask's observed entries and unobserved rows + columns per result
         // (NULL for the other problems, and for results recorded before version 2).
@@ -37,6 +40,11 @@ enum Schema {
                 + "ALTER TABLE results ADD COLUMN unobserved_lines INTEGER"),
         // Version 3: the worker's host per task (NULL for tasks that have not started since).
         Migration(from: 2, sql: "ALTER TABLE tasks ADD COLUMN host TEXT"),
+        // Version 4: per-point product norm and unobserved maximum (NULL for trajectories stored before).
+        Migration(
+            from: 3,
+            sql: "ALTER TABLE trajectories ADD COLUMN product_norm BLOB; "
+                + "ALTER TABLE trajectories ADD COLUMN unobserved_max BLOB"),
     ]
 
     /// `cluster_live`: the distributed runtime's live state, one row per sweep (`publishLiveState`).
@@ -194,7 +202,9 @@ enum Schema {
                 loss        BLOB NOT NULL,     -- little-endian float64 per point
                 erank       BLOB NOT NULL,
                 erank_ratio BLOB NOT NULL,
-                clean_error BLOB               -- NULL when no point has one; NaN marks a missing value
+                clean_error BLOB,              -- NULL when no point has one; NaN marks a missing value
+                product_norm   BLOB,           -- ‖W‖_F per point (version 4; NULL for older trajectories)
+                unobserved_max BLOB            -- completion: max |W_ij| over unobserved (i, j) per point
             )
             """,
             // After `tasks`, which they reference (PostgreSQL checks that when the table is created).

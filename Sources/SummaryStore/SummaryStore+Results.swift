@@ -80,6 +80,7 @@ extension SummaryStore {
                     .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
                     .blob(PackedArray.pack(ratio)),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
+                    Self.optionalColumn(t.map(\.productNorm)), Self.optionalColumn(t.map(\.unobservedMax)),
                 ])
                 recoveryRows.append([
                     .integer(id), Self.finite(r.finalError), Self.finite(r.finalUnobservedError),
@@ -142,11 +143,13 @@ extension SummaryStore {
             }
             try bulk(trajectoryRows) { k in
                 """
-                INSERT INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
-                VALUES \(Self.valueRows(k, columns: 7))
+                INSERT INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error,
+                    product_norm, unobserved_max)
+                VALUES \(Self.valueRows(k, columns: 9))
                 ON CONFLICT (task_id) DO UPDATE SET points = excluded.points, steps = excluded.steps,
                     loss = excluded.loss, erank = excluded.erank, erank_ratio = excluded.erank_ratio,
-                    clean_error = excluded.clean_error
+                    clean_error = excluded.clean_error, product_norm = excluded.product_norm,
+                    unobserved_max = excluded.unobserved_max
                 """
             }
             try bulk(recoveryRows) { k in
@@ -254,7 +257,8 @@ extension SummaryStore {
             Self.appendInterval(row, at: 0, to: &result)
         }
         if let row = try database.rows(
-            "SELECT steps, loss, erank, erank_ratio, clean_error FROM trajectories WHERE task_id = ?", [.integer(id)]
+            "SELECT steps, loss, erank, erank_ratio, clean_error, product_norm, unobserved_max FROM trajectories "
+                + "WHERE task_id = ?", [.integer(id)]
         ).first {
             result.trajectory = try Self.trajectory(row, at: 0, key: key)
         }

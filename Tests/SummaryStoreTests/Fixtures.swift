@@ -51,7 +51,8 @@ enum Fixtures {
             TrajectoryPoint(
                 step: k * 10, loss: 1 / (s + Double(k) + 1), erank: 1 + Double(k) * 0.3,
                 erankRatio: 1 + Double(k) * 0.25,
-                cleanError: noisy ? 0.5 / Double(k + 1) : nil)
+                cleanError: noisy ? 0.5 / Double(k + 1) : nil, productNorm: 0.25 * s + Double(k),
+                unobservedMax: seed % 2 == 1 ? 0.125 * Double(k) : nil)
         }
         return SimulationResult(
             status: status, path: .spectral, steps: 40 + seed, finalLoss: 1e-3 * (s + 1), finalErank: 2 + 0.001 * s,

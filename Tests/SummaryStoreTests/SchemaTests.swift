@@ -18,7 +18,7 @@ import Testing
         _ = try SummaryStore(path: dir.path("s.sqlite"), readOnly: true)
     }
 
-    @Test(arguments: [0, 4, 99])
+    @Test(arguments: [0, 5, 99])
     func otherSchemaVersionIsRefusedNamingBothVersions(version: Int) throws {
         let dir = try TemporaryDirectory(prefix: "store-version")
         let path = dir.path("s.sqlite")
@@ -49,7 +49,9 @@ import Testing
             let store = try SummaryStore(path: path, create: true)
             try store.registerSweep(name: "s", spec: "", tasks: tasks)
             try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0), worker: "w")])
-            try store.connection.execute("ALTER TABLE tasks DROP COLUMN host")
+            try store.connection.execute(
+                "ALTER TABLE tasks DROP COLUMN host; ALTER TABLE trajectories DROP COLUMN product_norm; "
+                    + "ALTER TABLE trajectories DROP COLUMN unobserved_max")
             try store.connection.execute("PRAGMA user_version = 2")
         }
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path, readOnly: true) }
@@ -57,7 +59,7 @@ import Testing
             refused?.description.contains("'dmfsweep run' or 'dmfsweep coordinator' with this store migrates it")
                 == true)
         let store = try SummaryStore(path: path, migrate: true)
-        #expect(try store.connection.scalarInt("PRAGMA user_version") == 3)
+        #expect(try store.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)
         #expect(try store.task(tasks[0].key)?.state == .done && store.task(tasks[0].key)?.host == nil)
         try store.markRunning([TaskStart(key: tasks[1].key, worker: "w", host: "node2", started: Date())])
         #expect(try store.task(tasks[1].key)?.host == "node2")
@@ -138,7 +140,8 @@ import Testing
         try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
         try store.connection.execute(
             "ALTER TABLE results DROP COLUMN observed_entries; ALTER TABLE results DROP COLUMN unobserved_lines; "
-                + "ALTER TABLE tasks DROP COLUMN host; PRAGMA user_version = 1")
+                + "ALTER TABLE tasks DROP COLUMN host; ALTER TABLE trajectories DROP COLUMN product_norm; "
+                + "ALTER TABLE trajectories DROP COLUMN unobserved_max; PRAGMA user_version = 1")
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path) }
         #expect(refused == .schemaVersion(path: path, found: 1, expected: SummaryStore.schemaVersion))
         #expect(refused?.description.contains("migrates it in place") == true)

@@ -92,6 +92,8 @@ extension WireCodec {
             w.optionalF64(t.cleanError)
             w.optionalF64(t.error)
             w.optionalF64(t.unobservedError)
+            w.optionalF64(t.productNorm)
+            w.optionalF64(t.unobservedMax)
         }
         w.optionalI64(s.bestStep)
         w.optionalF64(s.bestCleanError)
@@ -135,7 +137,7 @@ extension WireCodec {
             let end = try r.optionalF64()
             predicted.append(PredictedInterval(rank: rank, start: start, end: end))
         }
-        let points = try r.count(minimumElementSize: 35)
+        let points = try r.count(minimumElementSize: 37)
         var trajectory: [TrajectoryPoint] = []
         trajectory.reserveCapacity(points)
         for _ in 0..<points {
@@ -146,10 +148,12 @@ extension WireCodec {
             let clean = try r.optionalF64()
             let error = try r.optionalF64()
             let unobserved = try r.optionalF64()
+            let norm = try r.optionalF64()
+            let largest = try r.optionalF64()
             trajectory.append(
                 TrajectoryPoint(
                     step: step, loss: loss, erank: erank, erankRatio: ratio, cleanError: clean, error: error,
-                    unobservedError: unobserved))
+                    unobservedError: unobserved, productNorm: norm, unobservedMax: largest))
         }
         let bestStep = try r.optionalI64()
         let bestError = try r.optionalF64()
