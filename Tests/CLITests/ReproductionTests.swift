@@ -71,7 +71,9 @@ import Testing
 
     /// The trajectories of a store's tasks from `export --what trajectories --format jsonl`, by depth.
     static func trajectoriesByDepth(_ store: String) throws -> [Int: [[String: Any]]] {
-        let out = try runProcess(["export", "--store", store, "--what", "trajectories", "--format", "jsonl", "--out", "-"])
+        let out = try runProcess([
+            "export", "--store", store, "--what", "trajectories", "--format", "jsonl", "--out", "-",
+        ])
         try #require(out.status == 0, "export: \(out.stderr)")
         var byDepth: [Int: [[String: Any]]] = [:]
         for line in out.stdout.split(separator: "\n") {
@@ -91,7 +93,10 @@ import Testing
         let dir = try TemporaryDirectory(prefix: "razin-cohen")
         let sweep = try Self.reduced(
             "razin-cohen2020.yaml", into: dir,
-            replacing: [("  steps:        {value: 2000000}", "  steps:        {value: 400000}")])
+            replacing: [
+                ("  steps:        {value: 2000000}", "  steps:        {value: 400000}"),
+                ("  record_every: {value: 100}", "  record_every: {value: 4000}"),
+            ])
         let store = dir.path("s.sqlite")
         let run = try runProcess(["run", sweep, "--store", store, "--inline", "--quiet"], timeout: 300)
         try #require(run.status == 0, "run: \(run.stderr)")
