@@ -20,3 +20,6 @@ trap 'rm -rf "$(dirname "$store")"' EXIT
     --out docs/figures/razin-cohen2020-w11.svg
 "$bin" plot --store "$store" --sweep razin-cohen2020 --kind staircase --measure erank --x depth \
     --out docs/figures/razin-cohen2020-erank.svg
+"$bin" run sweeps/arora2019-completion.yaml --workers 2 --quiet --store "$store"
+"$bin" plot --store "$store" --sweep arora2019-completion --kind final-error --metric final_unobserved_error \
+    --x observed --group-by depth --out docs/figures/arora2019-completion.svg
