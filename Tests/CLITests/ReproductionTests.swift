@@ -121,6 +121,13 @@ import Testing
             #expect(loss[last].min()! < loss[second].min()! && loss.last! < 1e-2, "depth \(depth): \(loss)")
             #expect(abs(erank.last! - 1) < 1e-3, "depth \(depth): \(erank)")
         }
+        // The report draws |W11| against step for this instance (the target is 0 at w11, so there
+        // is no relative error on the unobserved entries to draw instead).
+        let html = dir.path("report.html")
+        let report = try runProcess(["report", "--store", store, "--out", html])
+        try #require(report.status == 0, "report: \(report.stderr)")
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(text.contains("aria-label=\"razin-cohen2020: max |W_ij| over unobserved (i, j) vs step\""))
     }
 
     /// The recorded |W₁₁| (`unobserved_max` of the 2×2 instance) and ‖W‖_F at every recorded step
