@@ -67,7 +67,8 @@ extension SummaryStore {
                     Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
                     Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
                     .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
-                    DatabaseValue(r.unobservedLines),
+                    DatabaseValue(r.unobservedLines), r.ratio.map { .blob(PackedArray.pack($0.targets)) } ?? .null,
+                    r.ratio == nil ? .text("the result carried no ratio measure") : .null,
                 ])
                 // Interval rows exist only for done tasks (results and state change together).
                 if wasDone { cleared.append(.integer(id)) }
@@ -122,13 +123,15 @@ extension SummaryStore {
             try bulk(resultRows) { k in
                 """
                 INSERT INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
-                    best_step, best_error, best_inside, targets, recorded, observed_entries, unobserved_lines)
-                VALUES \(Self.valueRows(k, columns: 14))
+                    best_step, best_error, best_inside, targets, recorded, observed_entries, unobserved_lines,
+                    ratio_targets, ratio_missing)
+                VALUES \(Self.valueRows(k, columns: 16))
                 ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, path = excluded.path,
                     steps = excluded.steps, final_loss = excluded.final_loss, final_erank = excluded.final_erank,
                     seconds = excluded.seconds, best_step = excluded.best_step, best_error = excluded.best_error,
                     best_inside = excluded.best_inside, targets = excluded.targets, recorded = excluded.recorded,
-                    observed_entries = excluded.observed_entries, unobserved_lines = excluded.unobserved_lines
+                    observed_entries = excluded.observed_entries, unobserved_lines = excluded.unobserved_lines,
+                    ratio_targets = excluded.ratio_targets, ratio_missing = excluded.ratio_missing
                 """
             }
             try bulk(cleared.map { [$0] }) { k in
@@ -136,9 +139,9 @@ extension SummaryStore {
             }
             try bulk(intervalRows) { k in
                 """
-                INSERT INTO intervals (task_id, rank, target, measured, start, "end", length, middle_error,
+                INSERT INTO intervals (task_id, measure, rank, target, measured, start, "end", length, middle_error,
                     predicted, predicted_start, predicted_end)
-                VALUES \(Self.valueRows(k, columns: 11))
+                VALUES \(Self.valueRows(k, columns: 12))
                 """
             }
             try bulk(trajectoryRows) { k in
@@ -243,15 +246,16 @@ extension SummaryStore {
             let head = try database.rows(
                 """
                 SELECT r.task_id, r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step,
-                    r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
+                    r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines, r.ratio_targets
                 FROM tasks t JOIN results r ON r.task_id = t.id WHERE t.key = ?
                 """, [.text(key.hex)]
             ).first, let id = head.int(at: 0), var result = try Self.resultHead(head, at: 1, key: key)
         else { return nil }
         for row in try database.rows(
             """
-            SELECT rank, target, measured, start, "end", length, middle_error, predicted, predicted_start, predicted_end
-            FROM intervals WHERE task_id = ? ORDER BY rank
+            SELECT measure, rank, target, measured, start, "end", length, middle_error, predicted, predicted_start,
+                predicted_end
+            FROM intervals WHERE task_id = ? ORDER BY measure, rank
             """, [.integer(id)])
         {
             Self.appendInterval(row, at: 0, to: &result)
@@ -277,8 +281,14 @@ extension SummaryStore {
         return result
     }
 
-    /// One row per rank that has a measured or a predicted interval (values after `task_id`).
+    /// The `intervals` rows of a result under both measures (values after `task_id`).
     static func intervalRows(_ r: SimulationResult) -> [[DatabaseValue]] {
+        EffectiveRankMeasure.allCases.flatMap { measure in r[measure].map { intervalRows($0, measure: measure) } ?? [] }
+    }
+
+    /// One row per rank that has a measured or a predicted interval under one measure (values after
+    /// `task_id`: measure, rank, target, …).
+    static func intervalRows(_ r: RankIntervals, measure: EffectiveRankMeasure) -> [[DatabaseValue]] {
         let measured = Dictionary(r.intervals.map { ($0.rank, $0) }, uniquingKeysWith: { a, _ in a })
         let predicted = Dictionary(r.predicted.map { ($0.rank, $0) }, uniquingKeysWith: { a, _ in a })
         let ranks = Set(measured.keys).union(predicted.keys).sorted()
@@ -287,9 +297,9 @@ extension SummaryStore {
             let p = predicted[rank]
             let target = m?.target ?? (rank >= 1 && rank <= r.targets.count ? r.targets[rank - 1] : nil)
             return [
-                .integer(rank), finite(target), DatabaseValue(m != nil), DatabaseValue(m?.start),
-                DatabaseValue(m?.end), DatabaseValue(m?.length), finite(m?.middleError), DatabaseValue(p != nil),
-                finite(p?.start), finite(p?.end),
+                .text(measure.rawValue), .integer(rank), finite(target), DatabaseValue(m != nil),
+                DatabaseValue(m?.start), DatabaseValue(m?.end), DatabaseValue(m?.length), finite(m?.middleError),
+                DatabaseValue(p != nil), finite(p?.start), finite(p?.end),
             ]
         }
     }

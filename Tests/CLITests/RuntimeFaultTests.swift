@@ -50,7 +50,7 @@ import Testing
         ).write(toFile: sweep, atomically: true, encoding: .utf8)
         let plan = try runProcess(["plan", sweep], timeout: 30)
         #expect(plan.status == 0, "\(plan.stderr)")
-        // 750,002 points of 77 bytes, 5 ranks of 85 bytes, 273 bytes more: 57,750,852 bytes.
+        // 750,002 points of 77 bytes, 5 ranks of 170 bytes, 286 bytes more: 57,751,290 bytes.
         #expect(plan.stdout.contains("largest result: up to 55.1 MiB"), "\(plan.stdout)")
     }
 

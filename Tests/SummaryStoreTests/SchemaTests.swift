@@ -49,9 +49,8 @@ import Testing
             let store = try SummaryStore(path: path, create: true)
             try store.registerSweep(name: "s", spec: "", tasks: tasks)
             try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0), worker: "w")])
-            try store.connection.execute(
-                "ALTER TABLE tasks DROP COLUMN host; ALTER TABLE trajectories DROP COLUMN product_norm; "
-                    + "ALTER TABLE trajectories DROP COLUMN unobserved_max")
+            try Fixtures.downgradeToVersion3(store)
+            try store.connection.execute("ALTER TABLE tasks DROP COLUMN host")
             try store.connection.execute("PRAGMA user_version = 2")
         }
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path, readOnly: true) }
@@ -138,10 +137,10 @@ import Testing
         let tasks = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 1)
         try store.registerSweep(name: "a", spec: "name: a", tasks: tasks)
         try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
+        try Fixtures.downgradeToVersion3(store)
         try store.connection.execute(
             "ALTER TABLE results DROP COLUMN observed_entries; ALTER TABLE results DROP COLUMN unobserved_lines; "
-                + "ALTER TABLE tasks DROP COLUMN host; ALTER TABLE trajectories DROP COLUMN product_norm; "
-                + "ALTER TABLE trajectories DROP COLUMN unobserved_max; PRAGMA user_version = 1")
+                + "ALTER TABLE tasks DROP COLUMN host; PRAGMA user_version = 1")
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path) }
         #expect(refused == .schemaVersion(path: path, found: 1, expected: SummaryStore.schemaVersion))
         #expect(refused?.description.contains("migrates it in place") == true)

@@ -47,12 +47,8 @@ import Testing
         let old = Fixtures.result(seed: 1)
         #expect(old.trajectory.allSatisfy { $0.productNorm != nil && $0.unobservedMax != nil })
         try store.recordResults([CompletedTask(key: tasks[0].key, result: old)])
-        try store.database.run("ALTER TABLE trajectories DROP COLUMN product_norm", [])
-        try store.database.run("ALTER TABLE trajectories DROP COLUMN unobserved_max", [])
-        switch engine {
-        case .sqlite: try store.database.run("PRAGMA user_version = 3", [])
-        case .postgresql: try store.database.run("UPDATE meta SET value = '3' WHERE key = 'schema_version'", [])
-        }
+        try Fixtures.downgradeToVersion3(store)
+        #expect(try store.database.scalar("SELECT count(*) FROM trajectories")?.intValue == 1)
 
         let refused = #expect(throws: StoreError.self) { try SummaryStore(location: store.location, readOnly: true) }
         #expect(refused == .schemaVersion(path: store.path, found: 3, expected: SummaryStore.schemaVersion))

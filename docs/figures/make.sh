@@ -16,9 +16,9 @@ trap 'rm -rf "$(dirname "$store")"' EXIT
 "$bin" plot --store "$store" --sweep depth-amplification --kind predicted-vs-measured \
     --out docs/figures/predicted-vs-measured.svg
 "$bin" run sweeps/razin-cohen2020.yaml --workers 2 --quiet --store "$store"
-"$bin" plot --store "$store" --sweep razin-cohen2020 --kind staircase --measure unobserved_max --x depth \
+"$bin" plot --store "$store" --sweep razin-cohen2020 --kind staircase --quantity unobserved_max --x depth \
     --out docs/figures/razin-cohen2020-w11.svg
-"$bin" plot --store "$store" --sweep razin-cohen2020 --kind staircase --measure erank --x depth \
+"$bin" plot --store "$store" --sweep razin-cohen2020 --kind staircase --x depth \
     --out docs/figures/razin-cohen2020-erank.svg
 "$bin" run sweeps/arora2019-completion.yaml --workers 2 --quiet --store "$store"
 "$bin" plot --store "$store" --sweep arora2019-completion --kind final-error --metric final_unobserved_error \
