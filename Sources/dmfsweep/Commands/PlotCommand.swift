@@ -55,6 +55,7 @@ enum PlotCommand {
         let svg: String
         do {
             let loader = try ReportLoader(path: path)
+            StoreAccess.announceUpgrades(loader.store)
             let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
             let records = try loader.sweep(name, trajectories: kind == "staircase" ? .all : .none)
             switch kind {
