@@ -51,10 +51,74 @@ public enum ParameterKind: Sendable, Hashable {
     }
 }
 
+/// The values a parameter accepts beyond its kind, judged on the value alone (checks that involve
+/// other parameters are `SimulationConfig.validateCombination()`'s).
+public enum ParameterRange: Sendable, Hashable {
+    /// At least the bound: `≥ 1`.
+    case atLeast(Double)
+    /// Greater than the bound: `> 0`.
+    case above(Double)
+    /// In the interval (lower, upper]: `in (0, 1]`.
+    case leftOpen(Double, Double)
+    /// A list with at least one entry, every entry finite; `item` names an entry ("eigenvalue").
+    case nonEmptyList(item: String)
+    /// A matrix with at least one entry, every entry finite.
+    case finiteMatrix
+    /// A matrix whose entries are 0 or 1 (a completion mask).
+    case zeroOneMatrix
+
+    /// What is allowed, for `--help`: `≥ 1`, `> 0`, `in (0, 1]`, `at least one eigenvalue`.
+    public var allowed: String {
+        switch self {
+        case .atLeast(let b): return "≥ " + Self.bound(b)
+        case .above(let b): return "> " + Self.bound(b)
+        case .leftOpen(let a, let b): return "in (\(Self.bound(a)), \(Self.bound(b))]"
+        case .nonEmptyList(let item): return "at least one \(item)"
+        case .finiteMatrix: return "finite entries"
+        case .zeroOneMatrix: return "entries 0 or 1"
+        }
+    }
+
+    /// Why a value is outside the range — `must be an integer ≥ 1, got 0`, `must be > 0, got -0.5`
+    /// (reals as Swift prints them, `-1.0`) — or `nil` when it is inside (an unset value always is).
+    /// - Parameter value: a value already of the parameter's kind (reals as `.real`).
+    /// - Returns: the message, without the parameter's name.
+    public func violation(_ value: ParameterValue) -> String? {
+        switch (self, value) {
+        case (.atLeast(let b), .integer(let v)) where Double(v) < b:
+            return "must be an integer ≥ \(Self.bound(b)), got \(v)"
+        case (.atLeast(let b), .real(let v)) where !(v >= b): return "must be ≥ \(Self.bound(b)), got \(v)"
+        case (.above(let b), .integer(let v)) where !(Double(v) > b):
+            return "must be an integer > \(Self.bound(b)), got \(v)"
+        case (.above(let b), .real(let v)) where !(v > b): return "must be > \(Self.bound(b)), got \(v)"
+        case (.leftOpen(let a, let b), .real(let v)) where !(v > a && v <= b):
+            return "must be in (\(Self.bound(a)), \(Self.bound(b))], got \(v)"
+        case (.nonEmptyList(let item), .realList(let list)):
+            if list.isEmpty { return "must list at least one \(item)" }
+            if let bad = list.first(where: { !$0.isFinite }) { return "\(item)s must be finite, got \(bad)" }
+            return nil
+        case (.finiteMatrix, .matrix(let value)):
+            let m = value.matrix
+            if m.rows < 1 || m.columns < 1 { return "is empty (\(m.rows)×\(m.columns))" }
+            guard let k = m.elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+            return "has a non-finite entry \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)"
+        case (.zeroOneMatrix, .matrix(let value)):
+            let m = value.matrix
+            guard let k = m.elements.firstIndex(where: { $0 != 0 && $0 != 1 }) else { return nil }
+            return "must hold only 0 and 1, got \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)"
+        default: return nil
+        }
+    }
+
+    /// A bound as written in messages: `1`, `0`, `0.5`.
+    static func bound(_ b: Double) -> String { b.rounded() == b && abs(b) < 1e15 ? String(Int(b)) : String(b) }
+}
+
 /// The description of one parameter — everything every layer needs, in one place: its name, type,
-/// help, the default shown in `--help`, its rank as a report grouping key, and how it is read from
-/// and written to a `SimulationConfig`. The CLI flags, the sweep-file reader, the canonical form,
-/// the store's columns, the wire codec and the report's ordering all iterate `SimulationConfig.parameters`.
+/// help, the default shown in `--help`, its rank as a report grouping key, the range of values it
+/// accepts on its own, and how it is read from and written to a `SimulationConfig`. The CLI flags,
+/// the sweep-file reader, validation, the canonical form, the store's columns, the wire codec and
+/// the report's ordering all iterate `SimulationConfig.parameters`.
 public struct ParameterSpec: Sendable, Hashable {
     /// Name in sweep files and the canonical task form (`record_every`).
     public let name: String
@@ -69,6 +133,13 @@ public struct ParameterSpec: Sendable, Hashable {
     /// Position among the grouping keys a report prefers (lower first); `nil` for parameters a
     /// report never groups by first (they follow in registry order).
     public let reportRank: Int?
+    /// The values it accepts beyond its kind, judged alone (`nil`: every value of the kind). The
+    /// CLI, the sweep-file reader and `validate()` all check it, so they give the same message.
+    public let range: ParameterRange?
+    /// Whether `validate()` checks `range` on the configuration's field; `false` where the
+    /// field's type already excludes what the range refuses (the seed, a `UInt64`), so the range
+    /// is checked only where a value is read (`check(_:)`).
+    let validatesField: Bool
     /// Reads the parameter from a configuration.
     let read: @Sendable (SimulationConfig) -> ParameterValue
     /// Writes a value already checked against `kind` (integers already converted for reals,
@@ -80,6 +151,40 @@ public struct ParameterSpec: Sendable, Hashable {
 
     /// The default configuration's value of this parameter.
     public var defaultValue: ParameterValue { read(SimulationConfig()) }
+
+    /// Creates a value from its members (see the properties).
+    init(
+        name: String, kind: ParameterKind, optional: Bool, help: String, shownDefault: String?, reportRank: Int?,
+        range: ParameterRange? = nil, validatesField: Bool = true,
+        read: @escaping @Sendable (SimulationConfig) -> ParameterValue,
+        write: @escaping @Sendable (inout SimulationConfig, ParameterValue) throws(ParameterError) -> Void
+    ) {
+        self.name = name
+        self.kind = kind
+        self.optional = optional
+        self.help = help
+        self.shownDefault = shownDefault
+        self.reportRank = reportRank
+        self.range = range
+        self.validatesField = validatesField
+        self.read = read
+        self.write = write
+    }
+
+    /// Checks a value against `range`, on its own (as a flag or a sweep file gives it; integers
+    /// count as reals for a real parameter, as `SimulationConfig.set` takes them).
+    /// - Parameter value: a value of the parameter's kind.
+    /// - Throws: `ParameterError` with the range's message (`depth: must be an integer ≥ 1, got 0`).
+    public func check(_ value: ParameterValue) throws(ParameterError) {
+        var typed = value
+        switch (kind, value) {
+        case (.real, .integer(let v)): typed = .real(Double(v))
+        case (.realList, .integer(let v)): typed = .realList([Double(v)])
+        case (.realList, .real(let v)): typed = .realList([v])
+        default: break
+        }
+        if let message = range?.violation(typed) { throw ParameterError(parameter: name, message: message) }
+    }
 
     public static func == (a: ParameterSpec, b: ParameterSpec) -> Bool { a.name == b.name }
     public func hash(into hasher: inout Hasher) { hasher.combine(name) }
@@ -104,28 +209,34 @@ public struct ParameterError: Error, Sendable, Hashable, CustomStringConvertible
 
 extension SimulationConfig {
     /// Every parameter, in canonical order. The order is part of the stable task-key format: append only.
-    /// Adding a parameter: a field of `SimulationConfig`, an entry here, and its checks in `validate()`.
+    /// Adding a parameter: a field of `SimulationConfig` and an entry here (with its `range`); a
+    /// check that involves other parameters goes into `validateCombination()`.
     public static let parameters: [ParameterSpec] = [
         .choice("problem", \.problem, rank: 1, help: "recovery problem"),
         .integer(
-            "n", \.n, rank: 8, shown: "length of the spectrum", help: "matrix dimension (default: spectrum length)"),
-        .integer("depth", \.depth, rank: 2, help: "number of factors N ≥ 1"),
+            "n", \.n, rank: 8, shown: "length of the spectrum", range: .atLeast(1),
+            help: "matrix dimension (default: spectrum length)"),
+        .integer("depth", \.depth, rank: 2, range: .atLeast(1), help: "number of factors N"),
         .realList(
             "spectrum", \.spectrum, rank: 11,
             shown: SimulationConfig.defaultSpectrum.map { $0.rounded() == $0 ? String(Int($0)) : String($0) }
                 .joined(separator: ","),
+            range: .nonEmptyList(item: "eigenvalue"),
             help: "eigenvalues of Y, padded with zeros up to n (default 10,5,2,1,0.5)"),
-        .integer("rank", \.rank, rank: 9, shown: "none", help: "rank of a generated spectrum"),
-        .real("decay", \.decay, rank: 10, help: "ratio of consecutive eigenvalues of a generated spectrum"),
-        .real("noise", \.noise, rank: 5, help: "std of symmetric Gaussian noise on Y"),
+        .integer("rank", \.rank, rank: 9, shown: "none", range: .atLeast(1), help: "rank of a generated spectrum"),
+        .real(
+            "decay", \.decay, rank: 10, range: .leftOpen(0, 1),
+            help: "ratio of consecutive eigenvalues of a generated spectrum"),
+        .real("noise", \.noise, rank: 5, range: .atLeast(0), help: "std of symmetric Gaussian noise on Y"),
         .choice("init", \.initKind, rank: 0, help: "factor initialisation"),
-        .real("alpha", \.alpha, rank: 6, help: "scale of one factor at init"),
-        .real("eta", \.eta, rank: 7, help: "step size"),
-        .integer("steps", \.steps, rank: 12, help: "number of GD updates"),
-        .integer("record_every", \.recordEvery, rank: 13, help: "record every k steps"),
-        .real("tolerance", \.tolerance, rank: 14, help: "interval tolerance on erank"),
+        .real("alpha", \.alpha, rank: 6, range: .above(0), help: "scale of one factor at init"),
+        .real("eta", \.eta, rank: 7, range: .above(0), help: "step size"),
+        .integer("steps", \.steps, rank: 12, range: .atLeast(0), help: "number of GD updates"),
+        .integer("record_every", \.recordEvery, rank: 13, range: .atLeast(1), help: "record every k steps"),
+        .real("tolerance", \.tolerance, rank: 14, range: .above(0), help: "interval tolerance on erank"),
         ParameterSpec(
             name: "seed", kind: .integer, optional: false, help: "PRNG seed", shownDefault: nil, reportRank: nil,
+            range: .atLeast(0), validatesField: false,
             read: { .integer(Int(bitPattern: UInt($0.seed))) },
             write: { (c: inout SimulationConfig, v: ParameterValue) throws(ParameterError) in
                 guard case .integer(let i) = v, i >= 0 else {
@@ -135,11 +246,13 @@ extension SimulationConfig {
             }),
         .choice("path", \.path, rank: 15, help: "solver path"),
         .integer(
-            "measurements", \.measurements, rank: 3, shown: "min(rows·n, 5·max(rows, n)·rank)",
+            "measurements", \.measurements, rank: 3, shown: "min(rows·n, 5·max(rows, n)·rank)", range: .atLeast(1),
             help: "sensing measurements m"),
-        .real("observed", \.observed, rank: 4, help: "observed fraction p (completion)"),
-        .real("stop_loss", \.stopLoss, rank: 16, shown: "none", help: "stop as converged below this loss"),
-        .integer("rows", \.rows, rank: 17, shown: "n", help: "rows of the target Y (default: n)"),
+        .real("observed", \.observed, rank: 4, range: .leftOpen(0, 1), help: "observed fraction p (completion)"),
+        .real(
+            "stop_loss", \.stopLoss, rank: 16, shown: "none", range: .above(0),
+            help: "stop as converged below this loss"),
+        .integer("rows", \.rows, rank: 17, shown: "n", range: .atLeast(1), help: "rows of the target Y (default: n)"),
         ParameterSpec(
             name: "symmetric", kind: .choice(["true", "false"]), optional: false,
             help: "symmetric target V diag(λ) Vᵀ, or U diag(σ) Vᵀ with independent U, V", shownDefault: nil,
@@ -148,16 +261,18 @@ extension SimulationConfig {
                 c.symmetric = v == .text("true")
             }),
         .integer(
-            "width", \.width, rank: 19, shown: "n, or max(rows, n) when rows ≠ n",
+            "width", \.width, rank: 19, shown: "n, or max(rows, n) when rows ≠ n", range: .atLeast(1),
             help: "hidden width d of the factors (default: n, or max(rows, n) when rows ≠ n)"),
         .choice(
             "alpha_scope", \.alphaScope, rank: 20, help: "alpha scales one factor, or the product (α^(1/N) per factor)"),
         .matrix(
-            "target", \.target,
+            "target", \.target, range: .finiteMatrix,
             help: "your own target Y (rows×n) from a .npy or .csv file (default: drawn from the seed)"),
-        .matrix("clean", \.clean, help: "the clean Y the errors compare to, when target is noisy (default: target)"),
         .matrix(
-            "mask", \.mask,
+            "clean", \.clean, range: .finiteMatrix,
+            help: "the clean Y the errors compare to, when target is noisy (default: target)"),
+        .matrix(
+            "mask", \.mask, range: .zeroOneMatrix,
             help: "completion: 1 for observed entries, 0 otherwise (default: drawn with probability observed)"),
     ]
 
@@ -175,7 +290,8 @@ extension SimulationConfig {
         Self.parameter(named: name)?.read(self)
     }
 
-    /// Sets a parameter from a typed value, checking only its type (ranges: `validate()`).
+    /// Sets a parameter from a typed value, checking only its type (ranges: `ParameterSpec.check`
+    /// and `validate()`).
     /// Integers are accepted where reals are expected; `.unset` only for optional parameters.
     /// - Parameters:
     ///   - name: the parameter name.
@@ -219,10 +335,11 @@ extension ParameterSpec {
     /// An integer parameter stored in `field` (optional when the field is).
     static func integer(
         _ name: String, _ field: WritableKeyPath<SimulationConfig, Int> & Sendable, rank: Int?, shown: String? = nil,
-        help: String
+        range: ParameterRange? = nil, help: String
     ) -> ParameterSpec {
         ParameterSpec(
             name: name, kind: .integer, optional: false, help: help, shownDefault: shown, reportRank: rank,
+            range: range,
             read: { .integer($0[keyPath: field]) },
             write: { (c: inout SimulationConfig, v: ParameterValue) throws(ParameterError) in
                 guard case .integer(let i) = v else { throw ParameterError(parameter: name, message: "\(v)") }
@@ -232,10 +349,11 @@ extension ParameterSpec {
 
     static func integer(
         _ name: String, _ field: WritableKeyPath<SimulationConfig, Int?> & Sendable, rank: Int?, shown: String? = nil,
-        help: String
+        range: ParameterRange? = nil, help: String
     ) -> ParameterSpec {
         ParameterSpec(
             name: name, kind: .integer, optional: true, help: help, shownDefault: shown, reportRank: rank,
+            range: range,
             read: { $0[keyPath: field].map(ParameterValue.integer) ?? .unset },
             write: { (c: inout SimulationConfig, v: ParameterValue) throws(ParameterError) in
                 switch v {
@@ -248,10 +366,11 @@ extension ParameterSpec {
 
     static func real(
         _ name: String, _ field: WritableKeyPath<SimulationConfig, Double> & Sendable, rank: Int?, shown: String? = nil,
-        help: String
+        range: ParameterRange? = nil, help: String
     ) -> ParameterSpec {
         ParameterSpec(
             name: name, kind: .real, optional: false, help: help, shownDefault: shown, reportRank: rank,
+            range: range,
             read: { .real($0[keyPath: field]) },
             write: { (c: inout SimulationConfig, v: ParameterValue) throws(ParameterError) in
                 guard case .real(let d) = v else { throw ParameterError(parameter: name, message: "\(v)") }
@@ -261,10 +380,11 @@ extension ParameterSpec {
 
     static func real(
         _ name: String, _ field: WritableKeyPath<SimulationConfig, Double?> & Sendable, rank: Int?,
-        shown: String? = nil, help: String
+        shown: String? = nil, range: ParameterRange? = nil, help: String
     ) -> ParameterSpec {
         ParameterSpec(
             name: name, kind: .real, optional: true, help: help, shownDefault: shown, reportRank: rank,
+            range: range,
             read: { $0[keyPath: field].map(ParameterValue.real) ?? .unset },
             write: { (c: inout SimulationConfig, v: ParameterValue) throws(ParameterError) in
                 switch v {
@@ -277,10 +397,11 @@ extension ParameterSpec {
 
     static func realList(
         _ name: String, _ field: WritableKeyPath<SimulationConfig, [Double]?> & Sendable, rank: Int?,
-        shown: String? = nil, help: String
+        shown: String? = nil, range: ParameterRange? = nil, help: String
     ) -> ParameterSpec {
         ParameterSpec(
             name: name, kind: .realList, optional: true, help: help, shownDefault: shown, reportRank: rank,
+            range: range,
             read: { $0[keyPath: field].map(ParameterValue.realList) ?? .unset },
             write: { (c: inout SimulationConfig, v: ParameterValue) throws(ParameterError) in
                 switch v {
@@ -307,10 +428,11 @@ extension ParameterSpec {
     }
 
     static func matrix(
-        _ name: String, _ field: WritableKeyPath<SimulationConfig, MatrixValue?> & Sendable, help: String
+        _ name: String, _ field: WritableKeyPath<SimulationConfig, MatrixValue?> & Sendable, range: ParameterRange,
+        help: String
     ) -> ParameterSpec {
         ParameterSpec(
-            name: name, kind: .matrix, optional: true, help: help, shownDefault: "none", reportRank: nil,
+            name: name, kind: .matrix, optional: true, help: help, shownDefault: "none", reportRank: nil, range: range,
             read: { $0[keyPath: field].map(ParameterValue.matrix) ?? .unset },
             write: { (c: inout SimulationConfig, v: ParameterValue) throws(ParameterError) in
                 switch v {

@@ -92,32 +92,33 @@ extension SimulationConfig {
     /// (A target file is never run spectrally: its eigenbasis would first have to be computed.)
     public var spectralIsExact: Bool { problem == .estimation && initKind == .identity && isSquareSymmetric }
 
-    /// Checks every parameter's range, their combinations, that the run fits in memory
-    /// (`checkResources()`), and that a completion mask observes at least one entry (`CompletionMask`).
+    /// Checks every parameter's own range (its registry entry's `range`, in registry order), then
+    /// their combinations (`validateCombination()`).
     /// - Throws: `ParameterError` naming the first offending parameter and what is allowed.
     public func validate() throws(ParameterError) {
+        for spec in Self.parameters where spec.validatesField { try spec.check(spec.read(self)) }
+        try validateCombination()
+    }
+
+    /// The checks that involve more than one parameter — the one place for them: the user's files
+    /// against the other parameters (`validateFiles()`), symmetry of a rectangular target, the
+    /// spectrum and rank against the shape, the initial product's scale, the spectral path only
+    /// where it is exact, that the run fits in memory (`checkResources()`), and that a completion
+    /// mask observes at least one entry (`CompletionMask`). Each parameter's own range is its
+    /// registry entry's (`ParameterSpec.range`), checked by `validate()` first.
+    /// - Throws: `ParameterError` naming the parameter the message is about.
+    func validateCombination() throws(ParameterError) {
         func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
-        if let n, n < 1 { throw fail("n", "must be an integer ≥ 1, got \(n)") }
-        if let rows, rows < 1 { throw fail("rows", "must be an integer ≥ 1, got \(rows)") }
-        if let width, width < 1 { throw fail("width", "must be an integer ≥ 1, got \(width)") }
         try validateFiles()
         if symmetric && resolvedRows != resolvedN {
             throw fail(
                 "symmetric",
                 "a \(resolvedRows)×\(resolvedN) target cannot be symmetric; set symmetric: false (or rows = n)")
         }
-        if depth < 1 { throw fail("depth", "must be an integer ≥ 1, got \(depth)") }
-        if let spectrum {
-            if spectrum.isEmpty { throw fail("spectrum", "must list at least one eigenvalue") }
-            if let bad = spectrum.first(where: { !$0.isFinite }) {
-                throw fail("spectrum", "eigenvalues must be finite, got \(bad)")
-            }
-            if let n, spectrum.count > n {
-                throw fail("spectrum", "has \(spectrum.count) eigenvalues but n is \(n)")
-            }
+        if let spectrum, let n, spectrum.count > n {
+            throw fail("spectrum", "has \(spectrum.count) eigenvalues but n is \(n)")
         }
         if let rank {
-            if rank < 1 { throw fail("rank", "must be an integer ≥ 1, got \(rank)") }
             if let n, rank > n { throw fail("rank", "must be ≤ n (\(n)), got \(rank)") }
             if spectrum != nil { throw fail("rank", "give either spectrum or rank/decay, not both") }
         }
@@ -134,9 +135,6 @@ extension SimulationConfig {
         if !symmetric, let bad = spectrum?.first(where: { $0 < 0 }) {
             throw fail("spectrum", "singular values of a non-symmetric target must be ≥ 0, got \(bad)")
         }
-        if !(decay > 0 && decay <= 1) { throw fail("decay", "must be in (0, 1], got \(decay)") }
-        if !(noise >= 0) { throw fail("noise", "must be ≥ 0, got \(noise)") }
-        if !(alpha > 0) { throw fail("alpha", "must be > 0, got \(alpha)") }
         // The initial product has scale α^N: beyond 1e100 its loss may overflow before step 0 is
         // recorded. Blamed on depth: alpha alone is valid at depth 1 (sweep files check single
         // values against the other parameters' defaults).
@@ -146,15 +144,6 @@ extension SimulationConfig {
                 "alpha^depth = \(alpha)^\(depth) exceeds 1e100 (the initial product's scale); "
                     + "use a smaller alpha or depth")
         }
-        if !(eta > 0) { throw fail("eta", "must be > 0, got \(eta)") }
-        if steps < 0 { throw fail("steps", "must be an integer ≥ 0, got \(steps)") }
-        if recordEvery < 1 { throw fail("record_every", "must be an integer ≥ 1, got \(recordEvery)") }
-        if !(tolerance > 0) { throw fail("tolerance", "must be > 0, got \(tolerance)") }
-        if let measurements, measurements < 1 {
-            throw fail("measurements", "must be an integer ≥ 1, got \(measurements)")
-        }
-        if !(observed > 0 && observed <= 1) { throw fail("observed", "must be in (0, 1], got \(observed)") }
-        if let stopLoss, !(stopLoss > 0) { throw fail("stop_loss", "must be > 0, got \(stopLoss)") }
         if path == .spectral && !spectralIsExact {
             let reason: String
             if problem != .estimation || initKind != .identity {
@@ -187,19 +176,14 @@ extension SimulationConfig {
         }
     }
 
-    /// Checks the user's own matrices (`target`, `clean`, `mask`): shapes, finiteness, symmetry
-    /// when `symmetric` is true, a 0/1 mask for completion only, and that the parameters they
-    /// replace are not given too.
+    /// Checks the user's own matrices (`target`, `clean`, `mask`) against the other parameters:
+    /// shapes, symmetry when `symmetric` is true, a mask for completion only, and that the
+    /// parameters they replace are not given too. (Each matrix's own content — finite, non-empty,
+    /// a 0/1 mask — is its registry entry's `range`.)
     /// - Throws: `ParameterError` naming the parameter.
     func validateFiles() throws(ParameterError) {
         func fail(_ p: String, _ m: String) -> ParameterError { ParameterError(parameter: p, message: m) }
         func shape(_ m: Matrix) -> String { "\(m.rows)×\(m.columns)" }
-        func checkFinite(_ name: String, _ m: Matrix) throws(ParameterError) {
-            if let k = m.elements.firstIndex(where: { !$0.isFinite }) {
-                throw fail(
-                    name, "has a non-finite entry \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)")
-            }
-        }
         func checkSymmetric(_ name: String, _ m: Matrix) throws(ParameterError) {
             guard symmetric, m.rows == m.columns else { return }
             for j in 0..<m.columns {
@@ -213,8 +197,6 @@ extension SimulationConfig {
         }
         if let target {
             let m = target.matrix
-            if m.rows < 1 || m.columns < 1 { throw fail("target", "is empty (\(shape(m)))") }
-            try checkFinite("target", m)
             if let n, n != m.columns { throw fail("n", "is \(n) but the target has \(m.columns) columns; leave n out") }
             if let rows, rows != m.rows {
                 throw fail("rows", "is \(rows) but the target has \(m.rows) rows; leave rows out")
@@ -228,7 +210,6 @@ extension SimulationConfig {
             if clean.matrix.rows != target.matrix.rows || clean.matrix.columns != target.matrix.columns {
                 throw fail("clean", "is \(shape(clean.matrix)) but the target is \(shape(target.matrix))")
             }
-            try checkFinite("clean", clean.matrix)
             try checkSymmetric("clean", clean.matrix)
         }
         if let mask {
@@ -236,11 +217,6 @@ extension SimulationConfig {
             let m = mask.matrix
             if m.rows != resolvedRows || m.columns != resolvedN {
                 throw fail("mask", "is \(shape(m)) but the target is \(resolvedRows)×\(resolvedN)")
-            }
-            if let k = m.elements.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw fail(
-                    "mask",
-                    "must hold only 0 and 1, got \(m.elements[k]) at row \(k % m.rows + 1), column \(k / m.rows + 1)")
             }
         }
     }

@@ -81,17 +81,37 @@ extension SummaryStore {
             Self.appendInterval(intervals, at: 1, to: &out[i].result!)
         }
 
+        // A store opened read-only may predate the recovery table: then nothing was recorded.
+        let recovery = try Schema.hasTable("recovery", database)
+        if recovery {
+            try database.forEachRow(
+                """
+                SELECT t.key, e.final_error, e.final_unobserved_error, e.final_clean_error, e.best_recovery_error,
+                    e.best_recovery_step
+                FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id JOIN recovery e ON e.task_id = t.id
+                WHERE m.sweep_id = ? AND t.status = 'done'
+                """, [.integer(sweepID)]
+            ) { (row: Row) throws(StoreError) in
+                guard let i = index[row.string(at: 0) ?? ""], out[i].result != nil else { return }
+                Self.applyRecovery(row, at: 1, to: &out[i].result!)
+            }
+        }
+
         if trajectories {
             try database.forEachRow(
                 """
-                SELECT t.key, j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
+                SELECT t.key, \(Self.recoverySeriesSelect(recovery)) j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
                 FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id JOIN trajectories j ON j.task_id = t.id
+                \(recovery ? "LEFT JOIN recovery e ON e.task_id = t.id " : "")\
                 WHERE m.sweep_id = ? AND t.status = 'done'
                 """, [.integer(sweepID)]
             ) { (traj: Row) throws(StoreError) in
                 let key = TaskKey(hex: traj.string(at: 0) ?? "")
                 guard let i = index[key.hex], out[i].result != nil else { return }
-                out[i].result!.trajectory = try Self.trajectory(traj, at: 1, key: key)
+                // The recovery series first, so the trajectory's own columns can grow at the end.
+                var points = try Self.trajectory(traj, at: 1 + Self.recoverySeries.count, key: key)
+                try Self.applyRecoverySeries(traj, at: 1, to: &points, key: key)
+                out[i].result!.trajectory = points
             }
         }
         return out
@@ -104,19 +124,23 @@ extension SummaryStore {
     public func trajectories(for keys: [TaskKey]) throws(StoreError) -> [TaskKey: [TrajectoryPoint]] {
         var out: [TaskKey: [TrajectoryPoint]] = [:]
         let unique = Array(Set(keys))
+        let recovery = try Schema.hasTable("recovery", database)
         var start = 0
         while start < unique.count {
             let chunk = unique[start..<min(start + 500, unique.count)]
             start += chunk.count
             for stmt in try database.rows(
                 """
-                SELECT t.key, j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
+                SELECT t.key, \(Self.recoverySeriesSelect(recovery)) j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
                 FROM tasks t JOIN trajectories j ON j.task_id = t.id
+                \(recovery ? "LEFT JOIN recovery e ON e.task_id = t.id " : "")\
                 WHERE t.key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
                 """, chunk.map { .text($0.hex) })
             {
                 let key = TaskKey(hex: stmt.string(at: 0) ?? "")
-                out[key] = try Self.trajectory(stmt, at: 1, key: key)
+                var points = try Self.trajectory(stmt, at: 1 + Self.recoverySeries.count, key: key)
+                try Self.applyRecoverySeries(stmt, at: 1, to: &points, key: key)
+                out[key] = points
             }
         }
         return out
@@ -227,5 +251,43 @@ extension SummaryStore {
                 step: steps[i], loss: loss[i], erank: erank[i], erankRatio: ratio[i],
                 cleanError: clean.flatMap { $0[i].isNaN ? nil : $0[i] })
         }
+    }
+
+    /// The per-point series of the `recovery` table, in column order, with the trajectory field
+    /// each fills: the one list the readers iterate (a new recorded series is one entry here and
+    /// one column in `Schema.recoveryTable`).
+    static let recoverySeries: [(column: String, field: WritableKeyPath<TrajectoryPoint, Double?> & Sendable)] = [
+        ("error", \.error), ("unobserved_error", \.unobservedError),
+    ]
+
+    /// `e.error, e.unobserved_error,` (every `recoverySeries` column over alias `e`, each followed
+    /// by a comma), or as many NULLs for a store without the recovery table.
+    static func recoverySeriesSelect(_ hasRecovery: Bool) -> String {
+        recoverySeries.map { (hasRecovery ? "e." + $0.column : "NULL") + "," }.joined(separator: " ")
+    }
+
+    /// Fills the recovery series of `points` from the `recoverySeries` columns starting at
+    /// `offset` (a NULL column: no point has a value; NaN: this point has none).
+    /// - Throws: `StoreError.corruptValue` when a series has another length than the trajectory.
+    static func applyRecoverySeries(
+        _ s: Row, at offset: Int, to points: inout [TrajectoryPoint], key: TaskKey
+    ) throws(StoreError) {
+        for (k, series) in recoverySeries.enumerated() {
+            guard let values = s.data(at: offset + k).flatMap(PackedArray.doubles) else { continue }
+            guard values.count == points.count else {
+                throw StoreError.corruptValue(table: "recovery", column: series.column, detail: "task \(key.short)")
+            }
+            for i in points.indices { points[i][keyPath: series.field] = values[i].isNaN ? nil : values[i] }
+        }
+    }
+
+    /// Sets a result's final and best recovery errors from the `recovery` columns `final_error,
+    /// final_unobserved_error, final_clean_error, best_recovery_error, best_recovery_step` at `offset`.
+    static func applyRecovery(_ s: Row, at offset: Int, to result: inout SimulationResult) {
+        result.finalError = s.double(at: offset)
+        result.finalUnobservedError = s.double(at: offset + 1)
+        result.finalCleanError = s.double(at: offset + 2)
+        result.bestRecoveryError = s.double(at: offset + 3)
+        result.bestRecoveryStep = s.int(at: offset + 4)
     }
 }

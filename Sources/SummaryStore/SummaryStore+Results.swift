@@ -253,26 +253,13 @@ extension SummaryStore {
         guard try Schema.hasTable("recovery", database) else { return result }
         if let row = try database.rows(
             """
-            SELECT final_error, final_unobserved_error, final_clean_error, best_recovery_error, best_recovery_step,
-                error, unobserved_error
-            FROM recovery WHERE task_id = ?
+            SELECT \(Self.recoverySeriesSelect(true)) final_error, final_unobserved_error, final_clean_error,
+                best_recovery_error, best_recovery_step
+            FROM recovery e WHERE task_id = ?
             """, [.integer(id)]
         ).first {
-            result.finalError = row.double(at: 0)
-            result.finalUnobservedError = row.double(at: 1)
-            result.finalCleanError = row.double(at: 2)
-            result.bestRecoveryError = row.double(at: 3)
-            result.bestRecoveryStep = row.int(at: 4)
-            let count = result.trajectory.count
-            let error = row.data(at: 5).flatMap(PackedArray.doubles)
-            let hidden = row.data(at: 6).flatMap(PackedArray.doubles)
-            guard [error, hidden].allSatisfy({ $0 == nil || $0?.count == count }) else {
-                throw StoreError.corruptValue(table: "recovery", column: "error", detail: "task \(key.short)")
-            }
-            for i in 0..<count {
-                result.trajectory[i].error = error.flatMap { $0[i].isNaN ? nil : $0[i] }
-                result.trajectory[i].unobservedError = hidden.flatMap { $0[i].isNaN ? nil : $0[i] }
-            }
+            try Self.applyRecoverySeries(row, at: 0, to: &result.trajectory, key: key)
+            Self.applyRecovery(row, at: Self.recoverySeries.count, to: &result)
         }
         return result
     }

@@ -216,16 +216,19 @@ extension SweepReader {
         return value
     }
 
-    /// Reports a value whose range is invalid on its own. Errors `validate()` blames on another
-    /// parameter depend on the combination and are left to expansion.
+    /// Reports a value whose range is invalid on its own: its registry entry's `range`, then the
+    /// combination checks of `validate()` against the other parameters' defaults. Errors
+    /// `validate()` blames on another parameter depend on the combination and are left to expansion.
     func checkRange(_ value: LocatedValue, spec: ParameterSpec) throws(SweepError) {
         var config = SimulationConfig()
         do {
+            try spec.check(value.value)
             try config.set(spec.name, to: value.value)
         } catch {
             throw fail(value.mark, error.description)
         }
-        // A matrix file was checked on reading; its shape depends on the other parameters.
+        // A matrix file was checked on reading and against its range; its shape depends on the
+        // other parameters.
         if case .matrix = spec.kind { return }
         do {
             try config.validate()
@@ -256,8 +259,6 @@ extension SweepReader {
         switch spec.kind {
         case .integer:
             switch resolved {
-            case .integer(let v)? where v < 0 && name == "seed":
-                throw fail(node.mark, "seed: must be an integer ≥ 0, got \(v)")
             case .integer(let v)?: value = .integer(v)
             case .real(let d)? where d.rounded() == d && abs(d) <= 0x1p53: value = .integer(Int(d))
             default: throw wrong()

@@ -106,6 +106,8 @@ extension SweepSpec {
         var config = SimulationConfig()
         for c in choices {
             do {
+                // The value's own range first (the registry's), as the sweep file's other values were.
+                try SimulationConfig.parameter(named: c.name)?.check(c.value.value)
                 try config.set(c.name, to: c.value.value)
             } catch {
                 throw SweepError(file: fileName, mark: c.value.mark, message: error.description + context)

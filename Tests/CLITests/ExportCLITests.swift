@@ -66,7 +66,7 @@ import Testing
             lines[0]
                 == (["key"] + parameters + [
                     "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step",
-                    "best_error", "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio",
+                    "best_clean_error", "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio",
                     "rank_drops_ratio", "observed_entries", "unobserved_lines",
                 ]).joined(separator: ","))
         #expect(lines.count == 1 + 11)  // 10 results + the failed task; the pending one has no row

@@ -7,20 +7,8 @@ import Testing
 /// every problem × init × (symmetric square, non-symmetric square, non-symmetric 3×5) × (default
 /// width, wider) — loss and both effective ranks at every recorded step, to 1e-8 relative.
 @Suite struct InstanceCrossCheckTests {
-    /// The Python with numpy: `$DMFSWEEP_PYTHON` (scripts/test.sh sets it from
-    /// Benchmarks/python-env.sh), else the repository's `.venv`, else `python3` on the PATH.
-    static func python() throws -> URL {
-        if let p = ProcessInfo.processInfo.environment["DMFSWEEP_PYTHON"], !p.isEmpty {
-            return URL(fileURLWithPath: p)
-        }
-        let venv = TestPaths.repositoryRoot.appendingPathComponent(".venv/bin/python")
-        if FileManager.default.isExecutableFile(atPath: venv.path) { return venv }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("python3")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "no python3 with numpy"])
-    }
+    /// The Python with numpy (`TestPaths.python()`).
+    static func python() throws -> URL { try TestPaths.python() }
 
     struct Case {
         var flags: [String]

@@ -156,6 +156,7 @@ import Testing
             case .heatmap: return "heatmap"
             case .predictedVsMeasured: return "pvm"
             case .status: return "status"
+            case .curves: return "curves"
             case .figure: return "figure"
             }
         }

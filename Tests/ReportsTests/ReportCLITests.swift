@@ -116,15 +116,19 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let xml = try ParsedXML(try String(contentsOfFile: out, encoding: .utf8))
         // Varied: depth, noise, alpha. Staircases: one panel per noise level; the clean error only
-        // where there is noise; heatmap depth × noise; predicted vs measured; statuses.
+        // where there is noise; the recovery error against step, one panel per noise level grouped
+        // by depth, and at the end against alpha (the first numeric parameter preferred for the x
+        // axis) with noise held at 0; heatmap depth × noise; predicted vs measured; statuses.
         let titles = xml.withClass("title").map(\.text)
         #expect(
             titles == [
                 "e2e: effective rank vs step, noise = 0", "e2e: effective rank vs step, noise = 0.05",
-                "e2e: ‖W − Y_clean‖_F vs step, noise = 0.05", "e2e: mean interval length, r = 2",
-                "e2e: interval start, measured vs predicted", "e2e: run status",
+                "e2e: ‖W − Y_clean‖_F vs step, noise = 0.05",
+                "e2e: ‖W − Y_clean‖_F / ‖Y_clean‖_F vs step, noise = 0",
+                "e2e: ‖W − Y_clean‖_F / ‖Y_clean‖_F vs step, noise = 0.05", "e2e: final_error vs alpha",
+                "e2e: mean interval length, r = 2", "e2e: interval start, measured vs predicted", "e2e: run status",
             ])
-        #expect(xml.elements("svg").count == 6)
+        #expect(xml.elements("svg").count == 9)
         let captions = xml.elements("caption").map(\.text)
         #expect(captions.count == 5)
         #expect(captions.contains { $0.hasPrefix("Monotone after the initial drop") })

@@ -88,7 +88,7 @@ import Testing
             #expect(col(row, "spectrum") == "10.0,5.0,2.5")
             #expect(col(row, "stop_loss") == (task.config.stopLoss.map { String($0) } ?? ""))
             #expect(Double(col(row, "final_loss")) == result.finalLoss)
-            #expect(Double(col(row, "best_error")) == result.bestCleanError)
+            #expect(Double(col(row, "best_clean_error")) == result.bestCleanError)
             #expect(col(row, "status") == result.status.rawValue)
             #expect(Int(col(row, "steps_run")) == result.steps && Int(col(row, "steps")) == task.config.steps)
             #expect(col(row, "path_used") == "spectral" && col(row, "path") == "auto")

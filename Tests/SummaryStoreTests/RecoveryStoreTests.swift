@@ -21,6 +21,8 @@ import Testing
         r.finalCleanError = 0.25 * Double(seed + 1)
         r.bestRecoveryError = r.finalError
         r.bestRecoveryStep = r.trajectory.last?.step
+        r.bestCleanError = 0.3 + Double(seed)
+        r.bestStep = r.trajectory.last?.step
         return r
     }
 
@@ -40,11 +42,36 @@ import Testing
             #expect(back.bestRecoveryError == expected.bestRecoveryError)
             #expect(back.bestRecoveryStep == expected.bestRecoveryStep)
         }
+        // The sweep readers (reports) give the same: final errors, and every per-point series.
+        let contents = try store.sweepContents("s", trajectories: true)
+        let some = try store.trajectories(for: tasks.map(\.key))
+        for (item, expected) in zip(contents, results) {
+            let back = try #require(item.result)
+            #expect(back.trajectory == expected.trajectory && some[item.task.key] == expected.trajectory)
+            #expect(back.trajectory.contains { $0.error != nil && $0.unobservedError != nil })
+            #expect(
+                back.finalError == expected.finalError && back.finalUnobservedError == expected.finalUnobservedError)
+            #expect(back.finalCleanError == expected.finalCleanError)
+            #expect(back.bestRecoveryError == expected.bestRecoveryError)
+            #expect(back.bestRecoveryStep == expected.bestRecoveryStep)
+        }
         let table = try store.aggregate(AggregateQuery(sweep: "s", groupBy: [], metric: Metric(parsing: "final_error")))
         let values = results.compactMap(\.finalError)
         #expect(table.rows.count == 1 && table.rows[0].count == values.count)
         let mean = values.reduce(0, +) / Double(values.count)
         #expect(abs((table.rows[0].mean ?? .nan) - mean) <= 1e-12 * mean)
+        // best_error is the smallest relative recovery error (best_recovery_error its alias);
+        // best_clean_error the absolute early-stopping error of the results table.
+        for (name, values) in [
+            ("best_error", results.compactMap(\.bestRecoveryError)),
+            ("best_recovery_error", results.compactMap(\.bestRecoveryError)),
+            ("best_clean_error", results.compactMap(\.bestCleanError)),
+        ] {
+            let t = try store.aggregate(AggregateQuery(sweep: "s", groupBy: [], metric: Metric(parsing: name)))
+            try #require(!values.isEmpty && t.rows.count == 1, "\(name)")
+            let want = values.reduce(0, +) / Double(values.count)
+            #expect(t.rows[0].count == values.count && abs((t.rows[0].mean ?? .nan) - want) <= 1e-12 * want, "\(name)")
+        }
         // Recording again replaces the row (no duplicate, the new values win).
         let again = Self.result(seed: 7)
         try store.recordResults([CompletedTask(key: tasks[0].key, result: again)])
@@ -68,6 +95,9 @@ import Testing
         let old = try SummaryStore(location: StoreLocation(db.uri), readOnly: true)
         let before = try #require(try old.result(for: tasks[0].key))
         #expect(before.finalError == nil && before.trajectory.count == 5)
+        let contents = try #require(try old.sweepContents("s", trajectories: true).first?.result)
+        #expect(contents.finalError == nil && contents.trajectory == before.trajectory)
+        #expect(try old.trajectories(for: [tasks[0].key])[tasks[0].key] == before.trajectory)
         let writer = try SummaryStore(location: StoreLocation(db.uri))
         try writer.recordResults([CompletedTask(key: tasks[1].key, result: Self.result(seed: 1))])
         #expect(try writer.result(for: tasks[1].key)?.finalError == Self.result(seed: 1).finalError)
@@ -95,6 +125,9 @@ import Testing
         let old = try SummaryStore(path: path, readOnly: true)
         let before = try #require(try old.result(for: tasks[0].key))
         #expect(before.finalError == nil && before.trajectory.count == 5)
+        let contents = try #require(try old.sweepContents("s", trajectories: true).first?.result)
+        #expect(contents.finalError == nil && contents.trajectory == before.trajectory)
+        #expect(try old.trajectories(for: [tasks[0].key])[tasks[0].key] == before.trajectory)
         let writer = try SummaryStore(path: path)
         try writer.recordResults([CompletedTask(key: tasks[1].key, result: Self.result(seed: 1))])
         #expect(try writer.result(for: tasks[1].key)?.finalError == Self.result(seed: 1).finalError)
@@ -126,5 +159,20 @@ import Testing
         try back.config.validate()
         let result = try Simulation.run(back.config)
         #expect(result.observedEntries == 4 && result.trajectory.last?.error != nil)
+    }
+
+    /// Every metric name is one quantity: no name twice, and no two names read the same column
+    /// except `best_recovery_error`, the documented alias of `best_error`.
+    @Test func metricNamesAreUnambiguous() throws {
+        #expect(Set(Metric.names).count == Metric.names.count)
+        var byColumn: [String: [String]] = [:]
+        for name in Metric.names {
+            let m = try Metric(parsing: name)
+            byColumn[m.expression.sql + m.expression.values.map { "\($0)" }.joined(), default: []].append(name)
+        }
+        let shared = byColumn.values.filter { $0.count > 1 }
+        #expect(shared == [["best_error", "best_recovery_error"]])
+        #expect(try Metric(parsing: "best_error").expression.sql.contains("e.best_recovery_error"))
+        #expect(try Metric(parsing: "best_clean_error").expression.sql.contains("r.best_error"))
     }
 }

@@ -20,6 +20,23 @@ public enum TestPaths {
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url
     }
+
+    /// The Python with numpy for independent reference computations: `$DMFSWEEP_PYTHON`
+    /// (scripts/test.sh sets it from Benchmarks/python-env.sh), else the repository's `.venv`,
+    /// else `python3` on the PATH.
+    /// - Throws: when none is found.
+    public static func python() throws -> URL {
+        if let p = ProcessInfo.processInfo.environment["DMFSWEEP_PYTHON"], !p.isEmpty {
+            return URL(fileURLWithPath: p)
+        }
+        let venv = repositoryRoot.appendingPathComponent(".venv/bin/python")
+        if FileManager.default.isExecutableFile(atPath: venv.path) { return venv }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("python3")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "no python3 with numpy"])
+    }
 }
 
 /// A fresh directory under the system temp dir, removed when the value is released.

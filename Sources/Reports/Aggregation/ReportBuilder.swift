@@ -22,6 +22,7 @@ public enum ReportBuilder {
                         caption: "Error to the clean target: its minimum is the best early-stopping point."))
             }
         }
+        figures += recoveryFigures(s)
         if varied.count >= 2 {
             let rank = maxRank(s) >= 2 ? 2 : 1
             if let d = try? SweepFigures.heatmap(s, rank: rank) {
@@ -47,6 +48,34 @@ public enum ReportBuilder {
         return SweepReport(
             name: s.name, question: s.question, summary: summary(s), figures: figures, tables: tables,
             specText: s.specText)
+    }
+
+    /// The recovery-error figures of a sweep whose runs recorded them: the relative error against
+    /// step and the final error against a numeric parameter, and for completion the same on the
+    /// unobserved entries (Arora et al. 2019's generalisation error).
+    static func recoveryFigures(_ s: SweepRecords) -> [ReportFigure] {
+        var out: [ReportFigure] = []
+        let completion = s.tasks.contains { $0.finalUnobservedError != nil }
+        for series in [TrajectorySeries.error] + (completion ? [.unobservedError] : []) {
+            for d in (try? SweepFigures.trajectories(s, series: series)) ?? [] {
+                out.append(
+                    ReportFigure(
+                        .curves(d),
+                        caption: series == .error
+                            ? "Recovery error against step: distance of the product to the clean target."
+                            : "Error on the unobserved entries against step: what completion generalises."))
+            }
+        }
+        for metric in [RecoveryMetric.finalError] + (completion ? [.finalUnobservedError] : []) {
+            guard let d = try? SweepFigures.finalErrors(s, metric: metric) else { continue }
+            out.append(
+                ReportFigure(
+                    .curves(d),
+                    caption: metric == .finalError
+                        ? "Recovery error at the last step, by parameter."
+                        : "Error on the unobserved entries at the last step, by parameter."))
+        }
+        return out
     }
 
     /// The whole report.

@@ -22,6 +22,17 @@ public struct TaskRecord: Sendable, Hashable {
     public var bestStep: Int?
     /// The smallest error against the clean target over the run (`nil`: not recorded).
     public var bestCleanError: Double?
+    /// The relative recovery error `‖W − Y_clean‖_F / ‖Y_clean‖_F` at the last recorded step
+    /// (`SimulationResult.finalError`; `nil`: not recorded).
+    public var finalError: Double?
+    /// Completion: the relative error on the unobserved entries at the last recorded step.
+    public var finalUnobservedError: Double?
+    /// `‖W − Y_clean‖_F` at the last recorded step.
+    public var finalCleanError: Double?
+    /// The smallest relative recovery error over the recorded steps.
+    public var bestRecoveryError: Double?
+    /// The recorded step with that smallest error.
+    public var bestRecoveryStep: Int?
     /// Measured and predicted intervals, one per rank.
     public var intervals: [IntervalRecord]
     /// The recorded steps (may be empty when trajectories were not loaded).

@@ -41,6 +41,8 @@ public struct ReportFigure: Sendable, Hashable {
         case predictedVsMeasured(PredictedVsMeasuredData)
         /// Run-status fractions per parameter value.
         case status(StatusData)
+        /// Summaries over runs against a step or a parameter, one curve per group.
+        case curves(CurveData)
         /// Any other chart.
         case figure(Figure)
     }
@@ -68,6 +70,7 @@ public struct ReportFigure: Sendable, Hashable {
         case .heatmap(let d): return d.svg(id: id)
         case .predictedVsMeasured(let d): return d.figure().svg(id: id)
         case .status(let d): return d.svg(id: id)
+        case .curves(let d): return d.figure().svg(id: id)
         case .figure(let f): return f.svg(id: id)
         }
     }

@@ -61,6 +61,11 @@ public struct ReportLoader {
                 record.seconds = result.seconds
                 record.bestStep = result.bestStep
                 record.bestCleanError = result.bestCleanError
+                record.finalError = result.finalError
+                record.finalUnobservedError = result.finalUnobservedError
+                record.finalCleanError = result.finalCleanError
+                record.bestRecoveryError = result.bestRecoveryError
+                record.bestRecoveryStep = result.bestRecoveryStep
                 record.intervals = Self.intervals(result)
                 record.monotonicity = monotonicity[stored.key.hex] ?? [:]
                 record.trajectory = result.trajectory
@@ -70,7 +75,8 @@ public struct ReportLoader {
         if trajectories == .forReport {
             // Only the few tasks whose curves are drawn: memory bounded by the figures, not by the
             // size of the sweep.
-            let wanted = SweepFigures.staircaseTaskKeys(SweepRecords(name: name, tasks: tasks))
+            let bare = SweepRecords(name: name, tasks: tasks)
+            let wanted = SweepFigures.staircaseTaskKeys(bare).union(SweepFigures.recoveryTaskKeys(bare))
             let curves = try store.trajectories(for: wanted.map { TaskKey(hex: $0) })
             for i in tasks.indices where wanted.contains(tasks[i].key) {
                 tasks[i].trajectory = curves[TaskKey(hex: tasks[i].key)] ?? []

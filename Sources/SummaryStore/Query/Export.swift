@@ -8,7 +8,7 @@ import Foundation
 /// Columns: `key`, every parameter (real lists such as `spectrum` as comma-separated text), then
 /// - `results`: `status` (finished, converged, diverged, or failed: the task failed without a
 ///   result), `path_used`, `steps_run`, `final_loss`, `final_erank`, `seconds`, `best_step`,
-///   `best_error`, `best_inside` (0/1), `monotone_from`, `rank_drops` (entropy effective rank),
+///   `best_clean_error`, `best_inside` (0/1), `monotone_from`, `rank_drops` (entropy effective rank),
 ///   `monotone_from_ratio`, `rank_drops_ratio` (`RankMonotonicity`), `observed_entries`,
 ///   `unobserved_lines` (completion: `CompletionMask`); one row per task with an outcome.
 /// - `intervals`: `r` (the interval's rank; `rank` is the parameter), `target`, `start`, `end`,
@@ -44,9 +44,9 @@ public struct ExportQuery: Sendable, Hashable {
         switch table {
         case .results:
             return [
-                "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step", "best_error",
-                "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio", "rank_drops_ratio",
-                "observed_entries", "unobserved_lines",
+                "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step",
+                "best_clean_error", "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio",
+                "rank_drops_ratio", "observed_entries", "unobserved_lines",
             ]
         case .intervals:
             return ["r", "target", "start", "end", "length", "middle_error", "predicted_start", "predicted_end"]

@@ -13,11 +13,13 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     case interval(String)
     /// A column of the predicted interval: `start`, `end`.
     case predicted(String)
-    /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`, `best_error`,
-    /// `observed_entries` and `unobserved_lines` (completion only).
+    /// A column of the result: `final_loss`, `final_erank`, `steps`, `seconds`, `best_step`,
+    /// `best_clean_error` (a noisy target's smallest `‖W − Y_clean‖_F`, at `best_step`; column
+    /// `results.best_error`), `observed_entries` and `unobserved_lines` (completion only).
     case result(String)
-    /// A recovery error of the result: `final_error`, `final_unobserved_error`, `final_clean_error`,
-    /// `best_recovery_error`, `best_recovery_step` (table `recovery`).
+    /// A recovery error of the result (table `recovery`): `final_error`, `final_unobserved_error`,
+    /// `final_clean_error`, `best_error` (the smallest relative error `‖W − Y_clean‖_F / ‖Y_clean‖_F`;
+    /// `best_recovery_error` is its alias) and `best_recovery_step`.
     case recovery(String)
     /// The fraction of tasks whose outcome is a run status (`finished`, `converged`, `diverged`)
     /// or `failed` (the task failed without a result).
@@ -33,12 +35,17 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
     ]
     static let predictedColumns = ["start": "predicted_start", "end": "predicted_end"]
     static let resultColumns = [
-        "final_loss", "final_erank", "steps", "seconds", "best_step", "best_error", "observed_entries",
+        "final_loss", "final_erank", "steps", "seconds", "best_step", "best_clean_error", "observed_entries",
         "unobserved_lines",
     ]
     static let recoveryColumns = [
-        "final_error", "final_unobserved_error", "final_clean_error", "best_recovery_error", "best_recovery_step",
+        "final_error", "final_unobserved_error", "final_clean_error", "best_error", "best_recovery_error",
+        "best_recovery_step",
     ]
+    /// Metric names that differ from their column: `best_clean_error` is `results.best_error` (the
+    /// name the JSON output uses; `best_error` is the relative recovery error, as issue 13 names
+    /// it), and `best_error` is `recovery.best_recovery_error` (also accepted under that name).
+    static let columnOf = ["best_clean_error": "best_error", "best_error": "best_recovery_error"]
     static let statuses = RunStatus.allCases.map(\.rawValue) + ["failed"] + lifecycleStates
     /// Task states without an outcome; their status metrics cover every task.
     static let lifecycleStates = [TaskState.running.rawValue, TaskState.pending.rawValue]
@@ -93,8 +100,8 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .interval(let f): return ("CAST(i.\(Self.intervalColumns[f]!) AS DOUBLE PRECISION)", [])
         case .predicted(let f): return ("CAST(i.\(Self.predictedColumns[f]!) AS DOUBLE PRECISION)", [])
-        case .result(let f): return ("CAST(r.\(f) AS DOUBLE PRECISION)", [])
-        case .recovery(let f): return ("CAST(e.\(f) AS DOUBLE PRECISION)", [])
+        case .result(let f): return ("CAST(r.\(Self.columnOf[f] ?? f) AS DOUBLE PRECISION)", [])
+        case .recovery(let f): return ("CAST(e.\(Self.columnOf[f] ?? f) AS DOUBLE PRECISION)", [])
         case .status("failed"):
             return ("CASE WHEN t.status = 'failed' THEN 1.0 WHEN t.status = 'done' THEN 0.0 END", [])
         case .status(let s) where Self.lifecycleStates.contains(s):

@@ -23,9 +23,10 @@ public struct RawQuery: Sendable, Hashable {
         "observed_entries", "unobserved_lines",
     ]
     /// The result columns' names in the output: `path` and `steps` are parameters too, so the result's
-    /// are `path_used` (the path that ran) and `steps_run` (updates performed).
+    /// are `path_used` (the path that ran) and `steps_run` (updates performed); `best_error` is
+    /// `best_clean_error`, as `query --metric` names it (`Metric`).
     static let resultHeaders = [
-        "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step", "best_error",
+        "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step", "best_clean_error",
         "best_inside", "observed_entries", "unobserved_lines",
     ]
     static let intervalColumns = [

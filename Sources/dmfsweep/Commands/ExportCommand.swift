@@ -14,7 +14,7 @@ enum ExportCommand {
             (trajectories). Reads with no post-processing:
               pandas.read_csv(FILE)   pandas.read_json(FILE, lines=True)   read.csv(FILE) in R.
             results: key, the parameters, status (finished/converged/diverged/failed), path_used,
-            steps_run, final_loss, final_erank, seconds, best_step, best_error, best_inside (0/1),
+            steps_run, final_loss, final_erank, seconds, best_step, best_clean_error, best_inside (0/1),
             monotone_from, rank_drops (entropy effective rank), monotone_from_ratio, rank_drops_ratio,
             observed_entries, unobserved_lines (completion masks).
             intervals: key, the parameters, r, target, start, end, length, middle_error,

@@ -4,12 +4,15 @@ import SummaryStore
 
 /// `dmfsweep plot`: one figure of one sweep as a standalone SVG file.
 enum PlotCommand {
-    static let kinds = ["staircase", "heatmap", "predicted-vs-measured", "status"]
+    static let kinds = ["staircase", "heatmap", "predicted-vs-measured", "status", "recovery", "final-error"]
 
     static let command = Command(
         name: "plot",
-        summary: "draw one figure of a sweep as SVG (staircase, heatmap, predicted-vs-measured, status)",
-        usage: "--store STORE [--sweep NAME] --kind KIND --out FILE.svg [--x PARAM] [--y PARAM] [--rank R]",
+        summary: "draw one figure of a sweep as SVG (staircase, heatmap, predicted-vs-measured, status, recovery, "
+            + "final-error)",
+        usage:
+            "--store STORE [--sweep NAME] --kind KIND --out FILE.svg [--x PARAM] [--y PARAM] [--rank R] "
+            + "[--group-by PARAM] [--series S] [--metric M]",
         discussion: """
             Kinds:
               staircase              effective rank vs step, one curve per value of --x (default: the first
@@ -21,6 +24,14 @@ enum PlotCommand {
                                      per value of --x (default: depth), with the diagonal.
               status                 fractions of finished / converged / diverged runs per value of --x
                                      (default: eta when it varies).
+              recovery               a recorded series against step (--series, default error: the relative
+                                     recovery error ‖W − Y_clean‖_F/‖Y_clean‖_F, log scale), one curve per
+                                     value of --group-by (default: depth), median over seeds with the
+                                     25th–75th percentile band.
+              final-error            a recovery metric of each run (--metric, default final_error) against
+                                     the numeric parameter --x (default: observed, alpha, noise, … whichever
+                                     varies first), one line per value of --group-by (default: depth),
+                                     median over seeds with the 25th–75th percentile band.
             Parameters a figure does not show are held at their first value (named in the subtitle).
             --sweep may be left out when the store holds one sweep. --out - writes to standard output.
             """,
@@ -32,6 +43,17 @@ enum PlotCommand {
             OptionSpec(flag: "--x", valueName: "PARAM", help: "parameter on the x axis / grouping parameter"),
             OptionSpec(flag: "--y", valueName: "PARAM", help: "parameter on the y axis (heatmap)"),
             OptionSpec(flag: "--rank", valueName: "R", help: "interval rank (heatmap)", defaultValue: "2"),
+            OptionSpec(
+                flag: "--group-by", valueName: "PARAM", help: "one curve per value (recovery, final-error)",
+                defaultValue: "depth"),
+            OptionSpec(
+                flag: "--series", valueName: "S",
+                help: "recovery: the recorded series: " + TrajectorySeries.all.map(\.name).joined(separator: "|"),
+                defaultValue: "error"),
+            OptionSpec(
+                flag: "--metric", valueName: "M",
+                help: "final-error: " + RecoveryMetric.allCases.map(\.rawValue).joined(separator: "|"),
+                defaultValue: "final_error"),
             OptionSpec(
                 flag: "--measure", valueName: "M",
                 help: "staircase quantity: " + SweepFigures.Measure.allCases.map(\.rawValue).joined(separator: "|"),
@@ -52,18 +74,34 @@ enum PlotCommand {
             .flatMap(SweepFigures.Measure.init(rawValue:)) ?? .erank
         let x = args.string("--x")
         let y = args.string("--y")
+        let groupBy = args.string("--group-by")
+        let series = try args.choice("--series", TrajectorySeries.all.map(\.name)).flatMap(TrajectorySeries.named)
+        let metric = try args.choice("--metric", RecoveryMetric.allCases.map(\.rawValue))
+            .flatMap(RecoveryMetric.init(rawValue:))
+        for (flag, used, users) in [
+            ("--group-by", groupBy != nil, ["recovery", "final-error"]), ("--series", series != nil, ["recovery"]),
+            ("--metric", metric != nil, ["final-error"]), ("--x", x != nil, kinds.filter { $0 != "recovery" }),
+        ] where used && !users.contains(kind) {
+            throw UsageError("\(flag) is not used by --kind \(kind) (only by \(users.joined(separator: ", ")))")
+        }
         let svg: String
         do {
             let loader = try ReportLoader(path: path)
             StoreAccess.announceUpgrades(loader.store)
             let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
-            let records = try loader.sweep(name, trajectories: kind == "staircase" ? .all : .none)
+            let records = try loader.sweep(name, trajectories: ["staircase", "recovery"].contains(kind) ? .all : .none)
             switch kind {
             case "staircase":
                 svg = try SweepFigures.staircase(records, groupBy: x, measure: measure).figure().svg(id: "fig")
             case "heatmap": svg = try SweepFigures.heatmap(records, x: x, y: y, rank: rank).svg(id: "fig")
             case "predicted-vs-measured":
                 svg = try SweepFigures.predictedVsMeasured(records, groupBy: x).figure().svg(id: "fig")
+            case "recovery":
+                svg = try SweepFigures.trajectory(records, series: series ?? .error, groupBy: groupBy).figure()
+                    .svg(id: "fig")
+            case "final-error":
+                svg = try SweepFigures.finalErrors(records, metric: metric ?? .finalError, x: x, groupBy: groupBy)
+                    .figure().svg(id: "fig")
             default: svg = try SweepFigures.status(records, x: x).svg(id: "fig")
             }
         } catch let e as ReportError {

@@ -42,7 +42,7 @@ enum QueryCommand {
             The 95% confidence interval is mean ± t(0.975, count−1) · std / √count (Student's t quantile,
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
-            final_loss, final_erank, seconds, best_step, best_error, best_inside, observed_entries,
+            final_loss, final_erank, seconds, best_step, best_clean_error, best_inside, observed_entries,
             unobserved_lines) and, per rank r,
             r<r>_target, _start, _end, _length, _middle_error, _predicted_start, _predicted_end (only
             --rank's when given). Exit status 2 for a bad query or a missing store.

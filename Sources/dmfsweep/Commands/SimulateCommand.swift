@@ -44,6 +44,8 @@ enum SimulateCommand {
         // The registry's help may already name its default in parentheses; show it once, uniformly.
         var help = spec.help
         if let paren = help.range(of: " (default") { help = String(help[..<paren.lowerBound]) }
+        // A matrix's range (finite, 0/1) is what its help already says.
+        if let range = spec.range, spec.kind != .matrix { help += ", " + range.allowed }
         return OptionSpec(flag: spec.flag, valueName: valueName, help: help, defaultValue: shownDefault)
     }
 
@@ -57,15 +59,17 @@ enum SimulateCommand {
             let value: ParameterValue?
             switch spec.kind {
             case .integer:
-                let range = spec.name == "seed" ? 0...Int.max : Int.min...Int.max
                 // A seed past Int.max is a valid UInt64 the parser would call "not an integer".
                 if spec.name == "seed", let raw = args.string(flag), Int(raw) == nil, UInt64(raw) != nil {
                     throw UsageError("\(flag): must be between 0 and \(Int.max), got \(raw)")
                 }
-                value = try args.int(flag, in: range).map(ParameterValue.integer)
+                value = try args.int(flag).map(ParameterValue.integer)
             case .real: value = try args.double(flag).map(ParameterValue.real)
             case .choice(let words): value = try args.choice(flag, words).map(ParameterValue.text)
-            case .realList: value = try args.doubles(flag).map(ParameterValue.realList)
+            case .realList:
+                // An empty value is an empty list, judged by the registry's range like a sweep file's `[]`.
+                let empty = args.string(flag).map { $0.trimmingCharacters(in: .whitespaces).isEmpty } ?? false
+                value = empty ? .realList([]) : try args.doubles(flag).map(ParameterValue.realList)
             case .matrix:
                 if let path = args.string(flag) {
                     do {
@@ -79,6 +83,8 @@ enum SimulateCommand {
             }
             guard let value else { continue }
             do {
+                // The value's own range (the registry's), then its type into the configuration.
+                try spec.check(value)
                 try config.set(spec.name, to: value)
             } catch {
                 throw UsageError("\(flag): \(error.message)")
