@@ -8,14 +8,18 @@ import Sweeps
 ///
 /// Builds a fresh store on each engine (an SQLite file in a temporary directory, removed
 /// afterwards; a new database on a PostgreSQL server, dropped afterwards) with `tasks` synthetic
-/// tasks of 4 ranks each (250,000 tasks → 1,000,000 interval rows), each result carrying a
-/// trajectory (50 points by default), then times:
+/// tasks of 4 ranks each (250,000 tasks → 1,000,000 interval rows per effective-rank measure, 2M
+/// in all, as real results carry both), each result carrying a trajectory (50 points by default),
+/// then times:
 /// - registering the sweep (task rows),
-/// - recording the results in batches of `batch` (result + 4 interval rows + trajectory per task),
-/// - aggregate queries: interval.length grouped by depth, alpha, rank over all 1M interval rows;
+/// - recording the results in batches of `batch` (result + 2 × 4 interval rows + trajectory per task),
+/// - aggregate queries (entropy measure): interval.length grouped by depth, alpha, rank over its 1M
+///   interval rows;
 ///   the same for one rank; and final_loss by depth with a `--where`.
 /// - Parameter arguments: `--tasks N` (default 250000), `--batch N` (default 1000), `--points N`
 ///   (trajectory length, default 50), `--engine sqlite|postgresql|both` (default both),
+///   `--measures 1|2` (interval rows of both effective-rank measures, the default, or the entropy
+///   one only: the reference for what the second measure costs),
 ///   `--postgres URI` (a server to create the benchmark database on; default
 ///   `DMFSWEEP_BENCH_POSTGRES`, else a throwaway server started with scripts/pg-server.sh),
 ///   `--keep FILE` (SQLite: write the store there, replacing it, and keep it afterwards).
@@ -44,6 +48,7 @@ func runStoreBenchmark(arguments: [String] = []) throws {
     var keep: String? = nil
     var points = 50
     var engines: [StoreEngine] = [.sqlite, .postgresql]
+    var measures = 2
     var server = ProcessInfo.processInfo.environment["DMFSWEEP_BENCH_POSTGRES"]
     var i = 0
     while i + 1 < arguments.count {
@@ -51,6 +56,7 @@ func runStoreBenchmark(arguments: [String] = []) throws {
         if arguments[i] == "--batch", let v = Int(arguments[i + 1]) { batch = v }
         if arguments[i] == "--keep" { keep = arguments[i + 1] }
         if arguments[i] == "--points", let v = Int(arguments[i + 1]) { points = v }
+        if arguments[i] == "--measures", let v = Int(arguments[i + 1]), (1...2).contains(v) { measures = v }
         if arguments[i] == "--postgres" { server = arguments[i + 1] }
         if arguments[i] == "--engine" {
             engines =
@@ -60,9 +66,12 @@ func runStoreBenchmark(arguments: [String] = []) throws {
         i += 2
     }
     let ranks = 4
+    // `--measures 1`: results with the entropy measure only (the shape before both were stored),
+    // the reference for what the ratio measure's rows cost.
+    Synthetic.measures = measures
     func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
     say(
-        "store benchmark: \(tasksCount) tasks × \(ranks) ranks = \(tasksCount * ranks) interval rows, "
+        "store benchmark: \(tasksCount) tasks × \(ranks) ranks = \(tasksCount * ranks) interval rows per measure, "
             + "batches of \(batch), \(points)-point trajectories; SQLite \(SummaryStore.sqliteVersion)")
     let tasks = benchTasks(tasksCount)
     var figures: [(StoreEngine, StoreFigures)] = []
@@ -124,6 +133,13 @@ func runStoreBenchmark(arguments: [String] = []) throws {
     }
 }
 
+/// How the synthetic results are shaped.
+private enum Synthetic {
+    /// 2: both effective-rank measures (as real results); 1: the entropy one only. Set once, before
+    /// any result is made, on the one thread the benchmark runs on.
+    nonisolated(unsafe) static var measures = 2
+}
+
 /// The benchmark's synthetic tasks.
 private func benchTasks(_ count: Int) -> [SweepTask] {
     let depths = [2, 3, 4, 5, 6]
@@ -180,7 +196,7 @@ private func measureStore(
         writing += clock() - t0
         cpu += processCPUSeconds() + (backend.map(serverCPUSeconds) ?? 0) - c0
     }
-    f.rowsPerSecond = Double(tasks.count * ranks) / writing
+    f.rowsPerSecond = Double(Synthetic.measures * tasks.count * ranks) / writing
     f.resultsPerSecond = Double(tasks.count) / writing
     f.resultsPerCPUSecond = Double(tasks.count) / cpu
     say(
@@ -331,9 +347,21 @@ private func syntheticResult(_ t: Int, ranks: Int, points: Int) -> SimulationRes
         let x = Double(k)
         return TrajectoryPoint(step: k * 20, loss: 1 / (x + offset), erank: 1 + x * 0.05, erankRatio: 1.1)
     }
-    return SimulationResult(
+    var result = SimulationResult(
         status: t % 50 == 0 ? .diverged : .finished, path: .spectral, steps: 1000,
         finalLoss: 1e-6 * Double(t % 1000 + 1),
         finalErank: 3.2, targets: (1...ranks).map { Double($0) * 0.9 }, intervals: intervals, predicted: predicted,
         trajectory: trajectory, seconds: 0.002)
+    // Every result carries both effective-rank measures, as real runs do: twice the interval rows.
+    guard Synthetic.measures == 2 else { return result }
+    result.ratio = RankIntervals(
+        targets: (1...ranks).map { 1 + Double($0 - 1) * 0.5 },
+        intervals: intervals.map { iv in
+            var r = iv
+            r.target = 1 + Double(iv.rank - 1) * 0.5
+            r.length += 3
+            r.end = r.end.map { $0 + 3 }
+            return r
+        }, predicted: predicted)
+    return result
 }

@@ -49,3 +49,32 @@ public enum Simulation {
         return FullPathSolver(instance: instance, initial: initial, eta: config.eta)
     }
 }
+
+extension Simulation {
+    /// The clean ground truth of `config` — spectrum, rank(Y) and the targets `t_r` under both
+    /// measures — without running anything (a target file's truth needs its SVD).
+    /// - Parameter config: a configuration (not validated here).
+    /// - Returns: the ground truth a run of `config` uses.
+    /// - Throws: `ParameterError` when LAPACK fails on a target file.
+    public static func groundTruth(_ config: SimulationConfig) throws(ParameterError) -> GroundTruth {
+        try ProblemInstance.truth(of: config)
+    }
+
+    /// The theory's predicted interval for each r = 1…rank(Y) (`TheoryPrediction.intervals`).
+    ///
+    /// The predictions are switch-on steps of the eigenvalues, a property of the spectrum's
+    /// dynamics and not of the effective-rank measure, so both measures carry the same ones. The
+    /// small-init gradient-flow theory assumes a square symmetric target with n×n factors
+    /// (`isSquareSymmetric`); elsewhere every prediction is null (start and end `nil`).
+    /// - Parameters:
+    ///   - config: the run's configuration.
+    ///   - truth: its ground truth.
+    /// - Returns: one prediction per r.
+    public static func predictions(_ config: SimulationConfig, truth: GroundTruth) -> [PredictedInterval] {
+        guard config.isSquareSymmetric else {
+            return (0..<truth.rank).map { PredictedInterval(rank: $0 + 1, start: nil, end: nil) }
+        }
+        return TheoryPrediction.intervals(
+            sortedEigenvalues: truth.sortedNonZero, depth: config.depth, alpha: config.factorScale, eta: config.eta)
+    }
+}

@@ -182,16 +182,18 @@ extension SimulationResult {
     /// Bytes of one trajectory point in the binary form: step, loss, erank, ratio (8 each) and
     /// the optional clean, relative and unobserved errors (1 + 8 each).
     public static let encodedBytesPerRecord = 59
-    /// Bytes per rank r: a target (8), a measured interval (rank 8, target 8, start 9, end 9,
-    /// length 8, middle error 9) and a predicted interval (rank 8, start 9, end 9).
-    public static let encodedBytesPerRank = 8 + 51 + 26
+    /// Bytes per rank r, under each of the two effective-rank measures: a target (8), a measured
+    /// interval (rank 8, target 8, start 9, end 9, length 8, middle error 9) and a predicted
+    /// interval (rank 8, start 9, end 9).
+    public static let encodedBytesPerRank = 2 * (8 + 51 + 26)
     /// Bytes of everything else in one result as it travels (`WireCodec`'s `results` message):
     /// the task key (4 + at most 128), seconds (8), outcome tag (1), status and path (2), steps,
     /// final loss and erank (24), three counts and the trajectory's (16), best step (9), best clean
     /// error (9), inside-interval flag (1), seconds (8), the recovery errors (final clean, final
     /// relative, final unobserved, best recovery error and step: 5 × 9) and the completion mask's
-    /// observed entries and unobserved lines (9 each).
-    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8 + 45 + 18
+    /// observed entries and unobserved lines (9 each), and the ratio measure's presence flag (1)
+    /// and its three counts (12).
+    public static let encodedFixedBytes = 132 + 8 + 1 + 2 + 24 + 16 + 9 + 9 + 1 + 8 + 45 + 18 + 13
 
     /// The largest binary form of a result with `ranks` per-rank entries and `records` points.
     /// - Parameters:

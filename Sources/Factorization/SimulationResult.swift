@@ -41,11 +41,11 @@ public struct TrajectoryPoint: Codable, Sendable, Hashable {
     }
 }
 
-/// The measured early-stopping interval for one rank r.
+/// The measured early-stopping interval for one rank r under one effective-rank measure.
 public struct IntervalStat: Codable, Sendable, Hashable {
     /// r, from 1 to rank(Y).
     public var rank: Int
-    /// `erank(Y_r)`.
+    /// The target `t_r`: the measure of `Y_r` (`erank(Y_r)` for the entropy measure).
     public var target: Double
     /// First step of the longest qualifying run, `nil` when no recorded step qualifies.
     public var start: Int?
@@ -84,6 +84,24 @@ public struct PredictedInterval: Codable, Sendable, Hashable {
     }
 }
 
+/// Targets, measured and predicted early-stopping intervals under one effective-rank measure
+/// (README, "Definitions").
+public struct RankIntervals: Codable, Sendable, Hashable {
+    /// `t_r`, the measure of the best rank-r approximation `Y_r`, for r = 1…rank(Y).
+    public var targets: [Double]
+    /// Measured intervals, one per r.
+    public var intervals: [IntervalStat]
+    /// Predicted intervals, one per r (start and end `nil` where the theory does not apply).
+    public var predicted: [PredictedInterval]
+
+    /// Creates a value from its members (see the properties).
+    public init(targets: [Double] = [], intervals: [IntervalStat] = [], predicted: [PredictedInterval] = []) {
+        self.targets = targets
+        self.intervals = intervals
+        self.predicted = predicted
+    }
+}
+
 /// Everything one run produces.
 public struct SimulationResult: Codable, Sendable, Hashable {
     /// How the run ended.
@@ -96,12 +114,17 @@ public struct SimulationResult: Codable, Sendable, Hashable {
     public var finalLoss: Double
     /// Effective rank at the last recorded step.
     public var finalErank: Double
-    /// `erank(Y_r)` for r = 1..rank(Y).
+    /// `erank(Y_r)` for r = 1..rank(Y) (entropy measure).
     public var targets: [Double]
-    /// Measured intervals, one per r.
+    /// Measured intervals under the entropy measure, one per r.
     public var intervals: [IntervalStat]
-    /// Predicted intervals, one per r.
+    /// Predicted intervals, one per r (the same under both measures: they are switch-on steps of
+    /// the eigenvalues, `TheoryPrediction`).
     public var predicted: [PredictedInterval]
+    /// Targets and intervals under the ratio measure `‖W‖_*/‖W‖_op`; `nil` only for a result read
+    /// from an upgraded store that could not recompute them (the store's `results.ratio_missing`
+    /// says why).
+    public var ratio: RankIntervals? = nil
     /// The recorded steps.
     public var trajectory: [TrajectoryPoint]
     /// For a noisy target: the recorded step with the smallest error to the clean Y.
@@ -148,5 +171,28 @@ public struct SimulationResult: Codable, Sendable, Hashable {
         self.bestCleanError = bestCleanError
         self.bestInsideInterval = bestInsideInterval
         self.seconds = seconds
+    }
+}
+
+extension SimulationResult {
+    /// Targets and intervals under one measure (`nil`: the ratio ones of an upgraded store that
+    /// could not recompute them). Setting the entropy measure to `nil` is ignored.
+    public subscript(measure: EffectiveRankMeasure) -> RankIntervals? {
+        get {
+            switch measure {
+            case .entropy: return RankIntervals(targets: targets, intervals: intervals, predicted: predicted)
+            case .ratio: return ratio
+            }
+        }
+        set {
+            switch measure {
+            case .entropy:
+                guard let newValue else { return }
+                targets = newValue.targets
+                intervals = newValue.intervals
+                predicted = newValue.predicted
+            case .ratio: ratio = newValue
+            }
+        }
     }
 }

@@ -34,18 +34,18 @@ struct ResultTable: Sendable {
             ("task_id", .int8), ("status", .text), ("path", .text), ("steps", .int8), ("final_loss", .float8),
             ("final_erank", .float8), ("seconds", .float8), ("best_step", .int8), ("best_error", .float8),
             ("best_inside", .int8), ("targets", .bytea), ("recorded", .float8), ("observed_entries", .int8),
-            ("unobserved_lines", .int8),
+            ("unobserved_lines", .int8), ("ratio_targets", .bytea), ("ratio_missing", .text),
         ], key: ["task_id"])
 
-    /// One row per rank (`SummaryStore.intervalRows`); a task recorded again has its rows replaced
-    /// (deleted, then inserted: its ranks may differ).
+    /// One row per effective-rank measure and rank (`SummaryStore.intervalRows`); a task recorded
+    /// again has its rows replaced (deleted, then inserted: its ranks may differ).
     static let intervals = ResultTable(
         name: "intervals",
         columns: [
-            ("task_id", .int8), ("rank", .int8), ("target", .float8), ("measured", .int8), ("start", .int8),
-            ("end", .int8), ("length", .int8), ("middle_error", .float8), ("predicted", .int8),
+            ("task_id", .int8), ("measure", .text), ("rank", .int8), ("target", .float8), ("measured", .int8),
+            ("start", .int8), ("end", .int8), ("length", .int8), ("middle_error", .float8), ("predicted", .int8),
             ("predicted_start", .float8), ("predicted_end", .float8),
-        ], key: ["task_id", "rank"])
+        ], key: ["task_id", "measure", "rank"])
 
     static let trajectories = ResultTable(
         name: "trajectories",

@@ -12,15 +12,18 @@ import Foundation
 /// (BIGINT, DOUBLE PRECISION, BYTEA, identity keys), so both engines always have the same tables.
 enum Schema {
     /// The schema version this build reads and writes.
-    static let version = 3
+    static let version = 4
 
     /// `PRAGMA application_id`: "dmfs" in ASCII.
     static let applicationID: Int32 = 0x646D_6673
 
     /// A step from one schema version to the next; run inside the opening transaction.
-    struct Migration {
+    struct Migration: Sendable {
         let from: Int
         let sql: String
+        /// Computes what SQL alone cannot, after every step's `sql` and after missing parameter
+        /// columns were added (so every task's configuration can be read back); same transaction.
+        var backfill: (@Sendable (any DatabaseDriver) throws(StoreError) -> Void)? = nil
     }
 
     /// Registered migrations, keyed by the version they start from.
@@ -28,6 +31,10 @@ enum Schema {
     /// - 1 → 2: the completion mask's observed entries and unobserved rows + columns per result.
     /// - 2 → 3: `tasks.host`, the host of the worker that ran the task's latest attempt (the
     ///   lifecycle columns `worker`, `started`, `attempts` are filled from then on as tasks start).
+    /// - 3 → 4: both effective-rank measures. `intervals` gets `measure` ('entropy', 'ratio') in
+    ///   its primary key, and `results` the ratio targets `ratio_targets` and `ratio_missing`; the
+    ///   existing interval rows become 'entropy' and the ratio rows and targets are computed
+    ///   (`MeasureUpgrade`).
     static let migrations: [Migration] = [
         // Version 2: the completion mask's observed entries and unobserved rows + columns per result
         // (NULL for the other problems, and for results recorded before version 2).
@@ -37,7 +44,42 @@ enum Schema {
                 + "ALTER TABLE results ADD COLUMN unobserved_lines INTEGER"),
         // Version 3: the worker's host per task (NULL for tasks that have not started since).
         Migration(from: 2, sql: "ALTER TABLE tasks ADD COLUMN host TEXT"),
+        // Version 4: the measure in the intervals' key (a new table: SQLite cannot change a primary
+        // key in place), the ratio targets per result, and the ratio rows computed by `MeasureUpgrade`.
+        Migration(
+            from: 3,
+            sql: intervalsTable(named: "intervals_v4") + "; "
+                + "INSERT INTO intervals_v4 (task_id, measure, rank, target, measured, start, \"end\", length, "
+                + "middle_error, predicted, predicted_start, predicted_end) "
+                + "SELECT task_id, 'entropy', rank, target, measured, start, \"end\", length, middle_error, "
+                + "predicted, predicted_start, predicted_end FROM intervals; "
+                + "DROP TABLE intervals; ALTER TABLE intervals_v4 RENAME TO intervals; "
+                + "ALTER TABLE results ADD COLUMN ratio_targets BLOB; "
+                + "ALTER TABLE results ADD COLUMN ratio_missing TEXT",
+            backfill: { db throws(StoreError) in try MeasureUpgrade.backfill(db) }),
     ]
+
+    /// `intervals`: one row per task, effective-rank measure and rank r that has a measured or a
+    /// predicted interval.
+    static func intervalsTable(named name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            task_id         INTEGER NOT NULL REFERENCES tasks (id),
+            measure         TEXT NOT NULL CHECK (measure IN ('entropy', 'ratio')),  -- EffectiveRankMeasure
+            rank            INTEGER NOT NULL,
+            target          REAL,
+            measured        INTEGER NOT NULL,  -- 1 when the result had an IntervalStat for this rank
+            start           INTEGER,
+            "end"           INTEGER,
+            length          INTEGER,
+            middle_error    REAL,
+            predicted       INTEGER NOT NULL,  -- 1 when the result had a PredictedInterval
+            predicted_start REAL,
+            predicted_end   REAL,
+            PRIMARY KEY (task_id, measure, rank)
+        ) WITHOUT ROWID
+        """
+    }
 
     /// `cluster_live`: the distributed runtime's live state, one row per sweep (`publishLiveState`).
     ///
@@ -164,28 +206,15 @@ enum Schema {
                 best_step   INTEGER,
                 best_error  REAL,
                 best_inside INTEGER,
-                targets     BLOB NOT NULL,     -- little-endian float64 per rank
+                targets     BLOB NOT NULL,     -- little-endian float64 per rank, entropy measure
                 recorded    REAL NOT NULL,
                 observed_entries INTEGER,      -- completion: entries the mask observes, else NULL
-                unobserved_lines INTEGER       -- completion: rows + columns with no observed entry
+                unobserved_lines INTEGER,      -- completion: rows + columns with no observed entry
+                ratio_targets BLOB,            -- the same, ratio measure; NULL: not known (ratio_missing)
+                ratio_missing TEXT             -- why ratio_targets is NULL (an upgraded store), else NULL
             )
             """,
-            """
-            CREATE TABLE intervals (
-                task_id         INTEGER NOT NULL REFERENCES tasks (id),
-                rank            INTEGER NOT NULL,
-                target          REAL,
-                measured        INTEGER NOT NULL,  -- 1 when the result had an IntervalStat for this rank
-                start           INTEGER,
-                "end"           INTEGER,
-                length          INTEGER,
-                middle_error    REAL,
-                predicted       INTEGER NOT NULL,  -- 1 when the result had a PredictedInterval
-                predicted_start REAL,
-                predicted_end   REAL,
-                PRIMARY KEY (task_id, rank)
-            ) WITHOUT ROWID
-            """,
+            intervalsTable(named: "intervals"),
             """
             CREATE TABLE trajectories (
                 task_id     INTEGER PRIMARY KEY REFERENCES tasks (id),
@@ -260,24 +289,31 @@ enum Schema {
             }
             let found =
                 Int(try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")?.stringValue ?? "") ?? 0
+            var steps: [Migration] = []
             if found != version {
-                guard migrate, found < version, !readOnly, let steps = migrationPath(from: found) else {
+                guard migrate, found < version, !readOnly, let path = migrationPath(from: found) else {
                     throw StoreError.schemaVersion(path: location, found: found, expected: version)
                 }
+                steps = path
                 for step in steps { try db.execute(ddl(step.sql, for: db.dialect)) }
                 try db.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", [.text(String(version))])
                 notes.append("upgraded from schema version \(found) to \(version)")
             }
+            // In the same transaction: a migration's backfill reads every task's configuration, so
+            // the parameter columns it lacks come first, and a failure leaves the store as it was.
+            let stored = try db.rows(
+                """
+                SELECT column_name FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'tasks' AND column_name LIKE 'p\\_%' ESCAPE '\\'
+                """
+            ).map { $0.string(at: 0) ?? "" }
+            let missing = try checkParameterColumns(stored, location: location, canAdd: migrate && !readOnly)
+            if !missing.isEmpty {
+                try addParameterColumns(missing, db)
+                notes.append("added parameter column(s) " + missing.map(\.name).joined(separator: ", "))
+            }
+            for step in steps { try step.backfill?(db) }
         }
-        let stored = try db.rows(
-            """
-            SELECT column_name FROM information_schema.columns
-            WHERE table_schema = current_schema() AND table_name = 'tasks' AND column_name LIKE 'p\\_%' ESCAPE '\\'
-            """
-        ).map { $0.string(at: 0) ?? "" }
-        let missing = try checkParameterColumns(stored, location: location, canAdd: migrate && !readOnly)
-        if !missing.isEmpty { try db.inTransaction { () throws(StoreError) in try addParameterColumns(missing, db) } }
-        if !missing.isEmpty { notes.append("added parameter column(s) " + missing.map(\.name).joined(separator: ", ")) }
         return notes
     }
 
@@ -342,7 +378,8 @@ enum Schema {
             try connection.execute("VACUUM INTO '\(backup.replacingOccurrences(of: "'", with: "''"))'")
             notes.append("backed up to \(backup)")
             try connection.transaction { () throws(StoreError) in
-                if let steps = migrationPath(from: version), !steps.isEmpty {
+                let steps = migrationPath(from: version) ?? []
+                if !steps.isEmpty {
                     for step in steps { try connection.execute(step.sql) }
                     try connection.execute("PRAGMA user_version = \(Schema.version)")
                     notes.append("upgraded from schema version \(version) to \(Schema.version)")
@@ -351,6 +388,8 @@ enum Schema {
                     try addParameterColumns(missing, connection)
                     notes.append("added parameter column(s) " + missing.map(\.name).joined(separator: ", "))
                 }
+                // After the parameter columns: a backfill reads every task's configuration.
+                for step in steps { try step.backfill?(connection) }
             }
         }
         if connection.mode != .readOnly {

@@ -58,7 +58,7 @@ extension SummaryStore {
             """
             SELECT \(Self.storedTaskColumns),
                 r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step, r.best_error,
-                r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
+                r.best_inside, r.targets, r.observed_entries, r.unobserved_lines, r.ratio_targets
             FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id LEFT JOIN results r ON r.task_id = t.id
             WHERE m.sweep_id = ? ORDER BY m.position
             """, [.integer(sweepID)]
@@ -71,10 +71,10 @@ extension SummaryStore {
 
         try database.forEachRow(
             """
-            SELECT t.key, i.rank, i.target, i.measured, i.start, i."end", i.length, i.middle_error, i.predicted,
-                i.predicted_start, i.predicted_end
+            SELECT t.key, i.measure, i.rank, i.target, i.measured, i.start, i."end", i.length, i.middle_error,
+                i.predicted, i.predicted_start, i.predicted_end
             FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id JOIN intervals i ON i.task_id = t.id
-            WHERE m.sweep_id = ? AND t.status = 'done' ORDER BY m.position, i.rank
+            WHERE m.sweep_id = ? AND t.status = 'done' ORDER BY m.position, i.measure, i.rank
             """, [.integer(sweepID)]
         ) { (intervals: Row) throws(StoreError) in
             guard let i = index[intervals.string(at: 0) ?? ""], out[i].result != nil else { return }
@@ -196,8 +196,9 @@ extension SummaryStore {
 
 extension SummaryStore {
     /// Decodes the `results` columns `status, path, steps, final_loss, final_erank, seconds,
-    /// best_step, best_error, best_inside, targets, observed_entries, unobserved_lines` starting at column `offset` (no intervals, no
-    /// trajectory); `nil` when the row has no result (a NULL status).
+    /// best_step, best_error, best_inside, targets, observed_entries, unobserved_lines,
+    /// ratio_targets` starting at column `offset` (no intervals, no trajectory); `nil` when the row
+    /// has no result (a NULL status).
     static func resultHead(_ s: Row, at offset: Int, key: TaskKey) throws(StoreError) -> SimulationResult? {
         if s.isNull(at: offset) { return nil }
         guard let status = RunStatus(rawValue: s.string(at: offset) ?? ""),
@@ -213,24 +214,29 @@ extension SummaryStore {
             bestInsideInterval: s.int(at: offset + 8).map { $0 != 0 }, seconds: s.double(at: offset + 5) ?? 0)
         result.observedEntries = s.int(at: offset + 10)
         result.unobservedLines = s.int(at: offset + 11)
+        // NULL: an upgraded store could not recompute them (`MeasureUpgrade`, `results.ratio_missing`).
+        result.ratio = s.data(at: offset + 12).map { RankIntervals(targets: PackedArray.doubles($0) ?? []) }
         return result
     }
 
-    /// Adds one `intervals` row (`rank, target, measured, start, end, length, middle_error,
-    /// predicted, predicted_start, predicted_end` from column `offset`) to a result.
+    /// Adds one `intervals` row (`measure, rank, target, measured, start, end, length, middle_error,
+    /// predicted, predicted_start, predicted_end` from column `offset`) to the result's intervals
+    /// of that measure; rows of an unknown measure are skipped.
     static func appendInterval(_ s: Row, at offset: Int, to result: inout SimulationResult) {
-        let rank = s.int(at: offset) ?? 0
-        if s.int(at: offset + 2) == 1 {
-            result.intervals.append(
+        guard let measure = EffectiveRankMeasure(rawValue: s.string(at: offset) ?? "") else { return }
+        let o = offset + 1
+        var m = result[measure] ?? RankIntervals()
+        let rank = s.int(at: o) ?? 0
+        if s.int(at: o + 2) == 1 {
+            m.intervals.append(
                 IntervalStat(
-                    rank: rank, target: s.double(at: offset + 1) ?? .nan, start: s.int(at: offset + 3),
-                    end: s.int(at: offset + 4), length: s.int(at: offset + 5) ?? 0,
-                    middleError: s.double(at: offset + 6)))
+                    rank: rank, target: s.double(at: o + 1) ?? .nan, start: s.int(at: o + 3),
+                    end: s.int(at: o + 4), length: s.int(at: o + 5) ?? 0, middleError: s.double(at: o + 6)))
         }
-        if s.int(at: offset + 7) == 1 {
-            result.predicted.append(
-                PredictedInterval(rank: rank, start: s.double(at: offset + 8), end: s.double(at: offset + 9)))
+        if s.int(at: o + 7) == 1 {
+            m.predicted.append(PredictedInterval(rank: rank, start: s.double(at: o + 8), end: s.double(at: o + 9)))
         }
+        result[measure] = m
     }
 
     /// Decodes the `trajectories` columns `steps, loss, erank, erank_ratio, clean_error` from

@@ -67,7 +67,8 @@ extension SummaryStore {
                     Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
                     Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
                     .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
-                    DatabaseValue(r.unobservedLines),
+                    DatabaseValue(r.unobservedLines), r.ratio.map { .blob(PackedArray.pack($0.targets)) } ?? .null,
+                    r.ratio == nil ? .text("the result carried no ratio measure") : .null,
                 ])
                 // Interval rows exist only for done tasks (results and state change together).
                 if wasDone { cleared.append(.integer(id)) }
@@ -231,15 +232,16 @@ extension SummaryStore {
             let head = try database.rows(
                 """
                 SELECT r.task_id, r.status, r.path, r.steps, r.final_loss, r.final_erank, r.seconds, r.best_step,
-                    r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines
+                    r.best_error, r.best_inside, r.targets, r.observed_entries, r.unobserved_lines, r.ratio_targets
                 FROM tasks t JOIN results r ON r.task_id = t.id WHERE t.key = ?
                 """, [.text(key.hex)]
             ).first, let id = head.int(at: 0), var result = try Self.resultHead(head, at: 1, key: key)
         else { return nil }
         for row in try database.rows(
             """
-            SELECT rank, target, measured, start, "end", length, middle_error, predicted, predicted_start, predicted_end
-            FROM intervals WHERE task_id = ? ORDER BY rank
+            SELECT measure, rank, target, measured, start, "end", length, middle_error, predicted, predicted_start,
+                predicted_end
+            FROM intervals WHERE task_id = ? ORDER BY measure, rank
             """, [.integer(id)])
         {
             Self.appendInterval(row, at: 0, to: &result)
@@ -264,8 +266,14 @@ extension SummaryStore {
         return result
     }
 
-    /// One row per rank that has a measured or a predicted interval (values after `task_id`).
+    /// The `intervals` rows of a result under both measures (values after `task_id`).
     static func intervalRows(_ r: SimulationResult) -> [[DatabaseValue]] {
+        EffectiveRankMeasure.allCases.flatMap { measure in r[measure].map { intervalRows($0, measure: measure) } ?? [] }
+    }
+
+    /// One row per rank that has a measured or a predicted interval under one measure (values after
+    /// `task_id`: measure, rank, target, …).
+    static func intervalRows(_ r: RankIntervals, measure: EffectiveRankMeasure) -> [[DatabaseValue]] {
         let measured = Dictionary(r.intervals.map { ($0.rank, $0) }, uniquingKeysWith: { a, _ in a })
         let predicted = Dictionary(r.predicted.map { ($0.rank, $0) }, uniquingKeysWith: { a, _ in a })
         let ranks = Set(measured.keys).union(predicted.keys).sorted()
@@ -274,9 +282,9 @@ extension SummaryStore {
             let p = predicted[rank]
             let target = m?.target ?? (rank >= 1 && rank <= r.targets.count ? r.targets[rank - 1] : nil)
             return [
-                .integer(rank), finite(target), DatabaseValue(m != nil), DatabaseValue(m?.start),
-                DatabaseValue(m?.end), DatabaseValue(m?.length), finite(m?.middleError), DatabaseValue(p != nil),
-                finite(p?.start), finite(p?.end),
+                .text(measure.rawValue), .integer(rank), finite(target), DatabaseValue(m != nil),
+                DatabaseValue(m?.start), DatabaseValue(m?.end), DatabaseValue(m?.length), finite(m?.middleError),
+                DatabaseValue(p != nil), finite(p?.start), finite(p?.end),
             ]
         }
     }

@@ -33,10 +33,16 @@ import Testing
                 let erank: Double = i == 0 && k == 1 ? .nan : 1 + Double(k) / 100
                 return TrajectoryPoint(step: 10 * k, loss: loss, erank: erank, erankRatio: 1.5)
             }
-            let result = SimulationResult(
+            var result = SimulationResult(
                 status: i % 5 == 4 ? .diverged : .finished, path: .spectral, steps: 10 * (points - 1),
                 finalLoss: Double(i), finalErank: 2, targets: [1, 2], intervals: intervals, predicted: [],
                 trajectory: trajectory, seconds: 0.25)
+            result.ratio = RankIntervals(
+                targets: [1, 1.5],
+                intervals: (1...2).map { r in
+                    IntervalStat(
+                        rank: r, target: 0.5 + 0.5 * Double(r), start: i + 1, end: i + 1 + 5 * r, length: 5 * r)
+                })
             batch.append(CompletedTask(key: tasks[i].key, result: result))
             if batch.count == 1000 {
                 try store.recordResults(batch)
@@ -99,13 +105,17 @@ import Testing
         let intervals = try jsonLines(
             try runProcess(["export", "--store", path, "--what", "intervals", "--format", "jsonl", "--out", "-"])
                 .stdout)
-        #expect(intervals.count == 10 * 2)
+        // Per task: the entropy rows (r = 1, 2), then the ratio rows, told apart by `measure`.
+        #expect(intervals.count == 10 * 2 * 2)
         for (n, object) in intervals.enumerated() {
-            let i = n / 2
+            let i = n / 4
+            let ratio = n % 4 >= 2
             let r = n % 2 + 1
+            #expect((object["measure"] as? String) == (ratio ? "ratio" : "entropy"))
             #expect((object["r"] as? NSNumber)?.intValue == r && (object["seed"] as? NSNumber)?.intValue == i)
             #expect(
-                (object["start"] as? NSNumber)?.intValue == i && (object["length"] as? NSNumber)?.intValue == 10 * r)
+                (object["start"] as? NSNumber)?.intValue == (ratio ? i + 1 : i)
+                    && (object["length"] as? NSNumber)?.intValue == (ratio ? 5 : 10) * r)
         }
 
         let out = dir.path("traj.jsonl")
@@ -177,6 +187,13 @@ import Testing
         #expect(large - small < 16 * 1024, "max RSS \(small) kB for 100 tasks, \(large) kB for 10,000")
     }
 
+    /// Every export's column names are unique (pandas would rename a repeated one to `name.1`): the
+    /// interval's target is `t_r`, since `target` is a parameter.
+    @Test(arguments: ExportQuery.Table.allCases) func columnNamesAreUnique(table: ExportQuery.Table) {
+        let columns = ExportQuery(table: table).columns
+        #expect(Set(columns).count == columns.count, "\(columns)")
+    }
+
     /// pandas reads every table with the right types and no post-processing: numbers as float64 or
     /// int64 (NaN where missing), words and the spectrum list as text, one row per task, rank or step.
     @Test func pandasReadsEveryTableWithNumericColumns() throws {
@@ -199,12 +216,14 @@ import Testing
             r = pd.read_csv(d + "/results.csv")
             i = pd.read_csv(d + "/intervals.csv")
             t = pd.read_csv(d + "/trajectories.csv")
-            assert len(r) == 11 and len(i) == 20 and len(t) == 40, (len(r), len(i), len(t))
+            assert len(r) == 11 and len(i) == 40 and len(t) == 40, (len(r), len(i), len(t))
             for c in ["final_loss", "seconds", "steps_run", "rank_drops", "alpha", "depth"]:
                 assert pd.api.types.is_numeric_dtype(r[c]), (c, r[c].dtype)
             assert r["spectrum"].tolist()[0] == "10.0,5.0" and r["status"].iloc[-1] == "failed"
             assert r["final_loss"].isna().sum() == 1 and r["final_loss"].iloc[3] == 3.0
             assert pd.api.types.is_integer_dtype(i["length"]) and i["r"].tolist()[:4] == [1, 2, 1, 2]
+            assert i["measure"].tolist()[:4] == ["entropy", "entropy", "ratio", "ratio"], i["measure"].tolist()[:4]
+            assert i[i.measure == "ratio"]["t_r"].tolist()[:2] == [1.0, 1.5], i[["measure", "r", "t_r"]][:4]
             assert pd.api.types.is_float_dtype(t["erank"]) and t["erank"].isna().sum() == 1
             assert t.groupby("seed")["step"].max().eq(30).all()
             print("ok")

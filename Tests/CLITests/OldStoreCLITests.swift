@@ -181,6 +181,8 @@ import Testing
             uri, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
         ).split(separator: "\n").map(String.init)
         for table in stored where !tables.contains(table) { sql.append("DROP TABLE \(table) CASCADE") }
+        // Before schema 4 intervals had one row per task and rank: the entropy measure's.
+        sql.append("DELETE FROM intervals WHERE measure <> 'entropy'")
         for table in ["tasks", "results", "intervals", "trajectories"] {
             let keep = try sqlite3(fixture, "SELECT name FROM pragma_table_info('\(table)')").split(separator: "\n")
             let have = try TestPostgres.psql(
@@ -190,6 +192,8 @@ import Testing
                 sql.append("ALTER TABLE \(table) DROP COLUMN \"\(column)\"")
             }
         }
+        // Dropping `measure` dropped the key it was part of; the fixture's key is (task_id, rank).
+        sql.append("ALTER TABLE intervals ADD PRIMARY KEY (task_id, rank)")
         let parameters = try sqlite3(fixture, "SELECT value FROM meta WHERE key = 'parameters'")
         sql.append("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         sql.append("UPDATE meta SET value = '\(parameters)' WHERE key = 'parameters'")

@@ -43,11 +43,11 @@ import Testing
     /// Every stored number of every result, exactly (reals as %.17g, arrays as hex), by task key.
     static let resultsDump = """
         SELECT t.key, r.status, r.path, r.steps, printf('%.17g|%.17g|%.17g', r.final_loss, r.final_erank, r.best_error),
-          r.best_step, r.best_inside, hex(r.targets),
-          (SELECT group_concat(rank || ':' || printf('%.17g', coalesce(target, 0)) || ':' || coalesce(start, '') || ':'
+          r.best_step, r.best_inside, hex(r.targets), hex(r.ratio_targets),
+          (SELECT group_concat(measure || ':' || rank || ':' || printf('%.17g', coalesce(target, 0)) || ':' || coalesce(start, '') || ':'
              || coalesce("end", '') || ':' || coalesce(length, '') || ':' || printf('%.17g', coalesce(middle_error, 0))
              || ':' || printf('%.17g|%.17g', coalesce(predicted_start, 0), coalesce(predicted_end, 0)), ';')
-           FROM (SELECT * FROM intervals i WHERE i.task_id = t.id ORDER BY rank)),
+           FROM (SELECT * FROM intervals i WHERE i.task_id = t.id ORDER BY measure, rank)),
           (SELECT hex(steps) || hex(loss) || hex(erank) || hex(erank_ratio) || coalesce(hex(clean_error), '')
            FROM trajectories j WHERE j.task_id = t.id)
         FROM tasks t JOIN results r ON r.task_id = t.id ORDER BY t.key
@@ -86,6 +86,14 @@ import Testing
         let firstDifference = a.indices.first { $0 >= b.count || a[$0] != b[$0] }
         #expect(firstDifference == nil, "first difference: \(firstDifference.map { a[$0].prefix(300) } ?? "")")
         #expect(try Self.sql(distributed, "SELECT count(DISTINCT worker) FROM tasks") == ["2"])
+        // Both measures crossed the wire (protocol 5) and the inline runner: every result has its
+        // ratio targets and as many ratio rows as entropy rows.
+        for store in [distributed, inline] {
+            #expect(try Self.sql(store, "SELECT count(*) FROM results WHERE ratio_targets IS NULL") == ["0"])
+            #expect(
+                try Self.sql(store, "SELECT measure, count(*) FROM intervals GROUP BY measure ORDER BY measure")
+                    == ["entropy|1440", "ratio|1440"])
+        }
     }
 
     @Test func runWithTwoWorkersStoresEveryTaskOnce() throws {

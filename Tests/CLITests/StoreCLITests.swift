@@ -154,10 +154,6 @@ import Testing
             "--sort: no output column 'depth=7'"
         ),
         (["--metric", "monotone", "--measure", "nuclear"], "--measure: expected one of entropy|ratio, got 'nuclear'"),
-        (
-            ["--metric", "interval.length", "--rank", "1", "--measure", "ratio"],
-            "--measure ratio: interval.length is measured with the entropy effective rank only"
-        ),
     ])
     func badQueriesExitTwoWithOneLine(extra: [String], message: String) throws {
         let dir = try TemporaryDirectory(prefix: "cli-bad")

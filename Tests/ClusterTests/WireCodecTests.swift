@@ -43,6 +43,22 @@ func sampleResult() -> SimulationResult {
     result.bestRecoveryStep = 10
     result.observedEntries = 17
     result.unobservedLines = 3
+    // Version 5: the ratio measure's own targets and intervals (different numbers from the entropy ones).
+    result.ratio = RankIntervals(
+        targets: [1, 1.5, 1.75],
+        intervals: [
+            IntervalStat(rank: 1, target: 1, start: 20, end: 70, length: 50, middleError: 0.375),
+            IntervalStat(rank: 2, target: 1.5, start: 80, end: 80, length: 0, middleError: nil),
+            IntervalStat(rank: 3, target: 1.75, start: nil, end: nil, length: 0, middleError: nil),
+        ],
+        predicted: [PredictedInterval(rank: 1, start: 12.5, end: nil)])
+    return result
+}
+
+/// `sampleResult()` without the ratio measure (a result read from a store that could not recompute it).
+func sampleResultWithoutRatio() -> SimulationResult {
+    var result = sampleResult()
+    result.ratio = nil
     return result
 }
 
@@ -70,6 +86,7 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
                 [
                     WireResult(key: key(1), outcome: .success(sampleResult()), seconds: 0.5),
                     WireResult(key: key(2), outcome: .failure("n: must be ≥ 1"), seconds: 0),
+                    WireResult(key: key(4), outcome: .success(sampleResultWithoutRatio()), seconds: 0.25),
                     WireResult(key: key(3), outcome: .failure("cannot be sent"), seconds: 2, isFinal: true),
                 ]),
             .ack(batch: 1 << 40),
@@ -88,6 +105,25 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             #expect(Array(frames[0].prefix(4)) == Array("DMFS".utf8))
             #expect(try WireCodec.decode(frames).get() == m)
         }
+    }
+
+    /// Protocol 5: both measures' intervals travel, a missing ratio measure stays missing, and a
+    /// peer of protocol 4 (whose results lack them) is refused by its version, not misread.
+    @Test func bothMeasuresTravelAndVersionFourIsRefused() throws {
+        for result in [sampleResult(), sampleResultWithoutRatio()] {
+            let m = WireMessage.results(batch: 1, [WireResult(key: key(1), outcome: .success(result), seconds: 1)])
+            guard case .results(_, let back) = try WireCodec.decode(WireCodec.encode(m)).get(),
+                case .success(let decoded) = back.first?.outcome
+            else {
+                Issue.record("not a results message")
+                return
+            }
+            #expect(decoded.ratio == result.ratio && decoded[.entropy] == result[.entropy])
+        }
+        var frames = WireCodec.encode(.ready(credit: 1))
+        #expect(WireCodec.version == 5)
+        frames[0][4] = 4
+        #expect(WireCodec.decode(frames) == .failure(.unsupportedVersion(4)))
     }
 
     @Test func configRoundTripKeepsEveryParameter() throws {
@@ -221,6 +257,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
         result.bestRecoveryStep = 1
         result.observedEntries = 7
         result.unobservedLines = 1
+        result.ratio = RankIntervals(
+            targets: result.targets, intervals: result.intervals, predicted: result.predicted)
         return result
     }
 

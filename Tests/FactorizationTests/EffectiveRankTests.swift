@@ -49,4 +49,32 @@ import Testing
         #expect(truth.order.prefix(5).map { truth.eigenvalues[$0] } == [10, 5, 2, 1, 0.5])
         for (t, e) in zip(truth.targets, [1.000, 1.890, 2.519, 2.966, 3.261]) { #expect(abs(t - e) < 5e-4) }
     }
+
+    /// Under the ratio measure t_r = (|λ_(1)| + … + |λ_(r)|) / |λ_(1)|: 1, 1.5, 1.7, 1.8, 1.85 by
+    /// hand for λ = 10, 5, 2, 1, 0.5 (order and signs do not matter), and a run of the worked
+    /// example (paper-notes) climbs through every one of them.
+    @Test func ratioTargetsAndTheWorkedExampleStaircase() throws {
+        let truth = GroundTruth(eigenvalues: [0.5, -10, 0, 2, 5, 1])
+        for (t, e) in zip(truth.ratioTargets, [1, 1.5, 1.7, 1.8, 1.85]) { #expect(abs(t - e) < 1e-15) }
+        #expect(truth.targets(.ratio) == truth.ratioTargets && truth.targets(.entropy) == truth.targets)
+        var config = SimulationConfig()
+        config.spectrum = [10, 5, 2, 1, 0.5]
+        config.depth = 3
+        config.alpha = 0.05
+        config.eta = 0.02
+        config.steps = 3000
+        config.recordEvery = 10
+        config.tolerance = 0.02
+        let result = try Simulation.run(config)
+        let ratio = try #require(result.ratio)
+        #expect(ratio.predicted == result.predicted)
+        let starts = ratio.intervals.compactMap(\.start)
+        #expect(starts.count == 5 && starts == starts.sorted())
+        // Inside each interval the recorded ratio is within the tolerance of its target.
+        for iv in ratio.intervals {
+            for p in result.trajectory where p.step >= iv.start! && p.step <= iv.end! {
+                #expect(abs(p.erankRatio - iv.target) <= 0.02)
+            }
+        }
+    }
 }

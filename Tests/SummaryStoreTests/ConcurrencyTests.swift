@@ -38,7 +38,7 @@ import Testing
                             try store.aggregate(length).rows.map(\.count).reduce(0, +)
                         )
                     }
-                    if done % batchSize != 0 || results != done || intervals != 3 * done || measured > intervals {
+                    if done % batchSize != 0 || results != done || intervals != 2 * 3 * done || measured > intervals {
                         seen.values.withLock { $0.append("done \(done) results \(results) intervals \(intervals)") }
                     }
                     seen.snapshots.withLock { $0 += 1 }

@@ -53,16 +53,69 @@ enum Fixtures {
                 erankRatio: 1 + Double(k) * 0.25,
                 cleanError: noisy ? 0.5 / Double(k + 1) : nil)
         }
-        return SimulationResult(
+        var result = SimulationResult(
             status: status, path: .spectral, steps: 40 + seed, finalLoss: 1e-3 * (s + 1), finalErank: 2 + 0.001 * s,
             targets: (1...ranks).map { Double($0) * 0.9 }, intervals: intervals, predicted: predicted,
             trajectory: trajectory, bestStep: noisy ? 20 : nil, bestCleanError: noisy ? 0.125 + s : nil,
             bestInsideInterval: noisy ? seed % 2 == 0 : nil, seconds: 0.5 + s / 1000)
+        result.ratio = ratio(seed: seed, ranks: ranks)
+        return result
     }
 
     /// A fresh store in a temporary directory (kept alive by the returned directory).
     static func store() throws -> (TemporaryDirectory, SummaryStore) {
         let dir = try TemporaryDirectory(prefix: "store-test")
         return (dir, try SummaryStore(path: dir.path("s.sqlite"), create: true))
+    }
+}
+
+extension Fixtures {
+    /// The ratio measure's part of `result(seed:)`: targets, intervals and predictions that differ
+    /// from the entropy ones (so a store that mixed them up would be caught).
+    static func ratio(seed: Int, ranks: Int = 3) -> RankIntervals {
+        let s = Double(seed)
+        return RankIntervals(
+            targets: (1...ranks).map { 1 + Double($0 - 1) * 0.4 },
+            intervals: (1...ranks).map { r in
+                r == 1 && seed % 4 == 0
+                    ? IntervalStat(rank: r, target: 1, start: nil, end: nil, length: 0)
+                    : IntervalStat(
+                        rank: r, target: 1 + Double(r - 1) * 0.4, start: 120 * r + seed, end: 120 * r + seed + 7 * r,
+                        length: 7 * r, middleError: 0.02 * s + Double(r))
+            },
+            predicted: (1...ranks).map { r in
+                PredictedInterval(rank: r, start: 95.5 * Double(r) + s, end: r == ranks ? nil : 190.25 * Double(r) + s)
+            })
+    }
+
+    /// Turns a current (version-4) store back into the shape a version-3 build wrote: `intervals`
+    /// without `measure` (its entropy rows only), `results` without the ratio targets, version 3.
+    /// - Parameter store: a store on either engine.
+    static func downgradeToVersion3(_ store: SummaryStore) throws {
+        let db = store.database
+        let old = """
+            CREATE TABLE intervals_v3 (
+                task_id INTEGER NOT NULL REFERENCES tasks (id), rank INTEGER NOT NULL, target REAL,
+                measured INTEGER NOT NULL, start INTEGER, "end" INTEGER, length INTEGER, middle_error REAL,
+                predicted INTEGER NOT NULL, predicted_start REAL, predicted_end REAL,
+                PRIMARY KEY (task_id, rank)
+            ) WITHOUT ROWID
+            """
+        try db.inTransaction { () throws(StoreError) in
+            try db.run(Schema.ddl(old, for: db.dialect), [])
+            try db.run(
+                """
+                INSERT INTO intervals_v3 SELECT task_id, rank, target, measured, start, "end", length, middle_error,
+                    predicted, predicted_start, predicted_end FROM intervals WHERE measure = 'entropy'
+                """, [])
+            try db.run("DROP TABLE intervals", [])
+            try db.run("ALTER TABLE intervals_v3 RENAME TO intervals", [])
+            try db.run("ALTER TABLE results DROP COLUMN ratio_targets", [])
+            try db.run("ALTER TABLE results DROP COLUMN ratio_missing", [])
+            switch db.dialect.engine {
+            case .sqlite: try db.run("PRAGMA user_version = 3", [])
+            case .postgresql: try db.run("UPDATE meta SET value = '3' WHERE key = 'schema_version'", [])
+            }
+        }
     }
 }

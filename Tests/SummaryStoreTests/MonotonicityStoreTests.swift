@@ -95,9 +95,10 @@ import Testing
         #expect(try reopened.aggregate(query).rows[0].count == 11)
     }
 
-    @Test func ratioIntervalsAreRefusedWithAReason() throws {
-        #expect(throws: QueryError.self) {
-            try AggregateQuery(metrics: [Metric(parsing: "interval.length")], rank: 1, measure: .ratio)
-        }
+    /// `--measure` applies to interval metrics too (they were refused before the store kept both).
+    @Test func ratioIntervalsAreAQueryOfTheirOwn() throws {
+        let query = try AggregateQuery(metrics: [Metric(parsing: "interval.length")], rank: 1, measure: .ratio)
+        #expect(query.sql(sweepID: nil).text.contains("i.measure = ?"))
+        #expect(query.sql(sweepID: nil).values.contains(.text("ratio")))
     }
 }

@@ -46,7 +46,10 @@ import Testing
         #expect(sweeps.map(\.counts.done) == [8, 4])
         let live = try store.liveStates()
         #expect(Array(live.keys) == ["fixture-estimation"])
-        #expect(try Self.sqlite3(path, "SELECT count(*) FROM intervals") == ["32"])
+        // The release's 32 interval rows are the entropy measure's; the upgrade adds the ratio ones.
+        #expect(
+            try Self.sqlite3(path, "SELECT measure, count(*) FROM intervals GROUP BY measure ORDER BY measure")
+                == ["entropy|32", "ratio|32"])
     }
 
     /// Every stored result is rebuilt with the trajectory length and final loss the file holds.

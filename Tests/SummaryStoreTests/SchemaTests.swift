@@ -18,7 +18,7 @@ import Testing
         _ = try SummaryStore(path: dir.path("s.sqlite"), readOnly: true)
     }
 
-    @Test(arguments: [0, 4, 99])
+    @Test(arguments: [0, 5, 99])
     func otherSchemaVersionIsRefusedNamingBothVersions(version: Int) throws {
         let dir = try TemporaryDirectory(prefix: "store-version")
         let path = dir.path("s.sqlite")
@@ -49,6 +49,7 @@ import Testing
             let store = try SummaryStore(path: path, create: true)
             try store.registerSweep(name: "s", spec: "", tasks: tasks)
             try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0), worker: "w")])
+            try Fixtures.downgradeToVersion3(store)
             try store.connection.execute("ALTER TABLE tasks DROP COLUMN host")
             try store.connection.execute("PRAGMA user_version = 2")
         }
@@ -57,7 +58,7 @@ import Testing
             refused?.description.contains("'dmfsweep store upgrade --store \(path)' upgrades it in place")
                 == true)
         let store = try SummaryStore(path: path, migrate: true)
-        #expect(try store.connection.scalarInt("PRAGMA user_version") == 3)
+        #expect(try store.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)
         #expect(try store.task(tasks[0].key)?.state == .done && store.task(tasks[0].key)?.host == nil)
         try store.markRunning([TaskStart(key: tasks[1].key, worker: "w", host: "node2", started: Date())])
         #expect(try store.task(tasks[1].key)?.host == "node2")
@@ -136,6 +137,7 @@ import Testing
         let tasks = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 1)
         try store.registerSweep(name: "a", spec: "name: a", tasks: tasks)
         try store.recordResults([CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 0))])
+        try Fixtures.downgradeToVersion3(store)
         try store.connection.execute(
             "ALTER TABLE results DROP COLUMN observed_entries; ALTER TABLE results DROP COLUMN unobserved_lines; "
                 + "ALTER TABLE tasks DROP COLUMN host; PRAGMA user_version = 1")

@@ -45,7 +45,8 @@ import Testing
         try store.recordResults([CompletedTask(key: tasks[0].key, result: changed)])
         #expect(try rowCount(store, "results") == 4)
         #expect(try rowCount(store, "trajectories") == 4)
-        #expect(try rowCount(store, "intervals") == 3 * 3 + 2)
+        // Per measure (entropy and ratio): three ranks for three tasks, two for the changed one.
+        #expect(try rowCount(store, "intervals") == 2 * (3 * 3 + 2))
         #expect(try store.result(for: tasks[0].key) == changed)
         #expect(try store.statusCounts(sweep: "s").done == 4)
     }

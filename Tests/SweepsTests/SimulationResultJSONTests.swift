@@ -23,13 +23,28 @@ import Testing
             + #""final_clean_error":null,"final_error":null,"final_unobserved_error":null,"best_recovery_error":null,"#
             + #""best_recovery_step":null,"targets":[1.0,1.5],"#
             + #""intervals":[{"rank":1,"target":1.0,"start":3,"end":null,"length":0,"middle_error":0.25}],"#
-            + #""predicted":[{"rank":1,"start":2.5,"end":null}],"best_step":null,"best_clean_error":null,"#
+            + #""predicted":[{"rank":1,"start":2.5,"end":null}],"ratio":null,"best_step":null,"best_clean_error":null,"#
             + #""best_inside_interval":false,"seconds":0.125"#
         let trajectory =
             #","trajectory":[{"step":0,"loss":100.0,"erank":1e+16,"erank_ratio":0.1},"#
             + #"{"step":10,"loss":0.5,"erank":1.0,"erank_ratio":1e-05,"clean_error":3.0}]"#
         #expect(Self.result.json(includeTrajectory: false) == head + "}")
         #expect(Self.result.json() == head + trajectory + "}")
+    }
+
+    /// The ratio measure's targets, intervals and predictions are an object `ratio` after `predicted`,
+    /// with the same keys as the entropy measure's at the top level.
+    @Test func ratioMeasureIsAnObjectOfItsOwn() {
+        var result = Self.result
+        result.ratio = RankIntervals(
+            targets: [1.0, 1.25],
+            intervals: [IntervalStat(rank: 1, target: 1.0, start: 5, end: 9, length: 4, middleError: nil)],
+            predicted: [PredictedInterval(rank: 1, start: 2.5, end: nil)])
+        let expected =
+            #""predicted":[{"rank":1,"start":2.5,"end":null}],"ratio":{"targets":[1.0,1.25],"#
+            + #""intervals":[{"rank":1,"target":1.0,"start":5,"end":9,"length":4,"middle_error":null}],"#
+            + #""predicted":[{"rank":1,"start":2.5,"end":null}]},"best_step":null,"#
+        #expect(result.json(includeTrajectory: false).contains(expected))
     }
 
     /// The completion mask's counts follow `seconds`, for completion results only (the other

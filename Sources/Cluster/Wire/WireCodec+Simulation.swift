@@ -67,22 +67,7 @@ extension WireCodec {
         w.i64(s.steps)
         w.f64(s.finalLoss)
         w.f64(s.finalErank)
-        w.f64Array(s.targets)
-        w.count(s.intervals.count)
-        for i in s.intervals {
-            w.i64(i.rank)
-            w.f64(i.target)
-            w.optionalI64(i.start)
-            w.optionalI64(i.end)
-            w.i64(i.length)
-            w.optionalF64(i.middleError)
-        }
-        w.count(s.predicted.count)
-        for p in s.predicted {
-            w.i64(p.rank)
-            w.optionalF64(p.start)
-            w.optionalF64(p.end)
-        }
+        encodeRankIntervals(s[.entropy]!, into: &w)
         w.count(s.trajectory.count)
         for t in s.trajectory {
             w.i64(t.step)
@@ -108,14 +93,32 @@ extension WireCodec {
         w.optionalI64(s.bestRecoveryStep)
         w.optionalI64(s.observedEntries)
         w.optionalI64(s.unobservedLines)
+        // Version 5: the ratio measure's targets and intervals (0: absent, 1: present).
+        w.u8(s.ratio == nil ? 0 : 1)
+        if let ratio = s.ratio { encodeRankIntervals(ratio, into: &w) }
     }
 
-    static func decodeSimulationResult(_ r: inout ByteReader) throws(WireError) -> SimulationResult {
-        let status = try enumValue(&r, RunStatus.allCases, "status")
-        let path = try enumValue(&r, SolverPath.allCases, "path")
-        let steps = try r.i64()
-        let finalLoss = try r.f64()
-        let finalErank = try r.f64()
+    /// Targets, measured intervals and predictions of one measure.
+    static func encodeRankIntervals(_ m: RankIntervals, into w: inout ByteWriter) {
+        w.f64Array(m.targets)
+        w.count(m.intervals.count)
+        for i in m.intervals {
+            w.i64(i.rank)
+            w.f64(i.target)
+            w.optionalI64(i.start)
+            w.optionalI64(i.end)
+            w.i64(i.length)
+            w.optionalF64(i.middleError)
+        }
+        w.count(m.predicted.count)
+        for p in m.predicted {
+            w.i64(p.rank)
+            w.optionalF64(p.start)
+            w.optionalF64(p.end)
+        }
+    }
+
+    static func decodeRankIntervals(_ r: inout ByteReader) throws(WireError) -> RankIntervals {
         let targets = try r.f64Array()
         var intervals: [IntervalStat] = []
         for _ in 0..<(try r.count(minimumElementSize: 27)) {
@@ -135,6 +138,16 @@ extension WireCodec {
             let end = try r.optionalF64()
             predicted.append(PredictedInterval(rank: rank, start: start, end: end))
         }
+        return RankIntervals(targets: targets, intervals: intervals, predicted: predicted)
+    }
+
+    static func decodeSimulationResult(_ r: inout ByteReader) throws(WireError) -> SimulationResult {
+        let status = try enumValue(&r, RunStatus.allCases, "status")
+        let path = try enumValue(&r, SolverPath.allCases, "path")
+        let steps = try r.i64()
+        let finalLoss = try r.f64()
+        let finalErank = try r.f64()
+        let entropy = try decodeRankIntervals(&r)
         let points = try r.count(minimumElementSize: 35)
         var trajectory: [TrajectoryPoint] = []
         trajectory.reserveCapacity(points)
@@ -162,9 +175,10 @@ extension WireCodec {
         }
         let seconds = try r.f64()
         var result = SimulationResult(
-            status: status, path: path, steps: steps, finalLoss: finalLoss, finalErank: finalErank, targets: targets,
-            intervals: intervals, predicted: predicted, trajectory: trajectory, bestStep: bestStep,
-            bestCleanError: bestError, bestInsideInterval: inside, seconds: seconds)
+            status: status, path: path, steps: steps, finalLoss: finalLoss, finalErank: finalErank,
+            targets: entropy.targets, intervals: entropy.intervals, predicted: entropy.predicted,
+            trajectory: trajectory, bestStep: bestStep, bestCleanError: bestError, bestInsideInterval: inside,
+            seconds: seconds)
         result.finalCleanError = try r.optionalF64()
         result.finalError = try r.optionalF64()
         result.finalUnobservedError = try r.optionalF64()
@@ -172,6 +186,11 @@ extension WireCodec {
         result.bestRecoveryStep = try r.optionalI64()
         result.observedEntries = try r.optionalI64()
         result.unobservedLines = try r.optionalI64()
+        switch try r.u8() {
+        case 0: result.ratio = nil
+        case 1: result.ratio = try decodeRankIntervals(&r)
+        default: throw WireError.invalidValue(r.context, "ratio")
+        }
         return result
     }
 

@@ -15,7 +15,8 @@ public enum WireCodec {
     /// 4: the configuration is written from the parameter registry (tagged values; new parameters
     /// rows, symmetric, width, alpha_scope, target, clean, mask) and the result carries the
     /// recovery errors (besides 3's mask counts).
-    public static let version: UInt8 = 4
+    /// 5: the result carries targets and intervals under the ratio measure as well.
+    public static let version: UInt8 = 5
     /// The protocol tag that starts every header frame.
     public static let tag: [UInt8] = Array("DMFS".utf8)
     /// Default largest accepted message (header + body), in bytes.
@@ -31,7 +32,10 @@ public enum WireCodec {
     public static func encodedSizeBound(_ result: WireResult) -> Int {
         switch result.outcome {
         case .success(let s):
-            let ranks = max(s.targets.count, s.intervals.count, s.predicted.count)
+            let ratio = s.ratio ?? RankIntervals()
+            let ranks = max(
+                s.targets.count, s.intervals.count, s.predicted.count, ratio.targets.count, ratio.intervals.count,
+                ratio.predicted.count)
             return SimulationResult.encodedSizeBound(ranks: ranks, records: s.trajectory.count)
         case .failure(let message):
             return 4 + result.key.hex.utf8.count + 8 + 1 + 4 + message.utf8.count

@@ -150,7 +150,11 @@ final class ComputePool: Sendable {
     }
 
     /// What a no-op task returns.
-    static let noopResult = SimulationResult(
-        status: .finished, path: .spectral, steps: 0, finalLoss: 0, finalErank: 0, targets: [], intervals: [],
-        predicted: [], trajectory: [], seconds: 0)
+    static let noopResult: SimulationResult = {
+        var result = SimulationResult(
+            status: .finished, path: .spectral, steps: 0, finalLoss: 0, finalErank: 0, targets: [], intervals: [],
+            predicted: [], trajectory: [], seconds: 0)
+        result.ratio = RankIntervals()  // rank 0 under both measures, not "unknown"
+        return result
+    }()
 }

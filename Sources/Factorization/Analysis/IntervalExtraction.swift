@@ -46,6 +46,34 @@ public enum IntervalExtraction {
         return best
     }
 
+    /// The measured early-stopping interval for each r = 1…`targets.count`: the longest run of
+    /// recorded points with `|value − t_r| ≤ tolerance` (`longestRun`), its first and last step and
+    /// length, and the error to `Y_r` at the point nearest its middle.
+    /// - Parameters:
+    ///   - values: the effective rank (one measure) at each recorded point.
+    ///   - steps: the recorded steps, increasing; as many as `values`.
+    ///   - targets: `t_r` under the same measure, r = 1…R.
+    ///   - tolerance: the allowed distance from the target.
+    ///   - middleError: `‖W(k) − Y_r‖_F` for a point index and r, `nil` when not recorded.
+    /// - Returns: R intervals, rank 1 first; an empty one (start and end `nil`, length 0) where
+    ///   no point qualifies.
+    public static func intervals(
+        values: [Double], steps: [Int], targets: [Double], tolerance: Double,
+        middleError: (_ index: Int, _ rank: Int) -> Double? = { _, _ in nil }
+    ) -> [IntervalStat] {
+        targets.indices.map { i in
+            let r = i + 1
+            let t = targets[i]
+            guard let run = longestRun(values: values, steps: steps, target: t, tolerance: tolerance) else {
+                return IntervalStat(rank: r, target: t, start: nil, end: nil, length: 0)
+            }
+            return IntervalStat(
+                rank: r, target: t, start: steps[run.first], end: steps[run.last],
+                length: steps[run.last] - steps[run.first],
+                middleError: middleError(middleIndex(of: run, steps: steps), r))
+        }
+    }
+
     /// The index of the point of `run` whose step is nearest the run's middle step
     /// `(steps[first] + steps[last]) / 2`; on a tie the earlier point.
     /// - Parameters:

@@ -1,12 +1,3 @@
-/// Which effective rank a figure, query or interval uses (README, "Definitions").
-public enum EffectiveRankMeasure: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Roy and Vetterli's entropy effective rank `exp(−Σ p_i log p_i)`, `p_i = σ_i / Σ_j σ_j`
-    /// (`EffectiveRank.royVetterli`; the trajectory's `erank`).
-    case entropy
-    /// The ratio `‖W‖_* / ‖W‖_op` (`EffectiveRank.nuclearToOperatorRatio`; the trajectory's `erank_ratio`).
-    case ratio
-}
-
 /// Whether a run's effective rank increases monotonically after its initial descent — the seed
 /// paper's claim that, apart from a few initial steps, it does (Chou et al., arXiv:2011.13772).
 ///

@@ -11,8 +11,10 @@ public struct GroundTruth: Sendable {
     public let order: [Int]
     /// rank(Y): the number of non-zero eigenvalues.
     public let rank: Int
-    /// `t_r = erank(Y_r)` for r = 1…rank.
+    /// `t_r = erank(Y_r)` for r = 1…rank (Roy–Vetterli entropy effective rank).
     public let targets: [Double]
+    /// `t_r = ‖Y_r‖_* / ‖Y_r‖_op = Σ_{i≤r} |λ_(i)| / |λ_(1)|` for r = 1…rank (the ratio measure).
+    public let ratioTargets: [Double]
 
     /// The ground truth for a list of eigenvalues.
     /// - Parameter eigenvalues: the eigenvalues λ of Y, in any order.
@@ -23,7 +25,30 @@ public struct GroundTruth: Sendable {
             return x != y ? x > y : a < b
         }
         rank = eigenvalues.filter { $0 != 0 }.count
-        targets = Self.nestedEffectiveRanks(order.prefix(rank).map { abs(eigenvalues[$0]) })
+        let magnitudes = order.prefix(rank).map { abs(eigenvalues[$0]) }
+        targets = Self.nestedEffectiveRanks(magnitudes)
+        ratioTargets = Self.nestedRatios(magnitudes)
+    }
+
+    /// The targets `t_r` (r = 1…rank) under one effective-rank measure.
+    /// - Parameter measure: the measure.
+    /// - Returns: `targets` or `ratioTargets`.
+    public func targets(_ measure: EffectiveRankMeasure) -> [Double] {
+        switch measure {
+        case .entropy: return targets
+        case .ratio: return ratioTargets
+        }
+    }
+
+    /// `‖·‖_* / ‖·‖_op` of `s_1…s_r` for r = 1…count, magnitudes sorted decreasingly: the running
+    /// sum of `s_i / s_1` (r = 1 gives exactly 1).
+    static func nestedRatios(_ sorted: [Double]) -> [Double] {
+        guard let largest = sorted.first, largest > 0 else { return sorted.map { _ in 0 } }
+        var total = 0.0
+        return sorted.map { s in
+            total += s / largest
+            return total
+        }
     }
 
     /// `erank(s_1…s_r)` for r = 1…count of magnitudes sorted decreasingly, in O(count): with

@@ -61,19 +61,13 @@ struct ProblemInstance {
         if let file = config.target {
             // The user's own instance: truth from the SVD of the clean matrix.
             y = config.clean?.matrix ?? file.matrix
-            let svd: (u: Matrix, values: [Double], v: Matrix)
-            do {
-                svd = try y.svd()
-            } catch {
-                throw ParameterError(parameter: "target", message: "\(error) on the target matrix")
-            }
+            let svd = try Self.svd(y)
             truth = GroundTruth(eigenvalues: Self.numericallyNonZero(svd.values, rows: rows, columns: n))
             basis = svd.v
             leftBasis = svd.u
             noisy = config.clean != nil || config.noise > 0
         } else {
-            let values = config.resolvedSpectrum
-            truth = GroundTruth(eigenvalues: symmetric ? values : Array(values.prefix(min(rows, n))))
+            truth = try Self.truth(of: config)
             noisy = config.noise > 0
             guard needMatrices || noisy || kind != .estimation else {
                 basis = nil
@@ -151,6 +145,32 @@ struct ProblemInstance {
                 mask = CompletionMask(seed: config.seed, rows: rows, n: n, probability: config.observed).entries
             }
             sensing = nil
+        }
+    }
+
+    /// The clean ground truth of `config` alone, without drawing any matrix (a target file's
+    /// needs its SVD): what `init` puts in `truth`.
+    /// - Parameter config: a configuration.
+    /// - Returns: the spectrum, its order, rank and targets.
+    /// - Throws: `ParameterError` when LAPACK fails on a target file (never for finite input).
+    static func truth(of config: SimulationConfig) throws(ParameterError) -> GroundTruth {
+        if let file = config.target {
+            let values = try svd(config.clean?.matrix ?? file.matrix).values
+            return GroundTruth(
+                eigenvalues: numericallyNonZero(values, rows: config.resolvedRows, columns: config.resolvedN))
+        }
+        let values = config.resolvedSpectrum
+        return GroundTruth(
+            eigenvalues: config.symmetric
+                ? values : Array(values.prefix(min(config.resolvedRows, config.resolvedN))))
+    }
+
+    /// The thin SVD of a target matrix, LAPACK's failure as a `ParameterError` on `target`.
+    private static func svd(_ y: Matrix) throws(ParameterError) -> (u: Matrix, values: [Double], v: Matrix) {
+        do {
+            return try y.svd()
+        } catch {
+            throw ParameterError(parameter: "target", message: "\(error) on the target matrix")
         }
     }
 

@@ -128,31 +128,15 @@ struct DescentDriver {
     func result(_ rec: Recording, path: SolverPath, seconds: Double) -> SimulationResult {
         let rank = truth.rank
         let steps = rec.trajectory.map(\.step)
-        let eranks = rec.trajectory.map(\.erank)
-        var intervals: [IntervalStat] = []
-        for r in 1...max(rank, 1) where r <= rank {
-            let t = truth.targets[r - 1]
-            guard
-                let run = IntervalExtraction.longestRun(
-                    values: eranks, steps: steps, target: t, tolerance: config.tolerance)
-            else {
-                intervals.append(IntervalStat(rank: r, target: t, start: nil, end: nil, length: 0))
-                continue
-            }
-            let mid = IntervalExtraction.middleIndex(of: run, steps: steps)
-            let middleError = rec.truncationErrors.map { $0[mid * rank + r - 1] }
-            intervals.append(
-                IntervalStat(
-                    rank: r, target: t, start: steps[run.first], end: steps[run.last],
-                    length: steps[run.last] - steps[run.first], middleError: middleError))
+        let errors = rec.truncationErrors
+        // Both measures from the one recording; the middle errors ‖W(k) − Y_r‖_F do not depend on it.
+        func measured(_ measure: EffectiveRankMeasure) -> [IntervalStat] {
+            IntervalExtraction.intervals(
+                values: rec.trajectory.map(measure.value), steps: steps, targets: truth.targets(measure),
+                tolerance: config.tolerance, middleError: { i, r in errors.map { $0[i * rank + r - 1] } })
         }
-        // The small-init flow theory assumes a square symmetric target and n×n factors; elsewhere
-        // every prediction is null (`PredictedInterval` with no start and no end).
-        let predicted =
-            config.isSquareSymmetric
-            ? TheoryPrediction.intervals(
-                sortedEigenvalues: truth.sortedNonZero, depth: config.depth, alpha: config.factorScale, eta: config.eta)
-            : (0..<rank).map { PredictedInterval(rank: $0 + 1, start: nil, end: nil) }
+        let intervals = measured(.entropy)
+        let predicted = Simulation.predictions(config, truth: truth)
         var bestStep: Int? = nil
         var bestError: Double? = nil
         var inside: Bool? = nil
@@ -173,6 +157,7 @@ struct DescentDriver {
             finalLoss: last?.loss ?? Double.greatestFiniteMagnitude, finalErank: last?.erank ?? 0,
             targets: truth.targets, intervals: intervals, predicted: predicted, trajectory: rec.trajectory,
             bestStep: bestStep, bestCleanError: bestError, bestInsideInterval: inside, seconds: seconds)
+        result.ratio = RankIntervals(targets: truth.ratioTargets, intervals: measured(.ratio), predicted: predicted)
         result.finalCleanError = rec.finalCleanError
         result.finalError = last?.error
         result.finalUnobservedError = last?.unobservedError

@@ -10,9 +10,12 @@ public enum ReportBuilder {
     public static func section(_ s: SweepRecords) -> SweepReport {
         var figures: [ReportFigure] = []
         let varied = ParameterValues.varied(in: s.tasks)
-        for d in (try? SweepFigures.staircases(s)) ?? [] {
-            figures.append(
-                ReportFigure(.staircase(d), caption: "Effective rank against step; dashed lines: targets erank(Yᵣ)."))
+        for d in (try? SweepFigures.staircases(s, measure: .effectiveRank(s.measure))) ?? [] {
+            let caption =
+                s.measure == .entropy
+                ? "Effective rank (entropy, Roy–Vetterli) against step; dashed lines: targets erank(Yᵣ)."
+                : "Effective rank ‖W‖*/‖W‖op against step; dashed lines: targets ‖Yᵣ‖*/‖Yᵣ‖op."
+            figures.append(ReportFigure(.staircase(d), caption: caption))
         }
         if s.tasks.contains(where: { $0.config.noise > 0 }) {
             for d in (try? SweepFigures.staircases(s, measure: .cleanError)) ?? [] {

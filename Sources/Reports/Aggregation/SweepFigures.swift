@@ -20,9 +20,17 @@ public enum SweepFigures {
         var label: String {
             switch self {
             case .erank: return "effective rank"
-            case .erankRatio: return "‖W‖* / ‖W‖op"
+            case .erankRatio: return "effective rank ‖W‖* / ‖W‖op"
             case .loss: return "loss"
             case .cleanError: return "‖W − Y_clean‖_F"
+            }
+        }
+
+        /// The trajectory series of an effective-rank measure (`erank`, `erank_ratio`).
+        public static func effectiveRank(_ m: EffectiveRankMeasure) -> Measure {
+            switch m {
+            case .entropy: return .erank
+            case .ratio: return .erankRatio
             }
         }
 
@@ -65,7 +73,8 @@ public enum SweepFigures {
     }
 
     /// Mean (± std over seeds) of `measure` against step, one curve per value of `groupBy`, with
-    /// the targets and the mean measured intervals.
+    /// the targets and the mean measured intervals when `measure` is the effective rank the
+    /// records' intervals belong to (`SweepRecords.measure`).
     /// - Parameters:
     ///   - s: the sweep.
     ///   - groupBy: the parameter with one curve per value (`nil`: the first varied one).
@@ -77,6 +86,7 @@ public enum SweepFigures {
         _ s: SweepRecords, groupBy: String? = nil, measure: Measure = .erank, maxGroups: Int = 8
     ) throws(ReportError) -> StaircaseData {
         let group = try groupParameter(groupBy, s)
+        let showsIntervals = measure == .effectiveRank(s.measure)
         let withData = s.tasks.filter { $0.hasResult && !$0.trajectory.isEmpty }
         guard !withData.isEmpty else { throw .nothingToPlot("sweep '\(s.name)' has no recorded trajectories yet") }
         let (subset, fixed) = holdOthers(withData, keep: group.map { [$0] } ?? [])
@@ -118,18 +128,17 @@ public enum SweepFigures {
                 .init(
                     label: label, steps: steps.map(Double.init), mean: stats.map(\.mean),
                     std: stats.contains { $0.count > 1 } ? stats.map(\.std) : nil,
-                    intervals: measure == .erank || measure == .erankRatio ? intervals : [], markers: markers))
+                    intervals: showsIntervals ? intervals : [], markers: markers))
         }
         guard !series.isEmpty else {
             throw .nothingToPlot("sweep '\(s.name)' recorded no \(measure.label) values")
         }
         let targets =
-            measure == .erank
-            ? (subset.first?.intervals.sorted { $0.rank < $1.rank }.map(\.target) ?? []) : []
+            showsIntervals ? (subset.first?.intervals.sorted { $0.rank < $1.rank }.map(\.target) ?? []) : []
         var notes: [String] = []
         if !fixed.isEmpty { notes.append(fixed) }
         if values.count > maxGroups { notes.append("first \(maxGroups) of \(values.count) groups") }
-        let title = measure == .erank ? "\(s.name): effective rank vs step" : "\(s.name): \(measure.label) vs step"
+        let title = "\(s.name): \(measure.label) vs step"
         var data = StaircaseData(
             title: title, series: series, targets: targets, yLabel: measure.label,
             yScale: measure == .loss || measure == .cleanError ? .log : .linear)
@@ -178,7 +187,7 @@ public enum SweepFigures {
             }
         }
         return HeatmapData(
-            title: "\(s.name): mean interval length, r = \(rank)",
+            title: "\(s.name): mean interval length, r = \(rank)" + s.measure.titleSuffix,
             subtitle: ([largestCell > 1 ? "mean over seeds" : "one run per cell", "diverged runs left out"]
                 + (fixed.isEmpty ? [] : [fixed])).joined(separator: "; "),
             xLabel: xName, yLabel: yName, xValues: xs, yValues: ys, values: values,
@@ -286,7 +295,7 @@ public enum SweepFigures {
             throw .nothingToPlot("sweep '\(s.name)' has no run with both a measured interval start and a prediction")
         }
         return PredictedVsMeasuredData(
-            title: "\(s.name): interval start, measured vs predicted",
+            title: "\(s.name): interval start, measured vs predicted" + s.measure.titleSuffix,
             subtitle: "every run and rank r; prediction: small-init gradient-flow switch-on of λᵣ", groups: groups)
     }
 
@@ -310,4 +319,9 @@ public enum SweepFigures {
             title: "\(s.name): run status", subtitle: "\(s.tasks.count) tasks", xLabel: group ?? "",
             categories: values, statuses: statuses, counts: counts)
     }
+}
+
+extension EffectiveRankMeasure {
+    /// What a figure title adds to name the measure: nothing for the default (entropy).
+    var titleSuffix: String { self == .entropy ? "" : " (\(rawValue) effective rank)" }
 }

@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 
 /// A sweep with its tasks.
@@ -12,6 +13,8 @@ public struct SweepRecords: Sendable, Hashable {
     public var description: String?
     /// Facts from the store about how the sweep ran (wall clock, workers, registration date).
     public var runFacts: [KeyValue] = []
+    /// The effective rank the tasks' `intervals` (targets, measured and predicted) belong to.
+    public var measure: EffectiveRankMeasure = .entropy
 
     /// Creates a value from its members (see the properties).
     public init(name: String, specText: String = "", tasks: [TaskRecord], description: String? = nil) {

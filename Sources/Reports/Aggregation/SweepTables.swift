@@ -99,7 +99,7 @@ public enum SweepTables {
         }
         guard !rows.isEmpty else { return nil }
         return ReportTable(
-            caption: "Early-stopping intervals by rank r (seeds pooled)",
+            caption: "Early-stopping intervals by rank r (seeds pooled; \(s.measure.rawValue) effective rank)",
             columns: varied + [
                 "r", "target", "found", "start", "predicted start", "start rel. error", "length",
                 "predicted length",

@@ -41,10 +41,14 @@ public struct ReportLoader {
     }
 
     /// One sweep with every task: parameters, state, and the result when there is one.
-    /// - Parameter trajectories: which recorded steps to load (they dominate time and memory).
+    /// - Parameters:
+    ///   - trajectories: which recorded steps to load (they dominate time and memory).
+    ///   - measure: the effective rank whose targets and intervals the records carry.
     /// - Returns: the sweep's records.
     /// - Throws: `ReportError.unknownSweep`, `StoreError`.
-    public func sweep(_ name: String, trajectories: Trajectories = .forReport) throws -> SweepRecords {
+    public func sweep(
+        _ name: String, trajectories: Trajectories = .forReport, measure: EffectiveRankMeasure = .entropy
+    ) throws -> SweepRecords {
         let names = try sweepNames()
         guard names.contains(name) else { throw ReportError.unknownSweep(name: name, available: names) }
         let spec = try store.sweepSpec(name)
@@ -66,7 +70,7 @@ public struct ReportLoader {
                 record.finalCleanError = result.finalCleanError
                 record.bestRecoveryError = result.bestRecoveryError
                 record.bestRecoveryStep = result.bestRecoveryStep
-                record.intervals = Self.intervals(result)
+                record.intervals = Self.intervals(result, measure: measure)
                 record.monotonicity = monotonicity[stored.key.hex] ?? [:]
                 record.trajectory = result.trajectory
             }
@@ -83,6 +87,7 @@ public struct ReportLoader {
             }
         }
         var records = SweepRecords(name: name, specText: spec, tasks: tasks)
+        records.measure = measure
         records.runFacts = try runFacts(sweep: name)
         // A `description:` in the sweep file wins over the `# Question:` comment.
         if let text = (try? SweepFile.parse(text: spec, fileName: name))?.description, !text.isEmpty {
@@ -91,8 +96,10 @@ public struct ReportLoader {
         return records
     }
 
-    /// Measured and predicted intervals of a result, joined by rank.
-    static func intervals(_ r: SimulationResult) -> [IntervalRecord] {
+    /// Measured and predicted intervals of a result under one measure, joined by rank (none when
+    /// the store could not recompute that measure's).
+    static func intervals(_ result: SimulationResult, measure: EffectiveRankMeasure = .entropy) -> [IntervalRecord] {
+        guard let r = result[measure] else { return [] }
         let ranks = Set(r.intervals.map(\.rank)).union(r.predicted.map(\.rank)).sorted()
         return ranks.map { rank in
             let m = r.intervals.first { $0.rank == rank }
@@ -145,15 +152,19 @@ public struct ReportLoader {
     ///   - version: the dmfsweep version, recorded in the metadata.
     ///   - sweeps: restrict to these sweeps (`nil`: all).
     ///   - title: the page title.
+    ///   - measure: the effective rank of the intervals, targets and staircases.
     /// - Returns: everything `HTMLReport.render` needs.
     /// - Throws: `ReportError.unknownSweep`, `StoreError`.
-    public func report(version: String, sweeps: [String]? = nil, title: String = "dmfsweep report") throws -> ReportData
-    {
+    public func report(
+        version: String, sweeps: [String]? = nil, title: String = "dmfsweep report",
+        measure: EffectiveRankMeasure = .entropy
+    ) throws -> ReportData {
         let names = try sweeps ?? sweepNames()
-        let records = try names.map { try sweep($0) }
+        let records = try names.map { try sweep($0, measure: measure) }
         var entries = RunMetadata.environment(version: version)
         entries.append(KeyValue("store", store.path))
         entries.append(KeyValue("schema version", "\(SummaryStore.schemaVersion)"))
+        entries.append(KeyValue("effective rank", "\(measure.rawValue): \(measure.label)"))
         entries += try timing()
         return ReportBuilder.report(records, metadata: RunMetadata(generated: Date(), entries: entries), title: title)
     }

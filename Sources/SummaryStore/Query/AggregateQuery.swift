@@ -61,7 +61,8 @@ public struct AggregateQuery: Sendable, Hashable {
     public var sort: Sort?
     /// At most this many rows (after sorting).
     public var limit: Int?
-    /// The effective rank of the monotonicity metrics (`monotone_from`, `rank_drops`, `monotone`).
+    /// The effective rank of the per-rank metrics (`interval.*`, `predicted.*`: the `intervals`
+    /// rows of that measure) and of the monotonicity metrics (`monotone_from`, `rank_drops`, `monotone`).
     public var measure: EffectiveRankMeasure
 
     /// The first metric (the only one, for most queries).
@@ -132,11 +133,6 @@ public struct AggregateQuery: Sendable, Hashable {
             throw QueryError.needsRank(metric: metrics.first(where: \.isPerRank)!.description)
         }
         if !perRank && rank != nil { throw QueryError.rankNotApplicable(metric: metrics[0].description) }
-        if measure == .ratio, let m = metrics.first(where: { $0.isPerRank }) {
-            throw QueryError.conflict(
-                "--measure ratio: \(m) is measured with the entropy effective rank only (ratio intervals are not "
-                    + "stored yet); --measure applies to monotone_from, rank_drops and monotone")
-        }
         if let sort {
             let available = try AggregateTable.columns(of: self, pivotValues: nil)
             if !available.contains(sort.column) && !(self.pivot != nil && sort.column.hasPrefix(self.pivot! + "=")) {
@@ -201,7 +197,8 @@ public struct AggregateQuery: Sendable, Hashable {
             values.append(.text(measure.rawValue))
         }
         if perRank {
-            sql += " JOIN intervals i ON i.task_id = t.id"
+            sql += " JOIN intervals i ON i.task_id = t.id AND i.measure = ?"
+            values.append(.text(measure.rawValue))
             if let rank {
                 sql += " AND i.rank = ?"
                 values.append(.integer(rank))

@@ -11,8 +11,10 @@ import Foundation
 ///   `best_clean_error`, `best_inside` (0/1), `monotone_from`, `rank_drops` (entropy effective rank),
 ///   `monotone_from_ratio`, `rank_drops_ratio` (`RankMonotonicity`), `observed_entries`,
 ///   `unobserved_lines` (completion: `CompletionMask`); one row per task with an outcome.
-/// - `intervals`: `r` (the interval's rank; `rank` is the parameter), `target`, `start`, `end`,
-///   `length`, `middle_error`, `predicted_start`, `predicted_end`; one row per task and rank.
+/// - `intervals`: `measure` (the effective rank, `entropy` or `ratio`: `EffectiveRankMeasure`),
+///   `r` (the interval's rank; `rank` is the parameter), `t_r` (its target; `target` is the
+///   parameter, a matrix file), `start`, `end`, `length`, `middle_error`, `predicted_start`,
+///   `predicted_end`; one row per task, measure and rank.
 /// - `trajectories`: `step`, `loss`, `erank` (Roy–Vetterli), `erank_ratio` (‖W‖_*/‖W‖_op),
 ///   `clean_error`; one row per task and recorded step.
 /// Missing and non-finite values are NULL (an empty CSV field: NaN in pandas, NA in R).
@@ -49,7 +51,9 @@ public struct ExportQuery: Sendable, Hashable {
                 "rank_drops_ratio", "observed_entries", "unobserved_lines",
             ]
         case .intervals:
-            return ["r", "target", "start", "end", "length", "middle_error", "predicted_start", "predicted_end"]
+            return [
+                "measure", "r", "t_r", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
+            ]
         case .trajectories: return ["step", "loss", "erank", "erank_ratio", "clean_error"]
         }
     }
@@ -78,7 +82,7 @@ public struct ExportQuery: Sendable, Hashable {
             conditions.append("(r.task_id IS NOT NULL OR t.status = 'failed')")
         case .intervals:
             text += """
-                i.rank, i.target, i.start, i."end", i.length, i.middle_error, i.predicted_start, i.predicted_end \
+                i.measure, i.rank, i.target, i.start, i."end", i.length, i.middle_error, i.predicted_start, i.predicted_end \
                 FROM tasks t JOIN intervals i ON i.task_id = t.id
                 """
         case .trajectories:
@@ -97,7 +101,7 @@ public struct ExportQuery: Sendable, Hashable {
             values += bound
         }
         if !conditions.isEmpty { text += " WHERE " + conditions.joined(separator: " AND ") }
-        text += table == .intervals ? " ORDER BY t.id, i.rank" : " ORDER BY t.id"
+        text += table == .intervals ? " ORDER BY t.id, i.measure, i.rank" : " ORDER BY t.id"
         return (text, values)
     }
 }

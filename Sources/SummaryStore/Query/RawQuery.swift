@@ -11,11 +11,16 @@ public struct RawQuery: Sendable, Hashable {
     public var filters: [Filter]
     /// Only this rank's interval columns (`nil`: every rank present).
     public var rank: Int?
+    /// The effective rank whose intervals fill the interval columns.
+    public var measure: EffectiveRankMeasure
 
-    public init(sweep: String? = nil, filters: [Filter] = [], rank: Int? = nil) {
+    public init(
+        sweep: String? = nil, filters: [Filter] = [], rank: Int? = nil, measure: EffectiveRankMeasure = .entropy
+    ) {
         self.sweep = sweep
         self.filters = filters
         self.rank = rank
+        self.measure = measure
     }
 
     static let resultColumns = [
@@ -81,7 +86,9 @@ extension SummaryStore {
         if let rank = query.rank {
             ranks = [rank]
         } else {
-            let (from, values) = query.fromClause(sweepID: sweepID, joins: "JOIN intervals i ON i.task_id = t.id")
+            let (from, values) = query.fromClause(
+                sweepID: sweepID, joins: "JOIN intervals i ON i.task_id = t.id AND i.measure = ?",
+                joinValues: [.text(query.measure.rawValue)])
             let maxRank = try database.scalar("SELECT max(i.rank) " + from, values)?.intValue ?? 0
             ranks = maxRank > 0 ? Array(1...maxRank) : []
         }
@@ -91,8 +98,9 @@ extension SummaryStore {
         let resultColumns = RawQuery.resultColumns.map { "r." + $0 }
         let (from, values) = query.fromClause(
             sweepID: sweepID,
-            joins: "LEFT JOIN intervals i ON i.task_id = t.id" + (query.rank != nil ? " AND i.rank = ?" : ""),
-            joinValues: query.rank.map { [DatabaseValue.integer($0)] } ?? [])
+            joins: "LEFT JOIN intervals i ON i.task_id = t.id AND i.measure = ?"
+                + (query.rank != nil ? " AND i.rank = ?" : ""),
+            joinValues: [.text(query.measure.rawValue)] + (query.rank.map { [DatabaseValue.integer($0)] } ?? []))
         let sql = """
             SELECT t.id, t.key, \(params.joined(separator: ", ")), \(resultColumns.joined(separator: ", ")),
                 i.rank, i.target, i.start, i."end", i.length, i.middle_error, i.predicted_start, i.predicted_end

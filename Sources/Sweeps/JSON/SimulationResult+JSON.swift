@@ -21,19 +21,14 @@ extension SimulationResult {
         o.add("final_unobserved_error", finalUnobservedError)
         o.add("best_recovery_error", bestRecoveryError)
         o.add("best_recovery_step", int: bestRecoveryStep)
-        o.add("targets", raw: "[" + targets.map(JSONText.float).joined(separator: ",") + "]")
-        o.add("intervals", objects: intervals) { iv, e in
-            e.add("rank", int: iv.rank)
-            e.add("target", iv.target)
-            e.add("start", int: iv.start)
-            e.add("end", int: iv.end)
-            e.add("length", int: iv.length)
-            e.add("middle_error", iv.middleError)
-        }
-        o.add("predicted", objects: predicted) { p, e in
-            e.add("rank", int: p.rank)
-            e.add("start", p.start)
-            e.add("end", p.end)
+        // The entropy measure's at the top level (as before version 5), the ratio measure's in `ratio`.
+        Self.addRankIntervals(self[.entropy]!, to: &o)
+        if let ratio {
+            var m = JSONObjectWriter()
+            Self.addRankIntervals(ratio, to: &m)
+            o.add("ratio", raw: m.text)
+        } else {
+            o.add("ratio", raw: "null")
         }
         o.add("best_step", int: bestStep)
         o.add("best_clean_error", bestCleanError)
@@ -54,5 +49,23 @@ extension SimulationResult {
             }
         }
         return o.text
+    }
+
+    /// `targets`, `intervals` and `predicted` of one measure.
+    static func addRankIntervals(_ m: RankIntervals, to o: inout JSONObjectWriter) {
+        o.add("targets", raw: "[" + m.targets.map(JSONText.float).joined(separator: ",") + "]")
+        o.add("intervals", objects: m.intervals) { iv, e in
+            e.add("rank", int: iv.rank)
+            e.add("target", iv.target)
+            e.add("start", int: iv.start)
+            e.add("end", int: iv.end)
+            e.add("length", int: iv.length)
+            e.add("middle_error", iv.middleError)
+        }
+        o.add("predicted", objects: m.predicted) { p, e in
+            e.add("rank", int: p.rank)
+            e.add("start", p.start)
+            e.add("end", p.end)
+        }
     }
 }

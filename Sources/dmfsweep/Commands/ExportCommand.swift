@@ -9,16 +9,17 @@ enum ExportCommand {
         usage: "--store FILE [--sweep NAME] [--where COND …] --what results|intervals|trajectories "
             + "[--format csv|jsonl] --out FILE|-",
         discussion: """
-            Long format, every parameter a column: one row per task (results), per task and rank
-            (intervals; r is the interval's rank, rank the parameter) or per task and recorded step
+            Long format, every parameter a column: one row per task (results), per task, measure and
+            rank (intervals; r is the interval's rank, rank the parameter) or per task and recorded step
             (trajectories). Reads with no post-processing:
               pandas.read_csv(FILE)   pandas.read_json(FILE, lines=True)   read.csv(FILE) in R.
             results: key, the parameters, status (finished/converged/diverged/failed), path_used,
             steps_run, final_loss, final_erank, seconds, best_step, best_clean_error, best_inside (0/1),
             monotone_from, rank_drops (entropy effective rank), monotone_from_ratio, rank_drops_ratio,
             observed_entries, unobserved_lines (completion masks).
-            intervals: key, the parameters, r, target, start, end, length, middle_error,
-            predicted_start, predicted_end.
+            intervals: key, the parameters, measure (entropy: Roy-Vetterli effective rank; ratio:
+            nuclear / operator norm), r, t_r (the target; target is the parameter), start, end, length,
+            middle_error, predicted_start, predicted_end.
             trajectories: key, the parameters, step, loss, erank (Roy-Vetterli), erank_ratio
             (nuclear / operator norm), clean_error.
             Missing or non-finite values are empty in CSV (NaN in pandas, NA in R) and null in JSON;

@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 import Reports
 import SummaryStore
@@ -5,6 +6,13 @@ import SummaryStore
 /// `dmfsweep plot`: one figure of one sweep as a standalone SVG file.
 enum PlotCommand {
     static let kinds = ["staircase", "heatmap", "predicted-vs-measured", "status", "recovery", "final-error"]
+    /// What a staircase's y axis shows: the chosen measure's effective rank, or another recorded series.
+    static let quantities = ["effective_rank", "loss", "clean_error"]
+    /// `--measure` values of the first release (the staircase's quantity), still accepted.
+    static let legacyMeasures: [String: (EffectiveRankMeasure, String)] = [
+        "erank": (.entropy, "effective_rank"), "erank_ratio": (.ratio, "effective_rank"),
+        "loss": (.entropy, "loss"), "clean_error": (.entropy, "clean_error"),
+    ]
 
     static let command = Command(
         name: "plot",
@@ -12,12 +20,13 @@ enum PlotCommand {
             + "final-error)",
         usage:
             "--store STORE [--sweep NAME] --kind KIND --out FILE.svg [--x PARAM] [--y PARAM] [--rank R] "
-            + "[--group-by PARAM] [--series S] [--metric M]",
+            + "[--group-by PARAM] [--series S] [--metric M] [--measure entropy|ratio] [--quantity Q]",
         discussion: """
             Kinds:
               staircase              effective rank vs step, one curve per value of --x (default: the first
-                                     varied parameter), mean ± std over seeds, targets erank(Y_r) dashed,
-                                     measured intervals shaded. --measure picks another recorded quantity.
+                                     varied parameter), mean ± std over seeds, targets t_r dashed,
+                                     measured intervals shaded. --quantity loss|clean_error plots another
+                                     recorded quantity instead.
               heatmap                mean length of the interval for rank --rank (default 2) over --y (rows)
                                      × --x (columns); default: the first two varied parameters.
               predicted-vs-measured  measured interval starts vs the theory's switch-on steps, one colour
@@ -32,6 +41,10 @@ enum PlotCommand {
                                      the numeric parameter --x (default: observed, alpha, noise, … whichever
                                      varies first), one line per value of --group-by (default: depth),
                                      median over seeds with the 25th–75th percentile band.
+            --measure entropy|ratio picks the effective rank (README, Definitions): the staircase's curves,
+            targets and intervals, the heatmap's and predicted-vs-measured's intervals.
+            The earlier staircase values --measure erank|erank_ratio|loss|clean_error still work (erank is
+            entropy, erank_ratio is ratio, loss and clean_error set --quantity).
             Parameters a figure does not show are held at their first value (named in the subtitle).
             --sweep may be left out when the store holds one sweep. --out - writes to standard output.
             """,
@@ -55,9 +68,11 @@ enum PlotCommand {
                 help: "final-error: " + RecoveryMetric.allCases.map(\.rawValue).joined(separator: "|"),
                 defaultValue: "final_error"),
             OptionSpec(
-                flag: "--measure", valueName: "M",
-                help: "staircase quantity: " + SweepFigures.Measure.allCases.map(\.rawValue).joined(separator: "|"),
-                defaultValue: "erank"),
+                flag: "--measure", valueName: "entropy|ratio", help: "the effective rank (intervals, targets, curves)",
+                defaultValue: "entropy"),
+            OptionSpec(
+                flag: "--quantity", valueName: "Q", help: "staircase y axis: " + quantities.joined(separator: "|"),
+                defaultValue: "effective_rank"),
         ],
         run: run)
 
@@ -69,9 +84,10 @@ enum PlotCommand {
         }
         let out = try args.required("--out")
         let rank = try args.int("--rank", in: 1...Int.max) ?? 2
-        let measure =
-            try args.choice("--measure", SweepFigures.Measure.allCases.map(\.rawValue))
-            .flatMap(SweepFigures.Measure.init(rawValue:)) ?? .erank
+        let (effectiveRank, quantity) = try measureAndQuantity(args)
+        let measure: SweepFigures.Measure =
+            quantity == "effective_rank"
+            ? .effectiveRank(effectiveRank) : SweepFigures.Measure(rawValue: quantity) ?? .loss
         let x = args.string("--x")
         let y = args.string("--y")
         let groupBy = args.string("--group-by")
@@ -81,6 +97,8 @@ enum PlotCommand {
         for (flag, used, users) in [
             ("--group-by", groupBy != nil, ["recovery", "final-error"]), ("--series", series != nil, ["recovery"]),
             ("--metric", metric != nil, ["final-error"]), ("--x", x != nil, kinds.filter { $0 != "recovery" }),
+            ("--measure", args.string("--measure") != nil, ["staircase", "heatmap", "predicted-vs-measured"]),
+            ("--quantity", args.string("--quantity") != nil, ["staircase"]),
         ] where used && !users.contains(kind) {
             throw UsageError("\(flag) is not used by --kind \(kind) (only by \(users.joined(separator: ", ")))")
         }
@@ -89,7 +107,9 @@ enum PlotCommand {
             let loader = try ReportLoader(path: path)
             StoreAccess.announceUpgrades(loader.store)
             let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
-            let records = try loader.sweep(name, trajectories: ["staircase", "recovery"].contains(kind) ? .all : .none)
+            if effectiveRank == .ratio { StoreAccess.noteMissingRatioMeasure(loader.store, sweep: name) }
+            let records = try loader.sweep(
+                name, trajectories: ["staircase", "recovery"].contains(kind) ? .all : .none, measure: effectiveRank)
             switch kind {
             case "staircase":
                 svg = try SweepFigures.staircase(records, groupBy: x, measure: measure).figure().svg(id: "fig")
@@ -112,5 +132,22 @@ enum PlotCommand {
         try ReportAccess.write(svg + "\n", to: out)
         if out != "-" { print("wrote \(out) (\(kind), \(svg.utf8.count / 1024 + 1) KiB)") }
         return 0
+    }
+
+    /// `--measure` (the effective rank) and `--quantity` (the staircase's y axis), with the first
+    /// release's `--measure erank|erank_ratio|loss|clean_error` read as both.
+    /// - Throws: `UsageError` for an unknown value, or a legacy quantity given together with `--quantity`.
+    static func measureAndQuantity(_ args: ParsedArguments) throws -> (EffectiveRankMeasure, String) {
+        let asked = try args.choice(
+            "--measure", EffectiveRankMeasure.allCases.map(\.rawValue) + legacyMeasures.keys.sorted())
+        let quantity = try args.choice("--quantity", quantities)
+        if let asked, let legacy = legacyMeasures[asked] {
+            if let quantity, quantity != legacy.1 {
+                throw UsageError(
+                    "--measure \(asked) is the quantity \(legacy.1); it contradicts --quantity \(quantity)")
+            }
+            return legacy
+        }
+        return (asked.flatMap(EffectiveRankMeasure.init) ?? .entropy, quantity ?? "effective_rank")
     }
 }

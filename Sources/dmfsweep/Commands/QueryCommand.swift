@@ -9,7 +9,7 @@ enum QueryCommand {
         summary: "aggregate metrics by parameter groups (count, mean, std, percentiles, 95% CI …), or dump raw rows",
         usage:
             "--store STORE [--sweep NAME] [--where COND …] [--group-by P,Q] --metric M[,M…] [--stats S,…] "
-            + "[--rank R] [--pivot P] [--sort COL[:desc]] [--limit N] [--format F] | --raw",
+            + "[--rank R] [--pivot P] [--sort COL[:desc]] [--limit N] [--measure entropy|ratio] [--format F] | --raw",
         discussion: """
             Metrics: \(Metric.names.joined(separator: ", ")).
             interval.* and predicted.* are per rank: give --rank R or --group-by r (r is the
@@ -29,8 +29,9 @@ enum QueryCommand {
             after its initial descent (README, Definitions): rank_drops counts falls by more than the
             tolerance between recorded steps after the first minimum, monotone is 1 when there are none
             (its mean is the fraction of monotone runs), monotone_from is the step after the last fall.
-            --measure entropy|ratio picks the effective rank they use (default entropy); intervals use
-            the entropy one.
+            --measure entropy|ratio picks the effective rank (README, Definitions) of the interval.*,
+            predicted.* metrics, the --raw interval columns and the monotonicity metrics (default entropy:
+            Roy-Vetterli; ratio: nuclear over operator norm).
             --where PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3', 'init=identity',
             'stop_loss=auto'), or PARAM [NOT] IN (a,b,c); combine with AND, OR and parentheses
             ('depth IN (3,4) OR init=gaussian'). Several --where combine with AND; values are bound as
@@ -65,7 +66,7 @@ enum QueryCommand {
             OptionSpec(flag: "--pivot", valueName: "P", help: "a column whose values become output columns"),
             OptionSpec(
                 flag: "--measure", valueName: "entropy|ratio",
-                help: "effective rank of monotone_from, rank_drops, monotone", defaultValue: "entropy"),
+                help: "effective rank of interval.*, predicted.* and monotonicity metrics", defaultValue: "entropy"),
             OptionSpec(flag: "--sort", valueName: "COL[:desc]", help: "order rows by an output column"),
             OptionSpec(flag: "--limit", valueName: "N", help: "print at most N rows"),
             OptionSpec(
@@ -84,20 +85,24 @@ enum QueryCommand {
             ?? (raw ? .csv : .table)
         let rank = try args.int("--rank", in: 1...Int.max)
         let sweep = args.string("--sweep")
+        let measure =
+            try args.choice("--measure", EffectiveRankMeasure.allCases.map(\.rawValue))
+            .flatMap(EffectiveRankMeasure.init) ?? .entropy
         var filters: [Filter] = []
         let out = BufferedOutput()
         defer { out.flush() }
         do {
             for text in args.strings("--where") { filters.append(try Filter(parsing: text)) }
             if raw {
-                for option in ["--metric", "--group-by", "--stats", "--pivot", "--sort", "--limit", "--measure"]
+                for option in ["--metric", "--group-by", "--stats", "--pivot", "--sort", "--limit"]
                 where args.string(option) != nil {
                     throw QueryError.conflict("--raw prints every metric for every task: drop \(option)")
                 }
                 let store = try StoreAccess.open(path, readOnly: true)
+                if measure == .ratio { StoreAccess.noteMissingRatioMeasure(store, sweep: sweep) }
                 var writer: TableWriter? = nil
                 try store.raw(
-                    RawQuery(sweep: sweep, filters: filters, rank: rank),
+                    RawQuery(sweep: sweep, filters: filters, rank: rank, measure: measure),
                     header: {
                         writer = TableWriter(
                             columns: $0, format: format, listColumns: RawQuery.listColumns, write: out.write)
@@ -123,9 +128,11 @@ enum QueryCommand {
                 sweep: sweep, filters: filters, groupBy: args.list("--group-by") ?? [], metrics: metrics,
                 statistics: statistics, rank: rank, pivot: args.string("--pivot"), sort: sort,
                 limit: try args.int("--limit", in: 1...Int.max),
-                measure: try args.choice("--measure", EffectiveRankMeasure.allCases.map(\.rawValue))
-                    .flatMap(EffectiveRankMeasure.init) ?? .entropy)
+                measure: measure)
             let store = try StoreAccess.open(path, readOnly: true)
+            if measure == .ratio && metrics.contains(where: \.isPerRank) {
+                StoreAccess.noteMissingRatioMeasure(store, sweep: sweep)
+            }
             let table = try store.aggregate(query)
             // A pivot column's name depends on the values found (`alpha=0.01`): checked now.
             if let sort = query.sort, !table.columns.contains(sort.column) {
@@ -151,6 +158,16 @@ enum StoreAccess {
         guard !store.upgrades.isEmpty else { return }
         let line = "dmfsweep: store \(store.path): " + store.upgrades.joined(separator: "; ") + "\n"
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Says on stderr (one line) how many results a ratio-measure answer leaves out because an
+    /// upgrade could not recompute their ratio intervals, and why; nothing when there are none.
+    static func noteMissingRatioMeasure(_ store: SummaryStore, sweep: String?) {
+        guard let (count, reason) = try? store.resultsWithoutRatioMeasure(sweep: sweep), count > 0 else { return }
+        FileHandle.standardError.write(
+            Data(
+                ("dmfsweep: note: \(count) result(s) have no ratio-measure intervals and are left out"
+                    + (reason.map { " (\($0))" } ?? "") + "\n").utf8))
     }
 
     /// What a command prints for a `--store` argument: the path, or the URI with its password masked.

@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 import Reports
 import SummaryStore
@@ -7,13 +8,16 @@ enum ReportCommand {
     static let command = Command(
         name: "report",
         summary: "write one self-contained HTML report: figures and tables of every sweep, specs, run metadata",
-        usage: "--store STORE --out FILE.html [--sweep NAME …] [--title TEXT]",
+        usage: "--store STORE --out FILE.html [--sweep NAME …] [--title TEXT] [--measure entropy|ratio]",
         discussion: """
             The report holds, per sweep: the effective-rank staircase (mean ± std over seeds, targets, intervals),
             a heatmap of the r = 2 interval length when two parameters vary, measured vs predicted interval
             starts, run-status fractions, the aggregate tables (runs, intervals by rank, agreement with the
             theory by depth, early stopping for noisy targets) and the sweep file; then the software, machine
             and timing metadata. Figures are inline SVG: no scripts, no external files; open it in any browser.
+            --measure picks the effective rank (README, Definitions) of the staircases, targets, intervals and
+            their tables: entropy (Roy-Vetterli, the default) or ratio (nuclear over operator norm); the
+            monotonicity table shows both.
             """,
         options: [
             OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
@@ -21,6 +25,9 @@ enum ReportCommand {
             OptionSpec(
                 flag: "--sweep", valueName: "NAME", help: "only this sweep", defaultValue: "all", repeatable: true),
             OptionSpec(flag: "--title", valueName: "TEXT", help: "the report's title", defaultValue: "dmfsweep report"),
+            OptionSpec(
+                flag: "--measure", valueName: "entropy|ratio", help: "effective rank of intervals and staircases",
+                defaultValue: "entropy"),
         ],
         run: run)
 
@@ -28,6 +35,9 @@ enum ReportCommand {
         _ = try args.positionals(exactly: 0, names: "nothing")
         let path = try args.required("--store")
         let out = try args.required("--out")
+        let measure =
+            try args.choice("--measure", EffectiveRankMeasure.allCases.map(\.rawValue))
+            .flatMap(EffectiveRankMeasure.init) ?? .entropy
         let data: ReportData
         do {
             let loader = try ReportLoader(path: path)
@@ -36,9 +46,14 @@ enum ReportCommand {
             if !args.strings("--sweep").isEmpty {
                 sweeps = try args.strings("--sweep").map { try ReportAccess.sweepName($0, loader: loader) }
             }
+            if measure == .ratio {
+                for name in try sweeps ?? loader.sweepNames() {
+                    StoreAccess.noteMissingRatioMeasure(loader.store, sweep: name)
+                }
+            }
             data = try loader.report(
                 version: Version.string, sweeps: sweeps,
-                title: args.string("--title") ?? "dmfsweep report")
+                title: args.string("--title") ?? "dmfsweep report", measure: measure)
         } catch let e as ReportError {
             throw ReportAccess.failure(e)
         } catch let e as StoreError {

@@ -20,23 +20,27 @@ extension SimulateCommand {
                     "best step \(b) (error to clean Y \(sci(e)), "
                         + ((r.bestInsideInterval ?? false) ? "inside" : "outside") + " an interval)")
             }
-            lines.append("")
-            lines.append(row(["r", "target", "start", "end", "length", "mid error", "pred start", "pred end"]))
-            for (iv, p) in zip(
-                r.intervals,
-                r.predicted
-                    + Array(
-                        repeating: PredictedInterval(rank: 0, start: nil, end: nil),
-                        count: max(0, r.intervals.count - r.predicted.count)))
-            {
+            for measure in EffectiveRankMeasure.allCases {
+                lines.append("")
+                guard let m = r[measure] else {
+                    lines.append("\(measure.rawValue) measure: not recorded")
+                    continue
+                }
+                let definition = measure == .entropy ? "Roy–Vetterli exp(entropy)" : "‖W‖*/‖W‖op"
+                lines.append("intervals, \(measure.rawValue) measure (\(definition)):")
                 lines.append(
-                    row([
-                        "\(iv.rank)", fixed(iv.target), iv.start.map(String.init) ?? "-",
-                        iv.end.map(String.init) ?? "-",
-                        "\(iv.length)", iv.middleError.map(sci) ?? "-",
-                        p.start.map { String(format: "%.0f", $0) } ?? "-",
-                        p.end.map { String(format: "%.0f", $0) } ?? "-",
-                    ]))
+                    row(["r", "target", "start", "end", "length", "mid error", "pred start", "pred end"]))
+                for iv in m.intervals {
+                    let p = m.predicted.first { $0.rank == iv.rank }
+                    lines.append(
+                        row([
+                            "\(iv.rank)", fixed(iv.target), iv.start.map(String.init) ?? "-",
+                            iv.end.map(String.init) ?? "-",
+                            "\(iv.length)", iv.middleError.map(sci) ?? "-",
+                            p?.start.map { String(format: "%.0f", $0) } ?? "-",
+                            p?.end.map { String(format: "%.0f", $0) } ?? "-",
+                        ]))
+                }
             }
             lines.append("")
             let noisy = r.trajectory.contains { $0.cleanError != nil }
