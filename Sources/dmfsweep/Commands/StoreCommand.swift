@@ -68,13 +68,11 @@ enum StoreCommand {
             print("orphan rows     \(orphanList(info.orphans) ?? "none")")
         }
         guard let orphans = orphanList(info.orphans) else { return 0 }
-        // Rows no dmfsweep writes: the store was changed by something else. Say so, but keep
-        // the answer above (the store is still readable).
-        FileHandle.standardError.write(
-            Data(
-                ("dmfsweep: store \(info.location): result rows whose task is not in the store: \(orphans)\n")
-                    .utf8))
-        return 1
+        // Rows no dmfsweep writes: the store was changed by something else. The answer above
+        // stands (the store is still readable); the failure is one line and exit status 1.
+        throw CommandFailure(
+            "store \(info.location): result rows whose task is not in the store: \(orphans)",
+            status: ExitStatus.failure)
     }
 
     /// `intervals 8, recovery 1`, or `nil` when there are none.
