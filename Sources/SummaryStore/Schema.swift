@@ -37,7 +37,8 @@ enum Schema {
     ///   ratio rows and targets are computed (`MeasureUpgrade`). `trajectories` gets `product_norm`
     ///   and `unobserved_max` (‖W‖_F; completion: the largest |W_ij| over the unobserved entries),
     ///   NULL for the trajectories stored before: the factors are not stored, so neither can be
-    ///   computed afterwards.
+    ///   computed afterwards. On PostgreSQL the result tables lose their foreign keys to `tasks`
+    ///   (`dropResultForeignKeys`, run by every read-write open, so also after this step).
     static let migrations: [Migration] = [
         // Version 2: the completion mask's observed entries and unobserved rows + columns per result
         // (NULL for the other problems, and for results recorded before version 2).
