@@ -99,6 +99,8 @@ enum PlotCommand {
             ("--metric", metric != nil, ["final-error"]), ("--x", x != nil, kinds.filter { $0 != "recovery" }),
             ("--measure", args.string("--measure") != nil, ["staircase", "heatmap", "predicted-vs-measured"]),
             ("--quantity", args.string("--quantity") != nil, ["staircase"]),
+            // The first release's --measure loss|clean_error is a staircase quantity, not an effective rank.
+            ("--measure \(args.string("--measure") ?? "")", quantity != "effective_rank", ["staircase"]),
         ] where used && !users.contains(kind) {
             throw UsageError("\(flag) is not used by --kind \(kind) (only by \(users.joined(separator: ", ")))")
         }
