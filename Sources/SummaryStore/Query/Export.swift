@@ -10,7 +10,9 @@ import Foundation
 ///   result), `path_used`, `steps_run`, `final_loss`, `final_erank`, `seconds`, `best_step`,
 ///   `best_clean_error`, `best_inside` (0/1), `monotone_from`, `rank_drops` (entropy effective rank),
 ///   `monotone_from_ratio`, `rank_drops_ratio` (`RankMonotonicity`), `observed_entries`,
-///   `unobserved_lines` (completion: `CompletionMask`); one row per task with an outcome.
+///   `unobserved_lines` (completion: `CompletionMask`), the recovery errors `final_error`,
+///   `final_unobserved_error`, `final_clean_error`, `best_error`, `best_recovery_step` (table
+///   `recovery`, named as `query --metric` names them); one row per task with an outcome.
 /// - `intervals`: `measure` (the effective rank, `entropy` or `ratio`: `EffectiveRankMeasure`),
 ///   `r` (the interval's rank; `rank` is the parameter), `t_r` (its target; `target` is the
 ///   parameter, a matrix file), `start`, `end`, `length`, `middle_error`, `predicted_start`,
@@ -48,7 +50,8 @@ public struct ExportQuery: Sendable, Hashable {
             return [
                 "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step",
                 "best_clean_error", "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio",
-                "rank_drops_ratio", "observed_entries", "unobserved_lines",
+                "rank_drops_ratio", "observed_entries", "unobserved_lines", "final_error", "final_unobserved_error",
+                "final_clean_error", "best_error", "best_recovery_step",
             ]
         case .intervals:
             return [
@@ -74,10 +77,12 @@ public struct ExportQuery: Sendable, Hashable {
             text += """
                 CASE WHEN t.status = 'failed' THEN 'failed' ELSE r.status END, r.path, r.steps, r.final_loss, \
                 r.final_erank, r.seconds, r.best_step, r.best_error, r.best_inside, ke.monotone_from, ke.rank_drops, \
-                kr.monotone_from, kr.rank_drops, r.observed_entries, r.unobserved_lines \
+                kr.monotone_from, kr.rank_drops, r.observed_entries, r.unobserved_lines, e.final_error, \
+                e.final_unobserved_error, e.final_clean_error, e.best_recovery_error, e.best_recovery_step \
                 FROM tasks t LEFT JOIN results r ON r.task_id = t.id \
                 LEFT JOIN rank_monotonicity ke ON ke.task_id = t.id AND ke.measure = 'entropy' \
-                LEFT JOIN rank_monotonicity kr ON kr.task_id = t.id AND kr.measure = 'ratio'
+                LEFT JOIN rank_monotonicity kr ON kr.task_id = t.id AND kr.measure = 'ratio' \
+                LEFT JOIN recovery e ON e.task_id = t.id
                 """
             conditions.append("(r.task_id IS NOT NULL OR t.status = 'failed')")
         case .intervals:

@@ -6,7 +6,7 @@ enum ExportCommand {
     static let command = Command(
         name: "export",
         summary: "write results, intervals or trajectories as tidy CSV or JSON Lines (pandas, R)",
-        usage: "--store FILE [--sweep NAME] [--where COND …] --what results|intervals|trajectories "
+        usage: "--store STORE [--sweep NAME] [--where COND …] --what results|intervals|trajectories "
             + "[--format csv|jsonl] --out FILE|-",
         discussion: """
             Long format, every parameter a column: one row per task (results), per task, measure and
@@ -16,7 +16,8 @@ enum ExportCommand {
             results: key, the parameters, status (finished/converged/diverged/failed), path_used,
             steps_run, final_loss, final_erank, seconds, best_step, best_clean_error, best_inside (0/1),
             monotone_from, rank_drops (entropy effective rank), monotone_from_ratio, rank_drops_ratio,
-            observed_entries, unobserved_lines (completion masks).
+            observed_entries, unobserved_lines (completion masks), final_error, final_unobserved_error,
+            final_clean_error, best_error, best_recovery_step (recovery errors, as query names them).
             intervals: key, the parameters, measure (entropy: Roy-Vetterli effective rank; ratio:
             nuclear / operator norm), r, t_r (the target; target is the parameter), start, end, length,
             middle_error, predicted_start, predicted_end.
@@ -28,7 +29,7 @@ enum ExportCommand {
             written to FILE.partial and renamed when complete; - writes to standard output.
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep's tasks", defaultValue: "all"),
             OptionSpec(
                 flag: "--where", valueName: "COND", help: "condition, as for query (e.g. 'depth IN (3,4)')",
