@@ -3,8 +3,9 @@
 # PASS/MISS:
 #   core    (issue 3): Benchmarks/run-core-bench.sh — full-path GFLOP/s vs dgemm at n = 500, the same
 #                      GD loop in numpy at n = 100, spectral vs full at n = 200, N = 4;
-#   store   (issue 4): dmfsweep-bench store — batched insert rate, group-by over 1M interval rows;
-#   cluster (issue 5): Benchmarks/run-cluster-bench.sh — no-op tasks/s vs Dask, the paper-style sweep
+#   store   (issues 4, 11): dmfsweep-bench store — batched insert rate, group-by over 1M interval rows,
+#                      on SQLite and on PostgreSQL (a throwaway server, scripts/pg-server.sh);
+#   cluster (issues 5, 11): Benchmarks/run-cluster-bench.sh — no-op tasks/s (SQLite, PostgreSQL) vs Dask, the paper-style sweep
 #                      vs multiprocessing + numpy (+ the BLAS-bound n = 100 control), 2 workers vs 1.
 # Usage: bash Benchmarks/run-all.sh [--logs DIR]   (release builds; Python: Benchmarks/python-env.sh or $PYTHON)
 #        bash Benchmarks/run-all.sh --table DIR    (reprint the table from a kept --logs DIR)
@@ -53,9 +54,16 @@ row() {  # label value unit op target   (op: ge or lt)
     [[ -n "$value" ]] && shown=$(awk -v v="$value" 'BEGIN {printf (v >= 100 ? "%.0f" : "%.3g"), v}')
     ROWS+=("$(printf "%-58s %12s %-5s %3s %-10s %s" "$label" "$shown" "$unit" "$([[ $op == ge ]] && echo '>=' || echo '<')" "$target" "$verdict")")
 }
-store_rows=$(sed -n 's/.*→ \([0-9]*\) interval rows\/s.*/\1/p' "$LOG/store.txt" | tail -1)
-store_query=$(sed -n 's/^query interval.length by depth,alpha,r (all .* rows): \([0-9.]*\) s.*/\1/p' "$LOG/store.txt" | tail -1)
-store_percentiles=$(sed -n 's/^query interval.length --stats median,p90 by depth,alpha,r (all .* rows): \([0-9.]*\) s.*/\1/p' "$LOG/store.txt" | tail -1)
+# The store suite prints each figure once per engine, prefixed with the engine's name.
+store_figure() {  # engine  sed-pattern-after-the-engine
+    sed -n "s/^$1 $2/\\1/p" "$LOG/store.txt" | tail -1
+}
+store_rows=$(store_figure sqlite 'record results: .*→ \([0-9]*\) interval rows\/s.*')
+store_results_sqlite=$(store_figure sqlite 'record results: .*(\([0-9]*\) results\/s).*')
+store_results_pg=$(store_figure postgresql 'record results: .*(\([0-9]*\) results\/s).*')
+store_query=$(store_figure sqlite 'query interval.length by depth,alpha,r (all .* rows): \([0-9.]*\) s.*')
+store_query_pg=$(store_figure postgresql 'query interval.length by depth,alpha,r (all .* rows): \([0-9.]*\) s.*')
+store_percentiles=$(store_figure sqlite 'query interval.length --stats median,p90 by depth,alpha,r (.*): \([0-9.]*\) s.*')
 
 row "issue 3: full path n=500 N=3, fraction of dgemm GFLOP/s" "$(figure dgemm_fraction_500_N3)" "" ge 0.70
 row "issue 3: full path n=500 N=5, fraction of dgemm GFLOP/s" "$(figure dgemm_fraction_500_N5)" "" ge 0.70
@@ -65,8 +73,11 @@ row "issue 3: spectral vs full path n=200 N=4 (speed-up)" "$(figure spectral_spe
 row "issue 4: store insert, interval rows/s" "$store_rows" "/s" ge 100000
 row "issue 4: group-by over 1M interval rows" "$store_query" "s" lt 0.5
 row "issue 14: group-by median,p90 over 1M interval rows" "$store_percentiles" "s" lt 1
+row "issue 11: PostgreSQL record results/s (SQLite same run: ${store_results_sqlite:-n/a})" "$store_results_pg" "/s" ge 20000
+row "issue 11: PostgreSQL group-by over 1M interval rows" "$store_query_pg" "s" lt 1
 row "issue 5: no-op tasks/s, 1 worker" "$(figure noop_rate_1)" "/s" ge 50000
 row "issue 5: no-op tasks/s, 2 workers" "$(figure noop_rate_2)" "/s" ge 50000
+row "issue 11: no-op tasks/s into PostgreSQL, 2 workers" "$(figure noop_pg_rate_2)" "/s" ge 20000
 row "issue 5: no-op vs Dask LocalCluster, 1 worker" "$(figure noop_vs_dask_1)" "x" ge 10
 row "issue 5: no-op vs Dask LocalCluster, 2 workers" "$(figure noop_vs_dask_2)" "x" ge 10
 row "issue 5: paper-style sweep vs mp+numpy (check $(figure paper_check))" "$(figure paper_vs_numpy)" "x" ge 3

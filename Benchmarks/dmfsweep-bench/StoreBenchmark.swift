@@ -34,6 +34,9 @@ enum StoreBench {
 private struct StoreFigures {
     var register = 0.0
     var resultsPerSecond = 0.0
+    /// Results per CPU second of the writer and (PostgreSQL) its server backend: what the wall
+    /// rate would be on an otherwise idle machine with one core for each.
+    var resultsPerCPUSecond = 0.0
     var rowsPerSecond = 0.0
     var queries: [(String, Double, Int)] = []
     var size = ""
@@ -111,6 +114,9 @@ func runStoreBenchmark(arguments: [String] = []) throws {
     var table = [header]
     table.append(["register sweep (s)"] + figures.map { String(format: "%.2f", $0.1.register) })
     table.append(["record results (results/s)"] + figures.map { String(format: "%.0f", $0.1.resultsPerSecond) })
+    table.append(
+        ["record results (results per CPU s, writer + server)"]
+            + figures.map { String(format: "%.0f", $0.1.resultsPerCPUSecond) })
     table.append(["record results (interval rows/s)"] + figures.map { String(format: "%.0f", $0.1.rowsPerSecond) })
     for (q, label) in (figures.first?.1.queries ?? []).map(\.0).enumerated() {
         table.append(["query " + label + " (s)"] + figures.map { String(format: "%.3f", $0.1.queries[q].1) })
@@ -170,21 +176,35 @@ private func measureStore(
     var results: [CompletedTask] = []
     results.reserveCapacity(batch)
     var writing = 0.0
+    var cpu = 0.0
+    // The server backend serving the store's connection (PostgreSQL; the only other client of the
+    // benchmark's database), to count its CPU time too.
+    var backend: String? = nil
+    if case .postgres(let uri) = location {
+        backend = try BenchPostgres.psql(
+            uri,
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() LIMIT 1")
+    }
     for start in stride(from: 0, to: tasks.count, by: batch) {
         results.removeAll(keepingCapacity: true)
         for t in start..<min(start + batch, tasks.count) {
             results.append(CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
         }
         t0 = clock()
+        let c0 = processCPUSeconds() + (backend.map(serverCPUSeconds) ?? 0)
         try store.recordResults(results)
         writing += clock() - t0
+        cpu += processCPUSeconds() + (backend.map(serverCPUSeconds) ?? 0) - c0
     }
     f.rowsPerSecond = Double(Synthetic.measures * tasks.count * ranks) / writing
     f.resultsPerSecond = Double(tasks.count) / writing
+    f.resultsPerCPUSecond = Double(tasks.count) / cpu
     say(
         String(
-            format: "%@ record results: %.2f s → %.0f interval rows/s (%.0f results/s)", engine, writing,
-            f.rowsPerSecond, f.resultsPerSecond))
+            format: "%@ record results: %.2f s → %.0f interval rows/s (%.0f results/s); "
+                + "CPU %.2f s%@ → %.0f results per CPU s",
+            engine, writing, f.rowsPerSecond, f.resultsPerSecond, cpu, backend == nil ? "" : " (writer + server)",
+            f.resultsPerCPUSecond))
 
     let reader = try SummaryStore(location: location, readOnly: true)
     let length = try Metric(parsing: "interval.length")
@@ -236,6 +256,26 @@ private func measureStore(
         say(String(format: "%@ query %@: %.3f s (best of 3, %d groups)", engine, label, best, groups))
     }
     return f
+}
+
+/// CPU seconds (user + system) this process has used.
+private func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
+}
+
+/// CPU seconds (user + system) process `pid` has used, from /proc/PID/stat (fields 14 and 15, in
+/// clock ticks; proc(5)); 0 when it cannot be read.
+private func serverCPUSeconds(_ pid: String) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    // After "pid (comm)": state is field 3, so utime and stime are the 12th and 13th fields here.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// A PostgreSQL server for the benchmark: `scripts/pg-server.sh` (run from the repository root).

@@ -119,61 +119,50 @@ extension SummaryStore {
                     WHERE tasks.id = v.id AND tasks.id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))
                     """
             }
-            try bulk(resultRows) { k in
-                """
-                INSERT INTO results (task_id, status, path, steps, final_loss, final_erank, seconds,
-                    best_step, best_error, best_inside, targets, recorded, observed_entries, unobserved_lines,
-                    ratio_targets, ratio_missing)
-                VALUES \(Self.valueRows(k, columns: 16))
-                ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, path = excluded.path,
-                    steps = excluded.steps, final_loss = excluded.final_loss, final_erank = excluded.final_erank,
-                    seconds = excluded.seconds, best_step = excluded.best_step, best_error = excluded.best_error,
-                    best_inside = excluded.best_inside, targets = excluded.targets, recorded = excluded.recorded,
-                    observed_entries = excluded.observed_entries, unobserved_lines = excluded.unobserved_lines,
-                    ratio_targets = excluded.ratio_targets, ratio_missing = excluded.ratio_missing
-                """
+            if let postgres = database as? PostgresConnection {
+                // PostgreSQL: one binary COPY per table (no SQL text per row, no parameters to parse,
+                // one round trip per table); the rows of tasks recorded before are deleted first.
+                // Only done tasks have rows (results and state change together, and a task never
+                // leaves `done`), so a task that was not done has nothing to delete.
+                try Self.replaceRows(
+                    postgres, deleting: cleared,
+                    tables: [
+                        (.results, resultRows), (.intervals, intervalRows), (.trajectories, trajectoryRows),
+                        (.recovery, recoveryRows),
+                        // `RankMonotonicityTable.values` gives a task's two rows as one.
+                        (.rankMonotonicity, monotonicityRows.flatMap { [Array($0[0..<4]), Array($0[4..<8])] }),
+                    ])
+                return summary
             }
+            try bulk(resultRows) { k in ResultTable.results.insert(rows: k, upsert: true) }
             try bulk(cleared.map { [$0] }) { k in
                 "DELETE FROM intervals WHERE task_id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))"
             }
-            try bulk(intervalRows) { k in
-                """
-                INSERT INTO intervals (task_id, measure, rank, target, measured, start, "end", length, middle_error,
-                    predicted, predicted_start, predicted_end)
-                VALUES \(Self.valueRows(k, columns: 12))
-                """
-            }
-            try bulk(trajectoryRows) { k in
-                """
-                INSERT INTO trajectories (task_id, points, steps, loss, erank, erank_ratio, clean_error)
-                VALUES \(Self.valueRows(k, columns: 7))
-                ON CONFLICT (task_id) DO UPDATE SET points = excluded.points, steps = excluded.steps,
-                    loss = excluded.loss, erank = excluded.erank, erank_ratio = excluded.erank_ratio,
-                    clean_error = excluded.clean_error
-                """
-            }
-            try bulk(recoveryRows) { k in
-                """
-                INSERT INTO recovery (task_id, final_error, final_unobserved_error, final_clean_error,
-                    best_recovery_error, best_recovery_step, error, unobserved_error)
-                VALUES \(Self.valueRows(k, columns: 8))
-                ON CONFLICT (task_id) DO UPDATE SET final_error = excluded.final_error,
-                    final_unobserved_error = excluded.final_unobserved_error,
-                    final_clean_error = excluded.final_clean_error, best_recovery_error = excluded.best_recovery_error,
-                    best_recovery_step = excluded.best_recovery_step, error = excluded.error,
-                    unobserved_error = excluded.unobserved_error
-                """
-            }
-            // Two rows per task (entropy, ratio): `RankMonotonicityTable.values`.
-            try bulk(monotonicityRows) { k in
-                """
-                INSERT INTO rank_monotonicity (task_id, measure, monotone_from, rank_drops)
-                VALUES \(Self.valueRows(2 * k, columns: 4))
-                ON CONFLICT (task_id, measure) DO UPDATE
-                SET monotone_from = excluded.monotone_from, rank_drops = excluded.rank_drops
-                """
-            }
+            try bulk(intervalRows) { k in ResultTable.intervals.insert(rows: k, upsert: false) }
+            try bulk(trajectoryRows) { k in ResultTable.trajectories.insert(rows: k, upsert: true) }
+            try bulk(recoveryRows) { k in ResultTable.recovery.insert(rows: k, upsert: true) }
+            // Two rows per task (entropy, ratio) in one statement: `RankMonotonicityTable.values`.
+            try bulk(monotonicityRows) { k in ResultTable.rankMonotonicity.insert(rows: 2 * k, upsert: true) }
             return summary
+        }
+    }
+
+    /// Writes each table's rows with one binary `COPY`, after deleting the rows of the tasks in
+    /// `deleting` (one `DELETE … WHERE task_id = ANY(…)` per table), inside the caller's transaction.
+    /// - Parameters:
+    ///   - postgres: the connection.
+    ///   - deleting: the ids (`.integer`) of tasks whose earlier rows are replaced.
+    ///   - tables: each table with its new rows (values in `ResultTable.columns` order).
+    static func replaceRows(
+        _ postgres: PostgresConnection, deleting: [DatabaseValue], tables: [(ResultTable, [[DatabaseValue]])]
+    ) throws(StoreError) {
+        let ids = "{" + deleting.compactMap { $0.intValue.map(String.init) }.joined(separator: ",") + "}"
+        for (table, rows) in tables {
+            if !deleting.isEmpty {
+                try postgres.run("DELETE FROM \(table.name) WHERE task_id = ANY(CAST(? AS BIGINT[]))", [.text(ids)])
+            }
+            try postgres.copy(
+                into: table.name, columns: table.columns.map(\.name), types: table.columns.map(\.type), rows: rows)
         }
     }
 

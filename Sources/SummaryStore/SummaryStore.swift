@@ -26,7 +26,7 @@ public final class SummaryStore {
 
     /// What opening the store upgraded (backup, schema version, parameter columns), one line each;
     /// empty when nothing was. Commands announce it on stderr.
-    public private(set) var upgrades: [String] = []
+    public internal(set) var upgrades: [String] = []
 
     /// The store for messages: the file path, or the URI with its password masked.
     public var path: String { location.description }

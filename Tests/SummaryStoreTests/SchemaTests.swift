@@ -55,7 +55,7 @@ import Testing
         }
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path, readOnly: true) }
         #expect(
-            refused?.description.contains("'dmfsweep run' or 'dmfsweep coordinator' with this store migrates it")
+            refused?.description.contains("'dmfsweep store upgrade --store \(path)' upgrades it in place")
                 == true)
         let store = try SummaryStore(path: path, migrate: true)
         #expect(try store.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)
@@ -143,7 +143,7 @@ import Testing
                 + "ALTER TABLE tasks DROP COLUMN host; PRAGMA user_version = 1")
         let refused = #expect(throws: StoreError.self) { try SummaryStore(path: path) }
         #expect(refused == .schemaVersion(path: path, found: 1, expected: SummaryStore.schemaVersion))
-        #expect(refused?.description.contains("migrates it in place") == true)
+        #expect(refused?.description.contains("upgrades it in place") == true)
 
         let migrated = try SummaryStore(path: path, migrate: true)
         #expect(try migrated.connection.scalarInt("PRAGMA user_version") == SummaryStore.schemaVersion)

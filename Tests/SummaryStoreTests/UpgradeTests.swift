@@ -35,6 +35,27 @@ import Testing
         #expect(again.upgrades.isEmpty)
     }
 
+    /// A reader (`openForReading`) upgrades an older store it may write, through the same upgrade
+    /// as a writer, and gets a read-only store; a current store is opened read-only, unchanged.
+    @Test(arguments: StoreEngine.allCases) func readersUpgradeAnOlderStoreTheyMayWrite(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        let tasks = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 2)
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        try store.database.run("ALTER TABLE tasks DROP COLUMN p_observed", [])
+
+        let reader = try SummaryStore.openForReading(store.location)
+        #expect(reader.upgrades.contains("added parameter column(s) observed"))
+        #expect(try reader.database.scalar("SELECT count(*) FROM tasks WHERE p_observed IS NOT NULL") == 4)
+        #expect(throws: StoreError.self) { try reader.database.run("UPDATE tasks SET p_observed = 0", []) }
+        let again = try SummaryStore.openForReading(store.location)
+        #expect(again.upgrades.isEmpty)
+        // A store of a newer build is still refused, never "upgraded".
+        try store.database.run("ALTER TABLE tasks ADD COLUMN p_future INTEGER", [])
+        let refused = #expect(throws: StoreError.self) { try SummaryStore.openForReading(store.location) }
+        #expect(refused == .parameterColumns(path: store.path, missing: [], extra: ["future"]))
+    }
+
     /// The release-0.1 fixture (schema 1): upgraded in place after a backup that keeps version 1.
     @Test func releaseFixtureIsBackedUpAndUpgraded() throws {
         let (dir, path) = try ReleaseFixtureTests.copy()

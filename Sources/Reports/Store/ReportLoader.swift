@@ -10,11 +10,13 @@ public struct ReportLoader {
     /// The open store.
     public let store: SummaryStore
 
-    /// Opens a store read-only.
+    /// Opens a store read-only, upgrading one written by an earlier dmfsweep first when it may
+    /// (`SummaryStore.openForReading`; `store.upgrades` says what changed).
     /// - Parameter path: the store: a file path or a libpq URI (`StoreLocation`).
-    /// - Throws: `StoreError` (missing file, not a store, another schema version, unreachable server).
+    /// - Throws: `StoreError` (missing file, not a store, a newer schema version, an old store that
+    ///   cannot be upgraded here, unreachable server).
     public init(path: String) throws(StoreError) {
-        store = try SummaryStore(location: StoreLocation(path), readOnly: true)
+        store = try SummaryStore.openForReading(StoreLocation(path))
     }
 
     /// Uses an already open store.

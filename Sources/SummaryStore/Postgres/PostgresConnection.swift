@@ -11,7 +11,8 @@ import Foundation
 final class PostgresConnection {
     /// The URI the connection was opened with (may hold a password: print `location` instead).
     let uri: String
-    private let conn: OpaquePointer
+    /// The libpq connection (owned: closed in `deinit`).
+    let conn: OpaquePointer
     private var prepared: [String: String] = [:]
     private var transactionDepth = 0
 
@@ -147,7 +148,7 @@ final class PostgresConnection {
     }
 
     /// Turns a failed result into `StoreError.postgres` (SQLSTATE, operation, message).
-    private func check(_ result: OpaquePointer?, _ operation: @autoclosure () -> String) throws(StoreError) {
+    func check(_ result: OpaquePointer?, _ operation: @autoclosure () -> String) throws(StoreError) {
         let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
         if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY { return }
         let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }

@@ -20,6 +20,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case schemaVersion(path: String, found: Int, expected: Int)
     /// The store's parameter columns differ from this build's parameter registry.
     case parameterColumns(path: String, missing: [String], extra: [String])
+    /// The store was written by an earlier dmfsweep (`outdated` says how) and must be upgraded
+    /// before this build reads it, but cannot be written here (`reason`).
+    case upgradeRequired(store: String, outdated: String, reason: String)
     /// Registering a sweep file would drop tasks from the existing sweep of that name.
     case sweepChanged(name: String, dropped: Int, total: Int)
     /// A sweep name that is not in the store.
@@ -72,8 +75,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
                 found > expected
                 ? "it was written by a newer dmfsweep; use that version"
                 : Schema.migrationPath(from: found) != nil && found >= 1
-                    ? "it was written by an older dmfsweep; 'dmfsweep run' or 'dmfsweep coordinator' with this store "
-                        + "migrates it in place (columns are only added)"
+                    ? "it was written by an older dmfsweep; 'dmfsweep store upgrade --store \(path)' "
+                        + "upgrades it in place (columns are only added)"
                     : "it was written by an older dmfsweep; no migration from version \(found) exists"
             return "store '\(path)' has schema version \(found), this dmfsweep reads version \(expected): \(hint)"
         case .parameterColumns(let path, let missing, let extra):
@@ -81,6 +84,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             if !missing.isEmpty { parts.append("missing parameter columns " + missing.joined(separator: ", ")) }
             if !extra.isEmpty { parts.append("unknown parameter columns " + extra.joined(separator: ", ")) }
             return "store '\(path)' was written with another parameter set (\(parts.joined(separator: "; ")))"
+                + (extra.isEmpty ? "; 'dmfsweep store upgrade --store \(path)' adds the missing columns" : "")
+        case .upgradeRequired(let store, let outdated, let reason):
+            return "store '\(store)' was written by an older dmfsweep (\(outdated)) and cannot be upgraded here "
+                + "(\(reason)); upgrade it once with 'dmfsweep store upgrade --store \(store)' where it may be written"
         case .sweepChanged(let name, let dropped, let total):
             return "sweep '\(name)' is already in the store with \(dropped) task(s) this sweep file does not have "
                 + "(it has \(total)); is it another sweep under the same name? Rename it, or pass --replace-sweep "

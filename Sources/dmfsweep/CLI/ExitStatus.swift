@@ -41,7 +41,7 @@ enum ExitStatus {
     /// a store, an unknown sweep, a sweep file that would drop a stored sweep's tasks.
     static func isInput(_ e: StoreError) -> Bool {
         switch e {
-        case .missingStore, .missingDirectory, .notAStore, .unknownSweep, .sweepChanged: return true
+        case .missingStore, .missingDirectory, .notAStore, .unknownSweep, .sweepChanged, .upgradeRequired: return true
         // .sqlite, .schemaVersion, .parameterColumns, .corruptValue, and any case added later until
         // it is listed above.
         default: return false

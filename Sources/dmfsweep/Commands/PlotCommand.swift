@@ -107,6 +107,7 @@ enum PlotCommand {
         let svg: String
         do {
             let loader = try ReportLoader(path: path)
+            StoreAccess.announceUpgrades(loader.store)
             let name = try ReportAccess.sweepName(args.string("--sweep"), loader: loader)
             if effectiveRank == .ratio { StoreAccess.noteMissingRatioMeasure(loader.store, sweep: name) }
             let records = try loader.sweep(

@@ -183,11 +183,12 @@ extension QueryCommand {
 
 /// Opening stores from commands, and their errors as exit statuses.
 enum StoreAccess {
-    /// Tells on stderr what opening `store` upgraded (nothing when nothing was).
+    /// Tells on stderr, in one line, what opening `store` upgraded: the backup and what changed
+    /// (nothing when nothing was).
     static func announceUpgrades(_ store: SummaryStore) {
-        for note in store.upgrades {
-            FileHandle.standardError.write(Data("dmfsweep: store \(store.path): \(note)\n".utf8))
-        }
+        guard !store.upgrades.isEmpty else { return }
+        let line = "dmfsweep: store \(store.path): " + store.upgrades.joined(separator: "; ") + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     /// Says on stderr (one line) how many results a ratio-measure answer leaves out because an
@@ -204,14 +205,17 @@ enum StoreAccess {
     static func shown(_ argument: String) -> String { StoreLocation(argument).description }
 
     /// Opens a store (a file path or a libpq URI), mapping its errors to `UsageError` (exit 2) or
-    /// `CommandFailure` (exit 1). A store a command writes results into (`migrate`) is upgraded in
-    /// place and the upgrade announced; readers never migrate.
+    /// `CommandFailure` (exit 1). A store written by an earlier dmfsweep is upgraded in place and
+    /// the upgrade announced: by a writer (`migrate`), and by a reader when it may write the store
+    /// (`SummaryStore.openForReading`; else exit 2 naming `dmfsweep store upgrade`).
     static func open(_ path: String, create: Bool = false, readOnly: Bool = false, migrate: Bool = false) throws
         -> SummaryStore
     {
         do {
-            let store = try SummaryStore(
-                location: StoreLocation(path), create: create, readOnly: readOnly, migrate: migrate)
+            let store =
+                readOnly
+                ? try SummaryStore.openForReading(StoreLocation(path))
+                : try SummaryStore(location: StoreLocation(path), create: create, migrate: migrate)
             announceUpgrades(store)
             return store
         } catch {
@@ -223,7 +227,9 @@ enum StoreAccess {
     /// or when the PostgreSQL database has no store yet.
     static func openIfPresent(_ path: String) throws -> SummaryStore? {
         do {
-            return try SummaryStore(location: StoreLocation(path), readOnly: true)
+            let store = try SummaryStore.openForReading(StoreLocation(path))
+            announceUpgrades(store)
+            return store
         } catch .missingStore {
             return nil
         } catch {

@@ -45,6 +45,7 @@ enum ReportCommand {
         let data: ReportData
         do {
             let loader = try ReportLoader(path: path)
+            StoreAccess.announceUpgrades(loader.store)
             var sweeps: [String]? = nil
             if !args.strings("--sweep").isEmpty {
                 sweeps = try args.strings("--sweep").map { try ReportAccess.sweepName($0, loader: loader) }

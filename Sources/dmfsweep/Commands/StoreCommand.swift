@@ -14,8 +14,9 @@ enum StoreCommand {
             'store upgrade' brings a store written by an earlier dmfsweep to this build's schema in
             place: an SQLite file is first copied to FILE.vN.bak (N its old schema version); columns
             of parameters added since it was written get the parameters' defaults, so every stored
-            task keeps its key. 'run' and 'coordinator' do the same on their own (announced on
-            stderr); readers ('query', 'status', 'report' …) never change a store.
+            task keeps its key. Every other command that opens an older store does the same on its
+            own, announced in one line on stderr (readers too, when they may write the store; where
+            they may not, they stop with exit status 2 and name this command).
             """,
         options: [
             OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
@@ -64,21 +65,17 @@ enum StoreCommand {
         return 0
     }
 
-    /// Opens the store: read-write and upgrading for `upgrade`, read-only for `info`.
+    /// Opens the store read-write and upgrading for `upgrade`; for `info` as every reader does
+    /// (upgraded first, announced on stderr, when it is older and may be written).
     private static func open(_ path: String, upgrade: Bool) throws -> SummaryStore {
-        let result: Result<SummaryStore, StoreError>
-        if upgrade {
-            result = Result { () throws(StoreError) in try SummaryStore(location: StoreLocation(path), migrate: true) }
-        } else {
-            result = Result { () throws(StoreError) in try SummaryStore(location: StoreLocation(path), readOnly: true) }
+        guard !upgrade else {
+            // What changed goes to stdout (the command's answer), not announced on stderr.
+            do {
+                return try SummaryStore(location: StoreLocation(path), migrate: true)
+            } catch {
+                throw StoreAccess.failure(error)
+            }
         }
-        switch result {
-        case .success(let store): return store
-        case .failure(.schemaVersion(let shown, let found, let expected)) where !upgrade:
-            throw CommandFailure(
-                StoreError.schemaVersion(path: shown, found: found, expected: expected).description
-                    + "; 'dmfsweep store upgrade --store \(StoreAccess.shown(path))' upgrades it")
-        case .failure(let error): throw StoreAccess.failure(error)
-        }
+        return try StoreAccess.open(path, readOnly: true)
     }
 }
