@@ -183,6 +183,32 @@ import Testing
         }
     }
 
+    /// A recovery metric over results stored before recovery errors answered with an empty table
+    /// and no word; it now says on stderr how many results it leaves out (the sqlite3 shell's count
+    /// of results without a `recovery` row), and says nothing when every result has one.
+    @Test func queryNotesResultsWithoutRecoveryErrors() throws {
+        let dir = try TemporaryDirectory(prefix: "newuser-recovery-note")
+        let path = try Self.runSweep(dir)
+        let quiet = try runProcess(["query", "--store", path, "--group-by", "depth", "--metric", "final_error"])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+        // Two results lose their recovery rows, as if stored by an earlier release.
+        _ = try MeasureCLITests.sqlite3(path, "DELETE FROM recovery WHERE task_id IN (1, 2); SELECT 1")
+        let missing = try MeasureCLITests.sqlite3(
+            path, "SELECT count(*) FROM results r LEFT JOIN recovery e ON e.task_id = r.task_id WHERE e.task_id IS NULL"
+        )
+        #expect(missing == ["2"])
+        let noted = try runProcess([
+            "query", "--store", path, "--sweep", "newuser", "--group-by", "depth", "--metric", "final_loss,best_error",
+        ])
+        #expect(noted.status == 0, "\(noted.stderr)")
+        #expect(
+            noted.stderr
+                == "dmfsweep: note: 2 result(s) have no recovery errors and are left out (stored by a dmfsweep "
+                + "that did not record them; they are not recomputed)\n")
+        let other = try runProcess(["query", "--store", path, "--group-by", "depth", "--metric", "final_loss"])
+        #expect(other.status == 0 && other.stderr.isEmpty, "\(other.stderr)")
+    }
+
     /// `--pivot` with several statistics blamed ci95 even when none was asked for.
     @Test func pivotNamesTheStatisticsAsked() throws {
         let dir = try TemporaryDirectory(prefix: "newuser-pivot")

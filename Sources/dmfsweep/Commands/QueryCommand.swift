@@ -136,6 +136,9 @@ enum QueryCommand {
             if measure == .ratio && metrics.contains(where: \.isPerRank) {
                 StoreAccess.noteMissingRatioMeasure(store, sweep: sweep)
             }
+            if metrics.contains(where: { if case .recovery = $0 { return true } else { return false } }) {
+                StoreAccess.noteMissingRecovery(store, sweep: sweep)
+            }
             let table = try store.aggregate(query)
             // A pivot column's name depends on the values found (`alpha=0.01`): checked now.
             if let sort = query.sort, !table.columns.contains(sort.column) {
@@ -199,6 +202,16 @@ enum StoreAccess {
             Data(
                 ("dmfsweep: note: \(count) result(s) have no ratio-measure intervals and are left out"
                     + (reason.map { " (\($0))" } ?? "") + "\n").utf8))
+    }
+
+    /// Says on stderr (one line) how many results a recovery metric leaves out because they were
+    /// stored before dmfsweep recorded recovery errors; nothing when there are none.
+    static func noteMissingRecovery(_ store: SummaryStore, sweep: String?) {
+        guard let count = try? store.resultsWithoutRecovery(sweep: sweep), count > 0 else { return }
+        FileHandle.standardError.write(
+            Data(
+                ("dmfsweep: note: \(count) result(s) have no recovery errors and are left out (stored by a "
+                    + "dmfsweep that did not record them; they are not recomputed)\n").utf8))
     }
 
     /// What a command prints for a `--store` argument: the path, or the URI with its password masked.
