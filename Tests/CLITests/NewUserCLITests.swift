@@ -248,6 +248,27 @@ import Testing
         for out in [simulate, export, report, query] { #expect(out.status == 0) }
     }
 
+    /// `simulate`'s table showed only the absolute error to the clean target; the relative recovery
+    /// errors (final, best and its step, unobserved entries) are there now, equal to the JSON's.
+    @Test func simulateTableShowsTheRecoveryErrors() throws {
+        let args = [
+            "simulate", "--problem", "completion", "--n", "6", "--spectrum", "4,2", "--depth", "3", "--alpha", "0.1",
+            "--eta", "0.02", "--steps", "800", "--record-every", "20", "--init", "gaussian",
+        ]
+        let json = try runProcess(args + ["--format", "json"])
+        let table = try runProcess(args + ["--format", "table"])
+        #expect(json.status == 0 && table.status == 0, "\(json.stderr)\(table.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        func sci(_ name: String) -> String {
+            String(format: "%.3e", (object[name] as? NSNumber)?.doubleValue ?? .nan)
+        }
+        let step = (object["best_recovery_step"] as? NSNumber)?.intValue ?? -1
+        let line =
+            "recovery error ‖W − Y_clean‖_F/‖Y_clean‖_F: final \(sci("final_error")), best "
+            + "\(sci("best_recovery_error")) at step \(step); unobserved entries: final \(sci("final_unobserved_error"))"
+        #expect(table.stdout.split(separator: "\n").contains { $0 == line }, "\(line)\n\(table.stdout)")
+    }
+
     /// `simulate --save-instance` factors are the initialisation: identity init writes α·I.
     @Test func savedFactorsAreTheInitialFactors() throws {
         let dir = try TemporaryDirectory(prefix: "newuser-instance")
