@@ -230,6 +230,10 @@ import Testing
         let report = try runProcess(["report", "--store", path, "--out", "-", "--measure", "ratio"])
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stdout.contains(">final erank (entropy)<"))
+        // The run metadata names the measure and its definition once ("ratio: effective rank (…)" before).
+        #expect(report.stdout.contains(">ratio (‖W‖*/‖W‖op)<"), "\(report.stdout.prefix(3000))")
+        let plain = try runProcess(["report", "--store", path, "--out", "-"])
+        #expect(plain.stdout.contains(">entropy (Roy–Vetterli, exp of the singular-value entropy)<"))
     }
 
     /// Help that said less than the command does: `--save-instance` writes the initial factors
