@@ -85,6 +85,15 @@ import Testing
             Self.expectUsageError(
                 try runProcess(args), "--measure \(value) is not used by --kind \(kind) (only by staircase)", args)
         }
+        // A staircase of the loss draws no effective rank: --measure ratio changed nothing there.
+        for measure in ["ratio", "entropy"] {
+            let args = [
+                "plot", "--store", path, "--kind", "staircase", "--quantity", "loss", "--measure", measure, "--out",
+                "-",
+            ]
+            Self.expectUsageError(
+                try runProcess(args), "--measure \(measure) is not used by --quantity loss", args)
+        }
         // The legacy effective-rank names still pick the measure.
         let legacy = try runProcess([
             "plot", "--store", path, "--kind", "heatmap", "--measure", "erank_ratio", "--out", "-",

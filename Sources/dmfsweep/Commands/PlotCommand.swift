@@ -42,7 +42,8 @@ enum PlotCommand {
                                      varies first), one line per value of --group-by (default: depth),
                                      median over seeds with the 25th–75th percentile band.
             --measure entropy|ratio picks the effective rank (README, Definitions): the staircase's curves,
-            targets and intervals, the heatmap's and predicted-vs-measured's intervals.
+            targets and intervals, the heatmap's and predicted-vs-measured's intervals. It is refused where it
+            would change nothing (other kinds, --quantity loss|clean_error).
             The earlier staircase values --measure erank|erank_ratio|loss|clean_error still work (erank is
             entropy, erank_ratio is ratio, loss and clean_error set --quantity).
             Parameters a figure does not show are held at their first value (named in the subtitle).
@@ -138,7 +139,8 @@ enum PlotCommand {
 
     /// `--measure` (the effective rank) and `--quantity` (the staircase's y axis), with the first
     /// release's `--measure erank|erank_ratio|loss|clean_error` read as both.
-    /// - Throws: `UsageError` for an unknown value, or a legacy quantity given together with `--quantity`.
+    /// - Throws: `UsageError` for an unknown value, a legacy quantity given together with `--quantity`,
+    ///   or an effective rank with a `--quantity` that draws none.
     static func measureAndQuantity(_ args: ParsedArguments) throws -> (EffectiveRankMeasure, String) {
         let asked = try args.choice(
             "--measure", EffectiveRankMeasure.allCases.map(\.rawValue) + legacyMeasures.keys.sorted())
@@ -149,6 +151,11 @@ enum PlotCommand {
                     "--measure \(asked) is the quantity \(legacy.1); it contradicts --quantity \(quantity)")
             }
             return legacy
+        }
+        // A staircase of the loss or the clean error draws no effective rank: the measure would change nothing.
+        if let asked, let quantity, quantity != "effective_rank" {
+            throw UsageError(
+                "--measure \(asked) is not used by --quantity \(quantity) (only by --quantity effective_rank)")
         }
         return (asked.flatMap(EffectiveRankMeasure.init) ?? .entropy, quantity ?? "effective_rank")
     }
