@@ -282,6 +282,24 @@ import Testing
         #expect(table.stdout.split(separator: "\n").contains { $0 == line }, "\(line)\n\(table.stdout)")
     }
 
+    /// A heatmap of a rank no run has drew a map of zero-length intervals (exit 0); a sweep named
+    /// twice made the report hold it twice.
+    @Test func heatmapOfAMissingRankAndARepeatedSweep() throws {
+        let dir = try TemporaryDirectory(prefix: "newuser-heatmap")
+        let path = try MeasureCLITests.makeStore(dir)
+        let args = ["plot", "--store", path, "--kind", "heatmap", "--rank", "9", "--out", "-"]
+        Self.expectUsageError(
+            try runProcess(args), "no run of sweep 'm' has a target of rank r = 9 (its ranks: 1–4)", args)
+        let four = try runProcess(["plot", "--store", path, "--kind", "heatmap", "--rank", "4", "--out", "-"])
+        #expect(four.status == 0, "\(four.stderr)")
+        let once = try runProcess(["report", "--store", path, "--sweep", "m", "--out", dir.path("once.html")])
+        let twice = try runProcess([
+            "report", "--store", path, "--sweep", "m", "--sweep", "m", "--out", dir.path("twice.html"),
+        ])
+        #expect(once.status == 0 && twice.status == 0, "\(once.stderr)\(twice.stderr)")
+        #expect(once.stdout.contains(": 1 sweeps,") && twice.stdout.contains(": 1 sweeps,"), "\(twice.stdout)")
+    }
+
     /// `simulate --save-instance` factors are the initialisation: identity init writes α·I.
     @Test func savedFactorsAreTheInitialFactors() throws {
         let dir = try TemporaryDirectory(prefix: "newuser-instance")

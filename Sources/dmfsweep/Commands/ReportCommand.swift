@@ -48,7 +48,10 @@ enum ReportCommand {
             StoreAccess.announceUpgrades(loader.store)
             var sweeps: [String]? = nil
             if !args.strings("--sweep").isEmpty {
+                // A sweep named twice is one section, in the order first named.
+                var seen: Set<String> = []
                 sweeps = try args.strings("--sweep").map { try ReportAccess.sweepName($0, loader: loader) }
+                    .filter { seen.insert($0).inserted }
             }
             if measure == .ratio {
                 for name in try sweeps ?? loader.sweepNames() {
