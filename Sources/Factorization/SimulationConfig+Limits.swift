@@ -180,8 +180,9 @@ extension SimulationConfig {
 
 extension SimulationResult {
     /// Bytes of one trajectory point in the binary form: step, loss, erank, ratio (8 each) and
-    /// the optional clean, relative and unobserved errors (1 + 8 each).
-    public static let encodedBytesPerRecord = 59
+    /// the optional clean, relative and unobserved errors, product norm and unobserved maximum
+    /// (1 + 8 each).
+    public static let encodedBytesPerRecord = 77
     /// Bytes per rank r, under each of the two effective-rank measures: a target (8), a measured
     /// interval (rank 8, target 8, start 9, end 9, length 8, middle error 9) and a predicted
     /// interval (rank 8, start 9, end 9).

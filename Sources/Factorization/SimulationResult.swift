@@ -25,11 +25,19 @@ public struct TrajectoryPoint: Codable, Sendable, Hashable {
     /// Completion: the same on the unobserved entries only, `‖P_Ωᶜ(W − Y)‖_F / ‖P_Ωᶜ Y‖_F`
     /// (Arora et al. 2019's generalisation error); `nil` for other problems or when `P_Ωᶜ Y = 0`.
     public var unobservedError: Double?
+    /// `‖W‖_F`, the Frobenius norm of the product (`sqrt(Σ σ_i²)` over its singular values); `nil`
+    /// only in trajectories stored before it was recorded (schema version 3 and older).
+    public var productNorm: Double?
+    /// Completion: `max_{(i,j)∉Ω} |W_ij|`, the largest absolute value of the product over the
+    /// unobserved entries (Razin and Cohen 2020 follow |W₁₁| of a 2×2 instance with one unobserved
+    /// entry: this is exactly it); `nil` for other problems, for a mask that observes every entry,
+    /// and in trajectories stored before it was recorded.
+    public var unobservedMax: Double?
 
     /// Creates a value from its members (see the properties).
     public init(
         step: Int, loss: Double, erank: Double, erankRatio: Double, cleanError: Double? = nil, error: Double? = nil,
-        unobservedError: Double? = nil
+        unobservedError: Double? = nil, productNorm: Double? = nil, unobservedMax: Double? = nil
     ) {
         self.step = step
         self.loss = loss
@@ -38,6 +46,8 @@ public struct TrajectoryPoint: Codable, Sendable, Hashable {
         self.cleanError = cleanError
         self.error = error
         self.unobservedError = unobservedError
+        self.productNorm = productNorm
+        self.unobservedMax = unobservedMax
     }
 }
 

@@ -51,7 +51,7 @@ struct ResultTable: Sendable {
         name: "trajectories",
         columns: [
             ("task_id", .int8), ("points", .int8), ("steps", .bytea), ("loss", .bytea), ("erank", .bytea),
-            ("erank_ratio", .bytea), ("clean_error", .bytea),
+            ("erank_ratio", .bytea), ("clean_error", .bytea), ("product_norm", .bytea), ("unobserved_max", .bytea),
         ], key: ["task_id"])
 
     static let recovery = ResultTable(

@@ -31,10 +31,13 @@ enum Schema {
     /// - 1 → 2: the completion mask's observed entries and unobserved rows + columns per result.
     /// - 2 → 3: `tasks.host`, the host of the worker that ran the task's latest attempt (the
     ///   lifecycle columns `worker`, `started`, `attempts` are filled from then on as tasks start).
-    /// - 3 → 4: both effective-rank measures. `intervals` gets `measure` ('entropy', 'ratio') in
-    ///   its primary key, and `results` the ratio targets `ratio_targets` and `ratio_missing`; the
-    ///   existing interval rows become 'entropy' and the ratio rows and targets are computed
-    ///   (`MeasureUpgrade`).
+    /// - 3 → 4: both effective-rank measures, and two more per-point trajectory series. `intervals`
+    ///   gets `measure` ('entropy', 'ratio') in its primary key, and `results` the ratio targets
+    ///   `ratio_targets` and `ratio_missing`; the existing interval rows become 'entropy' and the
+    ///   ratio rows and targets are computed (`MeasureUpgrade`). `trajectories` gets `product_norm`
+    ///   and `unobserved_max` (‖W‖_F; completion: the largest |W_ij| over the unobserved entries),
+    ///   NULL for the trajectories stored before: the factors are not stored, so neither can be
+    ///   computed afterwards.
     static let migrations: [Migration] = [
         // Version 2: the completion mask's observed entries and unobserved rows + columns per result
         // (NULL for the other problems, and for results recorded before version 2).
@@ -45,7 +48,8 @@ enum Schema {
         // Version 3: the worker's host per task (NULL for tasks that have not started since).
         Migration(from: 2, sql: "ALTER TABLE tasks ADD COLUMN host TEXT"),
         // Version 4: the measure in the intervals' key (a new table: SQLite cannot change a primary
-        // key in place), the ratio targets per result, and the ratio rows computed by `MeasureUpgrade`.
+        // key in place), the ratio targets per result, and the ratio rows computed by `MeasureUpgrade`;
+        // per-point product norm and unobserved maximum (NULL for trajectories stored before).
         Migration(
             from: 3,
             sql: intervalsTable(named: "intervals_v4") + "; "
@@ -55,7 +59,9 @@ enum Schema {
                 + "predicted, predicted_start, predicted_end FROM intervals; "
                 + "DROP TABLE intervals; ALTER TABLE intervals_v4 RENAME TO intervals; "
                 + "ALTER TABLE results ADD COLUMN ratio_targets BLOB; "
-                + "ALTER TABLE results ADD COLUMN ratio_missing TEXT",
+                + "ALTER TABLE results ADD COLUMN ratio_missing TEXT; "
+                + "ALTER TABLE trajectories ADD COLUMN product_norm BLOB; "
+                + "ALTER TABLE trajectories ADD COLUMN unobserved_max BLOB",
             backfill: { db throws(StoreError) in try MeasureUpgrade.backfill(db) }),
     ]
 
@@ -223,7 +229,9 @@ enum Schema {
                 loss        BLOB NOT NULL,     -- little-endian float64 per point
                 erank       BLOB NOT NULL,
                 erank_ratio BLOB NOT NULL,
-                clean_error BLOB               -- NULL when no point has one; NaN marks a missing value
+                clean_error BLOB,              -- NULL when no point has one; NaN marks a missing value
+                product_norm   BLOB,           -- ‖W‖_F per point (version 4; NULL for older trajectories)
+                unobserved_max BLOB            -- completion: max |W_ij| over unobserved (i, j) per point
             )
             """,
             // After `tasks`, which they reference (PostgreSQL checks that when the table is created).

@@ -100,7 +100,8 @@ extension SummaryStore {
         if trajectories {
             try database.forEachRow(
                 """
-                SELECT t.key, \(Self.recoverySeriesSelect(recovery)) j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
+                SELECT t.key, \(Self.recoverySeriesSelect(recovery)) j.steps, j.loss, j.erank, j.erank_ratio,
+                    j.clean_error, j.product_norm, j.unobserved_max
                 FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id JOIN trajectories j ON j.task_id = t.id
                 \(recovery ? "LEFT JOIN recovery e ON e.task_id = t.id " : "")\
                 WHERE m.sweep_id = ? AND t.status = 'done'
@@ -131,7 +132,8 @@ extension SummaryStore {
             start += chunk.count
             for stmt in try database.rows(
                 """
-                SELECT t.key, \(Self.recoverySeriesSelect(recovery)) j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error
+                SELECT t.key, \(Self.recoverySeriesSelect(recovery)) j.steps, j.loss, j.erank, j.erank_ratio,
+                    j.clean_error, j.product_norm, j.unobserved_max
                 FROM tasks t JOIN trajectories j ON j.task_id = t.id
                 \(recovery ? "LEFT JOIN recovery e ON e.task_id = t.id " : "")\
                 WHERE t.key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
@@ -239,23 +241,27 @@ extension SummaryStore {
         result[measure] = m
     }
 
-    /// Decodes the `trajectories` columns `steps, loss, erank, erank_ratio, clean_error` from
-    /// column `offset`.
+    /// Decodes the `trajectories` columns `steps, loss, erank, erank_ratio, clean_error,
+    /// product_norm, unobserved_max` from column `offset` (the optional per-point columns are NULL
+    /// when no point has a value; NaN marks a missing value).
     static func trajectory(_ s: Row, at offset: Int, key: TaskKey) throws(StoreError) -> [TrajectoryPoint] {
         let steps = PackedArray.ints(s.data(at: offset) ?? Data()) ?? []
         let loss = PackedArray.doubles(s.data(at: offset + 1) ?? Data()) ?? []
         let erank = PackedArray.doubles(s.data(at: offset + 2) ?? Data()) ?? []
         let ratio = PackedArray.doubles(s.data(at: offset + 3) ?? Data()) ?? []
         let clean = s.data(at: offset + 4).flatMap(PackedArray.doubles)
+        let norm = s.data(at: offset + 5).flatMap(PackedArray.doubles)
+        let largest = s.data(at: offset + 6).flatMap(PackedArray.doubles)
         guard loss.count == steps.count, erank.count == steps.count, ratio.count == steps.count,
-            clean == nil || clean?.count == steps.count
+            [clean, norm, largest].allSatisfy({ $0 == nil || $0?.count == steps.count })
         else {
             throw StoreError.corruptValue(table: "trajectories", column: "steps", detail: "task \(key.short)")
         }
+        func value(_ column: [Double]?, _ i: Int) -> Double? { column.flatMap { $0[i].isNaN ? nil : $0[i] } }
         return steps.indices.map { i in
             TrajectoryPoint(
-                step: steps[i], loss: loss[i], erank: erank[i], erankRatio: ratio[i],
-                cleanError: clean.flatMap { $0[i].isNaN ? nil : $0[i] })
+                step: steps[i], loss: loss[i], erank: erank[i], erankRatio: ratio[i], cleanError: value(clean, i),
+                productNorm: value(norm, i), unobservedMax: value(largest, i))
         }
     }
 

@@ -81,6 +81,7 @@ extension SummaryStore {
                     .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
                     .blob(PackedArray.pack(ratio)),
                     hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
+                    Self.optionalColumn(t.map(\.productNorm)), Self.optionalColumn(t.map(\.unobservedMax)),
                 ])
                 recoveryRows.append([
                     .integer(id), Self.finite(r.finalError), Self.finite(r.finalUnobservedError),
@@ -247,7 +248,8 @@ extension SummaryStore {
             Self.appendInterval(row, at: 0, to: &result)
         }
         if let row = try database.rows(
-            "SELECT steps, loss, erank, erank_ratio, clean_error FROM trajectories WHERE task_id = ?", [.integer(id)]
+            "SELECT steps, loss, erank, erank_ratio, clean_error, product_norm, unobserved_max FROM trajectories "
+                + "WHERE task_id = ?", [.integer(id)]
         ).first {
             result.trajectory = try Self.trajectory(row, at: 0, key: key)
         }

@@ -5,7 +5,8 @@ import Testing
 /// The full gradient-descent path against an independent numpy implementation
 /// (`Tests/Scripts/numpy_descent.py`) started from the files `simulate --save-instance` writes:
 /// every problem × init × (symmetric square, non-symmetric square, non-symmetric 3×5) × (default
-/// width, wider) — loss and both effective ranks at every recorded step, to 1e-8 relative.
+/// width, wider) — loss, both effective ranks, the product's Frobenius norm and (completion) the
+/// largest |W_ij| over the unobserved entries at every recorded step, to 1e-8 relative.
 @Suite struct InstanceCrossCheckTests {
     /// The Python with numpy (`TestPaths.python()`).
     static func python() throws -> URL { try TestPaths.python() }
@@ -69,10 +70,16 @@ import Testing
         try #require(numpy.count == swift.count)
         var worst = 0.0
         for (i, (a, b)) in zip(swift, numpy).enumerated() {
+            let c = Self.cases[i]
             #expect(a.count == b.count && a.count == 4, "case \(i): recorded steps")
             for (p, q) in zip(a, b) {
                 #expect(p["step"] as? Int == q["step"] as? Int)
-                for field in ["loss", "erank", "erank_ratio"] {
+                // The unobserved maximum exists for completion masks that leave an entry unobserved
+                // (null in numpy otherwise), and is left out of the JSON where it does not exist.
+                let hasMaximum = !(q["unobserved_max"] is NSNull)
+                #expect(hasMaximum == (c.problem == "completion"), "case \(i): unobserved_max")
+                #expect(hasMaximum || p["unobserved_max"] == nil, "case \(i): unobserved_max")
+                for field in ["loss", "erank", "erank_ratio", "product_norm"] + (hasMaximum ? ["unobserved_max"] : []) {
                     let x = try #require(p[field] as? Double)
                     let y = try #require(q[field] as? Double)
                     let rel = abs(x - y) / max(abs(y), 1e-300)

@@ -43,15 +43,15 @@ import Testing
             ["simulate", "--n", "5", "--steps", "3000000", "--record-every", "1", "--spectrum", "10,5,2,1,0.5"],
             timeout: 30)
         #expect(s.status == 2 && s.stderr.contains("record_every") && s.stderr.contains("63.0 MiB"), "\(s.stderr)")
-        // With record_every 3 it fits (a point carries the recovery errors too), and plan shows the
-        // largest result.
+        // With record_every 4 it fits (a point carries the recovery errors, the product norm and
+        // the unobserved maximum too), and plan shows the largest result.
         try String(contentsOfFile: sweep, encoding: .utf8).replacingOccurrences(
-            of: "record_every: {value: 1}", with: "record_every: {value: 3}"
+            of: "record_every: {value: 1}", with: "record_every: {value: 4}"
         ).write(toFile: sweep, atomically: true, encoding: .utf8)
         let plan = try runProcess(["plan", sweep], timeout: 30)
         #expect(plan.status == 0, "\(plan.stderr)")
-        // 1,000,002 points of 59 bytes, 5 ranks of 85 bytes, 255 bytes more: 59,000,798 bytes.
-        #expect(plan.stdout.contains("largest result: up to 56.3 MiB"), "\(plan.stdout)")
+        // 750,002 points of 77 bytes, 5 ranks of 170 bytes, 286 bytes more: 57,751,290 bytes.
+        #expect(plan.stdout.contains("largest result: up to 55.1 MiB"), "\(plan.stdout)")
     }
 
     /// A result the worker cannot send (here: larger than the fault-injected send limit) ends the

@@ -34,7 +34,8 @@ func sampleResult() -> SimulationResult {
         trajectory: [
             TrajectoryPoint(step: 0, loss: 60, erank: 1, erankRatio: 1, cleanError: 0.5),
             TrajectoryPoint(
-                step: 10, loss: 3, erank: 1.5, erankRatio: 1.25, cleanError: nil, error: 0.75, unobservedError: 0.875),
+                step: 10, loss: 3, erank: 1.5, erankRatio: 1.25, cleanError: nil, error: 0.75, unobservedError: 0.875,
+                productNorm: 4.5, unobservedMax: 2.25),
         ], bestStep: 10, bestCleanError: 0.125, bestInsideInterval: false, seconds: 0.0625)
     result.finalCleanError = 0.5
     result.finalError = 0.75
@@ -248,7 +249,8 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             predicted: (0..<ranks).map { PredictedInterval(rank: $0, start: 1, end: 2) },
             trajectory: (0..<records).map {
                 TrajectoryPoint(
-                    step: $0, loss: 1, erank: 1, erankRatio: 1, cleanError: 0.5, error: 0.25, unobservedError: 0.125)
+                    step: $0, loss: 1, erank: 1, erankRatio: 1, cleanError: 0.5, error: 0.25, unobservedError: 0.125,
+                    productNorm: 2, unobservedMax: 1.5)
             }, bestStep: 1, bestCleanError: 0.5, bestInsideInterval: true, seconds: 1)
         result.finalCleanError = 0.5
         result.finalError = 0.25
@@ -310,10 +312,11 @@ func key(_ n: Int) -> TaskKey { TaskKey(hex: String(format: "%064x", n)) }
             #expect(error.parameter == "record_every")
             #expect(error.message.contains("63.0 MiB"))
         }
-        // Each point carries 59 bytes since the recovery errors joined it: every 3rd step fits.
-        config.recordEvery = 2
-        #expect(throws: ParameterError.self) { try config.validate() }
+        // Each point carries 77 bytes since the product norm and unobserved maximum joined it:
+        // every 4th step fits.
         config.recordEvery = 3
+        #expect(throws: ParameterError.self) { try config.validate() }
+        config.recordEvery = 4
         #expect(throws: Never.self) { try config.validate() }
     }
 }

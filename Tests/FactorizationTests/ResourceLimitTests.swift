@@ -22,7 +22,10 @@ import Testing
         let e = try #require(Self.refusal(c))
         #expect(e.parameter == "record_every")
         #expect(e.message.contains("record"))
-        c.recordEvery = 100
+        // 77 bytes per recorded point: every 117th step is the densest recording that fits.
+        c.recordEvery = 116
+        #expect(Self.refusal(c)?.parameter == "record_every")
+        c.recordEvery = 117
         #expect(Self.refusal(c) == nil)
     }
 

@@ -12,7 +12,15 @@ import Testing
     static let expected: [(file: String, tasks: Int)] = [
         ("quickstart.yaml", 36), ("staircase.yaml", 4), ("depth-amplification.yaml", 12), ("random-init.yaml", 60),
         ("sensing.yaml", 25), ("completion.yaml", 20), ("denoising.yaml", 45), ("stability.yaml", 90),
+        ("arora2019-completion.yaml", 105), ("razin-cohen2020.yaml", 3),
     ]
+
+    /// Full-path limits per task (largest n, largest steps · depth · n³): small everywhere except
+    /// the reproduction of Arora et al. 2019, whose effect needs a 50×50 target (its header gives
+    /// the measured runtime: 105 tasks in about 2.5 minutes on 2 cores).
+    static func fullPathLimits(_ file: String) -> (n: Int, cost: Int) {
+        file == "arora2019-completion.yaml" ? (50, 10_000_000_000) : (20, 200_000_000)
+    }
 
     static func path(_ file: String) -> String {
         TestPaths.repositoryRoot.appendingPathComponent("sweeps").appendingPathComponent(file).path
@@ -52,9 +60,10 @@ import Testing
             for t in try SweepFile.load(path: Self.path(file)).expand() {
                 let c = t.config
                 if c.path == .full || !c.spectralIsExact {
-                    #expect(c.resolvedN <= 20, "\(file): full path with n = \(c.resolvedN)")
+                    let limits = Self.fullPathLimits(file)
+                    #expect(c.resolvedN <= limits.n, "\(file): full path with n = \(c.resolvedN)")
                     #expect(
-                        c.steps * c.depth * c.resolvedN * c.resolvedN * c.resolvedN <= 200_000_000,
+                        c.steps * c.depth * c.resolvedN * c.resolvedN * c.resolvedN <= limits.cost,
                         "\(file): too costly")
                 }
                 #expect(c.steps / c.recordEvery <= 20_000, "\(file): too many recorded steps")

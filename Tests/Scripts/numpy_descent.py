@@ -1,9 +1,12 @@
 """Independent gradient descent in numpy from `dmfsweep simulate --save-instance` files.
 
 Usage: numpy_descent.py CASES.json  → prints one JSON list, one entry per case, each a list of
-{"step", "loss", "erank", "erank_ratio"} at the recorded steps.
+{"step", "loss", "erank", "erank_ratio", "product_norm", "unobserved_max"} at the recorded steps
+(product_norm = ‖W‖_F from the entries; unobserved_max = max |W_ij| over the entries the mask
+leaves unobserved, completion only, else null) and, when the case names an "entry" [i, j]
+(0-based), "entry_abs" = |W_ij|.
 
-CASES.json is a list of {"dir", "problem", "depth", "eta", "steps", "record_every"}. The loss and
+CASES.json is a list of {"dir", "problem", "depth", "eta", "steps", "record_every"[, "entry"]}. The loss and
 gradients follow the README's definitions, written naively (no prefix/suffix reuse):
   estimation  L = ½‖W − Y‖²,            G = W − Y
   completion  L = ½‖M ∘ (W − Y)‖²,      G = M ∘ (W − Y)
@@ -64,8 +67,15 @@ def run(case):
             g = (a.T @ r).reshape(w.shape, order="F")
         if k % every == 0 or k == steps:
             s = np.linalg.svd(w, compute_uv=False)
-            out.append({"step": k, "loss": loss, "erank": erank(s),
-                        "erank_ratio": float(s.sum() / s.max()) if s.max() > 0 else 0.0})
+            point = {"step": k, "loss": loss, "erank": erank(s),
+                     "erank_ratio": float(s.sum() / s.max()) if s.max() > 0 else 0.0,
+                     "product_norm": float(np.sqrt((w * w).sum())), "unobserved_max": None}
+            if mask is not None and (mask == 0).any():
+                point["unobserved_max"] = float(np.abs(w[mask == 0]).max())
+            if "entry" in case:
+                i, j = case["entry"]
+                point["entry_abs"] = float(abs(w[i, j]))
+            out.append(point)
         if k == steps:
             break
         grads = []

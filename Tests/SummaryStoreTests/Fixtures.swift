@@ -51,7 +51,8 @@ enum Fixtures {
             TrajectoryPoint(
                 step: k * 10, loss: 1 / (s + Double(k) + 1), erank: 1 + Double(k) * 0.3,
                 erankRatio: 1 + Double(k) * 0.25,
-                cleanError: noisy ? 0.5 / Double(k + 1) : nil)
+                cleanError: noisy ? 0.5 / Double(k + 1) : nil, productNorm: 0.25 * s + Double(k),
+                unobservedMax: seed % 2 == 1 ? 0.125 * Double(k) : nil)
         }
         var result = SimulationResult(
             status: status, path: .spectral, steps: 40 + seed, finalLoss: 1e-3 * (s + 1), finalErank: 2 + 0.001 * s,
@@ -89,7 +90,8 @@ extension Fixtures {
     }
 
     /// Turns a current (version-4) store back into the shape a version-3 build wrote: `intervals`
-    /// without `measure` (its entropy rows only), `results` without the ratio targets, version 3.
+    /// without `measure` (its entropy rows only), `results` without the ratio targets,
+    /// `trajectories` without `product_norm` and `unobserved_max`, version 3.
     /// - Parameter store: a store on either engine.
     static func downgradeToVersion3(_ store: SummaryStore) throws {
         let db = store.database
@@ -112,6 +114,8 @@ extension Fixtures {
             try db.run("ALTER TABLE intervals_v3 RENAME TO intervals", [])
             try db.run("ALTER TABLE results DROP COLUMN ratio_targets", [])
             try db.run("ALTER TABLE results DROP COLUMN ratio_missing", [])
+            try db.run("ALTER TABLE trajectories DROP COLUMN product_norm", [])
+            try db.run("ALTER TABLE trajectories DROP COLUMN unobserved_max", [])
             switch db.dialect.engine {
             case .sqlite: try db.run("PRAGMA user_version = 3", [])
             case .postgresql: try db.run("UPDATE meta SET value = '3' WHERE key = 'schema_version'", [])

@@ -35,6 +35,41 @@ import Testing
         #expect(again.upgrades.isEmpty)
     }
 
+    /// A version-3 store (trajectories without `product_norm` and `unobserved_max`), on both engines:
+    /// refused by a reader, upgraded in place by a writer that may migrate; the trajectories stored
+    /// before keep every value and read back without the two series, and results recorded after
+    /// the upgrade store and read back both.
+    @Test(arguments: StoreEngine.allCases) func versionThreeGainsTheTrajectorySeries(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        let tasks = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 1)
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        let old = Fixtures.result(seed: 1)
+        #expect(old.trajectory.allSatisfy { $0.productNorm != nil && $0.unobservedMax != nil })
+        try store.recordResults([CompletedTask(key: tasks[0].key, result: old)])
+        try Fixtures.downgradeToVersion3(store)
+        #expect(try store.database.scalar("SELECT count(*) FROM trajectories")?.intValue == 1)
+
+        let refused = #expect(throws: StoreError.self) { try SummaryStore(location: store.location, readOnly: true) }
+        #expect(refused == .schemaVersion(path: store.path, found: 3, expected: SummaryStore.schemaVersion))
+        let upgraded = try SummaryStore(location: store.location, migrate: true)
+        #expect(upgraded.upgrades.contains("upgraded from schema version 3 to \(SummaryStore.schemaVersion)"))
+        let before = try #require(try upgraded.result(for: tasks[0].key))
+        var expected = old.trajectory
+        for i in expected.indices {
+            expected[i].productNorm = nil
+            expected[i].unobservedMax = nil
+        }
+        #expect(before.trajectory == expected)
+        let new = Fixtures.result(seed: 3)
+        try upgraded.recordResults([CompletedTask(key: tasks[1].key, result: new)])
+        #expect(try upgraded.result(for: tasks[1].key)?.trajectory == new.trajectory)
+        let contents = try upgraded.sweepContents("s", trajectories: true)
+        #expect(contents.compactMap(\.result?.trajectory) == [expected, new.trajectory])
+        let again = try SummaryStore(location: store.location, migrate: true)
+        #expect(again.upgrades.isEmpty)
+    }
+
     /// A reader (`openForReading`) upgrades an older store it may write, through the same upgrade
     /// as a writer, and gets a read-only store; a current store is opened read-only, unchanged.
     @Test(arguments: StoreEngine.allCases) func readersUpgradeAnOlderStoreTheyMayWrite(engine: StoreEngine) throws {

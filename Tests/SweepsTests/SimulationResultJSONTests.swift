@@ -13,7 +13,8 @@ import Testing
         predicted: [PredictedInterval(rank: 1, start: 2.5, end: nil)],
         trajectory: [
             TrajectoryPoint(step: 0, loss: 100, erank: 1e16, erankRatio: 0.1),
-            TrajectoryPoint(step: 10, loss: 0.5, erank: 1, erankRatio: 1e-5, cleanError: 3),
+            TrajectoryPoint(
+                step: 10, loss: 0.5, erank: 1, erankRatio: 1e-5, cleanError: 3, productNorm: 2, unobservedMax: 0.5),
         ],
         bestStep: nil, bestCleanError: nil, bestInsideInterval: false, seconds: 0.125)
 
@@ -27,7 +28,8 @@ import Testing
             + #""best_inside_interval":false,"seconds":0.125"#
         let trajectory =
             #","trajectory":[{"step":0,"loss":100.0,"erank":1e+16,"erank_ratio":0.1},"#
-            + #"{"step":10,"loss":0.5,"erank":1.0,"erank_ratio":1e-05,"clean_error":3.0}]"#
+            + #"{"step":10,"loss":0.5,"erank":1.0,"erank_ratio":1e-05,"clean_error":3.0,"product_norm":2.0,"#
+            + #""unobserved_max":0.5}]"#
         #expect(Self.result.json(includeTrajectory: false) == head + "}")
         #expect(Self.result.json() == head + trajectory + "}")
     }

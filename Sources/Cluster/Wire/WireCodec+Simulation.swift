@@ -77,6 +77,8 @@ extension WireCodec {
             w.optionalF64(t.cleanError)
             w.optionalF64(t.error)
             w.optionalF64(t.unobservedError)
+            w.optionalF64(t.productNorm)
+            w.optionalF64(t.unobservedMax)
         }
         w.optionalI64(s.bestStep)
         w.optionalF64(s.bestCleanError)
@@ -148,7 +150,7 @@ extension WireCodec {
         let finalLoss = try r.f64()
         let finalErank = try r.f64()
         let entropy = try decodeRankIntervals(&r)
-        let points = try r.count(minimumElementSize: 35)
+        let points = try r.count(minimumElementSize: 37)
         var trajectory: [TrajectoryPoint] = []
         trajectory.reserveCapacity(points)
         for _ in 0..<points {
@@ -159,10 +161,12 @@ extension WireCodec {
             let clean = try r.optionalF64()
             let error = try r.optionalF64()
             let unobserved = try r.optionalF64()
+            let norm = try r.optionalF64()
+            let largest = try r.optionalF64()
             trajectory.append(
                 TrajectoryPoint(
                     step: step, loss: loss, erank: erank, erankRatio: ratio, cleanError: clean, error: error,
-                    unobservedError: unobserved))
+                    unobservedError: unobserved, productNorm: norm, unobservedMax: largest))
         }
         let bestStep = try r.optionalI64()
         let bestError = try r.optionalF64()

@@ -15,7 +15,9 @@ public enum WireCodec {
     /// 4: the configuration is written from the parameter registry (tagged values; new parameters
     /// rows, symmetric, width, alpha_scope, target, clean, mask) and the result carries the
     /// recovery errors (besides 3's mask counts).
-    /// 5: the result carries targets and intervals under the ratio measure as well.
+    /// 5: the result carries targets and intervals under the ratio measure as well, and every
+    /// trajectory point the product's Frobenius norm and (completion) the largest absolute value of
+    /// the product over the unobserved entries.
     public static let version: UInt8 = 5
     /// The protocol tag that starts every header frame.
     public static let tag: [UInt8] = Array("DMFS".utf8)

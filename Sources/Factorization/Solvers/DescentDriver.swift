@@ -35,6 +35,13 @@ struct DescentDriver {
         return (a / b).squareRoot()
     }
 
+    /// `‖W‖_F = sqrt(Σ σ_i²)` from the singular values of W (the same on both paths).
+    static func frobeniusNorm(_ sigma: UnsafeBufferPointer<Double>) -> Double {
+        var sum = 0.0
+        for s in sigma { sum += s * s }
+        return sum.squareRoot()
+    }
+
     /// Runs the loop.
     func run(_ engine: some DescentEngine) -> Recording {
         let n = engine.dimension
@@ -81,7 +88,8 @@ struct DescentDriver {
                         step: k, loss: loss, erank: EffectiveRank.royVetterli(s),
                         erankRatio: EffectiveRank.nuclearToOperatorRatio(s), cleanError: noisy ? e2.squareRoot() : nil,
                         error: Self.relative(e2, cleanNorm),
-                        unobservedError: Self.relative(engine.unobservedErrorSquared(), hiddenNorm)))
+                        unobservedError: Self.relative(engine.unobservedErrorSquared(), hiddenNorm),
+                        productNorm: Self.frobeniusNorm(s), unobservedMax: engine.unobservedMaximum()))
                 lastCleanError = e2.squareRoot()
                 if keepErrors {
                     engine.truncationProjections(into: q)

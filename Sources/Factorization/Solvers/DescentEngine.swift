@@ -29,6 +29,9 @@ protocol DescentEngine: AnyObject {
     /// `‖P_Ωᶜ(W − Y_clean)‖_F²` for completion, `nil` for other problems.
     func unobservedErrorSquared() -> Double?
 
+    /// `max_{(i,j)∉Ω} |W_ij|` for completion with at least one unobserved entry, `nil` otherwise.
+    func unobservedMaximum() -> Double?
+
     /// `q_k = v_kᵀ W v_k` for the eigenvectors of λ_(1)…λ_(R) (R values, magnitude order).
     func truncationProjections(into q: UnsafeMutableBufferPointer<Double>)
 }

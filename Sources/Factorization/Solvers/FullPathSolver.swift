@@ -229,6 +229,17 @@ final class FullPathSolver: DescentEngine {
         return sum
     }
 
+    func unobservedMaximum() -> Double? {
+        guard let mask else { return nil }
+        let w = product
+        var largest: Double? = nil
+        for k in 0..<entries where mask[k] == 0 {
+            let a = abs(w[k])
+            if largest.map({ a > $0 }) ?? true { largest = a }
+        }
+        return largest
+    }
+
     func truncationProjections(into q: UnsafeMutableBufferPointer<Double>) {
         guard rank > 0 else { return }
         let (r, n) = (rows, columns)

@@ -129,6 +129,8 @@ final class SpectralSolver: DescentEngine {
 
     func unobservedErrorSquared() -> Double? { nil }
 
+    func unobservedMaximum() -> Double? { nil }
+
     func truncationProjections(into q: UnsafeMutableBufferPointer<Double>) {
         if noisy {
             for k in 0..<rank {

@@ -55,18 +55,30 @@ public enum ReportBuilder {
 
     /// The recovery-error figures of a sweep whose runs recorded them: the relative error against
     /// step and the final error against a numeric parameter, and for completion the same on the
-    /// unobserved entries (Arora et al. 2019's generalisation error).
+    /// unobserved entries (Arora et al. 2019's generalisation error). A completion whose target is
+    /// 0 on every unobserved entry has no relative error there (Razin and Cohen 2020's instance):
+    /// its unobserved entries' largest magnitude against step is drawn instead.
     static func recoveryFigures(_ s: SweepRecords) -> [ReportFigure] {
         var out: [ReportFigure] = []
         let completion = s.tasks.contains { $0.finalUnobservedError != nil }
-        for series in [TrajectorySeries.error] + (completion ? [.unobservedError] : []) {
+        let zeroOnUnobserved =
+            !completion && s.tasks.contains { $0.trajectory.contains { $0.unobservedMax != nil } }
+        let series =
+            [TrajectorySeries.error] + (completion ? [.unobservedError] : [])
+            + (zeroOnUnobserved ? [.unobservedMax] : [])
+        for series in series {
             for d in (try? SweepFigures.trajectories(s, series: series)) ?? [] {
-                out.append(
-                    ReportFigure(
-                        .curves(d),
-                        caption: series == .error
-                            ? "Recovery error against step: distance of the product to the clean target."
-                            : "Error on the unobserved entries against step: what completion generalises."))
+                let caption: String
+                switch series {
+                case .error: caption = "Recovery error against step: distance of the product to the clean target."
+                case .unobservedError:
+                    caption = "Error on the unobserved entries against step: what completion generalises."
+                default:
+                    caption =
+                        "Largest |W_ij| over the unobserved entries against step (the target is 0 there, so "
+                        + "no relative error exists; Razin and Cohen 2020 follow its growth as the loss falls)."
+                }
+                out.append(ReportFigure(.curves(d), caption: caption))
             }
         }
         for metric in [RecoveryMetric.finalError] + (completion ? [.finalUnobservedError] : []) {

@@ -16,6 +16,11 @@ public enum SweepFigures {
         case loss
         /// `‖W − Y_clean‖_F`, recorded for noisy targets only.
         case cleanError = "clean_error"
+        /// `‖W‖_F`, the Frobenius norm of the product.
+        case productNorm = "product_norm"
+        /// Completion: the largest |W_ij| over the unobserved entries (|W₁₁| for Razin and Cohen's
+        /// 2×2 instance).
+        case unobservedMax = "unobserved_max"
 
         var label: String {
             switch self {
@@ -23,8 +28,13 @@ public enum SweepFigures {
             case .erankRatio: return "effective rank ‖W‖* / ‖W‖op"
             case .loss: return "loss"
             case .cleanError: return "‖W − Y_clean‖_F"
+            case .productNorm: return "‖W‖_F"
+            case .unobservedMax: return "max |W_ij| over unobserved (i, j)"
             }
         }
+
+        /// Whether the y axis is logarithmic (losses, errors and norms span decades).
+        var logScale: Bool { [.loss, .cleanError, .productNorm, .unobservedMax].contains(self) }
 
         /// The trajectory series of an effective-rank measure (`erank`, `erank_ratio`).
         public static func effectiveRank(_ m: EffectiveRankMeasure) -> Measure {
@@ -40,6 +50,8 @@ public enum SweepFigures {
             case .erankRatio: return p.erankRatio
             case .loss: return p.loss
             case .cleanError: return p.cleanError
+            case .productNorm: return p.productNorm
+            case .unobservedMax: return p.unobservedMax
             }
         }
     }
@@ -141,7 +153,7 @@ public enum SweepFigures {
         let title = "\(s.name): \(measure.label) vs step"
         var data = StaircaseData(
             title: title, series: series, targets: targets, yLabel: measure.label,
-            yScale: measure == .loss || measure == .cleanError ? .log : .linear)
+            yScale: measure.logScale ? .log : .linear)
         if measure == .cleanError { notes.insert("dots: mean best early-stopping step", at: 0) }
         if !notes.isEmpty {
             let hasBand = series.contains { $0.std != nil }

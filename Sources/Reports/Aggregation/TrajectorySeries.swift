@@ -34,8 +34,18 @@ public struct TrajectorySeries: Sendable, Hashable, CustomStringConvertible {
     public static let erankRatio = TrajectorySeries(
         name: "erank_ratio", label: "‖W‖* / ‖W‖op", scale: .linear, value: { $0.erankRatio })
 
+    /// `‖W‖_F`, the Frobenius norm of the product (schema 4; not in older trajectories).
+    public static let productNorm = TrajectorySeries(
+        name: "product_norm", label: "‖W‖_F", scale: .log, value: { $0.productNorm })
+    /// Completion: the largest |W_ij| over the unobserved entries (|W₁₁| for Razin and Cohen's 2×2
+    /// instance).
+    public static let unobservedMax = TrajectorySeries(
+        name: "unobserved_max", label: "max |W_ij| over unobserved (i, j)", scale: .log, value: { $0.unobservedMax })
+
     /// Every series, recovery errors first.
-    public static let all: [TrajectorySeries] = [error, unobservedError, cleanError, loss, erank, erankRatio]
+    public static let all: [TrajectorySeries] = [
+        error, unobservedError, cleanError, loss, erank, erankRatio, productNorm, unobservedMax,
+    ]
 
     /// The series of that name.
     /// - Parameter name: a stored name (`error`).

@@ -18,7 +18,8 @@ import Foundation
 ///   parameter, a matrix file), `start`, `end`, `length`, `middle_error`, `predicted_start`,
 ///   `predicted_end`; one row per task, measure and rank.
 /// - `trajectories`: `step`, `loss`, `erank` (Roy–Vetterli), `erank_ratio` (‖W‖_*/‖W‖_op),
-///   `clean_error`; one row per task and recorded step.
+///   `clean_error`, `product_norm` (‖W‖_F), `unobserved_max` (completion: max |W_ij| over the
+///   unobserved entries); one row per task and recorded step.
 /// Missing and non-finite values are NULL (an empty CSV field: NaN in pandas, NA in R).
 /// Rows stream from SQL in task order (then rank or step), one task's trajectory decoded at a
 /// time, so memory does not grow with the store.
@@ -57,7 +58,8 @@ public struct ExportQuery: Sendable, Hashable {
             return [
                 "measure", "r", "t_r", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
             ]
-        case .trajectories: return ["step", "loss", "erank", "erank_ratio", "clean_error"]
+        case .trajectories:
+            return ["step", "loss", "erank", "erank_ratio", "clean_error", "product_norm", "unobserved_max"]
         }
     }
 
@@ -92,7 +94,7 @@ public struct ExportQuery: Sendable, Hashable {
                 """
         case .trajectories:
             text +=
-                "j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error "
+                "j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error, j.product_norm, j.unobserved_max "
                 + "FROM tasks t JOIN trajectories j ON j.task_id = t.id"
         }
         var values: [DatabaseValue] = []
@@ -147,8 +149,10 @@ extension SummaryStore {
                 }
                 let steps = PackedArray.ints(stmt.data(at: fixed) ?? Data()) ?? []
                 let series = (1...3).map { PackedArray.doubles(stmt.data(at: fixed + $0) ?? Data()) ?? [] }
-                let clean = stmt.data(at: fixed + 4).flatMap(PackedArray.doubles)
-                guard series.allSatisfy({ $0.count == steps.count }), clean == nil || clean?.count == steps.count
+                // clean_error, product_norm, unobserved_max: NULL when no point has a value.
+                let optional = (4...6).map { stmt.data(at: fixed + $0).flatMap(PackedArray.doubles) }
+                guard series.allSatisfy({ $0.count == steps.count }),
+                    optional.allSatisfy({ $0 == nil || $0?.count == steps.count })
                 else {
                     throw StoreError.corruptValue(
                         table: "trajectories", column: "steps", detail: "task \(stmt.string(at: 0) ?? "?")")
@@ -156,7 +160,9 @@ extension SummaryStore {
                 for k in steps.indices {
                     cells[fixed] = .integer(steps[k])
                     for s in 0..<3 { cells[fixed + 1 + s] = Self.finite(.real(series[s][k])) }
-                    cells[fixed + 4] = clean.map { Self.finite(.real($0[k])) } ?? .null
+                    for (s, column) in optional.enumerated() {
+                        cells[fixed + 4 + s] = column.map { Self.finite(.real($0[k])) } ?? .null
+                    }
                     try emit()
                 }
             }

@@ -46,6 +46,8 @@ extension SimulationResult {
                 if let c = t.cleanError { e.add("clean_error", c) }
                 if let c = t.error { e.add("error", c) }
                 if let c = t.unobservedError { e.add("unobserved_error", c) }
+                if let c = t.productNorm { e.add("product_norm", c) }
+                if let c = t.unobservedMax { e.add("unobserved_max", c) }
             }
         }
         return o.text

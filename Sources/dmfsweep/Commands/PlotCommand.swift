@@ -7,7 +7,7 @@ import SummaryStore
 enum PlotCommand {
     static let kinds = ["staircase", "heatmap", "predicted-vs-measured", "status", "recovery", "final-error"]
     /// What a staircase's y axis shows: the chosen measure's effective rank, or another recorded series.
-    static let quantities = ["effective_rank", "loss", "clean_error"]
+    static let quantities = ["effective_rank", "loss", "clean_error", "product_norm", "unobserved_max"]
     /// `--measure` values of the first release (the staircase's quantity), still accepted.
     static let legacyMeasures: [String: (EffectiveRankMeasure, String)] = [
         "erank": (.entropy, "effective_rank"), "erank_ratio": (.ratio, "effective_rank"),
@@ -25,8 +25,9 @@ enum PlotCommand {
             Kinds:
               staircase              effective rank vs step, one curve per value of --x (default: the first
                                      varied parameter), mean ± std over seeds, targets t_r dashed,
-                                     measured intervals shaded. --quantity loss|clean_error plots another
-                                     recorded quantity instead.
+                                     measured intervals shaded. --quantity loss|clean_error|product_norm|
+                                     unobserved_max plots another recorded quantity instead (‖W‖_F; the
+                                     largest |W_ij| over the unobserved entries of a completion).
               heatmap                mean length of the interval for rank --rank (default 2) over --y (rows)
                                      × --x (columns); default: the first two varied parameters.
               predicted-vs-measured  measured interval starts vs the theory's switch-on steps, one colour
