@@ -146,6 +146,42 @@ import Testing
             })
     }
 
+    /// The per-step recovery errors (`plot --kind recovery --series error|unobserved_error`) were
+    /// not in `export --what trajectories`; now they are, equal to the `recovery` table's BLOBs as
+    /// numpy decodes them.
+    @Test func trajectoryExportCarriesTheRecoveryErrors() throws {
+        let dir = try TemporaryDirectory(prefix: "newuser-traj")
+        let path = try Self.runSweep(dir)
+        let csv = dir.path("t.csv")
+        let export = try runProcess(["export", "--store", path, "--what", "trajectories", "--out", csv])
+        #expect(export.status == 0, "\(export.stderr)")
+        let script = """
+            import sqlite3, sys
+            import numpy as np, pandas as pd
+            t = pd.read_csv(sys.argv[2])
+            rows = sqlite3.connect(sys.argv[1]).execute(
+                "SELECT k.key, e.error, e.unobserved_error FROM recovery e JOIN tasks k ON k.id = e.task_id").fetchall()
+            worst, n = 0.0, 0
+            for key, error, unobserved in rows:
+                mine = t[t.key == key]
+                for column, blob in (("error", error), ("unobserved_error", unobserved)):
+                    want = np.frombuffer(blob, dtype="<f8")
+                    got = mine[column].to_numpy()
+                    assert len(got) == len(want) > 10, (key, column, len(got), len(want))
+                    assert np.array_equal(np.isnan(got), ~np.isfinite(want)), (key, column)
+                    ok = np.isfinite(want)
+                    worst = max(worst, float(np.max(np.abs(got[ok] - want[ok]) / np.maximum(1, np.abs(want[ok])))))
+                    n += int(ok.sum())
+            print(len(rows), n, worst)
+            """
+        let out = try runProcess(
+            ["-c", script, path, csv], executable: try InstanceCrossCheckTests.python())
+        #expect(out.status == 0, "\(out.stderr)")
+        let fields = out.stdout.split(separator: " ").map { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(fields.count == 3 && fields[0] == 8 && (fields[1] ?? 0) > 8 * 2 * 10, "\(out.stdout)")
+        #expect((fields[2] ?? 1) <= 1e-15, "\(out.stdout)")
+    }
+
     /// A figure with nothing to draw said "(diverged runs left out)" when no run had diverged:
     /// the cause is a completion-only metric in a sweep without completion, or results stored by
     /// a dmfsweep before recovery errors (the release-0.1 store, upgraded).

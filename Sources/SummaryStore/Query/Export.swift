@@ -19,7 +19,8 @@ import Foundation
 ///   `predicted_end`; one row per task, measure and rank.
 /// - `trajectories`: `step`, `loss`, `erank` (Roy–Vetterli), `erank_ratio` (‖W‖_*/‖W‖_op),
 ///   `clean_error`, `product_norm` (‖W‖_F), `unobserved_max` (completion: max |W_ij| over the
-///   unobserved entries); one row per task and recorded step.
+///   unobserved entries), `error` and `unobserved_error` (the relative recovery errors, table
+///   `recovery`, as `plot --kind recovery --series` names them); one row per task and recorded step.
 /// Missing and non-finite values are NULL (an empty CSV field: NaN in pandas, NA in R).
 /// Rows stream from SQL in task order (then rank or step), one task's trajectory decoded at a
 /// time, so memory does not grow with the store.
@@ -59,7 +60,10 @@ public struct ExportQuery: Sendable, Hashable {
                 "measure", "r", "t_r", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
             ]
         case .trajectories:
-            return ["step", "loss", "erank", "erank_ratio", "clean_error", "product_norm", "unobserved_max"]
+            return [
+                "step", "loss", "erank", "erank_ratio", "clean_error", "product_norm", "unobserved_max", "error",
+                "unobserved_error",
+            ]
         }
     }
 
@@ -94,8 +98,9 @@ public struct ExportQuery: Sendable, Hashable {
                 """
         case .trajectories:
             text +=
-                "j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error, j.product_norm, j.unobserved_max "
-                + "FROM tasks t JOIN trajectories j ON j.task_id = t.id"
+                "j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error, j.product_norm, j.unobserved_max, e.error, "
+                + "e.unobserved_error FROM tasks t JOIN trajectories j ON j.task_id = t.id "
+                + "LEFT JOIN recovery e ON e.task_id = t.id"
         }
         var values: [DatabaseValue] = []
         if let sweepID {
@@ -149,8 +154,9 @@ extension SummaryStore {
                 }
                 let steps = PackedArray.ints(stmt.data(at: fixed) ?? Data()) ?? []
                 let series = (1...3).map { PackedArray.doubles(stmt.data(at: fixed + $0) ?? Data()) ?? [] }
-                // clean_error, product_norm, unobserved_max: NULL when no point has a value.
-                let optional = (4...6).map { stmt.data(at: fixed + $0).flatMap(PackedArray.doubles) }
+                // clean_error, product_norm, unobserved_max, error, unobserved_error: NULL when no point
+                // has a value (or, for the recovery series, the result was stored before them).
+                let optional = (4...8).map { stmt.data(at: fixed + $0).flatMap(PackedArray.doubles) }
                 guard series.allSatisfy({ $0.count == steps.count }),
                     optional.allSatisfy({ $0 == nil || $0?.count == steps.count })
                 else {

@@ -23,7 +23,8 @@ enum ExportCommand {
             middle_error, predicted_start, predicted_end.
             trajectories: key, the parameters, step, loss, erank (Roy-Vetterli), erank_ratio
             (nuclear / operator norm), clean_error, product_norm (Frobenius norm of W), unobserved_max
-            (completion: largest |W_ij| over the unobserved entries).
+            (completion: largest |W_ij| over the unobserved entries), error and unobserved_error (the
+            relative recovery errors, as plot --kind recovery --series names them).
             Missing or non-finite values are empty in CSV (NaN in pandas, NA in R) and null in JSON;
             lists (spectrum) are one quoted CSV field "10.0,5.0" or a JSON array. --where as in
             query. Rows stream in task order; memory does not grow with the store. --out FILE is
