@@ -44,7 +44,7 @@ enum PlotCommand {
                                      median over seeds with the 25th–75th percentile band.
             --measure entropy|ratio picks the effective rank (README, Definitions): the staircase's curves,
             targets and intervals, the heatmap's and predicted-vs-measured's intervals. It is refused where it
-            would change nothing (other kinds, --quantity loss|clean_error).
+            would change nothing (other kinds, a --quantity other than effective_rank).
             The earlier staircase values --measure erank|erank_ratio|loss|clean_error still work (erank is
             entropy, erank_ratio is ratio, loss and clean_error set --quantity).
             Parameters a figure does not show are held at their first value (named in the subtitle).
@@ -153,7 +153,7 @@ enum PlotCommand {
             }
             return legacy
         }
-        // A staircase of the loss or the clean error draws no effective rank: the measure would change nothing.
+        // A staircase of another recorded quantity draws no effective rank: the measure would change nothing.
         if let asked, let quantity, quantity != "effective_rank" {
             throw UsageError(
                 "--measure \(asked) is not used by --quantity \(quantity) (only by --quantity effective_rank)")
