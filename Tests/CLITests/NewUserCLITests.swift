@@ -336,6 +336,30 @@ import Testing
         #expect(once.stdout.contains(": 1 sweeps,") && twice.stdout.contains(": 1 sweeps,"), "\(twice.stdout)")
     }
 
+    /// Every command `dmfsweep --help` lists has a row in the README's command table and its exit
+    /// statuses in the exit-status table (`store` had neither).
+    @Test func readmeTablesListEveryCommand() throws {
+        let help = try runProcess(["--help"])
+        #expect(help.status == 0)
+        let lines = help.stdout.split(separator: "\n").map(String.init)
+        let start = try #require(lines.firstIndex(of: "commands:"))
+        let names = lines[(start + 1)...].prefix { $0.hasPrefix("  ") }.compactMap {
+            $0.split(separator: " ").first.map(String.init)
+        }
+        #expect(names.count >= 13 && names.contains("store"), "\(names)")
+        let readme = try String(
+            contentsOf: TestPaths.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let rows = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // The table after the heading and its blank line, up to the next blank line.
+        let heading = try #require(rows.firstIndex(of: "### Exit statuses"))
+        let exitRows = rows[(heading + 2)...].prefix { !$0.isEmpty }
+        #expect(exitRows.count >= 4)
+        for name in names {
+            #expect(rows.contains { $0.hasPrefix("| `\(name)") }, "README command table: no row for \(name)")
+            #expect(exitRows.contains { $0.contains("`\(name)`") }, "README exit statuses: no \(name)")
+        }
+    }
+
     /// `simulate --save-instance` factors are the initialisation: identity init writes α·I.
     @Test func savedFactorsAreTheInitialFactors() throws {
         let dir = try TemporaryDirectory(prefix: "newuser-instance")
