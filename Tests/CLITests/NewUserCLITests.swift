@@ -294,6 +294,7 @@ import Testing
         #expect(report.stdout.contains("the recovery error against step"))
         let query = try runProcess(["query", "--help"])
         #expect(query.stdout.contains("--measure ratio with final_erank"))
+        #expect(query.stdout.contains("best_error (alias best_recovery_error) its smallest recorded value"))
         for out in [simulate, export, report, query] { #expect(out.status == 0) }
     }
 

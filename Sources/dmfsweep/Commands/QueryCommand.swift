@@ -18,6 +18,12 @@ enum QueryCommand {
             mean is the fraction of S; status.running and status.pending count every task, so
             '--where status=running --metric status.running' counts the tasks running now.
             Values that are missing (an empty interval's start) are not counted.
+            Recovery errors (README, Definitions): final_error is ‖W − Y_clean‖_F / ‖Y_clean‖_F at the last
+            recorded step, best_error (alias best_recovery_error) its smallest recorded value, at
+            best_recovery_step; final_unobserved_error the same on the unobserved entries (completion);
+            final_clean_error is the absolute ‖W − Y_clean‖_F at the last step and best_clean_error its
+            smallest value for a noisy target, at best_step. Results stored before recovery errors were
+            recorded have none; the query says on stderr how many it leaves out.
             Several metrics make one table, columns METRIC.STAT (e.g. --metric interval.length,final_loss).
             --stats picks among \(Statistic.words); default count,mean,std,min,max,ci95. Percentiles
             interpolate linearly between closest ranks (numpy's default, R's type 7).
