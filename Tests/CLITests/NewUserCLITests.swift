@@ -295,7 +295,11 @@ import Testing
         let query = try runProcess(["query", "--help"])
         #expect(query.stdout.contains("--measure ratio with final_erank"))
         #expect(query.stdout.contains("best_error (alias best_recovery_error) its smallest recorded value"))
-        for out in [simulate, export, report, query] { #expect(out.status == 0) }
+        // 'store info' upgrades an older store like every reader (docs/summary-store.md); its help
+        // said it never changes the store.
+        let store = try runProcess(["store", "--help"])
+        #expect(!store.stdout.contains("never changes the store") && store.stdout.contains("Like every reader"))
+        for out in [simulate, export, report, query, store] { #expect(out.status == 0) }
     }
 
     /// `simulate`'s table showed only the absolute error to the clean target; the relative recovery

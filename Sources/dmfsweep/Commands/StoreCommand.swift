@@ -10,7 +10,8 @@ enum StoreCommand {
         discussion: """
             'store info' prints the engine (sqlite or postgresql), the store (a URI with its password
             masked), its schema version and this build's, the number of sweeps, tasks and results,
-            and its size on disk. It never changes the store.
+            and its size on disk. Like every reader it upgrades an older store it may write first
+            (announced on stderr, the old version named there), so it then shows this build's version.
             'store upgrade' brings a store written by an earlier dmfsweep to this build's schema in
             place: an SQLite file is first copied to FILE.vN.bak (N its old schema version); columns
             of parameters added since it was written get the parameters' defaults, so every stored
