@@ -12,8 +12,9 @@ enum StoreCommand {
             masked), its schema version and this build's, the number of sweeps, tasks and results,
             and its size on disk, and checks that every row of the result tables (results,
             intervals, trajectories, recovery, rank_monotonicity) belongs to a task of the store;
-            rows that do not are listed per table, and the exit status is then 1. It never changes
-            the store.
+            rows that do not are listed per table, and the exit status is then 1. Like every reader
+            it upgrades an older store it may write first (announced on stderr, the old version
+            named there), so it then shows this build's version.
             'store upgrade' brings a store written by an earlier dmfsweep to this build's schema in
             place: an SQLite file is first copied to FILE.vN.bak (N its old schema version); columns
             of parameters added since it was written get the parameters' defaults, so every stored
