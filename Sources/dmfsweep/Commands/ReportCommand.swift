@@ -72,7 +72,7 @@ enum ReportCommand {
             let figures = data.sweeps.map(\.figures.count).reduce(0, +)
             let tables = data.sweeps.map(\.tables.count).reduce(0, +)
             print(
-                "wrote \(out): \(data.sweeps.count) sweeps, \(figures) figures, \(tables) tables, "
+                "wrote \(out): \(data.sweeps.count) sweep(s), \(figures) figures, \(tables) tables, "
                     + "\(html.utf8.count / 1024 + 1) KiB")
         }
         return 0
