@@ -62,6 +62,9 @@ struct ResultTable: Sendable {
             ("error", .bytea), ("unobserved_error", .bytea),
         ], key: ["task_id"])
 
+    /// The five tables, in the order `recordResults` writes them.
+    static let all: [ResultTable] = [results, intervals, trajectories, recovery, rankMonotonicity]
+
     /// Two rows per task, entropy and ratio (`RankMonotonicityTable.values`).
     static let rankMonotonicity = ResultTable(
         name: RankMonotonicityTable.name,

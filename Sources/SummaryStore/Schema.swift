@@ -37,7 +37,8 @@ enum Schema {
     ///   ratio rows and targets are computed (`MeasureUpgrade`). `trajectories` gets `product_norm`
     ///   and `unobserved_max` (‖W‖_F; completion: the largest |W_ij| over the unobserved entries),
     ///   NULL for the trajectories stored before: the factors are not stored, so neither can be
-    ///   computed afterwards.
+    ///   computed afterwards. On PostgreSQL the result tables lose their foreign keys to `tasks`
+    ///   (`dropResultForeignKeys`, run by every read-write open, so also after this step).
     static let migrations: [Migration] = [
         // Version 2: the completion mask's observed entries and unobserved rows + columns per result
         // (NULL for the other problems, and for results recorded before version 2).
@@ -234,7 +235,7 @@ enum Schema {
                 unobserved_max BLOB            -- completion: max |W_ij| over unobserved (i, j) per point
             )
             """,
-            // After `tasks`, which they reference (PostgreSQL checks that when the table is created).
+            // After `tasks`, which they reference on SQLite.
             RankMonotonicityTable.creation,
             recoveryTable,
         ]
@@ -244,14 +245,62 @@ enum Schema {
     /// SQLite; for PostgreSQL `id INTEGER PRIMARY KEY` becomes an identity column, INTEGER → BIGINT
     /// (SQLite integers are 64-bit), REAL → DOUBLE PRECISION, BLOB → BYTEA, and `WITHOUT ROWID`
     /// (an SQLite storage option) is dropped.
+    /// The result tables' `REFERENCES tasks (id)` is dropped on PostgreSQL too (`resultTables`).
     static func ddl(_ sql: String, for dialect: SQLDialect) -> String {
         guard dialect.engine == .postgresql else { return sql }
-        var out = sql.replacingOccurrences(
+        var out = sql
+        if let created = createdTable(sql), resultTables.contains(created) {
+            out = out.replacingOccurrences(of: " REFERENCES tasks (id)", with: "")
+        }
+        out = out.replacingOccurrences(
             of: #"\bid(\s+)INTEGER PRIMARY KEY\b"#, with: "id$1" + dialect.serialKey, options: .regularExpression)
         for (from, to) in [("INTEGER", "BIGINT"), ("REAL", "DOUBLE PRECISION"), ("BLOB", "BYTEA")] {
             out = out.replacingOccurrences(of: "\\b\(from)\\b", with: to, options: .regularExpression)
         }
         return out.replacingOccurrences(of: " WITHOUT ROWID", with: "")
+    }
+
+    /// The tables `recordResults` writes (and the 3 → 4 migration's new `intervals`). On PostgreSQL
+    /// they carry no foreign key to `tasks`: the server checked one with a query of its own per
+    /// inserted row (`RI_FKey_check`, about 9 rows per result), 40% of the CPU of recording results
+    /// (docs/summary-store.md, "Foreign keys on PostgreSQL"). Integrity holds by construction:
+    /// `recordResults` is the only writer of these tables and takes the task ids from rows it reads
+    /// in the same transaction, and no statement deletes a task. `SummaryStore.orphanRows()` (shown
+    /// by `dmfsweep store info`) checks it on both engines. SQLite keeps its foreign keys (they
+    /// cost it little: the parent row's b-tree page is in the cache).
+    static let resultTables: Set<String> = Set(ResultTable.all.map(\.name) + ["intervals_v4"])
+
+    /// The table a `CREATE TABLE` statement creates, or `nil` for any other statement.
+    private static func createdTable(_ sql: String) -> String? {
+        guard
+            let match = sql.range(
+                of: #"^\s*CREATE TABLE (IF NOT EXISTS )?[a-z_0-9]+"#, options: .regularExpression)
+        else { return nil }
+        return sql[match].split(separator: " ").last.map(String.init)
+    }
+
+    /// Drops the foreign keys from the result tables to `tasks` on PostgreSQL, where schema 4 has
+    /// none (`resultTables`): stores of schema 1–3 had them, and so did schema-4 stores written
+    /// before this change (version 4 was not released then). Inside the caller's transaction.
+    /// Only the tables' owner may drop them: a role that writes but does not own the tables leaves
+    /// them (the store stays correct, its writes slower).
+    /// - Returns: the tables whose foreign keys were dropped.
+    static func dropResultForeignKeys(_ db: PostgresConnection) throws(StoreError) -> [String] {
+        let found = try db.rows(
+            """
+            SELECT c.conrelid::regclass::text, quote_ident(c.conname) FROM pg_constraint c
+            WHERE c.contype = 'f' AND c.confrelid = to_regclass('tasks')
+              AND c.conrelid IN (SELECT to_regclass(t) FROM unnest(CAST(? AS TEXT[])) AS t)
+              AND pg_has_role((SELECT relowner FROM pg_class WHERE oid = c.conrelid), 'USAGE')
+            ORDER BY 1, 2
+            """, [.text("{" + resultTables.sorted().joined(separator: ",") + "}")])
+        var tables: [String] = []
+        for row in found {
+            guard let table = row.string(at: 0), let constraint = row.string(at: 1) else { continue }
+            try db.run("ALTER TABLE \(table) DROP CONSTRAINT \(constraint)", [])
+            if !tables.contains(table) { tables.append(table) }
+        }
+        return tables
     }
 
     /// The `meta.application` value that marks a PostgreSQL database as a dmfsweep store.
@@ -321,6 +370,13 @@ enum Schema {
                 notes.append("added parameter column(s) " + missing.map(\.name).joined(separator: ", "))
             }
             for step in steps { try step.backfill?(db) }
+            if !readOnly {
+                let dropped = try dropResultForeignKeys(db)
+                // An upgrade's note says enough; a current store that had them says what changed.
+                if !dropped.isEmpty && steps.isEmpty {
+                    notes.append("dropped the foreign keys of " + dropped.joined(separator: ", ") + " to tasks")
+                }
+            }
         }
         return notes
     }

@@ -16,6 +16,16 @@ public struct StoreInfo: Sendable, Equatable {
     public var results: Int
     /// Bytes on disk: the file with its `-wal` file, or the PostgreSQL database's size.
     public var bytes: Int
+    /// Rows of the result tables whose task is not in `tasks` (`SummaryStore.orphanRows()`).
+    public var orphans: [OrphanRows] = []
+}
+
+/// Rows of one result table that name a task the store does not have.
+public struct OrphanRows: Sendable, Equatable {
+    /// The table (`results`, `intervals`, `trajectories`, `recovery`, `rank_monotonicity`).
+    public var table: String
+    /// How many of its rows have a `task_id` with no row in `tasks`.
+    public var rows: Int
 }
 
 extension SummaryStore {
@@ -43,6 +53,29 @@ extension SummaryStore {
             info.engineVersion = try database.scalar("SHOW server_version")?.stringValue ?? ""
             info.bytes = try database.scalar("SELECT pg_database_size(current_database())")?.intValue ?? 0
         }
+        info.orphans = try orphanRows()
         return info
+    }
+
+    /// The result tables' rows whose task is missing, per table with any (empty: none). One
+    /// anti-join per table (a scan of the table, the tasks by their primary key).
+    ///
+    /// dmfsweep never writes such a row: `recordResults` takes each task id from the task's row in
+    /// the same transaction, and no statement deletes a task. SQLite also enforces it with foreign
+    /// keys; PostgreSQL does not (`Schema.resultTables`), so this is the check that finds a store
+    /// changed by hand or by another program. Tables an older store lacks are skipped.
+    /// - Throws: `StoreError`.
+    public func orphanRows() throws(StoreError) -> [OrphanRows] {
+        var found: [OrphanRows] = []
+        for table in ResultTable.all where try Schema.hasTable(table.name, database) {
+            let rows =
+                try database.scalar(
+                    """
+                    SELECT count(*) FROM \(table.name) AS r
+                    WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.id = r.task_id)
+                    """)?.intValue ?? 0
+            if rows > 0 { found.append(OrphanRows(table: table.name, rows: rows)) }
+        }
+        return found
     }
 }

@@ -73,11 +73,12 @@ import Testing
                 == (["key"] + parameters + [
                     "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step",
                     "best_clean_error", "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio",
-                    "rank_drops_ratio", "observed_entries", "unobserved_lines",
+                    "rank_drops_ratio", "observed_entries", "unobserved_lines", "final_error",
+                    "final_unobserved_error", "final_clean_error", "best_error", "best_recovery_step",
                 ]).joined(separator: ","))
         #expect(lines.count == 1 + 11)  // 10 results + the failed task; the pending one has no row
         #expect(lines[1].contains("\"10.0,5.0\""))  // the spectrum list is one quoted field
-        #expect(lines.last!.hasSuffix(",failed,,,,,,,,,,,,,,"))
+        #expect(lines.last!.hasSuffix(",failed,,,,,,,,,,,,,,,,,,,"))
 
         let jsonl = try runProcess([
             "export", "--store", path, "--what", "results", "--format", "jsonl", "--out", "-", "--where",

@@ -165,6 +165,10 @@ import Testing
         #expect(lines.first?.contains("added parameter column(s) ") == true, "\(upgraded.stderr)")
         #expect(upgraded.stdout == current.stdout)
         #expect(try TestPostgres.psql(db.uri, "SELECT value FROM meta WHERE key = 'schema_version'") != "1")
+        let references =
+            "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
+            + "AND confrelid = 'tasks'::regclass ORDER BY 1"
+        #expect(try TestPostgres.psql(db.uri, references) == "sweep_tasks")
         let again = try runProcess(["query", "--store", readerURI, "--group-by", "depth", "--metric", "final_loss"])
         #expect(again.status == 0, "\(again.stderr)")
     }
@@ -194,6 +198,10 @@ import Testing
         }
         // Dropping `measure` dropped the key it was part of; the fixture's key is (task_id, rank).
         sql.append("ALTER TABLE intervals ADD PRIMARY KEY (task_id, rank)")
+        // And its result tables refer to tasks (the upgrade drops that on PostgreSQL).
+        for table in ["results", "intervals", "trajectories"] {
+            sql.append("ALTER TABLE \(table) ADD FOREIGN KEY (task_id) REFERENCES tasks (id)")
+        }
         let parameters = try sqlite3(fixture, "SELECT value FROM meta WHERE key = 'parameters'")
         sql.append("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         sql.append("UPDATE meta SET value = '\(parameters)' WHERE key = 'parameters'")

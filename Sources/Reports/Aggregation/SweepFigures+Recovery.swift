@@ -25,7 +25,10 @@ extension SweepFigures {
         let group = try groupParameter(groupBy, s, prefer: ["depth"])
         let withData = s.tasks.filter { t in t.hasResult && t.trajectory.contains { series.value($0) != nil } }
         guard !withData.isEmpty else {
-            throw .nothingToPlot("sweep '\(s.name)' recorded no \(series.name) values")
+            throw .nothingToPlot(
+                missing(
+                    series.name, in: s, recovery: [.error, .unobservedError].contains(series),
+                    completionOnly: series == .unobservedError, divergedLeftOut: false))
         }
         let (subset, fixed) = holdOthers(withData, keep: group.map { [$0] } ?? [])
         let values = group.map { ParameterValues.distinct($0, in: subset) } ?? [""]
@@ -69,7 +72,10 @@ extension SweepFigures {
     ) throws(ReportError) -> CurveData {
         let usable = s.tasks.filter { $0.hasResult && $0.status != "diverged" && metric.value($0) != nil }
         guard !usable.isEmpty else {
-            throw .nothingToPlot("sweep '\(s.name)' has no run with a \(metric.rawValue) (diverged runs left out)")
+            throw .nothingToPlot(
+                missing(
+                    metric.rawValue, in: s, recovery: true, completionOnly: metric == .finalUnobservedError,
+                    divergedLeftOut: true))
         }
         let varied = ParameterValues.varied(in: s.tasks)
         let numeric = { (name: String) in ParameterValues.distinct(name, in: s.tasks).allSatisfy { Double($0) != nil } }
@@ -193,6 +199,37 @@ extension SweepFigures {
             }
         }
         return keys
+    }
+
+    /// Why no run of `s` has a value of `name` (a recovery metric or a recorded series), as one line:
+    /// the sweep has no results yet; `name` exists for completion runs only and the sweep has none;
+    /// every result was stored by a dmfsweep that did not record recovery errors (no `recovery` row,
+    /// docs/summary-store.md); or every run diverged and diverged runs are left out.
+    /// - Parameters:
+    ///   - name: the metric or series as the user named it.
+    ///   - s: the sweep.
+    ///   - recovery: whether `name` comes from the store's `recovery` table.
+    ///   - completionOnly: whether only completion runs record `name`.
+    ///   - divergedLeftOut: whether the figure leaves diverged runs out.
+    /// - Returns: the message for `ReportError.nothingToPlot`.
+    static func missing(
+        _ name: String, in s: SweepRecords, recovery: Bool, completionOnly: Bool, divergedLeftOut: Bool
+    ) -> String {
+        let head = "sweep '\(s.name)' has no run that recorded \(name)"
+        let done = s.tasks.filter(\.hasResult)
+        if done.isEmpty { return head + ": it has no results yet" }
+        if completionOnly && !done.contains(where: { $0.config.problem == .completion }) {
+            return head + ": only completion runs (problem: completion) record it, and the sweep has none"
+        }
+        if recovery && done.allSatisfy({ $0.finalError == nil && $0.finalCleanError == nil }) {
+            return head
+                + ": its \(done.count) result(s) were stored by a dmfsweep that did not record recovery errors"
+                + " (they are not recomputed; run the sweep into a new store to get them)"
+        }
+        if divergedLeftOut && done.allSatisfy({ $0.status == "diverged" }) {
+            return head + ": every run diverged, and diverged runs are left out"
+        }
+        return head
     }
 
     /// A curve from per-x quartiles: the median line, and the interquartile band when some x has

@@ -185,6 +185,14 @@ public enum SweepFigures {
                     + (varied.isEmpty ? "none" : varied.joined(separator: ", ")))
         }
         let usable = s.tasks.filter { $0.status == "finished" || $0.status == "converged" }
+        // A run without rank r counts as length 0 (its target exists, no interval was found); a rank no
+        // run has would draw a map of zeros for a target that does not exist.
+        guard usable.isEmpty || usable.contains(where: { $0.interval(rank: rank) != nil }) else {
+            let ranks = Set(usable.flatMap { $0.intervals.map(\.rank) }).sorted()
+            throw .nothingToPlot(
+                "no run of sweep '\(s.name)' has a target of rank r = \(rank)"
+                    + (ranks.isEmpty ? "" : " (its ranks: \(ranks.first!)–\(ranks.last!)); choose another --rank"))
+        }
         let (subset, fixed) = holdOthers(usable, keep: [xName, yName])
         let xs = ParameterValues.distinct(xName, in: s.tasks)
         let ys = ParameterValues.distinct(yName, in: s.tasks)

@@ -59,7 +59,8 @@ public enum SweepTables {
         return ReportTable(
             caption: "Runs" + (varied.isEmpty ? "" : " by " + varied.joined(separator: ", ")) + " (seeds pooled)",
             columns: varied + [
-                "runs", "finished", "converged", "diverged", "final erank", "final loss", "steps", "seconds",
+                // final_erank is always the entropy measure (README, Definitions), whatever --measure draws.
+                "runs", "finished", "converged", "diverged", "final erank (entropy)", "final loss", "steps", "seconds",
             ],
             rows: rows)
     }

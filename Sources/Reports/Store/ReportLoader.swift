@@ -164,7 +164,9 @@ public struct ReportLoader {
         var entries = RunMetadata.environment(version: version)
         entries.append(KeyValue("store", store.path))
         entries.append(KeyValue("schema version", "\(SummaryStore.schemaVersion)"))
-        entries.append(KeyValue("effective rank", "\(measure.rawValue): \(measure.label)"))
+        // The measure's name and its definition (README, Definitions), not its axis label again.
+        let definition = measure == .entropy ? "Roy–Vetterli, exp of the singular-value entropy" : "‖W‖*/‖W‖op"
+        entries.append(KeyValue("effective rank", "\(measure.rawValue) (\(definition))"))
         entries += try timing()
         return ReportBuilder.report(records, metadata: RunMetadata(generated: Date(), entries: entries), title: title)
     }

@@ -123,8 +123,12 @@ public struct AggregateQuery: Sendable, Hashable {
                 throw QueryError.conflict("--pivot \(name) is also in --group-by; a column is one or the other")
             }
             guard metrics.count == 1, statistics.count == 1, statistics[0].columns.count == 1 else {
+                // Name what was asked: the default statistics are six, and ci95 alone is two columns.
+                let asked = statistics.map(\.description).joined(separator: ",")
                 throw QueryError.conflict(
-                    "--pivot shows one metric and one statistic (e.g. --stats median); ci95 is two columns")
+                    "--pivot shows one metric and one statistic (e.g. --stats median); asked: --metric "
+                        + metrics.map(\.description).joined(separator: ",") + " --stats " + asked
+                        + (statistics.count == 1 && statistics[0].columns.count > 1 ? " (two columns)" : ""))
             }
             self.pivot = name
         }

@@ -10,14 +10,17 @@ import Foundation
 ///   result), `path_used`, `steps_run`, `final_loss`, `final_erank`, `seconds`, `best_step`,
 ///   `best_clean_error`, `best_inside` (0/1), `monotone_from`, `rank_drops` (entropy effective rank),
 ///   `monotone_from_ratio`, `rank_drops_ratio` (`RankMonotonicity`), `observed_entries`,
-///   `unobserved_lines` (completion: `CompletionMask`); one row per task with an outcome.
+///   `unobserved_lines` (completion: `CompletionMask`), the recovery errors `final_error`,
+///   `final_unobserved_error`, `final_clean_error`, `best_error`, `best_recovery_step` (table
+///   `recovery`, named as `query --metric` names them); one row per task with an outcome.
 /// - `intervals`: `measure` (the effective rank, `entropy` or `ratio`: `EffectiveRankMeasure`),
 ///   `r` (the interval's rank; `rank` is the parameter), `t_r` (its target; `target` is the
 ///   parameter, a matrix file), `start`, `end`, `length`, `middle_error`, `predicted_start`,
 ///   `predicted_end`; one row per task, measure and rank.
 /// - `trajectories`: `step`, `loss`, `erank` (Roy–Vetterli), `erank_ratio` (‖W‖_*/‖W‖_op),
 ///   `clean_error`, `product_norm` (‖W‖_F), `unobserved_max` (completion: max |W_ij| over the
-///   unobserved entries); one row per task and recorded step.
+///   unobserved entries), `error` and `unobserved_error` (the relative recovery errors, table
+///   `recovery`, as `plot --kind recovery --series` names them); one row per task and recorded step.
 /// Missing and non-finite values are NULL (an empty CSV field: NaN in pandas, NA in R).
 /// Rows stream from SQL in task order (then rank or step), one task's trajectory decoded at a
 /// time, so memory does not grow with the store.
@@ -49,14 +52,18 @@ public struct ExportQuery: Sendable, Hashable {
             return [
                 "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step",
                 "best_clean_error", "best_inside", "monotone_from", "rank_drops", "monotone_from_ratio",
-                "rank_drops_ratio", "observed_entries", "unobserved_lines",
+                "rank_drops_ratio", "observed_entries", "unobserved_lines", "final_error", "final_unobserved_error",
+                "final_clean_error", "best_error", "best_recovery_step",
             ]
         case .intervals:
             return [
                 "measure", "r", "t_r", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
             ]
         case .trajectories:
-            return ["step", "loss", "erank", "erank_ratio", "clean_error", "product_norm", "unobserved_max"]
+            return [
+                "step", "loss", "erank", "erank_ratio", "clean_error", "product_norm", "unobserved_max", "error",
+                "unobserved_error",
+            ]
         }
     }
 
@@ -76,10 +83,12 @@ public struct ExportQuery: Sendable, Hashable {
             text += """
                 CASE WHEN t.status = 'failed' THEN 'failed' ELSE r.status END, r.path, r.steps, r.final_loss, \
                 r.final_erank, r.seconds, r.best_step, r.best_error, r.best_inside, ke.monotone_from, ke.rank_drops, \
-                kr.monotone_from, kr.rank_drops, r.observed_entries, r.unobserved_lines \
+                kr.monotone_from, kr.rank_drops, r.observed_entries, r.unobserved_lines, e.final_error, \
+                e.final_unobserved_error, e.final_clean_error, e.best_recovery_error, e.best_recovery_step \
                 FROM tasks t LEFT JOIN results r ON r.task_id = t.id \
                 LEFT JOIN rank_monotonicity ke ON ke.task_id = t.id AND ke.measure = 'entropy' \
-                LEFT JOIN rank_monotonicity kr ON kr.task_id = t.id AND kr.measure = 'ratio'
+                LEFT JOIN rank_monotonicity kr ON kr.task_id = t.id AND kr.measure = 'ratio' \
+                LEFT JOIN recovery e ON e.task_id = t.id
                 """
             conditions.append("(r.task_id IS NOT NULL OR t.status = 'failed')")
         case .intervals:
@@ -89,8 +98,9 @@ public struct ExportQuery: Sendable, Hashable {
                 """
         case .trajectories:
             text +=
-                "j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error, j.product_norm, j.unobserved_max "
-                + "FROM tasks t JOIN trajectories j ON j.task_id = t.id"
+                "j.steps, j.loss, j.erank, j.erank_ratio, j.clean_error, j.product_norm, j.unobserved_max, e.error, "
+                + "e.unobserved_error FROM tasks t JOIN trajectories j ON j.task_id = t.id "
+                + "LEFT JOIN recovery e ON e.task_id = t.id"
         }
         var values: [DatabaseValue] = []
         if let sweepID {
@@ -144,8 +154,9 @@ extension SummaryStore {
                 }
                 let steps = PackedArray.ints(stmt.data(at: fixed) ?? Data()) ?? []
                 let series = (1...3).map { PackedArray.doubles(stmt.data(at: fixed + $0) ?? Data()) ?? [] }
-                // clean_error, product_norm, unobserved_max: NULL when no point has a value.
-                let optional = (4...6).map { stmt.data(at: fixed + $0).flatMap(PackedArray.doubles) }
+                // clean_error, product_norm, unobserved_max, error, unobserved_error: NULL when no point
+                // has a value (or, for the recovery series, the result was stored before them).
+                let optional = (4...8).map { stmt.data(at: fixed + $0).flatMap(PackedArray.doubles) }
                 guard series.allSatisfy({ $0.count == steps.count }),
                     optional.allSatisfy({ $0 == nil || $0?.count == steps.count })
                 else {

@@ -1,9 +1,9 @@
 import Factorization
 import Foundation
 
-/// One row per finished task: every parameter, every result column and the interval columns of
-/// each rank (`r1_start`, `r1_length`, …, or only `--rank`'s), ready for pandas. Column names are
-/// unique.
+/// One row per finished task: every parameter, every result column (the recovery errors too) and
+/// the interval columns of each rank (`r1_start`, `r1_length`, …, or only `--rank`'s), ready for
+/// pandas. Column names are unique.
 public struct RawQuery: Sendable, Hashable {
     /// Only this sweep's tasks.
     public var sweep: String?
@@ -23,16 +23,21 @@ public struct RawQuery: Sendable, Hashable {
         self.measure = measure
     }
 
+    /// The result columns: of `results` (alias `r`) and of `recovery` (alias `e`, LEFT JOINed: NULL
+    /// for a result stored before recovery errors were).
     static let resultColumns = [
-        "status", "path", "steps", "final_loss", "final_erank", "seconds", "best_step", "best_error", "best_inside",
-        "observed_entries", "unobserved_lines",
+        "r.status", "r.path", "r.steps", "r.final_loss", "r.final_erank", "r.seconds", "r.best_step", "r.best_error",
+        "r.best_inside", "r.observed_entries", "r.unobserved_lines", "e.final_error", "e.final_unobserved_error",
+        "e.final_clean_error", "e.best_recovery_error", "e.best_recovery_step",
     ]
     /// The result columns' names in the output: `path` and `steps` are parameters too, so the result's
-    /// are `path_used` (the path that ran) and `steps_run` (updates performed); `best_error` is
-    /// `best_clean_error`, as `query --metric` names it (`Metric`).
+    /// are `path_used` (the path that ran) and `steps_run` (updates performed); `results.best_error` is
+    /// `best_clean_error` and `recovery.best_recovery_error` is `best_error`, as `query --metric` names
+    /// them (`Metric`).
     static let resultHeaders = [
         "status", "path_used", "steps_run", "final_loss", "final_erank", "seconds", "best_step", "best_clean_error",
-        "best_inside", "observed_entries", "unobserved_lines",
+        "best_inside", "observed_entries", "unobserved_lines", "final_error", "final_unobserved_error",
+        "final_clean_error", "best_error", "best_recovery_step",
     ]
     static let intervalColumns = [
         "target", "start", "end", "length", "middle_error", "predicted_start", "predicted_end",
@@ -55,7 +60,7 @@ public struct RawQuery: Sendable, Hashable {
     func fromClause(sweepID: Int?, joins: String = "", joinValues: [DatabaseValue] = [])
         -> (text: String, values: [DatabaseValue])
     {
-        var text = "FROM tasks t JOIN results r ON r.task_id = t.id " + joins
+        var text = "FROM tasks t JOIN results r ON r.task_id = t.id LEFT JOIN recovery e ON e.task_id = t.id " + joins
         var values = joinValues
         if let sweepID {
             text += " JOIN sweep_tasks m ON m.task_id = t.id AND m.sweep_id = ?"
@@ -95,7 +100,7 @@ extension SummaryStore {
         let columns = RawQuery.columns(ranks: ranks)
         header(columns)
         let params = SimulationConfig.parameters.map { "t." + ParameterColumns.quoted($0) }
-        let resultColumns = RawQuery.resultColumns.map { "r." + $0 }
+        let resultColumns = RawQuery.resultColumns
         let (from, values) = query.fromClause(
             sweepID: sweepID,
             joins: "LEFT JOIN intervals i ON i.task_id = t.id AND i.measure = ?"

@@ -14,7 +14,8 @@ import ZeroMQ
 ///   missing or malformed key files and names (`CurveKeyError`), malformed endpoints (`ZMQError`
 ///   `EINVAL`, `EPROTONOSUPPORT`, `ENODEV`), output files in a directory that does not exist.
 /// - 1: a valid request that failed while running: I/O and SQLite errors (a full disk), a store of
-///   another schema version or parameter set, an address in use, a refused worker.
+///   another schema version or parameter set, an address in use, a refused worker, a store whose
+///   result rows name tasks it does not have (`store info`).
 /// - Others are chosen by the command (`CommandFailure.status`): 3 failed tasks, 130/143 interrupted.
 enum ExitStatus {
     /// Usage and input errors.

@@ -6,7 +6,7 @@ enum ExportCommand {
     static let command = Command(
         name: "export",
         summary: "write results, intervals or trajectories as tidy CSV or JSON Lines (pandas, R)",
-        usage: "--store FILE [--sweep NAME] [--where COND …] --what results|intervals|trajectories "
+        usage: "--store STORE [--sweep NAME] [--where COND …] --what results|intervals|trajectories "
             + "[--format csv|jsonl] --out FILE|-",
         discussion: """
             Long format, every parameter a column: one row per task (results), per task, measure and
@@ -16,20 +16,22 @@ enum ExportCommand {
             results: key, the parameters, status (finished/converged/diverged/failed), path_used,
             steps_run, final_loss, final_erank, seconds, best_step, best_clean_error, best_inside (0/1),
             monotone_from, rank_drops (entropy effective rank), monotone_from_ratio, rank_drops_ratio,
-            observed_entries, unobserved_lines (completion masks).
+            observed_entries, unobserved_lines (completion masks), final_error, final_unobserved_error,
+            final_clean_error, best_error, best_recovery_step (recovery errors, as query names them).
             intervals: key, the parameters, measure (entropy: Roy-Vetterli effective rank; ratio:
             nuclear / operator norm), r, t_r (the target; target is the parameter), start, end, length,
             middle_error, predicted_start, predicted_end.
             trajectories: key, the parameters, step, loss, erank (Roy-Vetterli), erank_ratio
             (nuclear / operator norm), clean_error, product_norm (Frobenius norm of W), unobserved_max
-            (completion: largest |W_ij| over the unobserved entries).
+            (completion: largest |W_ij| over the unobserved entries), error and unobserved_error (the
+            relative recovery errors, as plot --kind recovery --series names them).
             Missing or non-finite values are empty in CSV (NaN in pandas, NA in R) and null in JSON;
             lists (spectrum) are one quoted CSV field "10.0,5.0" or a JSON array. --where as in
             query. Rows stream in task order; memory does not grow with the store. --out FILE is
             written to FILE.partial and renamed when complete; - writes to standard output.
             """,
         options: [
-            OptionSpec(flag: "--store", valueName: "FILE", help: "the summary store (SQLite)"),
+            OptionSpec(flag: "--store", valueName: "STORE", help: "summary store: a file or a postgresql:// URI"),
             OptionSpec(flag: "--sweep", valueName: "NAME", help: "only this sweep's tasks", defaultValue: "all"),
             OptionSpec(
                 flag: "--where", valueName: "COND", help: "condition, as for query (e.g. 'depth IN (3,4)')",

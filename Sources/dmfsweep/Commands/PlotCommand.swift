@@ -43,7 +43,8 @@ enum PlotCommand {
                                      varies first), one line per value of --group-by (default: depth),
                                      median over seeds with the 25th–75th percentile band.
             --measure entropy|ratio picks the effective rank (README, Definitions): the staircase's curves,
-            targets and intervals, the heatmap's and predicted-vs-measured's intervals.
+            targets and intervals, the heatmap's and predicted-vs-measured's intervals. It is refused where it
+            would change nothing (other kinds, a --quantity other than effective_rank).
             The earlier staircase values --measure erank|erank_ratio|loss|clean_error still work (erank is
             entropy, erank_ratio is ratio, loss and clean_error set --quantity).
             Parameters a figure does not show are held at their first value (named in the subtitle).
@@ -100,6 +101,8 @@ enum PlotCommand {
             ("--metric", metric != nil, ["final-error"]), ("--x", x != nil, kinds.filter { $0 != "recovery" }),
             ("--measure", args.string("--measure") != nil, ["staircase", "heatmap", "predicted-vs-measured"]),
             ("--quantity", args.string("--quantity") != nil, ["staircase"]),
+            // The first release's --measure loss|clean_error is a staircase quantity, not an effective rank.
+            ("--measure \(args.string("--measure") ?? "")", quantity != "effective_rank", ["staircase"]),
         ] where used && !users.contains(kind) {
             throw UsageError("\(flag) is not used by --kind \(kind) (only by \(users.joined(separator: ", ")))")
         }
@@ -137,7 +140,8 @@ enum PlotCommand {
 
     /// `--measure` (the effective rank) and `--quantity` (the staircase's y axis), with the first
     /// release's `--measure erank|erank_ratio|loss|clean_error` read as both.
-    /// - Throws: `UsageError` for an unknown value, or a legacy quantity given together with `--quantity`.
+    /// - Throws: `UsageError` for an unknown value, a legacy quantity given together with `--quantity`,
+    ///   or an effective rank with a `--quantity` that draws none.
     static func measureAndQuantity(_ args: ParsedArguments) throws -> (EffectiveRankMeasure, String) {
         let asked = try args.choice(
             "--measure", EffectiveRankMeasure.allCases.map(\.rawValue) + legacyMeasures.keys.sorted())
@@ -148,6 +152,11 @@ enum PlotCommand {
                     "--measure \(asked) is the quantity \(legacy.1); it contradicts --quantity \(quantity)")
             }
             return legacy
+        }
+        // A staircase of another recorded quantity draws no effective rank: the measure would change nothing.
+        if let asked, let quantity, quantity != "effective_rank" {
+            throw UsageError(
+                "--measure \(asked) is not used by --quantity \(quantity) (only by --quantity effective_rank)")
         }
         return (asked.flatMap(EffectiveRankMeasure.init) ?? .entropy, quantity ?? "effective_rank")
     }

@@ -77,7 +77,12 @@ final class ProgressReporter {
     /// Ends the bar's line (if a bar is shown), so what follows starts on a line of its own.
     func finish() { barLine.end() }
 
-    static func rate(_ r: Double) -> String { r >= 100 ? String(format: "%.0f", r) : String(format: "%.1f", r) }
+    /// A rate for people: whole numbers from 100, one decimal from 1, two significant digits below
+    /// (a sweep of slow tasks runs at 0.24/s, not "0/s").
+    static func rate(_ r: Double) -> String {
+        guard r.isFinite else { return "-" }
+        return r >= 100 ? String(format: "%.0f", r) : r >= 1 ? String(format: "%.1f", r) : String(format: "%.2g", r)
+    }
 
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())

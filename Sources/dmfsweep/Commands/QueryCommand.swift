@@ -18,6 +18,12 @@ enum QueryCommand {
             mean is the fraction of S; status.running and status.pending count every task, so
             '--where status=running --metric status.running' counts the tasks running now.
             Values that are missing (an empty interval's start) are not counted.
+            Recovery errors (README, Definitions): final_error is ‖W − Y_clean‖_F / ‖Y_clean‖_F at the last
+            recorded step, best_error (alias best_recovery_error) its smallest recorded value, at
+            best_recovery_step; final_unobserved_error the same on the unobserved entries (completion);
+            final_clean_error is the absolute ‖W − Y_clean‖_F at the last step and best_clean_error its
+            smallest value for a noisy target, at best_step. Results stored before recovery errors were
+            recorded have none; the query says on stderr how many it leaves out.
             Several metrics make one table, columns METRIC.STAT (e.g. --metric interval.length,final_loss).
             --stats picks among \(Statistic.words); default count,mean,std,min,max,ci95. Percentiles
             interpolate linearly between closest ranks (numpy's default, R's type 7).
@@ -31,7 +37,8 @@ enum QueryCommand {
             (its mean is the fraction of monotone runs), monotone_from is the step after the last fall.
             --measure entropy|ratio picks the effective rank (README, Definitions) of the interval.*,
             predicted.* metrics, the --raw interval columns and the monotonicity metrics (default entropy:
-            Roy-Vetterli; ratio: nuclear over operator norm).
+            Roy-Vetterli; ratio: nuclear over operator norm); it is refused with metrics that do not use it,
+            and --measure ratio with final_erank (always the entropy effective rank).
             --where PARAM OP VALUE with OP one of = != < <= > >= (e.g. 'depth>=3', 'init=identity',
             'stop_loss=auto'), or PARAM [NOT] IN (a,b,c); combine with AND, OR and parentheses
             ('depth IN (3,4) OR init=gaussian'). Several --where combine with AND; values are bound as
@@ -44,7 +51,8 @@ enum QueryCommand {
             not 1.96), empty when count < 2.
             --raw prints one row per finished task: every parameter, the result (status, path_used, steps_run,
             final_loss, final_erank, seconds, best_step, best_clean_error, best_inside, observed_entries,
-            unobserved_lines) and, per rank r,
+            unobserved_lines, final_error, final_unobserved_error, final_clean_error, best_error,
+            best_recovery_step) and, per rank r,
             r<r>_target, _start, _end, _length, _middle_error, _predicted_start, _predicted_end (only
             --rank's when given). Exit status 2 for a bad query or a missing store.
             """,
@@ -116,6 +124,7 @@ enum QueryCommand {
             }
             var metrics: [Metric] = []
             for name in metricNames { metrics.append(try Metric(parsing: name)) }
+            if args.string("--measure") != nil { try checkMeasure(measure, metrics: metrics) }
             var statistics = Statistic.defaults
             if let words = args.list("--stats") {
                 statistics = []
@@ -133,6 +142,9 @@ enum QueryCommand {
             if measure == .ratio && metrics.contains(where: \.isPerRank) {
                 StoreAccess.noteMissingRatioMeasure(store, sweep: sweep)
             }
+            if metrics.contains(where: { if case .recovery = $0 { return true } else { return false } }) {
+                StoreAccess.noteMissingRecovery(store, sweep: sweep)
+            }
             let table = try store.aggregate(query)
             // A pivot column's name depends on the values found (`alpha=0.01`): checked now.
             if let sort = query.sort, !table.columns.contains(sort.column) {
@@ -146,6 +158,34 @@ enum QueryCommand {
             throw UsageError(error.description)
         } catch let error as StoreError {
             throw StoreAccess.failure(error)
+        }
+    }
+}
+
+extension QueryCommand {
+    /// The metrics whose values depend on `--measure`.
+    static let measureMetrics = "interval.*, predicted.*, monotone_from, rank_drops and monotone"
+
+    /// Refuses a `--measure` no asked metric uses, and `--measure ratio` with `final_erank`, which is
+    /// always the entropy effective rank (README, Definitions): either would print an answer that
+    /// looks like the measure asked for and is not.
+    /// - Throws: `UsageError` naming the metrics.
+    static func checkMeasure(_ measure: EffectiveRankMeasure, metrics: [Metric]) throws {
+        if measure == .ratio, metrics.contains(.result("final_erank")) {
+            throw UsageError(
+                "final_erank is the entropy effective rank (README, Definitions); --measure ratio applies to "
+                    + measureMetrics)
+        }
+        let uses = metrics.contains {
+            switch $0 {
+            case .interval, .predicted, .monotonicity: return true
+            case .result, .recovery, .status: return false
+            }
+        }
+        guard uses else {
+            throw UsageError(
+                "--measure is not used by --metric " + metrics.map(\.description).joined(separator: ",")
+                    + " (only by " + measureMetrics + ")")
         }
     }
 }
@@ -168,6 +208,16 @@ enum StoreAccess {
             Data(
                 ("dmfsweep: note: \(count) result(s) have no ratio-measure intervals and are left out"
                     + (reason.map { " (\($0))" } ?? "") + "\n").utf8))
+    }
+
+    /// Says on stderr (one line) how many results a recovery metric leaves out because they were
+    /// stored before dmfsweep recorded recovery errors; nothing when there are none.
+    static func noteMissingRecovery(_ store: SummaryStore, sweep: String?) {
+        guard let count = try? store.resultsWithoutRecovery(sweep: sweep), count > 0 else { return }
+        FileHandle.standardError.write(
+            Data(
+                ("dmfsweep: note: \(count) result(s) have no recovery errors and are left out (stored by a "
+                    + "dmfsweep that did not record them; they are not recomputed)\n").utf8))
     }
 
     /// What a command prints for a `--store` argument: the path, or the URI with its password masked.

@@ -11,10 +11,14 @@ enum ReportCommand {
         usage: "--store STORE --out FILE.html [--sweep NAME …] [--title TEXT] [--measure entropy|ratio]",
         discussion: """
             The report holds, per sweep: the effective-rank staircase (mean ± std over seeds, targets, intervals),
-            a heatmap of the r = 2 interval length when two parameters vary, measured vs predicted interval
-            starts, run-status fractions, the aggregate tables (runs, intervals by rank, agreement with the
-            theory by depth, early stopping for noisy targets) and the sweep file; then the software, machine
-            and timing metadata. Figures are inline SVG: no scripts, no external files; open it in any browser.
+            the recovery error against step (and, for completion, the error on the unobserved entries; median
+            and 25th–75th percentile band over seeds, by depth) and the final errors against a numeric varied
+            parameter (plot --kind recovery and final-error), a heatmap of the r = 2 interval length when two
+            parameters vary, measured vs predicted interval starts, run-status fractions, the aggregate tables
+            (runs, intervals by rank, agreement with the theory by depth, early stopping for noisy targets,
+            monotonicity of the effective rank) and the sweep file; then the software, machine and timing
+            metadata. Figures a sweep cannot have (no recovery errors stored, one varied parameter) are left
+            out. Figures are inline SVG: no scripts, no external files; open it in any browser.
             --measure picks the effective rank (README, Definitions) of the staircases, targets, intervals and
             their tables: entropy (Roy-Vetterli, the default) or ratio (nuclear over operator norm); the
             monotonicity table shows both.
@@ -44,7 +48,10 @@ enum ReportCommand {
             StoreAccess.announceUpgrades(loader.store)
             var sweeps: [String]? = nil
             if !args.strings("--sweep").isEmpty {
+                // A sweep named twice is one section, in the order first named.
+                var seen: Set<String> = []
                 sweeps = try args.strings("--sweep").map { try ReportAccess.sweepName($0, loader: loader) }
+                    .filter { seen.insert($0).inserted }
             }
             if measure == .ratio {
                 for name in try sweeps ?? loader.sweepNames() {
@@ -65,7 +72,7 @@ enum ReportCommand {
             let figures = data.sweeps.map(\.figures.count).reduce(0, +)
             let tables = data.sweeps.map(\.tables.count).reduce(0, +)
             print(
-                "wrote \(out): \(data.sweeps.count) sweeps, \(figures) figures, \(tables) tables, "
+                "wrote \(out): \(data.sweeps.count) sweep(s), \(figures) figures, \(tables) tables, "
                     + "\(html.utf8.count / 1024 + 1) KiB")
         }
         return 0

@@ -108,9 +108,8 @@ enum InlineRun {
         }
         let ran = summary.succeeded + summary.failed
         lines.append(
-            String(
-                format: "this run: %d task(s) in %.1f s (%.0f/s)", ran, summary.seconds,
-                Double(ran) / max(summary.seconds, 1e-3)))
+            "this run: \(ran) task(s) in \(String(format: "%.1f", summary.seconds)) s "
+                + "(\(ProgressReporter.rate(Double(ran) / max(summary.seconds, 1e-3)))/s)")
         if counts.failed > 0 { lines.append("failed tasks are retried with --retry-failed") }
         lines.append("results: dmfsweep query --store \(StoreAccess.shown(storePath)) --sweep \(spec.name) --raw")
         print(lines.joined(separator: "\n"))

@@ -15,6 +15,15 @@ extension SimulateCommand {
             var summary = "final loss \(sci(r.finalLoss))   final erank \(fixed(r.finalErank))"
             if let e = r.finalCleanError { summary += "   error to clean Y \(sci(e))" }
             lines.append(summary)
+            // The recovery errors (README, Definitions) as the JSON output and `query --metric` have them.
+            if let e = r.finalError {
+                var recovery = "recovery error ‖W − Y_clean‖_F/‖Y_clean‖_F: final \(sci(e))"
+                if let b = r.bestRecoveryError, let k = r.bestRecoveryStep {
+                    recovery += ", best \(sci(b)) at step \(k)"
+                }
+                if let u = r.finalUnobservedError { recovery += "; unobserved entries: final \(sci(u))" }
+                lines.append(recovery)
+            }
             if let b = r.bestStep, let e = r.bestCleanError {
                 lines.append(
                     "best step \(b) (error to clean Y \(sci(e)), "

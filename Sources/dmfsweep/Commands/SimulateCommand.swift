@@ -25,7 +25,9 @@ enum SimulateCommand {
                     defaultValue: "table on a terminal, else json"),
                 OptionSpec(
                     flag: "--save-instance", valueName: "DIR",
-                    help: "write target, clean, mask, operator, measurements and factor1…N as .npy into DIR",
+                    help:
+                        "write target, clean, mask, operator, measurements and the initial factors factor1…N (W_j(0)) "
+                        + "as .npy into DIR",
                     defaultValue: "none"),
             ],
         run: run)
@@ -106,7 +108,7 @@ enum SimulateCommand {
 
     /// Writes the instance `config` runs on as `.npy` files (`SimulationInstance`): `target.npy`,
     /// `clean.npy`, `mask.npy` (completion), `operator.npy` and `measurements.npy` (sensing) and
-    /// `factor1.npy` … `factorN.npy` (W_1 first), all float64.
+    /// `factor1.npy` … `factorN.npy` (the initial factors W_j(0), W_1 first), all float64.
     /// - Throws: `UsageError` when DIR cannot be created or written.
     static func saveInstance(_ config: SimulationConfig, to dir: String) throws {
         let instance: SimulationInstance

@@ -10,7 +10,11 @@ enum StoreCommand {
         discussion: """
             'store info' prints the engine (sqlite or postgresql), the store (a URI with its password
             masked), its schema version and this build's, the number of sweeps, tasks and results,
-            and its size on disk. It never changes the store.
+            and its size on disk, and checks that every row of the result tables (results,
+            intervals, trajectories, recovery, rank_monotonicity) belongs to a task of the store;
+            rows that do not are listed per table, and the exit status is then 1. Like every reader
+            it upgrades an older store it may write first (announced on stderr, the old version
+            named there), so it then shows this build's version.
             'store upgrade' brings a store written by an earlier dmfsweep to this build's schema in
             place: an SQLite file is first copied to FILE.vN.bak (N its old schema version); columns
             of parameters added since it was written get the parameters' defaults, so every stored
@@ -51,6 +55,7 @@ enum StoreCommand {
                 "engine": info.engine.rawValue, "store": info.location, "schema_version": info.schemaVersion,
                 "build_schema_version": SummaryStore.schemaVersion, "engine_version": info.engineVersion,
                 "sweeps": info.sweeps, "tasks": info.tasks, "results": info.results, "bytes": info.bytes,
+                "orphan_rows": Dictionary(uniqueKeysWithValues: info.orphans.map { ($0.table, $0.rows) }),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -61,8 +66,19 @@ enum StoreCommand {
             print("sweeps          \(info.sweeps)")
             print("tasks           \(info.tasks) (\(info.results) with results)")
             print("size            \(ByteCountFormatter.string(fromByteCount: Int64(info.bytes), countStyle: .file))")
+            print("orphan rows     \(orphanList(info.orphans) ?? "none")")
         }
-        return 0
+        guard let orphans = orphanList(info.orphans) else { return 0 }
+        // Rows no dmfsweep writes: the store was changed by something else. The answer above
+        // stands (the store is still readable); the failure is one line and exit status 1.
+        throw CommandFailure(
+            "store \(info.location): result rows whose task is not in the store: \(orphans)",
+            status: ExitStatus.failure)
+    }
+
+    /// `intervals 8, recovery 1`, or `nil` when there are none.
+    private static func orphanList(_ orphans: [OrphanRows]) -> String? {
+        orphans.isEmpty ? nil : orphans.map { "\($0.table) \($0.rows)" }.joined(separator: ", ")
     }
 
     /// Opens the store read-write and upgrading for `upgrade`; for `info` as every reader does

@@ -166,12 +166,11 @@ struct SweepSession {
                 + (outcome.interrupted
                     ? ", \(total - done - failed) not done (interrupted; run the same command again to resume)" : "")
         ]
+        let ran = s.done + s.failed
         lines.append(
-            String(
-                format:
-                    "this run: %d task(s) in %.1f s (%.0f/s), %d worker death(s), %d re-queued, %d bad message(s) dropped",
-                s.done + s.failed, elapsed, Double(s.done + s.failed) / elapsed, s.deaths, s.requeues,
-                outcome.state.badMessageTotal))
+            "this run: \(ran) task(s) in \(String(format: "%.1f", elapsed)) s "
+                + "(\(ProgressReporter.rate(Double(ran) / max(elapsed, 1e-3)))/s), \(s.deaths) worker death(s), "
+                + "\(s.requeues) re-queued, \(outcome.state.badMessageTotal) bad message(s) dropped")
         if failed > 0 {
             lines.append(
                 "failed tasks and errors: dmfsweep status --store \(StoreAccess.shown(storePath)) --sweep \(spec.name)")
