@@ -121,6 +121,16 @@ extension Fixtures {
                 sweep: "main", filters: [try Filter(parsing: "status!=diverged")], groupBy: ["alpha"],
                 metric: Metric(parsing: "interval.start"), rank: 2),
             AggregateQuery(sweep: "main", groupBy: ["depth"], metric: Metric(parsing: "status.failed")),
+            // No grouping; outcome columns; a pivot on the interval's rank; every statistic.
+            AggregateQuery(
+                metrics: [Metric(parsing: "final_loss"), Metric(parsing: "interval.length")],
+                statistics: [.count, .mean, .std, .min, .max, .median, .percentile(10), .ci95], rank: 2),
+            AggregateQuery(
+                groupBy: ["status", "path_used"], metrics: [Metric(parsing: "steps")],
+                statistics: [.median, .percentile(90), .ci95]),
+            AggregateQuery(
+                groupBy: ["alpha"], metrics: [Metric(parsing: "interval.middle_error")], statistics: [.median],
+                pivot: "r"),
         ]
         for query in queries {
             let a = try sqlite.aggregate(query)

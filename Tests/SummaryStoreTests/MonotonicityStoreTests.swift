@@ -98,7 +98,7 @@ import Testing
     /// `--measure` applies to interval metrics too (they were refused before the store kept both).
     @Test func ratioIntervalsAreAQueryOfTheirOwn() throws {
         let query = try AggregateQuery(metrics: [Metric(parsing: "interval.length")], rank: 1, measure: .ratio)
-        #expect(query.sql(sweepID: nil).text.contains("i.measure = ?"))
-        #expect(query.sql(sweepID: nil).values.contains(.text("ratio")))
+        #expect(query.rowsSQL(sweepID: nil).text.contains("i.measure = ?"))
+        #expect(query.rowsSQL(sweepID: nil).values.contains(.text("ratio")))
     }
 }

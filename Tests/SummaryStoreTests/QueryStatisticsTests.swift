@@ -59,13 +59,12 @@ import Testing
         // numpy.percentile(…, [0, 25, 50, 90, 99.9, 100]) printed these (numpy 2.4).
         let four = [4.0, 2, 1, 3].sorted()
         let expected: [(Double, Double)] = [(0, 1), (25, 1.75), (50, 2.5), (90, 3.7), (99.9, 3.997), (100, 4)]
-        for (p, v) in expected { #expect(abs(Statistic.percentile(p, ofSorted: four)! - v) < 1e-12, "p\(p)") }
+        for (p, v) in expected { #expect(abs(Statistic.percentileCont(p / 100, ofSorted: four) - v) < 1e-12, "p\(p)") }
         let eleven = [3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5].sorted()
         for (p, v) in [(10.0, 1.0), (50, 4), (90, 6), (99.9, 8.97)] {
-            #expect(abs(Statistic.percentile(p, ofSorted: eleven)! - v) < 1e-12, "p\(p)")
+            #expect(abs(Statistic.percentileCont(p / 100, ofSorted: eleven) - v) < 1e-12, "p\(p)")
         }
-        #expect(Statistic.percentile(90, ofSorted: [7]) == 7)
-        #expect(Statistic.percentile(50, ofSorted: []) == nil)
+        #expect(Statistic.percentileCont(0.9, ofSorted: [7.0]) == 7)
     }
 
     /// `--metric interval.length,final_loss,seconds --stats count,mean,median,p10,p90,min,max,std

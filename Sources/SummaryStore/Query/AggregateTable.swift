@@ -16,35 +16,17 @@ public struct MetricSummary: Sendable, Hashable {
     /// The percentiles the query asked for (median is 50), by percentile (absent when count is 0).
     public var percentiles: [Double: Double]
 
-    /// Computes the statistics from a group's values.
-    ///
-    /// The values are sorted first, so every statistic is a function of the multiset of values,
-    /// not of the order in which the engine returned the rows: SQLite and PostgreSQL (or two query
-    /// plans) give bit-identical answers. The variance uses the corrected two-pass algorithm
-    /// (Chan, Golub, LeVeque, "Algorithms for computing the sample variance", Am. Stat. 37, 1983):
-    /// no catastrophic cancellation when |mean| ≫ std.
-    init(accumulator a: Accumulator, percentiles wanted: [Double]) {
-        count = a.values.count
-        percentiles = [:]
-        guard count > 0 else { return }
-        let sorted = a.values.sorted()
-        let n = Double(count)
-        min = sorted.first
-        max = sorted.last
-        let mean = sorted.reduce(0, +) / n
+    /// A group's statistics as SQL computed them (`SummaryStore.aggregate`); adds the 95%
+    /// confidence interval of the mean from the count, mean and standard deviation.
+    init(count: Int, mean: Double?, std: Double?, min: Double?, max: Double?, percentiles: [Double: Double]) {
+        self.count = count
         self.mean = mean
-        var deviations = 0.0
-        var squares = 0.0
-        for v in sorted {
-            let d = v - mean
-            deviations += d
-            squares += d * d
-        }
-        for p in wanted { percentiles[p] = Statistic.percentile(p, ofSorted: sorted) }
-        guard count > 1 else { return }
-        let variance = Swift.max(0, (squares - deviations * deviations / n) / (n - 1))
-        let std = variance.squareRoot()
         self.std = std
+        self.min = min
+        self.max = max
+        self.percentiles = percentiles
+        guard count > 1, let mean, let std else { return }
+        let n = Double(count)
         let half = StudentT.quantile(0.975, degreesOfFreedom: n - 1) * std / n.squareRoot()
         ciLow = mean - half
         ciHigh = mean + half
@@ -83,14 +65,6 @@ public struct AggregateRow: Sendable, Hashable {
     public var max: Double? { summaries[0].max }
     public var ciLow: Double? { summaries[0].ciLow }
     public var ciHigh: Double? { summaries[0].ciHigh }
-}
-
-/// The values of one metric in one group (8 bytes each), summarised by `MetricSummary` once the
-/// rows are read.
-struct Accumulator {
-    var values: [Double] = []
-
-    mutating func add(_ v: Double) { values.append(v) }
 }
 
 /// The answer to an aggregate query.

@@ -92,8 +92,9 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The SQL expression of the value (as DOUBLE PRECISION, REAL in SQLite and float8 in
-    /// PostgreSQL; PostgreSQL's REAL is float4) over aliases `t` (tasks), `r` (results, LEFT
+    /// The SQL expression of the value, always cast to DOUBLE PRECISION (REAL in SQLite, float8 in
+    /// PostgreSQL, whose REAL is float4 and whose `1.0` is numeric: the aggregates must see the
+    /// same doubles on both engines) over aliases `t` (tasks), `r` (results, LEFT
     /// JOINed) and `i` (intervals), and the values it binds. NULL where the task has no value:
     /// no result, or (status metrics) no outcome yet.
     var expression: (sql: String, values: [DatabaseValue]) {
@@ -103,16 +104,18 @@ public enum Metric: Sendable, Hashable, CustomStringConvertible {
         case .result(let f): return ("CAST(r.\(Self.columnOf[f] ?? f) AS DOUBLE PRECISION)", [])
         case .recovery(let f): return ("CAST(e.\(Self.columnOf[f] ?? f) AS DOUBLE PRECISION)", [])
         case .status("failed"):
-            return ("CASE WHEN t.status = 'failed' THEN 1.0 WHEN t.status = 'done' THEN 0.0 END", [])
+            return (
+                "CAST(CASE WHEN t.status = 'failed' THEN 1 WHEN t.status = 'done' THEN 0 END AS DOUBLE PRECISION)", []
+            )
         case .status(let s) where Self.lifecycleStates.contains(s):
-            return ("CASE WHEN t.status = ? THEN 1.0 ELSE 0.0 END", [.text(s)])
+            return ("CAST(CASE WHEN t.status = ? THEN 1 ELSE 0 END AS DOUBLE PRECISION)", [.text(s)])
         case .status(let s):
             return (
-                "CASE WHEN t.status = 'done' AND r.status = ? THEN 1.0 "
-                    + "WHEN t.status IN ('done', 'failed') THEN 0.0 END", [.text(s)]
+                "CAST(CASE WHEN t.status = 'done' AND r.status = ? THEN 1 "
+                    + "WHEN t.status IN ('done', 'failed') THEN 0 END AS DOUBLE PRECISION)", [.text(s)]
             )
         case .monotonicity("monotone"):
-            return ("CASE WHEN k.rank_drops = 0 THEN 1.0 WHEN k.rank_drops > 0 THEN 0.0 END", [])
+            return ("CAST(CASE WHEN k.rank_drops = 0 THEN 1 WHEN k.rank_drops > 0 THEN 0 END AS DOUBLE PRECISION)", [])
         case .monotonicity(let f): return ("CAST(k.\(f) AS DOUBLE PRECISION)", [])
         }
     }

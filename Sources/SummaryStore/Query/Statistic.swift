@@ -1,11 +1,15 @@
 import Foundation
 
-/// A statistic `dmfsweep query --stats` computes over a group's values.
+/// A statistic `dmfsweep query --stats` computes over a group's values, in the database.
 ///
 /// Percentiles use linear interpolation between closest ranks (Hyndman and Fan's type 7, the
-/// default of numpy's `percentile`, R's `quantile` and pandas): for n sorted values v₀ ≤ … ≤ vₙ₋₁
-/// and p in [0, 100], `h = (n − 1) · p / 100` and the result is `v⌊h⌋ + (h − ⌊h⌋)(v⌊h⌋₊₁ − v⌊h⌋)`.
-/// The median is `p50`. `ci95` is two columns, `ci95_low` and `ci95_high`: `mean ∓ t₀.₉₇₅,ₙ₋₁ · std / √n`.
+/// default of numpy's `percentile`, R's `quantile` and pandas), computed as PostgreSQL's
+/// `percentile_cont` computes it: for n sorted values v₀ ≤ … ≤ vₙ₋₁ and p in [0, 100], the fraction
+/// `f = p / 100`, `x = f · (n − 1)` and the result is `v⌊x⌋ + (x − ⌊x⌋)(v⌈x⌉ − v⌊x⌋)`. The median is
+/// `p50`. `std` is the sample standard deviation and `mean` the mean, both of the values in
+/// ascending order (PostgreSQL's `stddev_samp(v ORDER BY v)`, `avg(v ORDER BY v)`; SQLite gets the
+/// same functions, `Connection.registerAggregates`). `ci95` is two columns, `ci95_low` and
+/// `ci95_high`: `mean ∓ t₀.₉₇₅,ₙ₋₁ · std / √n`.
 public enum Statistic: Sendable, Hashable, CustomStringConvertible {
     /// The number of values.
     case count
@@ -78,16 +82,19 @@ public enum Statistic: Sendable, Hashable, CustomStringConvertible {
         p == p.rounded() ? "p" + String(Int(p)) : "p" + String(p)
     }
 
-    /// The type-7 percentile of sorted values (see the type's documentation); `nil` when empty.
+    /// The type-7 percentile of sorted values, as PostgreSQL's `percentile_cont(fraction)` (see the
+    /// type's documentation; src/backend/utils/adt/orderedsetaggs.c), operation for operation.
     /// - Parameters:
-    ///   - sorted: the values in ascending order.
-    ///   - p: the percentile, 0…100.
-    static func percentile(_ p: Double, ofSorted sorted: [Double]) -> Double? {
-        guard !sorted.isEmpty else { return nil }
-        let h = Double(sorted.count - 1) * p / 100
-        let low = Int(h.rounded(.down))
-        let high = Swift.min(low + 1, sorted.count - 1)
-        if h == Double(low) { return sorted[low] }
-        return sorted[low] + (h - Double(low)) * (sorted[high] - sorted[low])
+    ///   - fraction: the percentile over 100, in [0, 1].
+    ///   - sorted: the values in ascending order, at least one.
+    static func percentileCont<Values: RandomAccessCollection<Double>>(_ fraction: Double, ofSorted sorted: Values)
+        -> Double where Values.Index == Int
+    {
+        let x = fraction * Double(sorted.count - 1)
+        let first = x.rounded(.down)
+        let low = sorted[sorted.startIndex + Int(first)]
+        if first == x.rounded(.up) { return low }
+        let high = sorted[sorted.startIndex + Int(first) + 1]
+        return low + (x - first) * (high - low)
     }
 }

@@ -66,6 +66,7 @@ public final class Connection {
         sqlite3_extended_result_codes(db, 1)
         try check(sqlite3_busy_timeout(db, Int32(busyTimeout * 1000)), "setting the busy timeout", db: db)
         try execute("PRAGMA foreign_keys = ON")
+        try registerAggregates()
         if mode != .readOnly {
             // WAL: readers never block the writer and see only committed transactions.
             // synchronous=NORMAL: in WAL mode a power loss may drop the last commits but never
