@@ -63,7 +63,7 @@ store_results_sqlite=$(store_figure sqlite 'record results: .*(\([0-9]*\) result
 store_results_pg=$(store_figure postgresql 'record results: .*(\([0-9]*\) results\/s).*')
 store_query=$(store_figure sqlite 'query interval.length by depth,alpha,r (all .* rows): \([0-9.]*\) s.*')
 store_query_pg=$(store_figure postgresql 'query interval.length by depth,alpha,r (all .* rows): \([0-9.]*\) s.*')
-store_percentiles=$(store_figure sqlite 'query interval.length --stats median,p90 by depth,alpha,r (.*): \([0-9.]*\) s.*')
+store_percentiles=$(store_figure sqlite 'query interval.length --stats median,p90 by depth,alpha,r[^:]*: \([0-9.]*\) s.*')
 
 row "issue 3: full path n=500 N=3, fraction of dgemm GFLOP/s" "$(figure dgemm_fraction_500_N3)" "" ge 0.70
 row "issue 3: full path n=500 N=5, fraction of dgemm GFLOP/s" "$(figure dgemm_fraction_500_N5)" "" ge 0.70

@@ -333,12 +333,19 @@ import Testing
             try runProcess(args), "no run of sweep 'm' has a target of rank r = 9 (its ranks: 1–4)", args)
         let four = try runProcess(["plot", "--store", path, "--kind", "heatmap", "--rank", "4", "--out", "-"])
         #expect(four.status == 0, "\(four.stderr)")
+        // The same for a query: it printed the header alone with exit status 0.
+        let query = ["query", "--store", path, "--sweep", "m", "--metric", "interval.length", "--rank", "9"]
+        Self.expectUsageError(
+            try runProcess(query + ["--group-by", "depth"]),
+            "no result of sweep 'm' has a target of rank r = 9 (its ranks: 1–4); choose another --rank", query)
+        let rankFour = try runProcess(query.dropLast() + ["4", "--group-by", "depth", "--format", "csv"])
+        #expect(rankFour.status == 0 && rankFour.stdout.split(separator: "\n").count > 1, "\(rankFour.stderr)")
         let once = try runProcess(["report", "--store", path, "--sweep", "m", "--out", dir.path("once.html")])
         let twice = try runProcess([
             "report", "--store", path, "--sweep", "m", "--sweep", "m", "--out", dir.path("twice.html"),
         ])
         #expect(once.status == 0 && twice.status == 0, "\(once.stderr)\(twice.stderr)")
-        #expect(once.stdout.contains(": 1 sweeps,") && twice.stdout.contains(": 1 sweeps,"), "\(twice.stdout)")
+        #expect(once.stdout.contains(": 1 sweep(s),") && twice.stdout.contains(": 1 sweep(s),"), "\(twice.stdout)")
     }
 
     /// Every command `dmfsweep --help` lists has a row in the README's command table and its exit

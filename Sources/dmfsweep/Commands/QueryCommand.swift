@@ -146,6 +146,9 @@ enum QueryCommand {
                 StoreAccess.noteMissingRecovery(store, sweep: sweep)
             }
             let table = try store.aggregate(query)
+            if table.cells.isEmpty, let rank, metrics.contains(where: \.isPerRank) {
+                try checkRank(rank, store: store, sweep: sweep)
+            }
             // A pivot column's name depends on the values found (`alpha=0.01`): checked now.
             if let sort = query.sort, !table.columns.contains(sort.column) {
                 throw QueryError.unknownSortColumn(name: sort.column, columns: table.columns)
@@ -164,6 +167,17 @@ enum QueryCommand {
 
 extension QueryCommand {
     /// The metrics whose values depend on `--measure`.
+    /// Refuses a `--rank` that no result has intervals for: the query would print an empty table
+    /// with exit status 0, as if the sweep had no results.
+    /// - Throws: `QueryError.conflict` naming the ranks the results have.
+    static func checkRank(_ rank: Int, store: SummaryStore, sweep: String?) throws {
+        let ranks = try store.intervalRanks(sweep: sweep)
+        guard let first = ranks.first, let last = ranks.last, !ranks.contains(rank) else { return }
+        throw QueryError.conflict(
+            "no result\(sweep.map { " of sweep '\($0)'" } ?? "") has a target of rank r = \(rank) "
+                + "(its ranks: \(first == last ? "\(first)" : "\(first)–\(last)")); choose another --rank")
+    }
+
     static let measureMetrics = "interval.*, predicted.*, monotone_from, rank_drops and monotone"
 
     /// Refuses a `--measure` no asked metric uses, and `--measure ratio` with `final_erank`, which is
