@@ -12,7 +12,7 @@ import Testing
         let out = dir.path("report.html")
         let r = try runProcess(["report", "--store", store, "--out", out])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("1 sweeps, 3 figures"))
+        #expect(r.stdout.contains("1 sweep(s), 3 figures"))
         let xml = try ParsedXML(try String(contentsOfFile: out, encoding: .utf8))
         #expect(xml.elements("svg").count == 3)
         #expect(xml.withClass("sweep").count == 1)
