@@ -61,7 +61,7 @@ enum ClusterBench {
             // runtime alone can do).
             let own = o.postgres == nil ? try BenchPostgres.start() : nil
             defer { own?.stop() }
-            let server = try o.postgres ?? own!.uri
+            let server = o.postgres ?? own!.uri
             for (store, label) in [("sqlite", "sqlite"), ("postgresql", "postgresql"), ("memory", "memory")] {
                 for k in o.workers {
                     let r = try noopRun(tasks: o.tasks, workers: k, store: store, server: server)
@@ -200,7 +200,7 @@ enum ClusterBench {
         let database = "dmfsweep_cluster_bench_\(getpid())"
         defer {
             if store == "postgresql" {
-                try? BenchPostgres.psql(server, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+                _ = try? BenchPostgres.psql(server, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
             }
         }
         if store != "memory" {

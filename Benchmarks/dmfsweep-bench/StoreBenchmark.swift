@@ -97,10 +97,10 @@ func runStoreBenchmark(arguments: [String] = []) throws {
         case .postgresql:
             let own = server == nil ? try BenchPostgres.start() : nil
             defer { own?.stop() }
-            let base = try server ?? own!.uri
+            let base = server ?? own!.uri
             let db = "dmfsweep_bench_\(getpid())"
             try BenchPostgres.psql(base, "CREATE DATABASE \(db)")
-            defer { try? BenchPostgres.psql(base, "DROP DATABASE IF EXISTS \(db) WITH (FORCE)") }
+            defer { _ = try? BenchPostgres.psql(base, "DROP DATABASE IF EXISTS \(db) WITH (FORCE)") }
             var parts = URLComponents(string: base)!
             parts.path = "/" + db
             let location = StoreLocation.postgres(uri: parts.string!)

@@ -133,10 +133,9 @@ public final class Coordinator {
             self.pipeline = nil
             close(socket)
         }
-        let interrupted: Bool
         let farewellSent: Bool
         do {
-            (interrupted, farewellSent) = try serve(socket, pipeline, progress: progress)
+            farewellSent = try serve(socket, pipeline, progress: progress).farewellSent
         } catch {
             failure = "\(error)"
             throw error
