@@ -35,13 +35,7 @@ extension SweepFigures {
         var curves: [CurveData.Curve] = []
         for v in values.prefix(maxGroups) {
             let runs = group.map { g in subset.filter { $0.parameter(g) == v } } ?? subset
-            var byStep: [Int: [Double]] = [:]
-            for run in runs {
-                for p in run.trajectory {
-                    if let y = series.value(p), y.isFinite { byStep[p.step, default: []].append(y) }
-                }
-            }
-            let columns = byStep.sorted { $0.key < $1.key }.compactMap { step, ys in Quartiles(ys).map { (step, $0) } }
+            let columns = valuesByStep(runs, series.value).compactMap { step, ys in Quartiles(ys).map { (step, $0) } }
             guard !columns.isEmpty else { continue }
             curves.append(
                 curve(

@@ -56,6 +56,20 @@ public enum SweepFigures {
         }
     }
 
+    /// Every recorded step's finite values of `value` over `runs`, by ascending step (steps where
+    /// no run has a finite value are left out).
+    static func valuesByStep(
+        _ runs: [TaskRecord], _ value: (TrajectoryPoint) -> Double?
+    ) -> [(step: Int, values: [Double])] {
+        var byStep: [Int: [Double]] = [:]
+        for run in runs {
+            for p in run.trajectory {
+                if let y = value(p), y.isFinite { byStep[p.step, default: []].append(y) }
+            }
+        }
+        return byStep.sorted { $0.key < $1.key }.map { (step: $0.key, values: $0.value) }
+    }
+
     /// Tasks restricted to the first value of every varied parameter not in `keep`, and a
     /// description of what was held fixed.
     static func holdOthers(_ tasks: [TaskRecord], keep: [String]) -> ([TaskRecord], String) {
@@ -106,14 +120,8 @@ public enum SweepFigures {
         var series: [StaircaseData.Series] = []
         for v in values.prefix(maxGroups) {
             let runs = group.map { g in subset.filter { $0.parameter(g) == v } } ?? subset
-            var byStep: [Int: [Double]] = [:]
-            for run in runs {
-                for p in run.trajectory {
-                    if let y = measure.value(p), y.isFinite { byStep[p.step, default: []].append(y) }
-                }
-            }
             // Only finite values were collected, so every step has a summary.
-            let columns = byStep.sorted { $0.key < $1.key }.compactMap { step, ys in Summary(ys).map { (step, $0) } }
+            let columns = valuesByStep(runs, measure.value).compactMap { step, ys in Summary(ys).map { (step, $0) } }
             let steps = columns.map(\.0)
             let stats = columns.map(\.1)
             let seeds = Set(runs.map(\.config.seed)).count
