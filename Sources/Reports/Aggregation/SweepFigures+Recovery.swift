@@ -160,18 +160,7 @@ extension SweepFigures {
         let varied = ParameterValues.varied(in: s.tasks)
         let group = varied.contains("depth") ? "depth" : varied.first
         guard let panel = varied.first(where: { $0 != group }) else { return [("", s, group)] }
-        let values = ParameterValues.distinct(panel, in: s.tasks)
-        let picked =
-            values.count <= maxPanels
-            ? values
-            : (0..<maxPanels).map {
-                values[Int((Double($0) * Double(values.count - 1) / Double(maxPanels - 1)).rounded())]
-            }
-        return picked.map { v in
-            var subset = s
-            subset.tasks = s.tasks.filter { $0.parameter(panel) == v }
-            return (", \(panel) = \(v)", subset, group)
-        }
+        return split(s, by: panel, maxPanels: maxPanels).map { ($0.title, $0.records, group) }
     }
 
     /// Keys of the tasks whose trajectories `trajectories` draws (a superset when in doubt),

@@ -251,7 +251,14 @@ public enum SweepFigures {
     static func panels(_ s: SweepRecords, maxPanels: Int) -> [(title: String?, records: SweepRecords, group: String?)] {
         let varied = ParameterValues.varied(in: s.tasks)
         guard varied.count >= 2 else { return [(nil, s, varied.first)] }
-        let panel = varied[1]
+        return split(s, by: varied[1], maxPanels: maxPanels).map { ($0.title, $0.records, varied[0]) }
+    }
+
+    /// One panel per value of `panel` (at most `maxPanels`, spread evenly over its sorted values,
+    /// first and last included), titled ", panel = value", with that value's tasks.
+    static func split(
+        _ s: SweepRecords, by panel: String, maxPanels: Int
+    ) -> [(title: String, records: SweepRecords)] {
         let values = ParameterValues.distinct(panel, in: s.tasks)
         let picked =
             values.count <= maxPanels
@@ -262,7 +269,7 @@ public enum SweepFigures {
         return picked.map { v in
             var subset = s
             subset.tasks = s.tasks.filter { $0.parameter(panel) == v }
-            return (", \(panel) = \(v)", subset, varied[0])
+            return (", \(panel) = \(v)", subset)
         }
     }
 
