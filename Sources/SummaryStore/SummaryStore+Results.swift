@@ -100,18 +100,20 @@ extension SummaryStore {
             // the whole table (measured 47 ms per chunk of 500 at 40,000 tasks, growing with the table).
             let ids: ((ArraySlice<[DatabaseValue]>) -> [DatabaseValue])? =
                 d.engine == .sqlite ? nil : { rows in rows.map { $0[0] } }
-            try bulk(taskRows, trailing: ids) { k in
-                // One row on SQLite: the plain UPDATE by id (numbered parameters in the row's order);
-                // a derived table of one row costs SQLite a subquery per task.
-                guard d.engine != .sqlite || k != 1 else {
-                    return """
-                        UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?2, worker),
-                            host = coalesce(?3, host), started = coalesce(?4, started), finished = ?5,
-                            attempts = max(attempts + ?6, 1)
-                        WHERE id = ?1
-                        """
+            if d.engine == .sqlite {
+                // SQLite: many rows per statement, as a `VALUES` list joined on the id (read by rowid).
+                try bulkMultiRow(taskRows) { k in
+                    """
+                    WITH v(id, worker, host, started, finished, starts) AS (VALUES \(Self.valueRows(k, columns: 6)))
+                    UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
+                        host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
+                        finished = v.finished, attempts = max(tasks.attempts + v.starts, 1)
+                    FROM v WHERE tasks.id = v.id
+                    """
                 }
-                return """
+            } else {
+                try bulk(taskRows, trailing: ids) { k in
+                    """
                     UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
                         host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
                         finished = v.finished, attempts = \(d.greatest("tasks.attempts + v.starts", "1"))
@@ -119,6 +121,7 @@ extension SummaryStore {
                         AS v
                     WHERE tasks.id = v.id AND tasks.id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))
                     """
+                }
             }
             if let postgres = database as? PostgresConnection {
                 // PostgreSQL: one binary COPY per table (no SQL text per row, no parameters to parse,
@@ -135,15 +138,15 @@ extension SummaryStore {
                     ])
                 return summary
             }
-            try bulk(resultRows) { k in ResultTable.results.insert(rows: k, upsert: true) }
-            try bulk(cleared.map { [$0] }) { k in
+            try bulkMultiRow(resultRows) { k in ResultTable.results.insert(rows: k, upsert: true) }
+            try bulkMultiRow(cleared.map { [$0] }) { k in
                 "DELETE FROM intervals WHERE task_id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))"
             }
-            try bulk(intervalRows) { k in ResultTable.intervals.insert(rows: k, upsert: false) }
-            try bulk(trajectoryRows) { k in ResultTable.trajectories.insert(rows: k, upsert: true) }
-            try bulk(recoveryRows) { k in ResultTable.recovery.insert(rows: k, upsert: true) }
-            // Two rows per task (entropy, ratio) in one statement: `RankMonotonicityTable.values`.
-            try bulk(monotonicityRows) { k in ResultTable.rankMonotonicity.insert(rows: 2 * k, upsert: true) }
+            try bulkMultiRow(intervalRows) { k in ResultTable.intervals.insert(rows: k, upsert: false) }
+            try bulkMultiRow(trajectoryRows) { k in ResultTable.trajectories.insert(rows: k, upsert: true) }
+            try bulkMultiRow(recoveryRows) { k in ResultTable.recovery.insert(rows: k, upsert: true) }
+            // Two rows per task (entropy, ratio) per value row: `RankMonotonicityTable.values`.
+            try bulkMultiRow(monotonicityRows) { k in ResultTable.rankMonotonicity.insert(rows: 2 * k, upsert: true) }
             return summary
         }
     }
@@ -167,9 +170,10 @@ extension SummaryStore {
         }
     }
 
-    /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: one for SQLite (a cached
-    /// statement in a loop is its fastest way), up to the dialect's `bulkRows` for PostgreSQL (one
-    /// round trip per chunk instead of one per row).
+    /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: one for SQLite (for
+    /// statements written for one row; `bulkMultiRow` writes many per statement where the SQL takes
+    /// any row count), up to the dialect's `bulkRows` for PostgreSQL (one round trip per chunk
+    /// instead of one per row).
     /// - Parameters:
     ///   - rows: the values of each row (all of one width).
     ///   - sql: the statement for `k` rows.
@@ -199,6 +203,40 @@ extension SummaryStore {
                 try database.run(text, values)
             }
             start = end
+        }
+    }
+
+    /// Row counts of SQLite's multi-row statements, largest first: a batch runs as statements of
+    /// 64 rows, then of 8, then single rows, so at most three statements per table are compiled
+    /// (and cached) whatever the batch size.
+    static let sqliteStatementRows = [64, 8, 1]
+
+    /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: on SQLite a few fixed `k`
+    /// (`sqliteStatementRows`), since one statement of 64 rows costs SQLite much less than 64 runs
+    /// of a one-row statement (each run starts the program and opens and closes the cursors of the
+    /// table, its indexes and its foreign keys); on PostgreSQL as `bulk`.
+    /// - Parameters:
+    ///   - rows: the values of each row (all of one width).
+    ///   - sql: the statement for `k` rows (any `k` ≥ 1).
+    func bulkMultiRow(_ rows: [[DatabaseValue]], _ sql: (Int) -> String) throws(StoreError) {
+        guard database.dialect.engine == .sqlite else { return try bulk(rows, sql) }
+        guard let width = rows.first?.count, width > 0 else { return }
+        var start = 0
+        for k in Self.sqliteStatementRows where k == 1 || k * width <= 30_000 {
+            guard rows.count - start >= k else { continue }
+            let text = sql(k)
+            if k == 1 {
+                try database.runEach(text, rows[start...])
+                return
+            }
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(k * width)
+            while rows.count - start >= k {
+                values.removeAll(keepingCapacity: true)
+                for r in rows[start..<start + k] { values.append(contentsOf: r) }
+                try database.run(text, values)
+                start += k
+            }
         }
     }
 
