@@ -193,6 +193,7 @@ private func measureStore(
     results.reserveCapacity(batch)
     var writing = 0.0
     var cpu = 0.0
+    var serverCPU = 0.0
     // The server backend serving the store's connection (PostgreSQL; the only other client of the
     // benchmark's database), to count its CPU time too.
     var backend: String? = nil
@@ -207,10 +208,12 @@ private func measureStore(
             results.append(CompletedTask(key: tasks[t].key, result: syntheticResult(t, ranks: ranks, points: points)))
         }
         t0 = clock()
-        let c0 = processCPUSeconds() + (backend.map(serverCPUSeconds) ?? 0)
+        let (c0, s0) = (processCPUSeconds(), backend.map(serverCPUSeconds) ?? 0)
         try store.recordResults(results)
         writing += clock() - t0
-        cpu += processCPUSeconds() + (backend.map(serverCPUSeconds) ?? 0) - c0
+        let s1 = backend.map(serverCPUSeconds) ?? 0
+        cpu += processCPUSeconds() - c0 + s1 - s0
+        serverCPU += s1 - s0
     }
     f.rowsPerSecond = Double(Synthetic.measures * tasks.count * ranks) / writing
     f.resultsPerSecond = Double(tasks.count) / writing
@@ -219,7 +222,8 @@ private func measureStore(
         String(
             format: "%@ record results: %.2f s → %.0f interval rows/s (%.0f results/s); "
                 + "CPU %.2f s%@ → %.0f results per CPU s",
-            engine, writing, f.rowsPerSecond, f.resultsPerSecond, cpu, backend == nil ? "" : " (writer + server)",
+            engine, writing, f.rowsPerSecond, f.resultsPerSecond, cpu,
+            backend == nil ? "" : String(format: " (writer %.2f + server %.2f)", cpu - serverCPU, serverCPU),
             f.resultsPerCPUSecond))
 
     // PostgreSQL plans by table statistics, which autovacuum gathers within a minute or so of the
