@@ -155,7 +155,8 @@ import Testing
             }
             #expect(found == state)
             #expect(
-                try TestPostgres.psql(database.uri, "SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d)") == "0")
+                try TestPostgres.psql(database.uri, "SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d)") == "0"
+            )
         }
         try db.inTransaction { () throws(StoreError) in try db.copy(stages: Self.stages(items: 10)) }
         #expect(try db.scalar("SELECT count(*) FROM d") == .integer(10))
