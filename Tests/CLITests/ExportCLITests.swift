@@ -119,6 +119,20 @@ import Testing
                     && (object["length"] as? NSNumber)?.intValue == (ratio ? 5 : 10) * r)
         }
 
+        // --measure keeps one measure's rows: the same rows as the full export's of that measure.
+        for measure in ["entropy", "ratio"] {
+            let one = try runProcess([
+                "export", "--store", path, "--what", "intervals", "--measure", measure, "--format", "jsonl", "--out",
+                "-",
+            ])
+            #expect(one.status == 0, "\(one.stderr)")
+            let rows = try jsonLines(one.stdout)
+            #expect(rows.count == 10 * 2)
+            #expect(
+                rows.map { $0 as NSDictionary }
+                    == intervals.filter { $0["measure"] as? String == measure }.map { $0 as NSDictionary })
+        }
+
         let out = dir.path("traj.jsonl")
         let trajectories = try runProcess([
             "export", "--store", path, "--what", "trajectories", "--format", "jsonl", "--out", out, "--sweep", "grid",
@@ -150,6 +164,8 @@ import Testing
         (["--what", "results", "--out", "-", "--where", "depth IN (2"], "--where 'depth IN (2': missing ')'"),
         (["--what", "results", "--out", "-", "--sweep", "gird"], "no sweep named 'gird'"),
         (["--what", "results", "--out", "/nonexistent/dir/x.csv"], "--out /nonexistent/dir/x.csv: cannot create"),
+        (["--what", "results", "--out", "-", "--measure", "ratio"], "--measure applies to --what intervals"),
+        (["--what", "intervals", "--out", "-", "--measure", "erank"], "--measure: expected one of entropy|ratio"),
     ])
     func badExportsExitTwoWithOneLine(extra: [String], message: String) throws {
         let dir = try TemporaryDirectory(prefix: "cli-export-bad")

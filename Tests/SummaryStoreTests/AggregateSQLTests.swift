@@ -6,7 +6,7 @@ import Testing
 
 @testable import SummaryStore
 
-/// Aggregates computed in SQL: SQLite's registered aggregates give PostgreSQL's built-ins' exact
+/// Aggregates computed in the database: SQLite's registered `group_statistics` gives PostgreSQL's built-ins' exact
 /// doubles; a query prints the same table, CSV and JSON on both engines; the values agree with
 /// numpy; a statistic does not depend on the order in which the rows were written.
 @Suite struct AggregateSQLTests {
@@ -31,8 +31,35 @@ import Testing
 
     static let fractions = [0, 0.1, 0.25, 0.5, 0.9, 0.999, 1]
 
-    /// The registered SQLite aggregates and PostgreSQL's built-ins, spelled by `SQLDialect`, give
-    /// bit-identical results for every value set and fraction (rows written in a shuffled order).
+    /// Every statistic `AggregateQuery` asks for: the count, mean, standard deviation, min, max
+    /// and the percentiles at `fractions`.
+    static let statistics: [SQLAggregate] =
+        [.count, .mean, .standardDeviation, .min, .max] + fractions.map { .percentile($0 * 100) }
+
+    /// Each group's statistics of `x (g, v)`: SQLite's registered `group_statistics` (grouped by
+    /// hashing, decoded from its BLOB), PostgreSQL's built-ins (`GROUP BY g`).
+    static func groupStatistics(_ d: any DatabaseDriver, _ statistics: [SQLAggregate]) throws -> [[DatabaseValue]] {
+        switch d.dialect.engine {
+        case .sqlite:
+            let blob = try d.scalar(
+                "SELECT group_statistics(g, v, ?) FROM x", [.text(SQLAggregate.specification(statistics))])
+            return try GroupStatistics.decode(blob ?? .null, statistics: statistics).map { group in
+                [.integer(Int(group.key))] + statistics.map { group.cells[$0]! }
+            }
+        case .postgresql:
+            var values: [DatabaseValue] = []
+            let columns = statistics.map { a in
+                let (text, bound) = a.postgresSQL("v")
+                values += bound
+                return text
+            }
+            let sql = "SELECT g, " + columns.joined(separator: ", ") + " FROM x GROUP BY g ORDER BY g"
+            return try d.rows(sql, values).map(\.values)
+        }
+    }
+
+    /// SQLite's `group_statistics` and PostgreSQL's built-ins give bit-identical results for
+    /// every value set and fraction (rows written in a shuffled order).
     @Test func sqliteAggregatesEqualPostgresBuiltIns() throws {
         var results: [[[DatabaseValue]]] = []
         for engine in StoreEngine.allCases {
@@ -48,13 +75,10 @@ import Testing
             try d.inTransaction { () throws(StoreError) in
                 for row in rows { try d.run("INSERT INTO x (g, v) VALUES (?, ?)", row) }
             }
-            let percentiles = Self.fractions.map { _ in d.dialect.percentile("v") }
-            let sql =
-                "SELECT g, count(v), \(d.dialect.orderedMean("v")), \(d.dialect.orderedStandardDeviation("v")), "
-                + "min(v), max(v), " + percentiles.joined(separator: ", ") + " FROM x GROUP BY g ORDER BY g"
-            results.append(try d.rows(sql, Self.fractions.map { .real($0) }).map(\.values))
+            results.append(try Self.groupStatistics(d, Self.statistics))
         }
         #expect(results[0].count == Self.valueSets.count)
+        #expect(results[0].count == results[1].count)
         for (a, b) in zip(results[0], results[1]) {
             #expect(a == b, "group \(a[0]): SQLite \(a) PostgreSQL \(b)")
         }
@@ -65,17 +89,33 @@ import Testing
         #expect(results[0][3].dropFirst() == [.integer(0)] + Array(repeating: .null, count: 11))
     }
 
-    /// Finite values whose sum overflows fail on both engines; a fraction outside [0, 1] fails on
-    /// SQLite as on PostgreSQL.
+    /// Finite values whose sum overflows fail on both engines (mean and standard deviation); a
+    /// fraction outside [0, 1] fails on SQLite as on PostgreSQL; the largest value is its own median.
     @Test(arguments: StoreEngine.allCases) func overflowAndBadFractionsFail(engine: StoreEngine) throws {
         let db = try EngineDatabase(engine)
         let d = db.driver
-        try d.run("CREATE TABLE x (v \(d.dialect.real))", [])
-        try d.run("INSERT INTO x (v) VALUES (?), (?)", [.real(1.7e308), .real(1.7e308)])
-        #expect(throws: StoreError.self) { try d.rows("SELECT \(d.dialect.orderedMean("v")) FROM x") }
-        #expect(throws: StoreError.self) { try d.rows("SELECT \(d.dialect.orderedStandardDeviation("v")) FROM x") }
-        #expect(throws: StoreError.self) { try d.rows("SELECT \(d.dialect.percentile("v")) FROM x", [.real(1.5)]) }
-        #expect(try d.scalar("SELECT \(d.dialect.percentile("v")) FROM x", [.real(0.5)]) == .real(1.7e308))
+        try d.run("CREATE TABLE x (g \(d.dialect.integer), v \(d.dialect.real))", [])
+        try d.run("INSERT INTO x (g, v) VALUES (1, ?), (1, ?)", [.real(1.7e308), .real(1.7e308)])
+        #expect(throws: StoreError.self) { try Self.groupStatistics(d, [.count, .mean]) }
+        #expect(throws: StoreError.self) { try Self.groupStatistics(d, [.count, .standardDeviation]) }
+        #expect(throws: StoreError.self) { try Self.groupStatistics(d, [.count, .percentile(150)]) }
+        #expect(
+            try Self.groupStatistics(d, [.count, .percentile(50)]) == [[.integer(1), .integer(2), .real(1.7e308)]])
+    }
+
+    /// `group_statistics` refuses a statistics text it does not know, in one line, and without
+    /// rows gives no groups (the store then answers one empty group when nothing is grouped, as SQL does).
+    @Test func groupStatisticsRefusesUnknownStatistics() throws {
+        let db = try EngineDatabase(.sqlite)
+        let d = db.driver
+        try d.run("CREATE TABLE x (g INTEGER, v REAL)", [])
+        #expect(
+            try d.scalar("SELECT group_statistics(g, v, 'count') FROM x", []).map {
+                try GroupStatistics.decode($0, statistics: [.count])
+            }?.isEmpty == true)
+        try d.run("INSERT INTO x (g, v) VALUES (1, 2.0)", [])
+        #expect(throws: StoreError.self) { try d.scalar("SELECT group_statistics(g, v, 'count,mode') FROM x", []) }
+        #expect(try d.scalar("SELECT group_statistics(g, v, 'count') FROM x", []) != nil)
     }
 
     /// `--metric final_loss,interval.length --rank 1 --group-by depth` with every statistic: the
@@ -159,22 +199,22 @@ import Testing
         #expect(abs(offset.std! - (55.0 / 6.0).squareRoot() / 8) < 1e-12)
     }
 
-    /// The query groups in SQL on both engines (one statement with GROUP BY and the ordered
-    /// aggregates), not in Swift.
+    /// The query groups in the database on both engines (one statement, grouped by hashing, the
+    /// statistics computed there), not in Swift.
     @Test func theQueryGroupsInSQL() throws {
         let query = try AggregateQuery(
             groupBy: ["depth", "r"], metrics: [Metric(parsing: "interval.length")],
             statistics: [.mean, .median, .ci95])
-        // SQLite: grouped by one integer per task group and rank (`AggregateQuery.taskGroupSQL`).
-        let sqlite = query.aggregateSQL(sweepID: 1, dialect: SQLDialect(engine: .sqlite))
-        #expect(sqlite.text.contains(" GROUP BY s.k) a JOIN grp ON grp.gid = a.k / 4294967296"))
-        #expect(sqlite.text.contains("sorted_avg(s.v0)") && sqlite.text.contains("percentile_cont(s.v0, ?)"))
-        #expect(sqlite.values.first == .real(0.5))
+        // SQLite: one integer per task group and rank, hashed by `group_statistics` (`groupedSQL`).
+        let sqlite = query.groupedSQL(sweepID: 1)
+        #expect(sqlite.text.contains("g.gid * 4294967296 + i.rank AS k"))
+        #expect(sqlite.text.contains("group_statistics(s.k, s.v0, ?) AS b0") && !sqlite.text.contains("GROUP BY"))
+        #expect(sqlite.values.first == .text("count,mean,p50.0,std"))
         let byRank = try AggregateQuery(groupBy: ["r"], metrics: [Metric(parsing: "interval.length")])
-        #expect(
-            byRank.aggregateSQL(sweepID: nil, dialect: SQLDialect(engine: .sqlite)).text.hasSuffix(" GROUP BY s.g0"))
+        #expect(byRank.groupedSQL(sweepID: nil).text.contains("SELECT 0 + i.rank AS k"))
+        #expect(query.groupKey(3 * 4_294_967_296 + 2) == (3, 2))
         // PostgreSQL: grouped by hashing, each group's array of values aggregated in order (`arraySQL`).
-        let postgres = query.aggregateSQL(sweepID: 1, dialect: SQLDialect(engine: .postgresql)).text
+        let postgres = query.arraySQL(sweepID: 1).text
         #expect(postgres.contains("array_agg(s.v0) AS a0") && postgres.contains(" GROUP BY s.g0, s.g1) a"))
         #expect(postgres.contains("avg(x ORDER BY x)") && postgres.contains("stddev_samp(x ORDER BY x)"))
         #expect(postgres.contains("WITHIN GROUP (ORDER BY x)") && postgres.contains("FROM unnest(a.a0) x) st0"))

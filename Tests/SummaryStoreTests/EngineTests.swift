@@ -213,6 +213,24 @@ extension Fixtures {
         #expect(try sqlite.statusCounts() == postgres.statusCounts())
     }
 
+    /// The end of a run (`checkpoint(.truncate)`) gives PostgreSQL's planner its statistics of the
+    /// tables the run wrote (`pg_stat_user_tables.last_analyze`: set only by ANALYZE, not by
+    /// autovacuum, which sets `last_autoanalyze`); a checkpoint while the run goes on does not.
+    @Test func postgresEndOfRunAnalyzesTheWrittenTables() throws {
+        let db = try TestPostgres.freshDatabase()
+        let store = try SummaryStore(location: StoreLocation(db.uri), create: true)
+        _ = try Fixtures.populate(store)
+        let analyzed =
+            "SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ("
+            + SummaryStore.statisticsTables.map { "'\($0)'" }.joined(separator: ", ") + ")"
+        try store.checkpoint(.passive)
+        #expect(try TestPostgres.psql(db.uri, analyzed) == "0")
+        try store.checkpoint(.truncate)
+        #expect(try TestPostgres.psql(db.uri, analyzed) == String(SummaryStore.statisticsTables.count))
+        #expect(
+            try TestPostgres.psql(db.uri, "SELECT reltuples > 0 FROM pg_class WHERE relname = 'intervals'") == "t")
+    }
+
     /// PostgreSQL: a read-only store refuses writes; an empty database is not a store for readers;
     /// the schema is versioned in `meta`.
     @Test func postgresOpeningRules() throws {

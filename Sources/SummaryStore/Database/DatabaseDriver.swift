@@ -27,25 +27,6 @@ struct SQLDialect: Sendable {
         engine == .sqlite ? "max(\(a), \(b))" : "greatest(\(a), \(b))"
     }
 
-    /// The mean of `column`'s values in a group, summed in ascending order (the same digits on
-    /// both engines: `Connection.registerAggregates`).
-    func orderedMean(_ column: String) -> String {
-        engine == .sqlite ? "sorted_avg(\(column))" : "avg(\(column) ORDER BY \(column))"
-    }
-
-    /// The sample standard deviation of `column`'s values in a group, accumulated in ascending order.
-    func orderedStandardDeviation(_ column: String) -> String {
-        engine == .sqlite ? "sorted_stddev_samp(\(column))" : "stddev_samp(\(column) ORDER BY \(column))"
-    }
-
-    /// The interpolated percentile of `column`'s values in a group at a bound fraction (one `?`,
-    /// 0…1): PostgreSQL's ordered-set aggregate, SQLite's registered twin.
-    func percentile(_ column: String) -> String {
-        engine == .sqlite
-            ? "percentile_cont(\(column), ?)"
-            : "percentile_cont(CAST(? AS DOUBLE PRECISION)) WITHIN GROUP (ORDER BY \(column))"
-    }
-
     /// Column types: the SQLite affinity names and their PostgreSQL equivalents.
     var integer: String { engine == .sqlite ? "INTEGER" : "BIGINT" }
     var real: String { engine == .sqlite ? "REAL" : "DOUBLE PRECISION" }

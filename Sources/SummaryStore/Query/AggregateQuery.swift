@@ -6,9 +6,10 @@ import Sweeps
 /// max, percentiles, 95% confidence interval) of one or more metrics; optionally pivoted (the
 /// values of one column become columns), sorted and cut to a number of rows.
 ///
-/// Everything per row runs in the database: selection, joins, values, grouping (`GROUP BY`) and
-/// every statistic (`aggregateSQL`; see `SummaryStore.aggregate`). Tasks without a value (e.g. an
-/// empty interval's start) are not counted for that metric; `count` is the number of values.
+/// Everything per row runs in the database: selection, joins, values, grouping and every statistic
+/// (`arraySQL` on PostgreSQL, `groupedSQL` on SQLite; see `SummaryStore.aggregate`). Tasks without
+/// a value (e.g. an empty interval's start) are not counted for that metric; `count` is the number
+/// of values.
 /// Groups come ordered by their values, as SQL's ORDER BY would sort them, unless `sort` says
 /// otherwise; pivoting, sorting and the limit work on the grouped rows.
 public struct AggregateQuery: Sendable, Hashable {
@@ -169,17 +170,17 @@ public struct AggregateQuery: Sendable, Hashable {
     /// on the rows is one line.
     /// - Parameters:
     ///   - sweepID: only this sweep's tasks.
-    ///   - taskGroups: instead of the grouping columns, one integer `k`: the id of the task's
-    ///     group values in the table `grp` (`taskGroupSQL`), times 2³² plus the interval's rank
+    ///   - keyed: instead of the grouping columns, one integer `k` (`groupKey`): the id of the
+    ///     task's group values in the table `grp` (`groupedSQL`) times 2³², plus the interval's rank
     ///     when grouping by it; SQLite's join order is fixed (tasks, then their group, then the rest).
-    func rowsSQL(sweepID: Int?, taskGroups: Bool = false) -> (text: String, values: [DatabaseValue]) {
+    func rowsSQL(sweepID: Int?, keyed: Bool = false) -> (text: String, values: [DatabaseValue]) {
         var values: [DatabaseValue] = []
         var columns: [String]
         var conditions: [String] = []
-        if taskGroups {
-            columns = [
-                groupingColumns.contains(Self.intervalRankColumn) ? "g.gid * 4294967296 + i.rank AS k" : "g.gid AS k"
-            ]
+        let taskGroups = keyed && !taskColumns.isEmpty
+        if keyed {
+            let ranked = groupingColumns.contains(Self.intervalRankColumn)
+            columns = [(taskGroups ? "g.gid * \(Self.groupKeyScale)" : "0") + (ranked ? " + i.rank" : "") + " AS k"]
             for (n, column) in taskColumns.enumerated() { conditions.append("g.c\(n) IS \(column.sql)") }
         } else {
             columns = groupingColumns.enumerated().map { n, name in
@@ -254,35 +255,53 @@ public struct AggregateQuery: Sendable, Hashable {
         return out
     }
 
-    /// The query: the row source grouped in SQL, one row per group with its values, then per
-    /// metric the `aggregates` in order; and the values it binds. Without grouping columns it is
-    /// one row. Each engine gets the shape it runs fastest (the statistics are the same):
-    /// - SQLite, grouped by task columns: `taskGroupSQL`;
-    /// - SQLite otherwise: `SELECT s.g0, …, count(s.v0), sorted_avg(s.v0), … FROM (rows) s GROUP BY s.g0, …`;
-    /// - PostgreSQL: `arraySQL`.
-    /// - Parameters:
-    ///   - sweepID: only this sweep's tasks.
-    ///   - dialect: the engine, and its spelling of the ordered aggregates (`SQLDialect`).
-    func aggregateSQL(sweepID: Int?, dialect: SQLDialect) -> (text: String, values: [DatabaseValue]) {
-        if dialect.engine == .postgresql { return arraySQL(sweepID: sweepID, dialect: dialect) }
-        if !taskColumns.isEmpty { return taskGroupSQL(sweepID: sweepID, dialect: dialect) }
+    /// The query for SQLite: the row source grouped by hashing, in the registered aggregate
+    /// `group_statistics` (`Connection.registerAggregates`), one call per metric, each giving every
+    /// group's `aggregates` in one BLOB (`GroupStatistics`); and the values it binds:
+    /// `WITH grp AS MATERIALIZED (SELECT d.*, row_number() OVER () AS gid FROM (SELECT DISTINCT
+    /// c0, … FROM tasks t) d), st AS MATERIALIZED (SELECT group_statistics(s.k, s.v0, ?) AS b0, …
+    /// FROM (rows) s) SELECT NULL, NULL, …, st.b0, … FROM st UNION ALL SELECT grp.gid, grp.c0, …,
+    /// NULL, … FROM grp`. The answer's rows are the BLOBs (a NULL `gid`) and the numbered group
+    /// values of the task columns (`grp`, a few hundred rows from one pass over the tasks; absent
+    /// when no task column is grouped by); `groupKey` splits a key back into its parts.
+    ///
+    /// SQLite 3.40 groups by sorting every row; grouped by hashing, a query over 1M interval rows
+    /// by depth, alpha and rank took 0.31 CPU seconds instead of 0.70 (the whole `dmfsweep query`
+    /// process, best of 3, load average 2–3; docs/summary-store.md).
+    func groupedSQL(sweepID: Int?) -> (text: String, values: [DatabaseValue]) {
+        let specification = DatabaseValue.text(SQLAggregate.specification(aggregates))
         var values: [DatabaseValue] = []
-        var columns = groupingColumns.indices.map { "s.g\($0)" }
-        let needed = aggregates
-        for m in metrics.indices {
-            for a in needed {
-                let (text, bound) = a.sql("s.v\(m)", dialect: dialect)
-                columns.append(text)
-                values += bound
-            }
+        var sql = "WITH "
+        if !taskColumns.isEmpty {
+            let distinct = taskColumns.enumerated().map { n, c in "\(c.sql) AS c\(n)" }.joined(separator: ", ")
+            sql += "grp AS MATERIALIZED (SELECT d.*, row_number() OVER () AS gid FROM (SELECT DISTINCT "
+            sql += distinct + " FROM tasks t) d), "
         }
-        let (rows, bound) = rowsSQL(sweepID: sweepID)
+        let blobs = metrics.indices.map { m in
+            values.append(specification)
+            return "\(GroupStatistics.functionName)(s.k, s.v\(m), ?) AS b\(m)"
+        }
+        let (rows, bound) = rowsSQL(sweepID: sweepID, keyed: true)
         values += bound
-        var sql = "SELECT " + columns.joined(separator: ", ") + " FROM (" + rows + ") s"
-        if !groupingColumns.isEmpty {
-            sql += " GROUP BY " + groupingColumns.indices.map { "s.g\($0)" }.joined(separator: ", ")
+        sql += "st AS MATERIALIZED (SELECT " + blobs.joined(separator: ", ") + " FROM (" + rows + ") s) "
+        let nulls = { (n: Int) in Array(repeating: "NULL", count: n) }
+        sql += "SELECT " + (nulls(1 + taskColumns.count) + metrics.indices.map { "st.b\($0)" }).joined(separator: ", ")
+        sql += " FROM st"
+        if !taskColumns.isEmpty {
+            let columns = ["grp.gid"] + taskColumns.indices.map { "grp.c\($0)" } + nulls(metrics.count)
+            sql += " UNION ALL SELECT " + columns.joined(separator: ", ") + " FROM grp"
         }
         return (sql, values)
+    }
+
+    /// Keys of `groupedSQL`: the group id of the task columns times this, plus the interval's rank.
+    static let groupKeyScale: Int64 = 1 << 32
+
+    /// The parts of a `groupedSQL` key: the id of the task columns' values in `grp` (0 when no
+    /// task column is grouped by) and the interval's rank (when grouping by it).
+    func groupKey(_ key: Int64) -> (group: Int64, rank: Int64?) {
+        let ranked = groupingColumns.contains(Self.intervalRankColumn)
+        return (key / Self.groupKeyScale, ranked ? key % Self.groupKeyScale : nil)
     }
 
     /// The query for PostgreSQL: a hash aggregation collects each group's values of each metric
@@ -295,7 +314,7 @@ public struct AggregateQuery: Sendable, Hashable {
     /// only aggregates without ORDER BY), and that sort of 1M rows by (depth, alpha, rank) was most
     /// of 2.3–2.9 s; grouped by hashing, each group's values are sorted on their own: 0.85–0.97 s
     /// for the same 1M interval rows (psql, load average 6).
-    func arraySQL(sweepID: Int?, dialect: SQLDialect) -> (text: String, values: [DatabaseValue]) {
+    func arraySQL(sweepID: Int?) -> (text: String, values: [DatabaseValue]) {
         let groups = groupingColumns.indices.map { "s.g\($0)" }
         let arrays = metrics.indices.map { "array_agg(s.v\($0)) AS a\($0)" }
         let (rows, rowValues) = rowsSQL(sweepID: sweepID)
@@ -309,7 +328,7 @@ public struct AggregateQuery: Sendable, Hashable {
         for m in metrics.indices {
             var columns: [String] = []
             for (k, a) in needed.enumerated() {
-                let (text, bound) = a.sql("x", dialect: dialect)
+                let (text, bound) = a.postgresSQL("x")
                 columns.append(text + " AS s\(k)")
                 values += bound
             }
@@ -324,49 +343,6 @@ extension AggregateQuery {
     var taskColumns: [QueryColumn] {
         groupingColumns.filter { $0 != Self.intervalRankColumn }.map { QueryColumn.named($0)! }
     }
-
-    /// The query for SQLite when it groups by task columns: the same rows and aggregates, grouped
-    /// by one integer instead of the columns themselves.
-    ///
-    /// SQLite groups by sorting every row, and its sorter compares integers fast and records of
-    /// several columns slowly: 0.80 against 0.57 CPU seconds for 1M interval rows by depth, alpha
-    /// and rank (best of 5, load average 8). So the distinct values of the task columns are
-    /// numbered first (`grp`, a few hundred rows from one pass over the tasks), each task finds
-    /// its group's number as it is read (tasks in key order, then their intervals), the rows are
-    /// grouped by that number (times 2³², plus the interval's rank), and the groups get their
-    /// values back from `grp`. `IS` matches NULLs (unset parameters) as GROUP BY does.
-    func taskGroupSQL(sweepID: Int?, dialect: SQLDialect) -> (text: String, values: [DatabaseValue]) {
-        let distinct = taskColumns.enumerated().map { n, c in "\(c.sql) AS c\(n)" }.joined(separator: ", ")
-        var sql = "WITH grp AS MATERIALIZED (SELECT d.*, row_number() OVER () AS gid FROM (SELECT DISTINCT "
-        sql += distinct + " FROM tasks t) d) SELECT "
-        var task = 0
-        var outer: [String] = []
-        for name in groupingColumns {
-            if name == Self.intervalRankColumn {
-                outer.append("a.k % 4294967296")
-            } else {
-                outer.append("grp.c\(task)")
-                task += 1
-            }
-        }
-        var inner = ["s.k"]
-        var values: [DatabaseValue] = []
-        let needed = aggregates
-        for m in metrics.indices {
-            for (k, a) in needed.enumerated() {
-                let (text, bound) = a.sql("s.v\(m)", dialect: dialect)
-                inner.append(text + " AS a\(m)_\(k)")
-                outer.append("a.a\(m)_\(k)")
-                values += bound
-            }
-        }
-        let (rows, bound) = rowsSQL(sweepID: sweepID, taskGroups: true)
-        values += bound
-        let ranked = groupingColumns.contains(Self.intervalRankColumn)
-        sql += outer.joined(separator: ", ") + " FROM (SELECT " + inner.joined(separator: ", ") + " FROM (" + rows
-        sql += ") s GROUP BY s.k) a JOIN grp ON grp.gid = " + (ranked ? "a.k / 4294967296" : "a.k")
-        return (sql, values)
-    }
 }
 
 /// An aggregate function over one metric's values in a group, as the query's SQL computes it.
@@ -379,15 +355,51 @@ enum SQLAggregate: Hashable {
     /// The p-th percentile, 0 ≤ p ≤ 100.
     case percentile(Double)
 
-    /// The SQL over `column` and the values it binds.
-    func sql(_ column: String, dialect: SQLDialect) -> (text: String, values: [DatabaseValue]) {
+    /// PostgreSQL's aggregate over `column` and the values it binds: the mean and the standard
+    /// deviation over the values in ascending order, the percentile at a bound fraction (p/100)
+    /// (what `group_statistics` computes on SQLite: `Connection.registerAggregates`).
+    func postgresSQL(_ column: String) -> (text: String, values: [DatabaseValue]) {
         switch self {
         case .count: return ("count(\(column))", [])
-        case .mean: return (dialect.orderedMean(column), [])
-        case .standardDeviation: return (dialect.orderedStandardDeviation(column), [])
+        case .mean: return ("avg(\(column) ORDER BY \(column))", [])
+        case .standardDeviation: return ("stddev_samp(\(column) ORDER BY \(column))", [])
         case .min: return ("min(\(column))", [])
         case .max: return ("max(\(column))", [])
-        case .percentile(let p): return (dialect.percentile(column), [.real(p / 100)])
+        case .percentile(let p):
+            return ("percentile_cont(CAST(? AS DOUBLE PRECISION)) WITHIN GROUP (ORDER BY \(column))", [.real(p / 100)])
         }
+    }
+
+    /// The text `group_statistics` takes for `aggregates`: their names joined by commas
+    /// (`count,mean,std,min,max,p50.0`), a percentile as `p` and p's shortest exact decimal form.
+    static func specification(_ aggregates: [SQLAggregate]) -> String {
+        aggregates.map { a in
+            switch a {
+            case .count: return "count"
+            case .mean: return "mean"
+            case .standardDeviation: return "std"
+            case .min: return "min"
+            case .max: return "max"
+            case .percentile(let p): return "p\(p)"
+            }
+        }.joined(separator: ",")
+    }
+
+    /// The aggregates of a `specification` text; `nil` for an unknown name.
+    static func statistics(specification: String) -> [SQLAggregate]? {
+        var out: [SQLAggregate] = []
+        for name in specification.split(separator: ",") {
+            switch name {
+            case "count": out.append(.count)
+            case "mean": out.append(.mean)
+            case "std": out.append(.standardDeviation)
+            case "min": out.append(.min)
+            case "max": out.append(.max)
+            default:
+                guard name.first == "p", let p = Double(name.dropFirst()) else { return nil }
+                out.append(.percentile(p))
+            }
+        }
+        return out
     }
 }

@@ -16,7 +16,7 @@ import Foundation
 /// - `intervals`: `measure` (the effective rank, `entropy` or `ratio`: `EffectiveRankMeasure`),
 ///   `r` (the interval's rank; `rank` is the parameter), `t_r` (its target; `target` is the
 ///   parameter, a matrix file), `start`, `end`, `length`, `middle_error`, `predicted_start`,
-///   `predicted_end`; one row per task, measure and rank.
+///   `predicted_end`; one row per task, measure and rank (`measure`: of that measure only).
 /// - `trajectories`: `step`, `loss`, `erank` (Roy–Vetterli), `erank_ratio` (‖W‖_*/‖W‖_op),
 ///   `clean_error`, `product_norm` (‖W‖_F), `unobserved_max` (completion: max |W_ij| over the
 ///   unobserved entries), `error` and `unobserved_error` (the relative recovery errors, table
@@ -38,11 +38,14 @@ public struct ExportQuery: Sendable, Hashable {
     public var filters: [Filter]
     /// What one row is.
     public var table: Table
+    /// `intervals` only: the rows of this effective-rank measure (`nil`: both).
+    public var measure: EffectiveRankMeasure?
 
-    public init(sweep: String? = nil, filters: [Filter] = [], table: Table) {
+    public init(sweep: String? = nil, filters: [Filter] = [], table: Table, measure: EffectiveRankMeasure? = nil) {
         self.sweep = sweep
         self.filters = filters
         self.table = table
+        self.measure = table == .intervals ? measure : nil
     }
 
     /// The columns after `key` and the parameters, per table.
@@ -106,6 +109,10 @@ public struct ExportQuery: Sendable, Hashable {
         if let sweepID {
             text += " JOIN sweep_tasks m ON m.task_id = t.id AND m.sweep_id = ?"
             values.append(.integer(sweepID))
+        }
+        if let measure {
+            conditions.append("i.measure = ?")
+            values.append(.text(measure.rawValue))
         }
         for f in filters {
             let (sql, bound) = f.sql

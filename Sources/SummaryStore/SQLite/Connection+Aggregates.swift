@@ -1,16 +1,21 @@
 import CSQLite
 import Foundation
 
-/// The aggregate functions the store's queries need and SQLite 3.40 lacks, registered on every
-/// connection (`Connection.init`). Each computes what its PostgreSQL counterpart computes, with
-/// the same floating-point operations in the same order, so that an aggregate query prints the
-/// same digits on both engines:
+/// `group_statistics(k, v, statistics)`: the aggregate behind every SQLite aggregate query
+/// (`AggregateQuery.groupedSQL`). It groups its rows by hashing the integer `k` — SQLite 3.40's
+/// `GROUP BY` sorts every row first, which was most of a query over 1M interval rows — and computes
+/// per group, over the non-NULL values `v`, the statistics listed in `statistics` (the text of
+/// `SQLAggregate.specification`, e.g. `count,mean,std,min,max,p0.5`), each as its PostgreSQL
+/// counterpart computes it, with the same floating-point operations in the same order, so that an
+/// aggregate query prints the same digits on both engines:
 ///
-/// | SQLite | PostgreSQL |
+/// | `group_statistics` | PostgreSQL |
 /// |---|---|
-/// | `sorted_avg(v)` | `avg(v ORDER BY v)` |
-/// | `sorted_stddev_samp(v)` | `stddev_samp(v ORDER BY v)` |
-/// | `percentile_cont(v, f)` | `percentile_cont(f) WITHIN GROUP (ORDER BY v)` |
+/// | `count` | `count(v)` |
+/// | `mean` | `avg(v ORDER BY v)` |
+/// | `std` | `stddev_samp(v ORDER BY v)` |
+/// | `min`, `max` | `min(v)`, `max(v)` |
+/// | `p`f | `percentile_cont(f) WITHIN GROUP (ORDER BY v)` |
 ///
 /// The mean and the standard deviation take the values in ascending order: a sum of doubles
 /// depends on the order of its terms, and the two engines hand an aggregate its rows in different
@@ -23,131 +28,215 @@ import Foundation
 /// `x = f·(n − 1)`, `lo = v[⌊x⌋]`, `hi = v[⌈x⌉]`, result `lo + (x − ⌊x⌋)(hi − lo)` — linear
 /// interpolation between closest ranks (Hyndman and Fan's type 7, numpy's default).
 ///
-/// NULL values are skipped; a group without values gives NULL, and so does the standard deviation
-/// of fewer than two. Finite values whose sum overflows fail the query ("value out of range:
-/// overflow"), as on PostgreSQL. Each group keeps its values (8 bytes each) in one growing
-/// buffer, sorted in the final step unless they arrived in order.
+/// The result is one BLOB (`GroupStatistics`): per group, in ascending order of `k`, the key and
+/// then one 8-byte slot per listed statistic. A group whose values are all NULL still appears
+/// (count 0, its other statistics NULL, as with `GROUP BY`); the standard deviation of fewer than
+/// two values is NULL. Finite values whose sum overflows fail the query ("value out of range:
+/// overflow"), as on PostgreSQL. Memory: 8 bytes per non-NULL value, the values of one group
+/// sorted in the final step unless they arrived in order.
 extension Connection {
-    /// Registers `sorted_avg`, `sorted_stddev_samp` and `percentile_cont` on this connection.
-    /// - Throws: `StoreError.sqlite` when SQLite refuses a registration.
+    /// Registers `group_statistics` on this connection.
+    /// - Throws: `StoreError.sqlite` when SQLite refuses the registration.
     func registerAggregates() throws(StoreError) {
-        for function in SortedAggregate.allCases {
-            let rc = sqlite3_create_function_v2(
-                db, function.name, function.arguments, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-                UnsafeMutableRawPointer(bitPattern: function.rawValue), nil, sortedAggregateStep,
-                sortedAggregateFinal, nil)
-            try check(rc, "registering the aggregate \(function.name)", db: db)
-        }
+        let rc = sqlite3_create_function_v2(
+            db, GroupStatistics.functionName, 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil, nil,
+            groupStatisticsStep, groupStatisticsFinal, nil)
+        try check(rc, "registering the aggregate \(GroupStatistics.functionName)", db: db)
     }
 }
 
-/// The aggregates over a group's sorted values; the raw value travels as the function's user data.
-enum SortedAggregate: Int, CaseIterable {
-    case average = 1
-    case standardDeviation = 2
-    case percentile = 3
+/// The accumulated groups of one `group_statistics` call. Its aggregate context holds a pointer to
+/// it (allocated in the first step, freed in the final step): a struct behind a pointer, so the
+/// per-row step pays neither reference counting nor dynamic exclusivity checks.
+private struct GroupAccumulator {
+    /// What to compute, from the third argument of the first row.
+    let statistics: [SQLAggregate]
+    /// Group key → index into `keys` and `values`.
+    var index: [Int64: Int] = [:]
+    var keys: [Int64] = []
+    /// Each group's non-NULL values, in arrival order.
+    var values: [[Double]] = []
+    /// Some value of the group was smaller than the one before it.
+    var unsorted: [Bool] = []
+    /// The last row's key and group index (consecutive rows often share a group).
+    var lastKey: Int64 = 0
+    var lastGroup = -1
 
-    /// The SQL name.
-    var name: String {
-        switch self {
-        case .average: return "sorted_avg"
-        case .standardDeviation: return "sorted_stddev_samp"
-        case .percentile: return "percentile_cont"
+    init(statistics: [SQLAggregate]) { self.statistics = statistics }
+
+    /// The index of `key`'s group, added if new.
+    @inline(__always) mutating func group(_ key: Int64) -> Int {
+        if lastGroup >= 0 && key == lastKey { return lastGroup }
+        let g: Int
+        if let found = index[key] {
+            g = found
+        } else {
+            g = keys.count
+            index[key] = g
+            keys.append(key)
+            values.append([])
+            unsorted.append(false)
         }
+        lastKey = key
+        lastGroup = g
+        return g
     }
-
-    /// The number of SQL arguments.
-    var arguments: Int32 { self == .percentile ? 2 : 1 }
 }
 
-/// One group's state, in SQLite's aggregate context (zeroed memory: no values, in order so far).
-private struct SortedValues {
-    var values: UnsafeMutablePointer<Double>?
-    var count: Int
-    var capacity: Int
-    /// Some value was smaller than the one before it.
-    var unsorted: Bool
-    /// `percentile_cont`'s fraction (its second argument, read with the first value).
-    var fraction: Double
-    /// The fraction was NULL (the result is NULL, as in PostgreSQL).
-    var fractionIsNull: Bool
-}
-
-/// xStep: appends the value (NULLs are skipped).
-private func sortedAggregateStep(
+/// xStep: finds the row's group and appends its value (NULL values only register the group).
+private func groupStatisticsStep(
     _ context: OpaquePointer?, _ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>?
 ) {
-    guard let arguments, let argument = arguments[0], sqlite3_value_type(argument) != SQLITE_NULL else { return }
-    guard let raw = sqlite3_aggregate_context(context, Int32(MemoryLayout<SortedValues>.stride)) else {
+    guard let arguments, count == 3 else { return }
+    let size = Int32(MemoryLayout<UnsafeMutablePointer<GroupAccumulator>?>.stride)
+    guard let raw = sqlite3_aggregate_context(context, size) else {
         sqlite3_result_error_nomem(context)
         return
     }
-    let state = raw.bindMemory(to: SortedValues.self, capacity: 1)
-    let value = sqlite3_value_double(argument)
-    if state.pointee.count == 0, count > 1, let fraction = arguments[1] {
-        state.pointee.fractionIsNull = sqlite3_value_type(fraction) == SQLITE_NULL
-        state.pointee.fraction = sqlite3_value_double(fraction)
-    }
-    if state.pointee.count == state.pointee.capacity {
-        let capacity = max(256, state.pointee.capacity * 2)
-        guard let grown = realloc(state.pointee.values, capacity * MemoryLayout<Double>.stride) else {
-            sqlite3_result_error_nomem(context)
+    let slot = raw.bindMemory(to: UnsafeMutablePointer<GroupAccumulator>?.self, capacity: 1)
+    let accumulator: UnsafeMutablePointer<GroupAccumulator>
+    if let existing = slot.pointee {
+        accumulator = existing
+    } else {
+        let text = sqlite3_value_text(arguments[2]).map { String(cString: $0) } ?? ""
+        guard let statistics = SQLAggregate.statistics(specification: text) else {
+            sqlite3_result_error(context, "group_statistics: bad statistics '\(text)'", -1)
             return
         }
-        state.pointee.values = grown.assumingMemoryBound(to: Double.self)
-        state.pointee.capacity = capacity
+        accumulator = .allocate(capacity: 1)
+        accumulator.initialize(to: GroupAccumulator(statistics: statistics))
+        slot.pointee = accumulator
     }
-    let values = state.pointee.values!
-    let n = state.pointee.count
-    if n > 0 && value < values[n - 1] { state.pointee.unsorted = true }
-    values[n] = value
-    state.pointee.count = n + 1
+    let g = accumulator.pointee.group(sqlite3_value_int64(arguments[0]))
+    guard let argument = arguments[1], sqlite3_value_type(argument) != SQLITE_NULL else { return }
+    let value = sqlite3_value_double(argument)
+    if let last = accumulator.pointee.values[g].last, value < last { accumulator.pointee.unsorted[g] = true }
+    accumulator.pointee.values[g].append(value)
 }
 
-/// xFinal: sorts the values if needed, computes the function's result, frees the buffer. SQLite
-/// calls it once for every group whose context exists, also when a statement is reset early.
-private func sortedAggregateFinal(_ context: OpaquePointer?) {
-    guard let raw = sqlite3_aggregate_context(context, 0) else {
-        sqlite3_result_null(context)
-        return
-    }
-    let state = raw.bindMemory(to: SortedValues.self, capacity: 1)
-    defer {
-        free(state.pointee.values)
-        state.pointee.values = nil
-        state.pointee.count = 0
-        state.pointee.capacity = 0
-    }
-    guard let base = state.pointee.values, state.pointee.count > 0,
-        let function = SortedAggregate(rawValue: Int(bitPattern: sqlite3_user_data(context)))
+/// xFinal: computes every group's statistics into the result BLOB and releases the groups.
+/// SQLite calls it once per call whose context exists, also when a statement is reset early;
+/// without rows it gives an empty BLOB (no groups).
+private func groupStatisticsFinal(_ context: OpaquePointer?) {
+    guard let raw = sqlite3_aggregate_context(context, 0),
+        let accumulator = raw.bindMemory(to: UnsafeMutablePointer<GroupAccumulator>?.self, capacity: 1).pointee
     else {
-        sqlite3_result_null(context)
+        sqlite3_result_zeroblob(context, 0)
         return
     }
-    var values = UnsafeMutableBufferPointer(start: base, count: state.pointee.count)
-    if state.pointee.unsorted { values.sort() }
-    switch function {
-    case .average, .standardDeviation:
-        guard let moments = YoungsCramer(values) else {
-            sqlite3_result_error(context, "value out of range: overflow", -1)
-            return
+    raw.bindMemory(to: UnsafeMutablePointer<GroupAccumulator>?.self, capacity: 1).pointee = nil
+    defer {
+        accumulator.deinitialize(count: 1)
+        accumulator.deallocate()
+    }
+    switch GroupStatistics.encode(&accumulator.pointee) {
+    case .success(let bytes):
+        bytes.withUnsafeBytes { buffer in
+            sqlite3_result_blob64(context, buffer.baseAddress, sqlite3_uint64(buffer.count), transientBlob)
         }
-        if function == .average {
-            sqlite3_result_double(context, moments.sum / moments.count)
-        } else if moments.count <= 1 {
-            sqlite3_result_null(context)
-        } else {
-            sqlite3_result_double(context, (moments.squaredDeviations / (moments.count - 1)).squareRoot())
+    case .failure(let message):
+        sqlite3_result_error(context, message.text, -1)
+    }
+}
+
+/// `SQLITE_TRANSIENT` (see Statement.swift): SQLite copies the result BLOB.
+private let transientBlob = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// The result of `group_statistics`: its encoding (in the final step) and decoding (by the store).
+///
+/// Layout, little-endian: per group, ascending by key, the key (Int64) and then one 8-byte slot
+/// per statistic in the order asked: `count` as an Int64, the others as the bits of a Double, NaN
+/// for NULL (SQLite itself turns a NaN result into NULL, so no statistic is NaN otherwise).
+enum GroupStatistics {
+    /// The SQL name of the aggregate.
+    static let functionName = "group_statistics"
+
+    /// An error the final step reports as SQLite's.
+    struct Failure: Error {
+        let text: String
+    }
+
+    fileprivate static func encode(_ groups: inout GroupAccumulator) -> Result<[UInt8], Failure> {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(groups.keys.count * 8 * (1 + groups.statistics.count))
+        func put(_ word: UInt64) { withUnsafeBytes(of: word.littleEndian) { bytes.append(contentsOf: $0) } }
+        for g in groups.keys.indices.sorted(by: { groups.keys[$0] < groups.keys[$1] }) {
+            if groups.unsorted[g] { groups.values[g].sort() }
+            let values = groups.values[g]
+            let needsMoments = groups.statistics.contains { $0 == .mean || $0 == .standardDeviation }
+            let moments = needsMoments && !values.isEmpty ? YoungsCramer(values) : nil
+            if needsMoments && !values.isEmpty && moments == nil {
+                return .failure(Failure(text: "value out of range: overflow"))
+            }
+            put(UInt64(bitPattern: groups.keys[g]))
+            for statistic in groups.statistics {
+                var result: Double? = nil
+                switch statistic {
+                case .count:
+                    put(UInt64(values.count))
+                    continue
+                case .mean:
+                    result = moments.map { $0.sum / $0.count }
+                case .standardDeviation:
+                    result = moments.flatMap {
+                        $0.count > 1 ? ($0.squaredDeviations / ($0.count - 1)).squareRoot() : nil
+                    }
+                case .min:
+                    result = values.first
+                case .max:
+                    result = values.last
+                case .percentile(let p):
+                    let fraction = p / 100
+                    guard (0...1).contains(fraction) else {
+                        return .failure(Failure(text: "percentile value \(fraction) is not between 0 and 1"))
+                    }
+                    result = values.isEmpty ? nil : Statistic.percentileCont(fraction, ofSorted: values)
+                }
+                put((result ?? .nan).bitPattern)
+            }
         }
-    case .percentile:
-        let fraction = state.pointee.fraction
-        if state.pointee.fractionIsNull {
-            sqlite3_result_null(context)
-        } else if !(0...1).contains(fraction) {
-            sqlite3_result_error(context, "percentile value \(fraction) is not between 0 and 1", -1)
-        } else {
-            sqlite3_result_double(context, Statistic.percentileCont(fraction, ofSorted: UnsafeBufferPointer(values)))
+        return .success(bytes)
+    }
+
+    /// Decodes a `group_statistics` BLOB.
+    /// - Parameters:
+    ///   - value: the BLOB (NULL or empty: no groups).
+    ///   - statistics: the statistics it was asked for, in order.
+    /// - Returns: per group, ascending by key, the key and each statistic's value (`count` an
+    ///   integer, the others reals or NULL).
+    /// - Throws: `StoreError.corruptValue` when the BLOB's length does not fit.
+    static func decode(_ value: DatabaseValue, statistics: [SQLAggregate]) throws(StoreError)
+        -> [(key: Int64, cells: [SQLAggregate: DatabaseValue])]
+    {
+        guard case .blob(let data) = value else { return [] }
+        let width = 8 * (1 + statistics.count)
+        guard data.count % width == 0 else {
+            throw StoreError.corruptValue(
+                table: "(query)", column: functionName, detail: "\(data.count) bytes, not groups of \(width)")
         }
+        var groups: [(key: Int64, cells: [SQLAggregate: DatabaseValue])] = []
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            func word(_ offset: Int) -> UInt64 {
+                UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            }
+            var offset = 0
+            while offset < buffer.count {
+                let key = Int64(bitPattern: word(offset))
+                var cells: [SQLAggregate: DatabaseValue] = [:]
+                for (n, statistic) in statistics.enumerated() {
+                    let bits = word(offset + 8 * (n + 1))
+                    if statistic == .count {
+                        cells[statistic] = .integer(Int(bits))
+                    } else {
+                        let v = Double(bitPattern: bits)
+                        cells[statistic] = v.isNaN ? .null : .real(v)
+                    }
+                }
+                groups.append((key, cells))
+                offset += width
+            }
+        }
+        return groups
     }
 }
 

@@ -1,3 +1,4 @@
+import Factorization
 import Foundation
 import SummaryStore
 
@@ -7,7 +8,7 @@ enum ExportCommand {
         name: "export",
         summary: "write results, intervals or trajectories as tidy CSV or JSON Lines (pandas, R)",
         usage: "--store STORE [--sweep NAME] [--where COND …] --what results|intervals|trajectories "
-            + "[--format csv|jsonl] --out FILE|-",
+            + "[--measure entropy|ratio] [--format csv|jsonl] --out FILE|-",
         discussion: """
             Long format, every parameter a column: one row per task (results), per task, measure and
             rank (intervals; r is the interval's rank, rank the parameter) or per task and recorded step
@@ -20,7 +21,7 @@ enum ExportCommand {
             final_clean_error, best_error, best_recovery_step (recovery errors, as query names them).
             intervals: key, the parameters, measure (entropy: Roy-Vetterli effective rank; ratio:
             nuclear / operator norm), r, t_r (the target; target is the parameter), start, end, length,
-            middle_error, predicted_start, predicted_end.
+            middle_error, predicted_start, predicted_end; --measure keeps one measure's rows.
             trajectories: key, the parameters, step, loss, erank (Roy-Vetterli), erank_ratio
             (nuclear / operator norm), clean_error, product_norm (Frobenius norm of W), unobserved_max
             (completion: largest |W_ij| over the unobserved entries), error and unobserved_error (the
@@ -37,6 +38,9 @@ enum ExportCommand {
                 flag: "--where", valueName: "COND", help: "condition, as for query (e.g. 'depth IN (3,4)')",
                 repeatable: true),
             OptionSpec(flag: "--what", valueName: "results|intervals|trajectories", help: "what one row is"),
+            OptionSpec(
+                flag: "--measure", valueName: "entropy|ratio", help: "intervals of this effective rank only",
+                defaultValue: "both"),
             OptionSpec(flag: "--format", valueName: "csv|jsonl", help: "output format", defaultValue: "csv"),
             OptionSpec(flag: "--out", valueName: "FILE|-", help: "the output file, or - for standard output"),
         ],
@@ -55,7 +59,13 @@ enum ExportCommand {
         } catch {
             throw UsageError(error.description)
         }
-        let query = ExportQuery(sweep: args.string("--sweep"), filters: filters, table: what)
+        let measure = try args.choice("--measure", EffectiveRankMeasure.allCases.map(\.rawValue))
+            .flatMap(EffectiveRankMeasure.init)
+        if measure != nil && what != .intervals {
+            throw UsageError(
+                "--measure applies to --what intervals (results and trajectories carry both measures' columns)")
+        }
+        let query = ExportQuery(sweep: args.string("--sweep"), filters: filters, table: what, measure: measure)
         let store = try StoreAccess.open(path, readOnly: true)
         let sink = try ExportSink(path: out)
         do {
