@@ -216,9 +216,13 @@ extension SummaryStore {
             case .integer, .real: out += PostgresConnection.text(value)
             case .text(let v):
                 out += "\""
-                for c in v.unicodeScalars {
-                    if c == "\"" || c == "\\" { out += "\\" }
-                    out.unicodeScalars.append(c)
+                if v.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                    for c in v.unicodeScalars {
+                        if c == "\"" || c == "\\" { out += "\\" }
+                        out.unicodeScalars.append(c)
+                    }
+                } else {
+                    out += v
                 }
                 out += "\""
             case .blob: out += "\"" + PostgresConnection.text(value).replacingOccurrences(of: "\\", with: "\\\\") + "\""
