@@ -37,8 +37,10 @@ enum StoreBench {
 private struct StoreFigures {
     var register = 0.0
     var resultsPerSecond = 0.0
-    /// Results per CPU second of the writer and (PostgreSQL) its server backend: what the wall
-    /// rate would be on an otherwise idle machine with one core for each.
+    /// Results per CPU second of the writer and (PostgreSQL) its server backend: the wall rate of
+    /// an otherwise idle machine if the two worked in turn. PostgreSQL's writer encodes while the
+    /// server works (`PostgresConnection.copy(stages:after:)`), so with a free core each its wall
+    /// rate can exceed this; the record line prints both CPU times apart.
     var resultsPerCPUSecond = 0.0
     var rowsPerSecond = 0.0
     /// Label, best wall seconds, groups, best CPU seconds of this process.

@@ -91,10 +91,9 @@ extension PostgresConnection {
                 throw StoreError.postgres(sqlState: "", operation: operation, message: "the server did not start COPY")
             }
             PQclear(start)
-            var sent = true
             // This stage's encoded bytes (all of them, or what is encoded so far), then the rest
             // as it is encoded.
-            sent = put(encoder.take(k))
+            var sent = put(encoder.take(k))
             while sent && encoder.stage == k {
                 encoder.step()
                 sent = put(encoder.take(k))
