@@ -16,18 +16,24 @@ extension SummaryStore {
     @discardableResult
     public func recordResults(_ batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
         let now = Self.now
-        let d = database.dialect
         return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
-            // The tasks' ids and states, in one query per chunk of keys.
+            // The tasks' ids and states: in one query per chunk of keys (SQLite), in one query over
+            // an array of keys (PostgreSQL).
             var found: [String: (id: Int, done: Bool, tolerance: Double?)] = [:]
             let keys = Array(Set(batch.map(\.key.hex)))
-            for chunk in stride(from: 0, to: keys.count, by: 500).map({ keys[$0..<min($0 + 500, keys.count)] }) {
+            let postgres = database.dialect.engine == .postgresql
+            let chunks =
+                postgres
+                ? [keys[...]] : stride(from: 0, to: keys.count, by: 500).map { keys[$0..<min($0 + 500, keys.count)] }
+            for chunk in chunks where !chunk.isEmpty {
+                let select =
+                    "SELECT key, id, CASE WHEN status = 'done' THEN 1 ELSE 0 END, p_tolerance FROM tasks WHERE "
                 for row in try database.rows(
-                    """
-                    SELECT key, id, CASE WHEN status = 'done' THEN 1 ELSE 0 END, p_tolerance FROM tasks
-                    WHERE key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
-                    """, chunk.map { .text($0) })
+                    postgres
+                        ? select + "key = ANY(CAST(? AS TEXT[]))"
+                        : select + "key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))",
+                    postgres ? [.text(Self.arrayLiteral(chunk.map { .text($0) }))] : chunk.map { .text($0) })
                 {
                     if let key = row.string(at: 0), let id = row.int(at: 1) {
                         found[key] = (id, row.int(at: 2) == 1, row.double(at: 3))
@@ -48,126 +54,183 @@ extension SummaryStore {
                 latest[key] = item
                 starts[key, default: 0] += item.start?.attemptIncrement ?? 0
             }
-            var taskRows: [[DatabaseValue]] = []
-            var resultRows: [[DatabaseValue]] = []
-            var intervalRows: [[DatabaseValue]] = []
-            var trajectoryRows: [[DatabaseValue]] = []
-            var monotonicityRows: [[DatabaseValue]] = []
-            var recoveryRows: [[DatabaseValue]] = []
-            var cleared: [DatabaseValue] = []
-            for key in order {
-                guard let item = latest[key], let (id, wasDone, tolerance) = found[key] else { continue }
-                let r = item.result
-                taskRows.append([
-                    .integer(id), DatabaseValue(item.worker), DatabaseValue(item.host),
-                    item.start?.recordedStart ?? .null, .real(now), .integer(starts[key] ?? 0),
-                ])
-                resultRows.append([
-                    .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
-                    Self.finite(r.finalLoss), Self.finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
-                    Self.finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
-                    .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
-                    DatabaseValue(r.unobservedLines), r.ratio.map { .blob(PackedArray.pack($0.targets)) } ?? .null,
-                    r.ratio == nil ? .text("the result carried no ratio measure") : .null,
-                ])
-                // Interval rows exist only for done tasks (results and state change together).
-                if wasDone { cleared.append(.integer(id)) }
-                for row in Self.intervalRows(r) { intervalRows.append([.integer(id)] + row) }
-                let t = r.trajectory
-                let hasClean = t.contains { $0.cleanError != nil }
-                let (steps, erank, ratio) = (t.map(\.step), t.map(\.erank), t.map(\.erankRatio))
-                trajectoryRows.append([
-                    .integer(id), .integer(t.count), .blob(PackedArray.pack(steps)),
-                    .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(erank)),
-                    .blob(PackedArray.pack(ratio)),
-                    hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
-                    Self.optionalColumn(t.map(\.productNorm)), Self.optionalColumn(t.map(\.unobservedMax)),
-                ])
-                recoveryRows.append([
-                    .integer(id), Self.finite(r.finalError), Self.finite(r.finalUnobservedError),
-                    Self.finite(r.finalCleanError), Self.finite(r.bestRecoveryError), DatabaseValue(r.bestRecoveryStep),
-                    Self.optionalColumn(t.map(\.error)), Self.optionalColumn(t.map(\.unobservedError)),
-                ])
-                monotonicityRows.append(
-                    RankMonotonicityTable.values(
-                        taskID: id, steps: steps, entropy: erank, ratio: ratio, tolerance: tolerance ?? 0.1))
-                summary.recorded += 1
+            let entries = order.compactMap { key -> RecordEntry? in
+                guard let item = latest[key], let (id, wasDone, tolerance) = found[key] else { return nil }
+                return RecordEntry(id: id, item: item, wasDone: wasDone, tolerance: tolerance, starts: starts[key] ?? 0)
             }
-            // Task rows: state, who, when; the values as a derived table joined on the id.
-            let taskTuple = [d.integer, d.text, d.text, d.real, d.real, d.integer]
-            // The ids again after the rows, as a list on the key (PostgreSQL's chunks): PostgreSQL then
-            // reads the tasks by their index instead of hashing the derived table against a scan of
-            // the whole table (measured 47 ms per chunk of 500 at 40,000 tasks, growing with the table).
-            let ids: ((ArraySlice<[DatabaseValue]>) -> [DatabaseValue])? =
-                d.engine == .sqlite ? nil : { rows in rows.map { $0[0] } }
-            if d.engine == .sqlite {
-                // SQLite: many rows per statement, as a `VALUES` list joined on the id (read by rowid).
-                try bulkMultiRow(taskRows) { k in
-                    """
-                    WITH v(id, worker, host, started, finished, starts) AS (VALUES \(Self.valueRows(k, columns: 6)))
-                    UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
-                        host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
-                        finished = v.finished, attempts = max(tasks.attempts + v.starts, 1)
-                    FROM v WHERE tasks.id = v.id
-                    """
-                }
-            } else {
-                try bulk(taskRows, trailing: ids) { k in
-                    """
-                    UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
-                        host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
-                        finished = v.finished, attempts = \(d.greatest("tasks.attempts + v.starts", "1"))
-                    FROM (\(Self.selectRows(k, types: taskTuple, names: ["id", "worker", "host", "started", "finished", "starts"], dialect: d)))
-                        AS v
-                    WHERE tasks.id = v.id AND tasks.id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))
-                    """
-                }
-            }
+            summary.recorded = entries.count
+            // Interval rows exist only for done tasks (results and state change together).
+            let cleared = entries.filter(\.wasDone).map { DatabaseValue.integer($0.id) }
             if let postgres = database as? PostgresConnection {
-                // PostgreSQL: one binary COPY per table (no SQL text per row, no parameters to parse,
-                // one round trip per table); the rows of tasks recorded before are deleted first.
-                // Only done tasks have rows (results and state change together, and a task never
-                // leaves `done`), so a task that was not done has nothing to delete.
-                try Self.replaceRows(
-                    postgres, deleting: cleared,
-                    tables: [
-                        (.results, resultRows), (.intervals, intervalRows), (.trajectories, trajectoryRows),
-                        (.recovery, recoveryRows),
-                        // `RankMonotonicityTable.values` gives a task's two rows as one.
-                        (.rankMonotonicity, monotonicityRows.flatMap { [Array($0[0..<4]), Array($0[4..<8])] }),
-                    ])
+                try Self.recordRows(postgres, entries, cleared: cleared, now: now)
                 return summary
             }
-            try bulkMultiRow(resultRows) { k in ResultTable.results.insert(rows: k, upsert: true) }
+            // SQLite: many rows per statement (`bulkMultiRow`); the task updates as a `VALUES` list
+            // joined on the id (read by rowid).
+            try bulkMultiRow(entries.map { $0.taskRow(now: now) }) { k in
+                """
+                WITH v(id, worker, host, started, finished, starts) AS (VALUES \(Self.valueRows(k, columns: 6)))
+                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
+                    host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
+                    finished = v.finished, attempts = max(tasks.attempts + v.starts, 1)
+                FROM v WHERE tasks.id = v.id
+                """
+            }
+            try bulkMultiRow(entries.map { Self.resultRow($0.id, $0.item.result, now: now) }) { k in
+                ResultTable.results.insert(rows: k, upsert: true)
+            }
             try bulkMultiRow(cleared.map { [$0] }) { k in
                 "DELETE FROM intervals WHERE task_id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))"
             }
-            try bulkMultiRow(intervalRows) { k in ResultTable.intervals.insert(rows: k, upsert: false) }
-            try bulkMultiRow(trajectoryRows) { k in ResultTable.trajectories.insert(rows: k, upsert: true) }
-            try bulkMultiRow(recoveryRows) { k in ResultTable.recovery.insert(rows: k, upsert: true) }
-            // Two rows per task (entropy, ratio) per value row: `RankMonotonicityTable.values`.
-            try bulkMultiRow(monotonicityRows) { k in ResultTable.rankMonotonicity.insert(rows: 2 * k, upsert: true) }
+            try bulkMultiRow(entries.flatMap { e in Self.intervalRows(e.item.result).map { [.integer(e.id)] + $0 } }) {
+                k in ResultTable.intervals.insert(rows: k, upsert: false)
+            }
+            try bulkMultiRow(entries.map { Self.trajectoryRow($0.id, $0.item.result.trajectory) }) { k in
+                ResultTable.trajectories.insert(rows: k, upsert: true)
+            }
+            try bulkMultiRow(entries.map { Self.recoveryRow($0.id, $0.item.result) }) { k in
+                ResultTable.recovery.insert(rows: k, upsert: true)
+            }
+            // Two rows per task (entropy, ratio) per value row.
+            try bulkMultiRow(entries.map { Self.monotonicityRows($0).flatMap { $0 } }) { k in
+                ResultTable.rankMonotonicity.insert(rows: 2 * k, upsert: true)
+            }
             return summary
         }
     }
 
-    /// Writes each table's rows with one binary `COPY`, after deleting the rows of the tasks in
-    /// `deleting` (one `DELETE … WHERE task_id = ANY(…)` per table), inside the caller's transaction.
-    /// - Parameters:
-    ///   - postgres: the connection.
-    ///   - deleting: the ids (`.integer`) of tasks whose earlier rows are replaced.
-    ///   - tables: each table with its new rows (values in `ResultTable.columns` order).
-    static func replaceRows(
-        _ postgres: PostgresConnection, deleting: [DatabaseValue], tables: [(ResultTable, [[DatabaseValue]])]
+    /// A task of a batch being recorded: its id and state as read in the batch's transaction, its
+    /// latest result, and how many starts the batch adds to its attempts.
+    struct RecordEntry {
+        let id: Int
+        let item: CompletedTask
+        let wasDone: Bool
+        let tolerance: Double?
+        let starts: Int
+
+        /// The task's new lifecycle values: id, worker, host, started, finished, starts to add.
+        func taskRow(now: Double) -> [DatabaseValue] {
+            [
+                .integer(id), DatabaseValue(item.worker), DatabaseValue(item.host), item.start?.recordedStart ?? .null,
+                .real(now), .integer(starts),
+            ]
+        }
+    }
+
+    /// The `results` row of a task (values in `ResultTable.results` order).
+    static func resultRow(_ id: Int, _ r: SimulationResult, now: Double) -> [DatabaseValue] {
+        [
+            .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
+            finite(r.finalLoss), finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
+            finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
+            .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
+            DatabaseValue(r.unobservedLines), r.ratio.map { .blob(PackedArray.pack($0.targets)) } ?? .null,
+            r.ratio == nil ? .text("the result carried no ratio measure") : .null,
+        ]
+    }
+
+    /// The `trajectories` row of a task (values in `ResultTable.trajectories` order).
+    static func trajectoryRow(_ id: Int, _ t: [TrajectoryPoint]) -> [DatabaseValue] {
+        let hasClean = t.contains { $0.cleanError != nil }
+        return [
+            .integer(id), .integer(t.count), .blob(PackedArray.pack(t.map(\.step))),
+            .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
+            .blob(PackedArray.pack(t.map(\.erankRatio))),
+            hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
+            optionalColumn(t.map(\.productNorm)), optionalColumn(t.map(\.unobservedMax)),
+        ]
+    }
+
+    /// The `recovery` row of a task (values in `ResultTable.recovery` order).
+    static func recoveryRow(_ id: Int, _ r: SimulationResult) -> [DatabaseValue] {
+        let t = r.trajectory
+        return [
+            .integer(id), finite(r.finalError), finite(r.finalUnobservedError), finite(r.finalCleanError),
+            finite(r.bestRecoveryError), DatabaseValue(r.bestRecoveryStep), optionalColumn(t.map(\.error)),
+            optionalColumn(t.map(\.unobservedError)),
+        ]
+    }
+
+    /// The two `rank_monotonicity` rows of a task, entropy and ratio (`RankMonotonicityTable.values`).
+    static func monotonicityRows(_ e: RecordEntry) -> [[DatabaseValue]] {
+        let t = e.item.result.trajectory
+        let values = RankMonotonicityTable.values(
+            taskID: e.id, steps: t.map(\.step), entropy: t.map(\.erank), ratio: t.map(\.erankRatio),
+            tolerance: e.tolerance ?? 0.1)
+        return [Array(values[0..<4]), Array(values[4..<8])]
+    }
+
+    /// PostgreSQL's part of `recordResults`, inside its transaction: the rows of tasks recorded
+    /// before are deleted; the task updates go as one statement over arrays (`unnest`), sent
+    /// without waiting; then each table's rows with one binary `COPY` (no SQL text per row, no
+    /// parameters to parse, one round trip per table), built and encoded while the server runs the
+    /// update and the COPYs before (`PostgresConnection.copy(stages:after:)`), so the writer and
+    /// the server work at the same time instead of in turn.
+    ///
+    /// COPY goes straight into the tables: only done tasks have rows (results and state change
+    /// together, and a task never leaves `done`), so a task that was not done has nothing to delete.
+    static func recordRows(
+        _ postgres: PostgresConnection, _ entries: [RecordEntry], cleared: [DatabaseValue], now: Double
     ) throws(StoreError) {
-        let ids = "{" + deleting.compactMap { $0.intValue.map(String.init) }.joined(separator: ",") + "}"
-        for (table, rows) in tables {
-            if !deleting.isEmpty {
+        guard !entries.isEmpty else { return }
+        if !cleared.isEmpty {
+            let ids = arrayLiteral(cleared)
+            for table in ResultTable.all {
                 try postgres.run("DELETE FROM \(table.name) WHERE task_id = ANY(CAST(? AS BIGINT[]))", [.text(ids)])
             }
-            try postgres.copy(
-                into: table.name, columns: table.columns.map(\.name), types: table.columns.map(\.type), rows: rows)
         }
+        // The ids twice: `tasks.id = ANY(…)` makes PostgreSQL read the tasks by their primary key
+        // instead of hashing the arrays against a scan of the whole table.
+        let rows = entries.map { $0.taskRow(now: now) }
+        let ids = arrayLiteral(rows.map { $0[0] })
+        try postgres.send(
+            """
+            UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
+                host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started), finished = ?,
+                attempts = greatest(tasks.attempts + v.starts, 1)
+            FROM unnest(CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS DOUBLE PRECISION[]),
+                CAST(? AS BIGINT[])) AS v(id, worker, host, started, starts)
+            WHERE tasks.id = v.id AND tasks.id = ANY(CAST(? AS BIGINT[]))
+            """,
+            [.real(now), .text(ids)] + [1, 2, 3, 5].map { c in .text(arrayLiteral(rows.map { $0[c] })) } + [.text(ids)])
+        func stage(_ table: ResultTable, _ rows: @escaping (Int) -> [[DatabaseValue]]) -> CopyStage {
+            CopyStage(
+                table: table.name, columns: table.columns.map(\.name), types: table.columns.map(\.type),
+                count: entries.count, rows: rows)
+        }
+        try postgres.copy(
+            stages: [
+                stage(.results) { [resultRow(entries[$0].id, entries[$0].item.result, now: now)] },
+                stage(.intervals) { i in intervalRows(entries[i].item.result).map { [.integer(entries[i].id)] + $0 } },
+                stage(.trajectories) { [trajectoryRow(entries[$0].id, entries[$0].item.result.trajectory)] },
+                stage(.recovery) { [recoveryRow(entries[$0].id, entries[$0].item.result)] },
+                stage(.rankMonotonicity) { monotonicityRows(entries[$0]) },
+            ], after: "updating the states of \(entries.count) tasks")
+    }
+
+    /// A PostgreSQL array literal of the values (`{1,"a\"b",NULL}`), for a `CAST(? AS T[])` parameter.
+    static func arrayLiteral(_ values: [DatabaseValue]) -> String {
+        var out = "{"
+        for (i, value) in values.enumerated() {
+            if i > 0 { out += "," }
+            switch value {
+            case .null: out += "NULL"
+            case .integer, .real: out += PostgresConnection.text(value)
+            case .text(let v):
+                out += "\""
+                if v.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                    for c in v.unicodeScalars {
+                        if c == "\"" || c == "\\" { out += "\\" }
+                        out.unicodeScalars.append(c)
+                    }
+                } else {
+                    out += v
+                }
+                out += "\""
+            case .blob: out += "\"" + PostgresConnection.text(value).replacingOccurrences(of: "\\", with: "\\\\") + "\""
+            }
+        }
+        return out + "}"
     }
 
     /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: one for SQLite (for

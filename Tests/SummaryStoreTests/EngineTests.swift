@@ -90,6 +90,64 @@ extension Fixtures {
         #expect(try store.unfinishedTasks(sweep: "main", limit: 1).count == 1)
     }
 
+    /// The lifecycle values `recordResults` writes (PostgreSQL: as array literals, one `UPDATE … FROM
+    /// unnest(…)` per batch) arrive exactly, whatever the worker and host names hold; a start in the
+    /// batch counts once per start, an adopted one not at all, a key twice in one batch keeps the
+    /// later result.
+    @Test(arguments: StoreEngine.allCases) func recordedLifecycleValuesArriveExactly(engine: StoreEngine) throws {
+        let (keep, store) = try Fixtures.store(engine: engine)
+        defer { withExtendedLifetime(keep) {} }
+        let tasks = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 4)
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        let names = [
+            #"w"quoted""#, #"back\slash\"#, "comma,{brace}", "NULL", "", "ünïcödé ✓", "tab\there", " spaced ",
+        ]
+        let started = Date(timeIntervalSince1970: 1_700_000_000.5)
+        // Every fourth task was started before (attempts 1, its worker's host and start kept
+        // where the batch brings none).
+        let early = Date(timeIntervalSince1970: 1000)
+        try store.record(
+            marks: tasks.indices.filter { $0 % 4 == 1 }.map {
+                .started(TaskStart(key: tasks[$0].key, worker: "early", host: "early-host", started: early))
+            })
+        var batch: [CompletedTask] = []
+        for (i, task) in tasks.enumerated() {
+            let start =
+                i % 3 == 0
+                ? nil
+                : TaskStart(
+                    key: task.key, worker: names[i % names.count], host: names[(i + 3) % names.count],
+                    started: started.addingTimeInterval(Double(i)), adopted: i % 3 == 2)
+            batch.append(
+                CompletedTask(
+                    key: task.key, result: Fixtures.result(seed: i), worker: i % 3 == 0 ? names[i % names.count] : nil,
+                    start: start))
+        }
+        // The first task twice: the later result wins, both starts count.
+        let again = TaskStart(key: tasks[0].key, worker: "x", host: "y", started: started)
+        batch.append(CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 77), start: again))
+        let summary = try store.recordResults(batch)
+        #expect(summary.recorded == tasks.count)
+        for (i, task) in tasks.enumerated() {
+            let stored = try #require(try store.task(task.key))
+            #expect(stored.state == .done)
+            if i == 0 {
+                #expect(stored.worker == "x" && stored.host == "y")
+                #expect(stored.attempts == 1)
+                #expect(stored.started == started)
+                #expect(try store.result(for: task.key) == Fixtures.result(seed: 77))
+                continue
+            }
+            let before = i % 4 == 1
+            #expect(stored.worker == names[i % names.count])
+            #expect(stored.host == (i % 3 == 0 ? (before ? "early-host" : nil) : names[(i + 3) % names.count]))
+            #expect(stored.attempts == max((before ? 1 : 0) + (i % 3 == 1 ? 1 : 0), 1))
+            #expect(stored.started == (i % 3 == 1 ? started.addingTimeInterval(Double(i)) : (before ? early : nil)))
+            #expect(stored.finished != nil)
+            #expect(try store.result(for: task.key) == Fixtures.result(seed: i))
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases) func liveStateAndLifecycle(engine: StoreEngine) throws {
         let (keep, store) = try Fixtures.store(engine: engine)
         defer { withExtendedLifetime(keep) {} }

@@ -91,6 +91,77 @@ import Testing
         #expect(try db.scalar("SELECT count(*) FROM c") == .integer(2000))
     }
 
+    /// Stages of `copy(stages:after:)`: table `c` gets item n's rows (0 to 3 per item, keys
+    /// 10n + j) with a blob of n % 256 repeated 20,000 + n bytes (6 MB per stage in all: more than
+    /// the sockets hold, so the stream is sent while later stages are encoded); table `d` one row
+    /// per item; `bad` adds a duplicate key to `d`'s last item. An empty stage between them is skipped.
+    static func stages(items: Int, bad: Bool = false) -> [CopyStage] {
+        let c = CopyStage(table: "c", columns: ["n", "r", "t", "b", "f"], types: types, count: items) { n in
+            (0..<(n % 4)).map { j -> [DatabaseValue] in
+                [
+                    .integer(10 * n + j), .real(Double(n) / 7), .text("item \(n)"),
+                    .blob(Data(repeating: UInt8(n % 256), count: 20_000 + n)), .integer(j),
+                ]
+            }
+        }
+        let d = CopyStage(table: "d", columns: ["n", "t"], types: [.int8, .text], count: items) { n in
+            [[.integer(n), .text(String(repeating: "é", count: n % 50))]]
+                + (bad && n == items - 1 ? [[.integer(0), .text("again")]] : [])
+        }
+        return [c, CopyStage(table: "c", columns: [], types: [], count: 0) { _ in [] }, d]
+    }
+
+    /// Every stage's rows arrive, in full, when encoding overlaps a slow statement sent before and
+    /// the COPYs; the server itself checks each blob against its key.
+    @Test func stagesArriveWhileTheServerWorks() throws {
+        let database = try TestPostgres.freshDatabase()
+        let db = try PostgresConnection(uri: database.uri)
+        try Self.table(db)
+        try db.execute("CREATE TABLE d (n BIGINT PRIMARY KEY, t TEXT)")
+        let items = 300
+        try db.inTransaction { () throws(StoreError) in
+            try db.send("SELECT pg_sleep(0.3)", [])
+            try db.copy(stages: Self.stages(items: items), after: "sleeping")
+        }
+        let expected = (0..<items).map { $0 % 4 }.reduce(0, +)
+        #expect(try TestPostgres.psql(database.uri, "SELECT count(*) FROM c") == String(expected))
+        #expect(
+            try TestPostgres.psql(
+                database.uri,
+                "SELECT count(*) FROM c WHERE b <> decode(repeat(lpad(to_hex((n / 10) % 256), 2, '0'), "
+                    + "20000 + (n / 10)::int), 'hex') OR t <> 'item ' || (n / 10) OR f <> n % 10") == "0")
+        #expect(try TestPostgres.psql(database.uri, "SELECT count(*) FROM d") == String(items))
+        #expect(
+            try TestPostgres.psql(database.uri, "SELECT count(*) FROM d WHERE t <> repeat('é', (n % 50)::int)") == "0")
+    }
+
+    /// A failing statement sent before the COPYs, or a bad row in a later stage, fails the call
+    /// with the server's SQLSTATE; the transaction keeps no row of any stage and the session goes on.
+    @Test func aFailureBeforeOrInAStageKeepsNothing() throws {
+        let database = try TestPostgres.freshDatabase()
+        let db = try PostgresConnection(uri: database.uri)
+        try Self.table(db)
+        try db.execute("CREATE TABLE d (n BIGINT PRIMARY KEY, t TEXT)")
+        for (statement, bad, state) in [("SELECT 1 / 0", false, "22012"), ("SELECT 1", true, "23505")] {
+            let error = #expect(throws: StoreError.self) {
+                try db.inTransaction { () throws(StoreError) in
+                    try db.send(statement, [])
+                    try db.copy(stages: Self.stages(items: 100, bad: bad), after: "the statement before")
+                }
+            }
+            guard case .postgres(let found, _, _) = error else {
+                Issue.record("expected a PostgreSQL error, got \(String(describing: error))")
+                continue
+            }
+            #expect(found == state)
+            #expect(
+                try TestPostgres.psql(database.uri, "SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d)") == "0"
+            )
+        }
+        try db.inTransaction { () throws(StoreError) in try db.copy(stages: Self.stages(items: 10)) }
+        #expect(try db.scalar("SELECT count(*) FROM d") == .integer(10))
+    }
+
     static func md5(_ text: String) -> String {
         let out = try? runProcess(
             ["-c", "printf '%s' \"$1\" | md5sum", "md5", text], executable: URL(fileURLWithPath: "/bin/sh"))

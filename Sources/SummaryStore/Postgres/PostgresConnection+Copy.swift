@@ -14,6 +14,22 @@ enum CopyType: Sendable {
     case bytea
 }
 
+/// One table's rows for `PostgresConnection.copy(stages:after:)`, produced item by item (an item
+/// is, e.g., one task, giving any number of rows), so they can be built and encoded in slices
+/// while the server works.
+struct CopyStage {
+    /// The table.
+    let table: String
+    /// The columns written, in the order of each row's values.
+    let columns: [String]
+    /// Each column's type; an integer value for a `float8` column is converted.
+    let types: [CopyType]
+    /// How many items there are.
+    let count: Int
+    /// The rows of item `i` (`0..<count`), each `columns.count` values.
+    let rows: (Int) -> [[DatabaseValue]]
+}
+
 extension PostgresConnection {
     /// Appends rows to a table with one `COPY … FROM STDIN (FORMAT binary)`: the values go to the
     /// server as the binary tuples it stores, with no SQL text, no parameter parsing and one
@@ -30,53 +46,140 @@ extension PostgresConnection {
     /// - Throws: `StoreError.postgres` (SQLSTATE, operation, server message).
     func copy(into table: String, columns: [String], types: [CopyType], rows: [[DatabaseValue]]) throws(StoreError) {
         guard !rows.isEmpty else { return }
-        let operation = "copying \(rows.count) rows into \(table)"
-        let sql =
-            "COPY \(table) (" + columns.map { "\"\($0)\"" }.joined(separator: ", ") + ") FROM STDIN (FORMAT binary)"
-        let start = PQexec(conn, sql)
-        let status = start.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
-        guard status == PGRES_COPY_IN else {
-            defer { PQclear(start) }
-            try check(start, operation)
-            throw StoreError.postgres(sqlState: "", operation: operation, message: "the server did not start COPY")
-        }
-        PQclear(start)
-        var buffer = CopyBuffer()
-        buffer.header()
-        var failure: String? = nil
-        for row in rows {
-            buffer.tuple(row, types: types)
-            if buffer.bytes.count >= 1 << 20, !send(&buffer) {
-                failure = "sending the rows failed"
-                break
-            }
-        }
-        if failure == nil {
-            buffer.trailer()
-            if !send(&buffer) { failure = "sending the rows failed" }
-        }
-        // A failed send is reported by ending the COPY with an error message; the server then
-        // answers with the COPY's failure, which `check` turns into the error.
-        guard PQputCopyEnd(conn, failure) == 1 else {
-            throw StoreError.postgres(
-                sqlState: "", operation: operation, message: Self.oneLine(String(cString: PQerrorMessage(conn))))
-        }
-        var last: OpaquePointer? = nil
-        while let result = PQgetResult(conn) {
-            if let previous = last { PQclear(previous) }
-            last = result
-        }
-        defer { PQclear(last) }
-        try check(last, operation)
+        try copy(stages: [CopyStage(table: table, columns: columns, types: types, count: rows.count) { [rows[$0]] }])
     }
 
-    /// Sends the buffer's bytes as COPY data and empties it; `false` when libpq could not.
-    private func send(_ buffer: inout CopyBuffer) -> Bool {
-        let ok = buffer.bytes.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { PQputCopyData(conn, $0.baseAddress, Int32($0.count)) == 1 }
+    /// One binary `COPY` per stage, in order, with the client's work overlapped with the server's:
+    /// whenever the server is still working — on the statement sent before (`after`, e.g. the
+    /// batch's task updates, sent with `send`), or on a stage's rows — this encodes the next
+    /// stages' rows (building them from their items, 64 items at a time, then checking the server
+    /// again) instead of waiting. A stage whose rows are not all encoded when its turn comes is
+    /// streamed: each slice goes out as soon as it is encoded, while the server reads the previous
+    /// ones. The connection is nonblocking meanwhile (`PQsetnonblocking`), so queuing COPY data
+    /// never waits for the server to read it.
+    ///
+    /// On two cores the server and this process then work at the same time instead of taking
+    /// turns (docs/summary-store.md, "Overlapping the writer with the server").
+    ///
+    /// Runs inside the caller's transaction. Stages with no rows are skipped. The statement sent
+    /// before fails this call as its own failure would; after any failure the connection is idle
+    /// (ready for the caller's `ROLLBACK`).
+    /// - Parameters:
+    ///   - stages: the tables and their rows.
+    ///   - after: what the statement sent before does (for its error message), or `nil` when
+    ///     nothing was sent.
+    /// - Throws: `StoreError.postgres` (SQLSTATE, operation, server message).
+    func copy(stages allStages: [CopyStage], after: String? = nil) throws(StoreError) {
+        let stages = allStages.filter { $0.count > 0 }
+        PQsetnonblocking(conn, 1)
+        defer { PQsetnonblocking(conn, 0) }
+        var encoder = StageEncoder(stages: stages)
+        if let after {
+            while !encoder.done && isBusy { encoder.step() }
+            try finishStatement(after)
         }
-        buffer.bytes.removeAll(keepingCapacity: true)
-        return ok
+        for (k, stage) in stages.enumerated() {
+            let operation = "copying into \(stage.table)"
+            let sql =
+                "COPY \(stage.table) ("
+                + stage.columns.map { "\"\($0)\"" }.joined(separator: ", ") + ") FROM STDIN (FORMAT binary)"
+            let start = PQexec(conn, sql)
+            let status = start.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
+            guard status == PGRES_COPY_IN else {
+                defer { PQclear(start) }
+                try check(start, operation)
+                throw StoreError.postgres(sqlState: "", operation: operation, message: "the server did not start COPY")
+            }
+            PQclear(start)
+            // This stage's encoded bytes (all of them, or what is encoded so far), then the rest
+            // as it is encoded.
+            var sent = put(encoder.take(k))
+            while sent && encoder.stage == k {
+                encoder.step()
+                sent = put(encoder.take(k))
+            }
+            // A failed send is reported by ending the COPY with an error message; the server then
+            // answers with the COPY's failure, which `finishStatement` turns into the error.
+            while true {
+                let ended = PQputCopyEnd(conn, sent ? nil : "sending the rows failed")
+                if ended == 1 { break }
+                guard ended == 0, flush() else {
+                    throw StoreError.postgres(
+                        sqlState: "", operation: operation, message: Self.oneLine(String(cString: PQerrorMessage(conn)))
+                    )
+                }
+            }
+            while !encoder.done && isBusy { encoder.step() }
+            try finishStatement(operation)
+        }
+    }
+
+    /// Queues COPY data (`PQputCopyData`), waiting for the socket only when libpq cannot queue
+    /// more; `false` when libpq failed.
+    private func put(_ bytes: [UInt8]) -> Bool {
+        guard !bytes.isEmpty else { return true }
+        while true {
+            let queued = bytes.withUnsafeBufferPointer { b in
+                b.withMemoryRebound(to: CChar.self) { PQputCopyData(conn, $0.baseAddress, Int32($0.count)) }
+            }
+            if queued == 1 { return true }
+            guard queued == 0, flush() else { return false }
+        }
+    }
+
+    /// Sends everything queued, waiting for the socket as needed; `false` when libpq failed.
+    private func flush() -> Bool {
+        while true {
+            let left = PQflush(conn)
+            if left == 0 { return true }
+            guard left == 1 else { return false }
+            var fd = pollfd(fd: PQsocket(conn), events: Int16(POLLOUT), revents: 0)
+            _ = poll(&fd, 1, 1000)
+        }
+    }
+}
+
+/// Encodes `CopyStage`s in order, a slice of items per `step`, into one binary COPY stream each.
+private struct StageEncoder {
+    let stages: [CopyStage]
+    /// The stage being encoded; `stages.count` when all are.
+    private(set) var stage = 0
+    /// The next item of `stage`.
+    private var item = 0
+    /// Each stage's bytes not yet taken.
+    private var buffers: [CopyBuffer]
+    /// Items per step: small enough to check the server often (64 tasks take well under a
+    /// millisecond to build and encode).
+    static let slice = 64
+
+    init(stages: [CopyStage]) {
+        self.stages = stages
+        buffers = stages.map { _ in CopyBuffer() }
+        if !stages.isEmpty { buffers[0].header() }
+    }
+
+    var done: Bool { stage == stages.count }
+
+    /// Encodes the next slice of items.
+    mutating func step() {
+        guard !done else { return }
+        let s = stages[stage]
+        let end = min(item + Self.slice, s.count)
+        for i in item..<end {
+            for row in s.rows(i) { buffers[stage].tuple(row, types: s.types) }
+        }
+        item = end
+        guard item == s.count else { return }
+        buffers[stage].trailer()
+        stage += 1
+        item = 0
+        if stage < stages.count { buffers[stage].header() }
+    }
+
+    /// Stage `k`'s bytes encoded since the last `take`.
+    mutating func take(_ k: Int) -> [UInt8] {
+        defer { buffers[k] = CopyBuffer(reserving: 0) }
+        return buffers[k].bytes
     }
 }
 
@@ -84,7 +187,7 @@ extension PostgresConnection {
 struct CopyBuffer {
     var bytes: [UInt8] = []
 
-    init() { bytes.reserveCapacity(1 << 20 + 4096) }
+    init(reserving capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
 
     /// The 11-byte signature `PGCOPY\n\377\r\n\0`, the flags (0: no OIDs) and the header
     /// extension's length (0).

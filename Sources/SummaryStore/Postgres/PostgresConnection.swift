@@ -77,18 +77,89 @@ final class PostgresConnection {
         return out
     }
 
+    /// The name of the session's prepared statement for `sql`, prepared on first use.
+    private func statementName(_ sql: String) throws(StoreError) -> String {
+        if let known = prepared[sql] { return known }
+        let name = "s\(prepared.count + 1)"
+        let result = PQprepare(conn, name, Self.numberPlaceholders(sql), 0, nil)
+        defer { PQclear(result) }
+        try check(result, "preparing \(Connection.abbreviate(sql))")
+        prepared[sql] = name
+        return name
+    }
+
     /// Runs one statement (prepared on first use) and returns its result; the caller clears it.
     private func exec(_ sql: String, _ values: [DatabaseValue]) throws(StoreError) -> OpaquePointer {
-        let name: String
-        if let known = prepared[sql] {
-            name = known
-        } else {
-            name = "s\(prepared.count + 1)"
-            let result = PQprepare(conn, name, Self.numberPlaceholders(sql), 0, nil)
-            defer { PQclear(result) }
-            try check(result, "preparing \(Connection.abbreviate(sql))")
-            prepared[sql] = name
+        let name = try statementName(sql)
+        let result = Self.withParameters(values) { count, pointers, lengths, formats in
+            PQexecPrepared(conn, name, count, pointers, lengths, formats, 0)
         }
+        guard let result else {
+            throw StoreError.postgres(
+                sqlState: "", operation: "running \(Connection.abbreviate(sql))",
+                message: Self.oneLine(String(cString: PQerrorMessage(conn))))
+        }
+        do {
+            try check(result, "running \(Connection.abbreviate(sql))")
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        return result
+    }
+
+    /// Sends one statement (prepared on first use) without waiting for its result
+    /// (`PQsendQueryPrepared`): the server runs it while the caller works on; `finishStatement`
+    /// then collects the result. Nothing else may be sent on the connection in between.
+    /// - Throws: `StoreError.postgres` when it cannot be sent.
+    func send(_ sql: String, _ values: [DatabaseValue]) throws(StoreError) {
+        let name = try statementName(sql)
+        let sent = Self.withParameters(values) { count, pointers, lengths, formats in
+            PQsendQueryPrepared(conn, name, count, pointers, lengths, formats, 0)
+        }
+        guard sent == 1 else {
+            throw StoreError.postgres(
+                sqlState: "", operation: "sending \(Connection.abbreviate(sql))",
+                message: Self.oneLine(String(cString: PQerrorMessage(conn))))
+        }
+    }
+
+    /// Waits for the statement sent last (`send`, or a COPY ended with `PQputCopyEnd`) and reads
+    /// all its results, so the connection is free again.
+    /// - Throws: `StoreError.postgres` when the statement failed.
+    func finishStatement(_ operation: @autoclosure () -> String) throws(StoreError) {
+        var last: OpaquePointer? = nil
+        var failed: OpaquePointer? = nil
+        while let result = PQgetResult(conn) {
+            let status = PQresultStatus(result)
+            if status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE, failed == nil {
+                failed = result
+            } else {
+                PQclear(last)
+                last = result
+            }
+        }
+        defer {
+            PQclear(last)
+            PQclear(failed)
+        }
+        try check(failed ?? last, operation())
+    }
+
+    /// Whether the server has not yet answered the statement sent last: flushes what is queued
+    /// for it (nonblocking connections) and reads what has arrived, without waiting.
+    var isBusy: Bool {
+        _ = PQflush(conn)
+        guard PQconsumeInput(conn) == 1 else { return false }
+        return PQisBusy(conn) == 1
+    }
+
+    /// Calls `body` with the values as libpq parameters: count, values, lengths, formats (text,
+    /// bytea as binary).
+    private static func withParameters<T>(
+        _ values: [DatabaseValue],
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, [Int32], [Int32]) -> T
+    ) -> T {
         var buffers: [UnsafeMutablePointer<CChar>?] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
@@ -114,23 +185,11 @@ final class PostgresConnection {
                 formats.append(0)
             }
         }
-        let result = buffers.withUnsafeBufferPointer { b in
+        return buffers.withUnsafeBufferPointer { b in
             b.withMemoryRebound(to: UnsafePointer<CChar>?.self) { pointers in
-                PQexecPrepared(conn, name, Int32(values.count), pointers.baseAddress, lengths, formats, 0)
+                body(Int32(values.count), pointers.baseAddress, lengths, formats)
             }
         }
-        guard let result else {
-            throw StoreError.postgres(
-                sqlState: "", operation: "running \(Connection.abbreviate(sql))",
-                message: Self.oneLine(String(cString: PQerrorMessage(conn))))
-        }
-        do {
-            try check(result, "running \(Connection.abbreviate(sql))")
-        } catch {
-            PQclear(result)
-            throw error
-        }
-        return result
     }
 
     /// The text form PostgreSQL parses back to the same value.
