@@ -18,6 +18,8 @@ enum ClusterBench {
         var noop = true
         var compute = true
         var postgres = ProcessInfo.processInfo.environment["DMFSWEEP_BENCH_POSTGRES"]
+        var stores = ["sqlite", "postgresql", "memory"]
+        var rounds = 1
     }
 
     static func run(_ args: [String]) throws {
@@ -38,10 +40,12 @@ enum ClusterBench {
             case "--noop-only": o.compute = false
             case "--compute-only": o.noop = false
             case "--postgres": o.postgres = try value()
+            case "--stores": o.stores = try value().split(separator: ",").map(String.init)
+            case "--rounds": o.rounds = max(1, Int(try value()) ?? o.rounds)
             default:
                 throw BenchError(
                     "usage: dmfsweep-bench cluster [--tasks N] [--workers 1,2] [--compute-tasks M] [--compute-steps S] [--compute-rounds R] "
-                        + "[--noop-only|--compute-only]")
+                        + "[--noop-only|--compute-only] [--stores sqlite,postgresql,memory] [--rounds R]")
             }
             i += 1
         }
@@ -54,22 +58,33 @@ enum ClusterBench {
             let ceiling = try storeCeiling(tasks: o.tasks)
             print(
                 String(
-                    format: "cluster noop: store alone (StoreLedger.commit, batches of 4096, no sockets) tasks/s=%.0f",
-                    ceiling))
+                    format:
+                        "cluster noop: store alone (StoreLedger.commit, batches of 4096, no sockets) tasks/s=%.0f tasks per CPU second=%.0f",
+                    ceiling.wall, ceiling.perCPU))
             // Through the SQLite store first (the figure the issue's target is about), then a
             // PostgreSQL database (issue 11: ≥ 20,000 tasks/s), then the in-memory ledger (what the
             // runtime alone can do).
-            let own = o.postgres == nil ? try BenchPostgres.start() : nil
+            let own = o.postgres == nil && o.stores.contains("postgresql") ? try BenchPostgres.start() : nil
             defer { own?.stop() }
-            let server = o.postgres ?? own!.uri
-            for (store, label) in [("sqlite", "sqlite"), ("postgresql", "postgresql"), ("memory", "memory")] {
-                for k in o.workers {
-                    let r = try noopRun(tasks: o.tasks, workers: k, store: store, server: server)
-                    print(
-                        String(
-                            format:
-                                "cluster noop: workers=%d (%d delivered results) tasks=%d store=%@ seconds=%.3f tasks/s=%.0f",
-                            k, r.workersUsed, o.tasks, label, r.seconds, r.rate))
+            let server = o.postgres ?? own?.uri ?? ""
+            // With `--rounds R` the stores take turns R times, so each sees the same background load.
+            for _ in 0..<o.rounds {
+                for label in o.stores {
+                    let store = label
+                    for k in o.workers {
+                        let r = try noopRun(tasks: o.tasks, workers: k, store: store, server: server)
+                        // CPU per task: what an idle machine's two cores must give (the coordinator's
+                        // socket and commit threads, the workers); on a shared machine the wall-clock
+                        // rate also measures the other jobs.
+                        let us = 1e6 / Double(o.tasks)
+                        print(
+                            String(
+                                format:
+                                    "cluster noop: workers=%d (%d delivered results) tasks=%d store=%@ seconds=%.3f tasks/s=%.0f "
+                                    + "cpu_us/task: coordinator=%.1f (commit=%.1f) workers=%.1f load=%@",
+                                k, r.workersUsed, o.tasks, label, r.seconds, r.rate, r.coordinatorCPUSeconds * us,
+                                r.commitCPUSeconds * us, r.workerCPUSeconds * us, loadAverage))
+                    }
                 }
             }
         }
@@ -135,6 +150,10 @@ enum ClusterBench {
         var workerCPUSeconds = 0.0
         /// Workers that delivered at least one result.
         var workersUsed = 0
+        /// CPU seconds of the benchmark's process (the coordinator's threads) during the run.
+        var coordinatorCPUSeconds = 0.0
+        /// CPU seconds the coordinator's commit thread spent in `TaskLedger.commit`.
+        var commitCPUSeconds = 0.0
     }
 
     /// When something happened, set from the coordinator's thread and read after its run.
@@ -149,17 +168,35 @@ enum ClusterBench {
     final class CountingLedger: TaskLedger {
         let base: TaskLedger
         private(set) var workerIDs: Set<String> = []
+        /// CPU seconds spent in `commit` (on the commit thread).
+        private(set) var commitCPUSeconds = 0.0
 
         init(_ base: TaskLedger) { self.base = base }
 
         func pendingTasks() throws -> [ScheduledTask] { try base.pendingTasks() }
         func doneCount() throws -> Int { try base.doneCount() }
         func commit(_ batch: LedgerBatch) throws {
-            workerIDs.formUnion(batch.completed.compactMap(\.worker))
+            let cpu = ClusterBench.threadCPUSeconds()
+            defer { commitCPUSeconds += ClusterBench.threadCPUSeconds() - cpu }
+            // Results come in runs from one worker: look a name up only when it changes (this
+            // runs on the commit thread, whose CPU the figures report).
+            var last: String?
+            for c in batch.completed where c.worker != last {
+                last = c.worker
+                if let w = c.worker { workerIDs.insert(w) }
+            }
             try base.commit(batch)
         }
         func publish(_ state: LiveState) throws { try base.publish(state) }
         func checkpoint(final: Bool) throws { try base.checkpoint(final: final) }
+    }
+
+    /// CPU seconds (user + system) of this process so far, all threads.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
     /// CPU seconds of all waited-for child processes so far.
@@ -272,7 +309,7 @@ enum ClusterBench {
     }
 
     /// Results per second the store takes with no runtime around it: the ceiling for `store=sqlite`.
-    static func storeCeiling(tasks: Int) throws -> Double {
+    static func storeCeiling(tasks: Int) throws -> (wall: Double, perCPU: Double) {
         let spec = try SweepFile.parse(text: sweepText(name: "noop-bench", count: tasks), fileName: "noop-bench.yaml")
         let expanded = try spec.expand()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -287,13 +324,22 @@ enum ClusterBench {
             predicted: [], trajectory: [], seconds: 0)
         let finished = expanded.map { CompletedTask(key: $0.key, result: empty, worker: "bench") }
         let start = Date()
+        let cpuStart = threadCPUSeconds()
         var i = 0
         while i < finished.count {
             let chunk = Array(finished[i..<min(i + 4096, finished.count)])
             try ledger.commit(LedgerBatch(completed: chunk))
             i += chunk.count
         }
-        return Double(tasks) / Date().timeIntervalSince(start)
+        let cpu = threadCPUSeconds() - cpuStart
+        return (Double(tasks) / Date().timeIntervalSince(start), Double(tasks) / cpu)
+    }
+
+    /// CPU seconds (user + system) the calling thread has used.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     static func computeRun(tasks: Int, steps: Int, workers: Int) throws -> Figure {
@@ -347,7 +393,9 @@ enum ClusterBench {
             children.append(p)
         }
         let start = Date()
+        let ownCPU = processCPUSeconds()
         let outcome = try coordinator.run()
+        let coordinatorCPU = processCPUSeconds() - ownCPU
         let seconds = Date().timeIntervalSince(dispatchStarted.date ?? start)
         let done = outcome.state.scheduler.done
         guard outcome.complete, done == expected, outcome.state.scheduler.failed == 0 else {
@@ -363,7 +411,8 @@ enum ClusterBench {
         }
         return Figure(
             seconds: seconds, rate: Double(done) / seconds, workerCPUSeconds: childrenCPUSeconds() - cpuBefore,
-            workersUsed: ledger.workerIDs.count)
+            workersUsed: ledger.workerIDs.count, coordinatorCPUSeconds: coordinatorCPU,
+            commitCPUSeconds: ledger.commitCPUSeconds)
     }
 }
 

@@ -149,6 +149,11 @@ public struct ParameterSpec: Sendable, Hashable {
     /// The command-line flag (`--record-every`).
     public var flag: String { "--" + String(name.map { $0 == "_" ? "-" : $0 }) }
 
+    /// This parameter's value in `config` (`SimulationConfig.value(of:)` without the lookup by name).
+    /// - Parameter config: a configuration.
+    /// - Returns: the value, `.unset` for an optional parameter left unset.
+    public func value(in config: SimulationConfig) -> ParameterValue { read(config) }
+
     /// The default configuration's value of this parameter.
     public var defaultValue: ParameterValue { read(SimulationConfig()) }
 
@@ -280,8 +285,14 @@ extension SimulationConfig {
     /// - Parameter name: the name as written in sweep files, e.g. `record_every`.
     /// - Returns: its spec, or `nil` for an unknown name.
     public static func parameter(named name: String) -> ParameterSpec? {
-        parameters.first { $0.name == name }
+        parameterIndex[name].map { parameters[$0] }
     }
+
+    /// Each parameter's position in `parameters`, by name: a lookup by name is one hash, not a
+    /// scan that copies every spec before it (the wire codec and the canonical form look up every
+    /// parameter of every task).
+    private static let parameterIndex: [String: Int] = Dictionary(
+        uniqueKeysWithValues: parameters.enumerated().map { ($1.name, $0) })
 
     /// The current value of a parameter.
     /// - Parameter name: the sweep name (`record_every`).
@@ -301,6 +312,16 @@ extension SimulationConfig {
         guard let spec = Self.parameter(named: name) else {
             throw ParameterError(parameter: name, message: "unknown parameter")
         }
+        try set(spec, to: value)
+    }
+
+    /// Sets the parameter `spec` from a typed value, as `set(_:to:)` does for a name.
+    /// - Parameters:
+    ///   - spec: one of `parameters`.
+    ///   - value: the new value.
+    /// - Throws: `ParameterError` for a value of the wrong type.
+    public mutating func set(_ spec: ParameterSpec, to value: ParameterValue) throws(ParameterError) {
+        let name = spec.name
         func wrong() -> ParameterError {
             ParameterError(parameter: name, message: "expected \(spec.kind.expected), got \(value)")
         }

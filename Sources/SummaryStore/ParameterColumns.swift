@@ -60,7 +60,7 @@ enum ParameterColumns {
     /// The values of every parameter column of `config` (resolved), in registry order.
     static func values(of config: SimulationConfig) -> [DatabaseValue] {
         let resolved = config.resolvedForKey
-        return SimulationConfig.parameters.map { databaseValue(resolved.value(of: $0.name) ?? .unset) }
+        return SimulationConfig.parameters.map { databaseValue($0.value(in: resolved)) }
     }
 
     /// Decodes a column value back into a parameter value.

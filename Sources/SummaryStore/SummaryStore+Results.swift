@@ -65,32 +65,34 @@ extension SummaryStore {
                 try Self.recordRows(postgres, entries, cleared: cleared, now: now)
                 return summary
             }
-            // SQLite: one cached statement per row, run in a loop (`bulk`).
-            try bulk(entries.map { $0.taskRow(now: now) }) { _ in
+            // SQLite: many rows per statement (`bulkMultiRow`); the task updates as a `VALUES` list
+            // joined on the id (read by rowid).
+            try bulkMultiRow(entries.map { $0.taskRow(now: now) }) { k in
                 """
-                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(?2, worker),
-                    host = coalesce(?3, host), started = coalesce(?4, started), finished = ?5,
-                    attempts = max(attempts + ?6, 1)
-                WHERE id = ?1
+                WITH v(id, worker, host, started, finished, starts) AS (VALUES \(Self.valueRows(k, columns: 6)))
+                UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
+                    host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
+                    finished = v.finished, attempts = max(tasks.attempts + v.starts, 1)
+                FROM v WHERE tasks.id = v.id
                 """
             }
-            try bulk(entries.map { Self.resultRow($0.id, $0.item.result, now: now) }) { k in
+            try bulkMultiRow(entries.map { Self.resultRow($0.id, $0.item.result, now: now) }) { k in
                 ResultTable.results.insert(rows: k, upsert: true)
             }
-            try bulk(cleared.map { [$0] }) { k in
+            try bulkMultiRow(cleared.map { [$0] }) { k in
                 "DELETE FROM intervals WHERE task_id IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))"
             }
-            try bulk(entries.flatMap { e in Self.intervalRows(e.item.result).map { [.integer(e.id)] + $0 } }) { k in
-                ResultTable.intervals.insert(rows: k, upsert: false)
+            try bulkMultiRow(entries.flatMap { e in Self.intervalRows(e.item.result).map { [.integer(e.id)] + $0 } }) {
+                k in ResultTable.intervals.insert(rows: k, upsert: false)
             }
-            try bulk(entries.map { Self.trajectoryRow($0.id, $0.item.result.trajectory) }) { k in
+            try bulkMultiRow(entries.map { Self.trajectoryRow($0.id, $0.item.result.trajectory) }) { k in
                 ResultTable.trajectories.insert(rows: k, upsert: true)
             }
-            try bulk(entries.map { Self.recoveryRow($0.id, $0.item.result) }) { k in
+            try bulkMultiRow(entries.map { Self.recoveryRow($0.id, $0.item.result) }) { k in
                 ResultTable.recovery.insert(rows: k, upsert: true)
             }
-            // Two rows per task (entropy, ratio) in one statement.
-            try bulk(entries.map { Self.monotonicityRows($0).flatMap { $0 } }) { k in
+            // Two rows per task (entropy, ratio) per value row.
+            try bulkMultiRow(entries.map { Self.monotonicityRows($0).flatMap { $0 } }) { k in
                 ResultTable.rankMonotonicity.insert(rows: 2 * k, upsert: true)
             }
             return summary
@@ -231,9 +233,10 @@ extension SummaryStore {
         return out + "}"
     }
 
-    /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: one for SQLite (a cached
-    /// statement in a loop is its fastest way), up to the dialect's `bulkRows` for PostgreSQL (one
-    /// round trip per chunk instead of one per row).
+    /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: one for SQLite (for
+    /// statements written for one row; `bulkMultiRow` writes many per statement where the SQL takes
+    /// any row count), up to the dialect's `bulkRows` for PostgreSQL (one round trip per chunk
+    /// instead of one per row).
     /// - Parameters:
     ///   - rows: the values of each row (all of one width).
     ///   - sql: the statement for `k` rows.
@@ -263,6 +266,40 @@ extension SummaryStore {
                 try database.run(text, values)
             }
             start = end
+        }
+    }
+
+    /// Row counts of SQLite's multi-row statements, largest first: a batch runs as statements of
+    /// 64 rows, then of 8, then single rows, so at most three statements per table are compiled
+    /// (and cached) whatever the batch size.
+    static let sqliteStatementRows = [64, 8, 1]
+
+    /// Runs the statement `sql(k)` over `rows`, `k` rows per statement: on SQLite a few fixed `k`
+    /// (`sqliteStatementRows`), since one statement of 64 rows costs SQLite much less than 64 runs
+    /// of a one-row statement (each run starts the program and opens and closes the cursors of the
+    /// table, its indexes and its foreign keys); on PostgreSQL as `bulk`.
+    /// - Parameters:
+    ///   - rows: the values of each row (all of one width).
+    ///   - sql: the statement for `k` rows (any `k` ≥ 1).
+    func bulkMultiRow(_ rows: [[DatabaseValue]], _ sql: (Int) -> String) throws(StoreError) {
+        guard database.dialect.engine == .sqlite else { return try bulk(rows, sql) }
+        guard let width = rows.first?.count, width > 0 else { return }
+        var start = 0
+        for k in Self.sqliteStatementRows where k == 1 || k * width <= 30_000 {
+            guard rows.count - start >= k else { continue }
+            let text = sql(k)
+            if k == 1 {
+                try database.runEach(text, rows[start...])
+                return
+            }
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(k * width)
+            while rows.count - start >= k {
+                values.removeAll(keepingCapacity: true)
+                for r in rows[start..<start + k] { values.append(contentsOf: r) }
+                try database.run(text, values)
+                start += k
+            }
         }
     }
 

@@ -186,19 +186,21 @@ extension SummaryStore {
         }
         let d = database.dialect
         try database.inTransaction { () throws(StoreError) in
+            if d.engine == .sqlite {
+                // SQLite: many rows per statement, as a `VALUES` list joined on the key (its index).
+                try bulkMultiRow(rows) { k in
+                    """
+                    WITH v(key, worker, host, started, n) AS (VALUES \(Self.valueRows(k, columns: 5)))
+                    UPDATE tasks SET status = 'running', worker = v.worker, host = v.host,
+                        started = coalesce(v.started, tasks.started), attempts = tasks.attempts + v.n, error = NULL
+                    FROM v WHERE tasks.key = v.key AND tasks.status IN ('pending', 'running')
+                    """
+                }
+                return
+            }
             // PostgreSQL's chunks list the keys again after the rows: the tasks are then read by
             // their key's index, not by a scan of the table hashed against the derived table.
-            let keys: ((ArraySlice<[DatabaseValue]>) -> [DatabaseValue])? =
-                d.engine == .sqlite ? nil : { rows in rows.map { $0[0] } }
-            try bulk(rows, trailing: keys) { k in
-                // One row on SQLite: the plain UPDATE by key (numbered parameters in the row's order).
-                guard d.engine != .sqlite || k != 1 else {
-                    return """
-                        UPDATE tasks SET status = 'running', worker = ?2, host = ?3, started = coalesce(?4, started),
-                            attempts = attempts + ?5, error = NULL
-                        WHERE key = ?1 AND status IN ('pending', 'running')
-                        """
-                }
+            try bulk(rows, trailing: { rows in rows.map { $0[0] } }) { k in
                 let types = [d.text, d.text, d.text, d.real, d.integer]
                 return """
                     UPDATE tasks SET status = 'running', worker = v.worker, host = v.host,
@@ -220,7 +222,7 @@ extension SummaryStore {
     public func markPending(_ keys: [TaskKey]) throws(StoreError) {
         guard !keys.isEmpty else { return }
         try database.inTransaction { () throws(StoreError) in
-            try bulk(keys.map { [.text($0.hex)] }) { k in
+            try bulkMultiRow(keys.map { [.text($0.hex)] }) { k in
                 """
                 UPDATE tasks SET status = 'pending'
                 WHERE status = 'running' AND key IN (\(Array(repeating: "?", count: k).joined(separator: ", ")))

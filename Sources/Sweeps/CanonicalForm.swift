@@ -87,7 +87,8 @@ public enum CanonicalForm {
         // The evolution rule, applied automatically: a parameter added after version 1 is
         // written only when it differs from its default.
         for spec in SimulationConfig.parameters.dropFirst(versionOneParameters.count) {
-            guard let value = config.value(of: spec.name), value != defaults.value(of: spec.name) else { continue }
+            let value = spec.value(in: config)
+            guard value != spec.value(in: defaults) else { continue }
             out.append(contentsOf: ",\"\(spec.name)\":".utf8)
             appendValue(value, kind: spec.kind, to: &out)
         }

@@ -10,7 +10,7 @@ import Sweeps
 extension WireCodec {
     static func encodeConfig(_ c: SimulationConfig, into w: inout ByteWriter) {
         for spec in SimulationConfig.parameters {
-            switch c.value(of: spec.name) ?? .unset {
+            switch spec.value(in: c) {
             case .unset: w.u8(0)
             case .integer(let v):
                 w.u8(1)
@@ -53,7 +53,7 @@ extension WireCodec {
             default: throw WireError.invalidValue(r.context, spec.name)
             }
             do {
-                try c.set(spec.name, to: value)
+                try c.set(spec, to: value)
             } catch {
                 throw WireError.invalidValue(r.context, spec.name)
             }

@@ -38,8 +38,9 @@ struct SQLDialect: Sendable {
     }
     /// The table option for tables keyed by their primary key only.
     var withoutRowID: String { engine == .sqlite ? " WITHOUT ROWID" : "" }
-    /// Rows per statement for bulk writes: 1 for SQLite (a cached statement in a loop costs no
-    /// round trip), many for PostgreSQL (each statement is a round trip to the server).
+    /// Rows per statement for `SummaryStore.bulk`: 1 for SQLite (a cached statement in a loop costs
+    /// no round trip; `bulkMultiRow` runs SQLite's multi-row statements), many for PostgreSQL (each
+    /// statement is a round trip to the server).
     var bulkRows: Int { engine == .sqlite ? 1 : 500 }
 
     /// `LIMIT` with no limit: SQLite takes -1, PostgreSQL `ALL`.
