@@ -213,6 +213,50 @@ extension Fixtures {
         #expect(try sqlite.statusCounts() == postgres.statusCounts())
     }
 
+    /// On PostgreSQL the updates of `tasks` are HOT (heap-only: no index entry written), counted
+    /// by the server itself (`pg_stat_user_tables.n_tup_hot_upd`): a fresh store has no
+    /// `tasks_status` index and `fillfactor = 50`; a store of the former layout is converted by the
+    /// first read-write open (announced), not by a read-only one; SQLite keeps its index.
+    @Test func postgresTaskUpdatesAreHOT() throws {
+        let db = try TestPostgres.freshDatabase()
+        let layout =
+            "SELECT to_regclass('tasks_status') IS NULL, coalesce('fillfactor=50' = ANY (reloptions), false) "
+            + "FROM pg_class WHERE oid = to_regclass('tasks')"
+        do {
+            let store = try SummaryStore(location: StoreLocation(db.uri), create: true)
+            #expect(store.upgrades.isEmpty)
+            _ = try Fixtures.populate(store)
+        }
+        #expect(try TestPostgres.psql(db.uri, layout) == "t|t")
+        // The closed session's counters reach the statistics as its backend exits.
+        var counts: [Int] = []
+        for _ in 0..<50 {
+            counts = try TestPostgres.psql(
+                db.uri, "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'tasks'"
+            ).split(separator: "|").compactMap { Int($0) }
+            if counts.count == 2 && counts[0] > 0 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(counts.count == 2 && counts[0] >= 20, "\(counts)")
+        #expect(counts.count == 2 && counts[1] * 10 >= counts[0] * 9, "updates, HOT updates: \(counts)")
+        // The former layout: converted by a read-write open only.
+        try TestPostgres.psql(
+            db.uri, "CREATE INDEX tasks_status ON tasks (status); ALTER TABLE tasks RESET (fillfactor)")
+        let reader = try SummaryStore(location: StoreLocation(db.uri), readOnly: true)
+        #expect(reader.upgrades.isEmpty)
+        #expect(try TestPostgres.psql(db.uri, layout) == "f|f")
+        let writer = try SummaryStore(location: StoreLocation(db.uri))
+        #expect(writer.upgrades == ["tasks: dropped the index tasks_status and set fillfactor 50 (HOT updates)"])
+        #expect(try TestPostgres.psql(db.uri, layout) == "t|t")
+        #expect(try SummaryStore(location: StoreLocation(db.uri)).upgrades.isEmpty)
+        // SQLite keeps the index.
+        let (keep, sqlite) = try Fixtures.store(engine: .sqlite)
+        defer { withExtendedLifetime(keep) {} }
+        #expect(
+            try sqlite.connection.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'tasks_status'")
+                == .integer(1))
+    }
+
     /// The end of a run (`checkpoint(.truncate)`) gives PostgreSQL's planner its statistics of the
     /// tables the run wrote (`pg_stat_user_tables.last_analyze`: set only by ANALYZE, not by
     /// autovacuum, which sets `last_autoanalyze`); a checkpoint while the run goes on does not.
