@@ -320,7 +320,9 @@ enum Schema {
     ///
     /// Run on every read-write open (existing stores are converted; the new fillfactor applies to
     /// the pages written from then on), inside the caller's transaction. Only the table's owner may
-    /// change it: another role that writes leaves it as it is (correct, slower to update).
+    /// change it: another role that writes leaves it as it is (correct, slower to update); and
+    /// while another session holds a lock on `tasks` for longer than `conversionLockTimeout`, the
+    /// open goes on without converting (a later one does).
     /// - Returns: whether something was changed.
     static func tuneTasksForUpdates(_ db: PostgresConnection) throws(StoreError) -> Bool {
         let state = try db.rows(
@@ -332,10 +334,26 @@ enum Schema {
         ).first
         // Booleans arrive as SQLite's 0/1.
         guard let state, state.int(at: 0) == 1, state.int(at: 1) == 1 || state.int(at: 2) == 0 else { return false }
-        try db.run("DROP INDEX IF EXISTS tasks_status", [])
-        try db.run("ALTER TABLE tasks SET (fillfactor = 50)", [])
-        return true
+        // DROP INDEX takes an exclusive lock on `tasks`: behind a long reader (an export) it would
+        // queue, and every writer of `tasks` behind it. So it waits at most `conversionLockTimeout`
+        // and otherwise leaves the conversion to a later open.
+        try db.run("SAVEPOINT tune_tasks", [])
+        do {
+            try db.run("SET LOCAL lock_timeout = '\(conversionLockTimeout)'", [])
+            try db.run("DROP INDEX IF EXISTS tasks_status", [])
+            try db.run("ALTER TABLE tasks SET (fillfactor = 50)", [])
+            try db.run("RELEASE SAVEPOINT tune_tasks", [])
+            try db.run("SET LOCAL lock_timeout = DEFAULT", [])
+            return true
+        } catch .postgres(let state, _, _) where state == "55P03" {  // lock_not_available
+            try db.run("ROLLBACK TO SAVEPOINT tune_tasks", [])
+            try db.run("RELEASE SAVEPOINT tune_tasks", [])
+            return false
+        }
     }
+
+    /// How long `tuneTasksForUpdates` waits for the lock on `tasks` (PostgreSQL's `lock_timeout`).
+    static let conversionLockTimeout = "2s"
 
     /// The `meta.application` value that marks a PostgreSQL database as a dmfsweep store.
     static let applicationName = "dmfsweep"

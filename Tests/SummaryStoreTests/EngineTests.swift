@@ -245,6 +245,33 @@ extension Fixtures {
         let reader = try SummaryStore(location: StoreLocation(db.uri), readOnly: true)
         #expect(reader.upgrades.isEmpty)
         #expect(try TestPostgres.psql(db.uri, layout) == "f|f")
+        // While another session holds a lock on `tasks` (a long export), a read-write open goes on
+        // without converting, after at most the lock timeout, instead of queueing every writer.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        holder.arguments = [
+            "-X", "-q", "-d", db.uri, "-c",
+            "BEGIN; LOCK TABLE tasks IN ACCESS SHARE MODE; SELECT pg_sleep(60); COMMIT;",
+        ]
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        defer { if holder.isRunning { holder.terminate() } }
+        let held =
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            + "WHERE c.relname = 'tasks' AND l.granted AND l.pid <> pg_backend_pid()"
+        for _ in 0..<100 where try TestPostgres.psql(db.uri, held) == "0" { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(try TestPostgres.psql(db.uri, held) != "0")
+        let opened = Date()
+        let blocked = try SummaryStore(location: StoreLocation(db.uri))
+        #expect(blocked.upgrades.isEmpty)
+        #expect(Date().timeIntervalSince(opened) < 30)
+        #expect(try TestPostgres.psql(db.uri, layout) == "f|f")
+        // Its backend sleeps on after the client is gone; end it on the server.
+        let holders =
+            "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            + "WHERE c.relname = 'tasks' AND l.pid <> pg_backend_pid()"
+        _ = try TestPostgres.psql(db.uri, holders)
+        holder.waitUntilExit()
         let writer = try SummaryStore(location: StoreLocation(db.uri))
         #expect(writer.upgrades == ["tasks: dropped the index tasks_status and set fillfactor 50 (HOT updates)"])
         #expect(try TestPostgres.psql(db.uri, layout) == "t|t")

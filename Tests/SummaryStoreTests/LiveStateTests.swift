@@ -41,7 +41,8 @@ import Testing
     /// Attempts count starts: a recorded start counts one, a failure that carries its unrecorded
     /// start counts it, a failure without any start is at least 1; done tasks are left alone.
     @Test func attemptsCountStartsAndDoneTasksAreLeftAlone() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let tasks = (0..<3).map { Fixtures.task($0) }
         _ = try store.registerSweep(name: "s", spec: "", tasks: tasks)
         try store.recordResults([CompletedTask(key: tasks[2].key, result: Fixtures.result(seed: 2))])

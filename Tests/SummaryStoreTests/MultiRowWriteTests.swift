@@ -10,7 +10,8 @@ import Testing
 @Suite struct MultiRowWriteTests {
     @Test(arguments: [1, 9, 64, 73, 137])
     func everyTaskOfABatchIsStoredAsRecorded(count: Int) throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let tasks = (0..<count).map { Fixtures.task($0, seed: UInt64($0)) }
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         let started = Date(timeIntervalSince1970: 1_700_000_000)

@@ -168,3 +168,21 @@ import Testing
         return String(out?.stdout.prefix(32) ?? "")
     }
 }
+
+extension PostgresConnection {
+    /// Appends rows to a table with one `COPY … FROM STDIN (FORMAT binary)`: `copy(stages:after:)`
+    /// with one stage of ready rows (the store's writes build theirs in slices).
+    ///
+    /// Runs inside the caller's transaction: a failure (a constraint, a lost connection) aborts
+    /// it, as any statement's would.
+    /// - Parameters:
+    ///   - table: the table.
+    ///   - columns: the columns written, in the order of each row's values.
+    ///   - types: each column's type; an integer value for a `float8` column is converted.
+    ///   - rows: the rows, each `columns.count` values.
+    /// - Throws: `StoreError.postgres` (SQLSTATE, operation, server message).
+    func copy(into table: String, columns: [String], types: [CopyType], rows: [[DatabaseValue]]) throws(StoreError) {
+        guard !rows.isEmpty else { return }
+        try copy(stages: [CopyStage(table: table, columns: columns, types: types, count: rows.count) { [rows[$0]] }])
+    }
+}

@@ -113,7 +113,8 @@ import Testing
     }
 
     @Test func sqliteErrorsCarryCodeOperationAndMessage() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let error = #expect(throws: StoreError.self) { try store.connection.prepare("SELECT nope FROM tasks") }
         #expect(error?.sqliteCode == SQLITE_ERROR)
         #expect(error?.description.contains("no such column: nope") == true)

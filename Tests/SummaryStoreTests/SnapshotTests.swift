@@ -36,7 +36,8 @@ import Testing
     }
 
     @Test func noStoreOperationLeavesAStatementActive() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let tasks = (0..<4).map { Fixtures.task($0) }
         for (name, operation) in Self.operations(store, tasks) {
             try operation()

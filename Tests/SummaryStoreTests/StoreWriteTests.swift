@@ -12,7 +12,8 @@ import Testing
     }
 
     @Test func registrationCountsNewExistingAndDone() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let a = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 3)  // keys 0..5
         let first = try store.registerSweep(name: "a", spec: "name: a", tasks: a + [a[0]])
         #expect(first == SweepRegistration(total: 6, new: 6, existing: 0, done: 0))
@@ -34,7 +35,8 @@ import Testing
     }
 
     @Test func recordingTwiceLeavesOneRowPerTaskAndRank() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let tasks = Fixtures.grid(depths: [3], alphas: [0.1, 0.2], seeds: 2)
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         let batch = tasks.enumerated().map { CompletedTask(key: $1.key, result: Fixtures.result(seed: $0)) }
@@ -53,7 +55,8 @@ import Testing
 
     @Test(arguments: [false, true])
     func resultsRoundTripExactly(noisy: Bool) throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let tasks = Fixtures.grid(depths: [2], alphas: [0.1], seeds: 4)
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         let results = tasks.indices.map {
@@ -68,7 +71,8 @@ import Testing
     }
 
     @Test func unfinishedTasksRebuildConfigsFromTypedColumns() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let tasks = Fixtures.grid(depths: [2, 4], alphas: [0.01, 0.3], seeds: 2)
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         try store.recordResults([CompletedTask(key: tasks[2].key, result: Fixtures.result(seed: 2))])
@@ -91,7 +95,8 @@ import Testing
     }
 
     @Test func failuresRetriesAndUnknownKeys() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let tasks = Fixtures.grid(depths: [2], alphas: [0.1], seeds: 3)
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         try store.markRunning(
@@ -124,7 +129,8 @@ import Testing
     /// Growing a sweep adds tasks; a task list that drops some is refused (nothing written)
     /// unless `replace`, and then the dropped tasks leave the sweep but keep their results.
     @Test func reregisteringASweepThatDropsTasksNeedsReplace() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let a = Fixtures.grid(depths: [2, 3], alphas: [0.1], seeds: 2)  // 4 tasks
         try store.registerSweep(name: "a", spec: "v1", tasks: a)
         try store.recordResults([CompletedTask(key: a[0].key, result: Fixtures.result(seed: 0))])
@@ -149,7 +155,8 @@ import Testing
 
     /// `sweeps()`'s `updated` moves with the results, not only with registrations.
     @Test func sweepUpdatedIsTheLastResultTime() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         let tasks = Fixtures.grid(depths: [2], alphas: [0.05], seeds: 4)
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         try store.connection.execute("UPDATE sweeps SET created = 500, updated = 1000")
@@ -165,7 +172,8 @@ import Testing
     }
 
     @Test func unknownSweepSuggestsAName() throws {
-        let (_, store) = try Fixtures.store()
+        let (storeDirectory, store) = try Fixtures.store()
+        defer { withExtendedLifetime(storeDirectory) {} }
         try store.registerSweep(name: "depth-vs-alpha", spec: "", tasks: [Fixtures.task(1)])
         #expect(throws: StoreError.unknownSweep(name: "depth-vs-alpah", suggestion: "depth-vs-alpha")) {
             try store.statusCounts(sweep: "depth-vs-alpah")

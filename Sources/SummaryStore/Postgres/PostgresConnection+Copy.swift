@@ -31,24 +31,11 @@ struct CopyStage {
 }
 
 extension PostgresConnection {
-    /// Appends rows to a table with one `COPY … FROM STDIN (FORMAT binary)`: the values go to the
-    /// server as the binary tuples it stores, with no SQL text, no parameter parsing and one
-    /// round trip for the whole set (https://www.postgresql.org/docs/15/sql-copy.html, "Binary
-    /// Format"; libpq: `PQputCopyData`/`PQputCopyEnd`, https://www.postgresql.org/docs/15/libpq-copy.html).
+    /// Binary COPY (https://www.postgresql.org/docs/15/sql-copy.html, "Binary Format"; libpq:
+    /// `PQputCopyData`/`PQputCopyEnd`, https://www.postgresql.org/docs/15/libpq-copy.html): the
+    /// values go to the server as the binary tuples it stores, with no SQL text, no parameter
+    /// parsing and one round trip per table.
     ///
-    /// Runs inside the caller's transaction: a failure (a constraint, a lost connection) aborts
-    /// it, as any statement's would.
-    /// - Parameters:
-    ///   - table: the table.
-    ///   - columns: the columns written, in the order of each row's values.
-    ///   - types: each column's type; an integer value for a `float8` column is converted.
-    ///   - rows: the rows, each `columns.count` values.
-    /// - Throws: `StoreError.postgres` (SQLSTATE, operation, server message).
-    func copy(into table: String, columns: [String], types: [CopyType], rows: [[DatabaseValue]]) throws(StoreError) {
-        guard !rows.isEmpty else { return }
-        try copy(stages: [CopyStage(table: table, columns: columns, types: types, count: rows.count) { [rows[$0]] }])
-    }
-
     /// One binary `COPY` per stage, in order, with the client's work overlapped with the server's:
     /// whenever the server is still working — on the statement sent before (`after`, e.g. the
     /// batch's task updates, sent with `send`), or on a stage's rows — this encodes the next
@@ -62,8 +49,9 @@ extension PostgresConnection {
     /// turns (docs/summary-store.md, "Overlapping the writer with the server").
     ///
     /// Runs inside the caller's transaction. Stages with no rows are skipped. The statement sent
-    /// before fails this call as its own failure would; after any failure the connection is idle
-    /// (ready for the caller's `ROLLBACK`).
+    /// before fails this call as its own failure would. After a failure the server answered, the
+    /// connection is idle (ready for the caller's `ROLLBACK`); after a broken connection it is
+    /// not, and the `ROLLBACK` fails too — either way nothing of the transaction is committed.
     /// - Parameters:
     ///   - stages: the tables and their rows.
     ///   - after: what the statement sent before does (for its error message), or `nil` when
@@ -115,15 +103,18 @@ extension PostgresConnection {
     }
 
     /// Queues COPY data (`PQputCopyData`), waiting for the socket only when libpq cannot queue
-    /// more; `false` when libpq failed.
+    /// more; `false` when libpq failed, or still could not queue once everything was sent (libpq
+    /// returns 0 in nonblocking mode when its buffer cannot grow).
     private func put(_ bytes: [UInt8]) -> Bool {
         guard !bytes.isEmpty else { return true }
+        var flushed = false
         while true {
             let queued = bytes.withUnsafeBufferPointer { b in
                 b.withMemoryRebound(to: CChar.self) { PQputCopyData(conn, $0.baseAddress, Int32($0.count)) }
             }
             if queued == 1 { return true }
-            guard queued == 0, flush() else { return false }
+            guard queued == 0, !flushed, flush() else { return false }
+            flushed = true
         }
     }
 

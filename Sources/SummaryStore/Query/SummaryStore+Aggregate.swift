@@ -12,7 +12,8 @@ extension SummaryStore {
     /// (`Connection.registerAggregates`). Only the grouped rows come back: the 95% confidence
     /// interval (a Student's t quantile per group), the order of the groups, the pivot, sorting and
     /// the limit are computed from them.
-    /// - Throws: `StoreError.unknownSweep`, `.sqlite`, `.postgres`.
+    /// - Throws: `StoreError.unknownSweep`, `.sqlite`, `.postgres`; `.corruptValue` when SQLite's
+    ///   `group_statistics` answer does not decode.
     public func aggregate(_ query: AggregateQuery) throws(StoreError) -> AggregateTable {
         let sweepID = try query.sweep.map { (name: String) throws(StoreError) -> Int in try self.sweepID(name) }
         var rows: [AggregateRow] = []

@@ -32,8 +32,11 @@ import Foundation
 /// then one 8-byte slot per listed statistic. A group whose values are all NULL still appears
 /// (count 0, its other statistics NULL, as with `GROUP BY`); the standard deviation of fewer than
 /// two values is NULL. Finite values whose sum overflows fail the query ("value out of range:
-/// overflow"), as on PostgreSQL. Memory: 8 bytes per non-NULL value, the values of one group
-/// sorted in the final step unless they arrived in order.
+/// overflow"), as on PostgreSQL. Memory: 8 bytes per non-NULL value plus, per group, a dictionary
+/// entry and an array (about 100 bytes), the values of one group sorted in the final step unless
+/// they arrived in order; the result holds 8 × (1 + statistics) bytes per group, so a grouping
+/// into more than about 15M groups exceeds SQLite's largest BLOB (1e9 bytes, "string or blob too
+/// big"). A sweep's natural groupings (parameters × ranks) have hundreds to thousands.
 extension Connection {
     /// Registers `group_statistics` on this connection.
     /// - Throws: `StoreError.sqlite` when SQLite refuses the registration.

@@ -39,8 +39,8 @@ enum ExportCommand {
                 repeatable: true),
             OptionSpec(flag: "--what", valueName: "results|intervals|trajectories", help: "what one row is"),
             OptionSpec(
-                flag: "--measure", valueName: "entropy|ratio", help: "intervals of this effective rank only",
-                defaultValue: "both"),
+                flag: "--measure", valueName: "entropy|ratio",
+                help: "intervals of this effective rank only (default: both measures' rows)"),
             OptionSpec(flag: "--format", valueName: "csv|jsonl", help: "output format", defaultValue: "csv"),
             OptionSpec(flag: "--out", valueName: "FILE|-", help: "the output file, or - for standard output"),
         ],
