@@ -319,6 +319,8 @@ enum ClusterBench {
         let s = try SummaryStore(path: dir.appendingPathComponent("bench.sqlite").path, create: true)
         _ = try s.registerSweep(name: spec.name, spec: spec.sourceText, tasks: expanded)
         let ledger = try StoreLedger(store: s, sweep: spec.name, kind: .noop)
+        // As the coordinator does before its first commit (this also lets the store learn the ids).
+        _ = try ledger.pendingTasks()
         let empty = SimulationResult(
             status: .finished, path: .spectral, steps: 0, finalLoss: 0, finalErank: 0, targets: [], intervals: [],
             predicted: [], trajectory: [], seconds: 0)

@@ -19,10 +19,19 @@ extension SummaryStore {
         return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
             // The tasks' ids and states: in one query per chunk of keys (SQLite), in one query over
-            // an array of keys (PostgreSQL).
-            var found: [String: (id: Int, done: Bool, tolerance: Double?)] = [:]
-            let keys = Array(Set(batch.map(\.key.hex)))
+            // an array of keys (PostgreSQL). SQLite looks up only the keys this connection has not
+            // read before (`knownTasks`); whether those were done is not known (`nil`), their interval
+            // rows are deleted anyway (a probe of the table's primary key per task).
+            var found: [String: (id: Int, done: Bool?, tolerance: Double?)] = [:]
             let postgres = database.dialect.engine == .postgresql
+            var keys: [String] = []
+            for key in Set(batch.map(\.key.hex)) {
+                if !postgres, let known = knownTasks[key] {
+                    found[key] = (known.id, nil, known.tolerance)
+                } else {
+                    keys.append(key)
+                }
+            }
             let chunks =
                 postgres
                 ? [keys[...]] : stride(from: 0, to: keys.count, by: 500).map { keys[$0..<min($0 + 500, keys.count)] }
@@ -37,6 +46,7 @@ extension SummaryStore {
                 {
                     if let key = row.string(at: 0), let id = row.int(at: 1) {
                         found[key] = (id, row.int(at: 2) == 1, row.double(at: 3))
+                        if !postgres { knownTasks[key] = KnownTask(id: id, tolerance: row.double(at: 3)) }
                     }
                 }
             }
@@ -59,22 +69,32 @@ extension SummaryStore {
                 return RecordEntry(id: id, item: item, wasDone: wasDone, tolerance: tolerance, starts: starts[key] ?? 0)
             }
             summary.recorded = entries.count
-            // Interval rows exist only for done tasks (results and state change together).
-            let cleared = entries.filter(\.wasDone).map { DatabaseValue.integer($0.id) }
+            // Interval rows exist only for done tasks (results and state change together); a task
+            // whose state was not read (`nil`) may have some.
+            let cleared = entries.filter { $0.wasDone != false }.map { DatabaseValue.integer($0.id) }
             if let postgres = database as? PostgresConnection {
                 try Self.recordRows(postgres, entries, cleared: cleared, now: now)
                 return summary
             }
             // SQLite: many rows per statement (`bulkMultiRow`); the task updates as a `VALUES` list
-            // joined on the id (read by rowid).
-            try bulkMultiRow(entries.map { $0.taskRow(now: now) }) { k in
+            // joined on the id (read by rowid). The key is checked too: an id from `knownTasks`
+            // that no longer names its task (only if the transaction that inserted it rolled back)
+            // refuses the batch and forgets the cache, so a retry looks every key up.
+            let updated = try bulkMultiRow(entries.map { $0.taskRow(now: now) + [.text($0.item.key.hex)] }) { k in
                 """
-                WITH v(id, worker, host, started, finished, starts) AS (VALUES \(Self.valueRows(k, columns: 6)))
+                WITH v(id, worker, host, started, finished, starts, key) AS (VALUES \(Self.valueRows(k, columns: 7)))
                 UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
                     host = coalesce(v.host, tasks.host), started = coalesce(v.started, tasks.started),
                     finished = v.finished, attempts = max(tasks.attempts + v.starts, 1)
-                FROM v WHERE tasks.id = v.id
+                FROM v WHERE tasks.id = v.id AND tasks.key = v.key
                 """
+            }
+            if let updated, updated != entries.count {
+                knownTasks.removeAll()
+                throw StoreError.corruptValue(
+                    table: "tasks", column: "id",
+                    detail: "\(entries.count - updated) of \(entries.count) task ids read earlier no longer match "
+                        + "their keys")
             }
             try bulkMultiRow(entries.map { Self.resultRow($0.id, $0.item.result, now: now) }) { k in
                 ResultTable.results.insert(rows: k, upsert: true)
@@ -104,7 +124,8 @@ extension SummaryStore {
     struct RecordEntry {
         let id: Int
         let item: CompletedTask
-        let wasDone: Bool
+        /// Whether the task was done before; `nil` when not read (its id came from `knownTasks`).
+        let wasDone: Bool?
         let tolerance: Double?
         let starts: Int
 
@@ -281,26 +302,34 @@ extension SummaryStore {
     /// - Parameters:
     ///   - rows: the values of each row (all of one width).
     ///   - sql: the statement for `k` rows (any `k` ≥ 1).
-    func bulkMultiRow(_ rows: [[DatabaseValue]], _ sql: (Int) -> String) throws(StoreError) {
-        guard database.dialect.engine == .sqlite else { return try bulk(rows, sql) }
-        guard let width = rows.first?.count, width > 0 else { return }
+    /// - Returns: the number of rows the statements inserted, updated or deleted (SQLite); `nil` on
+    ///   PostgreSQL.
+    @discardableResult
+    func bulkMultiRow(_ rows: [[DatabaseValue]], _ sql: (Int) -> String) throws(StoreError) -> Int? {
+        guard database.dialect.engine == .sqlite else {
+            try bulk(rows, sql)
+            return nil
+        }
+        guard let width = rows.first?.count, width > 0 else { return 0 }
         var start = 0
+        var changed = 0
         for k in Self.sqliteStatementRows where k == 1 || k * width <= 30_000 {
             guard rows.count - start >= k else { continue }
             let text = sql(k)
             if k == 1 {
-                try database.runEach(text, rows[start...])
-                return
+                for r in rows[start...] { changed += try database.run(text, r) }
+                return changed
             }
             var values: [DatabaseValue] = []
             values.reserveCapacity(k * width)
             while rows.count - start >= k {
                 values.removeAll(keepingCapacity: true)
                 for r in rows[start..<start + k] { values.append(contentsOf: r) }
-                try database.run(text, values)
+                changed += try database.run(text, values)
                 start += k
             }
         }
+        return changed
     }
 
     /// `(?, …, ?), (?, …, ?)`: `rows` tuples of `columns` placeholders.

@@ -127,17 +127,22 @@ extension SummaryStore {
         var tasks: [SweepTask] = []
         for stmt in try database.rows(
             """
-            SELECT t.key, t.canonical, \(columns.joined(separator: ", "))
+            SELECT t.key, t.canonical, t.id, t.p_tolerance, \(columns.joined(separator: ", "))
             FROM sweep_tasks m JOIN tasks t ON t.id = m.task_id
             WHERE m.sweep_id = ? AND t.status IN \(states)
             ORDER BY m.position \(database.dialect.limit(limit))
             """, [.integer(sweepID)])
         {
-            let values = (0..<columns.count).map { stmt.value(at: $0 + 2) }
+            let values = (0..<columns.count).map { stmt.value(at: $0 + 4) }
+            let key = stmt.string(at: 0) ?? ""
             tasks.append(
                 SweepTask(
-                    key: TaskKey(hex: stmt.string(at: 0) ?? ""), config: try ParameterColumns.config(from: values),
+                    key: TaskKey(hex: key), config: try ParameterColumns.config(from: values),
                     canonicalJSON: stmt.string(at: 1) ?? ""))
+            // The ids `recordResults` will need (`knownTasks`).
+            if database.dialect.engine == .sqlite, let id = stmt.int(at: 2) {
+                knownTasks[key] = KnownTask(id: id, tolerance: stmt.double(at: 3))
+            }
         }
         return tasks
     }
