@@ -19,8 +19,8 @@ extension SummaryStore {
         return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
             // The tasks' ids and states: in one query per chunk of keys (SQLite), in one query over
-            // an array of keys (PostgreSQL). SQLite looks up only the keys this connection has not
-            // read before (`knownTasks`); whether those were done is not known (`nil`), their interval
+            // an array of keys (PostgreSQL). SQLite looks up only the keys of tasks this connection
+            // has not read as pending (`knownTasks`); whether those were done is not known (`nil`), their interval
             // rows are deleted anyway (a probe of the table's primary key per task).
             var found: [String: (id: Int, done: Bool?, tolerance: Double?)] = [:]
             let postgres = database.dialect.engine == .postgresql
@@ -46,7 +46,6 @@ extension SummaryStore {
                 {
                     if let key = row.string(at: 0), let id = row.int(at: 1) {
                         found[key] = (id, row.int(at: 2) == 1, row.double(at: 3))
-                        if !postgres { knownTasks[key] = KnownTask(id: id, tolerance: row.double(at: 3)) }
                     }
                 }
             }
@@ -89,6 +88,9 @@ extension SummaryStore {
                 FROM v WHERE tasks.id = v.id AND tasks.key = v.key
                 """
             }
+            // Recorded tasks leave the cache: it holds the pending tasks only (a result recorded
+            // again is looked up by key).
+            for entry in entries { knownTasks[entry.item.key.hex] = nil }
             if let updated, updated != entries.count {
                 knownTasks.removeAll()
                 throw StoreError.corruptValue(

@@ -28,11 +28,11 @@ public final class SummaryStore {
     /// empty when nothing was. Commands announce it on stderr.
     public internal(set) var upgrades: [String] = []
 
-    /// The id and `p_tolerance` of each task this connection has read by key (`unfinishedTasks`,
-    /// `recordResults`), by key: neither ever changes and tasks are never deleted, so recording
-    /// their results needs no lookup by key (SQLite only; `recordResults` checks each key again in
-    /// its update and refuses the batch if one does not match). Read and written on the store's one
-    /// thread.
+    /// The id and `p_tolerance` of each pending task this connection has read (`unfinishedTasks`),
+    /// by key, until its result is recorded: neither ever changes and tasks are never deleted, so
+    /// recording their results needs no lookup by key (SQLite only; `recordResults` checks each key
+    /// again in its update and refuses the batch if one does not match). About 100–150 bytes per
+    /// pending task; recorded tasks leave it. Read and written on the store's one thread.
     var knownTasks: [String: KnownTask] = [:]
 
     /// A task's row id and tolerance (`knownTasks`).

@@ -27,6 +27,7 @@ import Testing
         }
         let summary = try store.recordResults(again)
         #expect(summary.recorded == 70 && summary.unknown.isEmpty)
+        #expect(store.knownTasks.isEmpty)  // recorded tasks leave the cache
         for (i, task) in tasks.enumerated() { #expect(try other.result(for: task.key) == again[i].result) }
         // Two measures × two ranks per task: the three-rank rows of the other writer are gone.
         #expect(try store.connection.scalarInt("SELECT count(*) FROM intervals") == 4 * 70)
