@@ -215,11 +215,7 @@ import Testing
     /// int64 (NaN where missing), words and the spectrum list as text, one row per task, rank or step.
     @Test func pandasReadsEveryTableWithNumericColumns() throws {
         let root = TestPaths.repositoryRoot
-        let env = try runProcess(
-            [root.appendingPathComponent("Benchmarks/python-env.sh").path],
-            executable: URL(fileURLWithPath: "/bin/bash"), timeout: 900)
-        let python = env.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(env.status == 0 && !python.isEmpty, "\(env.stderr)")
+        let python = try TestPaths.benchmarkPython()
         let dir = try TemporaryDirectory(prefix: "cli-export-pandas")
         let path = dir.path("e.sqlite")
         try Self.makeStore(path, tasks: 12, points: 4)
@@ -259,11 +255,7 @@ import Testing
         let script = try String(contentsOf: root.appendingPathComponent("docs/examples/staircase.py"), encoding: .utf8)
         #expect(
             doc.contains("```python\n" + script + "```"), "docs/export.md shows docs/examples/staircase.py verbatim")
-        let env = try runProcess(
-            [root.appendingPathComponent("Benchmarks/python-env.sh").path],
-            executable: URL(fileURLWithPath: "/bin/bash"), timeout: 900)
-        let python = env.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(env.status == 0 && !python.isEmpty, "\(env.stderr)")
+        let python = try TestPaths.benchmarkPython()
 
         let dir = try TemporaryDirectory(prefix: "docs-export")
         let store = dir.path("staircase.sqlite")

@@ -268,12 +268,7 @@ enum Numpy {
     /// Per depth and metric: count, mean, std (ddof 1), min, max, median, p10, p90 (numpy's
     /// default linear percentiles) and ci95 from published t quantiles; absent where undefined.
     static func statistics(_ written: [Int: [String: [Double]]]) throws -> [String: [String: [String: Double]]] {
-        let root = TestPaths.repositoryRoot
-        let env = try runProcess(
-            [root.appendingPathComponent("Benchmarks/python-env.sh").path],
-            executable: URL(fileURLWithPath: "/bin/bash"), timeout: 900)
-        let python = env.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(env.status == 0 && !python.isEmpty, "\(env.stderr)")
+        let python = try TestPaths.benchmarkPython()
         let input = try JSONSerialization.data(
             withJSONObject: Dictionary(uniqueKeysWithValues: written.map { ("\($0.key)", $0.value) }))
         let script = """

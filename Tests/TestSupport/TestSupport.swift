@@ -39,6 +39,24 @@ public enum TestPaths {
     }
 }
 
+extension TestPaths {
+    /// The benchmark venv's Python (numpy, pandas, matplotlib, Dask), created on first use by
+    /// Benchmarks/python-env.sh, which prints its path (about 80 s the first time).
+    /// - Throws: when the script fails or prints nothing (its stderr in the message).
+    public static func benchmarkPython() throws -> String {
+        let env = try runProcess(
+            [repositoryRoot.appendingPathComponent("Benchmarks/python-env.sh").path],
+            executable: URL(fileURLWithPath: "/bin/bash"), timeout: 900)
+        let python = env.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard env.status == 0, !python.isEmpty else {
+            throw CocoaError(
+                .fileNoSuchFile,
+                userInfo: [NSLocalizedDescriptionKey: "Benchmarks/python-env.sh failed: \(env.stderr)"])
+        }
+        return python
+    }
+}
+
 /// A fresh directory under the system temp dir, removed when the value is released.
 public final class TemporaryDirectory: Sendable {
     /// The directory.
