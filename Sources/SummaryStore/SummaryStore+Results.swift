@@ -22,14 +22,16 @@ extension SummaryStore {
             // an array of keys (PostgreSQL). SQLite looks up only the keys of tasks this connection
             // has not read as pending (`knownTasks`); whether those were done is not known (`nil`), their interval
             // rows are deleted anyway (a probe of the table's primary key per task).
-            var found: [String: (id: Int, done: Bool?, tolerance: Double?)] = [:]
+            var found: [TaskKey: (id: Int, done: Bool?, tolerance: Double?)] = [:]
+            found.reserveCapacity(batch.count)
             let postgres = database.dialect.engine == .postgresql
             var keys: [String] = []
-            for key in Set(batch.map(\.key.hex)) {
-                if !postgres, let known = knownTasks[key] {
-                    found[key] = (known.id, nil, known.tolerance)
+            var seen = Set<TaskKey>(minimumCapacity: batch.count)
+            for item in batch where seen.insert(item.key).inserted {
+                if !postgres, let known = knownTasks[item.key] {
+                    found[item.key] = (known.id, nil, known.tolerance)
                 } else {
-                    keys.append(key)
+                    keys.append(item.key.hex)
                 }
             }
             let chunks =
@@ -45,27 +47,29 @@ extension SummaryStore {
                     postgres ? [.text(Self.arrayLiteral(chunk.map { .text($0) }))] : chunk.map { .text($0) })
                 {
                     if let key = row.string(at: 0), let id = row.int(at: 1) {
-                        found[key] = (id, row.int(at: 2) == 1, row.double(at: 3))
+                        found[TaskKey(hex: key)] = (id, row.int(at: 2) == 1, row.double(at: 3))
                     }
                 }
             }
-            // One row per task (a key twice in a batch: the later result wins, both starts count).
-            var order: [String] = []
-            var latest: [String: CompletedTask] = [:]
-            var starts: [String: Int] = [:]
+            // One entry per task (a key twice in a batch: the later result wins, both starts count).
+            var entries: [RecordEntry] = []
+            entries.reserveCapacity(found.count)
+            var slot: [TaskKey: Int] = [:]
+            slot.reserveCapacity(found.count)
             for item in batch {
-                let key = item.key.hex
-                guard found[key] != nil else {
+                guard let (id, wasDone, tolerance) = found[item.key] else {
                     summary.unknown.append(item.key)
                     continue
                 }
-                if latest[key] == nil { order.append(key) }
-                latest[key] = item
-                starts[key, default: 0] += item.start?.attemptIncrement ?? 0
-            }
-            let entries = order.compactMap { key -> RecordEntry? in
-                guard let item = latest[key], let (id, wasDone, tolerance) = found[key] else { return nil }
-                return RecordEntry(id: id, item: item, wasDone: wasDone, tolerance: tolerance, starts: starts[key] ?? 0)
+                let starts = item.start?.attemptIncrement ?? 0
+                if let i = slot[item.key] {
+                    entries[i] = RecordEntry(
+                        id: id, item: item, wasDone: wasDone, tolerance: tolerance, starts: entries[i].starts + starts)
+                } else {
+                    slot[item.key] = entries.count
+                    entries.append(
+                        RecordEntry(id: id, item: item, wasDone: wasDone, tolerance: tolerance, starts: starts))
+                }
             }
             summary.recorded = entries.count
             // Interval rows exist only for done tasks (results and state change together); a task
@@ -90,7 +94,7 @@ extension SummaryStore {
             }
             // Recorded tasks leave the cache: it holds the pending tasks only (a result recorded
             // again is looked up by key).
-            for entry in entries { knownTasks[entry.item.key.hex] = nil }
+            for entry in entries { knownTasks[entry.item.key] = nil }
             if let updated, updated != entries.count {
                 knownTasks.removeAll()
                 throw StoreError.corruptValue(
