@@ -81,10 +81,10 @@ enum ClusterBench {
                             String(
                                 format:
                                     "cluster noop: workers=%d (%d delivered results) tasks=%d store=%@ seconds=%.3f tasks/s=%.0f "
-                                    + "cpu_us/task: coordinator=%.1f (commit=%.1f) workers=%.1f commits=%d (%.0f tasks each) load=%@",
+                                    + "cpu_us/task: coordinator=%.1f (commit=%.1f) workers=%.1f commits=%d (%.0f tasks each) dispatch held %d times load=%@",
                                 k, r.workersUsed, o.tasks, label, r.seconds, r.rate, r.coordinatorCPUSeconds * us,
                                 r.commitCPUSeconds * us, r.workerCPUSeconds * us, r.commits,
-                                Double(o.tasks) / Double(max(1, r.commits)), loadAverage))
+                                Double(o.tasks) / Double(max(1, r.commits)), r.holds, loadAverage))
                     }
                 }
             }
@@ -157,6 +157,8 @@ enum ClusterBench {
         var commitCPUSeconds = 0.0
         /// Transactions the commit thread ran (`TaskLedger.commit` calls).
         var commits = 0
+        /// Times dispatch was held because the store fell behind (`Coordinator.dispatchHolds`).
+        var holds = 0
     }
 
     /// When something happened, set from the coordinator's thread and read after its run.
@@ -420,7 +422,8 @@ enum ClusterBench {
         return Figure(
             seconds: seconds, rate: Double(done) / seconds, workerCPUSeconds: childrenCPUSeconds() - cpuBefore,
             workersUsed: ledger.workerIDs.count, coordinatorCPUSeconds: coordinatorCPU,
-            commitCPUSeconds: ledger.commitCPUSeconds, commits: ledger.commits)
+            commitCPUSeconds: ledger.commitCPUSeconds, commits: ledger.commits,
+            holds: coordinator.dispatchHolds)
     }
 }
 

@@ -15,6 +15,26 @@ extension SummaryStore {
     /// - Throws: `StoreError.sqlite` (nothing of the batch is written then).
     @discardableResult
     public func recordResults(_ batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
+        try withResultRowKeysByConstruction { () throws(StoreError) -> RecordSummary in
+            try recordResults(inTransaction: batch)
+        }
+    }
+
+    /// Runs `body`, a transaction that writes result rows, without SQLite's per-row foreign-key
+    /// checks of the result tables (`Connection.withoutForeignKeyChecks`; PostgreSQL's result
+    /// tables have no foreign keys, `Schema.resultTables`). The keys hold by construction:
+    /// `recordResults` is the only writer of those tables, and it inserts a task's rows only after
+    /// the same transaction has read the task's row by key or updated it by id AND key (a batch
+    /// whose update misses a task is refused before any insert), and no statement deletes a task.
+    /// `SummaryStore.orphanRows()` (`dmfsweep store info`) checks it. The checks cost about 1.5 µs
+    /// per no-op task (5 result rows, each a probe of `tasks`): a tenth of the commit thread
+    /// (docs/summary-store.md, "No-op tasks into SQLite").
+    func withResultRowKeysByConstruction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard let sqlite else { return try body() }
+        return try sqlite.withoutForeignKeyChecks(body)
+    }
+
+    func recordResults(inTransaction batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
         let now = Self.now
         return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
