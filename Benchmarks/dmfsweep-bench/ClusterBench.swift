@@ -81,9 +81,10 @@ enum ClusterBench {
                             String(
                                 format:
                                     "cluster noop: workers=%d (%d delivered results) tasks=%d store=%@ seconds=%.3f tasks/s=%.0f "
-                                    + "cpu_us/task: coordinator=%.1f (commit=%.1f) workers=%.1f load=%@",
+                                    + "cpu_us/task: coordinator=%.1f (commit=%.1f) workers=%.1f commits=%d (%.0f tasks each) dispatch held %d times load=%@",
                                 k, r.workersUsed, o.tasks, label, r.seconds, r.rate, r.coordinatorCPUSeconds * us,
-                                r.commitCPUSeconds * us, r.workerCPUSeconds * us, loadAverage))
+                                r.commitCPUSeconds * us, r.workerCPUSeconds * us, r.commits,
+                                Double(o.tasks) / Double(max(1, r.commits)), r.holds, loadAverage))
                     }
                 }
             }
@@ -154,6 +155,10 @@ enum ClusterBench {
         var coordinatorCPUSeconds = 0.0
         /// CPU seconds the coordinator's commit thread spent in `TaskLedger.commit`.
         var commitCPUSeconds = 0.0
+        /// Transactions the commit thread ran (`TaskLedger.commit` calls).
+        var commits = 0
+        /// Times dispatch was held because the store fell behind (`Coordinator.dispatchHolds`).
+        var holds = 0
     }
 
     /// When something happened, set from the coordinator's thread and read after its run.
@@ -170,6 +175,8 @@ enum ClusterBench {
         private(set) var workerIDs: Set<String> = []
         /// CPU seconds spent in `commit` (on the commit thread).
         private(set) var commitCPUSeconds = 0.0
+        /// `commit` calls: one transaction each.
+        private(set) var commits = 0
 
         init(_ base: TaskLedger) { self.base = base }
 
@@ -178,6 +185,7 @@ enum ClusterBench {
         func commit(_ batch: LedgerBatch) throws {
             let cpu = ClusterBench.threadCPUSeconds()
             defer { commitCPUSeconds += ClusterBench.threadCPUSeconds() - cpu }
+            commits += 1
             // Results come in runs from one worker: look a name up only when it changes (this
             // runs on the commit thread, whose CPU the figures report).
             var last: String?
@@ -414,7 +422,8 @@ enum ClusterBench {
         return Figure(
             seconds: seconds, rate: Double(done) / seconds, workerCPUSeconds: childrenCPUSeconds() - cpuBefore,
             workersUsed: ledger.workerIDs.count, coordinatorCPUSeconds: coordinatorCPU,
-            commitCPUSeconds: ledger.commitCPUSeconds)
+            commitCPUSeconds: ledger.commitCPUSeconds, commits: ledger.commits,
+            holds: coordinator.dispatchHolds)
     }
 }
 

@@ -17,6 +17,14 @@ extension SummaryStore {
     public func record(
         marks: [TaskMark] = [], completed: [CompletedTask] = [], failed: [TaskFailure] = []
     ) throws(StoreError) -> RecordSummary {
+        try withResultRowKeysByConstruction { () throws(StoreError) -> RecordSummary in
+            try record(inTransaction: marks, completed: completed, failed: failed)
+        }
+    }
+
+    private func record(
+        inTransaction marks: [TaskMark], completed: [CompletedTask], failed: [TaskFailure]
+    ) throws(StoreError) -> RecordSummary {
         try database.inTransaction { () throws(StoreError) -> RecordSummary in
             // Runs of starts and of releases, in order.
             var starts: [TaskStart] = []
@@ -37,7 +45,7 @@ extension SummaryStore {
             try markPending(releases)
             var summary = RecordSummary(recorded: 0, unknown: [])
             if !completed.isEmpty {
-                let done = try recordResults(completed)
+                let done = try recordResults(inTransaction: completed)
                 summary.recorded += done.recorded
                 summary.unknown += done.unknown
             }

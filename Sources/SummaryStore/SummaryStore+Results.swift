@@ -15,6 +15,26 @@ extension SummaryStore {
     /// - Throws: `StoreError.sqlite` (nothing of the batch is written then).
     @discardableResult
     public func recordResults(_ batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
+        try withResultRowKeysByConstruction { () throws(StoreError) -> RecordSummary in
+            try recordResults(inTransaction: batch)
+        }
+    }
+
+    /// Runs `body`, a transaction that writes result rows, without SQLite's per-row foreign-key
+    /// checks of the result tables (`Connection.withoutForeignKeyChecks`; PostgreSQL's result
+    /// tables have no foreign keys, `Schema.resultTables`). The keys hold by construction:
+    /// `recordResults` is the only writer of those tables, and it inserts a task's rows only after
+    /// the same transaction has read the task's row by key or updated it by id AND key (a batch
+    /// whose update misses a task is refused before any insert), and no statement deletes a task.
+    /// `SummaryStore.orphanRows()` (`dmfsweep store info`) checks it. The checks cost about 1.5 µs
+    /// per no-op task (5 result rows, each a probe of `tasks`): a tenth of the commit thread
+    /// (docs/summary-store.md, "No-op tasks into SQLite").
+    func withResultRowKeysByConstruction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard let sqlite else { return try body() }
+        return try sqlite.withoutForeignKeyChecks(body)
+    }
+
+    func recordResults(inTransaction batch: [CompletedTask]) throws(StoreError) -> RecordSummary {
         let now = Self.now
         return try database.inTransaction { () throws(StoreError) -> RecordSummary in
             var summary = RecordSummary(recorded: 0, unknown: [])
@@ -22,14 +42,16 @@ extension SummaryStore {
             // an array of keys (PostgreSQL). SQLite looks up only the keys of tasks this connection
             // has not read as pending (`knownTasks`); whether those were done is not known (`nil`), their interval
             // rows are deleted anyway (a probe of the table's primary key per task).
-            var found: [String: (id: Int, done: Bool?, tolerance: Double?)] = [:]
+            var found: [TaskKey: (id: Int, done: Bool?, tolerance: Double?)] = [:]
+            found.reserveCapacity(batch.count)
             let postgres = database.dialect.engine == .postgresql
             var keys: [String] = []
-            for key in Set(batch.map(\.key.hex)) {
-                if !postgres, let known = knownTasks[key] {
-                    found[key] = (known.id, nil, known.tolerance)
+            var seen = Set<TaskKey>(minimumCapacity: batch.count)
+            for item in batch where seen.insert(item.key).inserted {
+                if !postgres, let known = knownTasks[item.key] {
+                    found[item.key] = (known.id, nil, known.tolerance)
                 } else {
-                    keys.append(key)
+                    keys.append(item.key.hex)
                 }
             }
             let chunks =
@@ -45,27 +67,29 @@ extension SummaryStore {
                     postgres ? [.text(Self.arrayLiteral(chunk.map { .text($0) }))] : chunk.map { .text($0) })
                 {
                     if let key = row.string(at: 0), let id = row.int(at: 1) {
-                        found[key] = (id, row.int(at: 2) == 1, row.double(at: 3))
+                        found[TaskKey(hex: key)] = (id, row.int(at: 2) == 1, row.double(at: 3))
                     }
                 }
             }
-            // One row per task (a key twice in a batch: the later result wins, both starts count).
-            var order: [String] = []
-            var latest: [String: CompletedTask] = [:]
-            var starts: [String: Int] = [:]
+            // One entry per task (a key twice in a batch: the later result wins, both starts count).
+            var entries: [RecordEntry] = []
+            entries.reserveCapacity(found.count)
+            var slot: [TaskKey: Int] = [:]
+            slot.reserveCapacity(found.count)
             for item in batch {
-                let key = item.key.hex
-                guard found[key] != nil else {
+                guard let (id, wasDone, tolerance) = found[item.key] else {
                     summary.unknown.append(item.key)
                     continue
                 }
-                if latest[key] == nil { order.append(key) }
-                latest[key] = item
-                starts[key, default: 0] += item.start?.attemptIncrement ?? 0
-            }
-            let entries = order.compactMap { key -> RecordEntry? in
-                guard let item = latest[key], let (id, wasDone, tolerance) = found[key] else { return nil }
-                return RecordEntry(id: id, item: item, wasDone: wasDone, tolerance: tolerance, starts: starts[key] ?? 0)
+                let starts = item.start?.attemptIncrement ?? 0
+                if let i = slot[item.key] {
+                    entries[i] = RecordEntry(
+                        id: id, item: item, wasDone: wasDone, tolerance: tolerance, starts: entries[i].starts + starts)
+                } else {
+                    slot[item.key] = entries.count
+                    entries.append(
+                        RecordEntry(id: id, item: item, wasDone: wasDone, tolerance: tolerance, starts: starts))
+                }
             }
             summary.recorded = entries.count
             // Interval rows exist only for done tasks (results and state change together); a task
@@ -79,7 +103,12 @@ extension SummaryStore {
             // joined on the id (read by rowid). The key is checked too: an id from `knownTasks`
             // that no longer names its task (only if the transaction that inserted it rolled back)
             // refuses the batch and forgets the cache, so a retry looks every key up.
-            let updated = try bulkMultiRow(entries.map { $0.taskRow(now: now) + [.text($0.item.key.hex)] }) { k in
+            // Each row's values go straight into the statement's value list (`bulkMultiRow(count:…)`),
+            // without an array per row.
+            let updated = try bulkMultiRow(count: entries.count, width: 7) { i, v in
+                entries[i].appendTaskRow(now: now, to: &v)
+                v.append(.text(entries[i].item.key.hex))
+            } sql: { k in
                 """
                 WITH v(id, worker, host, started, finished, starts, key) AS (VALUES \(Self.valueRows(k, columns: 7)))
                 UPDATE tasks SET status = 'done', error = NULL, worker = coalesce(v.worker, tasks.worker),
@@ -90,15 +119,17 @@ extension SummaryStore {
             }
             // Recorded tasks leave the cache: it holds the pending tasks only (a result recorded
             // again is looked up by key).
-            for entry in entries { knownTasks[entry.item.key.hex] = nil }
-            if let updated, updated != entries.count {
+            for entry in entries { knownTasks[entry.item.key] = nil }
+            if updated != entries.count {
                 knownTasks.removeAll()
                 throw StoreError.corruptValue(
                     table: "tasks", column: "id",
                     detail: "\(entries.count - updated) of \(entries.count) task ids read earlier no longer match "
                         + "their keys")
             }
-            try bulkMultiRow(entries.map { Self.resultRow($0.id, $0.item.result, now: now) }) { k in
+            try bulkMultiRow(count: entries.count, width: ResultTable.results.columns.count) { i, v in
+                Self.appendResultRow(entries[i].id, entries[i].item.result, now: now, to: &v)
+            } sql: { k in
                 ResultTable.results.insert(rows: k, upsert: true)
             }
             try bulkMultiRow(cleared.map { [$0] }) { k in
@@ -107,14 +138,20 @@ extension SummaryStore {
             try bulkMultiRow(entries.flatMap { e in Self.intervalRows(e.item.result).map { [.integer(e.id)] + $0 } }) {
                 k in ResultTable.intervals.insert(rows: k, upsert: false)
             }
-            try bulkMultiRow(entries.map { Self.trajectoryRow($0.id, $0.item.result.trajectory) }) { k in
+            try bulkMultiRow(count: entries.count, width: ResultTable.trajectories.columns.count) { i, v in
+                Self.appendTrajectoryRow(entries[i].id, entries[i].item.result.trajectory, to: &v)
+            } sql: { k in
                 ResultTable.trajectories.insert(rows: k, upsert: true)
             }
-            try bulkMultiRow(entries.map { Self.recoveryRow($0.id, $0.item.result) }) { k in
+            try bulkMultiRow(count: entries.count, width: ResultTable.recovery.columns.count) { i, v in
+                Self.appendRecoveryRow(entries[i].id, entries[i].item.result, to: &v)
+            } sql: { k in
                 ResultTable.recovery.insert(rows: k, upsert: true)
             }
             // Two rows per task (entropy, ratio) per value row.
-            try bulkMultiRow(entries.map { Self.monotonicityRows($0).flatMap { $0 } }) { k in
+            try bulkMultiRow(count: entries.count, width: 2 * ResultTable.rankMonotonicity.columns.count) { i, v in
+                v.append(contentsOf: Self.monotonicityValues(entries[i]))
+            } sql: { k in
                 ResultTable.rankMonotonicity.insert(rows: 2 * k, upsert: true)
             }
             return summary
@@ -133,54 +170,102 @@ extension SummaryStore {
 
         /// The task's new lifecycle values: id, worker, host, started, finished, starts to add.
         func taskRow(now: Double) -> [DatabaseValue] {
-            [
-                .integer(id), DatabaseValue(item.worker), DatabaseValue(item.host), item.start?.recordedStart ?? .null,
-                .real(now), .integer(starts),
-            ]
+            var row: [DatabaseValue] = []
+            appendTaskRow(now: now, to: &row)
+            return row
+        }
+
+        /// Appends `taskRow(now:)`'s values to `row`.
+        func appendTaskRow(now: Double, to row: inout [DatabaseValue]) {
+            row.append(.integer(id))
+            row.append(DatabaseValue(item.worker))
+            row.append(DatabaseValue(item.host))
+            row.append(item.start?.recordedStart ?? .null)
+            row.append(.real(now))
+            row.append(.integer(starts))
         }
     }
 
     /// The `results` row of a task (values in `ResultTable.results` order).
     static func resultRow(_ id: Int, _ r: SimulationResult, now: Double) -> [DatabaseValue] {
-        [
-            .integer(id), .text(r.status.rawValue), .text(r.path.rawValue), .integer(r.steps),
-            finite(r.finalLoss), finite(r.finalErank), .real(r.seconds), DatabaseValue(r.bestStep),
-            finite(r.bestCleanError), DatabaseValue(r.bestInsideInterval),
-            .blob(PackedArray.pack(r.targets)), .real(now), DatabaseValue(r.observedEntries),
-            DatabaseValue(r.unobservedLines), r.ratio.map { .blob(PackedArray.pack($0.targets)) } ?? .null,
-            r.ratio == nil ? .text("the result carried no ratio measure") : .null,
-        ]
+        var row: [DatabaseValue] = []
+        appendResultRow(id, r, now: now, to: &row)
+        return row
+    }
+
+    /// Appends `resultRow`'s values to `row` (SQLite's statements take them without an array per row).
+    static func appendResultRow(_ id: Int, _ r: SimulationResult, now: Double, to row: inout [DatabaseValue]) {
+        row.append(.integer(id))
+        row.append(.text(r.status.rawValue))
+        row.append(.text(r.path.rawValue))
+        row.append(.integer(r.steps))
+        row.append(finite(r.finalLoss))
+        row.append(finite(r.finalErank))
+        row.append(.real(r.seconds))
+        row.append(DatabaseValue(r.bestStep))
+        row.append(finite(r.bestCleanError))
+        row.append(DatabaseValue(r.bestInsideInterval))
+        row.append(.blob(PackedArray.pack(r.targets)))
+        row.append(.real(now))
+        row.append(DatabaseValue(r.observedEntries))
+        row.append(DatabaseValue(r.unobservedLines))
+        row.append(r.ratio.map { .blob(PackedArray.pack($0.targets)) } ?? .null)
+        row.append(r.ratio == nil ? .text("the result carried no ratio measure") : .null)
     }
 
     /// The `trajectories` row of a task (values in `ResultTable.trajectories` order).
     static func trajectoryRow(_ id: Int, _ t: [TrajectoryPoint]) -> [DatabaseValue] {
+        var row: [DatabaseValue] = []
+        appendTrajectoryRow(id, t, to: &row)
+        return row
+    }
+
+    /// Appends `trajectoryRow`'s values to `row`.
+    static func appendTrajectoryRow(_ id: Int, _ t: [TrajectoryPoint], to row: inout [DatabaseValue]) {
         let hasClean = t.contains { $0.cleanError != nil }
-        return [
-            .integer(id), .integer(t.count), .blob(PackedArray.pack(t.map(\.step))),
-            .blob(PackedArray.pack(t.map(\.loss))), .blob(PackedArray.pack(t.map(\.erank))),
-            .blob(PackedArray.pack(t.map(\.erankRatio))),
-            hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null,
-            optionalColumn(t.map(\.productNorm)), optionalColumn(t.map(\.unobservedMax)),
-        ]
+        row.append(.integer(id))
+        row.append(.integer(t.count))
+        row.append(.blob(PackedArray.pack(t.map(\.step))))
+        row.append(.blob(PackedArray.pack(t.map(\.loss))))
+        row.append(.blob(PackedArray.pack(t.map(\.erank))))
+        row.append(.blob(PackedArray.pack(t.map(\.erankRatio))))
+        row.append(hasClean ? .blob(PackedArray.pack(t.map { $0.cleanError ?? .nan })) : .null)
+        row.append(optionalColumn(t.map(\.productNorm)))
+        row.append(optionalColumn(t.map(\.unobservedMax)))
     }
 
     /// The `recovery` row of a task (values in `ResultTable.recovery` order).
     static func recoveryRow(_ id: Int, _ r: SimulationResult) -> [DatabaseValue] {
+        var row: [DatabaseValue] = []
+        appendRecoveryRow(id, r, to: &row)
+        return row
+    }
+
+    /// Appends `recoveryRow`'s values to `row`.
+    static func appendRecoveryRow(_ id: Int, _ r: SimulationResult, to row: inout [DatabaseValue]) {
         let t = r.trajectory
-        return [
-            .integer(id), finite(r.finalError), finite(r.finalUnobservedError), finite(r.finalCleanError),
-            finite(r.bestRecoveryError), DatabaseValue(r.bestRecoveryStep), optionalColumn(t.map(\.error)),
-            optionalColumn(t.map(\.unobservedError)),
-        ]
+        row.append(.integer(id))
+        row.append(finite(r.finalError))
+        row.append(finite(r.finalUnobservedError))
+        row.append(finite(r.finalCleanError))
+        row.append(finite(r.bestRecoveryError))
+        row.append(DatabaseValue(r.bestRecoveryStep))
+        row.append(optionalColumn(t.map(\.error)))
+        row.append(optionalColumn(t.map(\.unobservedError)))
     }
 
     /// The two `rank_monotonicity` rows of a task, entropy and ratio (`RankMonotonicityTable.values`).
     static func monotonicityRows(_ e: RecordEntry) -> [[DatabaseValue]] {
+        let values = monotonicityValues(e)
+        return [Array(values[0..<4]), Array(values[4..<8])]
+    }
+
+    /// The values of `monotonicityRows`, one row after the other.
+    static func monotonicityValues(_ e: RecordEntry) -> [DatabaseValue] {
         let t = e.item.result.trajectory
-        let values = RankMonotonicityTable.values(
+        return RankMonotonicityTable.values(
             taskID: e.id, steps: t.map(\.step), entropy: t.map(\.erank), ratio: t.map(\.erankRatio),
             tolerance: e.tolerance ?? 0.1)
-        return [Array(values[0..<4]), Array(values[4..<8])]
     }
 
     /// PostgreSQL's part of `recordResults`, inside its transaction: the rows of tasks recorded
@@ -313,20 +398,33 @@ extension SummaryStore {
             return nil
         }
         guard let width = rows.first?.count, width > 0 else { return 0 }
+        return try bulkMultiRow(count: rows.count, width: width, { i, v in v.append(contentsOf: rows[i]) }, sql: sql)
+    }
+
+    /// SQLite's `bulkMultiRow` with rows made on the way: `row(i, &values)` appends row `i`'s
+    /// `width` values to the statement's value list (no array per row).
+    /// - Parameters:
+    ///   - count: the number of rows.
+    ///   - width: values per row.
+    ///   - row: appends the values of row `i`.
+    ///   - sql: the statement for `k` rows.
+    /// - Returns: the number of rows the statements inserted, updated or deleted.
+    /// - Throws: `StoreError.sqlite`.
+    @discardableResult
+    func bulkMultiRow(
+        count: Int, width: Int, _ row: (Int, inout [DatabaseValue]) -> Void, sql: (Int) -> String
+    ) throws(StoreError) -> Int {
+        guard count > 0, width > 0 else { return 0 }
         var start = 0
         var changed = 0
+        var values: [DatabaseValue] = []
         for k in Self.sqliteStatementRows where k == 1 || k * width <= 30_000 {
-            guard rows.count - start >= k else { continue }
+            guard count - start >= k else { continue }
             let text = sql(k)
-            if k == 1 {
-                for r in rows[start...] { changed += try database.run(text, r) }
-                return changed
-            }
-            var values: [DatabaseValue] = []
             values.reserveCapacity(k * width)
-            while rows.count - start >= k {
+            while count - start >= k {
                 values.removeAll(keepingCapacity: true)
-                for r in rows[start..<start + k] { values.append(contentsOf: r) }
+                for i in start..<start + k { row(i, &values) }
                 changed += try database.run(text, values)
                 start += k
             }

@@ -134,10 +134,10 @@ extension SummaryStore {
             """, [.integer(sweepID)])
         {
             let values = (0..<columns.count).map { stmt.value(at: $0 + 4) }
-            let key = stmt.string(at: 0) ?? ""
+            let key = TaskKey(hex: stmt.string(at: 0) ?? "")
             tasks.append(
                 SweepTask(
-                    key: TaskKey(hex: key), config: try ParameterColumns.config(from: values),
+                    key: key, config: try ParameterColumns.config(from: values),
                     canonicalJSON: stmt.string(at: 1) ?? ""))
             // The ids `recordResults` will need (`knownTasks`).
             if database.dialect.engine == .sqlite, let id = stmt.int(at: 2) {
@@ -175,19 +175,19 @@ extension SummaryStore {
         guard !starts.isEmpty else { return }
         // One row per task: the latest start's worker, host and time, and how many attempts the
         // starts count (an adopted task keeps the start time and count of the attempt it continues).
-        var order: [String] = []
-        var latest: [String: TaskStart] = [:]
-        var count: [String: Int] = [:]
+        var latest: [(start: TaskStart, count: Int)] = []
+        var slot: [TaskKey: Int] = [:]
+        slot.reserveCapacity(starts.count)
         for s in starts {
-            if latest[s.key.hex] == nil { order.append(s.key.hex) }
-            latest[s.key.hex] = s
-            count[s.key.hex, default: 0] += s.attemptIncrement
+            if let i = slot[s.key] {
+                latest[i] = (s, latest[i].count + s.attemptIncrement)
+            } else {
+                slot[s.key] = latest.count
+                latest.append((s, s.attemptIncrement))
+            }
         }
-        let rows = order.map { key -> [DatabaseValue] in
-            let s = latest[key]!
-            return [
-                .text(key), DatabaseValue(s.worker), DatabaseValue(s.host), s.recordedStart, .integer(count[key] ?? 0),
-            ]
+        let rows = latest.map { s, count -> [DatabaseValue] in
+            [.text(s.key.hex), DatabaseValue(s.worker), DatabaseValue(s.host), s.recordedStart, .integer(count)]
         }
         let d = database.dialect
         try database.inTransaction { () throws(StoreError) in

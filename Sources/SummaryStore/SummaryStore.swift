@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Sweeps
 
 /// The summary store: sweeps, tasks, results, intervals and trajectories, in one SQLite file or
 /// in a PostgreSQL database (`StoreLocation`). Every part of dmfsweep reads and writes the store
@@ -33,7 +34,7 @@ public final class SummaryStore {
     /// recording their results needs no lookup by key (SQLite only; `recordResults` checks each key
     /// again in its update and refuses the batch if one does not match). About 100–150 bytes per
     /// pending task; recorded tasks leave it. Read and written on the store's one thread.
-    var knownTasks: [String: KnownTask] = [:]
+    var knownTasks: [TaskKey: KnownTask] = [:]
 
     /// A task's row id and tolerance (`knownTasks`).
     struct KnownTask {

@@ -53,6 +53,74 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
     }
 }
 
+/// A coordinator whose store is slower than its workers holds dispatch
+/// (`CoordinatorOptions.maximumBacklog`): results waiting to be committed stay bounded.
+@Suite(.serialized) struct BacklogProcessTests {
+    /// An in-memory ledger that takes `delay` seconds per commit, like a store on a slow disk, and
+    /// counts what it committed (read from the coordinator's thread).
+    final class SlowLedger: TaskLedger, @unchecked Sendable {
+        // `base` is used by the commit thread only; `committed` is guarded by `lock`.
+        let base: InMemoryLedger
+        let delay: Double
+        private let lock = NSLock()
+        private var count = 0
+        init(_ base: InMemoryLedger, delay: Double) {
+            self.base = base
+            self.delay = delay
+        }
+        var committed: Int { lock.withLock { count } }
+        func pendingTasks() throws -> [ScheduledTask] { try base.pendingTasks() }
+        func doneCount() throws -> Int { try base.doneCount() }
+        func commit(_ batch: LedgerBatch) throws {
+            usleep(UInt32(delay * 1e6))
+            try base.commit(batch)
+            lock.withLock { count += batch.completed.count }
+        }
+        func publish(_ state: LiveState) throws { try base.publish(state) }
+    }
+
+    /// The largest number of results the scheduler had accepted and the ledger not yet committed,
+    /// seen every few milliseconds, and the outcome.
+    func largestBacklog(maximumBacklog: Int) throws -> (backlog: Int, holds: Int, ledger: InMemoryLedger) {
+        let base = InMemoryLedger(tasks: noopTasks(20_000))
+        let ledger = SlowLedger(base, delay: 0.05)
+        var options = testOptions()
+        options.commitBatch = 500
+        options.maximumBacklog = maximumBacklog
+        options.progressInterval = 0.002
+        let coordinator = try Coordinator(options: options, ledger: ledger)
+        let endpoint = try coordinator.bind()
+        let worker = try ChildProcess(["worker", "--connect", endpoint, "--name", "w0", "--give-up-after", "20"])
+        try #require(worker.waitForHandlers([SIGINT, SIGTERM], timeout: 30), "worker did not start: \(worker.output)")
+        let transfer = CoordinatorBox(coordinator)
+        let largest = try onThread(timeout: 60) { () -> Int in
+            var largest = 0
+            let outcome = try transfer.coordinator.run { progress in
+                largest = max(largest, progress.state.scheduler.done - ledger.committed)
+            }
+            #expect(outcome.complete)
+            return largest
+        }
+        #expect(worker.exitStatus(timeout: 10) == 0, "worker output: \(worker.output)")
+        return (largest, coordinator.dispatchHolds, base)
+    }
+
+    @Test func aSlowStoreHoldsDispatchAndTheBacklogStaysBounded() throws {
+        let held = try largestBacklog(maximumBacklog: 1000)
+        #expect(held.ledger.completed.count == 20_000)
+        #expect(held.ledger.duplicateCommitCount == 0)
+        #expect(held.holds > 0, "largest backlog \(held.backlog)")
+        // The limit, plus what was in flight when dispatch was held (a worker's credit for tiny
+        // tasks is up to 4096 + jobs) and a batch of results.
+        #expect(held.backlog <= 1000 + 4097 + 1000, "largest backlog \(held.backlog)")
+        // The same run without the hold: the worker runs ahead of the store by most of the sweep
+        // (what the test would see without `holdDispatch`).
+        let free = try largestBacklog(maximumBacklog: 1_000_000)
+        #expect(free.holds == 0)
+        #expect(free.backlog > 10_000, "largest backlog without the hold \(free.backlog)")
+    }
+}
+
 /// Moves a coordinator to the thread that runs it (it is used by that thread only afterwards).
 final class CoordinatorBox: @unchecked Sendable {
     // Safe: the test thread hands the coordinator over and never touches it again.

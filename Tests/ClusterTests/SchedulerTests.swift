@@ -416,3 +416,39 @@ let c = PeerID([3])
         #expect(h.takeTasks(for: a).count == 5)
     }
 }
+
+/// `Scheduler.holdDispatch(_:now:)`: while the store is behind, no task leaves; leased tasks still
+/// report; resuming serves the credit granted meanwhile.
+@Suite struct DispatchHoldTests {
+    @Test func heldDispatchSendsNothingAndResumingServesTheCredit() {
+        var h = Harness(tasks: 10)
+        h.hello(a)
+        h.receive(.ready(credit: 3), from: a)
+        let leased = h.takeTasks(for: a)
+        #expect(leased.count == 3)
+        #expect(h.scheduler.holdDispatch(true, now: 0.1).isEmpty)
+        #expect(h.scheduler.dispatchHeld)
+        // A result of a leased task is recorded, and the credit it returns is not served.
+        h.succeed(leased, from: a)
+        #expect(h.recorded == leased.map(\.key))
+        h.receive(.ready(credit: 2), from: a)
+        #expect(h.takeTasks(for: a).isEmpty)
+        #expect(h.scheduler.inFlight == 0)
+        // Holding twice changes nothing; resuming sends the credit granted meanwhile.
+        #expect(h.scheduler.holdDispatch(true, now: 0.2).isEmpty)
+        h.apply(h.scheduler.holdDispatch(false, now: 0.3))
+        #expect(!h.scheduler.dispatchHeld)
+        #expect(h.takeTasks(for: a).count == 2)
+        #expect(h.scheduler.holdDispatch(false, now: 0.4).isEmpty)
+    }
+
+    @Test func aWorkerJoiningWhileHeldGetsNoTaskUntilResumed() {
+        var h = Harness(tasks: 4)
+        _ = h.scheduler.holdDispatch(true, now: 0)
+        h.hello(b)
+        h.receive(.ready(credit: 4), from: b)
+        #expect(h.takeTasks(for: b).isEmpty)
+        h.apply(h.scheduler.holdDispatch(false, now: 1))
+        #expect(h.takeTasks(for: b).count == 4)
+    }
+}

@@ -27,6 +27,45 @@ import Testing
         }
     }
 
+    /// `recordResults` runs its transaction without SQLite's per-row checks (the keys hold by
+    /// construction, `withResultRowKeysByConstruction`) and turns them on again afterwards, also
+    /// after a refused batch; inside a caller's transaction the checks stay as they are.
+    @Test func sqliteRecordsWithoutPerRowChecksAndTurnsThemOnAgain() throws {
+        let (dir, store) = try Fixtures.store()
+        defer { withExtendedLifetime(dir) {} }
+        let tasks = (0..<3).map { Fixtures.task($0, seed: UInt64($0)) }
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        _ = try store.unfinishedTasks(sweep: "s")
+        #expect(try store.connection.enforcesForeignKeys)
+        var inside: [Bool] = []
+        let probe = try store.connection.withoutForeignKeyChecks { () throws(StoreError) -> Bool in
+            try store.connection.enforcesForeignKeys
+        }
+        inside.append(probe)
+        try store.record(
+            completed: [CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 1), worker: "w")])
+        #expect(try store.connection.enforcesForeignKeys)
+        // A refused batch (a cached id that names another task) turns them on again too.
+        store.knownTasks[tasks[1].key] = store.knownTasks[tasks[2].key]
+        #expect(throws: StoreError.self) {
+            try store.recordResults([CompletedTask(key: tasks[1].key, result: Fixtures.result(seed: 2), worker: "w")])
+        }
+        #expect(try store.connection.enforcesForeignKeys)
+        // Inside a transaction the pragma would be ignored: the checks stay on.
+        let nested = try store.connection.transaction { () throws(StoreError) -> Bool in
+            try store.connection.withoutForeignKeyChecks { () throws(StoreError) -> Bool in
+                try store.connection.enforcesForeignKeys
+            }
+        }
+        inside.append(nested)
+        #expect(inside == [false, true])
+        // So an orphan row is still refused outside `recordResults`.
+        #expect(throws: StoreError.self) {
+            try store.connection.execute("INSERT INTO recovery (task_id) VALUES (999999)")
+        }
+        #expect(try store.orphanRows().allSatisfy { $0.rows == 0 })
+    }
+
     @Test func postgresResultTablesHaveNoForeignKeysAndOldOnesAreDroppedByAWriter() throws {
         let db = try TestPostgres.freshDatabase()
         _ = try SummaryStore(location: StoreLocation(db.uri), create: true)

@@ -54,8 +54,8 @@ import Testing
         try store.registerSweep(name: "s", spec: "", tasks: tasks)
         _ = try store.unfinishedTasks(sweep: "s")
         // Task 0's entry pointing at task 1's row (what a rolled-back insert could leave behind).
-        let wrong = try #require(store.knownTasks[tasks[1].key.hex])
-        store.knownTasks[tasks[0].key.hex] = wrong
+        let wrong = try #require(store.knownTasks[tasks[1].key])
+        store.knownTasks[tasks[0].key] = wrong
         let batch = [CompletedTask(key: tasks[0].key, result: Fixtures.result(seed: 1), worker: "w")]
         #expect(throws: StoreError.self) { try store.recordResults(batch) }
         #expect(try store.statusCounts(sweep: "s") == StatusCounts(pending: 2))

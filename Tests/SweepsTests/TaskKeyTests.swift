@@ -232,4 +232,21 @@ import Testing
             #expect(CanonicalForm.number(x) == String(parts[1]), "bits \(parts[0])")
         }
     }
+
+    /// Keys hash and compare through a digest computed once: equal hex, equal keys (and hashes);
+    /// the JSON form stays the one the synthesized conformance wrote.
+    @Test func keysCompareByTheirHexAndKeepTheirJSONForm() throws {
+        let one = TaskKey(hex: Self.defaultKey)
+        let same = TaskKey(hex: String(Self.defaultKey.reversed().reversed()))
+        let other = TaskKey(hex: String(Self.defaultKey.dropLast()) + "c")
+        #expect(one == same && one.hashValue == same.hashValue)
+        #expect(one != other && one != TaskKey(hex: Self.defaultKey.uppercased()))
+        #expect(Set([one, same, other]).count == 2)
+        #expect(Dictionary([(one, 1), (other, 2)], uniquingKeysWith: +)[same] == 1)
+        // FNV-1a 64 of "a" (the published test vector: 0xaf63dc4c8601ec8c).
+        #expect(TaskKey.fnv1a("a") == 0xaf63_dc4c_8601_ec8c)
+        let json = String(decoding: try JSONEncoder().encode(one), as: UTF8.self)
+        #expect(json == #"{"hex":"\#(Self.defaultKey)"}"#)
+        #expect(try JSONDecoder().decode(TaskKey.self, from: Data(json.utf8)) == one)
+    }
 }

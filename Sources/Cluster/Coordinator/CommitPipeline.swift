@@ -3,8 +3,11 @@ import Foundation
 /// Commits results to the ledger on a thread of its own, so the coordinator's socket thread keeps
 /// serving workers while SQLite writes; acknowledgements come back only after each commit.
 ///
-/// Submissions are committed in order; whatever has piled up while a commit ran is merged into the
-/// next transaction, so batches grow by themselves when the store is the bottleneck.
+/// Submissions are committed in order; what has piled up while a commit ran is merged into the
+/// next transaction, whole submissions until it holds `transactionSize` marks, results and
+/// failures, so batches grow by themselves when the store is the bottleneck, and stay bounded
+/// (the coordinator submits a full batch at once and holds dispatch while too many wait:
+/// `CoordinatorOptions.maximumBacklog`).
 final class CommitPipeline: @unchecked Sendable {
     // `@unchecked` only because of `ledger`, which is not `Sendable`: only the commit thread uses
     // it, from `init` (thread start is a full barrier; the coordinator does not touch it meanwhile)
@@ -21,6 +24,8 @@ final class CommitPipeline: @unchecked Sendable {
         var failure: (any Error)?
         var closing = false
         var busy = false
+        /// Results and failures submitted and not yet committed.
+        var backlog = 0
 
         /// Whether the commit thread has something to do (commit, publish, or stop).
         var isActionable: Bool { !queue.isEmpty || pendingState != nil || closing }
@@ -37,14 +42,21 @@ final class CommitPipeline: @unchecked Sendable {
     /// checkpoint runs too; this one also runs when the writer is idle).
     static let checkpointInterval = 1.0
 
+    /// A transaction takes queued submissions until it holds this many marks, results and failures.
+    private let transactionSize: Int
+
     /// Readable when acknowledgements are ready: poll it, then `takeCommitted()`.
     var wakeFD: Int32 { wake.fd }
 
     /// Takes over `ledger` and starts the commit thread.
-    /// - Parameter ledger: the ledger; the caller must not use it until `finish` returns.
+    /// - Parameters:
+    ///   - ledger: the ledger; the caller must not use it until `finish` returns.
+    ///   - transactionSize: a transaction takes queued submissions, whole and in order, until it
+    ///     holds this many marks, results and failures (at least one submission).
     /// - Throws: `CoordinatorError` if the wake-up pipe cannot be created.
-    init(ledger: TaskLedger) throws {
+    init(ledger: TaskLedger, transactionSize: Int = 4096) throws {
         self.ledger = ledger
+        self.transactionSize = max(1, transactionSize)
         wake = try WakePipe()
         let t = Thread { [self] in
             self.loop()
@@ -56,8 +68,15 @@ final class CommitPipeline: @unchecked Sendable {
 
     /// Queues state changes, results, failures and the acknowledgements to send once they are committed.
     func submit(_ batch: LedgerBatch, acks: [PeerID: UInt64]) {
-        state.withLock(wake: .one) { $0.queue.append(Submission(batch: batch, acks: acks)) }
+        state.withLock(wake: .one) {
+            $0.queue.append(Submission(batch: batch, acks: acks))
+            $0.backlog += batch.completed.count + batch.failed.count
+        }
     }
+
+    /// Results and failures submitted and not yet committed (queued, or in the transaction
+    /// running now).
+    var backlog: Int { state.withLock { $0.backlog } }
 
     /// Asks for the live state to be written with the next commit (the latest one wins).
     func publish(_ live: LiveState) {
@@ -110,8 +129,16 @@ final class CommitPipeline: @unchecked Sendable {
             let (work, live, stop, failed) = state.withLock(
                 waitingUntil: \.isActionable, timeout: dirty ? Self.checkpointInterval : nil
             ) { s in
-                let work = s.queue
-                s.queue.removeAll()
+                // Whole submissions, in order, until the transaction holds `transactionSize`.
+                var take = 0
+                var tasks = 0
+                while take < s.queue.count && (take == 0 || tasks < transactionSize) {
+                    let b = s.queue[take].batch
+                    tasks += b.marks.count + b.completed.count + b.failed.count
+                    take += 1
+                }
+                let work = Array(s.queue[..<take])
+                s.queue.removeFirst(take)
                 let live = s.pendingState
                 s.pendingState = nil
                 s.busy = !work.isEmpty
@@ -133,6 +160,7 @@ final class CommitPipeline: @unchecked Sendable {
                 if let live { try? ledger.publish(live) }
                 state.withLock(wake: .all) { s in
                     s.committed.append(contentsOf: work.map(\.acks).filter { !$0.isEmpty })
+                    s.backlog -= batch.completed.count + batch.failed.count
                     s.busy = false
                 }
             } catch {

@@ -32,6 +32,8 @@ public final class Coordinator {
     /// The worker whose hello is being handled (its adopted tasks are recorded with its name).
     private var joining: (worker: String, host: String)?
     private var oldestUncommitted: Double?
+    /// How many times dispatch was held because the store fell behind (`CoordinatorOptions.maximumBacklog`).
+    public private(set) var dispatchHolds = 0
     private var ackDue: [PeerID: UInt64] = [:]
     private var badMessages: [String: Int] = [:]
     private var doneBefore = 0
@@ -117,7 +119,7 @@ public final class Coordinator {
     public func run(progress: (CoordinatorProgress) -> Void = { _ in }) throws -> CoordinatorOutcome {
         if socket == nil { try bind() }
         guard let socket else { throw CoordinatorError("internal error: no socket after bind(); please report it") }
-        let pipeline = try CommitPipeline(ledger: ledger)
+        let pipeline = try CommitPipeline(ledger: ledger, transactionSize: options.commitBatch)
         self.pipeline = pipeline
         var ended = false
         // Unconditional teardown: whatever `serve` or the final commit throws, the commit thread
@@ -210,6 +212,12 @@ public final class Coordinator {
                 now = monotonicSeconds()
                 drained += 1
                 try handle(frames, now: now, socket: socket)
+                // A full batch goes to the commit thread at once, not at the end of the drain (up
+                // to `tickEvery`): the store, when it is the bottleneck, must not wait for work.
+                if completed.count + failed.count + marks.count >= options.commitBatch {
+                    submit(pipeline)
+                    try holdDispatchWhileTheStoreIsBehind(pipeline, now: now, socket: socket)
+                }
                 if drained >= 20_000 || now >= drainUntil {
                     inputPending = true
                     break
@@ -250,6 +258,7 @@ public final class Coordinator {
                 || scheduler.isComplete || graceDeadline != nil
             if mustCommit || (completed.isEmpty && failed.isEmpty && marks.isEmpty) { submit(pipeline) }
             for acks in try pipeline.takeCommitted() { sendAcks(acks, socket) }
+            try holdDispatchWhileTheStoreIsBehind(pipeline, now: now, socket: socket)
             if now >= nextProgress {
                 progress(CoordinatorProgress(state: liveState(now: now), elapsed: now - start))
                 nextProgress = now + options.progressInterval
@@ -458,6 +467,26 @@ public final class Coordinator {
         guard let i = startIndex.removeValue(forKey: key), case .started(let start) = marks[i] else { return nil }
         marks[i] = nil
         return start
+    }
+
+    /// Holds dispatch while `CoordinatorOptions.maximumBacklog` results and failures wait to be
+    /// committed (in the pipeline or buffered here) and resumes it at half as many (hysteresis: a
+    /// full transaction stays queued behind the running one, and workers are not woken per commit).
+    private func holdDispatchWhileTheStoreIsBehind(_ pipeline: CommitPipeline, now: Double, socket: Socket) throws {
+        let limit = max(options.maximumBacklog, 2 * options.commitBatch)
+        let backlog = pipeline.backlog + completed.count + failed.count
+        if !scheduler.dispatchHeld && backlog >= limit {
+            _ = scheduler.holdDispatch(true, now: now)
+            dispatchHolds += 1
+            if dispatchHolds == 1 {
+                emit(
+                    .info, "dispatch_held",
+                    "the store is behind: \(backlog) results wait to be committed; handing out tasks again at "
+                        + "\(limit / 2) (and so on whenever it falls behind)", ["backlog": "\(backlog)"])
+            }
+        } else if scheduler.dispatchHeld && backlog <= limit / 2 {
+            try perform(scheduler.holdDispatch(false, now: now), from: nil, socket: socket)
+        }
     }
 
     /// Hands buffered marks, results, failures and due acknowledgements to the commit thread.

@@ -17,6 +17,11 @@ public struct CoordinatorOptions: Sendable {
     public var commitBatch = 4096
     /// …or when the oldest waited this long (seconds).
     public var commitInterval = 0.05
+    /// Hold dispatch while this many results and failures wait to be committed, until half as
+    /// many do (`Scheduler.holdDispatch(_:now:)`): the store sets the pace when it is the
+    /// bottleneck. At least `2 × commitBatch`, so a full transaction is always queued behind the
+    /// one running.
+    public var maximumBacklog = 16_384
     /// Seconds between progress callbacks.
     public var progressInterval = 0.5
     /// Seconds between live-state publications to the ledger.

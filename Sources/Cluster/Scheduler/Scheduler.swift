@@ -76,6 +76,8 @@ public struct Scheduler: Sendable {
     public private(set) var dispatching = true
     /// Whether dispatch waits for `SchedulerConfig.minimumWorkers` workers to say hello.
     public private(set) var waitingForWorkers: Bool
+    /// Whether dispatch is held while the store catches up (`holdDispatch(_:now:)`).
+    public private(set) var dispatchHeld = false
 
     /// Creates a scheduler for `tasks` (duplicates by key are kept once).
     /// - Parameters:
@@ -322,6 +324,23 @@ public struct Scheduler: Sendable {
     /// Stops handing out tasks (graceful shutdown); leased tasks may still report.
     public mutating func stopDispatching() { dispatching = false }
 
+    /// Holds or resumes handing out tasks while results wait to be committed. A coordinator whose
+    /// store falls behind stops feeding workers until it catches up: its backlog of uncommitted
+    /// results (memory, and work a crash would redo) stays bounded, and the commit thread gets the
+    /// CPU that workers running ahead would take from it. Leased tasks run on and report as usual;
+    /// workers keep their credit.
+    /// - Parameters:
+    ///   - hold: `true` to hold, `false` to resume.
+    ///   - now: the clock, in seconds.
+    /// - Returns: on resuming, the task batches for workers with credit.
+    public mutating func holdDispatch(_ hold: Bool, now: Double) -> [SchedulerAction] {
+        guard hold != dispatchHeld else { return [] }
+        dispatchHeld = hold
+        var out: [SchedulerAction] = []
+        if !hold { dispatchAll(now: now, into: &out) }
+        return out
+    }
+
     /// Starts handing out tasks without waiting for more workers (`SchedulerConfig.minimumWorkers`).
     /// - Parameter now: the clock, in seconds.
     /// - Returns: the task batches for workers that granted credit while dispatch waited.
@@ -481,7 +500,7 @@ public struct Scheduler: Sendable {
     /// result made a drain of a backlog of results outlast the workers' liveness).
     @discardableResult
     private mutating func dispatchAll(now: Double, into out: inout [SchedulerAction]) -> Bool {
-        guard dispatching, !waitingForWorkers, hasQueued() else { return false }
+        guard dispatching, !waitingForWorkers, !dispatchHeld, hasQueued() else { return false }
         let before = out.count
         let hungry = workers.compactMap { $0.value.credit > 0 ? $0.key : nil }
         for peer in hungry.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
@@ -501,7 +520,7 @@ public struct Scheduler: Sendable {
     }
 
     private mutating func dispatch(to peer: PeerID, now: Double, into out: inout [SchedulerAction]) {
-        guard dispatching, !waitingForWorkers, var w = workers[peer] else { return }
+        guard dispatching, !waitingForWorkers, !dispatchHeld, var w = workers[peer] else { return }
         while w.credit > 0 {
             var batch: [WireTask] = []
             let limit = min(w.credit, config.maxTasksPerMessage)

@@ -154,6 +154,26 @@ public final class Connection {
         }
     }
 
+    /// Runs `body` with foreign-key enforcement off (`PRAGMA foreign_keys = OFF`) and turns it on
+    /// again afterwards, also when `body` throws. SQLite ignores the pragma inside a transaction
+    /// (https://sqlite.org/pragma.html#pragma_foreign_keys), so inside one `body` runs with the
+    /// checks as they are.
+    ///
+    /// For writers that guarantee the keys by construction (`SummaryStore.recordResults`): each
+    /// inserted row's parent probe costs SQLite a cursor open, seek and close.
+    /// - Throws: what `body` throws, or `StoreError.sqlite` from the pragma.
+    public func withoutForeignKeyChecks<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard !isInTransaction && transactionDepth == 0 else { return try body() }
+        try execute("PRAGMA foreign_keys = OFF")
+        defer { try? execute("PRAGMA foreign_keys = ON") }
+        return try body()
+    }
+
+    /// Whether foreign keys are enforced on this connection now (`PRAGMA foreign_keys`).
+    public var enforcesForeignKeys: Bool {
+        get throws(StoreError) { try scalarInt("PRAGMA foreign_keys") == 1 }
+    }
+
     /// Rows changed by the last INSERT/UPDATE/DELETE.
     public var changes: Int { Int(sqlite3_changes(db)) }
 
