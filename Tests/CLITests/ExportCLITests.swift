@@ -214,7 +214,6 @@ import Testing
     /// pandas reads every table with the right types and no post-processing: numbers as float64 or
     /// int64 (NaN where missing), words and the spectrum list as text, one row per task, rank or step.
     @Test func pandasReadsEveryTableWithNumericColumns() throws {
-        let root = TestPaths.repositoryRoot
         let python = try TestPaths.benchmarkPython()
         let dir = try TemporaryDirectory(prefix: "cli-export-pandas")
         let path = dir.path("e.sqlite")
