@@ -121,6 +121,40 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
     }
 }
 
+/// A store that stays behind for `stallMinimum` while dispatch is held is reported as stalled.
+@Suite(.serialized) struct StoreStallProcessTests {
+    @Test func aHoldThatOutlastsTheStallThresholdIsLogged() throws {
+        let base = InMemoryLedger(tasks: noopTasks(600))
+        let ledger = BacklogProcessTests.SlowLedger(base, delay: 1.2)
+        var options = testOptions()
+        options.commitBatch = 100
+        options.maximumBacklog = 200
+        options.stallMinimum = 0.5
+        let events = EventLog()
+        let coordinator = try Coordinator(options: options, ledger: ledger) { events.append($0) }
+        let endpoint = try coordinator.bind()
+        let worker = try ChildProcess(["worker", "--connect", endpoint, "--name", "w0", "--give-up-after", "30"])
+        try #require(worker.waitForHandlers([SIGINT, SIGTERM], timeout: 30), "worker did not start: \(worker.output)")
+        let transfer = CoordinatorBox(coordinator)
+        let outcome = try onThread(timeout: 120) { try transfer.coordinator.run() }
+        #expect(outcome.complete)
+        #expect(base.completed.count == 600)
+        let stalls = events.records.filter { $0.event == "store_stalled" }
+        #expect(!stalls.isEmpty, "events: \(Set(events.records.map(\.event)))")
+        #expect(stalls.allSatisfy { $0.level == .warning && $0.fields["backlog"] != nil })
+        #expect(worker.exitStatus(timeout: 10) == 0, "worker output: \(worker.output)")
+    }
+}
+
+/// Log records collected from the coordinator's thread.
+final class EventLog: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var collected: [LogRecord] = []
+    func append(_ record: LogRecord) { lock.withLock { collected.append(record) } }
+    var records: [LogRecord] { lock.withLock { collected } }
+}
+
 /// Moves a coordinator to the thread that runs it (it is used by that thread only afterwards).
 final class CoordinatorBox: @unchecked Sendable {
     // Safe: the test thread hands the coordinator over and never touches it again.

@@ -34,6 +34,9 @@ public final class Coordinator {
     private var oldestUncommitted: Double?
     /// How many times dispatch was held because the store fell behind (`CoordinatorOptions.maximumBacklog`).
     public private(set) var dispatchHolds = 0
+    /// Since when dispatch is held (`nil`: it is not), and whether that hold was reported as a stall.
+    private var heldSince: Double?
+    private var heldWarned = false
     private var ackDue: [PeerID: UInt64] = [:]
     private var badMessages: [String: Int] = [:]
     private var doneBefore = 0
@@ -478,6 +481,7 @@ public final class Coordinator {
         if !scheduler.dispatchHeld && backlog >= limit {
             _ = scheduler.holdDispatch(true, now: now)
             dispatchHolds += 1
+            heldSince = now
             if dispatchHolds == 1 {
                 emit(
                     .info, "dispatch_held",
@@ -485,7 +489,18 @@ public final class Coordinator {
                         + "\(limit / 2) (and so on whenever it falls behind)", ["backlog": "\(backlog)"])
             }
         } else if scheduler.dispatchHeld && backlog <= limit / 2 {
+            heldSince = nil
+            heldWarned = false
             try perform(scheduler.holdDispatch(false, now: now), from: nil, socket: socket)
+        } else if let since = heldSince, !heldWarned, now - since >= options.stallMinimum {
+            // Workers idle and no result arrives, so the stall detector (results while tasks are
+            // leased) says nothing: the store itself is what stalls.
+            heldWarned = true
+            emit(
+                .warning, "store_stalled",
+                "dispatch held for \(Int(now - since)) s: \(backlog) results wait to be committed and the store "
+                    + "has not caught up (a slow or blocked disk, or another process holding the store's write lock)",
+                ["backlog": "\(backlog)", "held_s": "\(Int(now - since))"])
         }
     }
 

@@ -31,7 +31,9 @@ public struct CoordinatorOptions: Sendable {
     /// done at start) or a worker was lost, since workers of the interrupted session may be reconnecting.
     public var farewell = 2.0
     /// The shortest silence (no result while workers hold tasks) reported as a stall, seconds;
-    /// the threshold is `max(10 × slowest task so far, stallMinimum)` (`StallDetector`).
+    /// the threshold is `max(10 × slowest task so far, stallMinimum)` (`StallDetector`). Also how
+    /// long dispatch may stay held for the store (`maximumBacklog`) before that is reported
+    /// (`store_stalled`).
     public var stallMinimum = 60.0
 
     /// Options with the defaults above.
