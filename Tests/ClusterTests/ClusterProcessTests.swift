@@ -59,7 +59,7 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
     /// An in-memory ledger that takes `delay` seconds per commit, like a store on a slow disk, and
     /// counts what it committed (read from the coordinator's thread).
     final class SlowLedger: TaskLedger, @unchecked Sendable {
-        // `base` is used by the commit thread only; `committed` is guarded by `lock`.
+        // `base` is used by the commit thread only (and read after the run); `count` is guarded by `lock`.
         let base: InMemoryLedger
         let delay: Double
         private let lock = NSLock()
@@ -89,20 +89,29 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
         options.maximumBacklog = maximumBacklog
         options.progressInterval = 0.002
         let coordinator = try Coordinator(options: options, ledger: ledger)
-        let endpoint = try coordinator.bind()
-        let worker = try ChildProcess(["worker", "--connect", endpoint, "--name", "w0", "--give-up-after", "20"])
-        try #require(worker.waitForHandlers([SIGINT, SIGTERM], timeout: 30), "worker did not start: \(worker.output)")
-        let transfer = CoordinatorBox(coordinator)
-        let largest = try onThread(timeout: 60) { () -> Int in
+        let largest = try Self.withOneWorker(coordinator, timeout: 60) { coordinator -> Int in
             var largest = 0
-            let outcome = try transfer.coordinator.run { progress in
+            let outcome = try coordinator.run { progress in
                 largest = max(largest, progress.state.scheduler.done - ledger.committed)
             }
             #expect(outcome.complete)
             return largest
         }
-        #expect(worker.exitStatus(timeout: 10) == 0, "worker output: \(worker.output)")
         return (largest, coordinator.dispatchHolds, base)
+    }
+
+    /// Starts one worker process for `coordinator`, runs `run` with the coordinator on a thread of
+    /// its own (at most `timeout` seconds) and expects the worker to exit 0 afterwards.
+    static func withOneWorker<T: Sendable>(
+        _ coordinator: Coordinator, timeout: Double, _ run: @escaping @Sendable (Coordinator) throws -> T
+    ) throws -> T {
+        let endpoint = try coordinator.bind()
+        let worker = try ChildProcess(["worker", "--connect", endpoint, "--name", "w0", "--give-up-after", "30"])
+        try #require(worker.waitForHandlers([SIGINT, SIGTERM], timeout: 30), "worker did not start: \(worker.output)")
+        let transfer = CoordinatorBox(coordinator)
+        let value = try onThread(timeout: timeout) { try run(transfer.coordinator) }
+        #expect(worker.exitStatus(timeout: 10) == 0, "worker output: \(worker.output)")
+        return value
     }
 
     @Test func aSlowStoreHoldsDispatchAndTheBacklogStaysBounded() throws {
@@ -130,29 +139,15 @@ func testOptions(heartbeat: Double = 0.2, liveness: Int = 5) -> CoordinatorOptio
         options.commitBatch = 100
         options.maximumBacklog = 200
         options.stallMinimum = 0.5
-        let events = EventLog()
-        let coordinator = try Coordinator(options: options, ledger: ledger) { events.append($0) }
-        let endpoint = try coordinator.bind()
-        let worker = try ChildProcess(["worker", "--connect", endpoint, "--name", "w0", "--give-up-after", "30"])
-        try #require(worker.waitForHandlers([SIGINT, SIGTERM], timeout: 30), "worker did not start: \(worker.output)")
-        let transfer = CoordinatorBox(coordinator)
-        let outcome = try onThread(timeout: 120) { try transfer.coordinator.run() }
+        let log = LogCollector()
+        let coordinator = try Coordinator(options: options, ledger: ledger, log: log.sink)
+        let outcome = try BacklogProcessTests.withOneWorker(coordinator, timeout: 120) { try $0.run() }
         #expect(outcome.complete)
         #expect(base.completed.count == 600)
-        let stalls = events.records.filter { $0.event == "store_stalled" }
-        #expect(!stalls.isEmpty, "events: \(Set(events.records.map(\.event)))")
+        let stalls = log.all.filter { $0.event == "store_stalled" }
+        #expect(!stalls.isEmpty, "events: \(Set(log.all.map(\.event)))")
         #expect(stalls.allSatisfy { $0.level == .warning && $0.fields["backlog"] != nil })
-        #expect(worker.exitStatus(timeout: 10) == 0, "worker output: \(worker.output)")
     }
-}
-
-/// Log records collected from the coordinator's thread.
-final class EventLog: @unchecked Sendable {
-    // Guarded by `lock`.
-    private let lock = NSLock()
-    private var collected: [LogRecord] = []
-    func append(_ record: LogRecord) { lock.withLock { collected.append(record) } }
-    var records: [LogRecord] { lock.withLock { collected } }
 }
 
 /// Moves a coordinator to the thread that runs it (it is used by that thread only afterwards).

@@ -68,6 +68,16 @@ enum Fixtures {
         let dir = try TemporaryDirectory(prefix: "store-test")
         return (dir, try SummaryStore(path: dir.path("s.sqlite"), create: true))
     }
+
+    /// A fresh store with `count` tasks (`task(i, seed: i)`) in sweep `s`, read as pending as a
+    /// coordinator does before its first commit (so SQLite's store knows their ids: `knownTasks`).
+    static func storeWithPendingTasks(_ count: Int) throws -> (TemporaryDirectory, SummaryStore, [SweepTask]) {
+        let (dir, store) = try store()
+        let tasks = (0..<count).map { task($0, seed: UInt64($0)) }
+        try store.registerSweep(name: "s", spec: "", tasks: tasks)
+        _ = try store.unfinishedTasks(sweep: "s")
+        return (dir, store, tasks)
+    }
 }
 
 extension Fixtures {

@@ -31,11 +31,8 @@ import Testing
     /// construction, `withResultRowKeysByConstruction`) and turns them on again afterwards, also
     /// after a refused batch; inside a caller's transaction the checks stay as they are.
     @Test func sqliteRecordsWithoutPerRowChecksAndTurnsThemOnAgain() throws {
-        let (dir, store) = try Fixtures.store()
+        let (dir, store, tasks) = try Fixtures.storeWithPendingTasks(3)
         defer { withExtendedLifetime(dir) {} }
-        let tasks = (0..<3).map { Fixtures.task($0, seed: UInt64($0)) }
-        try store.registerSweep(name: "s", spec: "", tasks: tasks)
-        _ = try store.unfinishedTasks(sweep: "s")
         #expect(try store.connection.enforcesForeignKeys)
         var inside: [Bool] = []
         let probe = try store.connection.withoutForeignKeyChecks { () throws(StoreError) -> Bool in

@@ -35,11 +35,8 @@ import Testing
     }
 
     @Test func unknownKeysAreReportedNextToKnownOnes() throws {
-        let (storeDirectory, store) = try Fixtures.store()
+        let (storeDirectory, store, tasks) = try Fixtures.storeWithPendingTasks(3)
         defer { withExtendedLifetime(storeDirectory) {} }
-        let tasks = (0..<3).map { Fixtures.task($0, seed: UInt64($0)) }
-        try store.registerSweep(name: "s", spec: "", tasks: tasks)
-        _ = try store.unfinishedTasks(sweep: "s")
         let stranger = Fixtures.task(99, seed: 99)
         let summary = try store.recordResults(
             (tasks + [stranger]).map { CompletedTask(key: $0.key, result: Fixtures.result(seed: 1), worker: "w") })
@@ -48,11 +45,8 @@ import Testing
     }
 
     @Test func anIdThatNoLongerNamesItsKeyRefusesTheBatch() throws {
-        let (storeDirectory, store) = try Fixtures.store()
+        let (storeDirectory, store, tasks) = try Fixtures.storeWithPendingTasks(2)
         defer { withExtendedLifetime(storeDirectory) {} }
-        let tasks = (0..<2).map { Fixtures.task($0, seed: UInt64($0)) }
-        try store.registerSweep(name: "s", spec: "", tasks: tasks)
-        _ = try store.unfinishedTasks(sweep: "s")
         // Task 0's entry pointing at task 1's row (what a rolled-back insert could leave behind).
         let wrong = try #require(store.knownTasks[tasks[1].key])
         store.knownTasks[tasks[0].key] = wrong
